@@ -1,0 +1,66 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { z } from 'zod';
+import { relationProblems } from './relations';
+import { DeliveryConfig, deliveryConfigSchema } from './schema';
+
+/** The config a fresh clone synthesizes with: placeholder accounts, documented in the README. */
+export const SAMPLE_CONFIG_PATH = path.join(__dirname, '..', '..', 'config', 'delivery.sample.json');
+
+/**
+ * A config that cannot be used. `problems` lists every problem at once, each one naming the
+ * field and the fix; `message` is the whole readable list.
+ */
+export class ConfigError extends Error {
+  constructor(public readonly source: string, public readonly problems: readonly string[]) {
+    super(`Invalid delivery config ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`
+      + 'Fix the fields above and run again; nothing was synthesized.');
+    this.name = 'ConfigError';
+  }
+}
+
+/** `environments[2].account` from a zod path. */
+export function fieldPath(p: readonly PropertyKey[]): string {
+  return p.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '') || '(root)';
+}
+
+function describe(issue: z.core.$ZodIssue): string[] {
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((k) => `${fieldPath([...issue.path, k])}: unknown key "${k}"; remove it or fix its spelling`);
+  }
+  return [`${fieldPath(issue.path)}: ${issue.message}`];
+}
+
+/** Validate a parsed config object; throws ConfigError listing every problem. */
+export function parseConfig(raw: unknown, source = '(inline)'): DeliveryConfig {
+  const result = deliveryConfigSchema.safeParse(raw);
+  const problems = [
+    ...(result.success ? [] : result.error.issues.flatMap(describe)),
+    ...relationProblems(raw).map((p) => `${p.field}: ${p.message}`),
+  ];
+  if (problems.length > 0 || !result.success) {
+    throw new ConfigError(source, problems);
+  }
+  return result.data;
+}
+
+/**
+ * Read and validate a config file. Without a path the sample config is used.
+ * Throws ConfigError for a missing file, bad JSON or invalid values.
+ */
+export function loadConfig(file?: string): DeliveryConfig {
+  const resolved = path.resolve(file ?? SAMPLE_CONFIG_PATH);
+  let text: string;
+  try {
+    text = fs.readFileSync(resolved, 'utf8');
+  } catch {
+    throw new ConfigError(resolved, [`config: cannot read ${resolved}; pass an existing file with -c config=path/to/delivery.json`]);
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(resolved, [`config: not valid JSON (${(e as Error).message}); fix the syntax`]);
+  }
+  return parseConfig(raw, resolved);
+}
