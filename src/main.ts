@@ -1,23 +1,51 @@
-import { App, Stack, StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { execFileSync } from 'child_process';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
+import { PipelineStack } from './pipeline/pipeline-stack';
 
-export class MyStack extends Stack {
-  constructor(scope: Construct, id: string, props: StackProps = {}) {
-    super(scope, id, props);
-
-    // define resources here...
+/**
+ * The CDK app: config -> PipelineStack (-> waves -> stages -> stacks).
+ *
+ * Inputs, read here and nowhere else:
+ * - the config file: `-c config=path/to/delivery.json`, else $DELIVERY_CONFIG (set by the
+ *   pipeline's synth step), else the sample config;
+ * - the commit being delivered: $COMMIT_ID (set by the pipeline), else `git rev-parse HEAD`,
+ *   else "local".
+ */
+function commitBeingDelivered(): string {
+  if (process.env.COMMIT_ID) return process.env.COMMIT_ID;
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+  } catch {
+    return 'local';
   }
 }
 
-// for development, use account/region from cdk cli
-const devEnv = {
-  account: process.env.CDK_DEFAULT_ACCOUNT,
-  region: process.env.CDK_DEFAULT_REGION,
-};
+function main(): void {
+  const app = new App({
+    // A failing policy-validation plugin can otherwise exit 0 with no output.
+    postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true },
+  });
+  const configArg: string | undefined = app.node.tryGetContext('config') ?? process.env.DELIVERY_CONFIG;
+  const configPath = configArg ? path.resolve(configArg) : SAMPLE_CONFIG_PATH;
+  const config = loadConfig(configPath);
 
-const app = new App();
+  new PipelineStack(app, 'DeliveryPipeline', {
+    config,
+    configFile: path.relative(process.cwd(), configPath),
+    commit: commitBeingDelivered(),
+  });
+  app.synth();
+}
 
-new MyStack(app, 'cdk-delivery-pipeline-dev', { env: devEnv });
-// new MyStack(app, 'cdk-delivery-pipeline-prod', { env: prodEnv });
-
-app.synth();
+try {
+  main();
+} catch (e) {
+  if (e instanceof ConfigError) {
+    // One readable list, no stack trace, non-zero exit, nothing written to cdk.out.
+    process.stderr.write(`${e.message}\n`);
+    process.exit(1);
+  }
+  throw e;
+}

@@ -1,0 +1,75 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import { Construct } from 'constructs';
+
+/** Props of the ImageRepository. */
+export interface ImageRepositoryProps {
+  /** Repository name (unique per pipeline; derived from the pipeline name). */
+  readonly repositoryName: string;
+  /** Accounts whose stages pull the image. */
+  readonly pullAccounts: readonly string[];
+  /** Untagged or candidate images older than this are expired. @default 14 days */
+  readonly expireCandidatesAfter?: Duration;
+  /** Deployable images kept (newest first). @default 100 */
+  readonly keepDeployableImages?: number;
+}
+
+/** Tag prefix of images pushed for scanning; only gated images get the bare commit tag. */
+export const CANDIDATE_TAG_PREFIX = 'candidate-';
+
+/**
+ * The repository that holds the service image, in the pipeline account. Tags are immutable, so
+ * a commit tag always names the one digest that passed both gates; scan-on-push feeds the ECR
+ * gate; a customer-managed key encrypts it; only the stage accounts may pull.
+ */
+export class ImageRepository extends Construct {
+  /** The repository. */
+  public readonly repository: ecr.Repository;
+  /** Its encryption key (rotation on). */
+  public readonly key: kms.Key;
+
+  constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
+    super(scope, id);
+    this.key = new kms.Key(this, 'Key', {
+      description: `Encrypts the ${props.repositoryName} image repository`,
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    this.repository = new ecr.Repository(this, 'Repository', {
+      repositoryName: props.repositoryName,
+      imageTagMutability: ecr.TagMutability.IMMUTABLE,
+      imageScanOnPush: true,
+      encryption: ecr.RepositoryEncryption.KMS,
+      encryptionKey: this.key,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [
+        {
+          rulePriority: 1,
+          description: 'Candidates that never passed the gates, and untagged layers, expire',
+          tagStatus: ecr.TagStatus.TAGGED,
+          tagPrefixList: [CANDIDATE_TAG_PREFIX],
+          maxImageAge: props.expireCandidatesAfter ?? Duration.days(14),
+        },
+        {
+          rulePriority: 2,
+          tagStatus: ecr.TagStatus.UNTAGGED,
+          maxImageAge: Duration.days(1),
+        },
+        {
+          rulePriority: 3,
+          description: 'Keep the newest deployable images for rollback',
+          tagStatus: ecr.TagStatus.ANY,
+          maxImageCount: props.keepDeployableImages ?? 100,
+        },
+      ],
+    });
+    const accounts = [...new Set(props.pullAccounts)].sort();
+    this.repository.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'StageAccountsPull',
+      principals: accounts.map((a) => new iam.AccountPrincipal(a)),
+      actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+    }));
+  }
+}

@@ -1,0 +1,210 @@
+import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as cp from 'aws-cdk-lib/aws-codepipeline';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { Construct } from 'constructs';
+import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
+import { ServiceStage } from '../workload/service-stage';
+import { hardenArtifactBucket } from './artifact-bucket-hardening';
+import { ImageRepository } from './image-repository';
+import { NotificationTopic } from './notification-topic';
+import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+
+/** Props of the PipelineStack. */
+export interface PipelineStackProps extends StackProps {
+  /** The validated delivery config. */
+  readonly config: DeliveryConfig;
+  /**
+   * The config file, relative to the repository root. The pipeline's synth step reads the
+   * same file, so what the pipeline deploys is what the user configured.
+   * @default 'config/delivery.sample.json'
+   */
+  readonly configFile?: string;
+  /**
+   * The commit being delivered: stages run the image tagged with it and the assertions check
+   * that `/version` reports it.
+   */
+  readonly commit: string;
+}
+
+/** One wave of the pipeline and the stages it deploys. */
+export interface DeliveryWave {
+  /** The pipelines wave. */
+  readonly wave: pipelines.Wave;
+  /** The environment it belongs to. */
+  readonly environment: EnvironmentConfig;
+  /** Its stages (`<env>-<region>`). */
+  readonly stages: ServiceStage[];
+}
+
+/** Name of the pipeline's image repository, derived from the pipeline name. */
+export function imageRepositoryName(config: DeliveryConfig): string {
+  return `${config.pipeline.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}/service`;
+}
+
+/**
+ * The delivery pipeline, in the pipeline account: source -> synth (the project's own build)
+ * -> self-mutation -> waves from the config (dev -> test -> prod), a notifying manual approval
+ * before every environment that requires one.
+ */
+export class PipelineStack extends Stack {
+  /** The CDK pipeline (built: `pipeline.pipeline` is the CodePipeline). */
+  public readonly pipeline: pipelines.CodePipeline;
+  /** The GitHub source (CodeConnections). */
+  public readonly source: pipelines.CodePipelineSource;
+  /** Topic for failures, successes and approval requests. */
+  public readonly notifications: NotificationTopic;
+  /** Repository of gated images. */
+  public readonly images: ImageRepository;
+  /** Waves in order. */
+  public readonly waves: DeliveryWave[] = [];
+  /** Every stage, in deployment order. */
+  public readonly stages: ServiceStage[] = [];
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, {
+      ...props,
+      env: { account: props.config.pipeline.account, region: props.config.pipeline.region },
+      terminationProtection: true,
+    });
+    const { config } = props;
+    const configFile = props.configFile ?? 'config/delivery.sample.json';
+
+    this.notifications = new NotificationTopic(this, 'Notifications', { emails: config.notifications.emails });
+    this.images = new ImageRepository(this, 'Images', {
+      repositoryName: imageRepositoryName(config),
+      pullAccounts: config.environments.map((e) => e.account),
+    });
+
+    this.source = pipelines.CodePipelineSource.connection(`${config.source.owner}/${config.source.repo}`, config.source.branch, {
+      connectionArn: config.source.connectionArn,
+      triggerOnPush: true,
+      // Full clone: the synth step reads git metadata and the image gate labels the commit.
+      codeBuildCloneOutput: false,
+    });
+    const commitId = this.source.sourceAttribute('CommitId');
+
+    const buildLogs = new logs.LogGroup(this, 'BuildLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: new kms.Key(this, 'BuildLogsKey', {
+        description: 'Encrypts the delivery pipeline CodeBuild logs',
+        enableKeyRotation: true,
+        removalPolicy: RemovalPolicy.DESTROY,
+      }),
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    // CloudWatch Logs encrypts with the key on behalf of CodeBuild.
+    buildLogs.encryptionKey?.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+
+    this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
+      pipelineName: config.pipeline.name,
+      pipelineType: cp.PipelineType.V2,
+      selfMutation: true,
+      // Cross-account deploys need KMS-encrypted artifact buckets the stage accounts can read.
+      crossAccountKeys: true,
+      enableKeyRotation: true,
+      // One CloudFormation action per stack instead of two (create change set + execute):
+      // halves the deploy actions and their ~10-20 s of overhead each. The prod change report
+      // (shown before the prod approval) gives reviewers what change sets would have.
+      useChangeSets: false,
+      // One CodeBuild action publishes every file asset: a CodeBuild action costs ~20 s of
+      // provisioning, and one per asset is the most common complaint about CDK Pipelines.
+      publishAssetsInParallel: false,
+      synth: new pipelines.ShellStep('Synth', {
+        input: this.source,
+        env: {
+          DELIVERY_CONFIG: configFile,
+          COMMIT_ID: commitId,
+        },
+        installCommands: ['npm ci'],
+        // The project's own build: compile, tests, synth with compliance, integ snapshots.
+        commands: ['npx projen build'],
+        primaryOutputDirectory: 'cdk.out',
+      }),
+      codeBuildDefaults: {
+        buildEnvironment: {
+          buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+          computeType: codebuild.ComputeType.SMALL,
+        },
+        timeout: Duration.minutes(30),
+        logging: { cloudWatch: { logGroup: buildLogs } },
+        // Reused npm cache between runs of the same host; a miss costs nothing but time.
+        cache: codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM, codebuild.LocalCacheMode.DOCKER_LAYER),
+        partialBuildSpec: codebuild.BuildSpec.fromObject({
+          cache: { paths: ['/root/.npm/**/*'] },
+        }),
+      },
+      synthCodeBuildDefaults: {
+        // compile + tests + synth + integ snapshots on 2 vCPU take ~2 min; MEDIUM halves it.
+        buildEnvironment: { computeType: codebuild.ComputeType.MEDIUM },
+        timeout: Duration.minutes(30),
+      },
+    });
+
+    for (const environment of config.environments) {
+      this.addEnvironment(config, environment, props.commit, commitId);
+    }
+
+    // Build now so the CodePipeline exists: its buckets are hardened and it notifies.
+    this.pipeline.buildPipeline();
+    hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
+    for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
+      hardenArtifactBucket(support.replicationBucket);
+    }
+    this.pipeline.pipeline.notifyOn('NotifyTeam', this.notifications.topic, {
+      events: [
+        cp.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+        cp.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+        cp.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
+        cp.PipelineNotificationEvents.MANUAL_APPROVAL_FAILED,
+      ],
+    });
+  }
+
+  /**
+   * One environment: a wave with all its regions in parallel, or (rollout `sequential`) one
+   * wave per region in the listed order. An approval, when required, comes before the first.
+   */
+  private addEnvironment(config: DeliveryConfig, environment: EnvironmentConfig, commit: string, commitId: string): void {
+    const regionGroups = environment.rollout === 'sequential'
+      ? environment.regions.map((r) => [r])
+      : [environment.regions];
+
+    regionGroups.forEach((regions, index) => {
+      const waveId = regionGroups.length === 1 ? environment.name : `${environment.name}-${regions[0]}`;
+      const pre: pipelines.Step[] = [];
+      if (index === 0 && environment.requireApproval) {
+        pre.push(new NotifyingApprovalStep(`Approve-${environment.name}`, {
+          topic: this.notifications.topic,
+          comment: `Promote commit ${commitId} to ${environment.name} (${environment.account}: ${environment.regions.join(', ')})?`,
+          reviewUrl: `https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
+        }));
+      }
+      const wave = this.pipeline.addWave(waveId, { pre });
+      const stages = regions.map((region) => {
+        const stage = new ServiceStage(this, ServiceStage.idFor(environment, region), {
+          environment,
+          region,
+          tags: config.tags,
+          commit,
+          alarmEmails: config.notifications.emails,
+          image: {
+            // Literal ARN, not a token: stages live in other accounts, where a cross-stack
+            // reference cannot reach.
+            repositoryArn: `arn:${RegionInfo.get(config.pipeline.region).partition ?? 'aws'}:ecr:${config.pipeline.region}:${config.pipeline.account}:repository/${imageRepositoryName(config)}`,
+            repositoryName: imageRepositoryName(config),
+            tag: commit,
+          },
+        });
+        wave.addStage(stage);
+        return stage;
+      });
+      this.stages.push(...stages);
+      this.waves.push({ wave, environment, stages });
+    });
+  }
+}

@@ -1,0 +1,37 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { readPipelineShape } from './pipeline-shape';
+import { renderMermaid, renderReport, renderSummary } from './render-pipeline';
+
+/**
+ * Prints the synthesized pipeline.
+ *   --summary          short summary (what `npx projen synth` prints)
+ *   (default)          every action in order, totals, and the Mermaid diagram written to
+ *                      docs/pipeline.mmd (embedded in the README)
+ *   --assembly DIR     cloud assembly to read (default cdk.out)
+ *   --json             totals as JSON (for the benchmark)
+ */
+function main(argv: string[]): number {
+  const arg = (flag: string) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
+  const assembly = arg('--assembly') ?? 'cdk.out';
+  const shape = readPipelineShape(assembly);
+  if (argv.includes('--json')) {
+    process.stdout.write(`${JSON.stringify(shape.totals)}\n`);
+  } else if (argv.includes('--summary')) {
+    process.stdout.write(`${renderSummary(shape)}\n`);
+  } else {
+    process.stdout.write(`${renderReport(shape)}\n`);
+    const out = arg('--mermaid-out') ?? path.join('docs', 'pipeline.mmd');
+    fs.mkdirSync(path.dirname(out), { recursive: true });
+    fs.writeFileSync(out, `${renderMermaid(shape)}\n`);
+    process.stdout.write(`\nMermaid diagram written to ${out}\n`);
+  }
+  return 0;
+}
+
+try {
+  process.exitCode = main(process.argv.slice(2));
+} catch (e) {
+  process.stderr.write(`pipeline report: ${(e as Error).message}\n`);
+  process.exitCode = 2;
+}

@@ -1,0 +1,131 @@
+import * as fs from 'fs';
+import * as path from 'path';
+
+/**
+ * The shape of a synthesized CodePipeline, read from its CloudFormation template: stages,
+ * actions, their order, and the totals that decide how long a run takes.
+ */
+
+/** One action of a pipeline stage. */
+export interface PipelineAction {
+  /** Action name. */
+  readonly name: string;
+  /** Action category (Source, Build, Deploy, Approval, Test, Invoke). */
+  readonly category: string;
+  /** Provider (CodeBuild, CloudFormation, Manual, CodeStarSourceConnection...). */
+  readonly provider: string;
+  /** Run order inside its stage; equal orders run in parallel. */
+  readonly runOrder: number;
+  /** Region it runs in (the pipeline's home region when the action names none). */
+  readonly region?: string;
+  /** Account of the role it assumes, when the role ARN names one literally. */
+  readonly account?: string;
+  /** CloudFormation stack name, for deploy actions. */
+  readonly stackName?: string;
+}
+
+/** One stage of the pipeline. */
+export interface PipelineStageShape {
+  /** Stage name (a wave id for waves). */
+  readonly name: string;
+  /** Its actions, sorted by run order. */
+  readonly actions: readonly PipelineAction[];
+}
+
+/** Totals of a pipeline run. */
+export interface PipelineTotals {
+  /**
+   * Action slots run one after another from source to the last action (approvals excluded):
+   * per stage, the number of distinct run orders not made only of approvals.
+   */
+  readonly sequentialSlots: number;
+  /** CodeBuild actions per run. */
+  readonly codeBuildActions: number;
+  /** CloudFormation actions per run. */
+  readonly cloudFormationActions: number;
+  /** Manual approvals per run. */
+  readonly approvals: number;
+  /** Every action. */
+  readonly actions: number;
+}
+
+/** The pipeline: name, stages and totals. */
+export interface PipelineShape {
+  /** Logical id of the AWS::CodePipeline::Pipeline resource. */
+  readonly logicalId: string;
+  /** Stages in order. */
+  readonly stages: readonly PipelineStageShape[];
+  /** Totals of one run. */
+  readonly totals: PipelineTotals;
+}
+
+/** A resolved-enough string: literal strings, or Fn::Join parts flattened with `*` for tokens. */
+function flatten(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'Fn::Join' in value) {
+    const [sep, parts] = (value as { 'Fn::Join': [string, unknown[]] })['Fn::Join'];
+    return parts.map((p) => (typeof p === 'string' ? p : '*')).join(sep);
+  }
+  return undefined;
+}
+
+/** Read the shape of the single CodePipeline in a template. */
+export function pipelineShapeFromTemplate(template: { Resources?: Record<string, { Type: string; Properties?: any }> }, homeRegion?: string): PipelineShape {
+  const pipelines = Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline');
+  if (pipelines.length !== 1) {
+    throw new Error(`expected exactly one AWS::CodePipeline::Pipeline in the template, found ${pipelines.length}`);
+  }
+  const [logicalId, resource] = pipelines[0];
+  const stages: PipelineStageShape[] = (resource.Properties?.Stages ?? []).map((s: any) => ({
+    name: s.Name,
+    actions: (s.Actions ?? []).map((a: any): PipelineAction => {
+      const role = flatten(a.RoleArn);
+      const account = role?.match(/:iam::(\d{12}):/)?.[1];
+      return {
+        name: a.Name,
+        category: a.ActionTypeId.Category,
+        provider: a.ActionTypeId.Provider,
+        runOrder: a.RunOrder ?? 1,
+        region: a.Region ?? homeRegion,
+        account,
+        stackName: a.Configuration?.StackName,
+      };
+    }).sort((x: PipelineAction, y: PipelineAction) => x.runOrder - y.runOrder),
+  }));
+  return { logicalId, stages, totals: totalsOf(stages) };
+}
+
+/** Totals of a run: sequential slots, CodeBuild, CloudFormation and approval actions. */
+export function totalsOf(stages: readonly PipelineStageShape[]): PipelineTotals {
+  let sequentialSlots = 0;
+  const all = stages.flatMap((s) => s.actions);
+  for (const stage of stages) {
+    const orders = new Set(stage.actions.filter((a) => a.category !== 'Approval').map((a) => a.runOrder));
+    sequentialSlots += orders.size;
+  }
+  return {
+    sequentialSlots,
+    codeBuildActions: all.filter((a) => a.provider === 'CodeBuild').length,
+    cloudFormationActions: all.filter((a) => a.provider === 'CloudFormation').length,
+    approvals: all.filter((a) => a.category === 'Approval').length,
+    actions: all.length,
+  };
+}
+
+/** Find the pipeline template in a cloud assembly directory (the stack with a CodePipeline). */
+export function readPipelineShape(assemblyDir: string): PipelineShape {
+  const manifestPath = path.join(assemblyDir, 'manifest.json');
+  if (!fs.existsSync(manifestPath)) {
+    throw new Error(`no cloud assembly at ${assemblyDir}: run \`npx projen synth\` first`);
+  }
+  const manifest = JSON.parse(fs.readFileSync(manifestPath, 'utf8'));
+  for (const artifact of Object.values<any>(manifest.artifacts ?? {})) {
+    if (artifact.type !== 'aws:cloudformation:stack') continue;
+    const template = JSON.parse(fs.readFileSync(path.join(assemblyDir, artifact.properties.templateFile), 'utf8'));
+    if (Object.values<any>(template.Resources ?? {}).some((r) => r.Type === 'AWS::CodePipeline::Pipeline')) {
+      const homeRegion = /^aws:\/\/[^/]+\/([a-z0-9-]+)$/.exec(artifact.environment ?? '')?.[1];
+      return pipelineShapeFromTemplate(template, homeRegion);
+    }
+  }
+  throw new Error(`no stack in ${assemblyDir} contains an AWS::CodePipeline::Pipeline`);
+}

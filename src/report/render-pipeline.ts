@@ -1,0 +1,80 @@
+import { PipelineShape } from './pipeline-shape';
+
+/** What kind of gate an action is, for the summary (undefined when it is no gate). */
+export function gateKind(name: string, category: string): string | undefined {
+  if (category === 'Approval') return 'manual approval';
+  if (/ImageGate/i.test(name)) return 'image build + Trivy + ECR scan gate';
+  if (/ChangeReport/i.test(name)) return 'prod change report';
+  if (/Assert/i.test(name)) return 'post-deploy assertions';
+  return undefined;
+}
+
+/** The short summary `npx projen synth` prints: waves, stages, accounts, regions, gates. */
+export function renderSummary(shape: PipelineShape): string {
+  const lines: string[] = ['Delivery pipeline synthesized to cdk.out', ''];
+  lines.push('Stage / wave            Deploys to (account region: stacks)              Gates');
+  for (const stage of shape.stages) {
+    const targets = new Map<string, number>();
+    const gates = new Set<string>();
+    for (const action of stage.actions) {
+      const kind = gateKind(action.name, action.category);
+      if (kind) gates.add(kind);
+      if (action.provider === 'CloudFormation' && action.account && !/Assert/i.test(action.name)) {
+        const key = `${action.account} ${action.region ?? ''}`;
+        targets.set(key, (targets.get(key) ?? 0) + 1);
+      }
+    }
+    const where = [...targets].map(([k, n]) => `${k}: ${n}`).join('; ') || stage.actions.map((a) => a.provider).join(', ');
+    lines.push(`${stage.name.padEnd(24)}${where.padEnd(49)}${[...gates].join(', ')}`);
+  }
+  const t = shape.totals;
+  lines.push('');
+  lines.push(`Totals: ${t.sequentialSlots} sequential action slots, ${t.codeBuildActions} CodeBuild actions, `
+    + `${t.cloudFormationActions} CloudFormation actions, ${t.approvals} approval(s) per run.`);
+  return lines.join('\n');
+}
+
+/** The full report `npx projen pipeline:report` prints: every action in order, then totals. */
+export function renderReport(shape: PipelineShape): string {
+  const lines: string[] = [];
+  for (const stage of shape.stages) {
+    lines.push(`${stage.name}`);
+    for (const a of stage.actions) {
+      const where = [a.account, a.region].filter(Boolean).join(' ');
+      lines.push(`  ${String(a.runOrder).padStart(2)}. ${a.name} [${a.provider}]${where ? ` -> ${where}` : ''}`);
+    }
+  }
+  const t = shape.totals;
+  lines.push('');
+  lines.push(`sequential action slots (approvals excluded): ${t.sequentialSlots}`);
+  lines.push(`CodeBuild actions per run:                     ${t.codeBuildActions}`);
+  lines.push(`CloudFormation actions per run:                ${t.cloudFormationActions}`);
+  lines.push(`manual approvals per run:                      ${t.approvals}`);
+  return lines.join('\n');
+}
+
+/** A Mermaid flowchart of the pipeline: stages left to right, parallel actions stacked. */
+export function renderMermaid(shape: PipelineShape): string {
+  const id = (s: string) => s.replace(/[^A-Za-z0-9]/g, '_');
+  const lines = ['flowchart LR'];
+  let previous: string | undefined;
+  for (const stage of shape.stages) {
+    const sid = id(`s_${stage.name}`);
+    lines.push(`  subgraph ${sid}["${stage.name}"]`);
+    lines.push('    direction TB');
+    const orders = [...new Set(stage.actions.map((a) => a.runOrder))].sort((a, b) => a - b);
+    let prevOrder: string | undefined;
+    for (const order of orders) {
+      const oid = id(`${sid}_${order}`);
+      const label = stage.actions.filter((a) => a.runOrder === order)
+        .map((a) => `${a.name.replace(/"/g, "'")} (${a.provider})`).join('<br/>');
+      lines.push(`    ${oid}["${label}"]`);
+      if (prevOrder) lines.push(`    ${prevOrder} --> ${oid}`);
+      prevOrder = oid;
+    }
+    lines.push('  end');
+    if (previous) lines.push(`  ${previous} --> ${sid}`);
+    previous = sid;
+  }
+  return lines.join('\n');
+}
