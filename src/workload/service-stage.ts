@@ -1,7 +1,13 @@
-import { Stage, StageProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Stage, StageProps, Tags } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
+import { namePrefixFor } from './common';
+import { DataStack } from './data-stack';
+import { EdgeStack } from './edge-stack';
 import { NetworkStack } from './network-stack';
+import { ServiceStack } from './service-stack';
 
 /** Where the stage pulls the service image from: the gated repository, by immutable tag. */
 export interface ServiceImage {
@@ -35,6 +41,13 @@ export interface ServiceStageProps extends StageProps {
 /**
  * One environment in one region, id `<env>-<region>` (e.g. `prod-us-east-2`), so every
  * deployed stack name says where it runs.
+ *
+ * Four stacks, deployed in this order (each depends on the ones before):
+ * - `Network`: VPC, endpoints, flow logs, every security group;
+ * - `Data`: Aurora PostgreSQL, its keys, secret (rotated) and logs;
+ * - `Edge`: ALB, target group, listeners, certificate and DNS (with a domain), WAF, access logs;
+ * - `Service`: ECS cluster and Fargate service, autoscaling, alarms, alarm topic, dashboard.
+ * Production stacks have termination protection; stateful resources are retained.
  */
 export class ServiceStage extends Stage {
   /** `<env>-<region>` */
@@ -42,18 +55,77 @@ export class ServiceStage extends Stage {
     return `${environment.name}-${region}`;
   }
 
-  /** The VPC and its endpoints. */
+  /** The VPC, its endpoints and the security groups. */
   public readonly network: NetworkStack;
+  /** The database tier. */
+  public readonly data: DataStack;
+  /** Load balancer, WAF, TLS and DNS. */
+  public readonly edge: EdgeStack;
+  /** ECS cluster, service and monitoring. */
+  public readonly service: ServiceStack;
+
+  /** Output: URL of this stage's load balancer (https://<record>-<region>.<zone> or http://<alb dns>). */
+  public readonly loadBalancerUrl: CfnOutput;
+  /** Output: URL users call (latency-routed domain, or the ALB URL without a domain). */
+  public readonly serviceUrl: CfnOutput;
+  /** Output: ECS cluster name. */
+  public readonly clusterName: CfnOutput;
+  /** Output: ECS service name. */
+  public readonly serviceName: CfnOutput;
+  /** Output: Aurora DB cluster identifier. */
+  public readonly databaseClusterIdentifier: CfnOutput;
+  /** Output: ARN of the alarm topic. */
+  public readonly alarmTopicArn: CfnOutput;
+  /** Output: comma-separated names of all alarms of the stage. */
+  public readonly alarmNames: CfnOutput;
+  /** The alarm topic. */
+  public readonly alarmTopic: sns.ITopic;
+  /** All alarms of the stage. */
+  public readonly alarms: readonly cloudwatch.IAlarm[];
 
   constructor(scope: Construct, id: string, props: ServiceStageProps) {
     super(scope, id, { ...props, env: { account: props.environment.account, region: props.region } });
+    const environment = props.environment;
+    const namePrefix = namePrefixFor(props.tags.Application, environment.name, props.region);
+    const common = { environment, namePrefix };
 
     this.network = new NetworkStack(this, 'Network', {
-      sizing: props.environment.sizing,
-      production: props.environment.production,
+      ...common,
+      description: `Network of ${namePrefix}: VPC, endpoints, flow logs, security groups`,
+    });
+    const { vpc, securityGroups } = this.network;
+
+    this.data = new DataStack(this, 'Data', {
+      ...common, vpc, securityGroups,
+      description: `Data of ${namePrefix}: Aurora PostgreSQL, keys, rotated credentials`,
+    });
+    this.edge = new EdgeStack(this, 'Edge', {
+      ...common, vpc, securityGroups,
+      description: `Edge of ${namePrefix}: ALB, WAF, TLS, DNS, access logs`,
+    });
+    this.service = new ServiceStack(this, 'Service', {
+      ...common, vpc, securityGroups,
+      image: props.image,
+      databaseSecret: this.data.secret,
+      databaseSecretKey: this.data.secretKey,
+      database: this.data.cluster,
+      loadBalancer: this.edge.loadBalancer,
+      targetGroup: this.edge.targetGroup,
+      alarmEmails: props.alarmEmails,
+      description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard`,
     });
 
-    Tags.of(this).add('Environment', props.environment.name);
+    this.loadBalancerUrl = this.edge.urlOutput;
+    this.serviceUrl = this.edge.serviceUrlOutput;
+    this.clusterName = this.service.clusterNameOutput;
+    this.serviceName = this.service.serviceNameOutput;
+    this.databaseClusterIdentifier = this.data.clusterIdentifierOutput;
+    this.alarmTopicArn = this.service.alarmTopicArnOutput;
+    this.alarmNames = this.service.alarmNamesOutput;
+    this.alarmTopic = this.service.monitoring.topic;
+    this.alarms = this.service.monitoring.alarms;
+
+    Tags.of(this).add('Environment', environment.name);
     Tags.of(this).add('Region', props.region);
     Tags.of(this).add('ManagedBy', 'cdk-delivery-pipeline');
     for (const [key, value] of Object.entries(props.tags)) Tags.of(this).add(key, value);

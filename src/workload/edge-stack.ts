@@ -1,0 +1,200 @@
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import * as acm from 'aws-cdk-lib/aws-certificatemanager';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as route53 from 'aws-cdk-lib/aws-route53';
+import * as targets from 'aws-cdk-lib/aws-route53-targets';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { statefulRemovalPolicy, WorkloadStackProps } from './common';
+import { WorkloadKey } from './encryption';
+import { SERVICE_PORT, WorkloadSecurityGroups } from './network-stack';
+import { RegionalWebAcl } from './web-acl';
+
+/** Props of the EdgeStack. */
+export interface EdgeStackProps extends WorkloadStackProps {
+  /** The stage VPC (the ALB goes into its public subnets). */
+  readonly vpc: ec2.IVpc;
+  /** The stage security groups (the load balancer group is used). */
+  readonly securityGroups: WorkloadSecurityGroups;
+  /** Path of the liveness check the target group and Route 53 probe. @default '/health' */
+  readonly healthCheckPath?: string;
+  /** Requests per 5 minutes per client IP before WAF blocks it. @default 2000 */
+  readonly rateLimitPer5Minutes?: number;
+}
+
+/**
+ * The edge of one stage: an internet-facing ALB with WAF, access logs and, when the
+ * environment has a `domain`, an ACM certificate, HTTPS (TLS 1.2+, HTTP redirects to HTTPS) and
+ * Route 53 records. Without a domain the ALB serves plain HTTP on port 80 ("HTTP-only mode"):
+ * ACM cannot issue a certificate for the ALB's amazonaws.com name, so there is nothing to
+ * terminate TLS with. Configure `domain` for any environment that carries real traffic.
+ *
+ * The target group lives here, the ECS service (ServiceStack) registers into it.
+ */
+export class EdgeStack extends Stack {
+  /** The load balancer. */
+  public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  /** The target group the service registers into (IP targets on the service port). */
+  public readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** The listener that forwards to the service (HTTPS with a domain, else HTTP). */
+  public readonly listener: elbv2.ApplicationListener;
+  /** Access-log bucket of the ALB. */
+  public readonly accessLogsBucket: s3.Bucket;
+  /** The WAF web ACL and its logging. */
+  public readonly webAcl: RegionalWebAcl;
+  /** Key of the WAF log group. */
+  public readonly logsKey: WorkloadKey;
+  /** The certificate, when a domain is configured. */
+  public readonly certificate?: acm.Certificate;
+  /**
+   * URL of this stage's load balancer: `https://<recordName>-<region>.<zoneName>` with a
+   * domain (a regional name on the same certificate, so assertions hit this region), else
+   * `http://<alb dns name>`.
+   */
+  public readonly url: string;
+  /**
+   * URL users call: `https://<recordName>.<zoneName>` (latency-routed across the
+   * environment's regions) with a domain, else the same as `url`.
+   */
+  public readonly serviceUrl: string;
+  /** Output of `url`, for pipeline steps (`envFromCfnOutputs`). */
+  public readonly urlOutput: CfnOutput;
+  /** Output of `serviceUrl`. */
+  public readonly serviceUrlOutput: CfnOutput;
+
+  constructor(scope: Construct, id: string, props: EdgeStackProps) {
+    const { environment } = props;
+    super(scope, id, { ...props, terminationProtection: environment.production });
+    const healthCheckPath = props.healthCheckPath ?? '/health';
+
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
+      vpc: props.vpc,
+      internetFacing: true,
+      vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
+      securityGroup: props.securityGroups.loadBalancer,
+      dropInvalidHeaderFields: true,
+      deletionProtection: environment.production,
+      idleTimeout: Duration.seconds(60),
+    });
+
+    // ALB access-log delivery supports SSE-S3 only (SSE-KMS is rejected by the log delivery),
+    // so this bucket, unlike every other store of the stage, uses S3-managed keys.
+    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [{
+        id: 'expire-access-logs',
+        expiration: Duration.days(environment.sizing.logRetentionDays),
+        noncurrentVersionExpiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      }],
+      removalPolicy: statefulRemovalPolicy(environment),
+      // Non-production buckets are emptied on stack deletion so dev/test destroy cleanly
+      // (CloudFormation has no property for it; the handler is a prebuilt CDK asset).
+      autoDeleteObjects: !environment.production,
+    });
+    this.loadBalancer.logAccessLogs(this.accessLogsBucket, 'alb');
+
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'ServiceTargets', {
+      vpc: props.vpc,
+      targetType: elbv2.TargetType.IP,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: SERVICE_PORT,
+      deregistrationDelay: Duration.seconds(30),
+      // Liveness, not readiness: ECS replaces tasks the ALB calls unhealthy, and a database
+      // failover must not make it kill every task. /ready is checked by the post-deploy assertions.
+      healthCheck: {
+        path: healthCheckPath,
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+    });
+
+    const domain = environment.domain;
+    if (domain) {
+      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+        hostedZoneId: domain.hostedZoneId,
+        zoneName: domain.zoneName,
+      });
+      const globalName = `${domain.recordName}.${domain.zoneName}`;
+      const regionalName = `${domain.recordName}-${this.region}.${domain.zoneName}`;
+      this.certificate = new acm.Certificate(this, 'Certificate', {
+        domainName: globalName,
+        subjectAlternativeNames: [regionalName],
+        validation: acm.CertificateValidation.fromDns(zone),
+      });
+      this.listener = this.loadBalancer.addListener('Https', {
+        protocol: elbv2.ApplicationProtocol.HTTPS,
+        port: 443,
+        open: false, // the ingress rules are explicit in WorkloadSecurityGroups
+        certificates: [this.certificate],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultTargetGroups: [this.targetGroup],
+      });
+      this.loadBalancer.addListener('HttpRedirect', {
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        port: 80,
+        open: false,
+        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+      });
+
+      const healthCheck = new route53.HealthCheck(this, 'HealthCheck', {
+        type: route53.HealthCheckType.HTTPS,
+        // The ALB's own name: the record itself resolves to the nearest region, not this one.
+        // Route 53 does not validate the certificate, so the name mismatch is fine.
+        fqdn: this.loadBalancer.loadBalancerDnsName,
+        port: 443,
+        resourcePath: healthCheckPath,
+        requestInterval: Duration.seconds(30),
+        failureThreshold: 3,
+      });
+      new route53.ARecord(this, 'LatencyRecord', {
+        zone,
+        recordName: globalName,
+        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
+        region: this.region,
+        setIdentifier: `${environment.name}-${this.region}`,
+        healthCheck,
+      });
+      new route53.ARecord(this, 'RegionalRecord', {
+        zone,
+        recordName: regionalName,
+        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
+      });
+      this.url = `https://${regionalName}`;
+      this.serviceUrl = `https://${globalName}`;
+    } else {
+      // HTTP-only mode (no domain configured): see the class comment and README.
+      this.listener = this.loadBalancer.addListener('Http', {
+        protocol: elbv2.ApplicationProtocol.HTTP,
+        port: 80,
+        open: false,
+        defaultTargetGroups: [this.targetGroup],
+      });
+      this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
+      this.serviceUrl = this.url;
+    }
+
+    this.logsKey = new WorkloadKey(this, 'LogsKey', {
+      environment, namePrefix: props.namePrefix, purpose: 'edge-logs', allowCloudWatchLogs: true,
+    });
+    this.webAcl = new RegionalWebAcl(this, 'Waf', {
+      environment,
+      namePrefix: props.namePrefix,
+      resourceArn: this.loadBalancer.loadBalancerArn,
+      logsKey: this.logsKey,
+      rateLimitPer5Minutes: props.rateLimitPer5Minutes,
+    });
+
+    this.urlOutput = new CfnOutput(this, 'LoadBalancerUrl', { value: this.url, description: 'URL of this stage\'s load balancer' });
+    this.serviceUrlOutput = new CfnOutput(this, 'ServiceUrl', { value: this.serviceUrl, description: 'URL users call' });
+  }
+}

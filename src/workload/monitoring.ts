@@ -1,0 +1,239 @@
+import { Duration, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+import { EnvironmentConfig } from '../config/schema';
+import { WorkloadKey } from './encryption';
+
+/** Props of ServiceMonitoring. */
+export interface ServiceMonitoringProps {
+  /** The environment (database sizing drives the connection and memory thresholds). */
+  readonly environment: EnvironmentConfig;
+  /** Stage name prefix: the dashboard is named after it and the topic key alias carries it. */
+  readonly namePrefix: string;
+  /** The ECS service watched. */
+  readonly service: ecs.FargateService;
+  /** The load balancer in front of it. */
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  /** The target group the service registers into. */
+  readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /** The Aurora cluster. */
+  readonly database: rds.IDatabaseCluster;
+  /** Addresses subscribed (by e-mail) to the alarm topic. @default - none */
+  readonly alarmEmails?: readonly string[];
+  /** Service-side 5xx responses per minute that count as a bad minute. @default 10 */
+  readonly http5xxPerMinute?: number;
+  /** p99 target response time that counts as a slow minute. @default Duration.seconds(2) */
+  readonly p99Latency?: Duration;
+  /** CPU and memory utilisation (percent) that count as a hot minute. @default 80 */
+  readonly utilizationPercent?: number;
+}
+
+/** Approximate Aurora PostgreSQL max_connections per ACU (2 GiB / 9531392 bytes per connection). */
+const CONNECTIONS_PER_ACU = 225;
+
+/**
+ * Alarms, alarm topic and dashboard of one stage. Every alarm sends ALARM and OK to a
+ * KMS-encrypted SNS topic, and each states why it uses its `datapointsToAlarm` and
+ * `treatMissingData`. `deploymentAlarms` are the ones ECS watches during a deployment.
+ */
+export class ServiceMonitoring extends Construct {
+  /** The alarm topic (KMS-encrypted, TLS-only). */
+  public readonly topic: sns.Topic;
+  /** The key encrypting the topic; CloudWatch may use it to publish. */
+  public readonly topicKey: WorkloadKey;
+  /** Service average CPU utilisation too high. */
+  public readonly serviceCpuAlarm: cloudwatch.Alarm;
+  /** Service average memory utilisation too high. */
+  public readonly serviceMemoryAlarm: cloudwatch.Alarm;
+  /** 5xx responses (ALB-generated plus service-generated) per minute too high. */
+  public readonly http5xxAlarm: cloudwatch.Alarm;
+  /** p99 target response time too high. */
+  public readonly latencyP99Alarm: cloudwatch.Alarm;
+  /** At least one target failing its health check. */
+  public readonly unhealthyHostsAlarm: cloudwatch.Alarm;
+  /** No healthy target at all (the service is down). */
+  public readonly noHealthyHostsAlarm: cloudwatch.Alarm;
+  /** Database CPU too high. */
+  public readonly databaseCpuAlarm: cloudwatch.Alarm;
+  /** Database connections near max_connections. */
+  public readonly databaseConnectionsAlarm: cloudwatch.Alarm;
+  /** Database freeable memory too low. */
+  public readonly databaseMemoryAlarm: cloudwatch.Alarm;
+  /** Every alarm above. */
+  public readonly alarms: readonly cloudwatch.Alarm[];
+  /** The alarms that roll an ECS deployment back (5xx, unhealthy hosts). */
+  public readonly deploymentAlarms: readonly cloudwatch.Alarm[];
+  /** The stage dashboard (service, ALB, database). */
+  public readonly dashboard: cloudwatch.Dashboard;
+
+  constructor(scope: Construct, id: string, props: ServiceMonitoringProps) {
+    super(scope, id);
+    const { sizing } = props.environment;
+    const utilization = props.utilizationPercent ?? 80;
+    const minute = Duration.minutes(1);
+
+    this.topicKey = new WorkloadKey(this, 'TopicKey', {
+      environment: props.environment, namePrefix: props.namePrefix, purpose: 'alarms',
+    });
+    const { account, region, partition } = Stack.of(this);
+    const fromOurAlarms = {
+      StringEquals: { 'aws:SourceAccount': account },
+      ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+    };
+    // CloudWatch encrypts what it publishes with the topic key: it must be allowed to use it.
+    this.topicKey.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+    }));
+    this.topic = new sns.Topic(this, 'AlarmTopic', {
+      displayName: `Alarms of ${props.namePrefix}`,
+      masterKey: this.topicKey,
+      enforceSSL: true,
+    });
+    // enforceSSL replaces the default topic policy, so the CloudWatch grant is explicit.
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsOfThisAccount',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions: fromOurAlarms,
+    }));
+    for (const email of props.alarmEmails ?? []) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(email));
+    }
+
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.CreateAlarmOptions, 'alarmDescription'> & { description: string }) => {
+      const { description, ...rest } = options;
+      const created = new cloudwatch.Alarm(this, alarmId, { ...rest, metric, alarmDescription: `${props.namePrefix}: ${description}` });
+      created.addAlarmAction(new cwActions.SnsAction(this.topic));
+      created.addOkAction(new cwActions.SnsAction(this.topic));
+      return created;
+    };
+
+    // --- service ---------------------------------------------------------------------------
+    // 3 of 5 one-minute points: a deployment or a burst spikes CPU for a minute or two
+    // without being a problem. Missing = no task reports (service stopped); the host-count
+    // alarms own that case, so NOT_BREACHING here avoids a duplicate page.
+    this.serviceCpuAlarm = alarm('ServiceCpu', props.service.metricCpuUtilization({ period: minute }), {
+      description: `service CPU above ${utilization}% for 3 of 5 minutes`,
+      threshold: utilization, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    this.serviceMemoryAlarm = alarm('ServiceMemory', props.service.metricMemoryUtilization({ period: minute }), {
+      description: `service memory above ${utilization}% for 3 of 5 minutes`,
+      threshold: utilization, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // --- load balancer ---------------------------------------------------------------------
+    const tg = props.targetGroup.metrics;
+    const http5xx = new cloudwatch.MathExpression({
+      label: '5xx per minute (ALB + service)',
+      expression: 'FILL(elb5xx, 0) + FILL(target5xx, 0)',
+      usingMetrics: {
+        elb5xx: props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: minute, statistic: 'Sum' }),
+        target5xx: tg.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: minute, statistic: 'Sum' }),
+      },
+      period: minute,
+    });
+    // 2 of 3 minutes: fast enough for ECS to roll a bad release back within its bake, slow
+    // enough that one unlucky minute does not. The ALB publishes 5xx counts only when there
+    // are some, so missing data means "no errors": NOT_BREACHING.
+    this.http5xxAlarm = alarm('Http5xx', http5xx, {
+      description: `${props.http5xxPerMinute ?? 10}+ HTTP 5xx per minute for 2 of 3 minutes`,
+      threshold: props.http5xxPerMinute ?? 10, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    const p99 = props.p99Latency ?? Duration.seconds(2);
+    // 3 of 5: tail latency is noisy at low traffic. No requests = no latency datapoint, which
+    // is not slowness: NOT_BREACHING.
+    this.latencyP99Alarm = alarm('LatencyP99', tg.targetResponseTime({ period: minute, statistic: 'p99' }), {
+      description: `p99 target response time above ${p99.toSeconds()}s for 3 of 5 minutes`,
+      threshold: p99.toSeconds(), comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // 2 of 3 one-minute maxima: a task failing its checks for two minutes is not a blip. The
+    // count is published while the target group is in use; a gap is not evidence of an
+    // unhealthy task (noHealthyHosts covers the empty case), so NOT_BREACHING. Also a
+    // deployment alarm: new tasks that fail health checks roll the release back.
+    this.unhealthyHostsAlarm = alarm('UnhealthyHosts', tg.unhealthyHostCount({ period: minute, statistic: 'Maximum' }), {
+      description: 'at least one unhealthy target for 2 of 3 minutes',
+      threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // Nothing healthy serves traffic. Missing data here means the target group reports
+    // nothing at all, which for a service that should always run is an outage: BREACHING.
+    this.noHealthyHostsAlarm = alarm('NoHealthyHosts', tg.healthyHostCount({ period: minute, statistic: 'Minimum' }), {
+      description: 'no healthy target for 3 of 3 minutes',
+      threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    // --- database ----------------------------------------------------------------------------
+    // Aurora publishes every minute while the cluster runs.
+    // CPU: 3 of 5 like the service. A gap keeps the last state (MISSING): the freeable-memory
+    // alarm is the one that treats a silent database as broken, so one page, not three.
+    this.databaseCpuAlarm = alarm('DatabaseCpu', props.database.metricCPUUtilization({ period: minute }), {
+      description: `database CPU above ${utilization}% for 3 of 5 minutes`,
+      threshold: utilization, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.MISSING,
+    });
+    const maxConnections = Math.min(5000, Math.floor(sizing.dbMaxCapacity * CONNECTIONS_PER_ACU));
+    const connectionThreshold = Math.floor(maxConnections * 0.8);
+    // 80% of max_connections at the maximum ACU. Connections do not vanish when there is no
+    // data, but nor do they grow: NOT_BREACHING.
+    this.databaseConnectionsAlarm = alarm('DatabaseConnections', props.database.metricDatabaseConnections({ period: minute, statistic: 'Maximum' }), {
+      description: `database connections above ${connectionThreshold} (80% of ~${maxConnections}) for 3 of 5 minutes`,
+      threshold: connectionThreshold, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+    // Under 10% of the memory at maximum capacity (1 ACU = 2 GiB): Serverless v2 is at its
+    // ceiling and still short. Missing = the database is not reporting at all: BREACHING.
+    const memoryThreshold = Math.floor(sizing.dbMaxCapacity * 2 * 1024 ** 3 * 0.1);
+    this.databaseMemoryAlarm = alarm('DatabaseFreeableMemory', props.database.metricFreeableMemory({ period: minute, statistic: 'Minimum' }), {
+      description: `database freeable memory below ${Math.round(memoryThreshold / 1024 ** 2)} MiB for 3 of 5 minutes`,
+      threshold: memoryThreshold, comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    this.alarms = [
+      this.serviceCpuAlarm, this.serviceMemoryAlarm, this.http5xxAlarm, this.latencyP99Alarm,
+      this.unhealthyHostsAlarm, this.noHealthyHostsAlarm,
+      this.databaseCpuAlarm, this.databaseConnectionsAlarm, this.databaseMemoryAlarm,
+    ];
+    this.deploymentAlarms = [this.http5xxAlarm, this.unhealthyHostsAlarm];
+
+    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: props.namePrefix,
+      defaultInterval: Duration.hours(3),
+    });
+    const graph = (title: string, left: cloudwatch.IMetric[], right: cloudwatch.IMetric[] = []) =>
+      new cloudwatch.GraphWidget({ title, left, right, width: 8, height: 6 });
+    this.dashboard.addWidgets(
+      new cloudwatch.AlarmStatusWidget({ title: 'Alarms', alarms: [...this.alarms], width: 24, height: 3 }),
+    );
+    this.dashboard.addWidgets(
+      graph('Service CPU / memory (%)', [props.service.metricCpuUtilization(), props.service.metricMemoryUtilization()]),
+      graph('Requests and 5xx', [props.loadBalancer.metrics.requestCount({ statistic: 'Sum' })], [http5xx]),
+      graph('Target response time', [
+        tg.targetResponseTime({ statistic: 'p50' }), tg.targetResponseTime({ statistic: 'p99' }),
+      ]),
+    );
+    this.dashboard.addWidgets(
+      graph('Targets', [tg.healthyHostCount(), tg.unhealthyHostCount()]),
+      graph('Database CPU (%) / connections', [props.database.metricCPUUtilization()], [props.database.metricDatabaseConnections()]),
+      graph('Database capacity (ACU) / freeable memory', [
+        props.database.metric('ServerlessDatabaseCapacity', { statistic: 'Maximum' }),
+      ], [props.database.metricFreeableMemory()]),
+    );
+  }
+}

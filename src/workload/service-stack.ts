@@ -1,0 +1,231 @@
+import { CfnOutput, Duration, Fn, Size, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecr from 'aws-cdk-lib/aws-ecr';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { WorkloadStackProps } from './common';
+import { EncryptedLogGroup, WorkloadKey } from './encryption';
+import { ServiceMonitoring } from './monitoring';
+import { SERVICE_PORT, WorkloadSecurityGroups } from './network-stack';
+import type { ServiceImage } from './service-stage';
+
+/** Props of the ServiceStack. */
+export interface ServiceStackProps extends WorkloadStackProps {
+  /** The stage VPC (tasks run in its private-with-egress subnets). */
+  readonly vpc: ec2.IVpc;
+  /** The stage security groups (the service group is used). */
+  readonly securityGroups: WorkloadSecurityGroups;
+  /** The image to run: the gated repository in the pipeline account, by immutable tag. */
+  readonly image: ServiceImage;
+  /** The database credentials secret (fields host, port, dbname, username, password). */
+  readonly databaseSecret: secretsmanager.ISecret;
+  /** The customer-managed key the secret is encrypted with (the execution role may decrypt via Secrets Manager). */
+  readonly databaseSecretKey: kms.IKey;
+  /** The Aurora cluster (watched by the alarms and dashboard). */
+  readonly database: rds.IDatabaseCluster;
+  /** The load balancer in front of the service. */
+  readonly loadBalancer: elbv2.IApplicationLoadBalancer;
+  /** The target group (in the EdgeStack) the service registers into. */
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /** E-mail addresses subscribed to the alarm topic. @default - none */
+  readonly alarmEmails?: readonly string[];
+  /** Target average CPU utilisation (percent) for scaling. @default 60 */
+  readonly cpuTargetPercent?: number;
+  /** Target ALB requests per task per minute for scaling. @default 1000 */
+  readonly requestsPerTarget?: number;
+}
+
+/**
+ * Liveness probe run inside the container with `node -e`: Node is the one tool the image is
+ * sure to have (no curl, maybe no shell), so the check is exec form, not CMD-SHELL.
+ */
+export const CONTAINER_HEALTH_SCRIPT =
+  `fetch('http://localhost:${SERVICE_PORT}/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))`;
+
+/**
+ * The service of one stage: an ECS cluster (Container Insights enhanced) and a Fargate service
+ * in private subnets without public IPs, registered in the EdgeStack's target group, plus its
+ * monitoring (alarms, topic, dashboard: in this stack because the deployment alarms must exist
+ * before ECS can watch them and must still page through the topic).
+ *
+ * Deployment strategy: ROLLING with the deployment circuit breaker (rollback on tasks that fail
+ * to start or stay unhealthy) and deployment alarms (rollback when 5xx or unhealthy targets
+ * alarm during the deployment). Native BLUE_GREEN/CANARY would shift traffic more gradually but
+ * needs a second target group, a production/test listener rule pair and lifecycle hooks; with
+ * minHealthyPercent 100 a rolling deployment never drops capacity, and the alarms give the same
+ * automatic rollback, with fewer moving parts to get wrong.
+ */
+export class ServiceStack extends Stack {
+  /** The ECS cluster. */
+  public readonly cluster: ecs.Cluster;
+  /** The Fargate service. */
+  public readonly service: ecs.FargateService;
+  /** The task definition. */
+  public readonly taskDefinition: ecs.FargateTaskDefinition;
+  /** Role ECS uses to pull the image, write logs and read the database secret. */
+  public readonly executionRole: iam.Role;
+  /** Role of the application itself: it calls no AWS API, so it has no permissions. */
+  public readonly taskRole: iam.Role;
+  /** Key of the container log group. */
+  public readonly logsKey: WorkloadKey;
+  /** The container log group. */
+  public readonly logGroup: EncryptedLogGroup;
+  /** Alarms, topic and dashboard. */
+  public readonly monitoring: ServiceMonitoring;
+  /** Outputs for pipeline steps and runbooks. */
+  public readonly clusterNameOutput: CfnOutput;
+  /** Output: the ECS service name. */
+  public readonly serviceNameOutput: CfnOutput;
+  /** Output: the alarm topic ARN. */
+  public readonly alarmTopicArnOutput: CfnOutput;
+  /** Output: comma-separated names of every alarm of the stage. */
+  public readonly alarmNamesOutput: CfnOutput;
+
+  constructor(scope: Construct, id: string, props: ServiceStackProps) {
+    const { environment } = props;
+    const { sizing } = environment;
+    super(scope, id, { ...props, terminationProtection: environment.production });
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc: props.vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENHANCED,
+    });
+
+    // Both roles trust ECS tasks of this account and region only (confused-deputy guard).
+    const ecsTasks = () => new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': this.account },
+        ArnLike: { 'aws:SourceArn': `arn:${this.partition}:ecs:${this.region}:${this.account}:*` },
+      },
+    });
+    // Granted below by CDK, each scoped to one resource: pull from the gated repository (plus
+    // ecr:GetAuthorizationToken, which has no resource-level form), write to the log group,
+    // read the database secret (and decrypt it via Secrets Manager only).
+    this.executionRole = new iam.Role(this, 'ExecutionRole', {
+      assumedBy: ecsTasks(),
+      description: 'ECS agent: pull the gated image, write container logs, read the database secret',
+    });
+    this.taskRole = new iam.Role(this, 'TaskRole', {
+      assumedBy: ecsTasks(),
+      description: 'The application: calls no AWS API (credentials arrive as ECS secrets), so no permissions',
+    });
+
+    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
+      cpu: sizing.cpu,
+      memoryLimitMiB: sizing.memoryMiB,
+      executionRole: this.executionRole,
+      taskRole: this.taskRole,
+      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
+    });
+
+    this.logsKey = new WorkloadKey(this, 'LogsKey', {
+      environment, namePrefix: props.namePrefix, purpose: 'service-logs', allowCloudWatchLogs: true,
+    });
+    this.logGroup = new EncryptedLogGroup(this, 'LogGroup', { environment, encryptionKey: this.logsKey });
+
+    const repository = ecr.Repository.fromRepositoryAttributes(this, 'GatedRepository', {
+      repositoryArn: props.image.repositoryArn,
+      repositoryName: props.image.repositoryName,
+    });
+    // Re-imported by ARN: the grants then land on the execution role's own policy instead of
+    // the Data stack's secret and key policies (which would make Data depend on Service).
+    const databaseSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', props.databaseSecret.secretArn);
+    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DecryptDatabaseSecretViaSecretsManager',
+      actions: ['kms:Decrypt'],
+      resources: [props.databaseSecretKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+    }));
+    const secret = (field: string) => ecs.Secret.fromSecretsManager(databaseSecret, field);
+    const container = this.taskDefinition.addContainer('App', {
+      image: ecs.ContainerImage.fromEcrRepository(repository, props.image.tag),
+      essential: true,
+      portMappings: [{ containerPort: SERVICE_PORT, name: 'http', protocol: ecs.Protocol.TCP }],
+      environment: {
+        PORT: String(SERVICE_PORT),
+        DB_SSL: 'true',
+      },
+      secrets: {
+        DB_HOST: secret('host'),
+        DB_PORT: secret('port'),
+        DB_NAME: secret('dbname'),
+        DB_USER: secret('username'),
+        DB_PASSWORD: secret('password'),
+      },
+      readonlyRootFilesystem: true,
+      healthCheck: {
+        command: ['CMD', 'node', '-e', CONTAINER_HEALTH_SCRIPT],
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(30),
+      },
+      stopTimeout: Duration.seconds(30),
+      logging: ecs.LogDrivers.awsLogs({
+        logGroup: this.logGroup,
+        streamPrefix: 'app',
+        // A full log buffer must not block the event loop (and with it /health).
+        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
+        maxBufferSize: Size.mebibytes(25),
+      }),
+    });
+    // The root filesystem is read-only; /tmp is a task-local scratch volume for Node and libraries.
+    this.taskDefinition.addVolume({ name: 'tmp' });
+    container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
+
+    this.service = new ecs.FargateService(this, 'Service', {
+      cluster: this.cluster,
+      taskDefinition: this.taskDefinition,
+      desiredCount: sizing.desiredCount,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [props.securityGroups.service],
+      assignPublicIp: false,
+      platformVersion: ecs.FargatePlatformVersion.LATEST,
+      deploymentStrategy: ecs.DeploymentStrategy.ROLLING,
+      minHealthyPercent: 100,
+      maxHealthyPercent: 200,
+      circuitBreaker: { enable: true, rollback: true },
+      healthCheckGracePeriod: Duration.seconds(60),
+      propagateTags: ecs.PropagatedTagSource.SERVICE,
+      enableECSManagedTags: true,
+      enableExecuteCommand: false,
+    });
+    this.service.attachToApplicationTargetGroup(props.targetGroup);
+
+    const scaling = this.service.autoScaleTaskCount({ minCapacity: sizing.minCapacity, maxCapacity: sizing.maxCapacity });
+    // Scale out fast (1 min), in slowly (5 min) so a short lull does not drop capacity a new
+    // burst needs right away.
+    const cooldowns = { scaleOutCooldown: Duration.minutes(1), scaleInCooldown: Duration.minutes(5) };
+    scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: props.cpuTargetPercent ?? 60, ...cooldowns });
+    scaling.scaleOnRequestCount('RequestScaling', {
+      requestsPerTarget: props.requestsPerTarget ?? 1000,
+      targetGroup: props.targetGroup,
+      ...cooldowns,
+    });
+
+    this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
+      environment,
+      namePrefix: props.namePrefix,
+      service: this.service,
+      loadBalancer: props.loadBalancer,
+      targetGroup: props.targetGroup,
+      database: props.database,
+      alarmEmails: props.alarmEmails,
+    });
+    this.service.enableDeploymentAlarms(this.monitoring.deploymentAlarms.map((a) => a.alarmName), {
+      behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
+    });
+
+    this.clusterNameOutput = new CfnOutput(this, 'ClusterName', { value: this.cluster.clusterName });
+    this.serviceNameOutput = new CfnOutput(this, 'ServiceName', { value: this.service.serviceName });
+    this.alarmTopicArnOutput = new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
+    this.alarmNamesOutput = new CfnOutput(this, 'AlarmNames', {
+      value: Fn.join(',', this.monitoring.alarms.map((a) => a.alarmName)),
+    });
+  }
+}
