@@ -48,3 +48,66 @@ export function templatesOf(stage: ServiceStage): Record<'network' | 'data' | 'e
     service: Template.fromStack(stage.service),
   };
 }
+
+/** A resource in a synthesized template. */
+export interface CfnResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, any>;
+  readonly DeletionPolicy?: string;
+  readonly UpdateReplacePolicy?: string;
+  readonly DependsOn?: string | string[];
+}
+
+/** Resources of a template by logical id, optionally only of one type. */
+export function resources(template: Template, type?: string): Record<string, CfnResource> {
+  const all = (template.toJSON().Resources ?? {}) as Record<string, CfnResource>;
+  return Object.fromEntries(Object.entries(all).filter(([, r]) => type === undefined || r.Type === type));
+}
+
+/** The one resource of a type (fails when there is not exactly one). */
+export function only(template: Template, type: string): CfnResource {
+  const found = Object.values(resources(template, type));
+  if (found.length !== 1) throw new Error(`expected exactly one ${type}, found ${found.length}`);
+  return found[0];
+}
+
+/** Every `Fn::ImportValue` export name used anywhere inside a value. */
+export function importsIn(value: unknown): string[] {
+  const found: string[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v && typeof v === 'object') {
+      for (const [k, inner] of Object.entries(v)) {
+        if (k === 'Fn::ImportValue' && typeof inner === 'string') found.push(inner);
+        else walk(inner);
+      }
+    }
+  };
+  walk(value);
+  return found;
+}
+
+/** IAM policy statements of every AWS::IAM::Policy (and inline role policy) in a template. */
+export function identityStatements(template: Template): Array<Record<string, any>> {
+  const statements: Array<Record<string, any>> = [];
+  for (const r of Object.values(resources(template))) {
+    if (r.Type === 'AWS::IAM::Policy' || r.Type === 'AWS::IAM::ManagedPolicy') {
+      statements.push(...r.Properties!.PolicyDocument.Statement);
+    }
+    if (r.Type === 'AWS::IAM::Role') {
+      for (const p of r.Properties?.Policies ?? []) statements.push(...p.PolicyDocument.Statement);
+    }
+  }
+  return statements;
+}
+
+/** The tag keys every taggable resource carries. */
+export const REQUIRED_TAGS = ['Application', 'CostCenter', 'Environment', 'ManagedBy', 'Region', 'Team'];
+
+/** Tag map of a resource (handles the list form and the map form). */
+export function tagsOf(resource: CfnResource): Record<string, unknown> | undefined {
+  const tags = resource.Properties?.Tags ?? resource.Properties?.tags;
+  if (tags === undefined) return undefined;
+  if (Array.isArray(tags)) return Object.fromEntries(tags.map((t: { Key: string; Value: unknown }) => [t.Key, t.Value]));
+  return tags;
+}
