@@ -40,9 +40,11 @@ const sectionSchema = z.array(z.unknown(), { error: 'must be a list of entries' 
 
 const fileSchema = z.strictObject(
   Object.fromEntries(SECTIONS.map((s) => [s, sectionSchema])) as Record<AllowlistSection, typeof sectionSchema>,
-  { error: (issue) => (issue.code === 'unrecognized_keys'
-    ? `unknown top-level key(s) ${issue.keys.join(', ')}; allowed: ${SECTIONS.join(', ')}`
-    : `must be a mapping of ${SECTIONS.join(', ')} lists`) },
+  {
+    error: (issue) => (issue.code === 'unrecognized_keys'
+      ? `unknown top-level key(s) ${issue.keys.join(', ')}; allowed: ${SECTIONS.join(', ')}`
+      : `must be a mapping of ${SECTIONS.join(', ')} lists`),
+  },
 );
 
 /** One validated exception. */

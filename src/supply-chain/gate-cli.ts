@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import { Allowlist, parseAllowlist } from './allowlist';
+import { DEFAULT_THRESHOLDS, Thresholds, decide } from './decision';
 import { EcrScanClient, RecordedCall, recordedEcrScanClient, sdkEcrScanClient } from './ecr-client';
 import { waitForEcrScan } from './ecr-wait';
-import { DEFAULT_THRESHOLDS, Thresholds, decide } from './decision';
 import { Finding, SEVERITIES, Severity, isSeverity } from './finding';
+import { withTrivyFixStatus } from './fix-status';
 import { GateInputError } from './input-error';
 import { renderDecision } from './report';
 import { parseTrivyReport, trivyFindings } from './trivy-report';
@@ -15,7 +16,9 @@ export const USAGE = `Usage:
   gate-cli trivy --report trivy.json [common flags]
   gate-cli ecr --repository NAME --digest sha256:... --region REGION
                [--registry-id ACCOUNT] [--timeout-minutes 15] [--poll-seconds 15]
-               [--from-file recorded.json] [common flags]
+               [--trivy-report trivy.json] [--from-file recorded.json] [common flags]
+  --trivy-report takes fix status for basic-scan findings from Trivy's report of the same
+  image (same vulnerability id); without it basic-scan findings count as fixable.
 Common flags:
   --allowlist FILE          .trivyignore.yaml (default: .trivyignore.yaml; must exist)
   --fail-on SEV             fail whether or not a fix exists (repeatable or comma list; "none"; default CRITICAL)
@@ -28,7 +31,7 @@ type Flags = Map<string, string[]>;
 
 const KNOWN: Record<string, readonly string[]> = {
   trivy: ['report', 'allowlist', 'fail-on', 'fail-on-fixable', 'today'],
-  ecr: ['repository', 'digest', 'region', 'registry-id', 'timeout-minutes', 'poll-seconds', 'from-file', 'allowlist', 'fail-on', 'fail-on-fixable', 'today'],
+  ecr: ['repository', 'digest', 'region', 'registry-id', 'timeout-minutes', 'poll-seconds', 'trivy-report', 'from-file', 'allowlist', 'fail-on', 'fail-on-fixable', 'today'],
 };
 
 function parseFlags(command: string, args: readonly string[]): Flags {
@@ -107,6 +110,9 @@ async function findingsFor(command: string, flags: Flags, io: Io): Promise<{ gat
   const repositoryName = one(flags, 'repository');
   const imageDigest = one(flags, 'digest');
   if (!/^sha256:[0-9a-f]{64}$/.test(imageDigest)) throw new GateInputError(`--digest must be sha256:<64 hex>, got "${imageDigest}"`);
+  const trivyFile = flags.get('trivy-report') ? one(flags, 'trivy-report') : undefined;
+  // Read before the (long) wait, so a bad file fails at once.
+  const fixSource = trivyFile ? trivyFindings(parseTrivyReport(readFile(trivyFile, 'Trivy report'), trivyFile)) : undefined;
   const fromFile = flags.get('from-file') ? one(flags, 'from-file') : undefined;
   const client = fromFile ? recordedClient(fromFile) : sdkEcrScanClient(one(flags, 'region'));
   const result = await waitForEcrScan({
@@ -119,7 +125,8 @@ async function findingsFor(command: string, flags: Flags, io: Io): Promise<{ gat
     log: io.out,
   });
   if (!result.ok) return result.reason;
-  return { gate: `ECR scan gate (${repositoryName}@${imageDigest.slice(0, 19)}…)`, findings: result.findings };
+  const findings = fixSource ? withTrivyFixStatus(result.findings, fixSource) : result.findings;
+  return { gate: `ECR scan gate (${repositoryName}@${imageDigest.slice(0, 19)}…)`, findings };
 }
 
 /**

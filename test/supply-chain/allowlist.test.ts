@@ -1,8 +1,8 @@
 import * as path from 'path';
+import { fixture } from './fixtures';
 import { entryMatches, globToRegExp, isExpired, parseAllowlist } from '../../src/supply-chain/allowlist';
 import { Finding } from '../../src/supply-chain/finding';
 import { GateInputError } from '../../src/supply-chain/input-error';
-import { fixture } from './fixtures';
 
 const vuln: Finding = { source: 'trivy', kind: 'vulnerability', id: 'CVE-2023-45853', aliases: [], severity: 'CRITICAL', fix: 'no', path: 'usr/lib/x86_64-linux-gnu/libz.so.1' };
 

@@ -1,6 +1,6 @@
+import { fixture } from './fixtures';
 import { GateInputError } from '../../src/supply-chain/input-error';
 import { parseTrivyReport, trivyFindings } from '../../src/supply-chain/trivy-report';
-import { fixture } from './fixtures';
 
 const findings = (name: string) => trivyFindings(parseTrivyReport(fixture(`trivy/${name}`)));
 
