@@ -1,0 +1,153 @@
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { ServiceStage } from '../../src/workload/service-stage';
+import { testApp } from '../support/test-app';
+import { buildStage, only, resources, sampleEnvironment, TEST_DOMAIN } from './support';
+
+function commonEdgeTests(get: () => { stage: ServiceStage; template: Template; production: boolean; retentionDays: number }) {
+  test('internet-facing ALB in the public subnets with its own security group, dropping invalid headers', () => {
+    const { template } = get();
+    const alb = only(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer').Properties!;
+    expect(alb.Scheme).toBe('internet-facing');
+    expect(JSON.stringify(alb.Subnets)).toMatch(/VpcpublicSubnet1/);
+    expect(JSON.stringify(alb.Subnets)).not.toMatch(/Vpc(app|data)Subnet/);
+    expect(JSON.stringify(alb.SecurityGroups)).toContain('SecurityGroupsLoadBalancer');
+    expect(alb.LoadBalancerAttributes).toContainEqual({ Key: 'routing.http.drop_invalid_header_fields.enabled', Value: 'true' });
+    expect(alb.LoadBalancerAttributes).toContainEqual({ Key: 'access_logs.s3.enabled', Value: 'true' });
+  });
+
+  test('listeners add no security group rules of their own (the explicit ones are in the network stack)', () => {
+    const { template } = get();
+    template.resourceCountIs('AWS::EC2::SecurityGroupIngress', 0);
+    template.resourceCountIs('AWS::EC2::SecurityGroupEgress', 0);
+  });
+
+  test('target group: IP targets on 8080, liveness check on /health', () => {
+    get().template.hasResourceProperties('AWS::ElasticLoadBalancingV2::TargetGroup', {
+      TargetType: 'ip', Port: 8080, Protocol: 'HTTP', HealthCheckPath: '/health', Matcher: { HttpCode: '200' },
+    });
+  });
+
+  test('access logs bucket: SSE-S3 (the only encryption ALB log delivery supports), TLS only, private, versioned, expiring', () => {
+    const { template, production, retentionDays } = get();
+    const bucket = only(template, 'AWS::S3::Bucket');
+    expect(bucket.Properties!.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
+    expect(bucket.Properties!.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+    expect(bucket.Properties!.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: retentionDays, Status: 'Enabled' })]);
+    expect(bucket.Properties!.BucketName).toBeUndefined();
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) },
+    });
+    expect(bucket.DeletionPolicy).toBe(production ? 'Retain' : 'Delete');
+    template.resourceCountIs('Custom::S3AutoDeleteObjects', production ? 0 : 1);
+  });
+
+  test('WAF: regional web ACL on the ALB with AWS managed rule groups and a per-IP rate limit', () => {
+    const { template, stage } = get();
+    const acl = only(template, 'AWS::WAFv2::WebACL').Properties!;
+    expect(acl.Scope).toBe('REGIONAL');
+    expect(acl.DefaultAction).toEqual({ Allow: {} });
+    const managed = acl.Rules.filter((r: any) => r.Statement.ManagedRuleGroupStatement).map((r: any) => r.Statement.ManagedRuleGroupStatement);
+    expect(managed.map((m: any) => `${m.VendorName}/${m.Name}`).sort()).toEqual([
+      'AWS/AWSManagedRulesAmazonIpReputationList', 'AWS/AWSManagedRulesCommonRuleSet',
+      'AWS/AWSManagedRulesKnownBadInputsRuleSet', 'AWS/AWSManagedRulesSQLiRuleSet',
+    ]);
+    const rate = acl.Rules.find((r: any) => r.Statement.RateBasedStatement);
+    expect(rate).toMatchObject({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP' } } });
+    const priorities = acl.Rules.map((r: any) => r.Priority);
+    expect(new Set(priorities).size).toBe(priorities.length);
+    template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
+      ResourceArn: { Ref: stage.edge.getLogicalId(stage.edge.loadBalancer.node.defaultChild as any) },
+    });
+  });
+
+  test('WAF logs blocked/counted requests to an encrypted aws-waf-logs-* group, redacting credentials', () => {
+    const { template, stage } = get();
+    const logging = only(template, 'AWS::WAFv2::LoggingConfiguration').Properties!;
+    const group = only(template, 'AWS::Logs::LogGroup').Properties!;
+    expect(group.LogGroupName).toBe(`aws-waf-logs-transactions-${stage.stageName}`);
+    expect(group.KmsKeyId).toEqual({ 'Fn::GetAtt': [stage.edge.getLogicalId(stage.edge.logsKey.node.defaultChild as any), 'Arn'] });
+    expect(JSON.stringify(logging.LogDestinationConfigs)).toContain(`:log-group:${group.LogGroupName}"`);
+    expect(logging.LoggingFilter.DefaultBehavior).toBe('DROP');
+    expect(logging.RedactedFields).toEqual([{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }]);
+  });
+}
+
+describe('EdgeStack without a domain (HTTP-only mode): dev us-east-1', () => {
+  const environment = sampleEnvironment('dev');
+  let stage: ServiceStage;
+  let template: Template;
+  beforeAll(() => {
+    stage = buildStage(environment, 'us-east-1');
+    template = Template.fromStack(stage.edge);
+  });
+  commonEdgeTests(() => ({ stage, template, production: false, retentionDays: environment.sizing.logRetentionDays }));
+
+  test('one HTTP listener on 80 forwarding to the service; no certificate, no DNS', () => {
+    const listener = only(template, 'AWS::ElasticLoadBalancingV2::Listener').Properties!;
+    expect(listener).toMatchObject({ Port: 80, Protocol: 'HTTP', DefaultActions: [{ Type: 'forward' }] });
+    template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    template.resourceCountIs('AWS::Route53::RecordSet', 0);
+  });
+
+  test('the URL output is http://<alb dns name>', () => {
+    const albId = stage.edge.getLogicalId(stage.edge.loadBalancer.node.defaultChild as any);
+    template.hasOutput('LoadBalancerUrl', { Value: { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [albId, 'DNSName'] }]] } });
+    expect(stage.loadBalancerUrl).toBe(stage.edge.urlOutput);
+  });
+});
+
+describe.each(['us-east-1', 'us-east-2'])('EdgeStack with a domain: prod %s', (region) => {
+  const environment = sampleEnvironment('prod', { domain: TEST_DOMAIN });
+  let stage: ServiceStage;
+  let template: Template;
+  let missingContext: unknown;
+  beforeAll(() => {
+    const app = testApp();
+    stage = buildStage(environment, region, app);
+    template = Template.fromStack(stage.edge);
+    missingContext = app.synth().manifest.missing;
+  });
+  commonEdgeTests(() => ({ stage, template, production: true, retentionDays: environment.sizing.logRetentionDays }));
+
+  test('DNS-validated certificate in the configured zone, for the service name and the regional name', () => {
+    template.hasResourceProperties('AWS::CertificateManager::Certificate', {
+      DomainName: 'api.prod.example.com',
+      SubjectAlternativeNames: [`api-${region}.prod.example.com`],
+      ValidationMethod: 'DNS',
+      DomainValidationOptions: Match.arrayWith([{ DomainName: 'api.prod.example.com', HostedZoneId: TEST_DOMAIN.hostedZoneId }]),
+    });
+  });
+
+  test('HTTPS listener with a TLS 1.2+ policy; HTTP permanently redirects to HTTPS', () => {
+    const listeners = Object.values(resources(template, 'AWS::ElasticLoadBalancingV2::Listener')).map((l) => l.Properties!);
+    expect(listeners).toHaveLength(2);
+    const https = listeners.find((l) => l.Protocol === 'HTTPS')!;
+    expect(https).toMatchObject({ Port: 443, SslPolicy: 'ELBSecurityPolicy-TLS13-1-2-2021-06', DefaultActions: [{ Type: 'forward' }] });
+    const http = listeners.find((l) => l.Protocol === 'HTTP')!;
+    expect(http).toMatchObject({ Port: 80, DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }] });
+  });
+
+  test('a latency record for this region with a Route 53 health check on /health', () => {
+    const records = Object.values(resources(template, 'AWS::Route53::RecordSet')).map((r) => r.Properties!);
+    const latency = records.find((r) => r.Region)!;
+    expect(latency).toMatchObject({
+      Name: 'api.prod.example.com.', Type: 'A', Region: region, SetIdentifier: `prod-${region}`, HostedZoneId: TEST_DOMAIN.hostedZoneId,
+      HealthCheckId: { Ref: expect.stringMatching(/^HealthCheck/) },
+    });
+    expect(records.find((r) => !r.Region)).toMatchObject({ Name: `api-${region}.prod.example.com.`, Type: 'A' });
+    template.hasResourceProperties('AWS::Route53::HealthCheck', {
+      HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', ResourcePath: '/health', Port: 443 }),
+    });
+  });
+
+  test('the hosted zone is not looked up (synth stays offline)', () => {
+    expect(missingContext).toBeUndefined();
+  });
+
+  test('URL outputs: the regional https name and the latency-routed service name', () => {
+    template.hasOutput('LoadBalancerUrl', { Value: `https://api-${region}.prod.example.com` });
+    template.hasOutput('ServiceUrl', { Value: 'https://api.prod.example.com' });
+    expect(stage.serviceUrl).toBe(stage.edge.serviceUrlOutput);
+  });
+});
