@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { ComplianceChecks } from './compliance/compliance-checks';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
 import { PipelineStack } from './pipeline/pipeline-stack';
 
@@ -31,12 +32,22 @@ function main(): void {
   const configPath = configArg ? path.resolve(configArg) : SAMPLE_CONFIG_PATH;
   const config = loadConfig(configPath);
 
+  // cdk-nag's four packs over the pipeline, its cross-region support stack and every stage.
+  const compliance = new ComplianceChecks();
+  compliance.applyTo(app);
   new PipelineStack(app, 'DeliveryPipeline', {
     config,
     configFile: path.relative(process.cwd(), configPath),
     commit: commitBeingDelivered(),
+    compliance,
   });
-  app.synth();
+  const assembly = app.synth();
+  compliance.writeReport(assembly.directory);
+  const errors = compliance.errorReport();
+  if (errors) {
+    process.stderr.write(`${errors}\n`);
+    process.exit(1);
+  }
 }
 
 try {

@@ -7,11 +7,15 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { ComplianceChecks } from '../compliance/compliance-checks';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { ServiceStage } from '../workload/service-stage';
 import { hardenArtifactBucket } from './artifact-bucket-hardening';
 import { ImageRepository } from './image-repository';
+import { ReportBucket } from './report-bucket';
+import { ChangeReportStep } from './steps/change-report-step';
 import { NotificationTopic } from './notification-topic';
+import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
 
 /** Props of the PipelineStack. */
@@ -29,6 +33,12 @@ export interface PipelineStackProps extends StackProps {
    * that `/version` reports it.
    */
   readonly commit: string;
+  /**
+   * Compliance packs to run over every stage (stages synthesize on their own, so App-level
+   * aspects do not reach them).
+   * @default - no compliance checks (tests of other concerns)
+   */
+  readonly compliance?: ComplianceChecks;
 }
 
 /** One wave of the pipeline and the stages it deploys. */
@@ -60,6 +70,10 @@ export class PipelineStack extends Stack {
   public readonly notifications: NotificationTopic;
   /** Repository of gated images. */
   public readonly images: ImageRepository;
+  /** The image build + Trivy + ECR scan gate. */
+  public readonly imageGate: ImageGateStep;
+  /** Where the change reports shown before approvals are kept. */
+  public readonly reports: ReportBucket;
   /** Waves in order. */
   public readonly waves: DeliveryWave[] = [];
   /** Every stage, in deployment order. */
@@ -80,6 +94,8 @@ export class PipelineStack extends Stack {
       pullAccounts: config.environments.map((e) => e.account),
     });
 
+    this.reports = new ReportBucket(this, 'ChangeReports');
+
     this.source = pipelines.CodePipelineSource.connection(`${config.source.owner}/${config.source.repo}`, config.source.branch, {
       connectionArn: config.source.connectionArn,
       triggerOnPush: true,
@@ -88,17 +104,31 @@ export class PipelineStack extends Stack {
     });
     const commitId = this.source.sourceAttribute('CommitId');
 
-    const buildLogs = new logs.LogGroup(this, 'BuildLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      encryptionKey: new kms.Key(this, 'BuildLogsKey', {
-        description: 'Encrypts the delivery pipeline CodeBuild logs',
-        enableKeyRotation: true,
-        removalPolicy: RemovalPolicy.DESTROY,
-      }),
+    const buildLogsKey = new kms.Key(this, 'BuildLogsKey', {
+      description: 'Encrypts the delivery pipeline CodeBuild logs',
+      enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
     // CloudWatch Logs encrypts with the key on behalf of CodeBuild.
-    buildLogs.encryptionKey?.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+    buildLogsKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+    const buildLogs = new logs.LogGroup(this, 'BuildLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: buildLogsKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const synth = new pipelines.ShellStep('Synth', {
+      input: this.source,
+      env: {
+        DELIVERY_CONFIG: configFile,
+        COMMIT_ID: commitId,
+      },
+      installCommands: ['npm ci'],
+      // The project's own build: compile, tests, synth with compliance, integ snapshots.
+      // Its synth also bundles the gate and report CLIs into cdk.out/.delivery-tools.
+      commands: ['npx projen build'],
+      primaryOutputDirectory: 'cdk.out',
+    });
 
     this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineName: config.pipeline.name,
@@ -114,17 +144,7 @@ export class PipelineStack extends Stack {
       // One CodeBuild action publishes every file asset: a CodeBuild action costs ~20 s of
       // provisioning, and one per asset is the most common complaint about CDK Pipelines.
       publishAssetsInParallel: false,
-      synth: new pipelines.ShellStep('Synth', {
-        input: this.source,
-        env: {
-          DELIVERY_CONFIG: configFile,
-          COMMIT_ID: commitId,
-        },
-        installCommands: ['npm ci'],
-        // The project's own build: compile, tests, synth with compliance, integ snapshots.
-        commands: ['npx projen build'],
-        primaryOutputDirectory: 'cdk.out',
-      }),
+      synth,
       codeBuildDefaults: {
         buildEnvironment: {
           buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
@@ -145,8 +165,19 @@ export class PipelineStack extends Stack {
       },
     });
 
+    // Supply-chain gates: their own stage before the first wave, so no deploy action of any
+    // wave can start before the image passed Trivy and the ECR scan.
+    this.imageGate = new ImageGateStep('ImageGate', {
+      source: this.source,
+      cloudAssembly: synth.primaryOutput!,
+      images: this.images,
+      commitId,
+      gates: config.gates,
+    });
+    this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
+
     for (const environment of config.environments) {
-      this.addEnvironment(config, environment, props.commit, commitId);
+      this.addEnvironment(config, environment, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
     }
 
     // Build now so the CodePipeline exists: its buckets are hardened and it notifies.
@@ -169,7 +200,10 @@ export class PipelineStack extends Stack {
    * One environment: a wave with all its regions in parallel, or (rollout `sequential`) one
    * wave per region in the listed order. An approval, when required, comes before the first.
    */
-  private addEnvironment(config: DeliveryConfig, environment: EnvironmentConfig, commit: string, commitId: string): void {
+  private addEnvironment(config: DeliveryConfig, environment: EnvironmentConfig, run: {
+    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
+  }): void {
+    const { commit, commitId, compliance } = run;
     const regionGroups = environment.rollout === 'sequential'
       ? environment.regions.map((r) => [r])
       : [environment.regions];
@@ -178,11 +212,27 @@ export class PipelineStack extends Stack {
       const waveId = regionGroups.length === 1 ? environment.name : `${environment.name}-${regions[0]}`;
       const pre: pipelines.Step[] = [];
       if (index === 0 && environment.requireApproval) {
-        pre.push(new NotifyingApprovalStep(`Approve-${environment.name}`, {
+        // What the approver reviews: every stack of every region of this environment,
+        // compared with what is deployed, dangerous changes first.
+        const report = new ChangeReportStep(`ChangeReport-${environment.name}`, {
+          cloudAssembly: run.synthOutput,
+          environment,
+          stageIds: environment.regions.map((r) => ServiceStage.idFor(environment, r)),
+          bucket: this.reports.bucket,
+          key: this.reports.key,
+          commitId,
+          commitMessage: this.source.sourceAttribute('CommitMessage'),
+          policy: config.changeReport,
+        });
+        const approval = new NotifyingApprovalStep(`Approve-${environment.name}`, {
           topic: this.notifications.topic,
-          comment: `Promote commit ${commitId} to ${environment.name} (${environment.account}: ${environment.regions.join(', ')})?`,
-          reviewUrl: `https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
-        }));
+          comment: `${report.summary} | Promote commit ${commitId} to ${environment.name} `
+            + `(${environment.account}: ${environment.regions.join(', ')})? `
+            + `Commit: https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
+          reviewUrl: report.reportUrl,
+        });
+        approval.addStepDependency(report);
+        pre.push(report, approval);
       }
       const wave = this.pipeline.addWave(waveId, { pre });
       const stages = regions.map((region) => {
@@ -200,6 +250,7 @@ export class PipelineStack extends Stack {
             tag: commit,
           },
         });
+        compliance?.applyTo(stage);
         wave.addStage(stage);
         return stage;
       });

@@ -1,0 +1,119 @@
+#!/usr/bin/env bash
+# Image gates, run by the pipeline's ImageGate CodeBuild action (src/pipeline/steps/image-gate-step.ts).
+#
+# Build the image once, scan it with Trivy before it leaves the build host, push it under a
+# candidate tag, wait for the ECR scan of the pushed digest, and only when both gates pass give
+# that same digest the deployable tag (the commit id) that every stage runs. Tags are immutable,
+# so the commit tag can only ever name the digest that passed.
+#
+# Inputs (environment): REPOSITORY_URI, REPOSITORY_NAME, COMMIT_ID, AWS_REGION,
+#   FAIL_ON (e.g. CRITICAL), FAIL_ON_FIXABLE (e.g. HIGH), ECR_SCAN_TIMEOUT_MINUTES,
+#   GATE_CLI (bundled gate CLI, default cdk.out/.delivery-tools/supply-chain/gate-cli.js),
+#   REPORTS_DIR (default gate-reports), CODEBUILD_BUILD_NUMBER.
+# Outputs: $REPORTS_DIR/{trivy-image.json,trivy-config.json,sbom.cdx.json,trivy-junit.xml,image.json}
+#   and the exported variable IMAGE_DIGEST.
+set -euo pipefail
+
+: "${REPOSITORY_URI:?REPOSITORY_URI is required}"
+: "${REPOSITORY_NAME:?REPOSITORY_NAME is required}"
+: "${COMMIT_ID:?COMMIT_ID is required}"
+: "${AWS_REGION:?AWS_REGION is required}"
+FAIL_ON=${FAIL_ON:-CRITICAL}
+FAIL_ON_FIXABLE=${FAIL_ON_FIXABLE:-HIGH}
+ECR_SCAN_TIMEOUT_MINUTES=${ECR_SCAN_TIMEOUT_MINUTES:-15}
+GATE_CLI=${GATE_CLI:-cdk.out/.delivery-tools/supply-chain/gate-cli.js}
+REPORTS_DIR=${REPORTS_DIR:-gate-reports}
+TRIVY_CACHE_DIR=${TRIVY_CACHE_DIR:-.trivycache}
+REGISTRY=${REPOSITORY_URI%%/*}
+CANDIDATE_TAG="candidate-${COMMIT_ID}-${CODEBUILD_BUILD_NUMBER:-0}"
+mkdir -p "$REPORTS_DIR"
+
+# Thresholds as the gate CLI takes them (comma-separated lists -> repeated flags).
+threshold_flags=()
+for s in ${FAIL_ON//,/ }; do threshold_flags+=(--fail-on "$s"); done
+for s in ${FAIL_ON_FIXABLE//,/ }; do threshold_flags+=(--fail-on-fixable "$s"); done
+
+# Trivy's databases come from ECR Public mirrors (no GitHub Container Registry rate limits) and
+# are cached between runs in $TRIVY_CACHE_DIR (a CodeBuild local cache path).
+trivy_common=(--cache-dir "$TRIVY_CACHE_DIR" --quiet
+  --db-repository public.ecr.aws/aquasecurity/trivy-db:2
+  --java-db-repository public.ecr.aws/aquasecurity/trivy-java-db:1)
+
+gate() { node "$GATE_CLI" "$@"; }
+
+# Trivy: OS and library vulnerabilities and secrets in the image, misconfigurations in the
+# Dockerfile. The allowlist is applied by our gate (not by Trivy), so the report keeps every
+# finding and the gate can fail on expired allowlist entries.
+trivy_gate() {
+  local image=$1
+  trivy image "${trivy_common[@]}" --scanners vuln,secret --list-all-pkgs \
+    --format json --output "$REPORTS_DIR/trivy-image.json" "$image"
+  trivy config "${trivy_common[@]}" --format json --output "$REPORTS_DIR/trivy-config.json" app/Dockerfile
+  trivy convert --format cyclonedx --output "$REPORTS_DIR/sbom.cdx.json" "$REPORTS_DIR/trivy-image.json"
+  trivy convert --format template --template "@/usr/local/share/trivy/junit.tpl" \
+    --output "$REPORTS_DIR/trivy-junit.xml" "$REPORTS_DIR/trivy-image.json"
+  gate trivy --report "$REPORTS_DIR/trivy-image.json" --report "$REPORTS_DIR/trivy-config.json" \
+    --allowlist .trivyignore.yaml "${threshold_flags[@]}"
+}
+
+ecr_gate() {
+  gate ecr --repository "$REPOSITORY_NAME" --digest "$1" --region "$AWS_REGION" \
+    --timeout-minutes "$ECR_SCAN_TIMEOUT_MINUTES" --allowlist .trivyignore.yaml "${threshold_flags[@]}"
+}
+
+digest_of_tag() {
+  aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids "imageTag=$1" \
+    --query 'imageDetails[0].imageDigest' --output text 2>/dev/null || true
+}
+
+record() {
+  printf '{"commit":"%s","digest":"%s","candidateTag":"%s","deployableTag":"%s","repository":"%s"}\n' \
+    "$COMMIT_ID" "$1" "$2" "$COMMIT_ID" "$REPOSITORY_URI" > "$REPORTS_DIR/image.json"
+  export IMAGE_DIGEST=$1
+  echo "IMAGE_DIGEST=$1"
+}
+
+aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS --password-stdin "$REGISTRY"
+
+existing=$(digest_of_tag "$COMMIT_ID")
+if [ -n "$existing" ] && [ "$existing" != "None" ]; then
+  # A re-run for a commit that already passed: re-check the very digest the stages run.
+  echo "Commit $COMMIT_ID is already deployable as $existing; re-running both gates on it."
+  trivy_gate "$REPOSITORY_URI@$existing"
+  ecr_gate "$existing"
+  record "$existing" ""
+  exit 0
+fi
+
+docker build --pull \
+  --build-arg "COMMIT_SHA=$COMMIT_ID" \
+  --build-arg "BUILD_TIME=$(date -u +%Y-%m-%dT%H:%M:%SZ)" \
+  --tag "$REPOSITORY_URI:$CANDIDATE_TAG" app
+
+# Gate 1 before anything leaves the build host.
+trivy_gate "$REPOSITORY_URI:$CANDIDATE_TAG"
+
+docker push "$REPOSITORY_URI:$CANDIDATE_TAG"
+digest=$(digest_of_tag "$CANDIDATE_TAG")
+if [ -z "$digest" ] || [ "$digest" = "None" ]; then
+  echo "Pushed $CANDIDATE_TAG but ECR reports no digest for it; failing closed." >&2
+  exit 1
+fi
+
+# Gate 2: ECR scan-on-push of the pushed digest (waits, fails closed on timeout).
+ecr_gate "$digest"
+
+# Promote: the same manifest (same digest) gets the deployable tag.
+manifest=$(aws ecr batch-get-image --repository-name "$REPOSITORY_NAME" --image-ids "imageDigest=$digest" \
+  --query 'images[0].imageManifest' --output text)
+media_type=$(aws ecr batch-get-image --repository-name "$REPOSITORY_NAME" --image-ids "imageDigest=$digest" \
+  --query 'images[0].imageManifestMediaType' --output text)
+aws ecr put-image --repository-name "$REPOSITORY_NAME" --image-tag "$COMMIT_ID" \
+  --image-manifest "$manifest" --image-manifest-media-type "$media_type" > /dev/null
+promoted=$(digest_of_tag "$COMMIT_ID")
+if [ "$promoted" != "$digest" ]; then
+  echo "Tag $COMMIT_ID points at $promoted, not the scanned $digest; failing closed." >&2
+  exit 1
+fi
+record "$digest" "$CANDIDATE_TAG"
+echo "Image gates passed: $REPOSITORY_URI:$COMMIT_ID = $digest"

@@ -1,0 +1,86 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Aspects, IAspect } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { ComplianceLogger, ComplianceRecord } from './compliance-logger';
+
+/** The packs, in report order. */
+export const PACK_NAMES = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'] as const;
+
+/**
+ * cdk-nag's four packs, applied to a scope and reported through one logger.
+ *
+ * Aspects added to the App do not reach stacks inside pipeline Stages (a Stage synthesizes on
+ * its own when the pipeline adds it), so `applyTo` must be called on the App (pipeline and
+ * cross-region support stacks) AND on every Stage before it is added to a wave.
+ */
+export class ComplianceChecks {
+  /** The results of every pack over every scope this was applied to. */
+  public readonly logger = new ComplianceLogger();
+  private readonly packs: IAspect[];
+
+  constructor() {
+    const props = { additionalLoggers: [this.logger], reports: false, verbose: true };
+    this.packs = [
+      new AwsSolutionsChecks(props),
+      new NIST80053R5Checks(props),
+      new HIPAASecurityChecks(props),
+      new PCIDSS321Checks(props),
+    ];
+  }
+
+  /** Run every pack over `scope` when it synthesizes. */
+  public applyTo(scope: IConstruct): void {
+    for (const pack of this.packs) Aspects.of(scope).add(pack);
+  }
+
+  /** The readable list of unsuppressed errors (empty when compliant). */
+  public errorReport(): string {
+    const lines = this.logger.errors.map((e) => `  - [${e.findingId}] ${e.path}: ${e.info}`);
+    const failures = this.logger.ruleFailures.map((e) => `  - [${e.ruleId}] could not be evaluated on ${e.path}: ${e.reason}`);
+    if (lines.length + failures.length === 0) return '';
+    return [
+      `Compliance: ${lines.length} unsuppressed cdk-nag error(s)${failures.length ? ` and ${failures.length} rule failure(s)` : ''}:`,
+      ...lines, ...failures,
+      'Fix the resource (preferred) or add a suppression scoped to that one resource with a reason in a full sentence (src/compliance/suppressions.ts).',
+    ].join('\n');
+  }
+
+  /** Markdown report of every suppression, per pack, with counts. */
+  public suppressionReport(): string {
+    return renderSuppressionReport(this.logger.suppressions, this.logger.warnings);
+  }
+
+  /** Write the suppression report next to the cloud assembly. */
+  public writeReport(outdir: string): string {
+    const file = path.join(outdir, 'compliance-report.md');
+    fs.mkdirSync(outdir, { recursive: true });
+    fs.writeFileSync(file, this.suppressionReport());
+    return file;
+  }
+}
+
+/** Suppressions counted per pack (unique rule + resource, across stages). */
+export function suppressionCounts(suppressions: readonly ComplianceRecord[]): Record<string, number> {
+  const counts: Record<string, number> = Object.fromEntries(PACK_NAMES.map((p) => [p, 0]));
+  for (const s of suppressions) counts[s.pack] = (counts[s.pack] ?? 0) + 1;
+  return counts;
+}
+
+function renderSuppressionReport(suppressions: readonly ComplianceRecord[], warnings: readonly ComplianceRecord[]): string {
+  const counts = suppressionCounts(suppressions);
+  const out = ['# Compliance report', '', 'Written by `npx projen synth`. Every cdk-nag suppression, per pack, with its reason.', ''];
+  out.push('| Pack | Suppressed findings | Unsuppressed warnings |', '|---|---|---|');
+  for (const pack of PACK_NAMES) {
+    out.push(`| ${pack} | ${counts[pack]} | ${warnings.filter((w) => w.pack === pack).length} |`);
+  }
+  for (const pack of PACK_NAMES) {
+    const rows = suppressions.filter((s) => s.pack === pack).sort((a, b) => a.path.localeCompare(b.path) || a.findingId.localeCompare(b.findingId));
+    out.push('', `## ${pack} (${rows.length})`, '');
+    if (rows.length === 0) continue;
+    out.push('| Finding | Resource | Reason |', '|---|---|---|');
+    for (const r of rows) out.push(`| ${r.findingId} | \`${r.path}\` | ${r.reason?.replace(/\|/g, '\\|')} |`);
+  }
+  return `${out.join('\n')}\n`;
+}

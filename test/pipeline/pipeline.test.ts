@@ -1,0 +1,195 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { parseConfig } from '../../src/config/load-config';
+import { sampleConfig } from '../support/test-app';
+import { synthPipeline, SynthesizedPipeline } from '../support/pipeline-fixture';
+
+/** Flatten Fn::Join role ARNs to strings for matching. */
+const flat = (v: any): string => (typeof v === 'string' ? v : v?.['Fn::Join'] ? v['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '*')).join('') : JSON.stringify(v));
+
+describe('PipelineStack on the sample config', () => {
+  let p: SynthesizedPipeline;
+  beforeAll(() => { p = synthPipeline(); });
+
+  test('is a V2, self-mutating pipeline in the pipeline account with a push-triggered source', () => {
+    expect(p.stack.account).toBe('111111111111');
+    expect(p.stack.region).toBe('us-east-1');
+    expect(p.stack.terminationProtection).toBe(true);
+    p.template.hasResourceProperties('AWS::CodePipeline::Pipeline', { PipelineType: 'V2', Name: 'cdk-delivery-pipeline' });
+    const source = p.stages[0].Actions[0];
+    expect(source.ActionTypeId.Provider).toBe('CodeStarSourceConnection');
+    expect(source.Configuration).toMatchObject({
+      ConnectionArn: 'arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-4000-8000-000000000000',
+      FullRepositoryId: 'example-org/cdk-delivery-pipeline',
+      BranchName: 'main',
+      DetectChanges: true,
+    });
+    expect(p.stages.map((s) => s.Name).slice(0, 3)).toEqual(['Source', 'Build', 'UpdatePipeline']);
+    expect(p.stages[2].Actions[0].Name).toBe('SelfMutate');
+  });
+
+  test('the synth step runs the project build with the configured config file and commit', () => {
+    const [synthProject] = Object.values(p.template.findResources('AWS::CodeBuild::Project', {
+      Properties: { Source: { BuildSpec: Match.stringLikeRegexp('npx projen build') } },
+    })) as any[];
+    expect(synthProject).toBeDefined();
+    const spec = JSON.parse(synthProject.Properties.Source.BuildSpec);
+    expect(spec.phases.install.commands).toEqual(['npm ci']);
+    expect(spec.phases.build.commands).toEqual(['npx projen build']);
+    expect(synthProject.Properties.TimeoutInMinutes).toBe(30);
+    const synthAction = p.stages[1].Actions[0];
+    const env = JSON.parse(synthAction.Configuration.EnvironmentVariables);
+    expect(env).toEqual(expect.arrayContaining([
+      { name: 'DELIVERY_CONFIG', type: 'PLAINTEXT', value: 'config/delivery.sample.json' },
+      { name: 'COMMIT_ID', type: 'PLAINTEXT', value: expect.stringMatching(/^#\{Source@.*\.CommitId\}$/) },
+    ]));
+  });
+
+  test('waves run dev -> test (regions in parallel) -> prod one region at a time', () => {
+    const waves = p.stages.slice(3).filter((s) => !/Assets/.test(s.Name)).map((s) => s.Name);
+    expect(waves).toEqual(['dev', 'test', 'prod-us-east-1', 'prod-us-east-2']);
+    const test = p.stages.find((s) => s.Name === 'test');
+    const orders = test.Actions.filter((a: any) => a.ActionTypeId.Provider === 'CloudFormation').map((a: any) => a.RunOrder);
+    expect(new Set(orders).size).toBe(1);
+    expect(p.stack.stages.map((s) => s.stageName)).toEqual(['dev-us-east-1', 'test-us-east-1', 'test-us-east-2', 'prod-us-east-1', 'prod-us-east-2']);
+  });
+
+  test('parallel prod rollout puts both prod regions in one wave', () => {
+    const cfg = sampleConfig();
+    const prod = cfg.environments[2] as any;
+    prod.rollout = 'parallel';
+    const names = synthPipeline(cfg).stages.map((s) => s.Name);
+    expect(names).toContain('prod');
+    expect(names).not.toContain('prod-us-east-2');
+  });
+
+  test('the manual approval comes before every prod deploy action', () => {
+    const stageIndex = (pred: (a: any) => boolean) => p.stages.findIndex((s) => s.Actions.some(pred));
+    const approvalStage = stageIndex((a) => a.ActionTypeId.Category === 'Approval');
+    const approval = p.stages[approvalStage].Actions.find((a: any) => a.ActionTypeId.Category === 'Approval');
+    p.stages.forEach((stage, i) => {
+      for (const action of stage.Actions) {
+        if (action.ActionTypeId.Provider !== 'CloudFormation' || !flat(action.RoleArn).includes('444444444444')) continue;
+        expect(i > approvalStage || (i === approvalStage && action.RunOrder > approval.RunOrder)).toBe(true);
+      }
+    });
+    expect(p.stages.flatMap((s) => s.Actions).filter((a: any) => a.ActionTypeId.Category === 'Approval')).toHaveLength(1);
+  });
+
+  test('the approval notifies the topic, names the commit and links to it', () => {
+    const approval = p.stages.flatMap((s) => s.Actions).find((a: any) => a.ActionTypeId.Category === 'Approval');
+    expect(approval.Configuration.NotificationArn).toEqual({ Ref: expect.stringMatching(/^NotificationsTopic/) });
+    expect(approval.Configuration.CustomData).toMatch(/^Promote commit #\{Source@.*\.CommitId\} to prod/);
+    expect(approval.Configuration.ExternalEntityLink)
+      .toMatch(/^https:\/\/github\.com\/example-org\/cdk-delivery-pipeline\/commit\/#\{Source@.*\.CommitId\}$/);
+  });
+
+  test('every deploy action assumes the deploy role of its configured account and region', () => {
+    const expected: Record<string, [string, string]> = {
+      'dev-us-east-1': ['222222222222', 'us-east-1'],
+      'test-us-east-1': ['333333333333', 'us-east-1'],
+      'test-us-east-2': ['333333333333', 'us-east-2'],
+      'prod-us-east-1': ['444444444444', 'us-east-1'],
+      'prod-us-east-2': ['444444444444', 'us-east-2'],
+    };
+    const deploys = p.stages.flatMap((s) => s.Actions).filter((a: any) => a.ActionTypeId.Provider === 'CloudFormation');
+    expect(deploys.length).toBeGreaterThanOrEqual(5);
+    for (const action of deploys) {
+      const stageId = Object.keys(expected).find((id) => action.Configuration.StackName.startsWith(`${id}-`));
+      expect(stageId).toBeDefined();
+      const [account, region] = expected[stageId!];
+      expect(flat(action.RoleArn)).toBe(`arn:*:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-${region}`);
+      expect(flat(action.Configuration.RoleArn)).toBe(`arn:*:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}`);
+      expect(action.Region ?? 'us-east-1').toBe(region);
+      // No change sets: one CREATE_UPDATE action per stack.
+      expect(action.Configuration.ActionMode).toBe('CREATE_UPDATE');
+    }
+  });
+
+  test('artifact stores in both regions use KMS keys with rotation', () => {
+    const [pipeline] = Object.values(p.template.findResources('AWS::CodePipeline::Pipeline')) as any[];
+    const stores = pipeline.Properties.ArtifactStores;
+    expect(stores.map((s: any) => s.Region).sort()).toEqual(['us-east-1', 'us-east-2']);
+    for (const store of stores) expect(store.ArtifactStore.EncryptionKey.Type).toBe('KMS');
+    p.template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+
+    const support = p.stack.pipeline.pipeline.crossRegionSupport['us-east-2'];
+    expect(support.stack.region).toBe('us-east-2');
+    const supportTemplate = require('aws-cdk-lib/assertions').Template.fromStack(support.stack);
+    supportTemplate.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    for (const t of [p.template, supportTemplate]) {
+      const buckets = Object.values(t.findResources('AWS::S3::Bucket')) as any[];
+      expect(buckets.length).toBeGreaterThanOrEqual(1);
+      for (const b of buckets) {
+        expect(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+        expect(b.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+        expect(b.Properties.PublicAccessBlockConfiguration).toEqual({
+          BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+        });
+        expect(b.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({ Status: 'Enabled', ExpirationInDays: 30 });
+      }
+      const policies = Object.values(t.findResources('AWS::S3::BucketPolicy')) as any[];
+      expect(policies.length).toBe(buckets.length);
+      for (const policy of policies) {
+        expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([expect.objectContaining({
+          Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+        })]));
+      }
+    }
+  });
+
+  test('failures, successes and approval requests reach the KMS-encrypted topic', () => {
+    p.template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: Match.anyValue() });
+    p.template.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'platform-team@example.com' });
+    p.template.hasResourceProperties('AWS::CodeStarNotifications::NotificationRule', {
+      EventTypeIds: Match.arrayWith([
+        'codepipeline-pipeline-pipeline-execution-failed',
+        'codepipeline-pipeline-pipeline-execution-succeeded',
+        'codepipeline-pipeline-manual-approval-needed',
+      ]),
+      Targets: [{ TargetType: 'SNS', TargetAddress: { Ref: Match.stringLikeRegexp('^NotificationsTopic') } }],
+    });
+    p.template.hasResourceProperties('AWS::KMS::Key', {
+      KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'codestar-notifications.amazonaws.com' } })]) },
+    });
+  });
+
+  test('speed defaults: CodeBuild timeouts, log retention, no change sets, one asset action per type', () => {
+    for (const project of Object.values(p.template.findResources('AWS::CodeBuild::Project')) as any[]) {
+      expect(project.Properties.TimeoutInMinutes).toBeLessThanOrEqual(30);
+      expect(project.Properties.LogsConfig.CloudWatchLogs.Status).toBe('ENABLED');
+    }
+    p.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30, KmsKeyId: Match.anyValue() });
+    const deploys = p.stages.flatMap((s) => s.Actions).filter((a: any) => a.ActionTypeId.Provider === 'CloudFormation');
+    expect(deploys.every((a: any) => !/CHANGE_SET/.test(a.Configuration.ActionMode))).toBe(true);
+  });
+
+  test('stages pull the image from the gated repository by the commit tag', () => {
+    p.template.hasResourceProperties('AWS::ECR::Repository', {
+      ImageTagMutability: 'IMMUTABLE',
+      ImageScanningConfiguration: { ScanOnPush: true },
+      EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
+      RepositoryPolicyText: {
+        Statement: [Match.objectLike({
+          Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+          Principal: { AWS: ['222222222222', '333333333333', '444444444444'].map((a) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${a}:root`]] })) },
+        })],
+      },
+    });
+  });
+});
+
+describe('PipelineStack on other configs', () => {
+  test('an environment without approval gets none; approval on test adds one', () => {
+    const cfg = parseConfig({
+      ...JSON.parse(JSON.stringify(sampleConfig())),
+      environments: [
+        { name: 'dev', account: '222222222222', regions: ['us-east-1'] },
+        { name: 'test', account: '333333333333', regions: ['eu-west-1'], requireApproval: true },
+        { name: 'prod', account: '444444444444', regions: ['eu-west-1'], production: true, requireApproval: true },
+      ],
+    });
+    const p = synthPipeline(cfg);
+    const approvals = p.stages.filter((s) => s.Actions.some((a: any) => a.ActionTypeId.Category === 'Approval')).map((s) => s.Name);
+    expect(approvals).toEqual(['test', 'prod']);
+  });
+});

@@ -1,0 +1,20 @@
+import { Template } from 'aws-cdk-lib/assertions';
+import { DeliveryConfig } from '../../src/config/schema';
+import { PipelineStack } from '../../src/pipeline/pipeline-stack';
+import { sampleConfig, testApp } from './test-app';
+
+/** A pipeline synthesized from a config, with its template and CodePipeline stages. */
+export interface SynthesizedPipeline {
+  readonly stack: PipelineStack;
+  readonly template: Template;
+  readonly stages: any[];
+}
+
+/** Synthesize the PipelineStack (and its stages) for a config; default the sample config. */
+export function synthPipeline(config: DeliveryConfig = sampleConfig(), commit = 'abc1234'): SynthesizedPipeline {
+  const app = testApp();
+  const stack = new PipelineStack(app, 'DeliveryPipeline', { config, commit });
+  const template = Template.fromStack(stack);
+  const [pipeline] = Object.values(template.findResources('AWS::CodePipeline::Pipeline'));
+  return { stack, template, stages: pipeline.Properties.Stages };
+}
