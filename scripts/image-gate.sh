@@ -9,7 +9,9 @@
 # Inputs (environment): REPOSITORY_URI, REPOSITORY_NAME, COMMIT_ID, AWS_REGION,
 #   FAIL_ON (e.g. CRITICAL), FAIL_ON_FIXABLE (e.g. HIGH), ECR_SCAN_TIMEOUT_MINUTES,
 #   GATE_CLI (bundled gate CLI, default cdk.out/.delivery-tools/supply-chain/gate-cli.js),
-#   REPORTS_DIR (default gate-reports), CODEBUILD_BUILD_NUMBER.
+#   REPORTS_DIR (default gate-reports), CODEBUILD_BUILD_NUMBER,
+#   ECR_SCAN_RECORDING (optional: replay recorded ECR scan responses instead of calling ECR;
+#   for tests and for re-checking a saved scan while debugging).
 # Outputs: $REPORTS_DIR/{trivy-image.json,trivy-config.json,sbom.cdx.json,trivy-junit.xml,image.json}
 #   and the exported variable IMAGE_DIGEST.
 set -euo pipefail
@@ -46,19 +48,26 @@ gate() { node "$GATE_CLI" "$@"; }
 # finding and the gate can fail on expired allowlist entries.
 trivy_gate() {
   local image=$1
-  trivy image "${trivy_common[@]}" --scanners vuln,secret --list-all-pkgs \
+  trivy image "${trivy_common[@]}" --scanners vuln,secret --image-config-scanners misconfig,secret \
+    --list-all-pkgs --exit-code 0 \
     --format json --output "$REPORTS_DIR/trivy-image.json" "$image"
-  trivy config "${trivy_common[@]}" --format json --output "$REPORTS_DIR/trivy-config.json" app/Dockerfile
+  trivy config "${trivy_common[@]}" --exit-code 0 --format json --output "$REPORTS_DIR/trivy-config.json" app/Dockerfile
   trivy convert --format cyclonedx --output "$REPORTS_DIR/sbom.cdx.json" "$REPORTS_DIR/trivy-image.json"
   trivy convert --format template --template "@/usr/local/share/trivy/junit.tpl" \
     --output "$REPORTS_DIR/trivy-junit.xml" "$REPORTS_DIR/trivy-image.json"
-  gate trivy --report "$REPORTS_DIR/trivy-image.json" --report "$REPORTS_DIR/trivy-config.json" \
-    --allowlist .trivyignore.yaml "${threshold_flags[@]}"
+  # Run both gates before failing, so one run shows every blocking finding.
+  local status=0
+  gate trivy --report "$REPORTS_DIR/trivy-image.json" --allowlist .trivyignore.yaml "${threshold_flags[@]}" || status=$?
+  gate trivy --report "$REPORTS_DIR/trivy-config.json" --allowlist .trivyignore.yaml "${threshold_flags[@]}" || status=$?
+  return "$status"
 }
 
 ecr_gate() {
-  gate ecr --repository "$REPOSITORY_NAME" --digest "$1" --region "$AWS_REGION" \
-    --timeout-minutes "$ECR_SCAN_TIMEOUT_MINUTES" --allowlist .trivyignore.yaml "${threshold_flags[@]}"
+  local replay=()
+  if [ -n "${ECR_SCAN_RECORDING:-}" ]; then replay=(--from-file "$ECR_SCAN_RECORDING" --poll-seconds 0); fi
+  gate ecr "${replay[@]}" --repository "$REPOSITORY_NAME" --digest "$1" --region "$AWS_REGION" \
+    --timeout-minutes "$ECR_SCAN_TIMEOUT_MINUTES" --trivy-report "$REPORTS_DIR/trivy-image.json" \
+    --allowlist .trivyignore.yaml "${threshold_flags[@]}"
 }
 
 digest_of_tag() {

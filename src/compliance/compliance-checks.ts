@@ -37,7 +37,7 @@ export class ComplianceChecks {
 
   /** The readable list of unsuppressed errors (empty when compliant). */
   public errorReport(): string {
-    const lines = this.logger.errors.map((e) => `  - [${e.findingId}] ${e.path}: ${e.info}`);
+    const lines = this.logger.errors.map((e) => `  - [${e.ruleId}${e.findingId ? `: ${e.findingId}` : ''}] ${e.path}: ${e.info}`);
     const failures = this.logger.ruleFailures.map((e) => `  - [${e.ruleId}] could not be evaluated on ${e.path}: ${e.reason}`);
     if (lines.length + failures.length === 0) return '';
     return [
@@ -80,7 +80,7 @@ function renderSuppressionReport(suppressions: readonly ComplianceRecord[], warn
     out.push('', `## ${pack} (${rows.length})`, '');
     if (rows.length === 0) continue;
     out.push('| Finding | Resource | Reason |', '|---|---|---|');
-    for (const r of rows) out.push(`| ${r.findingId} | \`${r.path}\` | ${r.reason?.replace(/\|/g, '\\|')} |`);
+    for (const r of rows) out.push(`| ${r.ruleId}${r.findingId ? ` (${r.findingId})` : ''} | \`${r.path}\` | ${r.reason?.replace(/\|/g, '\\|')} |`);
   }
   return `${out.join('\n')}\n`;
 }

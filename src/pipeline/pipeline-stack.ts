@@ -7,6 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { addStageAssertions } from '../assertions/stage-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { ServiceStage } from '../workload/service-stage';
@@ -250,6 +251,9 @@ export class PipelineStack extends Stack {
             tag: commit,
           },
         });
+        // Every wave ends with assertions over each of its stages (a failed one fails the
+        // stage's deployment and stops promotion).
+        addStageAssertions(stage, commit);
         compliance?.applyTo(stage);
         wave.addStage(stage);
         return stage;

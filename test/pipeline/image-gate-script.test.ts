@@ -1,0 +1,127 @@
+import { execFileSync, spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * scripts/image-gate.sh runs only in CodeBuild (docker, trivy, aws). Here the three tools are
+ * replaced by recording stubs that replay the recorded Trivy reports and ECR responses under
+ * test/fixtures/supply-chain, while the real gate CLI decides. What is checked is the order
+ * that keeps invariant 2: nothing is pushed before Trivy passes, and the deployable tag is
+ * given only to the digest that passed both gates.
+ */
+const root = path.join(__dirname, '..', '..');
+const fixtures = path.join(root, 'test', 'fixtures', 'supply-chain');
+const DIGEST = 'sha256:4a1f3c9b7e2d5f8a6c0b9e3d7f1a2c4e6b8d0f2a4c6e8b0d2f4a6c8e0b2d4f6a';
+const COMMIT = '0123456789abcdef0123456789abcdef01234567';
+
+let gateCli: string;
+beforeAll(() => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gate-cli-'));
+  gateCli = path.join(dir, 'gate-cli.js');
+  execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), [
+    'src/supply-chain/gate-cli.ts', '--bundle', '--platform=node', '--target=node20', `--outfile=${gateCli}`, '--log-level=warning',
+  ], { cwd: root });
+});
+
+interface Run {
+  readonly status: number | null;
+  readonly calls: string[];
+  readonly output: string;
+  readonly workdir: string;
+}
+
+/** Run the script with stubs; `state` seeds what the registry already holds. */
+function runGate(opts: { trivyImage: string; ecr: string; alreadyDeployable?: boolean }): Run {
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'image-gate-'));
+  const bin = path.join(work, 'bin');
+  fs.mkdirSync(bin);
+  const log = path.join(work, 'calls.log');
+  const state = path.join(work, 'promoted');
+  if (opts.alreadyDeployable) fs.writeFileSync(state, DIGEST);
+  const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\necho "${name} $*" >> "${log}"\n${body}\n`, { mode: 0o755 });
+  const outputOf = 'out=""; prev=""; for a in "$@"; do [ "$prev" = "--output" ] && out="$a"; prev="$a"; done';
+  // `docker login --password-stdin` reads the password; a stub that does not would SIGPIPE the aws stub.
+  stub('docker', '[ "$1" = login ] && cat > /dev/null; exit 0');
+  stub('trivy', `${outputOf}
+case "$1" in
+  image) cp "${path.join(fixtures, 'trivy', opts.trivyImage)}" "$out" ;;
+  config) cp "${path.join(fixtures, 'trivy', 'clean.json')}" "$out" ;;
+  convert) echo '{}' > "$out" ;;
+esac`);
+  stub('aws', `case "$2" in
+  get-login-password) echo secret ;;
+  describe-images)
+    case "$*" in
+      *imageTag=candidate-*) grep -q "docker push" "${log}" && echo "${DIGEST}" || exit 254 ;;
+      *) [ -f "${state}" ] && cat "${state}" || exit 254 ;;
+    esac ;;
+  batch-get-image) case "$*" in *MediaType*) echo application/vnd.oci.image.manifest.v1+json ;; *) echo '{"schemaVersion":2}' ;; esac ;;
+  put-image) echo "${DIGEST}" > "${state}" ;;
+esac`);
+  fs.copyFileSync(path.join(root, '.trivyignore.yaml'), path.join(work, '.trivyignore.yaml'));
+  const run = spawnSync('bash', [path.join(root, 'scripts', 'image-gate.sh')], {
+    cwd: work,
+    encoding: 'utf8',
+    env: {
+      PATH: `${bin}:${process.env.PATH}`,
+      REPOSITORY_URI: '111111111111.dkr.ecr.us-east-1.amazonaws.com/cdk-delivery-pipeline/service',
+      REPOSITORY_NAME: 'cdk-delivery-pipeline/service',
+      COMMIT_ID: COMMIT,
+      AWS_REGION: 'us-east-1',
+      CODEBUILD_BUILD_NUMBER: '7',
+      GATE_CLI: gateCli,
+      ECR_SCAN_RECORDING: path.join(fixtures, 'ecr', opts.ecr),
+    },
+  });
+  const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
+  return { status: run.status, calls, output: run.stdout + run.stderr, workdir: work };
+}
+
+const indexOf = (calls: string[], pattern: RegExp) => calls.findIndex((c) => pattern.test(c));
+
+describe('scripts/image-gate.sh', () => {
+  test('clean image: Trivy before push, ECR scan of the pushed digest, then the commit tag on that digest', () => {
+    const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json' });
+    expect(run.output).toContain('Image gates passed');
+    expect(run.status).toBe(0);
+    const build = indexOf(run.calls, /^docker build .*COMMIT_SHA=/);
+    const trivy = indexOf(run.calls, /^trivy image /);
+    const push = indexOf(run.calls, /^docker push .*:candidate-/);
+    const promote = indexOf(run.calls, new RegExp(`^aws ecr put-image .*--image-tag ${COMMIT}`));
+    expect(build).toBeGreaterThanOrEqual(0);
+    expect(build).toBeLessThan(trivy);
+    expect(trivy).toBeLessThan(push);
+    expect(push).toBeLessThan(promote);
+    const record = JSON.parse(fs.readFileSync(path.join(run.workdir, 'gate-reports', 'image.json'), 'utf8'));
+    expect(record).toMatchObject({ commit: COMMIT, digest: DIGEST, deployableTag: COMMIT, candidateTag: `candidate-${COMMIT}-7` });
+  });
+
+  test('a CRITICAL from Trivy fails before anything is pushed or tagged', () => {
+    const run = runGate({ trivyImage: 'critical.json', ecr: 'scan-clean.json' });
+    expect(run.output).toMatch(/CRITICAL/);
+    expect(run.status).not.toBe(0);
+    expect(indexOf(run.calls, /^docker push/)).toBe(-1);
+    expect(indexOf(run.calls, /^aws ecr put-image/)).toBe(-1);
+  });
+
+  test('an ECR finding above the threshold fails after push but before the commit tag', () => {
+    const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-paginated.json' });
+    expect(run.output).toMatch(/CRITICAL/);
+    expect(run.status).not.toBe(0);
+    expect(indexOf(run.calls, /^docker push/)).toBeGreaterThanOrEqual(0);
+    expect(indexOf(run.calls, /^aws ecr put-image/)).toBe(-1);
+  });
+
+  test('a re-run for a commit that already passed re-checks that digest and builds nothing', () => {
+    const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', alreadyDeployable: true });
+    expect(run.status).toBe(0);
+    expect(indexOf(run.calls, /^docker build/)).toBe(-1);
+    expect(indexOf(run.calls, new RegExp(`^trivy image .*@${DIGEST}`))).toBeGreaterThanOrEqual(0);
+  });
+
+  test('a re-run whose digest now has a CRITICAL fails', () => {
+    const run = runGate({ trivyImage: 'critical.json', ecr: 'scan-clean.json', alreadyDeployable: true });
+    expect(run.status).not.toBe(0);
+  });
+});
