@@ -3,8 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { EnvironmentConfig } from '../config/schema';
 import { statefulRemovalPolicy } from './common';
+import { EnvironmentConfig } from '../config/schema';
 
 /** Props of a WorkloadKey. */
 export interface WorkloadKeyProps {

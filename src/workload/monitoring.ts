@@ -8,8 +8,8 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
-import { EnvironmentConfig } from '../config/schema';
 import { WorkloadKey } from './encryption';
+import { EnvironmentConfig } from '../config/schema';
 
 /** Props of ServiceMonitoring. */
 export interface ServiceMonitoringProps {
@@ -125,13 +125,19 @@ export class ServiceMonitoring extends Construct {
     // alarms own that case, so NOT_BREACHING here avoids a duplicate page.
     this.serviceCpuAlarm = alarm('ServiceCpu', props.service.metricCpuUtilization({ period: minute }), {
       description: `service CPU above ${utilization}% for 3 of 5 minutes`,
-      threshold: utilization, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      threshold: utilization,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.serviceMemoryAlarm = alarm('ServiceMemory', props.service.metricMemoryUtilization({ period: minute }), {
       description: `service memory above ${utilization}% for 3 of 5 minutes`,
-      threshold: utilization, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      threshold: utilization,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
     // --- load balancer ---------------------------------------------------------------------
@@ -150,16 +156,22 @@ export class ServiceMonitoring extends Construct {
     // are some, so missing data means "no errors": NOT_BREACHING.
     this.http5xxAlarm = alarm('Http5xx', http5xx, {
       description: `${props.http5xxPerMinute ?? 10}+ HTTP 5xx per minute for 2 of 3 minutes`,
-      threshold: props.http5xxPerMinute ?? 10, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      threshold: props.http5xxPerMinute ?? 10,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const p99 = props.p99Latency ?? Duration.seconds(2);
     // 3 of 5: tail latency is noisy at low traffic. No requests = no latency datapoint, which
     // is not slowness: NOT_BREACHING.
     this.latencyP99Alarm = alarm('LatencyP99', tg.targetResponseTime({ period: minute, statistic: 'p99' }), {
       description: `p99 target response time above ${p99.toSeconds()}s for 3 of 5 minutes`,
-      threshold: p99.toSeconds(), comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      threshold: p99.toSeconds(),
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     // 2 of 3 one-minute maxima: a task failing its checks for two minutes is not a blip. The
     // count is published while the target group is in use; a gap is not evidence of an
@@ -167,15 +179,21 @@ export class ServiceMonitoring extends Construct {
     // deployment alarm: new tasks that fail health checks roll the release back.
     this.unhealthyHostsAlarm = alarm('UnhealthyHosts', tg.unhealthyHostCount({ period: minute, statistic: 'Maximum' }), {
       description: 'at least one unhealthy target for 2 of 3 minutes',
-      threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 3, datapointsToAlarm: 2, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 2,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     // Nothing healthy serves traffic. Missing data here means the target group reports
     // nothing at all, which for a service that should always run is an outage: BREACHING.
     this.noHealthyHostsAlarm = alarm('NoHealthyHosts', tg.healthyHostCount({ period: minute, statistic: 'Minimum' }), {
       description: 'no healthy target for 3 of 3 minutes',
-      threshold: 1, comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 3, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      threshold: 1,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
     // --- database ----------------------------------------------------------------------------
@@ -184,8 +202,11 @@ export class ServiceMonitoring extends Construct {
     // alarm is the one that treats a silent database as broken, so one page, not three.
     this.databaseCpuAlarm = alarm('DatabaseCpu', props.database.metricCPUUtilization({ period: minute }), {
       description: `database CPU above ${utilization}% for 3 of 5 minutes`,
-      threshold: utilization, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.MISSING,
+      threshold: utilization,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.MISSING,
     });
     const maxConnections = Math.min(5000, Math.floor(sizing.dbMaxCapacity * CONNECTIONS_PER_ACU));
     const connectionThreshold = Math.floor(maxConnections * 0.8);
@@ -193,16 +214,22 @@ export class ServiceMonitoring extends Construct {
     // data, but nor do they grow: NOT_BREACHING.
     this.databaseConnectionsAlarm = alarm('DatabaseConnections', props.database.metricDatabaseConnections({ period: minute, statistic: 'Maximum' }), {
       description: `database connections above ${connectionThreshold} (80% of ~${maxConnections}) for 3 of 5 minutes`,
-      threshold: connectionThreshold, comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      threshold: connectionThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     // Under 10% of the memory at maximum capacity (1 ACU = 2 GiB): Serverless v2 is at its
     // ceiling and still short. Missing = the database is not reporting at all: BREACHING.
     const memoryThreshold = Math.floor(sizing.dbMaxCapacity * 2 * 1024 ** 3 * 0.1);
     this.databaseMemoryAlarm = alarm('DatabaseFreeableMemory', props.database.metricFreeableMemory({ period: minute, statistic: 'Minimum' }), {
       description: `database freeable memory below ${Math.round(memoryThreshold / 1024 ** 2)} MiB for 3 of 5 minutes`,
-      threshold: memoryThreshold, comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 5, datapointsToAlarm: 3, treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+      threshold: memoryThreshold,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 5,
+      datapointsToAlarm: 3,
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
     this.alarms = [

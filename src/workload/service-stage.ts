@@ -2,12 +2,12 @@ import { CfnOutput, Stage, StageProps, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { namePrefixFor } from './common';
 import { DataStack } from './data-stack';
 import { EdgeStack } from './edge-stack';
 import { NetworkStack } from './network-stack';
 import { ServiceStack } from './service-stack';
+import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 
 /** Where the stage pulls the service image from: the gated repository, by immutable tag. */
 export interface ServiceImage {
@@ -96,15 +96,21 @@ export class ServiceStage extends Stage {
     const { vpc, securityGroups } = this.network;
 
     this.data = new DataStack(this, 'Data', {
-      ...common, vpc, securityGroups,
+      ...common,
+      vpc,
+      securityGroups,
       description: `Data of ${namePrefix}: Aurora PostgreSQL, keys, rotated credentials`,
     });
     this.edge = new EdgeStack(this, 'Edge', {
-      ...common, vpc, securityGroups,
+      ...common,
+      vpc,
+      securityGroups,
       description: `Edge of ${namePrefix}: ALB, WAF, TLS, DNS, access logs`,
     });
     this.service = new ServiceStack(this, 'Service', {
-      ...common, vpc, securityGroups,
+      ...common,
+      vpc,
+      securityGroups,
       image: props.image,
       databaseSecret: this.data.secret,
       databaseSecretKey: this.data.secretKey,

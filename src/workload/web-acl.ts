@@ -1,8 +1,8 @@
 import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
-import { EnvironmentConfig } from '../config/schema';
 import { EncryptedLogGroup, WorkloadKey } from './encryption';
+import { EnvironmentConfig } from '../config/schema';
 
 /** Props of a RegionalWebAcl. */
 export interface RegionalWebAclProps {

@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ServiceStage } from '../../src/workload/service-stage';
 import { buildStage, importsIn, only, resources, sampleEnvironment } from './support';
+import { ServiceStage } from '../../src/workload/service-stage';
 
 /** Data: Aurora Serverless v2 in isolated subnets, CMKs, generated and rotated credentials. */
 describe.each([

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildStage, only, resources, sampleEnvironment, TEST_DOMAIN } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
-import { buildStage, only, resources, sampleEnvironment, TEST_DOMAIN } from './support';
 
 function commonEdgeTests(get: () => { stage: ServiceStage; template: Template; production: boolean; retentionDays: number }) {
   test('internet-facing ALB in the public subnets with its own security group, dropping invalid headers', () => {
@@ -31,7 +31,9 @@ function commonEdgeTests(get: () => { stage: ServiceStage; template: Template; p
     const { template, production, retentionDays } = get();
     const bucket = only(template, 'AWS::S3::Bucket');
     expect(bucket.Properties!.BucketEncryption).toEqual({ ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] });
-    expect(bucket.Properties!.PublicAccessBlockConfiguration).toEqual({ BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true });
+    expect(bucket.Properties!.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true,
+    });
     expect(bucket.Properties!.VersioningConfiguration).toEqual({ Status: 'Enabled' });
     expect(bucket.Properties!.LifecycleConfiguration.Rules).toEqual([expect.objectContaining({ ExpirationInDays: retentionDays, Status: 'Enabled' })]);
     expect(bucket.Properties!.BucketName).toBeUndefined();
@@ -132,7 +134,11 @@ describe.each(['us-east-1', 'us-east-2'])('EdgeStack with a domain: prod %s', (r
     const records = Object.values(resources(template, 'AWS::Route53::RecordSet')).map((r) => r.Properties!);
     const latency = records.find((r) => r.Region)!;
     expect(latency).toMatchObject({
-      Name: 'api.prod.example.com.', Type: 'A', Region: region, SetIdentifier: `prod-${region}`, HostedZoneId: TEST_DOMAIN.hostedZoneId,
+      Name: 'api.prod.example.com.',
+      Type: 'A',
+      Region: region,
+      SetIdentifier: `prod-${region}`,
+      HostedZoneId: TEST_DOMAIN.hostedZoneId,
       HealthCheckId: { Ref: expect.stringMatching(/^HealthCheck/) },
     });
     expect(records.find((r) => !r.Region)).toMatchObject({ Name: `api-${region}.prod.example.com.`, Type: 'A' });

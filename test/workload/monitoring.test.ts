@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { buildStage, only, resources, sampleEnvironment } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { sampleConfig } from '../support/test-app';
-import { buildStage, only, resources, sampleEnvironment } from './support';
 
 /** Monitoring (in the service stack): encrypted alarm topic, alarms with actions, dashboard. */
 describe.each([

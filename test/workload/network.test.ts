@@ -1,6 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { ServiceStage } from '../../src/workload/service-stage';
 import { buildStage, CfnResource, resources, sampleEnvironment, stacksOf } from './support';
+import { ServiceStage } from '../../src/workload/service-stage';
 
 /** Network: VPC tiers, NAT, flow logs, endpoints and every security group rule of the stage. */
 describe.each([

@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { buildStage, resources, sampleEnvironment, stacksOf } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
-import { buildStage, resources, sampleEnvironment, stacksOf } from './support';
 
 /** Top-level properties that set a physical name (account+region unique for most services). */
 const NAME_PROPERTIES = new Set([
@@ -32,8 +32,11 @@ function literal(value: unknown, stack: Stack): string | undefined {
     const v = value as Record<string, any>;
     if ('Ref' in v) {
       const pseudo: Record<string, string> = {
-        'AWS::Region': stack.region, 'AWS::AccountId': stack.account, 'AWS::Partition': 'aws',
-        'AWS::URLSuffix': 'amazonaws.com', 'AWS::StackName': stack.stackName,
+        'AWS::Region': stack.region,
+        'AWS::AccountId': stack.account,
+        'AWS::Partition': 'aws',
+        'AWS::URLSuffix': 'amazonaws.com',
+        'AWS::StackName': stack.stackName,
       };
       return pseudo[v.Ref];
     }

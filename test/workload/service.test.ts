@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { ServiceStage } from '../../src/workload/service-stage';
 import { buildStage, identityStatements, importsIn, only, resources, sampleEnvironment, TEST_IMAGE } from './support';
+import { ServiceStage } from '../../src/workload/service-stage';
 
 /** Service: ECS cluster, Fargate service, roles, container, autoscaling, deployment safety. */
 describe.each([

@@ -1,8 +1,8 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { buildStage, identityStatements, REQUIRED_TAGS, resources, sampleEnvironment, stacksOf, tagsOf } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
-import { buildStage, identityStatements, REQUIRED_TAGS, resources, sampleEnvironment, stacksOf, tagsOf } from './support';
 
 /** Resource types whose replacement loses data or breaks what depends on them. */
 const STATEFUL_TYPES = [
@@ -120,8 +120,7 @@ describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
       expect(json).not.toMatch(/AKIA[0-9A-Z]{16}/);
       expect(json).not.toMatch(/-----BEGIN [A-Z ]*PRIVATE KEY-----/);
       const walk = (v: unknown, path: string): void => {
-        if (Array.isArray(v)) v.forEach((x, i) => walk(x, `${path}[${i}]`));
-        else if (v && typeof v === 'object') {
+        if (Array.isArray(v)) {v.forEach((x, i) => walk(x, `${path}[${i}]`));} else if (v && typeof v === 'object') {
           for (const [k, inner] of Object.entries(v)) {
             if (/password|secretstring$|token$|privatekey|apikey/i.test(k) && typeof inner === 'string') {
               throw new Error(`${stack.node.id}: literal value at ${path}.${k}`);

@@ -75,8 +75,7 @@ export function only(template: Template, type: string): CfnResource {
 export function importsIn(value: unknown): string[] {
   const found: string[] = [];
   const walk = (v: unknown): void => {
-    if (Array.isArray(v)) v.forEach(walk);
-    else if (v && typeof v === 'object') {
+    if (Array.isArray(v)) {v.forEach(walk);} else if (v && typeof v === 'object') {
       for (const [k, inner] of Object.entries(v)) {
         if (k === 'Fn::ImportValue' && typeof inner === 'string') found.push(inner);
         else walk(inner);
