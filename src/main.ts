@@ -32,15 +32,16 @@ function main(): void {
   const configPath = configArg ? path.resolve(configArg) : SAMPLE_CONFIG_PATH;
   const config = loadConfig(configPath);
 
-  // cdk-nag's four packs over the pipeline, its cross-region support stack and every stage.
+  // cdk-nag's four packs over every stage (applied by the pipeline before each stage is
+  // added), then over the pipeline and its cross-region support stack.
   const compliance = new ComplianceChecks();
-  compliance.applyTo(app);
   new PipelineStack(app, 'DeliveryPipeline', {
     config,
     configFile: path.relative(process.cwd(), configPath),
     commit: commitBeingDelivered(),
     compliance,
   });
+  compliance.applyTo(app);
   const assembly = app.synth();
   compliance.writeReport(assembly.directory);
   const errors = compliance.errorReport();

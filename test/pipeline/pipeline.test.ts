@@ -36,20 +36,27 @@ describe('PipelineStack on the sample config', () => {
     expect(spec.phases.install.commands).toEqual(['npm ci']);
     expect(spec.phases.build.commands).toEqual(['npx projen build']);
     expect(synthProject.Properties.TimeoutInMinutes).toBe(30);
+    expect(synthProject.Properties.Environment.EnvironmentVariables).toEqual(expect.arrayContaining([
+      { Name: 'DELIVERY_CONFIG', Type: 'PLAINTEXT', Value: 'config/delivery.sample.json' },
+    ]));
     const synthAction = p.stages[1].Actions[0];
     const env = JSON.parse(synthAction.Configuration.EnvironmentVariables);
     expect(env).toEqual(expect.arrayContaining([
-      { name: 'DELIVERY_CONFIG', type: 'PLAINTEXT', value: 'config/delivery.sample.json' },
       { name: 'COMMIT_ID', type: 'PLAINTEXT', value: expect.stringMatching(/^#\{Source@.*\.CommitId\}$/) },
     ]));
   });
 
   test('waves run dev -> test (regions in parallel) -> prod one region at a time', () => {
     const waves = p.stages.slice(3).filter((s) => !/Assets/.test(s.Name)).map((s) => s.Name);
-    expect(waves).toEqual(['dev', 'test', 'prod-us-east-1', 'prod-us-east-2']);
+    // A wave with one stage takes the stage's name.
+    expect(waves).toEqual(['SupplyChain', 'dev-us-east-1', 'test', 'prod-us-east-1', 'prod-us-east-2']);
+    // Both test regions deploy side by side: the same stack of each region has the same run order.
     const test = p.stages.find((s) => s.Name === 'test');
-    const orders = test.Actions.filter((a: any) => a.ActionTypeId.Provider === 'CloudFormation').map((a: any) => a.RunOrder);
-    expect(new Set(orders).size).toBe(1);
+    const order = (name: string) => test.Actions.find((a: any) => a.Name === name)?.RunOrder;
+    for (const stack of ['Network', 'Data', 'Edge', 'Service']) {
+      expect(order(`test-us-east-1.${stack}.Deploy`)).toBeDefined();
+      expect(order(`test-us-east-1.${stack}.Deploy`)).toBe(order(`test-us-east-2.${stack}.Deploy`));
+    }
     expect(p.stack.stages.map((s) => s.stageName)).toEqual(['dev-us-east-1', 'test-us-east-1', 'test-us-east-2', 'prod-us-east-1', 'prod-us-east-2']);
   });
 
@@ -78,9 +85,16 @@ describe('PipelineStack on the sample config', () => {
   test('the approval notifies the topic, names the commit and links to it', () => {
     const approval = p.stages.flatMap((s) => s.Actions).find((a: any) => a.ActionTypeId.Category === 'Approval');
     expect(approval.Configuration.NotificationArn).toEqual({ Ref: expect.stringMatching(/^NotificationsTopic/) });
-    expect(approval.Configuration.CustomData).toMatch(/^Promote commit #\{Source@.*\.CommitId\} to prod/);
-    expect(approval.Configuration.ExternalEntityLink)
-      .toMatch(/^https:\/\/github\.com\/example-org\/cdk-delivery-pipeline\/commit\/#\{Source@.*\.CommitId\}$/);
+    const comment: string = approval.Configuration.CustomData;
+    expect(comment).toMatch(/^#\{prod-us-east-1@ChangeReport-prod\.CHANGE_SUMMARY\} \| Promote to prod \(444444444444: us-east-1, us-east-2\)/);
+    expect(comment).toMatch(/commit https:\/\/github\.com\/example-org\/cdk-delivery-pipeline\/commit\/#\{Source@.*\.CommitId\}$/);
+    // CodePipeline refuses comments over 500 characters after variables are filled in:
+    // the summary is cut to 250 characters by the report step, a commit id has 40.
+    const filledIn = comment
+      .replace(/#\{[^}]*CHANGE_SUMMARY\}/, 'x'.repeat(250))
+      .replace(/#\{[^}]*CommitId\}/g, 'c'.repeat(40));
+    expect(filledIn.length).toBeLessThanOrEqual(500);
+    expect(approval.Configuration.ExternalEntityLink).toBe('#{prod-us-east-1@ChangeReport-prod.REPORT_URL}');
   });
 
   test('every deploy action assumes the deploy role of its configured account and region', () => {
@@ -116,9 +130,12 @@ describe('PipelineStack on the sample config', () => {
     expect(support.stack.region).toBe('us-east-2');
     const supportTemplate = require('aws-cdk-lib/assertions').Template.fromStack(support.stack);
     supportTemplate.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
+    const artifactBucketIds = stores.map((s: any) => s.ArtifactStore.Location.Ref).filter(Boolean);
+    expect(artifactBucketIds).toHaveLength(1); // home region; us-east-2's is a literal name
     for (const t of [p.template, supportTemplate]) {
-      const buckets = Object.values(t.findResources('AWS::S3::Bucket')) as any[];
-      expect(buckets.length).toBeGreaterThanOrEqual(1);
+      const buckets = Object.entries(t.findResources('AWS::S3::Bucket'))
+        .filter(([id]) => t === supportTemplate || artifactBucketIds.includes(id)).map(([, b]) => b) as any[];
+      expect(buckets).toHaveLength(1);
       for (const b of buckets) {
         expect(b.Properties.BucketEncryption.ServerSideEncryptionConfiguration[0].ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
         expect(b.Properties.VersioningConfiguration).toEqual({ Status: 'Enabled' });
@@ -127,8 +144,9 @@ describe('PipelineStack on the sample config', () => {
         });
         expect(b.Properties.LifecycleConfiguration.Rules[0]).toMatchObject({ Status: 'Enabled', ExpirationInDays: 30 });
       }
-      const policies = Object.values(t.findResources('AWS::S3::BucketPolicy')) as any[];
-      expect(policies.length).toBe(buckets.length);
+      const policies = (Object.values(t.findResources('AWS::S3::BucketPolicy')) as any[])
+        .filter((pol) => t === supportTemplate || artifactBucketIds.includes(pol.Properties.Bucket.Ref));
+      expect(policies).toHaveLength(1);
       for (const policy of policies) {
         expect(policy.Properties.PolicyDocument.Statement).toEqual(expect.arrayContaining([expect.objectContaining({
           Effect: 'Deny', Action: 's3:*', Condition: { Bool: { 'aws:SecureTransport': 'false' } },
@@ -155,7 +173,8 @@ describe('PipelineStack on the sample config', () => {
 
   test('speed defaults: CodeBuild timeouts, log retention, no change sets, one asset action per type', () => {
     for (const project of Object.values(p.template.findResources('AWS::CodeBuild::Project')) as any[]) {
-      expect(project.Properties.TimeoutInMinutes).toBeLessThanOrEqual(30);
+      // 30 min; the image gate adds the ECR scan wait on top.
+      expect(project.Properties.TimeoutInMinutes).toBeLessThanOrEqual(30 + 15);
       expect(project.Properties.LogsConfig.CloudWatchLogs.Status).toBe('ENABLED');
     }
     p.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30, KmsKeyId: Match.anyValue() });
@@ -190,6 +209,6 @@ describe('PipelineStack on other configs', () => {
     });
     const p = synthPipeline(cfg);
     const approvals = p.stages.filter((s) => s.Actions.some((a: any) => a.ActionTypeId.Category === 'Approval')).map((s) => s.Name);
-    expect(approvals).toEqual(['test', 'prod']);
+    expect(approvals).toEqual(['test-eu-west-1', 'prod-eu-west-1']);
   });
 });
