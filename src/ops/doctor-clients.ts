@@ -1,0 +1,82 @@
+/**
+ * The AWS calls `doctor --aws` makes, as the smallest interfaces that fit them. Shapes follow
+ * the SDK v3 command outputs, so ./doctor-aws.ts stays one-liners and tests feed recorded
+ * responses (test/fixtures/ops/).
+ */
+
+/** An account and region. */
+export interface Where {
+  readonly account: string;
+  readonly region: string;
+}
+
+export interface StackParameter { readonly ParameterKey?: string; readonly ParameterValue?: string }
+export interface StackOutput { readonly OutputKey?: string; readonly OutputValue?: string }
+export interface StackDescription {
+  readonly StackName?: string;
+  readonly StackStatus?: string;
+  readonly Parameters?: readonly StackParameter[];
+  readonly Outputs?: readonly StackOutput[];
+}
+
+export interface CloudFormationApi {
+  /** DescribeStacks. Throws a `ValidationError` "Stack with id X does not exist" for a missing stack. */
+  describeStacks(input: { StackName: string }): Promise<{ Stacks?: readonly StackDescription[] }>;
+}
+
+export interface ConnectionsApi {
+  /** GetConnection (CodeConnections / CodeStar Connections). */
+  getConnection(input: { ConnectionArn: string }): Promise<{
+    Connection?: { ConnectionName?: string; ConnectionArn?: string; ProviderType?: string; OwnerAccountId?: string; ConnectionStatus?: string };
+  }>;
+}
+
+export interface Subscription {
+  readonly SubscriptionArn?: string;
+  readonly Owner?: string;
+  readonly Protocol?: string;
+  readonly Endpoint?: string;
+  readonly TopicArn?: string;
+}
+
+export interface SnsApi {
+  listSubscriptionsByTopic(input: { TopicArn: string; NextToken?: string }): Promise<{ Subscriptions?: readonly Subscription[]; NextToken?: string }>;
+  listTopics(input: { NextToken?: string }): Promise<{ Topics?: ReadonlyArray<{ TopicArn?: string }>; NextToken?: string }>;
+}
+
+/**
+ * Clients per account/region. In the caller's own account they use the caller's credentials;
+ * in any other account they assume that account's CDK lookup role (read-only), so a failed
+ * assume-role surfaces as an error of the first call.
+ */
+export interface DoctorClients {
+  /** STS GetCallerIdentity: the account of the credentials doctor runs with. */
+  callerAccount(): Promise<string>;
+  cloudFormation(where: Where): CloudFormationApi;
+  connections(where: Where): ConnectionsApi;
+  sns(where: Where): SnsApi;
+}
+
+function errorFields(err: unknown): { name: string; message: string } {
+  if (!err || typeof err !== 'object') return { name: '', message: String(err) };
+  const e = err as { name?: unknown; Code?: unknown; message?: unknown };
+  return { name: String(e.name ?? e.Code ?? ''), message: String(e.message ?? '') };
+}
+
+/** CloudFormation's answer about a stack that was never deployed (or was deleted). */
+export function isStackMissingError(err: unknown): boolean {
+  const { name, message } = errorFields(err);
+  return name === 'ValidationError' && /does not exist/i.test(message);
+}
+
+/** STS refused to let the caller assume the lookup role (no trust, or no sts:AssumeRole). */
+export function isAssumeRoleDenied(err: unknown): boolean {
+  const { name, message } = errorFields(err);
+  return (name === 'AccessDenied' || name === 'AccessDeniedException') && /sts:AssumeRole/i.test(message);
+}
+
+/** The short error text for a report line. */
+export function errorText(err: unknown): string {
+  const { name, message } = errorFields(err);
+  return name ? `${name}: ${message}` : message;
+}

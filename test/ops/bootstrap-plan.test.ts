@@ -1,0 +1,239 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { captureIo, configFrom, ROOT, sampleInput } from './ops-helpers';
+import { bootstrapCli, BootstrapCliIo } from '../../src/ops/bootstrap-cli';
+import {
+  bootstrapPlan, bootstrapTargets, commandLine, MANAGED_POLICY_MAX_CHARS, policySize, POLICY_SOURCES, renderPolicy,
+} from '../../src/ops/bootstrap-plan';
+
+const P = '111111111111';
+const stageCmd = (account: string, region: string) =>
+  `npx cdk bootstrap aws://${account}/${region} --trust ${P} --trust-for-lookup ${P} `
+  + `--cloudformation-execution-policies arn:aws:iam::${account}:policy/cdk-delivery-cfn-exec --termination-protection`;
+const pipelineCmd = (region: string) =>
+  `npx cdk bootstrap aws://${P}/${region} --cloudformation-execution-policies arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec --termination-protection`;
+
+/** The sample plus a `perf` environment in a new account and region, sharing dev's account in us-east-1 too. */
+function extendedInput() {
+  const input = sampleInput() as any;
+  input.environments.splice(2, 0,
+    { name: 'perf', account: '555555555555', regions: ['eu-west-1', 'us-east-1'] },
+    { name: 'qa', account: '222222222222', regions: ['us-east-1', 'eu-west-1'] });
+  return input;
+}
+
+describe('bootstrap plan', () => {
+  test('sample config: pipeline account in both regions, every stage account/region trusting it, least-privilege policies', () => {
+    const plan = bootstrapPlan(configFrom(sampleInput()), { rootDir: ROOT });
+    expect(plan.bootstrap.map((b) => commandLine(b.command))).toEqual([
+      pipelineCmd('us-east-1'),
+      pipelineCmd('us-east-2'),
+      stageCmd('222222222222', 'us-east-1'),
+      stageCmd('333333333333', 'us-east-1'),
+      stageCmd('333333333333', 'us-east-2'),
+      stageCmd('444444444444', 'us-east-1'),
+      stageCmd('444444444444', 'us-east-2'),
+    ]);
+    expect(plan.bootstrap.map((b) => b.purposes)).toEqual([['pipeline'], ['pipeline-support'], ['stage'], ['stage'], ['stage'], ['stage'], ['stage']]);
+    expect(plan.policies.map((p) => commandLine(p.create))).toEqual([
+      `aws iam create-policy --policy-name cdk-delivery-pipeline-cfn-exec --policy-document file://bootstrap/rendered/${P}-cdk-delivery-pipeline-cfn-exec.json `
+        + "--description 'CloudFormation execution policy for DeliveryPipeline (cdk bootstrap); from bootstrap/pipeline-cfn-execution-policy.json'",
+      ...['222222222222', '333333333333', '444444444444'].map((a) =>
+        `aws iam create-policy --policy-name cdk-delivery-cfn-exec --policy-document file://bootstrap/rendered/${a}-cdk-delivery-cfn-exec.json `
+        + "--description 'CloudFormation execution policy for DeliveryPipeline (cdk bootstrap); from bootstrap/cfn-execution-policy.json'"),
+    ]);
+    expect(commandLine(plan.policies[3].update)).toBe('aws iam create-policy-version --policy-arn arn:aws:iam::444444444444:policy/cdk-delivery-cfn-exec '
+      + '--policy-document file://bootstrap/rendered/444444444444-cdk-delivery-cfn-exec.json --set-as-default');
+    expect(plan.bootstrap.map((b) => commandLine(b.command)).join('\n')).not.toContain('AdministratorAccess');
+    expect(plan.bootstrap.every((b) => b.command.argv.includes('--cloudformation-execution-policies'))).toBe(true);
+    expect(plan.ecrScanGate).toBe('ECR scan gate: needs nothing from bootstrap; it scans the project-owned repository cdk-delivery-pipeline/service '
+      + '(scan-on-push, immutable tags) that the DeliveryPipeline stack creates in 111111111111/us-east-1, not the bootstrap asset repositories (cdk-*-container-assets-*).');
+  });
+
+  test('an extra account and region: pipeline support region added, each account/region once, shared account/region merges stages', () => {
+    const plan = bootstrapPlan(configFrom(extendedInput()), { rootDir: ROOT });
+    expect(plan.bootstrap.map((b) => `${b.account}/${b.region} ${b.stages.join(',')}`)).toEqual([
+      `${P}/us-east-1 `,
+      `${P}/us-east-2 `,
+      `${P}/eu-west-1 `,
+      '222222222222/us-east-1 dev-us-east-1,qa-us-east-1',
+      '333333333333/us-east-1 test-us-east-1',
+      '333333333333/us-east-2 test-us-east-2',
+      '555555555555/eu-west-1 perf-eu-west-1',
+      '555555555555/us-east-1 perf-us-east-1',
+      '222222222222/eu-west-1 qa-eu-west-1',
+      '444444444444/us-east-1 prod-us-east-1',
+      '444444444444/us-east-2 prod-us-east-2',
+    ]);
+    const keys = plan.bootstrap.map((b) => `${b.account}/${b.region}`);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(commandLine(plan.bootstrap[2].command)).toBe(pipelineCmd('eu-west-1'));
+    expect(commandLine(plan.bootstrap[6].command)).toBe(stageCmd('555555555555', 'eu-west-1'));
+    // One policy per account, rendered with every stage of that account.
+    expect(plan.policies.map((p) => `${p.account} ${p.policyName}`)).toEqual([
+      `${P} cdk-delivery-pipeline-cfn-exec`, '222222222222 cdk-delivery-cfn-exec', '333333333333 cdk-delivery-cfn-exec',
+      '555555555555 cdk-delivery-cfn-exec', '444444444444 cdk-delivery-cfn-exec',
+    ]);
+    const dev = plan.policies[1].document as any;
+    expect(dev.Statement.find((s: any) => s.Sid === 'StageRoles').Resource)
+      .toEqual(['arn:*:iam::*:role/dev-us-east-1-*', 'arn:*:iam::*:role/qa-us-east-1-*', 'arn:*:iam::*:role/qa-eu-west-1-*']);
+  });
+
+  test('an environment in the pipeline account: no self-trust, both policies on its execution role', () => {
+    const input = sampleInput() as any;
+    input.environments[0].account = P;
+    const plan = bootstrapPlan(configFrom(input), { rootDir: ROOT });
+    expect(bootstrapTargets(configFrom(input))[0]).toEqual({ account: P, region: 'us-east-1', purposes: ['pipeline', 'stage'], stages: ['dev-us-east-1'] });
+    expect(commandLine(plan.bootstrap[0].command)).toBe(`npx cdk bootstrap aws://${P}/us-east-1 --cloudformation-execution-policies `
+      + `arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec --termination-protection`);
+    // The support region of the pipeline account gets the same policies (one execution role per account/region).
+    expect(commandLine(plan.bootstrap[1].command)).toContain(`policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec`);
+  });
+
+  test('profiles per account are appended to that account\'s commands only', () => {
+    const plan = bootstrapPlan(configFrom(sampleInput()), { rootDir: ROOT, profiles: { 444444444444: 'prod-admin' } });
+    expect(commandLine(plan.bootstrap[6].command)).toBe(`${stageCmd('444444444444', 'us-east-2')} --profile prod-admin`);
+    expect(commandLine(plan.policies[3].create)).toMatch(/ --profile prod-admin$/);
+    expect(commandLine(plan.bootstrap[2].command)).not.toContain('--profile');
+  });
+});
+
+describe('shipped execution policies', () => {
+  const docs = Object.values(POLICY_SOURCES).map((f) => [f, JSON.parse(fs.readFileSync(path.join(ROOT, f), 'utf8'))] as const);
+
+  test.each(docs)('%s: no full admin, IAM only on named roles, identity takeover denied', (_file, doc) => {
+    const allows = doc.Statement.filter((s: any) => s.Effect === 'Allow');
+    const actions = (s: any) => [s.Action ?? []].flat();
+    for (const s of allows) {
+      expect(actions(s)).not.toContain('*');
+      for (const a of actions(s).filter((x: string) => x.startsWith('iam:'))) {
+        if (a === 'iam:CreateServiceLinkedRole') {
+          expect(s.Condition.StringEquals['iam:AWSServiceName']).toBeDefined();
+        } else {
+          expect([s.Resource].flat().every((r: string) => /^arn:\*:iam::\*:role\/[A-Za-z{]/.test(r))).toBe(true);
+        }
+      }
+    }
+    const denied = doc.Statement.filter((s: any) => s.Effect === 'Deny').flatMap(actions);
+    expect(denied).toEqual(expect.arrayContaining(['iam:CreateUser', 'iam:CreateAccessKey', 'organizations:*', 'iam:AttachRolePolicy']));
+  });
+
+  test('rendering fills every placeholder and stays under the managed-policy size limit', () => {
+    const [, workload] = docs[0];
+    const stages = ['prod-us-east-1', 'prod-us-east-2', 'prod-eu-west-1', 'prod-eu-central-1', 'prod-ap-southeast-2', 'prod-us-west-2'];
+    const rendered = renderPolicy(workload, { stages, pipeline: 'cdk-delivery-pipeline' });
+    expect(JSON.stringify(rendered)).not.toMatch(/\{stage\}|\{pipeline\}/);
+    expect(policySize(rendered)).toBeLessThan(MANAGED_POLICY_MAX_CHARS);
+    const pipeline = renderPolicy(docs[1][1], { stages: [], pipeline: 'cdk-delivery-pipeline' }) as any;
+    expect(pipeline.Statement.find((s: any) => s.Sid === 'GatedImageRepository').Resource).toBe('arn:*:ecr:*:*:repository/cdk-delivery-pipeline/*');
+  });
+});
+
+describe('bootstrap CLI', () => {
+  function io(overrides: Partial<BootstrapCliIo> = {}) {
+    const cap = captureIo();
+    const written: Record<string, string> = {};
+    const ran: string[] = [];
+    const value: BootstrapCliIo = {
+      env: {},
+      out: cap.write.out,
+      err: cap.write.err,
+      run: async (c) => {
+        ran.push(commandLine(c));
+        return 0;
+      },
+      writeFile: (f, c) => {
+        written[path.relative(ROOT, f)] = c;
+      },
+      rootDir: ROOT,
+      ...overrides,
+    };
+    return { io: value, cap, written, ran };
+  }
+
+  test('prints policies before bootstrap commands and renders the documents', async () => {
+    const t = io();
+    expect(await bootstrapCli([], t.io)).toBe(0);
+    const text = t.cap.stdout();
+    expect(text.indexOf('aws iam create-policy')).toBeLessThan(text.indexOf('npx cdk bootstrap'));
+    expect(text).toContain(stageCmd('444444444444', 'us-east-2'));
+    expect(text).toContain('# ECR scan gate: needs nothing from bootstrap');
+    expect(Object.keys(t.written)).toEqual([
+      `bootstrap/rendered/${P}-cdk-delivery-pipeline-cfn-exec.json`, 'bootstrap/rendered/222222222222-cdk-delivery-cfn-exec.json',
+      'bootstrap/rendered/333333333333-cdk-delivery-cfn-exec.json', 'bootstrap/rendered/444444444444-cdk-delivery-cfn-exec.json',
+    ]);
+    expect(t.ran).toEqual([]);
+  });
+
+  test('--json prints the plan as JSON', async () => {
+    const t = io();
+    expect(await bootstrapCli(['--json'], t.io)).toBe(0);
+    const plan = JSON.parse(t.cap.stdout());
+    expect(plan.bootstrap).toHaveLength(7);
+    expect(plan.bootstrap[2].command).toBe(stageCmd('222222222222', 'us-east-1'));
+    expect(plan.policies[0].policyArn).toBe(`arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec`);
+  });
+
+  test('--config, else $DELIVERY_CONFIG, else the sample', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-'));
+    const file = path.join(dir, 'delivery.json');
+    fs.writeFileSync(file, JSON.stringify(extendedInput()));
+    const viaFlag = io();
+    expect(await bootstrapCli(['--json', '--config', file], viaFlag.io)).toBe(0);
+    expect(JSON.parse(viaFlag.cap.stdout()).bootstrap).toHaveLength(11);
+    const viaEnv = io({ env: { DELIVERY_CONFIG: file } });
+    expect(await bootstrapCli(['--json'], viaEnv.io)).toBe(0);
+    expect(JSON.parse(viaEnv.cap.stdout()).bootstrap).toHaveLength(11);
+  });
+
+  test('a broken config exits 1 with the readable ConfigError list and prints no commands', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-'));
+    const file = path.join(dir, 'bad.json');
+    const input = sampleInput() as any;
+    input.pipeline.account = '1234';
+    input.environments[2].requireApproval = false;
+    fs.writeFileSync(file, JSON.stringify(input));
+    const t = io();
+    expect(await bootstrapCli(['--config', file], t.io)).toBe(1);
+    expect(t.cap.stdout()).toBe('');
+    expect(t.cap.stderr()).toContain(`Invalid delivery config ${file}:`);
+    expect(t.cap.stderr()).toContain('  - pipeline.account: "1234" is not a 12-digit AWS account id');
+    expect(t.cap.stderr()).toContain('  - environments[2].requireApproval: is not true for production environment "prod"');
+    expect(t.cap.stderr()).not.toMatch(/\n\s+at /);
+  });
+
+  test('unknown arguments exit 2 with the usage', async () => {
+    const t = io();
+    expect(await bootstrapCli(['--yes'], t.io)).toBe(2);
+    expect(t.cap.stderr()).toContain('usage: npx projen bootstrap');
+  });
+
+  test('--run: creates missing policies, updates existing ones, bootstraps in order, stops at the first failure', async () => {
+    const t = io();
+    t.io = {
+      ...t.io,
+      run: async (c, quiet) => {
+        const line = commandLine(c);
+        t.ran.push(`${quiet ? '(probe) ' : ''}${line}`);
+        if (line.startsWith('aws iam get-policy')) return line.includes('222222222222') ? 0 : 254;
+        if (line.startsWith('npx cdk bootstrap aws://333333333333/us-east-1')) return 1;
+        return 0;
+      },
+    };
+    expect(await bootstrapCli(['--run', '--profile-222222222222=dev'], t.io)).toBe(1);
+    const steps = t.ran.filter((l) => !l.startsWith('(probe)')).map((l) => l.split(' ').slice(0, 4).join(' '));
+    expect(steps).toEqual([
+      'aws iam create-policy --policy-name',
+      'aws iam create-policy-version --policy-arn', // 222222222222 exists: new default version
+      'aws iam create-policy --policy-name',
+      'aws iam create-policy --policy-name',
+      `npx cdk bootstrap aws://${P}/us-east-1`,
+      `npx cdk bootstrap aws://${P}/us-east-2`,
+      'npx cdk bootstrap aws://222222222222/us-east-1',
+      'npx cdk bootstrap aws://333333333333/us-east-1',
+    ]);
+    expect(t.ran).toContain(`${stageCmd('222222222222', 'us-east-1')} --profile dev`);
+    expect(t.cap.stderr()).toContain('FAILED (exit 1): bootstrap 333333333333/us-east-1');
+  });
+});
