@@ -1,0 +1,106 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseOpsArgs, UsageError } from './args';
+import { bootstrapPlan } from './bootstrap-plan';
+import { AwsCheckOptions, describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks } from './doctor';
+import { DoctorClients } from './doctor-clients';
+import { ConfigError, loadConfig } from '../config/load-config';
+
+/**
+ * `npx projen doctor [--config path] [--aws]`
+ *
+ * Offline (default): validate the config and print what it builds; exit 0, or 1 with the
+ * readable list of config problems. `--aws` (with credentials): also check bootstrap stacks,
+ * the GitHub connection and the approval e-mails; exit 1 if any check failed. Without
+ * credentials `--aws` says so and stays offline.
+ */
+
+export const DOCTOR_USAGE = 'usage: npx projen doctor [--config path/to/delivery.json] [--aws]';
+
+export interface DoctorCliIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Whether AWS credentials are available. */
+  readonly hasCredentials: () => Promise<boolean>;
+  /** AWS clients (built only for `--aws` with credentials). */
+  readonly clients: (homeRegion: string) => DoctorClients;
+  readonly options?: AwsCheckOptions;
+  readonly rootDir: string;
+}
+
+/** BootstrapVersion of the template the repo's CDK CLI (aws-cdk devDependency) deploys, if found. */
+export function cliTemplateVersion(): number | undefined {
+  try {
+    const dir = path.dirname(require.resolve('aws-cdk/package.json'));
+    const template = fs.readFileSync(path.join(dir, 'lib', 'api', 'bootstrap', 'bootstrap-template.yaml'), 'utf8');
+    const match = /CdkBootstrapVersion:[\s\S]*?Value:\s*'(\d+)'/.exec(template);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SDK adapters, required lazily: the offline doctor never loads the AWS SDK. */
+function awsAdapters(): typeof import('./doctor-aws') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./doctor-aws');
+}
+
+function defaultIo(): DoctorCliIo {
+  return {
+    env: process.env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    hasCredentials: () => awsAdapters().hasCredentials(),
+    clients: (region) => awsAdapters().sdkDoctorClients(region),
+    options: { currentTemplateVersion: cliTemplateVersion() },
+    rootDir: process.cwd(),
+  };
+}
+
+/** The CLI; resolves to the exit code (0 ok, 1 broken config or failed check, 2 usage). */
+export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defaultIo()): Promise<number> {
+  try {
+    const args = parseOpsArgs(argv, io.env, ['aws', 'help']);
+    if (args.flags.has('help')) {
+      io.out(`${DOCTOR_USAGE}\n`);
+      return 0;
+    }
+    const config = loadConfig(args.configPath);
+    io.out(describeDelivery(config, path.relative(io.rootDir, args.configPath) || args.configPath));
+    if (!args.flags.has('aws')) {
+      io.out('\nOffline checks passed. Run with --aws (AWS credentials of the pipeline account) to check bootstrap, connection and e-mails.\n');
+      return 0;
+    }
+    if (!(await io.hasCredentials())) {
+      io.out('\nNo AWS credentials found: offline checks only (passed). Export credentials or set AWS_PROFILE and run again with --aws.\n');
+      return 0;
+    }
+    const plan = bootstrapPlan(config, { rootDir: io.rootDir });
+    io.out(`\nAWS checks (minimum bootstrap version ${MINIMUM_BOOTSTRAP_VERSION}):\n`);
+    const results = await runAwsChecks(config, plan, io.clients(config.pipeline.region), io.options);
+    for (const r of results) io.out(`${formatResult(r)}\n`);
+    const failed = results.filter((r) => r.status === 'fail').length;
+    const warned = results.filter((r) => r.status === 'warn').length;
+    io.out(`\n${failed === 0 ? 'All checks passed' : `${failed} check(s) failed`}${warned ? `, ${warned} warning(s)` : ''}.\n`);
+    return failed === 0 ? 0 : 1;
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      io.err(`${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof UsageError) {
+      io.err(`${e.message}\n${DOCTOR_USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  doctorCli(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}
