@@ -79,4 +79,7 @@ project.deps.removeDependency('ts-jest');
 // `compile` type-checks only (the app runs through ts-node, nothing is emitted).
 project.compileTask.reset('tsc --noEmit -p tsconfig.dev.json');
 
+import { addOpsTasks } from './projenrc/ops-tasks';
+addOpsTasks(project);
+
 project.synth();

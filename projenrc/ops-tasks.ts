@@ -1,0 +1,27 @@
+import { awscdk } from 'projen';
+
+/**
+ * The operator tasks: `bootstrap` (prepare every account/region of the delivery config) and
+ * `doctor` (preflight: config, bootstrap stacks, GitHub connection, approval e-mails).
+ *
+ * Both read the config like src/main.ts does: `--config path`, else $DELIVERY_CONFIG, else
+ * config/delivery.sample.json. Arguments after the task name reach the CLI
+ * (`npx projen bootstrap --run --profile-222222222222=dev`).
+ *
+ * @param project the root project
+ */
+export function addOpsTasks(project: awscdk.AwsCdkTypeScriptApp): void {
+  const runTs = (file: string) => `node -r ts-node/register/transpile-only ${file}`;
+  project.addTask('bootstrap', {
+    description: 'Print (or --run, or --json) the least-privilege policies and cdk bootstrap commands for every account/region of the config',
+    exec: runTs('src/ops/bootstrap-cli.ts'),
+    receiveArgs: true,
+  });
+  project.addTask('doctor', {
+    description: 'Preflight: validate the config and print the plan; with --aws also check bootstrap, the GitHub connection and approval e-mails',
+    exec: runTs('src/ops/doctor-cli.ts'),
+    receiveArgs: true,
+  });
+  // Per-account policy documents rendered by `bootstrap` from bootstrap/*.json.
+  project.gitignore.exclude('/bootstrap/rendered/');
+}
