@@ -4,6 +4,7 @@ import { Aspects, IAspect } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Checks } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { ComplianceLogger, ComplianceRecord } from './compliance-logger';
+import { applySuppressions } from './suppressions';
 
 /** The packs, in report order. */
 export const PACK_NAMES = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'] as const;
@@ -30,8 +31,14 @@ export class ComplianceChecks {
     ];
   }
 
-  /** Run every pack over `scope` when it synthesizes. */
+  /**
+   * Run every pack over `scope` when it synthesizes, after applying the project's scoped
+   * suppressions (src/compliance/suppressions.ts) to what exists in it now. Call it once the
+   * scope is complete: on a Stage right before it is added to a wave, on the App after the
+   * pipeline is built. Nested Stages are left to their own call.
+   */
   public applyTo(scope: IConstruct): void {
+    applySuppressions(scope);
     for (const pack of this.packs) Aspects.of(scope).add(pack);
   }
 

@@ -1,11 +1,77 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
 
 /** Days pipeline artifacts are kept; a run older than this cannot be retried. */
 export const ARTIFACT_RETENTION_DAYS = 30;
 
+/** Days S3 server access logs of the pipeline buckets are kept. */
+export const SERVER_ACCESS_LOG_RETENTION_DAYS = 365;
+
+/** Id of the per-stack server access-log bucket (one per stack, shared by its buckets). */
+export const SERVER_ACCESS_LOGS_ID = 'ServerAccessLogs';
+
+/**
+ * The one bucket per stack that receives the S3 server access logs of the stack's other
+ * buckets (artifacts, change reports). S3 log delivery writes with SSE-S3 only, so this bucket
+ * uses S3-managed keys; it does not log itself (logs of logs would recurse). Both are the
+ * documented exceptions in src/compliance/suppressions.ts.
+ */
+export class ServerAccessLogsBucket extends s3.Bucket {
+  /** The stack's access-log bucket, created on first use. */
+  public static of(scope: Construct): ServerAccessLogsBucket {
+    const stack = Stack.of(scope);
+    const existing = stack.node.tryFindChild(SERVER_ACCESS_LOGS_ID);
+    if (existing instanceof ServerAccessLogsBucket) return existing;
+    return new ServerAccessLogsBucket(stack, SERVER_ACCESS_LOGS_ID);
+  }
+
+  private constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      minimumTLSVersion: 1.2,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: true,
+      lifecycleRules: [{
+        id: 'expire-server-access-logs',
+        expiration: Duration.days(SERVER_ACCESS_LOG_RETENTION_DAYS),
+        noncurrentVersionExpiration: Duration.days(1),
+        abortIncompleteMultipartUploadAfter: Duration.days(1),
+      }],
+      // Evidence of who read or wrote artifacts and reports outlives the pipeline stack.
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    // S3 log delivery writes with the bucket policy (ACLs are disabled), for this account only.
+    this.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'S3ServerAccessLogDelivery',
+      principals: [new iam.ServicePrincipal('logging.s3.amazonaws.com')],
+      actions: ['s3:PutObject'],
+      resources: [this.arnForObjects('*')],
+      conditions: { StringEquals: { 'aws:SourceAccount': Stack.of(this).account } },
+    }));
+  }
+}
+
+/**
+ * Sends the S3 server access logs of `bucket` (defined in this app) to its stack's
+ * ServerAccessLogsBucket, under `prefix`.
+ */
+export function logServerAccess(bucket: s3.IBucket, prefix: string): void {
+  const cfn = bucket.node.defaultChild;
+  if (!(cfn instanceof s3.CfnBucket)) {
+    throw new Error(`logServerAccess: ${bucket.node.path} is not a bucket defined in this app`);
+  }
+  const logs = ServerAccessLogsBucket.of(bucket);
+  cfn.loggingConfiguration = { destinationBucketName: logs.bucketName, logFilePrefix: prefix };
+}
+
 /**
  * Adds what CodePipeline's own artifact buckets lack: versioning (an overwritten artifact can
- * be recovered during an incident) and lifecycle expiry (artifacts do not pile up forever).
+ * be recovered during an incident), lifecycle expiry (artifacts do not pile up forever) and
+ * S3 server access logs (who read or wrote which artifact) into the stack's access-log bucket.
  * KMS encryption, TLS-only access and the public-access block are already set by
  * aws-codepipeline when `crossAccountKeys` is on; tests assert all of it on the template.
  */
@@ -24,4 +90,5 @@ export function hardenArtifactBucket(bucket: s3.IBucket): void {
       abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
     }],
   };
+  logServerAccess(bucket, 'artifacts/');
 }

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { logServerAccess } from './artifact-bucket-hardening';
 
 /** Props of the ReportBucket. */
 export interface ReportBucketProps {
@@ -11,7 +12,8 @@ export interface ReportBucketProps {
 
 /**
  * Where the change reports live, in the pipeline account: KMS-encrypted with a rotating key,
- * TLS-only, public access blocked, versioned, expiring after a year, retained on delete.
+ * TLS-only, public access blocked, versioned, expiring after a year, retained on delete, its
+ * S3 server access logs (who read which report) in the stack's access-log bucket.
  */
 export class ReportBucket extends Construct {
   /** The bucket. */
@@ -41,5 +43,6 @@ export class ReportBucket extends Construct {
       }],
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    logServerAccess(this.bucket, 'change-reports/');
   }
 }

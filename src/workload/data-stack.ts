@@ -55,6 +55,8 @@ export class DataStack extends Stack {
   public readonly postgresLogGroup: EncryptedLogGroup;
   /** The database name inside the cluster. */
   public readonly databaseName: string;
+  /** Whether this is a production stage (deletion protection, retention). */
+  public readonly production: boolean;
   /** Output: the generated DB cluster identifier (for assertions and runbooks). */
   public readonly clusterIdentifierOutput: CfnOutput;
 
@@ -62,6 +64,7 @@ export class DataStack extends Stack {
     const { environment } = props;
     const { sizing, production } = environment;
     super(scope, id, { ...props, terminationProtection: production });
+    this.production = production === true;
     this.databaseName = props.databaseName ?? 'app';
 
     const key = (keyId: string, purpose: string, allowCloudWatchLogs = false) =>
@@ -110,15 +113,18 @@ export class DataStack extends Stack {
       port: DATABASE_PORT,
       storageEncrypted: true,
       storageEncryptionKey: this.storageKey,
-      // The service authenticates with the rotated password; IAM auth stays off until the app
-      // learns to request tokens (turning it on would be harmless, but unused surface).
-      iamAuthentication: false,
+      // IAM database authentication is enabled so operators and future clients can use
+      // short-lived tokens instead of the password; the service still uses the rotated password
+      // (no IAM role holds rds-db:connect, so enabling it grants nothing by itself).
+      iamAuthentication: true,
       backup: { retention: Duration.days(sizing.backupRetentionDays), preferredWindow: '03:00-04:00' },
       preferredMaintenanceWindow: 'Sun:04:30-Sun:05:30',
       copyTagsToSnapshot: true,
       cloudwatchLogsExports: ['postgresql'],
-      // Performance Insights with 7 days retention is free and encrypted with the storage key;
-      // enhanced monitoring (per-second OS metrics billed as CloudWatch Logs) is left off.
+      // Performance Insights with 7 days retention is free and encrypted with the storage key.
+      // Enhanced monitoring at 60 s granularity (OS metrics into RDSOSMetrics, billed as a few
+      // MB of CloudWatch Logs a day per instance) is cheap and shows what ACU metrics hide.
+      monitoringInterval: Duration.seconds(60),
       enablePerformanceInsights: true,
       performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
       performanceInsightEncryptionKey: this.storageKey,

@@ -58,6 +58,8 @@ export class EdgeStack extends Stack {
    * environment's regions) with a domain, else the same as `url`.
    */
   public readonly serviceUrl: string;
+  /** Whether this is a production stage (deletion protection, retention). */
+  public readonly production: boolean;
   /** Output of `url`, for pipeline steps (`envFromCfnOutputs`). */
   public readonly urlOutput: CfnOutput;
   /** Output of `serviceUrl`. */
@@ -66,6 +68,7 @@ export class EdgeStack extends Stack {
   constructor(scope: Construct, id: string, props: EdgeStackProps) {
     const { environment } = props;
     super(scope, id, { ...props, terminationProtection: environment.production });
+    this.production = environment.production === true;
     const healthCheckPath = props.healthCheckPath ?? '/health';
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {

@@ -1,4 +1,4 @@
-import { CfnOutput, Stage, StageProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Stage, StageProps, Tags } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -38,16 +38,106 @@ export interface ServiceStageProps extends StageProps {
   readonly alarmEmails?: readonly string[];
 }
 
+/** Environment, Region, ManagedBy and the config's tags on every taggable resource in `scope`. */
+export function tagWorkload(scope: Construct, props: Pick<ServiceStacksProps, 'environment' | 'region' | 'tags'>): void {
+  Tags.of(scope).add('Environment', props.environment.name);
+  Tags.of(scope).add('Region', props.region);
+  Tags.of(scope).add('ManagedBy', 'cdk-delivery-pipeline');
+  for (const [key, value] of Object.entries(props.tags)) Tags.of(scope).add(key, value);
+}
+
+/** Props of ServiceStacks: what one environment in one region needs. */
+export interface ServiceStacksProps {
+  /** The environment (name, account, sizing, data rules). */
+  readonly environment: EnvironmentConfig;
+  /** The region the stacks run in. */
+  readonly region: string;
+  /** Tag values from the config (Team, CostCenter, Application). */
+  readonly tags: DeliveryConfig['tags'];
+  /** The image the service runs. */
+  readonly image: ServiceImage;
+  /** E-mail addresses subscribed to the alarm topic. @default - none */
+  readonly alarmEmails?: readonly string[];
+  /**
+   * Prefix of the stack ids. Inside a Stage the stage id already names the environment and
+   * region, so none is needed; directly in an App (integ tests) give `<env>-<region>-`.
+   * @default ''
+   */
+  readonly stackIdPrefix?: string;
+}
+
 /**
- * One environment in one region, id `<env>-<region>` (e.g. `prod-us-east-2`), so every
- * deployed stack name says where it runs.
- *
- * Four stacks, deployed in this order (each depends on the ones before):
+ * The four stacks of one environment in one region, in deployment order (each depends on
+ * the ones before):
  * - `Network`: VPC, endpoints, flow logs, every security group;
  * - `Data`: Aurora PostgreSQL, its keys, secret (rotated) and logs;
  * - `Edge`: ALB, target group, listeners, certificate and DNS (with a domain), WAF, access logs;
  * - `Service`: ECS cluster and Fargate service, autoscaling, alarms, alarm topic, dashboard.
  * Production stacks have termination protection; stateful resources are retained.
+ *
+ * Built inside a ServiceStage by the pipeline, and directly in an App by the integ tests, so
+ * both deploy (and assert on) the same thing.
+ */
+export class ServiceStacks {
+  /** The VPC, its endpoints and the security groups. */
+  public readonly network: NetworkStack;
+  /** The database tier. */
+  public readonly data: DataStack;
+  /** The load balancer, WAF, TLS and DNS. */
+  public readonly edge: EdgeStack;
+  /** ECS, autoscaling, alarms and dashboard. */
+  public readonly service: ServiceStack;
+  /** All alarms. */
+  public readonly alarms: readonly cloudwatch.IAlarm[];
+
+  constructor(scope: Construct, props: ServiceStacksProps) {
+    const { environment } = props;
+    const prefix = props.stackIdPrefix ?? '';
+    const namePrefix = namePrefixFor(props.tags.Application, environment.name, props.region);
+    const common = { environment, namePrefix };
+    const env = { account: environment.account, region: props.region };
+    const inApp = prefix !== '';
+
+    this.network = new NetworkStack(scope, `${prefix}Network`, {
+      ...common, ...(inApp ? { env } : {}),
+      description: `Network of ${namePrefix}: VPC, endpoints, flow logs, security groups`,
+    });
+    const { vpc, securityGroups } = this.network;
+
+    this.data = new DataStack(scope, `${prefix}Data`, {
+      ...common, ...(inApp ? { env } : {}), vpc, securityGroups,
+      description: `Data of ${namePrefix}: Aurora PostgreSQL, keys, rotated credentials`,
+    });
+    this.edge = new EdgeStack(scope, `${prefix}Edge`, {
+      ...common, ...(inApp ? { env } : {}), vpc, securityGroups,
+      description: `Edge of ${namePrefix}: ALB, WAF, TLS, DNS, access logs`,
+    });
+    this.service = new ServiceStack(scope, `${prefix}Service`, {
+      ...common, ...(inApp ? { env } : {}), vpc, securityGroups,
+      image: props.image,
+      databaseSecret: this.data.secret,
+      databaseSecretKey: this.data.secretKey,
+      database: this.data.cluster,
+      loadBalancer: this.edge.loadBalancer,
+      targetGroup: this.edge.targetGroup,
+      alarmEmails: props.alarmEmails,
+      description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard`,
+    });
+    this.alarms = this.service.monitoring.alarms;
+
+    for (const stack of this.stacks) tagWorkload(stack, props);
+  }
+
+  /** The four stacks, in deployment order. */
+  public get stacks(): Stack[] {
+    return [this.network, this.data, this.edge, this.service];
+  }
+}
+
+/**
+ * One environment in one region, id `<env>-<region>` (e.g. `prod-us-east-2`), so every
+ * deployed stack name says where it runs. Holds the ServiceStacks (and, in the pipeline,
+ * the post-deploy assertion stack); everything in it is tagged.
  */
 export class ServiceStage extends Stage {
   /** `<env>-<region>` */
@@ -55,6 +145,8 @@ export class ServiceStage extends Stage {
     return `${environment.name}-${region}`;
   }
 
+  /** The four stacks. */
+  public readonly stacks: ServiceStacks;
   /** The VPC, its endpoints and the security groups. */
   public readonly network: NetworkStack;
   /** The database tier. */
@@ -85,41 +177,8 @@ export class ServiceStage extends Stage {
 
   constructor(scope: Construct, id: string, props: ServiceStageProps) {
     super(scope, id, { ...props, env: { account: props.environment.account, region: props.region } });
-    const environment = props.environment;
-    const namePrefix = namePrefixFor(props.tags.Application, environment.name, props.region);
-    const common = { environment, namePrefix };
-
-    this.network = new NetworkStack(this, 'Network', {
-      ...common,
-      description: `Network of ${namePrefix}: VPC, endpoints, flow logs, security groups`,
-    });
-    const { vpc, securityGroups } = this.network;
-
-    this.data = new DataStack(this, 'Data', {
-      ...common,
-      vpc,
-      securityGroups,
-      description: `Data of ${namePrefix}: Aurora PostgreSQL, keys, rotated credentials`,
-    });
-    this.edge = new EdgeStack(this, 'Edge', {
-      ...common,
-      vpc,
-      securityGroups,
-      description: `Edge of ${namePrefix}: ALB, WAF, TLS, DNS, access logs`,
-    });
-    this.service = new ServiceStack(this, 'Service', {
-      ...common,
-      vpc,
-      securityGroups,
-      image: props.image,
-      databaseSecret: this.data.secret,
-      databaseSecretKey: this.data.secretKey,
-      database: this.data.cluster,
-      loadBalancer: this.edge.loadBalancer,
-      targetGroup: this.edge.targetGroup,
-      alarmEmails: props.alarmEmails,
-      description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard`,
-    });
+    this.stacks = new ServiceStacks(this, props);
+    ({ network: this.network, data: this.data, edge: this.edge, service: this.service } = this.stacks);
 
     this.loadBalancerUrl = this.edge.urlOutput;
     this.serviceUrl = this.edge.serviceUrlOutput;
@@ -129,11 +188,7 @@ export class ServiceStage extends Stage {
     this.alarmTopicArn = this.service.alarmTopicArnOutput;
     this.alarmNames = this.service.alarmNamesOutput;
     this.alarmTopic = this.service.monitoring.topic;
-    this.alarms = this.service.monitoring.alarms;
-
-    Tags.of(this).add('Environment', environment.name);
-    Tags.of(this).add('Region', props.region);
-    Tags.of(this).add('ManagedBy', 'cdk-delivery-pipeline');
-    for (const [key, value] of Object.entries(props.tags)) Tags.of(this).add(key, value);
+    this.alarms = this.stacks.alarms;
+    tagWorkload(this, props);
   }
 }

@@ -98,7 +98,7 @@ describe.each([
   test('the endpoint security group admits 443 from the VPC CIDR only', () => {
     const sg = resources(template, 'AWS::EC2::SecurityGroup')[stage.network.getLogicalId(stage.network.securityGroups.endpoints.node.defaultChild as any)];
     expect(sg.Properties!.SecurityGroupIngress).toEqual([expect.objectContaining({
-      CidrIp: { 'Fn::GetAtt': [expect.stringMatching(/^Vpc/), 'CidrBlock'] }, FromPort: 443, ToPort: 443, IpProtocol: 'tcp',
+      CidrIp: '10.0.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp',
     })]);
   });
 
