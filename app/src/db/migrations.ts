@@ -1,0 +1,79 @@
+import type { Pool } from 'pg';
+import type { Logger } from 'pino';
+
+/** One forward-only schema change. Never edit an applied migration: add a new one. */
+export interface Migration {
+  readonly id: number;
+  readonly name: string;
+  readonly sql: string;
+}
+
+/** The schema, in order. */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    id: 1,
+    name: 'create_transactions',
+    sql: `
+      CREATE TABLE transactions (
+        id                  uuid         PRIMARY KEY,
+        idempotency_key     varchar(128) NOT NULL,
+        request_fingerprint char(64)     NOT NULL,
+        amount_minor        bigint       NOT NULL CHECK (amount_minor > 0),
+        currency            char(3)      NOT NULL,
+        description         varchar(140),
+        created_at          timestamptz  NOT NULL DEFAULT now(),
+        CONSTRAINT transactions_idempotency_key_unique UNIQUE (idempotency_key)
+      )`,
+  },
+];
+
+/** Arbitrary constant: the advisory lock that serialises migrations across tasks. */
+const MIGRATION_LOCK_KEY = 727_001_001;
+
+/**
+ * Applies the migrations that are not yet recorded in `schema_migrations`, each in its own
+ * transaction, under a session advisory lock so that two tasks starting together never race.
+ * Safe to run any number of times.
+ *
+ * @returns the ids of the migrations applied by this call (empty when up to date)
+ */
+export async function runMigrations(
+  pool: Pool,
+  logger?: Logger,
+  migrations: readonly Migration[] = MIGRATIONS,
+): Promise<number[]> {
+  const client = await pool.connect();
+  const applied: number[] = [];
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+    try {
+      await client.query(`
+        CREATE TABLE IF NOT EXISTS schema_migrations (
+          id         integer     PRIMARY KEY,
+          name       text        NOT NULL,
+          applied_at timestamptz NOT NULL DEFAULT now()
+        )`);
+      const { rows } = await client.query<{ id: number }>('SELECT id FROM schema_migrations');
+      const done = new Set(rows.map((row) => row.id));
+      for (const migration of migrations) {
+        if (done.has(migration.id)) continue;
+        await client.query('BEGIN');
+        try {
+          await client.query(migration.sql);
+          await client.query('INSERT INTO schema_migrations (id, name) VALUES ($1, $2)', [migration.id, migration.name]);
+          await client.query('COMMIT');
+        } catch (err) {
+          await client.query('ROLLBACK');
+          throw err;
+        }
+        applied.push(migration.id);
+        logger?.info({ migration: migration.name }, 'applied migration');
+      }
+    } finally {
+      await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]);
+    }
+  } finally {
+    client.release();
+  }
+  return applied;
+}

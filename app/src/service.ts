@@ -1,0 +1,33 @@
+import type { FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { AppConfig } from './config';
+import { runMigrations } from './db/migrations';
+import { createPool } from './db/pool';
+import { createLogger } from './logger';
+import { buildServer } from './server';
+import { createShutdown } from './shutdown';
+
+/** A running service. */
+export interface RunningService {
+  readonly server: FastifyInstance;
+  readonly logger: Logger;
+  /** The base URL it listens on, e.g. http://127.0.0.1:8080. */
+  readonly url: string;
+  /** Drains in-flight requests, then closes the database pool. Idempotent. */
+  readonly shutdown: () => Promise<void>;
+}
+
+/** Migrates the database, then starts listening. Used by `main` and by the local dev runner. */
+export async function startService(config: AppConfig): Promise<RunningService> {
+  const logger = createLogger(config.logLevel);
+  const pool = createPool(config.database, logger);
+  try {
+    await runMigrations(pool, logger);
+    const server = buildServer({ pool, logger, build: config.build });
+    const address = await server.listen({ host: config.host, port: config.port });
+    return { server, logger, url: address, shutdown: createShutdown(server, pool, logger) };
+  } catch (err) {
+    await pool.end();
+    throw err;
+  }
+}

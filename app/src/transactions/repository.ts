@@ -1,0 +1,86 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Pool } from 'pg';
+import { formatAmount } from './money';
+import type { NewTransaction } from './validation';
+
+/** A stored payment transaction, as the API returns it. */
+export interface Transaction {
+  readonly id: string;
+  /** Canonical decimal string in the currency's minor units (e.g. "12.50", "1000" for JPY). */
+  readonly amount: string;
+  readonly currency: string;
+  readonly description: string | null;
+  readonly createdAt: string;
+}
+
+/** The outcome of an idempotent create. */
+export type CreateOutcome =
+  | { kind: 'created'; transaction: Transaction }
+  /** The key was used before with the same request: the original transaction. */
+  | { kind: 'replayed'; transaction: Transaction }
+  /** The key was used before with a different request. */
+  | { kind: 'conflict' };
+
+interface TransactionRow {
+  id: string;
+  request_fingerprint: string;
+  amount_minor: string;
+  currency: string;
+  description: string | null;
+  created_at: Date;
+}
+
+const COLUMNS = 'id, request_fingerprint, amount_minor, currency, description, created_at';
+
+/** Stores and reads transactions; idempotency is enforced by a unique constraint. */
+export class TransactionRepository {
+  constructor(private readonly pool: Pool) {}
+
+  /**
+   * Creates the transaction unless `idempotencyKey` was already used. Concurrent calls with
+   * the same key are safe: INSERT ... ON CONFLICT DO NOTHING waits for the competing insert,
+   * so exactly one row is created and every caller gets that row back.
+   */
+  async createIdempotent(idempotencyKey: string, input: NewTransaction): Promise<CreateOutcome> {
+    const fingerprint = fingerprintOf(input);
+    const inserted = await this.pool.query<TransactionRow>(
+      `INSERT INTO transactions (id, idempotency_key, request_fingerprint, amount_minor, currency, description)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING ${COLUMNS}`,
+      [randomUUID(), idempotencyKey, fingerprint, input.amountMinor, input.currency, input.description],
+    );
+    if (inserted.rows[0]) return { kind: 'created', transaction: toTransaction(inserted.rows[0]) };
+
+    const existing = await this.pool.query<TransactionRow>(
+      `SELECT ${COLUMNS} FROM transactions WHERE idempotency_key = $1`,
+      [idempotencyKey],
+    );
+    const row = existing.rows[0];
+    if (!row) throw new Error('idempotency key conflicted but no row was found');
+    return row.request_fingerprint === fingerprint
+      ? { kind: 'replayed', transaction: toTransaction(row) }
+      : { kind: 'conflict' };
+  }
+
+  /** The transaction with this id, or undefined. */
+  async findById(id: string): Promise<Transaction | undefined> {
+    const { rows } = await this.pool.query<TransactionRow>(`SELECT ${COLUMNS} FROM transactions WHERE id = $1`, [id]);
+    return rows[0] ? toTransaction(rows[0]) : undefined;
+  }
+}
+
+/** A stable hash of the meaning of a request (so "10.5" and "10.50" are the same request). */
+function fingerprintOf(input: NewTransaction): string {
+  return createHash('sha256').update(JSON.stringify([input.amountMinor, input.currency, input.description])).digest('hex');
+}
+
+function toTransaction(row: TransactionRow): Transaction {
+  return {
+    id: row.id,
+    amount: formatAmount(Number(row.amount_minor), row.currency),
+    currency: row.currency,
+    description: row.description,
+    createdAt: row.created_at.toISOString(),
+  };
+}

@@ -1,0 +1,42 @@
+import type { FastifyInstance } from 'fastify';
+import type { TransactionRepository } from './repository';
+import { IDEMPOTENCY_HEADER, validateIdempotencyKey, validateNewTransaction, validateTransactionId } from './validation';
+import { validationError } from '../http/errors';
+
+/**
+ * POST /transactions (idempotent create) and GET /transactions/:id.
+ *
+ * POST answers 201 with the new transaction, 200 with the original one when the
+ * Idempotency-Key was already used for the same request (header `Idempotent-Replayed: true`),
+ * 422 when the key was used for a different request, and 400 naming the field otherwise.
+ */
+export function registerTransactionRoutes(app: FastifyInstance, repository: TransactionRepository): void {
+  app.post('/transactions', async (request, reply) => {
+    const key = validateIdempotencyKey(request.headers[IDEMPOTENCY_HEADER.toLowerCase()]);
+    if (!key.ok) return reply.status(400).send(validationError(key.error.field, key.error.message));
+    const input = validateNewTransaction(request.body);
+    if (!input.ok) return reply.status(400).send(validationError(input.error.field, input.error.message));
+
+    const outcome = await repository.createIdempotent(key.value, input.value);
+    switch (outcome.kind) {
+      case 'created':
+        return reply.status(201).header('Location', `/transactions/${outcome.transaction.id}`).send(outcome.transaction);
+      case 'replayed':
+        return reply.status(200).header('Idempotent-Replayed', 'true').send(outcome.transaction);
+      case 'conflict':
+        return reply.status(422).send({
+          error: 'idempotency_key_reused',
+          field: IDEMPOTENCY_HEADER,
+          message: `${IDEMPOTENCY_HEADER} was already used for a different request`,
+        });
+    }
+  });
+
+  app.get<{ Params: { id: string } }>('/transactions/:id', async (request, reply) => {
+    const id = validateTransactionId(request.params.id);
+    if (!id.ok) return reply.status(400).send(validationError(id.error.field, id.error.message));
+    const transaction = await repository.findById(id.value);
+    if (!transaction) return reply.status(404).send({ error: 'not_found', field: 'id', message: `transaction ${id.value} does not exist` });
+    return transaction;
+  });
+}
