@@ -1,0 +1,70 @@
+import { ConfigError, loadConfig } from '../src/config';
+
+const VALID = {
+  DB_HOST: 'db.internal',
+  DB_PORT: '5432',
+  DB_NAME: 'transactions',
+  DB_USER: 'app',
+  DB_PASSWORD: ' secret with spaces ',
+};
+
+describe('loadConfig', () => {
+  test('reads the fields ECS injects from the Aurora secret, with safe defaults', () => {
+    const config = loadConfig(VALID);
+    expect(config).toEqual({
+      host: '0.0.0.0',
+      port: 8080,
+      logLevel: 'info',
+      database: {
+        host: 'db.internal',
+        port: 5432,
+        database: 'transactions',
+        user: 'app',
+        password: ' secret with spaces ',
+        ssl: true,
+        sslCaFile: undefined,
+      },
+      build: { commit: 'unknown', buildTime: 'unknown' },
+    });
+  });
+
+  test('honours PORT, DB_SSL=false, DB_SSL_CA_FILE, COMMIT_SHA and BUILD_TIME', () => {
+    const config = loadConfig({
+      ...VALID,
+      PORT: '9000',
+      DB_SSL: 'false',
+      DB_SSL_CA_FILE: '/certs/rds.pem',
+      COMMIT_SHA: 'abc123',
+      BUILD_TIME: '2026-01-01T00:00:00Z',
+    });
+    expect(config.port).toBe(9000);
+    expect(config.database.ssl).toBe(false);
+    expect(config.database.sslCaFile).toBe('/certs/rds.pem');
+    expect(config.build).toEqual({ commit: 'abc123', buildTime: '2026-01-01T00:00:00Z' });
+  });
+
+  test('names every missing or invalid variable at once, never the password value', () => {
+    let error: unknown;
+    try {
+      loadConfig({ DB_PORT: '70000', DB_SSL: 'yes', PORT: 'abc', LOG_LEVEL: 'loud', DB_PASSWORD: '' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'LOG_LEVEL must be one of fatal, error, warn, info, debug, trace, silent (got "loud")',
+      'PORT must be an integer between 1 and 65535 (got "abc")',
+      'DB_HOST is required',
+      'DB_PORT must be an integer between 1 and 65535 (got "70000")',
+      'DB_NAME is required',
+      'DB_USER is required',
+      'DB_PASSWORD is required',
+      'DB_SSL must be "true" or "false" (got "yes")',
+    ]);
+  });
+
+  test('does not leak the password in its message', () => {
+    expect(() => loadConfig({ ...VALID, DB_PORT: 'x' })).toThrow(/DB_PORT/);
+    expect(() => loadConfig({ ...VALID, DB_PORT: 'x' })).not.toThrow(/secret/);
+  });
+});
