@@ -7,7 +7,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
-import { addStageAssertions } from '../assertions/stage-assertions';
+import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { ServiceStage } from '../workload/service-stage';
@@ -227,9 +227,10 @@ export class PipelineStack extends Stack {
         });
         const approval = new NotifyingApprovalStep(`Approve-${environment.name}`, {
           topic: this.notifications.topic,
-          comment: `${report.summary} | Promote commit ${commitId} to ${environment.name} `
-            + `(${environment.account}: ${environment.regions.join(', ')})? `
-            + `Commit: https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
+          // CodePipeline caps the comment at 500 characters once variables are filled in:
+          // summary (<= 250) + the commit link that names the commit.
+          comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}) `
+            + `commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
           reviewUrl: report.reportUrl,
         });
         approval.addStepDependency(report);
@@ -253,7 +254,7 @@ export class PipelineStack extends Stack {
         });
         // Every wave ends with assertions over each of its stages (a failed one fails the
         // stage's deployment and stops promotion).
-        addStageAssertions(stage, commit);
+        addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName });
         compliance?.applyTo(stage);
         wave.addStage(stage);
         return stage;

@@ -107,7 +107,7 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
 
   test('assertions fail the deployment when they do not match: every check waits and times out into a failure', () => {
     for (const stage of p.stack.stages) {
-      const assertStack = stage.node.findAll().find((c: any) => c.constructor?.name === 'Stack' && /DeployAssert/.test(c.node.id)) as any;
+      const assertStack = stage.node.findAll().find((c: any) => c.constructor?.name === 'Stack' && c.node.id === 'Assertions') as any;
       expect(assertStack).toBeDefined();
       const resources = Object.values(Template.fromStack(assertStack).toJSON().Resources as Record<string, any>);
       const checks = resources.filter((r) => /^Custom::DeployAssert@(SdkCall|HttpCall)/.test(r.Type));

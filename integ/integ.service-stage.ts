@@ -1,0 +1,40 @@
+/**
+ * integ-runner test: the stacks of one environment in one region (ServiceStacks, exactly what
+ * a pipeline stage deploys) and the same post-deploy assertions the pipeline runs after every
+ * wave (src/assertions). `npx projen integ` verifies the committed snapshot offline;
+ * `npx projen integ:deploy` deploys it for real in a sandbox account:
+ *
+ *   INTEG_ACCOUNT=123456789012 INTEG_REGION=us-east-1 \
+ *   INTEG_IMAGE_REPOSITORY_ARN=arn:aws:ecr:us-east-1:111111111111:repository/cdk-delivery-pipeline/service \
+ *   INTEG_IMAGE_TAG=<a commit tag that passed the gates> npx projen integ:deploy
+ *
+ * Without those variables it uses the sample dev account and a placeholder image, so the
+ * committed snapshot never depends on who runs it.
+ */
+import * as fs from 'fs';
+import * as path from 'path';
+import { App } from 'aws-cdk-lib';
+import { addWorkloadAssertions } from '../src/assertions/workload-assertions';
+import { loadConfig } from '../src/config/load-config';
+import { ServiceStacks } from '../src/workload/service-stage';
+
+const config = loadConfig();
+const dev = config.environments[0];
+const environment = { ...dev, name: 'integ', account: process.env.INTEG_ACCOUNT ?? dev.account };
+const region = process.env.INTEG_REGION ?? dev.regions[0];
+const repositoryArn = process.env.INTEG_IMAGE_REPOSITORY_ARN
+  ?? `arn:aws:ecr:${config.pipeline.region}:${config.pipeline.account}:repository/cdk-delivery-pipeline/service`;
+const tag = process.env.INTEG_IMAGE_TAG ?? 'integ';
+
+// The committed AZ lookups of the sample accounts: the snapshot needs no AWS.
+const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.context.json'), 'utf8'));
+const app = new App({ context });
+const stacks = new ServiceStacks(app, {
+  environment,
+  region,
+  tags: config.tags,
+  image: { repositoryArn, repositoryName: repositoryArn.split(':repository/')[1], tag },
+  stackIdPrefix: `integ-${region}-`,
+});
+addWorkloadAssertions(app, { stacks, commit: tag, label: `integ-${region}` });
+app.synth();

@@ -1,0 +1,52 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { Construct } from 'constructs';
+import { ServiceStacks } from '../workload/service-stage';
+import { addServiceAssertions, ServiceAssertionOptions } from './service-assertions';
+
+/** Props of addWorkloadAssertions. */
+export interface WorkloadAssertionProps extends ServiceAssertionOptions {
+  /** The stacks under test. */
+  readonly stacks: ServiceStacks;
+  /** The commit `/version` must report. */
+  readonly commit: string;
+  /** Names the round-trip transaction (with the commit): one per stage. */
+  readonly label: string;
+}
+
+/**
+ * The post-deploy assertions over one environment in one region, as an IntegTest whose
+ * DeployAssert stack deploys after the stacks it tests.
+ *
+ * - In the pipeline `scope` is the ServiceStage (call before the stage is added to a wave):
+ *   every wave then ends with these checks, and the assertion template carries a fresh salt
+ *   each synth, so they re-run on every pipeline run.
+ * - In integ/ `scope` is the App, and integ-runner deploys and runs the very same checks.
+ */
+export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertionProps): IntegTest {
+  const { stacks, commit } = props;
+  // The checks deploy into the environment they test: inside a Stage the stack inherits the
+  // stage's account and region; directly in an App it is given them.
+  const inApp = App.isApp(scope);
+  const assertionStack = new Stack(scope, inApp ? `${props.label}-Assertions` : 'Assertions', {
+    env: inApp ? { account: stacks.network.account, region: stacks.network.region } : undefined,
+    description: `Post-deploy assertions of ${props.label} (commit ${commit})`,
+  });
+  const integ = new IntegTest(scope, 'Integ', {
+    testCases: stacks.stacks,
+    assertionStack,
+    // The pipeline's checks run against the real environment and must never tear it down.
+    cdkCommandOptions: { destroy: { enabled: false } },
+  });
+  addServiceAssertions(integ.assertions, {
+    // This region's load balancer (not the latency-routed name, which may answer elsewhere).
+    serviceUrl: stacks.edge.url,
+    clusterName: stacks.service.cluster.clusterName,
+    serviceName: stacks.service.service.serviceName,
+    databaseClusterIdentifier: stacks.data.cluster.clusterIdentifier,
+    alarmNames: stacks.alarms.map((a) => a.alarmName),
+    commit,
+    idempotencyKey: `assert-${props.label}-${commit}`.slice(0, 128),
+  }, props);
+  return integ;
+}
