@@ -63,7 +63,7 @@ export class ChangeReportStep extends pipelines.CodeBuildStep {
       },
       commands: [
         `node .delivery-tools/change-report/report-cli.js ${flags.join(' ')}`,
-        'export CHANGE_SUMMARY="$(head -c 300 change-summary.txt)"',
+        'export CHANGE_SUMMARY="$(head -c 250 change-summary.txt)"',
         `export REPORT_URL="https://$AWS_REGION.console.aws.amazon.com/s3/object/$REPORT_BUCKET?region=$AWS_REGION&prefix=${REPORT_KEY_PREFIX}$COMMIT_ID/change-report.md"`,
       ],
       timeout: Duration.minutes(15),
