@@ -1,5 +1,6 @@
 import { awscdk, javascript } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
+import { addAppProject } from './projenrc/app-project';
 
 /**
  * cdk-delivery-pipeline: the one source of truth for deps, tasks, tsconfig, jest, eslint
@@ -35,7 +36,7 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // and by `doctor`; each call site takes an injected client so tests use recorded responses.
     '@aws-sdk/client-ecr@^3',
     '@aws-sdk/client-cloudformation@^3',
-    '@aws-sdk/client-codeconnections@^3',
+    '@aws-sdk/client-codestar-connections@^3',
     '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-sts@^3',
@@ -81,5 +82,7 @@ project.compileTask.reset('tsc --noEmit -p tsconfig.dev.json');
 
 import { addOpsTasks } from './projenrc/ops-tasks';
 addOpsTasks(project);
+
+addAppProject(project);
 
 project.synth();

