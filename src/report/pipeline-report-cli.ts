@@ -1,13 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readPipelineShape } from './pipeline-shape';
-import { renderMermaid, renderReport, renderSummary } from './render-pipeline';
+import { embedDiagram, renderMermaid, renderReport, renderSummary } from './render-pipeline';
 
 /**
  * Prints the synthesized pipeline.
  *   --summary          short summary (what `npx projen synth` prints)
  *   (default)          every action in order, totals, and the Mermaid diagram written to
- *                      docs/pipeline.mmd (embedded in the README)
+ *                      docs/pipeline.mmd and embedded in README.md between its markers
  *   --assembly DIR     cloud assembly to read (default cdk.out)
  *   --json             totals as JSON (for the benchmark)
  */
@@ -24,7 +24,9 @@ function main(argv: string[]): number {
     const out = arg('--mermaid-out') ?? path.join('docs', 'pipeline.mmd');
     fs.mkdirSync(path.dirname(out), { recursive: true });
     fs.writeFileSync(out, `${renderMermaid(shape)}\n`);
-    process.stdout.write(`\nMermaid diagram written to ${out}\n`);
+    const readme = arg('--readme') ?? 'README.md';
+    if (fs.existsSync(readme)) fs.writeFileSync(readme, embedDiagram(fs.readFileSync(readme, 'utf8'), renderMermaid(shape)));
+    process.stdout.write(`\nMermaid diagram written to ${out} and ${readme}\n`);
   }
   return 0;
 }

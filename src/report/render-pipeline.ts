@@ -78,3 +78,23 @@ export function renderMermaid(shape: PipelineShape): string {
   }
   return lines.join('\n');
 }
+
+const START = '<!-- pipeline-diagram:start -->';
+const END = '<!-- pipeline-diagram:end -->';
+
+/** The Mermaid block the README holds between its pipeline-diagram markers (undefined if none). */
+export function readmeDiagram(readme: string): string | undefined {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) return undefined;
+  const block = /```mermaid\n([\s\S]*?)```/.exec(readme.slice(start, end));
+  return block ? block[1].trimEnd() : '';
+}
+
+/** The README with the diagram between its pipeline-diagram markers replaced. */
+export function embedDiagram(readme: string, mermaid: string): string {
+  const start = readme.indexOf(START);
+  const end = readme.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`README has no ${START} ... ${END} markers`);
+  return `${readme.slice(0, start + START.length)}\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n${readme.slice(end)}`;
+}
