@@ -67,6 +67,8 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
       // projen's default runs `jest --updateSnapshot`, so snapshot tests could never fail.
       updateSnapshot: UpdateSnapshot.NEVER,
       jestConfig: {
+        // Coverage adds ~40% to the run; keep the app suite fast (`npx jest --coverage` on demand).
+        collectCoverage: false,
         testMatch: ['<rootDir>/test/**/*.test.ts'],
         // One real PostgreSQL server for the whole run; each test file gets its own database.
         globalSetup: '<rootDir>/test/support/global-setup.ts',
