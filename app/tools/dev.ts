@@ -1,6 +1,6 @@
+import { LocalPostgres } from './local-postgres';
 import { loadConfig } from '../src/config';
 import { startService } from '../src/service';
-import { LocalPostgres } from './local-postgres';
 
 /**
  * `npx projen dev` (or `npx projen app:dev` at the root): runs the service on PORT (8080)
