@@ -212,3 +212,11 @@ describe('PipelineStack on other configs', () => {
     expect(approvals).toEqual(['test-eu-west-1', 'prod-eu-west-1']);
   });
 });
+
+describe('self-mutation stability', () => {
+  test('the pipeline stack does not change with the commit (no self-mutation loop)', () => {
+    const a = synthPipeline(sampleConfig(), '1111111111111111111111111111111111111111').template.toJSON();
+    const b = synthPipeline(sampleConfig(), '2222222222222222222222222222222222222222').template.toJSON();
+    expect(JSON.stringify(b)).toBe(JSON.stringify(a));
+  });
+});
