@@ -1,0 +1,64 @@
+/**
+ * The performance budgets of issue "fast feedback loops and a short pipeline", on the 2-core
+ * machine CI uses, for the default config with every gate, assertion and compliance pack.
+ */
+export interface Budgets {
+  /** Median seconds of `npx projen synth`. */
+  readonly synthSeconds: number;
+  /** Seconds of the test command on a warm install. */
+  readonly testCommandSeconds: number;
+  /** Seconds of `npm ci` plus the test command on a fresh clone. */
+  readonly coldSeconds: number;
+  /** Sequential action slots from source to the last prod action (approvals excluded). */
+  readonly sequentialSlots: number;
+  /** CodeBuild actions per pipeline run. */
+  readonly codeBuildActions: number;
+}
+
+/** The budgets (naive baseline: synth 14 s type-checked / 6 s transpile-only; 24 slots, 12 CodeBuild actions). */
+export const BUDGETS: Budgets = {
+  synthSeconds: 10,
+  testCommandSeconds: 90,
+  coldSeconds: 180,
+  sequentialSlots: 18,
+  codeBuildActions: 10,
+};
+
+/** Median of a non-empty list. */
+export function median(values: readonly number[]): number {
+  if (values.length === 0) throw new Error('median of nothing');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+/** Spread: max minus min. */
+export function spread(values: readonly number[]): number {
+  return Math.max(...values) - Math.min(...values);
+}
+
+/** One measured quantity and its budget. */
+export interface Measurement {
+  /** What was measured. */
+  readonly name: string;
+  /** The value compared with the budget (a median for timed runs). */
+  readonly value: number;
+  /** The budget; the measurement fails when value > budget. */
+  readonly budget: number;
+  /** Unit for printing. */
+  readonly unit: 's' | '';
+  /** Every sample (timed runs). */
+  readonly samples?: readonly number[];
+}
+
+/** Readable lines and whether every budget holds. */
+export function verdict(measurements: readonly Measurement[]): { ok: boolean; lines: string[] } {
+  const lines = measurements.map((m) => {
+    const ok = m.value <= m.budget;
+    const samples = m.samples && m.samples.length > 1
+      ? ` (median of ${m.samples.length}, spread ${spread(m.samples).toFixed(1)}${m.unit}; runs ${m.samples.map((s) => s.toFixed(1)).join(', ')})`
+      : '';
+    return `${ok ? 'ok  ' : 'OVER'} ${m.name.padEnd(44)} ${m.value.toFixed(m.unit ? 1 : 0).padStart(6)}${m.unit} <= ${m.budget}${m.unit}${samples}`;
+  });
+  return { ok: measurements.every((m) => m.value <= m.budget), lines };
+}
