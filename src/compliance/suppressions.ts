@@ -4,6 +4,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
+import { GUARD_METADATA_KEY, GuardSuppressionMetadata } from './guard-metadata';
 import { ServerAccessLogsBucket } from '../pipeline/artifact-bucket-hardening';
 import { ReportBucket } from '../pipeline/report-bucket';
 import { DataStack } from '../workload/data-stack';
@@ -51,6 +52,27 @@ function suppress(construct: IConstruct, ...suppressions: NagPackSuppression[][]
     throw new Error(`Suppression target ${construct.node.path} is not (and has no default) CloudFormation resource`);
   }
   NagSuppressions.addResourceSuppressions(l1, suppressions.flat(), false);
+}
+
+/** Suppress Control Tower guard rules (by rule name) on the ONE CloudFormation resource behind `construct`. */
+function guard(construct: IConstruct, ruleNames: readonly string[], reason: string): void {
+  if (!isFullSentence(reason)) {
+    throw new Error(`Guard suppression of ${ruleNames.join(', ')} needs a reason in a full sentence (>= ${MIN_REASON_WORDS} words, ending with a period): "${reason}"`);
+  }
+  const l1 = construct instanceof CfnResource ? construct : construct.node.defaultChild;
+  if (!(l1 instanceof CfnResource)) {
+    throw new Error(`Guard suppression target ${construct.node.path} is not (and has no default) CloudFormation resource`);
+  }
+  const existing = l1.getMetadata(GUARD_METADATA_KEY) as GuardSuppressionMetadata | undefined;
+  const rules = [...new Set([...(existing?.SuppressedRules ?? []), ...ruleNames])];
+  const reasons = { ...(existing?.Reasons ?? {}) };
+  for (const r of ruleNames) reasons[r] = reason;
+  l1.addMetadata(GUARD_METADATA_KEY, { SuppressedRules: rules, Reasons: reasons });
+}
+
+/** Every L1 resource of a CloudFormation type under `scope` (one Stage's or the App's own). */
+function resourcesOfType(scope: IConstruct, type: string): CfnResource[] {
+  return scope.node.findAll().filter((c): c is CfnResource => c instanceof CfnResource && c.cfnResourceType === type);
 }
 
 function child(scope: IConstruct, ...ids: string[]): IConstruct {
@@ -114,6 +136,7 @@ function nonProductionDatabaseDeletion(data: DataStack, production: boolean): vo
   if (production) return;
   const reason = 'Deletion protection follows environment.production, so dev and test databases can be torn down with their stage.';
   suppress(data.cluster, rule('RDS10', [AWS], reason), rule('RDSInstanceDeletionProtectionEnabled', [NIST, HIPAA], reason));
+  guard(data.cluster, ['rds_cluster_deletion_protection_enabled_check'], reason);
 }
 
 /** Aurora's own continuous backups instead of an AWS Backup plan (a conscious trade-off). */
@@ -143,6 +166,9 @@ function loadBalancerAccessLogBucket(edge: EdgeStack): void {
     rule('S3DefaultEncryptionKMS', FRAMEWORKS, LOG_DELIVERY_SSE_S3),
     rule('S3BucketReplicationEnabled', FRAMEWORKS,
       'ALB access logs are operational telemetry that expire with the log retention, so a second regional copy is not worth its cost.'));
+  guard(edge.accessLogsBucket, ['s3_bucket_logging_enabled_check'], LOG_BUCKET_IS_THE_LOG);
+  guard(edge.accessLogsBucket, ['s3_bucket_default_encryption_kms_check'], LOG_DELIVERY_SSE_S3);
+  bucketWithoutEventsOrObjectLock(edge.accessLogsBucket);
 }
 
 /** HTTP-only mode: no domain configured, so there is no certificate to terminate TLS with. */
@@ -151,13 +177,15 @@ function httpOnlyListener(edge: EdgeStack): void {
   if (edge.certificate) return;
   const reason = 'HTTP-only mode is documented for environments without a domain, because ACM cannot issue a certificate for the ALB name.';
   suppress(edge.listener, rule('ALBHttpToHttpsRedirection', FRAMEWORKS, reason), rule('ELBv2ACMCertificateRequired', FRAMEWORKS, reason));
+  guard(edge.listener, ['alb_http_to_https_redirection_check'], reason);
 }
 
 /** ALB deletion protection is config-driven: production only. */
 function nonProductionLoadBalancerDeletion(edge: EdgeStack, production: boolean): void {
   if (production) return;
-  suppress(edge.loadBalancer, rule('ELBDeletionProtectionEnabled', [NIST, HIPAA],
-    'Deletion protection follows environment.production, so dev and test load balancers can be torn down with their stage.'));
+  const reason = 'Deletion protection follows environment.production, so dev and test load balancers can be torn down with their stage.';
+  suppress(edge.loadBalancer, rule('ELBDeletionProtectionEnabled', [NIST, HIPAA], reason));
+  guard(edge.loadBalancer, ['elbv2_deletion_protection_enabled_check'], reason);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -189,8 +217,13 @@ const ARTIFACT_REPLICATION = 'Pipeline artifacts are transient build outputs exp
 /** The artifact buckets (main and cross-region support): KMS, TLS, versioned, access-logged; not replicated. */
 function artifactBuckets(pipeline: pipelines.CodePipeline): void {
   suppress(pipeline.pipeline.artifactBucket, rule('S3BucketReplicationEnabled', FRAMEWORKS, ARTIFACT_REPLICATION));
+  bucketWithoutEventsOrObjectLock(pipeline.pipeline.artifactBucket);
   for (const support of Object.values(pipeline.pipeline.crossRegionSupport)) {
-    suppress(support.replicationBucket, rule('S3BucketReplicationEnabled', FRAMEWORKS, ARTIFACT_REPLICATION));
+    const transit = 'This replication bucket only holds 30-day copies of pipeline artifacts for the second region, so access logging there was consciously left out.';
+    suppress(support.replicationBucket, rule('S3BucketReplicationEnabled', FRAMEWORKS, ARTIFACT_REPLICATION),
+      rule('S1', [AWS], transit), rule('S3BucketLoggingEnabled', FRAMEWORKS, transit));
+    guard(support.replicationBucket, ['s3_bucket_logging_enabled_check'], transit);
+    bucketWithoutEventsOrObjectLock(support.replicationBucket);
   }
 }
 
@@ -198,6 +231,7 @@ function artifactBuckets(pipeline: pipelines.CodePipeline): void {
 function changeReportBucket(reports: ReportBucket): void {
   suppress(reports.bucket, rule('S3BucketReplicationEnabled', FRAMEWORKS,
     'Change reports are regenerated for every promotion and kept versioned for a year, so a replica adds cost without protecting a deployment.'));
+  bucketWithoutEventsOrObjectLock(reports.bucket);
 }
 
 /** The per-stack S3 server access-log bucket is the documented log-bucket exception. */
@@ -208,6 +242,9 @@ function serverAccessLogBucket(bucket: ServerAccessLogsBucket): void {
     rule('S3DefaultEncryptionKMS', FRAMEWORKS, LOG_DELIVERY_SSE_S3),
     rule('S3BucketReplicationEnabled', FRAMEWORKS,
       'Server access logs are audit telemetry with a one-year expiry in the pipeline account, so a second regional copy is not worth its cost.'));
+  guard(bucket, ['s3_bucket_logging_enabled_check'], LOG_BUCKET_IS_THE_LOG);
+  guard(bucket, ['s3_bucket_default_encryption_kms_check'], LOG_DELIVERY_SSE_S3);
+  bucketWithoutEventsOrObjectLock(bucket);
 }
 
 /** CodeBuild projects of the pipeline take their source from CodePipeline, not from a repository URL. */
@@ -338,6 +375,88 @@ function findChangeReportBucket(pipeline: pipelines.CodePipeline): string | unde
 }
 
 // ---------------------------------------------------------------------------------------
+// Control Tower guard rules only (cdk-nag has no equivalent finding)
+// ---------------------------------------------------------------------------------------
+
+/** No bucket of the project feeds an event consumer, and none holds records under legal hold. */
+function bucketWithoutEventsOrObjectLock(bucket: IConstruct): void {
+  guard(bucket, ['s3_event_notifications_enabled_check'],
+    'No process consumes events of this bucket, and its access is already audited by CloudTrail and access logs.');
+  guard(bucket, ['s3_bucket_object_lock_enabled_check'],
+    'Objects expire by lifecycle rule and stay recoverable through versioning, so Object Lock retention would block that expiry.');
+}
+
+/** Dev and test keep logs for sizing.logRetentionDays (< 1 year) to limit cost; production keeps 365 days. */
+function nonProductionLogRetention(scope: IConstruct, production: boolean): void {
+  if (production) return;
+  for (const group of resourcesOfType(scope, 'AWS::Logs::LogGroup')) {
+    guard(group, ['cloudwatch_log_group_retention_period_check'],
+      'Dev and test log groups keep sizing.logRetentionDays of logs to limit cost, while production keeps them for a full year.');
+  }
+}
+
+/** Container Insights ENHANCED is a superset of the "enabled" setting the rule looks for. */
+function containerInsights(service: ServiceStack): void {
+  guard(service.cluster, ['ecs_container_insights_enabled_check'],
+    'Container Insights runs in the enhanced mode, a superset of the enabled mode this rule recognises by its exact value.');
+}
+
+/** Lambda functions that CDK itself provides (custom resource providers) run outside the VPC. */
+function providerFunctionsOutsideVpc(stack: IConstruct): void {
+  for (const fn of resourcesOfType(stack, 'AWS::Lambda::Function')) {
+    const path = fn.node.path;
+    if (/\/Custom::[A-Za-z0-9]+CustomResourceProvider\/Handler$/.test(path)) {
+      guard(fn, ['lambda_inside_vpc_check'],
+        'This CDK custom resource provider only calls AWS APIs during deployment and needs no access to anything inside the VPC.');
+    }
+  }
+}
+
+/** The post-deploy assertion stack (integ-tests-alpha): handlers and waiter state machines. */
+function assertionStack(stack: IConstruct): void {
+  for (const fn of resourcesOfType(stack, 'AWS::Lambda::Function')) {
+    guard(fn, ['lambda_inside_vpc_check'],
+      'Assertion handlers call the public service URL and AWS APIs during deployment, exactly as a user outside the VPC would.');
+  }
+  for (const sm of resourcesOfType(stack, 'AWS::StepFunctions::StateMachine')) {
+    guard(sm, ['step_functions_state_machine_logging_enabled_check', 'step_functions_state_machine_tracing_enabled_check'],
+      'Assertion waiters run for minutes during a deployment, and their outcome is recorded as the assertion stack deployment result.');
+  }
+}
+
+/** The image gate builds the container image, which needs Docker, which needs privileged mode. */
+function imageGateBuild(pipeline: pipelines.CodePipeline): void {
+  for (const project of pipeline.node.findAll().filter((c): c is codebuild.CfnProject => c instanceof codebuild.CfnProject)) {
+    const environment = Stack.of(project).resolve(project.environment) as { privilegedMode?: boolean };
+    if (environment.privilegedMode && /\/ImageGate\/ImageGate\/Resource$/.test(project.node.path)) {
+      guard(project, ['codebuild_project_environment_privileged_check'],
+        'The image gate builds the service image with Docker inside CodeBuild, which requires privileged mode on that one project.');
+    }
+  }
+}
+
+/**
+ * The build-log key is created in pipeline-stack.ts, outside the constructs that call
+ * restrictGrantsToAwsResources (hand-off: one line there removes this suppression).
+ */
+function buildLogsKey(pipeline: pipelines.CodePipeline): void {
+  const key = Stack.of(pipeline).node.tryFindChild('BuildLogsKey');
+  if (key) {
+    guard(key, ['kms_create_grant_aws_service_check'],
+      'The build-log key policy admits only this account and CloudWatch Logs of this region, and no principal creates grants on it.');
+  }
+}
+
+/** The pipeline's CodeBuild log group keeps one month of logs (set in pipeline-stack.ts). */
+function buildLogRetention(pipeline: pipelines.CodePipeline): void {
+  const logs = Stack.of(pipeline).node.tryFindChild('BuildLogs');
+  if (logs) {
+    guard(logs, ['cloudwatch_log_group_retention_period_check'],
+      'Build logs are kept for one month because every build is reproducible from its commit and the pipeline history.');
+  }
+}
+
+// ---------------------------------------------------------------------------------------
 // Entry point
 // ---------------------------------------------------------------------------------------
 
@@ -347,7 +466,13 @@ function findChangeReportBucket(pipeline: pipelines.CodePipeline): string | unde
  */
 export function applySuppressions(scope: IConstruct): void {
   for (const c of constructsOf(scope)) {
-    if (c instanceof NetworkStack) {
+    if (c instanceof NetworkStack || c instanceof DataStack || c instanceof EdgeStack || c instanceof ServiceStack) {
+      nonProductionLogRetention(c, c.production);
+      providerFunctionsOutsideVpc(c);
+    }
+    if (isDeployAssert(c)) {
+      assertionStack(c.scope);
+    } else if (c instanceof NetworkStack) {
       publicSubnetRoutes(c);
       internetFacingLoadBalancer(c);
       flowLogRole(c);
@@ -362,16 +487,25 @@ export function applySuppressions(scope: IConstruct): void {
     } else if (c instanceof ServiceStack) {
       executionRole(c);
       containerEnvironment(c);
+      containerInsights(c);
     } else if (c instanceof pipelines.CodePipeline) {
       artifactBuckets(c);
       codePipelineSourcedProjects(c);
       pipelineRoles(c);
+      imageGateBuild(c);
+      buildLogRetention(c);
+      buildLogsKey(c);
     } else if (c instanceof ReportBucket) {
       changeReportBucket(c);
     } else if (c instanceof ServerAccessLogsBucket) {
       serverAccessLogBucket(c);
     }
   }
+}
+
+/** integ-tests-alpha's DeployAssert (its `scope` is the assertion stack); it marks itself with this symbol. */
+function isDeployAssert(c: IConstruct): c is IConstruct & { scope: Stack } {
+  return Symbol.for('@aws-cdk/integ-tests.DeployAssert') in c && Stack.isStack((c as unknown as { scope?: unknown }).scope);
 }
 
 function constructsOf(scope: IConstruct): IConstruct[] {

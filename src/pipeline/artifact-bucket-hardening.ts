@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 
 /** Days pipeline artifacts are kept; a run older than this cannot be retried. */
 export const ARTIFACT_RETENTION_DAYS = 30;
@@ -68,10 +69,16 @@ export function logServerAccess(bucket: s3.IBucket, prefix: string): void {
   cfn.loggingConfiguration = { destinationBucketName: logs.bucketName, logFilePrefix: prefix };
 }
 
+/** Whether `bucket` is the replication bucket of a CodePipeline cross-region support stack. */
+export function isCrossRegionReplicationBucket(bucket: s3.IBucket): boolean {
+  return bucket.node.id === 'CrossRegionCodePipelineReplicationBucket';
+}
+
 /**
  * Adds what CodePipeline's own artifact buckets lack: versioning (an overwritten artifact can
  * be recovered during an incident), lifecycle expiry (artifacts do not pile up forever) and
- * S3 server access logs (who read or wrote which artifact) into the stack's access-log bucket.
+ * S3 server access logs (who read or wrote which artifact) into the stack's access-log bucket
+ * (main artifact bucket only, see below).
  * KMS encryption, TLS-only access and the public-access block are already set by
  * aws-codepipeline when `crossAccountKeys` is on; tests assert all of it on the template.
  */
@@ -90,5 +97,11 @@ export function hardenArtifactBucket(bucket: s3.IBucket): void {
       abortIncompleteMultipartUpload: { daysAfterInitiation: 1 },
     }],
   };
-  logServerAccess(bucket, 'artifacts/');
+  // The main artifact bucket logs S3 access to the pipeline stack's access-log bucket. The
+  // cross-region replication bucket lives in a support stack CodePipeline generates with one
+  // bucket and one key; it is a transit copy of the same artifacts and is not given a second
+  // bucket there (its exception is documented in src/compliance/suppressions.ts).
+  if (!isCrossRegionReplicationBucket(bucket)) logServerAccess(bucket, 'artifacts/');
+  // The artifact key (created by aws-codepipeline) gets the same grant restriction as ours.
+  if (bucket.encryptionKey) restrictGrantsToAwsResources(bucket.encryptionKey);
 }

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subs from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Construct } from 'constructs';
+import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 
 /** Props of the NotificationTopic. */
 export interface NotificationTopicProps {
@@ -29,6 +30,7 @@ export class NotificationTopic extends Construct {
       pendingWindow: Duration.days(7),
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    restrictGrantsToAwsResources(this.key);
     // CodeStar Notifications publishes pipeline events; it must be able to use the key.
     this.key.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'AllowCodeStarNotifications',

@@ -2,6 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { logServerAccess } from './artifact-bucket-hardening';
 
 /** Props of the ReportBucket. */
@@ -28,6 +29,7 @@ export class ReportBucket extends Construct {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.RETAIN,
     });
+    restrictGrantsToAwsResources(this.key);
     this.bucket = new s3.Bucket(this, 'Bucket', {
       encryption: s3.BucketEncryption.KMS,
       encryptionKey: this.key,

@@ -4,6 +4,7 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { statefulRemovalPolicy } from './common';
+import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { EnvironmentConfig } from '../config/schema';
 
 /** Props of a WorkloadKey. */
@@ -34,6 +35,8 @@ export class WorkloadKey extends kms.Key {
       removalPolicy: statefulRemovalPolicy(props.environment),
       pendingWindow: Duration.days(props.environment.production ? 30 : 7),
     });
+    // Grants only for AWS services working on AWS resources (RDS, Secrets Manager, Logs).
+    restrictGrantsToAwsResources(this);
     if (props.allowCloudWatchLogs) {
       const { region, account, partition } = Stack.of(this);
       // The documented key policy for encrypted log groups: the regional Logs service may use

@@ -81,6 +81,8 @@ export class WorkloadSecurityGroups extends Construct {
  * security group of the stage.
  */
 export class NetworkStack extends Stack {
+  /** Whether this is a production stage (deletion protection, retention). */
+  public readonly production: boolean;
   /** The stage VPC. */
   public readonly vpc: ec2.Vpc;
   /** Every security group of the stage. */
@@ -95,6 +97,7 @@ export class NetworkStack extends Stack {
   constructor(scope: Construct, id: string, props: NetworkStackProps) {
     const { environment } = props;
     super(scope, id, { ...props, terminationProtection: environment.production });
+    this.production = environment.production === true;
 
     const cidr = props.cidr ?? '10.0.0.0/16';
     this.vpc = new ec2.Vpc(this, 'Vpc', {

@@ -61,6 +61,8 @@ export const CONTAINER_HEALTH_SCRIPT =
  * automatic rollback, with fewer moving parts to get wrong.
  */
 export class ServiceStack extends Stack {
+  /** Whether this is a production stage (deletion protection, retention). */
+  public readonly production: boolean;
   /** The ECS cluster. */
   public readonly cluster: ecs.Cluster;
   /** The Fargate service. */
@@ -90,6 +92,7 @@ export class ServiceStack extends Stack {
     const { environment } = props;
     const { sizing } = environment;
     super(scope, id, { ...props, terminationProtection: environment.production });
+    this.production = environment.production === true;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -158,6 +161,11 @@ export class ServiceStack extends Stack {
         DB_PASSWORD: secret('password'),
       },
       readonlyRootFilesystem: true,
+      // The image's own non-root user (app/Dockerfile: USER node), stated in the task so the
+      // container never runs as root even if a future image forgets its USER line.
+      user: 'node',
+      // A hard limit equal to the task's memory: a leak kills the container, not its neighbours.
+      memoryLimitMiB: sizing.memoryMiB,
       healthCheck: {
         command: ['CMD', 'node', '-e', CONTAINER_HEALTH_SCRIPT],
         interval: Duration.seconds(15),
