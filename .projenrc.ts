@@ -108,6 +108,11 @@ project.addTask('deploy:pipeline', {
   exec: 'cdk deploy DeliveryPipeline',
   receiveArgs: true,
 });
+project.addTask('bench', {
+  description: 'Benchmark synth, unit tests, integ check and the test command against the budgets (--runs N, --cold)',
+  exec: runTs('src/bench/bench-cli.ts'),
+  receiveArgs: true,
+});
 project.addTask('pipeline:report', {
   description: 'Print every pipeline action in order, the run totals, and write docs/pipeline.mmd',
   exec: `${runTs('src/report/pipeline-report-cli.ts')}`,
