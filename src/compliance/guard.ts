@@ -1,5 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
+// A dev dependency on purpose: the guard task runs at build time only, never in the deployed app.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { IPolicyValidationContextBeta1 } from 'aws-cdk-lib';
 import { GUARD_METADATA_KEY, GuardSuppressionMetadata } from './guard-metadata';
@@ -91,7 +93,8 @@ export function runGuard(templates: readonly string[], baseDir: string): GuardRe
       }
     }
   }
-  const order = (a: GuardFinding, b: GuardFinding) => a.rule.localeCompare(b.rule) || a.template.localeCompare(b.template) || a.logicalId.localeCompare(b.logicalId);
+  const order = (a: GuardFinding, b: GuardFinding) =>
+    a.rule.localeCompare(b.rule) || a.template.localeCompare(b.template) || a.logicalId.localeCompare(b.logicalId);
   return { templates: templates.map((t) => path.relative(baseDir, t)), failures: failures.sort(order), suppressed: suppressed.sort(order) };
 }
 

@@ -173,8 +173,13 @@ function loadBalancerAccessLogBucket(edge: EdgeStack): void {
 
 /** HTTP-only mode: no domain configured, so there is no certificate to terminate TLS with. */
 function httpOnlyListener(edge: EdgeStack): void {
-  // With a domain the listener is HTTPS and port 80 redirects: nothing to suppress, it must pass.
-  if (edge.certificate) return;
+  // With a domain the listener is HTTPS and port 80 only redirects: the redirect rule must pass
+  // on its own; the redirect-only listener needs no certificate (it serves no content).
+  if (edge.certificate) {
+    suppress(child(edge.loadBalancer, 'HttpRedirect'), rule('ELBv2ACMCertificateRequired', FRAMEWORKS,
+      'The port-80 listener only answers with a permanent redirect to HTTPS, so it serves no content that needs a certificate.'));
+    return;
+  }
   const reason = 'HTTP-only mode is documented for environments without a domain, because ACM cannot issue a certificate for the ALB name.';
   suppress(edge.listener, rule('ALBHttpToHttpsRedirection', FRAMEWORKS, reason), rule('ELBv2ACMCertificateRequired', FRAMEWORKS, reason));
   guard(edge.listener, ['alb_http_to_https_redirection_check'], reason);

@@ -2,8 +2,8 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { logServerAccess } from './artifact-bucket-hardening';
+import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 
 /** Props of the ReportBucket. */
 export interface ReportBucketProps {

@@ -99,21 +99,31 @@ export class ServiceStacks {
     const inApp = prefix !== '';
 
     this.network = new NetworkStack(scope, `${prefix}Network`, {
-      ...common, ...(inApp ? { env } : {}),
+      ...common,
+      ...(inApp ? { env } : {}),
       description: `Network of ${namePrefix}: VPC, endpoints, flow logs, security groups`,
     });
     const { vpc, securityGroups } = this.network;
 
     this.data = new DataStack(scope, `${prefix}Data`, {
-      ...common, ...(inApp ? { env } : {}), vpc, securityGroups,
+      ...common,
+      ...(inApp ? { env } : {}),
+      vpc,
+      securityGroups,
       description: `Data of ${namePrefix}: Aurora PostgreSQL, keys, rotated credentials`,
     });
     this.edge = new EdgeStack(scope, `${prefix}Edge`, {
-      ...common, ...(inApp ? { env } : {}), vpc, securityGroups,
+      ...common,
+      ...(inApp ? { env } : {}),
+      vpc,
+      securityGroups,
       description: `Edge of ${namePrefix}: ALB, WAF, TLS, DNS, access logs`,
     });
     this.service = new ServiceStack(scope, `${prefix}Service`, {
-      ...common, ...(inApp ? { env } : {}), vpc, securityGroups,
+      ...common,
+      ...(inApp ? { env } : {}),
+      vpc,
+      securityGroups,
       image: props.image,
       databaseSecret: this.data.secret,
       databaseSecretKey: this.data.secretKey,
