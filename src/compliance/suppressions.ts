@@ -440,18 +440,6 @@ function imageGateBuild(pipeline: pipelines.CodePipeline): void {
   }
 }
 
-/**
- * The build-log key is created in pipeline-stack.ts, outside the constructs that call
- * restrictGrantsToAwsResources (hand-off: one line there removes this suppression).
- */
-function buildLogsKey(pipeline: pipelines.CodePipeline): void {
-  const key = Stack.of(pipeline).node.tryFindChild('BuildLogsKey');
-  if (key) {
-    guard(key, ['kms_create_grant_aws_service_check'],
-      'The build-log key policy admits only this account and CloudWatch Logs of this region, and no principal creates grants on it.');
-  }
-}
-
 /** The pipeline's CodeBuild log group keeps one month of logs (set in pipeline-stack.ts). */
 function buildLogRetention(pipeline: pipelines.CodePipeline): void {
   const logs = Stack.of(pipeline).node.tryFindChild('BuildLogs');
@@ -499,7 +487,6 @@ export function applySuppressions(scope: IConstruct): void {
       pipelineRoles(c);
       imageGateBuild(c);
       buildLogRetention(c);
-      buildLogsKey(c);
     } else if (c instanceof ReportBucket) {
       changeReportBucket(c);
     } else if (c instanceof ServerAccessLogsBucket) {

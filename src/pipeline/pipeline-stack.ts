@@ -9,6 +9,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
+import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { ServiceStage } from '../workload/service-stage';
 import { hardenArtifactBucket } from './artifact-bucket-hardening';
@@ -110,6 +111,7 @@ export class PipelineStack extends Stack {
       enableKeyRotation: true,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    restrictGrantsToAwsResources(buildLogsKey);
     // CloudWatch Logs encrypts with the key on behalf of CodeBuild.
     buildLogsKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
     const buildLogs = new logs.LogGroup(this, 'BuildLogs', {
