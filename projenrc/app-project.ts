@@ -13,7 +13,7 @@ const RUNTIME_DEPS = ['fastify@5.12.8', 'pino@10.4.0', 'pg@8.23.1'];
  * Declares the sample service `app/` (package `transactions-service`) as a projen
  * subproject of `parent`, installed through an npm workspace so that the root
  * `npm ci` installs its dependencies from the one root package-lock.json, and wires
- * its tests into the root `test` task (a failing app test fails the root test).
+ * the root `test` task runs its jest suite (.projenrc.ts), so a failing app test fails the root.
  *
  * Also adds the root task `app:dev`, which runs the service against a throwaway local
  * PostgreSQL server (see app/tools/dev.ts).
@@ -114,10 +114,6 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
   app.package.installTask.reset('npm install', { cwd: '..' });
   app.package.installCiTask.reset('npm ci', { cwd: '..' });
 
-  // The root test task runs the app's jest (real PostgreSQL); its failure fails the root. The
-  // app is type-checked by the root `compile` and linted by the root `build`, so the test
-  // command does each once.
-  parent.testTask.exec('jest --ci --coverage=false', { cwd: 'app' });
   parent.addTask('app:dev', {
     description: 'Run the sample service locally against a throwaway PostgreSQL server',
     steps: [{ exec: 'npx projen dev', cwd: 'app' }],
