@@ -158,6 +158,8 @@ export class PipelineStack extends Stack {
         // Reused npm cache between runs of the same host; a miss costs nothing but time.
         cache: codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM, codebuild.LocalCacheMode.DOCKER_LAYER),
         partialBuildSpec: codebuild.BuildSpec.fromObject({
+          // The project needs Node.js 20 (package.json engines); pin it, not the image default.
+          phases: { install: { 'runtime-versions': { nodejs: '20' } } },
           cache: { paths: ['/root/.npm/**/*'] },
         }),
       },

@@ -166,3 +166,11 @@ describe('the real app, end to end', () => {
     }
   }, 120_000);
 });
+
+test('the README states the suppression counts the tests assert', () => {
+  const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+  const table = readme.split('<!-- suppression-counts -->')[1];
+  for (const [pack, count] of Object.entries(EXPECTED_SUPPRESSIONS)) {
+    expect(table).toMatch(new RegExp(`\\| ${pack.replace(/\./g, '\\.')} \\| ${count} \\|`));
+  }
+});
