@@ -69,7 +69,10 @@ const project = new awscdk.AwsCdkTypeScriptApp({
   // Our own workflows (projenrc/workflows.ts): pinned actions, least-privilege permissions.
   buildWorkflow: false,
   release: false,
-  depsUpgrade: false,
+  // The `upgrade` task (within the pinned ranges); our own workflow (projenrc/workflows.ts)
+  // runs it weekly and refreshes the integ snapshots before opening the pull request.
+  depsUpgrade: true,
+  depsUpgradeOptions: { workflow: false },
   pullRequestTemplate: false,
   sampleCode: false,
   licensed: false,
