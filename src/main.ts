@@ -1,9 +1,13 @@
 import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { assemblyProblems, committedContext } from './assembly-problems';
 import { ComplianceChecks } from './compliance/compliance-checks';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
 import { PipelineStack } from './pipeline/pipeline-stack';
+import { pipelineShapeFromTemplate } from './report/pipeline-shape';
+import { renderSummary } from './report/render-pipeline';
 
 /**
  * The CDK app: config -> PipelineStack (-> waves -> stages -> stacks).
@@ -24,9 +28,13 @@ function commitBeingDelivered(): string {
 }
 
 function main(): void {
+  // Under the CDK CLI the context (cdk.context.json lookups) comes through CDK_CONTEXT_JSON;
+  // `npx projen synth` runs this file directly (no CLI start-up), so it reads the same file.
+  const underCli = process.env.CDK_CONTEXT_JSON !== undefined;
   const app = new App({
     // A failing policy-validation plugin can otherwise exit 0 with no output.
     postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true },
+    context: underCli ? undefined : committedContext(process.cwd()),
   });
   const configArg: string | undefined = app.node.tryGetContext('config') ?? process.env.DELIVERY_CONFIG;
   const configPath = configArg ? path.resolve(configArg) : SAMPLE_CONFIG_PATH;
@@ -35,7 +43,7 @@ function main(): void {
   // cdk-nag's four packs over every stage (applied by the pipeline before each stage is
   // added), then over the pipeline and its cross-region support stack.
   const compliance = new ComplianceChecks();
-  new PipelineStack(app, 'DeliveryPipeline', {
+  const pipelineStack = new PipelineStack(app, 'DeliveryPipeline', {
     config,
     configFile: path.relative(process.cwd(), configPath),
     commit: commitBeingDelivered(),
@@ -48,6 +56,20 @@ function main(): void {
   if (errors) {
     process.stderr.write(`${errors}\n`);
     process.exit(1);
+  }
+  // Offline by default: a missing lookup is an error, not a silent dummy value. With
+  // `-c lookups=true` under the CLI (and credentials) the CLI performs the lookups instead.
+  const lookups = app.node.tryGetContext('lookups') === 'true' || app.node.tryGetContext('lookups') === true;
+  const problems = assemblyProblems(new CloudAssembly(assembly.directory))
+    .filter((p) => !(lookups && underCli && p.startsWith('context ')));
+  if (problems.length > 0) {
+    process.stderr.write(`Synth problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
+    process.exit(1);
+  }
+  if (!underCli) {
+    // `npx projen synth`: the short summary (waves, stages, accounts, regions, gates).
+    const template = assembly.getStackArtifact(pipelineStack.artifactId).template;
+    process.stdout.write(`${renderSummary(pipelineShapeFromTemplate(template, config.pipeline.region))}\n`);
   }
 }
 

@@ -4,8 +4,16 @@ import { z } from 'zod';
 import { relationProblems } from './relations';
 import { DeliveryConfig, deliveryConfigSchema } from './schema';
 
+/** The repository root: the nearest folder above this file that holds config/delivery.sample.json. */
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = path.dirname(dir)) {
+    if (fs.existsSync(path.join(dir, 'config', 'delivery.sample.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
 /** The config a fresh clone synthesizes with: placeholder accounts, documented in the README. */
-export const SAMPLE_CONFIG_PATH = path.join(__dirname, '..', '..', 'config', 'delivery.sample.json');
+export const SAMPLE_CONFIG_PATH = path.join(projectRoot(__dirname), 'config', 'delivery.sample.json');
 
 /**
  * A config that cannot be used. `problems` lists every problem at once, each one naming the
@@ -54,7 +62,7 @@ export function loadConfig(file?: string): DeliveryConfig {
   try {
     text = fs.readFileSync(resolved, 'utf8');
   } catch {
-    throw new ConfigError(resolved, [`config: cannot read ${resolved}; pass an existing file with -c config=path/to/delivery.json`]);
+    throw new ConfigError(resolved, [`config: cannot read ${resolved}; point DELIVERY_CONFIG at an existing file, e.g. DELIVERY_CONFIG=config/delivery.json`]);
   }
   let raw: unknown;
   try {

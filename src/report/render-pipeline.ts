@@ -11,9 +11,7 @@ export function gateKind(name: string, category: string): string | undefined {
 
 /** The short summary `npx projen synth` prints: waves, stages, accounts, regions, gates. */
 export function renderSummary(shape: PipelineShape): string {
-  const lines: string[] = ['Delivery pipeline synthesized to cdk.out', ''];
-  lines.push('Stage / wave            Deploys to (account region: stacks)              Gates');
-  for (const stage of shape.stages) {
+  const rows = shape.stages.map((stage) => {
     const targets = new Map<string, number>();
     const gates = new Set<string>();
     for (const action of stage.actions) {
@@ -25,13 +23,21 @@ export function renderSummary(shape: PipelineShape): string {
       }
     }
     const where = [...targets].map(([k, n]) => `${k}: ${n}`).join('; ') || stage.actions.map((a) => a.provider).join(', ');
-    lines.push(`${stage.name.padEnd(24)}${where.padEnd(49)}${[...gates].join(', ')}`);
-  }
+    return [stage.name, where, [...gates].join(', ')];
+  });
+  const header = ['Stage / wave', 'Deploys to (account region: stacks)', 'Gates'];
+  const widths = [0, 1].map((i) => Math.max(header[i].length, ...rows.map((r) => r[i].length)) + 2);
+  const line = (r: string[]) => `${r[0].padEnd(widths[0])}${r[1].padEnd(widths[1])}${r[2]}`.trimEnd();
   const t = shape.totals;
-  lines.push('');
-  lines.push(`Totals: ${t.sequentialSlots} sequential action slots, ${t.codeBuildActions} CodeBuild actions, `
-    + `${t.cloudFormationActions} CloudFormation actions, ${t.approvals} approval(s) per run.`);
-  return lines.join('\n');
+  return [
+    'Delivery pipeline synthesized to cdk.out',
+    '',
+    line(header),
+    ...rows.map(line),
+    '',
+    `Totals: ${t.sequentialSlots} sequential action slots, ${t.codeBuildActions} CodeBuild actions, `
+      + `${t.cloudFormationActions} CloudFormation actions, ${t.approvals} approval(s) per run.`,
+  ].join('\n');
 }
 
 /** The full report `npx projen pipeline:report` prints: every action in order, then totals. */

@@ -104,7 +104,7 @@ describe('bad config gets one clear message per problem', () => {
   });
 
   test('a missing file and bad JSON name the fix', () => {
-    expect(() => loadConfig('/nonexistent/delivery.json')).toThrow(/cannot read .*-c config=/);
+    expect(() => loadConfig('/nonexistent/delivery.json')).toThrow(/cannot read .*DELIVERY_CONFIG=/);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cfg-'));
     fs.writeFileSync(path.join(dir, 'bad.json'), '{ "pipeline": ');
     expect(() => loadConfig(path.join(dir, 'bad.json'))).toThrow(/not valid JSON/);

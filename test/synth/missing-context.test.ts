@@ -1,0 +1,26 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+
+/**
+ * Offline by default: an account whose AZ lookups are not committed in cdk.context.json makes
+ * synth fail with a clear message (instead of synthesizing with dummy AZs, or a CLI lookup that
+ * needs credentials).
+ */
+test('a config with an account whose lookups are not committed fails synth, naming the context and the fix', () => {
+  const root = path.join(__dirname, '..', '..');
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-'));
+  const config = JSON.parse(fs.readFileSync(path.join(root, 'config', 'delivery.sample.json'), 'utf8'));
+  config.environments[0].account = '555555555555';
+  fs.writeFileSync(path.join(dir, 'delivery.json'), JSON.stringify(config));
+  const run = spawnSync('node', ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    cwd: root,
+    encoding: 'utf8',
+    env: { ...process.env, DELIVERY_CONFIG: path.join(dir, 'delivery.json'), CDK_OUTDIR: path.join(dir, 'cdk.out'), TS_NODE_SWC: 'true' },
+  });
+  expect(run.stderr).toContain('context "availability-zones:account=555555555555:region=us-east-1" is not in cdk.context.json');
+  expect(run.stderr).toContain('-c lookups=true');
+  expect(run.stderr).toContain('arn:aws:iam::555555555555:role/cdk-hnb659fds-lookup-role-555555555555-us-east-1');
+  expect(run.status).toBe(1);
+}, 60_000);
