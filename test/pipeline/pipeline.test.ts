@@ -65,6 +65,7 @@ describe('PipelineStack on the sample config', () => {
     const cfg = sampleConfig();
     const prod = cfg.environments[2] as any;
     prod.rollout = 'parallel';
+    cfg.environments.splice(0, 2); // prod alone is enough here (and synthesizes faster)
     const names = synthPipeline(cfg).stages.map((s) => s.Name);
     expect(names).toContain('prod');
     expect(names).not.toContain('prod-us-east-2');
@@ -216,8 +217,12 @@ describe('PipelineStack on other configs', () => {
 
 describe('self-mutation stability', () => {
   test('the pipeline stack does not change with the commit (no self-mutation loop)', () => {
-    const a = synthPipeline(sampleConfig(), '1111111111111111111111111111111111111111').template.toJSON();
-    const b = synthPipeline(sampleConfig(), '2222222222222222222222222222222222222222').template.toJSON();
+    const small = () => parseConfig({
+      ...JSON.parse(JSON.stringify(sampleConfig())),
+      environments: [{ name: 'prod', account: '444444444444', regions: ['us-east-1', 'us-east-2'], production: true, requireApproval: true }],
+    });
+    const a = synthPipeline(small(), '1111111111111111111111111111111111111111').template.toJSON();
+    const b = synthPipeline(small(), '2222222222222222222222222222222222222222').template.toJSON();
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
   });
 });

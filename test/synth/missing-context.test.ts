@@ -12,7 +12,11 @@ test('a config with an account whose lookups are not committed fails synth, nami
   const root = path.join(__dirname, '..', '..');
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-'));
   const config = JSON.parse(fs.readFileSync(path.join(root, 'config', 'delivery.sample.json'), 'utf8'));
-  config.environments[0].account = '555555555555';
+  // Two environments, one region each: the check runs after synth, so keep synth small.
+  config.environments = [
+    { name: 'dev', account: '555555555555', regions: ['us-east-1'] },
+    { name: 'prod', account: '444444444444', regions: ['us-east-1'], production: true, requireApproval: true },
+  ];
   fs.writeFileSync(path.join(dir, 'delivery.json'), JSON.stringify(config));
   const run = spawnSync('node', ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
     cwd: root,
