@@ -11,9 +11,9 @@
  * Without those variables it uses the sample dev account and a placeholder image, so the
  * committed snapshot never depends on who runs it.
  */
-import * as fs from 'fs';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { committedContext } from '../src/assembly-problems';
 import { addWorkloadAssertions } from '../src/assertions/workload-assertions';
 import { loadConfig } from '../src/config/load-config';
 import { ServiceStacks } from '../src/workload/service-stage';
@@ -27,8 +27,7 @@ const repositoryArn = process.env.INTEG_IMAGE_REPOSITORY_ARN
 const tag = process.env.INTEG_IMAGE_TAG ?? 'integ';
 
 // The committed AZ lookups of the sample accounts: the snapshot needs no AWS.
-const context = JSON.parse(fs.readFileSync(path.join(__dirname, '..', 'cdk.context.json'), 'utf8'));
-const app = new App({ context });
+const app = new App({ context: committedContext(path.join(__dirname, '..')) });
 const stacks = new ServiceStacks(app, {
   environment,
   region,

@@ -1,15 +1,14 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { readPipelineShape } from './pipeline-shape';
-import { embedDiagram, renderMermaid, renderReport, renderSummary } from './render-pipeline';
+import { embedDiagram, renderMermaid, renderReport } from './render-pipeline';
 
 /**
  * Prints the synthesized pipeline.
- *   --summary          short summary (what `npx projen synth` prints)
  *   (default)          every action in order, totals, and the Mermaid diagram written to
  *                      docs/pipeline.mmd and embedded in README.md between its markers
  *   --assembly DIR     cloud assembly to read (default cdk.out)
- *   --json             totals as JSON (for the benchmark)
+ *   --json             totals only, as JSON
  */
 function main(argv: string[]): number {
   const arg = (flag: string) => { const i = argv.indexOf(flag); return i >= 0 ? argv[i + 1] : undefined; };
@@ -17,8 +16,6 @@ function main(argv: string[]): number {
   const shape = readPipelineShape(assembly);
   if (argv.includes('--json')) {
     process.stdout.write(`${JSON.stringify(shape.totals)}\n`);
-  } else if (argv.includes('--summary')) {
-    process.stdout.write(`${renderSummary(shape)}\n`);
   } else {
     process.stdout.write(`${renderReport(shape)}\n`);
     const out = arg('--mermaid-out') ?? path.join('docs', 'pipeline.mmd');

@@ -1,13 +1,11 @@
-import { App, AppProps } from 'aws-cdk-lib';
 import * as path from 'path';
-import * as fs from 'fs';
-import { DeliveryConfig } from '../../src/config/schema';
+import { App, AppProps } from 'aws-cdk-lib';
+import { committedContext } from '../../src/assembly-problems';
 import { loadConfig } from '../../src/config/load-config';
+import { DeliveryConfig } from '../../src/config/schema';
 
 /** The committed lookups (AZs of the sample accounts), as the CDK CLI would pass them. */
-export const COMMITTED_CONTEXT: Record<string, unknown> = JSON.parse(
-  fs.readFileSync(path.join(__dirname, '..', '..', 'cdk.context.json'), 'utf8'),
-);
+export const COMMITTED_CONTEXT: Record<string, unknown> = committedContext(path.join(__dirname, '..', '..'));
 
 /** An App that sees cdk.context.json, like `cdk synth` does. */
 export function testApp(props: AppProps = {}): App {
