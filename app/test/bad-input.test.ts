@@ -1,22 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
-import { createPool } from '../src/db/pool';
-import type { RunningService } from '../src/service';
-import { countTransactions, createTestDatabase, silentLogger } from './support/database';
-import { readJson, startTestService } from './support/service';
+import { countTransactions } from './support/database';
+import { readJson, useServiceWithDatabase } from './support/service';
 
-let service: RunningService;
-let pool: Pool;
-
-beforeAll(async () => {
-  const database = await createTestDatabase();
-  service = await startTestService(database);
-  pool = createPool(database, silentLogger);
-});
-afterAll(async () => {
-  await service.shutdown();
-  await pool.end();
-});
+const running = useServiceWithDatabase();
 
 const VALID = { amount: '10.00', currency: 'USD' };
 const json = (value: unknown): string => JSON.stringify(value);
@@ -72,8 +58,8 @@ const CASES: Case[] = [
 ];
 
 test.each(CASES)('$name -> $status naming $field, no row created', async ({ body, headers, noKey, status, field }) => {
-  const before = await countTransactions(pool);
-  const res = await fetch(`${service.url}/transactions`, {
+  const before = await countTransactions(running.pool);
+  const res = await fetch(`${running.service.url}/transactions`, {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -86,16 +72,16 @@ test.each(CASES)('$name -> $status naming $field, no row created', async ({ body
   expect({ status: res.status, field: payload.field }).toEqual({ status, field });
   expect(typeof payload.error).toBe('string');
   expect(payload.message).toEqual(expect.any(String));
-  expect(await countTransactions(pool)).toBe(before);
+  expect(await countTransactions(running.pool)).toBe(before);
 });
 
 test('the batch covers the valid request too (sanity: the same call with good input creates a row)', async () => {
-  const before = await countTransactions(pool);
-  const res = await fetch(`${service.url}/transactions`, {
+  const before = await countTransactions(running.pool);
+  const res = await fetch(`${running.service.url}/transactions`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': `bad-input-${randomUUID()}` },
     body: json(VALID),
   });
   expect(res.status).toBe(201);
-  expect(await countTransactions(pool)).toBe(before + 1);
+  expect(await countTransactions(running.pool)).toBe(before + 1);
 });

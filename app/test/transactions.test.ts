@@ -1,28 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import type { Pool } from 'pg';
-import { createPool } from '../src/db/pool';
-import type { RunningService } from '../src/service';
-import { countTransactions, createTestDatabase, silentLogger } from './support/database';
-import { postTransaction, readJson, startTestService } from './support/service';
+import { countTransactions } from './support/database';
+import { postTransaction, readJson, useServiceWithDatabase } from './support/service';
 
-let service: RunningService;
-let pool: Pool;
-
-beforeAll(async () => {
-  const database = await createTestDatabase();
-  service = await startTestService(database);
-  pool = createPool(database, silentLogger);
-});
-afterAll(async () => {
-  await service.shutdown();
-  await pool.end();
-});
+const running = useServiceWithDatabase();
 
 const key = (): string => `test-${randomUUID()}`;
 
 describe('POST /transactions', () => {
   test('creates a transaction: 201, Location, canonical amount', async () => {
-    const res = await postTransaction(service.url, { amount: '12.5', currency: 'EUR', description: 'coffee' }, key());
+    const res = await postTransaction(running.service.url, { amount: '12.5', currency: 'EUR', description: 'coffee' }, key());
     expect(res.status).toBe(201);
     const body = await readJson(res);
     expect(body).toEqual({
@@ -37,65 +23,65 @@ describe('POST /transactions', () => {
   });
 
   test('JPY amounts are whole numbers; description is optional', async () => {
-    const res = await postTransaction(service.url, { amount: '1000', currency: 'JPY' }, key());
+    const res = await postTransaction(running.service.url, { amount: '1000', currency: 'JPY' }, key());
     expect(res.status).toBe(201);
     expect(await readJson(res)).toMatchObject({ amount: '1000', currency: 'JPY', description: null });
   });
 
   test('a retry with the same key returns the original transaction (200, replayed) and adds no row', async () => {
     const k = key();
-    const first = await postTransaction(service.url, { amount: '10.50', currency: 'USD' }, k);
-    const before = await countTransactions(pool);
+    const first = await postTransaction(running.service.url, { amount: '10.50', currency: 'USD' }, k);
+    const before = await countTransactions(running.pool);
     // "10.5" means the same amount as "10.50": the same request.
-    const retry = await postTransaction(service.url, { amount: '10.5', currency: 'USD' }, k);
+    const retry = await postTransaction(running.service.url, { amount: '10.5', currency: 'USD' }, k);
     expect(first.status).toBe(201);
     expect(retry.status).toBe(200);
     expect(retry.headers.get('idempotent-replayed')).toBe('true');
     expect(await readJson(retry)).toEqual(await readJson(first));
-    expect(await countTransactions(pool)).toBe(before);
+    expect(await countTransactions(running.pool)).toBe(before);
   });
 
   test('the same key with a different body is 422 and changes nothing', async () => {
     const k = key();
-    const first = await postTransaction(service.url, { amount: '5.00', currency: 'GBP' }, k);
+    const first = await postTransaction(running.service.url, { amount: '5.00', currency: 'GBP' }, k);
     const original = await readJson(first);
-    const before = await countTransactions(pool);
-    const res = await postTransaction(service.url, { amount: '6.00', currency: 'GBP' }, k);
+    const before = await countTransactions(running.pool);
+    const res = await postTransaction(running.service.url, { amount: '6.00', currency: 'GBP' }, k);
     expect(res.status).toBe(422);
     expect(await readJson(res)).toEqual({
       error: 'idempotency_key_reused',
       field: 'Idempotency-Key',
       message: 'Idempotency-Key was already used for a different request',
     });
-    expect(await countTransactions(pool)).toBe(before);
-    const stored = await fetch(`${service.url}/transactions/${original.id}`);
+    expect(await countTransactions(running.pool)).toBe(before);
+    const stored = await fetch(`${running.service.url}/transactions/${original.id}`);
     expect((await readJson(stored)).amount).toBe('5.00');
   });
 });
 
 describe('GET /transactions/:id', () => {
   test('returns a stored transaction', async () => {
-    const created = await readJson(await postTransaction(service.url, { amount: '99.99', currency: 'USD' }, key()));
-    const res = await fetch(`${service.url}/transactions/${created.id}`);
+    const created = await readJson(await postTransaction(running.service.url, { amount: '99.99', currency: 'USD' }, key()));
+    const res = await fetch(`${running.service.url}/transactions/${created.id}`);
     expect(res.status).toBe(200);
     expect(await readJson(res)).toEqual(created);
   });
 
   test('accepts an upper-case id', async () => {
-    const created = await readJson(await postTransaction(service.url, { amount: '1.00', currency: 'USD' }, key()));
-    const res = await fetch(`${service.url}/transactions/${String(created.id).toUpperCase()}`);
+    const created = await readJson(await postTransaction(running.service.url, { amount: '1.00', currency: 'USD' }, key()));
+    const res = await fetch(`${running.service.url}/transactions/${String(created.id).toUpperCase()}`);
     expect(res.status).toBe(200);
   });
 
   test('is 404 for an id that does not exist', async () => {
     const id = randomUUID();
-    const res = await fetch(`${service.url}/transactions/${id}`);
+    const res = await fetch(`${running.service.url}/transactions/${id}`);
     expect(res.status).toBe(404);
     expect(await readJson(res)).toEqual({ error: 'not_found', field: 'id', message: `transaction ${id} does not exist` });
   });
 
   test.each(['123', 'not-a-uuid', `${randomUUID()}x`, "1' OR '1'='1"])('is 400 for the malformed id %j', async (id) => {
-    const res = await fetch(`${service.url}/transactions/${encodeURIComponent(id)}`);
+    const res = await fetch(`${running.service.url}/transactions/${encodeURIComponent(id)}`);
     expect(res.status).toBe(400);
     expect(await readJson(res)).toEqual({ error: 'validation', field: 'id', message: 'id must be a UUID' });
   });

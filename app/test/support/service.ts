@@ -1,5 +1,7 @@
-import { testAppConfig } from './database';
+import type { Pool } from 'pg';
+import { createTestDatabase, silentLogger, testAppConfig } from './database';
 import type { DatabaseConfig } from '../../src/config';
+import { createPool } from '../../src/db/pool';
 import { RunningService, startService } from '../../src/service';
 
 /** Starts the real service (migrations included) on an ephemeral port against `database`. */
@@ -30,4 +32,30 @@ export function postTransaction(
 export async function readJson(res: Response): Promise<Record<string, any>> {
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   return (await res.json()) as Record<string, any>;
+}
+
+/** The service under test and a pool onto its database, for one test file. */
+export interface ServiceWithDatabase {
+  /** The running service (its `url` is the base URL). */
+  readonly service: RunningService;
+  /** A pool onto the same database, to count and inspect rows. */
+  readonly pool: Pool;
+}
+
+/**
+ * Starts the service on a fresh database in `beforeAll` and stops both in `afterAll`. Read the
+ * fields inside tests (they are set once `beforeAll` has run).
+ */
+export function useServiceWithDatabase(): ServiceWithDatabase {
+  const running = {} as { service: RunningService; pool: Pool };
+  beforeAll(async () => {
+    const database = await createTestDatabase();
+    running.service = await startTestService(database);
+    running.pool = createPool(database, silentLogger);
+  });
+  afterAll(async () => {
+    await running.service.shutdown();
+    await running.pool.end();
+  });
+  return running;
 }
