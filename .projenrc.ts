@@ -200,8 +200,8 @@ assemblyLane.spawn(project.tasks.tryFind('synth')!);
 assemblyLane.spawn(project.tasks.tryFind('compliance:guard')!);
 assemblyLane.spawn(integ);
 assemblyLane.spawn(lintWorkflows);
-// Lint (root and app) runs in `build`, which is what the pipeline's synth step and the
-// pull-request workflow run, so it still gates every change without slowing the test loop.
+// Lint (root and app) runs in `build` (the pipeline's synth step) and as its own step of the
+// pull-request workflow, so it still gates every change without slowing the test loop.
 // (projen locks `build`'s steps, so lint hangs off its post-compile step.)
 project.postCompileTask.spawn(project.tasks.tryFind('eslint')!);
 project.postCompileTask.exec('npx projen eslint', { cwd: 'app' });

@@ -38,6 +38,8 @@ export function addWorkflows(project: awscdk.AwsCdkTypeScriptApp): void {
       steps: [
         ...setup,
         { name: 'Test: compile, unit and app tests, synth with compliance, guard rules, integ snapshots, workflow lint', run: 'npx projen test' },
+        // eslint (root and app) is outside the test command; `build` runs it as post-compile.
+        { name: 'Lint (root and app)', run: 'npx projen post-compile' },
         {
           name: 'Generated files are up to date',
           run: 'npx projen && git diff --exit-code',

@@ -1,5 +1,5 @@
-import { Duration } from 'aws-cdk-lib';
 import { ExpectedResult, IApiCall, IDeployAssert, Match } from '@aws-cdk/integ-tests-alpha';
+import { Duration } from 'aws-cdk-lib';
 
 /** What the assertions check: one deployed ServiceStage (tokens from its stacks are fine). */
 export interface ServiceAssertionTarget {

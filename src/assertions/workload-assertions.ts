@@ -1,8 +1,8 @@
-import { App, Stack } from 'aws-cdk-lib';
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
+import { App, Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { ServiceStacks } from '../workload/service-stage';
 import { addServiceAssertions, ServiceAssertionOptions } from './service-assertions';
+import { ServiceStacks } from '../workload/service-stage';
 
 /** Props of addWorkloadAssertions. */
 export interface WorkloadAssertionProps extends ServiceAssertionOptions {

@@ -2,8 +2,8 @@ import { execFileSync, spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { readPipelineShape } from '../report/pipeline-shape';
 import { BUDGETS, Measurement, median, verdict } from './budgets';
+import { readPipelineShape } from '../report/pipeline-shape';
 
 /**
  * `npx projen bench [--runs N] [--cold]`: a benchmark, not a test. After one warm-up each, it

@@ -29,7 +29,9 @@ export async function compareStack(target: StackTarget, clientFor: TemplateClien
   } catch (err) {
     const e = err as { name?: string; message?: string };
     return {
-      target, status: 'ERROR', dangers: [],
+      target,
+      status: 'ERROR',
+      dangers: [],
       error: `reading the deployed template as ${target.lookupRoleArn} failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`,
     };
   }

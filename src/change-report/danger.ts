@@ -29,7 +29,9 @@ type Draft = Omit<DangerFinding, 'ruleId' | 'category' | 'wildcard'> & { wildcar
 
 function rule(id: string, category: DangerCategory, description: string, find: (diff: TemplateDiff) => Draft[]): DangerRule {
   return {
-    id, category, description,
+    id,
+    category,
+    description,
     check: (diff) => find(diff).map((d) => ({ ...d, ruleId: id, category, wildcard: d.wildcard ?? false })),
   };
 }
@@ -65,7 +67,8 @@ export const statefulReplacementRule = rule(
         const causes = r.propertyChanges.filter((c) => c.replacement === 'yes' || c.replacement === 'conditional');
         const what = causes.map((c) => `${c.name} ${fmt(c.before)} -> ${fmt(c.after)}${c.replacement === 'conditional' ? ' (may replace)' : ''}`);
         out.push({
-          logicalId: r.logicalId, resourceType: r.type,
+          logicalId: r.logicalId,
+          resourceType: r.type,
           message: `${r.replacement === 'yes' ? 'REPLACED' : 'MAY BE REPLACED'}: ${what.join('; ')}. CloudFormation creates a new, empty ${r.type} and deletes the old one${retainNote(r)}.`,
         });
       } else if (r.status === 'removed') {
@@ -74,7 +77,8 @@ export const statefulReplacementRule = rule(
           ? ` A new ${r.type} is added as ${twins.join(', ')}: the logical id probably changed (refactor/rename), which replaces the resource.`
           : '';
         out.push({
-          logicalId: r.logicalId, resourceType: r.type,
+          logicalId: r.logicalId,
+          resourceType: r.type,
           message: `REMOVED from the template${retainNote(r)}.${twinNote}`,
         });
       }
@@ -85,7 +89,7 @@ export const statefulReplacementRule = rule(
 
 function retainNote(r: ResourceChange): string {
   const policy = r.status === 'removed' ? r.before?.DeletionPolicy : r.before?.UpdateReplacePolicy;
-  if (policy === 'Retain' || policy === 'RetainExceptOnCreate') return ` (old one is RETAINED, orphaned outside the stack; the stack then uses a new, empty one)`;
+  if (policy === 'Retain' || policy === 'RetainExceptOnCreate') return ' (old one is RETAINED, orphaned outside the stack; the stack then uses a new, empty one)';
   if (policy === 'Snapshot') return ' (a final SNAPSHOT is taken; the data does not move to the new resource)';
   return ' (data is DELETED: no Retain/Snapshot policy)';
 }
@@ -160,7 +164,9 @@ export const iamBroadeningRule = rule(
       const newGrants = addedGrants(allowGrants(...(r.before ? docsOf(before) : [])), allowGrants(...docsOf(after)));
       if (newGrants.length) {
         out.push({
-          logicalId: r.logicalId, resourceType: r.type, wildcard: newGrants.some((g) => g.wildcard),
+          logicalId: r.logicalId,
+          resourceType: r.type,
+          wildcard: newGrants.some((g) => g.wildcard),
           message: `${r.status === 'added' ? 'New policy' : 'Policy broadened'}: ${describeGrants(newGrants)}.`,
         });
       }
@@ -168,7 +174,9 @@ export const iamBroadeningRule = rule(
         const trust = addedGrants(allowGrants(r.before ? before.AssumeRolePolicyDocument : undefined), allowGrants(after.AssumeRolePolicyDocument));
         if (trust.length && r.status === 'changed') {
           out.push({
-            logicalId: r.logicalId, resourceType: r.type, wildcard: trust.some((g) => g.wildcard),
+            logicalId: r.logicalId,
+            resourceType: r.type,
+            wildcard: trust.some((g) => g.wildcard),
             message: `Trust policy broadened (who can assume the role): ${describeGrants(trust)}.`,
           });
         } else if (trust.some((g) => g.wildcard)) {
@@ -179,7 +187,9 @@ export const iamBroadeningRule = rule(
         const powerful = newArns.some((a) => POWERFUL_MANAGED_POLICY.test(stableJson(a)));
         if (newArns.length && (r.before || powerful)) {
           out.push({
-            logicalId: r.logicalId, resourceType: r.type, wildcard: powerful,
+            logicalId: r.logicalId,
+            resourceType: r.type,
+            wildcard: powerful,
             message: `${r.before ? 'Managed policies attached' : 'New role with a powerful managed policy'}: ${newArns.map(fmt).join(', ')}.`,
           });
         }
@@ -193,20 +203,20 @@ export const iamBroadeningRule = rule(
 // (c) security-group broadening: new ingress
 // ---------------------------------------------------------------------------------------
 
-function ingressKey(rule: unknown): string {
-  if (!rule || typeof rule !== 'object') return stableJson(rule);
-  const { Description: _d, ...rest } = rule as Record<string, unknown>;
+function ingressKey(ingress: unknown): string {
+  if (!ingress || typeof ingress !== 'object') return stableJson(ingress);
+  const { Description: _d, ...rest } = ingress as Record<string, unknown>;
   return stableJson(rest);
 }
 
-function isWorldOpen(rule: Record<string, unknown>): boolean {
-  return rule.CidrIp === '0.0.0.0/0' || rule.CidrIpv6 === '::/0';
+function isWorldOpen(ingress: Record<string, unknown>): boolean {
+  return ingress.CidrIp === '0.0.0.0/0' || ingress.CidrIpv6 === '::/0';
 }
 
-function describeIngress(rule: Record<string, unknown>): string {
-  const proto = rule.IpProtocol === '-1' || rule.IpProtocol === -1 ? 'all traffic' : `${fmt(rule.IpProtocol)}`;
-  const ports = rule.FromPort === undefined ? '' : rule.FromPort === rule.ToPort ? ` port ${fmt(rule.FromPort)}` : ` ports ${fmt(rule.FromPort)}-${fmt(rule.ToPort)}`;
-  const source = rule.CidrIp ?? rule.CidrIpv6 ?? rule.SourceSecurityGroupId ?? rule.SourcePrefixListId ?? rule.SourceSecurityGroupName;
+function describeIngress(ingress: Record<string, unknown>): string {
+  const proto = ingress.IpProtocol === '-1' || ingress.IpProtocol === -1 ? 'all traffic' : `${fmt(ingress.IpProtocol)}`;
+  const ports = ingress.FromPort === undefined ? '' : ingress.FromPort === ingress.ToPort ? ` port ${fmt(ingress.FromPort)}` : ` ports ${fmt(ingress.FromPort)}-${fmt(ingress.ToPort)}`;
+  const source = ingress.CidrIp ?? ingress.CidrIpv6 ?? ingress.SourceSecurityGroupId ?? ingress.SourcePrefixListId ?? ingress.SourceSecurityGroupName;
   return `${proto}${ports} from ${fmt(source)}`;
 }
 
@@ -230,7 +240,9 @@ export const securityGroupIngressRule = rule(
       for (const ing of newRules) {
         const open = isWorldOpen(ing);
         out.push({
-          logicalId: r.logicalId, resourceType: r.type, wildcard: open,
+          logicalId: r.logicalId,
+          resourceType: r.type,
+          wildcard: open,
           message: `${open ? 'OPEN TO THE INTERNET: ' : 'New ingress: '}${describeIngress(ing)}.`,
         });
       }
@@ -254,7 +266,9 @@ export const kmsKeyPolicyRule = rule(
       if (!r.propertyChanges.some((c) => c.name === 'KeyPolicy')) continue;
       const grants = addedGrants(allowGrants(props(r.before).KeyPolicy), allowGrants(props(r.after).KeyPolicy));
       out.push({
-        logicalId: r.logicalId, resourceType: r.type, wildcard: grants.some((g) => g.wildcard),
+        logicalId: r.logicalId,
+        resourceType: r.type,
+        wildcard: grants.some((g) => g.wildcard),
         message: grants.length ? `Key policy broadened: ${describeGrants(grants)}.` : 'Key policy changed (no new Allow grants found; review the diff).',
       });
     }

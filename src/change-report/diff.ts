@@ -66,9 +66,14 @@ function changeOf(logicalId: string, before: CfnResource | undefined, after: Cfn
   const stateful = STATEFUL_TYPES.has(type) || (before !== undefined && STATEFUL_TYPES.has(before.Type));
   if (!before || !after) {
     return {
-      logicalId, type, before, after, stateful,
+      logicalId,
+      type,
+      before,
+      after,
+      stateful,
       status: before ? 'removed' : 'added',
-      propertyChanges: [], attributeChanges: [],
+      propertyChanges: [],
+      attributeChanges: [],
       replacement: 'no',
     };
   }
@@ -92,9 +97,14 @@ function changeOf(logicalId: string, before: CfnResource | undefined, after: Cfn
 
   const changed = propertyChanges.length > 0 || attributeChanges.length > 0;
   return {
-    logicalId, type, before, after, stateful,
+    logicalId,
+    type,
+    before,
+    after,
+    stateful,
     status: changed ? 'changed' : 'unchanged',
-    propertyChanges, attributeChanges,
+    propertyChanges,
+    attributeChanges,
     replacement: worst(propertyChanges.map((c) => c.replacement), 'no'),
   };
 }

@@ -85,7 +85,11 @@ export function allowGrants(...docs: unknown[]): Map<string, Grant> {
         for (const resource of resources) {
           const key = stableJson([principal, action, resource, condition ?? null]);
           out.set(key, {
-            key, principal, action, resource, condition,
+            key,
+            principal,
+            action,
+            resource,
+            condition,
             wildcard: isWildPrincipal(principal) || isWildAction(action) || isWildResource(resource),
           });
         }

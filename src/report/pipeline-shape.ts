@@ -70,7 +70,10 @@ function flatten(value: unknown): string | undefined {
 }
 
 /** Read the shape of the single CodePipeline in a template. */
-export function pipelineShapeFromTemplate(template: { Resources?: Record<string, { Type: string; Properties?: any }> }, homeRegion?: string): PipelineShape {
+export function pipelineShapeFromTemplate(
+  template: { Resources?: Record<string, { Type: string; Properties?: any }> },
+  homeRegion?: string,
+): PipelineShape {
   const pipelines = Object.entries(template.Resources ?? {}).filter(([, r]) => r.Type === 'AWS::CodePipeline::Pipeline');
   if (pipelines.length !== 1) {
     throw new Error(`expected exactly one AWS::CodePipeline::Pipeline in the template, found ${pipelines.length}`);

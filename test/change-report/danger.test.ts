@@ -1,9 +1,9 @@
+import { clone, fixtureTemplate, template } from './support';
 import {
   DANGER_RULES, findDangers, iamBroadeningRule, kmsKeyPolicyRule, securityGroupIngressRule,
   statefulProtectionRule, statefulReplacementRule,
 } from '../../src/change-report/danger';
 import { diffTemplates } from '../../src/change-report/diff';
-import { clone, fixtureTemplate, template } from './support';
 
 function check(rule: typeof statefulReplacementRule, before: any, after: any) {
   return rule.check(diffTemplates(before, after));

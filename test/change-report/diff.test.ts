@@ -1,6 +1,6 @@
+import { clone, fixtureTemplate, template } from './support';
 import { diffTemplates } from '../../src/change-report/diff';
 import { parseTemplateBody } from '../../src/change-report/template';
-import { clone, fixtureTemplate, template } from './support';
 
 const cluster = (props: Record<string, unknown>) => ({
   Type: 'AWS::RDS::DBCluster',
@@ -120,10 +120,15 @@ describe('diffTemplates', () => {
       '            Resource: !Join ["", [!GetAtt B.Arn, "/*"]]',
     ].join('\n');
     expect(parseTemplateBody(yaml)).toEqual({
-      Resources: { P: { Type: 'AWS::S3::BucketPolicy', Properties: {
-        Bucket: { Ref: 'B' },
-        PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['B', 'Arn'] }, '/*']] } }] },
-      } } },
+      Resources: {
+        P: {
+          Type: 'AWS::S3::BucketPolicy',
+          Properties: {
+            Bucket: { Ref: 'B' },
+            PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['B', 'Arn'] }, '/*']] } }] },
+          },
+        },
+      },
     });
   });
 });

@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { fakeCloudFormation, FIXTURE_ASSEMBLY, fixtureTemplate } from './support';
 import { PutObjectInput } from '../../src/change-report/clients';
 import { EXIT, main } from '../../src/change-report/report-cli';
-import { fakeCloudFormation, FIXTURE_ASSEMBLY, fixtureTemplate } from './support';
 
 function deployedWithDanger() {
   const data = fixtureTemplate('prod-us-east-1-Data');
@@ -81,8 +81,10 @@ describe('report-cli end to end on the fixture assembly', () => {
 
   test('narrowing a policy from * to one bucket is not a broadening; a changed CIDR is', async () => {
     const deployed: Record<string, any> = {
-      'prod-us-east-1-Data': fixtureTemplate('prod-us-east-1-Data'), 'prod-us-east-1-Service': fixtureTemplate('prod-us-east-1-Service'),
-      'prod-us-east-2-Data': fixtureTemplate('prod-us-east-2-Data'), 'prod-us-east-2-Service': fixtureTemplate('prod-us-east-2-Service'),
+      'prod-us-east-1-Data': fixtureTemplate('prod-us-east-1-Data'),
+      'prod-us-east-1-Service': fixtureTemplate('prod-us-east-1-Service'),
+      'prod-us-east-2-Data': fixtureTemplate('prod-us-east-2-Data'),
+      'prod-us-east-2-Service': fixtureTemplate('prod-us-east-2-Service'),
     };
     // the deployed policy was narrower than the synthesized one: s3:GetObject on another bucket only
     deployed['prod-us-east-2-Service'].Resources.TaskRoleDefaultPolicy07FC53DE.Properties.PolicyDocument.Statement[0].Resource = '*';

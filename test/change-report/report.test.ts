@@ -1,9 +1,9 @@
 import * as path from 'path';
+import { clone, fakeCloudFormation, FIXTURE_ASSEMBLY, fixtureTemplate } from './support';
 import { AssemblyError, findStacks, listStages, selectStages } from '../../src/change-report/assembly';
 import { buildReport } from '../../src/change-report/compare';
 import { evaluatePolicy } from '../../src/change-report/policy';
 import { renderJson, renderMarkdown, summaryLine } from '../../src/change-report/render';
-import { clone, fakeCloudFormation, FIXTURE_ASSEMBLY, fixtureTemplate } from './support';
 
 const NOW = new Date('2025-01-02T03:04:05Z');
 
@@ -16,7 +16,9 @@ describe('assembly', () => {
     const stacks = findStacks(FIXTURE_ASSEMBLY, { prefix: 'prod-' });
     expect(stacks.map((s) => s.stackName)).toEqual(['prod-us-east-1-Data', 'prod-us-east-1-Service', 'prod-us-east-2-Data', 'prod-us-east-2-Service']);
     expect(stacks[2]).toMatchObject({
-      stageId: 'prod-us-east-2', account: '333333333333', region: 'us-east-2',
+      stageId: 'prod-us-east-2',
+      account: '333333333333',
+      region: 'us-east-2',
       displayName: 'DeliveryPipeline/prod-us-east-2/Data',
       lookupRoleArn: 'arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-us-east-2',
       templatePath: path.join(FIXTURE_ASSEMBLY, 'assembly-DeliveryPipeline-prod-us-east-2', 'DeliveryPipelineproduseast2Data60469C48.template.json'),
@@ -131,9 +133,13 @@ test('summary counts wildcard/open findings and retention protections', () => {
   const target = findStacks(FIXTURE_ASSEMBLY, { stages: ['prod-us-east-1'] })[0];
   const f = (ruleId: string, category: 'stateful' | 'security', wildcard: boolean) => ({ ruleId, category, wildcard, logicalId: 'X', resourceType: 'T', message: 'm' });
   const report = {
-    commit: 'c', label: 'prod', generatedAt: NOW.toISOString(),
+    commit: 'c',
+    label: 'prod',
+    generatedAt: NOW.toISOString(),
     stacks: [{
-      target, status: 'CHANGED' as const, diff: { resources: [], otherChanges: ['Outputs.X changed'], hasChanges: true },
+      target,
+      status: 'CHANGED' as const,
+      diff: { resources: [], otherChanges: ['Outputs.X changed'], hasChanges: true },
       dangers: [f('stateful-replacement', 'stateful', false), f('stateful-protection-removed', 'stateful', false),
         f('iam-broadening', 'security', true), f('security-group-ingress', 'security', true), f('kms-key-policy', 'security', false)],
     }],

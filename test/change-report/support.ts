@@ -40,7 +40,9 @@ export interface RecordedCall { roleArn: string; region: string; input: GetTempl
  * A GetTemplate client answering from recorded responses: a template (serialized as
  * CloudFormation returns it), or an error to throw. Unlisted stacks do not exist.
  */
-export function fakeCloudFormation(deployed: Record<string, CfnTemplate | string | Error>): { factory: TemplateClientFactory; calls: RecordedCall[] } {
+export function fakeCloudFormation(
+  deployed: Record<string, CfnTemplate | string | Error>,
+): { factory: TemplateClientFactory; calls: RecordedCall[] } {
   const calls: RecordedCall[] = [];
   const factory: TemplateClientFactory = ({ roleArn, region }) => ({
     getTemplate: async (input) => {

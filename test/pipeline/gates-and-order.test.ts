@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { synthPipeline, SynthesizedPipeline } from '../support/pipeline-fixture';
 import { TRIVY_SHA256, TRIVY_VERSION } from '../../src/pipeline/steps/image-gate-step';
+import { synthPipeline, SynthesizedPipeline } from '../support/pipeline-fixture';
 
 /** Position of an action: stage index, then run order. */
 interface Position { readonly stage: number; readonly runOrder: number }

@@ -1,7 +1,7 @@
-import { Match } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../src/config/load-config';
-import { sampleConfig } from '../support/test-app';
 import { synthPipeline, SynthesizedPipeline } from '../support/pipeline-fixture';
+import { sampleConfig } from '../support/test-app';
 
 /** Flatten Fn::Join role ARNs to strings for matching. */
 const flat = (v: any): string => (typeof v === 'string' ? v : v?.['Fn::Join'] ? v['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '*')).join('') : JSON.stringify(v));
@@ -130,7 +130,7 @@ describe('PipelineStack on the sample config', () => {
 
     const support = p.stack.pipeline.pipeline.crossRegionSupport['us-east-2'];
     expect(support.stack.region).toBe('us-east-2');
-    const supportTemplate = require('aws-cdk-lib/assertions').Template.fromStack(support.stack);
+    const supportTemplate = Template.fromStack(support.stack);
     supportTemplate.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const artifactBucketIds = stores.map((s: any) => s.ArtifactStore.Location.Ref).filter(Boolean);
     expect(artifactBucketIds).toHaveLength(1); // home region; us-east-2's is a literal name

@@ -50,11 +50,14 @@ describe('pipeline report on a small synthesized pipeline', () => {
   });
 
   test('an approval-only run order does not count as a slot', () => {
-    const t = totalsOf([{ name: 'x', actions: [
-      { name: 'a', category: 'Approval', provider: 'Manual', runOrder: 1 },
-      { name: 'b', category: 'Deploy', provider: 'CloudFormation', runOrder: 2 },
-      { name: 'c', category: 'Deploy', provider: 'CloudFormation', runOrder: 2 },
-    ] }]);
+    const t = totalsOf([{
+      name: 'x',
+      actions: [
+        { name: 'a', category: 'Approval', provider: 'Manual', runOrder: 1 },
+        { name: 'b', category: 'Deploy', provider: 'CloudFormation', runOrder: 2 },
+        { name: 'c', category: 'Deploy', provider: 'CloudFormation', runOrder: 2 },
+      ],
+    }]);
     expect(t).toMatchObject({ sequentialSlots: 1, cloudFormationActions: 2, approvals: 1 });
   });
 
