@@ -29,7 +29,7 @@ export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertion
   // stage's account and region; directly in an App it is given them.
   const inApp = App.isApp(scope);
   const assertionStack = new Stack(scope, inApp ? `${props.label}-Assertions` : 'Assertions', {
-    env: inApp ? { account: stacks.network.account, region: stacks.network.region } : undefined,
+    env: inApp ? { account: stacks.platform.account, region: stacks.platform.region } : undefined,
     description: `Post-deploy assertions of ${props.label} (commit ${commit})`,
   });
   const integ = new IntegTest(scope, 'Integ', {

@@ -7,9 +7,10 @@ import { IConstruct } from 'constructs';
 import { GUARD_METADATA_KEY, GuardSuppressionMetadata } from './guard-metadata';
 import { ServerAccessLogsBucket } from '../pipeline/artifact-bucket-hardening';
 import { ReportBucket } from '../pipeline/report-bucket';
-import { DataStack } from '../workload/data-stack';
-import { EdgeStack } from '../workload/edge-stack';
-import { NetworkStack } from '../workload/network-stack';
+import { DataTier } from '../workload/data-tier';
+import { EdgeTier } from '../workload/edge-tier';
+import { NetworkTier } from '../workload/network-tier';
+import { PlatformStack } from '../workload/platform-stack';
 import { ServiceStack } from '../workload/service-stack';
 
 /*
@@ -107,7 +108,7 @@ const LOG_DELIVERY_SSE_S3 = 'AWS log delivery into this bucket supports SSE-S3 o
 // ---------------------------------------------------------------------------------------
 
 /** Public subnets route to the internet gateway: that is what makes them public. */
-function publicSubnetRoutes(network: NetworkStack): void {
+function publicSubnetRoutes(network: NetworkTier): void {
   for (const subnet of network.vpc.publicSubnets) {
     suppress(child(subnet, 'DefaultRoute'), rule('VPCNoUnrestrictedRouteToIGW', FRAMEWORKS,
       'Public subnets hold only the internet-facing ALB and the NAT gateways, which need the default route to the internet gateway.'));
@@ -115,13 +116,13 @@ function publicSubnetRoutes(network: NetworkStack): void {
 }
 
 /** The ALB is internet-facing by design; it is the only 0.0.0.0/0 ingress of the stage. */
-function internetFacingLoadBalancer(network: NetworkStack): void {
+function internetFacingLoadBalancer(network: NetworkTier): void {
   suppress(network.securityGroups.loadBalancer, rule('EC23', [AWS],
     'The internet-facing ALB must accept HTTP and HTTPS from anywhere, and WAF filters what reaches the service behind it.'));
 }
 
 /** The flow-log role gets its one write grant from CDK. */
-function flowLogRole(network: NetworkStack): void {
+function flowLogRole(network: NetworkTier): void {
   const role = child(network.vpc, 'FlowLog', 'IAMRole');
   suppress(child(role, 'DefaultPolicy'), rule('IAMNoInlinePolicy', FRAMEWORKS,
     `The flow-log role may only write to the stage flow-log group. ${CDK_GRANT_INLINE}`));
@@ -132,7 +133,7 @@ function flowLogRole(network: NetworkStack): void {
 // ---------------------------------------------------------------------------------------
 
 /** Dev and test databases are disposable (deletion protection is config-driven: production only). */
-function nonProductionDatabaseDeletion(data: DataStack, production: boolean): void {
+function nonProductionDatabaseDeletion(data: DataTier, production: boolean): void {
   if (production) return;
   const reason = 'Deletion protection follows environment.production, so dev and test databases can be torn down with their stage.';
   suppress(data.cluster, rule('RDS10', [AWS], reason), rule('RDSInstanceDeletionProtectionEnabled', [NIST, HIPAA], reason));
@@ -140,7 +141,7 @@ function nonProductionDatabaseDeletion(data: DataStack, production: boolean): vo
 }
 
 /** Aurora's own continuous backups instead of an AWS Backup plan (a conscious trade-off). */
-function auroraBackups(data: DataStack): void {
+function auroraBackups(data: DataTier): void {
   for (const instance of data.cluster.node.findAll().filter((c): c is rds.CfnDBInstance => c instanceof rds.CfnDBInstance)) {
     suppress(instance, rule('RDSInBackupPlan', [NIST, HIPAA],
       'Aurora continuous backups with point-in-time restore for sizing.backupRetentionDays and a final snapshot on deletion protect the data without an AWS Backup plan.'));
@@ -148,7 +149,7 @@ function auroraBackups(data: DataStack): void {
 }
 
 /** Enhanced monitoring needs the AWS-managed role policy RDS documents. */
-function enhancedMonitoringRole(data: DataStack): void {
+function enhancedMonitoringRole(data: DataTier): void {
   suppress(child(data.cluster, 'MonitoringRole'), rule('IAM4', [AWS],
     'AmazonRDSEnhancedMonitoringRole is the AWS-maintained policy that lets RDS publish OS metrics to CloudWatch Logs.',
     ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole']));
@@ -159,7 +160,7 @@ function enhancedMonitoringRole(data: DataStack): void {
 // ---------------------------------------------------------------------------------------
 
 /** The ALB access-log bucket is the documented log-bucket exception. */
-function loadBalancerAccessLogBucket(edge: EdgeStack): void {
+function loadBalancerAccessLogBucket(edge: EdgeTier): void {
   suppress(edge.accessLogsBucket,
     rule('S1', [AWS], LOG_BUCKET_IS_THE_LOG),
     rule('S3BucketLoggingEnabled', FRAMEWORKS, LOG_BUCKET_IS_THE_LOG),
@@ -172,7 +173,7 @@ function loadBalancerAccessLogBucket(edge: EdgeStack): void {
 }
 
 /** HTTP-only mode: no domain configured, so there is no certificate to terminate TLS with. */
-function httpOnlyListener(edge: EdgeStack): void {
+function httpOnlyListener(edge: EdgeTier): void {
   // With a domain the listener is HTTPS and port 80 only redirects: the redirect rule must pass
   // on its own; the redirect-only listener needs no certificate (it serves no content).
   if (edge.certificate) {
@@ -186,7 +187,7 @@ function httpOnlyListener(edge: EdgeStack): void {
 }
 
 /** ALB deletion protection is config-driven: production only. */
-function nonProductionLoadBalancerDeletion(edge: EdgeStack, production: boolean): void {
+function nonProductionLoadBalancerDeletion(edge: EdgeTier, production: boolean): void {
   if (production) return;
   const reason = 'Deletion protection follows environment.production, so dev and test load balancers can be torn down with their stage.';
   suppress(edge.loadBalancer, rule('ELBDeletionProtectionEnabled', [NIST, HIPAA], reason));
@@ -459,21 +460,21 @@ function buildLogRetention(pipeline: pipelines.CodePipeline): void {
  */
 export function applySuppressions(scope: IConstruct): void {
   for (const c of constructsOf(scope)) {
-    if (c instanceof NetworkStack || c instanceof DataStack || c instanceof EdgeStack || c instanceof ServiceStack) {
+    if (c instanceof PlatformStack || c instanceof ServiceStack) {
       nonProductionLogRetention(c, c.production);
       providerFunctionsOutsideVpc(c);
     }
     if (isDeployAssert(c)) {
       assertionStack(c.scope);
-    } else if (c instanceof NetworkStack) {
+    } else if (c instanceof NetworkTier) {
       publicSubnetRoutes(c);
       internetFacingLoadBalancer(c);
       flowLogRole(c);
-    } else if (c instanceof DataStack) {
+    } else if (c instanceof DataTier) {
       nonProductionDatabaseDeletion(c, c.production);
       auroraBackups(c);
       enhancedMonitoringRole(c);
-    } else if (c instanceof EdgeStack) {
+    } else if (c instanceof EdgeTier) {
       loadBalancerAccessLogBucket(c);
       httpOnlyListener(c);
       nonProductionLoadBalancerDeletion(c, c.production);

@@ -2,10 +2,10 @@ import { RemovalPolicy, StackProps } from 'aws-cdk-lib';
 import { EnvironmentConfig } from '../config/schema';
 
 /**
- * Props every workload stack receives from the ServiceStage. Stacks never read config files
- * or environment variables: everything arrives here, typed.
+ * Props every workload tier receives from the ServiceStage. Tiers and stacks never read config
+ * files or environment variables: everything arrives here, typed.
  */
-export interface WorkloadStackProps extends StackProps {
+export interface WorkloadProps {
   /** The environment (name, sizing, production data rules). */
   readonly environment: EnvironmentConfig;
   /**
@@ -15,6 +15,9 @@ export interface WorkloadStackProps extends StackProps {
    */
   readonly namePrefix: string;
 }
+
+/** Props of a workload stack: the workload props plus the usual stack props. */
+export interface WorkloadStackProps extends StackProps, WorkloadProps {}
 
 /** `<application>-<env>-<region>`, lowercased and reduced to characters every AWS name accepts. */
 export function namePrefixFor(application: string, environment: string, region: string): string {

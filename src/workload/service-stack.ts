@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 import { WorkloadStackProps } from './common';
 import { EncryptedLogGroup, WorkloadKey } from './encryption';
 import { ServiceMonitoring } from './monitoring';
-import { SERVICE_PORT, WorkloadSecurityGroups } from './network-stack';
+import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import type { ServiceImage } from './service-stage';
 
 /** Props of the ServiceStack. */
@@ -30,7 +30,7 @@ export interface ServiceStackProps extends WorkloadStackProps {
   readonly database: rds.IDatabaseCluster;
   /** The load balancer in front of the service. */
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
-  /** The target group (in the EdgeStack) the service registers into. */
+  /** The target group (in the PlatformStack's edge tier) the service registers into. */
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   /** E-mail addresses subscribed to the alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
@@ -49,7 +49,7 @@ export const CONTAINER_HEALTH_SCRIPT =
 
 /**
  * The service of one stage: an ECS cluster (Container Insights enhanced) and a Fargate service
- * in private subnets without public IPs, registered in the EdgeStack's target group, plus its
+ * in private subnets without public IPs, registered in the edge tier's target group, plus its
  * monitoring (alarms, topic, dashboard: in this stack because the deployment alarms must exist
  * before ECS can watch them and must still page through the topic).
  *

@@ -3,9 +3,10 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { namePrefixFor } from './common';
-import { DataStack } from './data-stack';
-import { EdgeStack } from './edge-stack';
-import { NetworkStack } from './network-stack';
+import { DataTier } from './data-tier';
+import { EdgeTier } from './edge-tier';
+import { NetworkTier } from './network-tier';
+import { PlatformStack } from './platform-stack';
 import { ServiceStack } from './service-stack';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 
@@ -67,24 +68,26 @@ export interface ServiceStacksProps {
 }
 
 /**
- * The four stacks of one environment in one region, in deployment order (each depends on
- * the ones before):
- * - `Network`: VPC, endpoints, flow logs, every security group;
- * - `Data`: Aurora PostgreSQL, its keys, secret (rotated) and logs;
- * - `Edge`: ALB, target group, listeners, certificate and DNS (with a domain), WAF, access logs;
+ * The two stacks of one environment in one region, in deployment order:
+ * - `Platform`: the network tier (VPC, endpoints, flow logs, every security group), the data
+ *   tier (Aurora PostgreSQL, its keys, rotated secret and logs) and the edge tier (ALB, target
+ *   group, listeners, certificate and DNS with a domain, WAF, access logs);
  * - `Service`: ECS cluster and Fargate service, autoscaling, alarms, alarm topic, dashboard.
- * Production stacks have termination protection; stateful resources are retained.
+ * Production stacks have termination protection; stateful resources are retained. Why the
+ * tiers share a stack: see PlatformStack.
  *
  * Built inside a ServiceStage by the pipeline, and directly in an App by the integ tests, so
  * both deploy (and assert on) the same thing.
  */
 export class ServiceStacks {
-  /** The VPC, its endpoints and the security groups. */
-  public readonly network: NetworkStack;
-  /** The database tier. */
-  public readonly data: DataStack;
-  /** The load balancer, WAF, TLS and DNS. */
-  public readonly edge: EdgeStack;
+  /** Network, data and edge tiers. */
+  public readonly platform: PlatformStack;
+  /** The VPC, its endpoints and the security groups (in `platform`). */
+  public readonly network: NetworkTier;
+  /** The database tier (in `platform`). */
+  public readonly data: DataTier;
+  /** The load balancer, WAF, TLS and DNS (in `platform`). */
+  public readonly edge: EdgeTier;
   /** ECS, autoscaling, alarms and dashboard. */
   public readonly service: ServiceStack;
   /** All alarms. */
@@ -98,27 +101,14 @@ export class ServiceStacks {
     const env = { account: environment.account, region: props.region };
     const inApp = prefix !== '';
 
-    this.network = new NetworkStack(scope, `${prefix}Network`, {
+    this.platform = new PlatformStack(scope, `${prefix}Platform`, {
       ...common,
       ...(inApp ? { env } : {}),
-      description: `Network of ${namePrefix}: VPC, endpoints, flow logs, security groups`,
+      description: `Platform of ${namePrefix}: VPC, Aurora PostgreSQL, ALB with WAF, keys, logs`,
     });
+    ({ network: this.network, data: this.data, edge: this.edge } = this.platform);
     const { vpc, securityGroups } = this.network;
 
-    this.data = new DataStack(scope, `${prefix}Data`, {
-      ...common,
-      ...(inApp ? { env } : {}),
-      vpc,
-      securityGroups,
-      description: `Data of ${namePrefix}: Aurora PostgreSQL, keys, rotated credentials`,
-    });
-    this.edge = new EdgeStack(scope, `${prefix}Edge`, {
-      ...common,
-      ...(inApp ? { env } : {}),
-      vpc,
-      securityGroups,
-      description: `Edge of ${namePrefix}: ALB, WAF, TLS, DNS, access logs`,
-    });
     this.service = new ServiceStack(scope, `${prefix}Service`, {
       ...common,
       ...(inApp ? { env } : {}),
@@ -138,9 +128,9 @@ export class ServiceStacks {
     for (const stack of this.stacks) tagWorkload(stack, props);
   }
 
-  /** The four stacks, in deployment order. */
+  /** The two stacks, in deployment order. */
   public get stacks(): Stack[] {
-    return [this.network, this.data, this.edge, this.service];
+    return [this.platform, this.service];
   }
 }
 
@@ -155,14 +145,16 @@ export class ServiceStage extends Stage {
     return `${environment.name}-${region}`;
   }
 
-  /** The four stacks. */
+  /** The two stacks. */
   public readonly stacks: ServiceStacks;
-  /** The VPC, its endpoints and the security groups. */
-  public readonly network: NetworkStack;
-  /** The database tier. */
-  public readonly data: DataStack;
-  /** Load balancer, WAF, TLS and DNS. */
-  public readonly edge: EdgeStack;
+  /** Network, data and edge tiers. */
+  public readonly platform: PlatformStack;
+  /** The VPC, its endpoints and the security groups (in `platform`). */
+  public readonly network: NetworkTier;
+  /** The database tier (in `platform`). */
+  public readonly data: DataTier;
+  /** Load balancer, WAF, TLS and DNS (in `platform`). */
+  public readonly edge: EdgeTier;
   /** ECS cluster, service and monitoring. */
   public readonly service: ServiceStack;
 
@@ -188,7 +180,7 @@ export class ServiceStage extends Stage {
   constructor(scope: Construct, id: string, props: ServiceStageProps) {
     super(scope, id, { ...props, env: { account: props.environment.account, region: props.region } });
     this.stacks = new ServiceStacks(this, props);
-    ({ network: this.network, data: this.data, edge: this.edge, service: this.service } = this.stacks);
+    ({ platform: this.platform, network: this.network, data: this.data, edge: this.edge, service: this.service } = this.stacks);
 
     this.loadBalancerUrl = this.edge.urlOutput;
     this.serviceUrl = this.edge.serviceUrlOutput;

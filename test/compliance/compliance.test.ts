@@ -79,16 +79,16 @@ describe('the pipeline app: pipeline, support and every stage stack', () => {
     expect(compliance.logger.ruleFailures).toEqual([]);
   });
 
-  test('every stack of the app was checked: 5 stages x (4 stacks + assertions), the pipeline, the support stack', () => {
+  test('every stack of the app was checked: 5 stages x (Platform, Service, Assertions), the pipeline, the support stack', () => {
     // The cross-region support stack (us-east-2); for its own region CodePipeline uses the pipeline stack.
     const support = Object.values(pipeline.pipeline.pipeline.crossRegionSupport)
       .map((s) => s.stack).filter((s) => s !== pipeline).map((s) => s.stackName);
     expect(support).toEqual(['DeliveryPipeline-support-us-east-2']);
     const expected = ['DeliveryPipeline', ...support];
     for (const stage of pipeline.stages) {
-      for (const stack of ['Network', 'Data', 'Edge', 'Service', 'Assertions']) expected.push(`${stage.stageName}-${stack}`);
+      for (const stack of ['Platform', 'Service', 'Assertions']) expected.push(`${stage.stageName}-${stack}`);
     }
-    expect(expected).toContain('dev-us-east-1-Network');
+    expect(expected).toContain('dev-us-east-1-Platform');
     expect(expected).toContain('prod-us-east-2-Service');
     for (const name of expected) expect(compliance.logger.stacksChecked).toContain(name);
     // ...and nothing in the assembly escaped the packs.
@@ -145,7 +145,7 @@ describe('HTTPS mode: the HTTP listener findings are not suppressed away', () =>
     // port-80 listener is excused from carrying a certificate.
     const listenerSuppressions = compliance.logger.suppressions.filter((s) => /ALBHttpToHttpsRedirection|ELBv2ACMCertificateRequired/.test(s.ruleId));
     expect(listenerSuppressions.map((s) => `${s.ruleId} ${s.path}`).sort()).toEqual(
-      ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((p) => `${p}-ELBv2ACMCertificateRequired prod-us-east-1/Edge/LoadBalancer/HttpRedirect/Resource`));
+      ['HIPAA.Security', 'NIST.800.53.R5', 'PCI.DSS.321'].map((p) => `${p}-ELBv2ACMCertificateRequired prod-us-east-1/Platform/Edge/LoadBalancer/HttpRedirect/Resource`));
   });
 });
 

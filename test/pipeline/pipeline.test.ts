@@ -54,7 +54,7 @@ describe('PipelineStack on the sample config', () => {
     // Both test regions deploy side by side: the same stack of each region has the same run order.
     const test = p.stages.find((s) => s.Name === 'test');
     const order = (name: string) => test.Actions.find((a: any) => a.Name === name)?.RunOrder;
-    for (const stack of ['Network', 'Data', 'Edge', 'Service']) {
+    for (const stack of ['Platform', 'Service', 'Assertions']) {
       expect(order(`test-us-east-1.${stack}.Deploy`)).toBeDefined();
       expect(order(`test-us-east-1.${stack}.Deploy`)).toBe(order(`test-us-east-2.${stack}.Deploy`));
     }

@@ -1,21 +1,25 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildStage, importsIn, only, resources, sampleEnvironment } from './support';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { buildStage, only, resources, sampleEnvironment, tierTemplate } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 
 /** Data: Aurora Serverless v2 in isolated subnets, CMKs, generated and rotated credentials. */
 describe.each([
   ['dev', 'us-east-1'],
   ['prod', 'us-east-2'],
-])('DataStack %s %s', (envName, region) => {
+])('DataTier %s %s', (envName, region) => {
   const environment = sampleEnvironment(envName);
   const { sizing, production } = environment;
   let stage: ServiceStage;
   let template: Template;
-  const id = (construct: any) => stage.data.getLogicalId(construct.node.defaultChild);
+  const id = (construct: any) => stage.platform.getLogicalId(construct.node.defaultChild);
+  /** The CloudFormation expression of a token (a Ref or GetAtt inside the PlatformStack). */
+  const cfn = (token: string) => stage.platform.resolve(token);
+  const isolatedSubnets = () => stage.network.vpc.isolatedSubnets.map((s) => cfn(s.subnetId));
 
   beforeAll(() => {
     stage = buildStage(environment, region);
-    template = Template.fromStack(stage.data);
+    template = tierTemplate(stage.data);
   });
 
   test('Aurora PostgreSQL Serverless v2 with the configured capacity and readers', () => {
@@ -32,14 +36,13 @@ describe.each([
 
   test('lives in the isolated subnets only', () => {
     const group = only(template, 'AWS::RDS::DBSubnetGroup');
-    const subnets = importsIn(group.Properties!.SubnetIds);
-    expect(subnets).toHaveLength(sizing.maxAzs);
-    for (const s of subnets) expect(s).toMatch(/ExportsOutputRefVpcdataSubnet/);
+    expect(group.Properties!.SubnetIds).toHaveLength(sizing.maxAzs);
+    expect(group.Properties!.SubnetIds).toEqual(isolatedSubnets());
   });
 
   test('uses the database security group (5432 from service and rotation only, see network.test)', () => {
     const cluster = only(template, 'AWS::RDS::DBCluster');
-    expect(importsIn(cluster.Properties!.VpcSecurityGroupIds)).toEqual([expect.stringContaining('SecurityGroupsDatabase')]);
+    expect(cluster.Properties!.VpcSecurityGroupIds).toEqual([cfn(stage.network.securityGroups.database.securityGroupId)]);
     expect(cluster.Properties!.Port).toBe(5432);
   });
 
@@ -78,8 +81,8 @@ describe.each([
     const hosted = rotation.Properties!.HostedRotationLambda;
     expect(hosted.RotationType).toBe('PostgreSQLSingleUser');
     expect(hosted.KmsKeyArn).toEqual({ 'Fn::GetAtt': [id(stage.data.secretKey), 'Arn'] });
-    expect(importsIn(hosted.VpcSubnetIds).every((s) => /VpcdataSubnet/.test(s))).toBe(true);
-    expect(importsIn(hosted.VpcSecurityGroupIds)).toEqual([expect.stringContaining('SecurityGroupsRotation')]);
+    expect(hosted.VpcSubnetIds).toEqual(cfn(stage.network.vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_ISOLATED }).subnetIds.join(',')));
+    expect(hosted.VpcSecurityGroupIds).toEqual(cfn(stage.network.securityGroups.rotation.securityGroupId));
   });
 
   test('backups, TLS-only connections and PostgreSQL log export with retention', () => {
@@ -109,11 +112,11 @@ describe.each([
         expect(r.UpdateReplacePolicy).toBe(kept);
       }
     }
-    expect(stage.data.terminationProtection).toBe(production);
+    expect(stage.platform.terminationProtection).toBe(production);
   });
 
   test('exposes the cluster identifier as an output', () => {
-    template.hasOutput('DatabaseClusterIdentifier', { Value: { Ref: id(stage.data.cluster) } });
+    template.hasOutput(stage.platform.getLogicalId(stage.data.clusterIdentifierOutput), { Value: { Ref: id(stage.data.cluster) } });
     expect(stage.databaseClusterIdentifier).toBe(stage.data.clusterIdentifierOutput);
   });
 });

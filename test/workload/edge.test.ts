@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildStage, only, resources, sampleEnvironment, TEST_DOMAIN } from './support';
+import { buildStage, only, resources, sampleEnvironment, TEST_DOMAIN, tierTemplate } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
 
@@ -59,7 +59,7 @@ function commonEdgeTests(get: () => { stage: ServiceStage; template: Template; p
     const priorities = acl.Rules.map((r: any) => r.Priority);
     expect(new Set(priorities).size).toBe(priorities.length);
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {
-      ResourceArn: { Ref: stage.edge.getLogicalId(stage.edge.loadBalancer.node.defaultChild as any) },
+      ResourceArn: { Ref: stage.platform.getLogicalId(stage.edge.loadBalancer.node.defaultChild as any) },
     });
   });
 
@@ -68,20 +68,20 @@ function commonEdgeTests(get: () => { stage: ServiceStage; template: Template; p
     const logging = only(template, 'AWS::WAFv2::LoggingConfiguration').Properties!;
     const group = only(template, 'AWS::Logs::LogGroup').Properties!;
     expect(group.LogGroupName).toBe(`aws-waf-logs-transactions-${stage.stageName}`);
-    expect(group.KmsKeyId).toEqual({ 'Fn::GetAtt': [stage.edge.getLogicalId(stage.edge.logsKey.node.defaultChild as any), 'Arn'] });
+    expect(group.KmsKeyId).toEqual({ 'Fn::GetAtt': [stage.platform.getLogicalId(stage.edge.logsKey.node.defaultChild as any), 'Arn'] });
     expect(JSON.stringify(logging.LogDestinationConfigs)).toContain(`:log-group:${group.LogGroupName}"`);
     expect(logging.LoggingFilter.DefaultBehavior).toBe('DROP');
     expect(logging.RedactedFields).toEqual([{ SingleHeader: { Name: 'authorization' } }, { SingleHeader: { Name: 'cookie' } }]);
   });
 }
 
-describe('EdgeStack without a domain (HTTP-only mode): dev us-east-1', () => {
+describe('EdgeTier without a domain (HTTP-only mode): dev us-east-1', () => {
   const environment = sampleEnvironment('dev');
   let stage: ServiceStage;
   let template: Template;
   beforeAll(() => {
     stage = buildStage(environment, 'us-east-1');
-    template = Template.fromStack(stage.edge);
+    template = tierTemplate(stage.edge);
   });
   commonEdgeTests(() => ({ stage, template, production: false, retentionDays: environment.sizing.logRetentionDays }));
 
@@ -93,13 +93,13 @@ describe('EdgeStack without a domain (HTTP-only mode): dev us-east-1', () => {
   });
 
   test('the URL output is http://<alb dns name>', () => {
-    const albId = stage.edge.getLogicalId(stage.edge.loadBalancer.node.defaultChild as any);
-    template.hasOutput('LoadBalancerUrl', { Value: { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [albId, 'DNSName'] }]] } });
+    const albId = stage.platform.getLogicalId(stage.edge.loadBalancer.node.defaultChild as any);
+    template.hasOutput(stage.platform.getLogicalId(stage.edge.urlOutput), { Value: { 'Fn::Join': ['', ['http://', { 'Fn::GetAtt': [albId, 'DNSName'] }]] } });
     expect(stage.loadBalancerUrl).toBe(stage.edge.urlOutput);
   });
 });
 
-describe.each(['us-east-1', 'us-east-2'])('EdgeStack with a domain: prod %s', (region) => {
+describe.each(['us-east-1', 'us-east-2'])('EdgeTier with a domain: prod %s', (region) => {
   const environment = sampleEnvironment('prod', { domain: TEST_DOMAIN });
   let stage: ServiceStage;
   let template: Template;
@@ -107,7 +107,7 @@ describe.each(['us-east-1', 'us-east-2'])('EdgeStack with a domain: prod %s', (r
   beforeAll(() => {
     const app = testApp();
     stage = buildStage(environment, region, app);
-    template = Template.fromStack(stage.edge);
+    template = tierTemplate(stage.edge);
     missingContext = app.synth().manifest.missing;
   });
   commonEdgeTests(() => ({ stage, template, production: true, retentionDays: environment.sizing.logRetentionDays }));
@@ -139,7 +139,7 @@ describe.each(['us-east-1', 'us-east-2'])('EdgeStack with a domain: prod %s', (r
       Region: region,
       SetIdentifier: `prod-${region}`,
       HostedZoneId: TEST_DOMAIN.hostedZoneId,
-      HealthCheckId: { Ref: expect.stringMatching(/^HealthCheck/) },
+      HealthCheckId: { Ref: expect.stringMatching(/^EdgeHealthCheck/) },
     });
     expect(records.find((r) => !r.Region)).toMatchObject({ Name: `api-${region}.prod.example.com.`, Type: 'A' });
     template.hasResourceProperties('AWS::Route53::HealthCheck', {
@@ -152,8 +152,8 @@ describe.each(['us-east-1', 'us-east-2'])('EdgeStack with a domain: prod %s', (r
   });
 
   test('URL outputs: the regional https name and the latency-routed service name', () => {
-    template.hasOutput('LoadBalancerUrl', { Value: `https://api-${region}.prod.example.com` });
-    template.hasOutput('ServiceUrl', { Value: 'https://api.prod.example.com' });
+    template.hasOutput(stage.platform.getLogicalId(stage.edge.urlOutput), { Value: `https://api-${region}.prod.example.com` });
+    template.hasOutput(stage.platform.getLogicalId(stage.edge.serviceUrlOutput), { Value: 'https://api.prod.example.com' });
     expect(stage.serviceUrl).toBe(stage.edge.serviceUrlOutput);
   });
 });

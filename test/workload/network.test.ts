@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildStage, CfnResource, resources, sampleEnvironment, stacksOf } from './support';
+import { buildStage, CfnResource, resources, sampleEnvironment, stacksOf, tierTemplate } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 
 /** Network: VPC tiers, NAT, flow logs, endpoints and every security group rule of the stage. */
@@ -7,7 +7,7 @@ describe.each([
   ['dev', 'us-east-1'],
   ['prod', 'us-east-1'],
   ['prod', 'us-east-2'],
-])('NetworkStack %s %s', (envName, region) => {
+])('NetworkTier %s %s', (envName, region) => {
   const environment = sampleEnvironment(envName);
   let stage: ServiceStage;
   let template: Template;
@@ -15,7 +15,7 @@ describe.each([
 
   beforeAll(() => {
     stage = buildStage(environment, region);
-    template = Template.fromStack(stage.network);
+    template = tierTemplate(stage.network);
     all = stacksOf(stage).map((s) => Template.fromStack(s));
   });
 
@@ -63,10 +63,10 @@ describe.each([
       ResourceType: 'VPC',
       TrafficType: 'ALL',
       LogDestinationType: 'cloud-watch-logs',
-      LogGroupName: { Ref: stage.network.getLogicalId(stage.network.flowLogGroup.node.defaultChild as any) },
+      LogGroupName: { Ref: stage.platform.getLogicalId(stage.network.flowLogGroup.node.defaultChild as any) },
     });
     template.hasResourceProperties('AWS::Logs::LogGroup', {
-      KmsKeyId: { 'Fn::GetAtt': [stage.network.getLogicalId(stage.network.logsKey.node.defaultChild as any), 'Arn'] },
+      KmsKeyId: { 'Fn::GetAtt': [stage.platform.getLogicalId(stage.network.logsKey.node.defaultChild as any), 'Arn'] },
       RetentionInDays: environment.sizing.logRetentionDays,
     });
     template.hasResourceProperties('AWS::KMS::Key', {
@@ -88,7 +88,7 @@ describe.each([
       `"com.amazonaws.${region}.logs"`,
       `"com.amazonaws.${region}.secretsmanager"`,
     ]);
-    const endpointSg = stage.network.getLogicalId(stage.network.securityGroups.endpoints.node.defaultChild as any);
+    const endpointSg = stage.platform.getLogicalId(stage.network.securityGroups.endpoints.node.defaultChild as any);
     for (const e of endpoints.filter((x) => x.Properties!.VpcEndpointType === 'Interface')) {
       expect(e.Properties!.PrivateDnsEnabled).toBe(true);
       expect(e.Properties!.SecurityGroupIds).toEqual([{ 'Fn::GetAtt': [endpointSg, 'GroupId'] }]);
@@ -96,7 +96,7 @@ describe.each([
   });
 
   test('the endpoint security group admits 443 from the VPC CIDR only', () => {
-    const sg = resources(template, 'AWS::EC2::SecurityGroup')[stage.network.getLogicalId(stage.network.securityGroups.endpoints.node.defaultChild as any)];
+    const sg = resources(template, 'AWS::EC2::SecurityGroup')[stage.platform.getLogicalId(stage.network.securityGroups.endpoints.node.defaultChild as any)];
     expect(sg.Properties!.SecurityGroupIngress).toEqual([expect.objectContaining({
       CidrIp: '10.0.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp',
     })]);
@@ -115,7 +115,7 @@ describe.each([
   });
 
   test('no ingress from 0.0.0.0/0 or ::/0 in any stack except the ALB on 80 and 443', () => {
-    const sgId = (c: any) => stage.network.getLogicalId(c.node.defaultChild);
+    const sgId = (c: any) => stage.platform.getLogicalId(c.node.defaultChild);
     const open: string[] = [];
     for (const t of all) {
       for (const [id, r] of Object.entries(resources(t))) {
@@ -131,7 +131,7 @@ describe.each([
   });
 
   test('tier rules: ALB -> service 8080, service/rotation -> database 5432, nothing else between groups', () => {
-    const id = (c: any) => stage.network.getLogicalId(c.node.defaultChild);
+    const id = (c: any) => stage.platform.getLogicalId(c.node.defaultChild);
     const groups = stage.network.securityGroups;
     const name = new Map([
       [id(groups.loadBalancer), 'alb'], [id(groups.service), 'service'], [id(groups.database), 'database'],
@@ -161,11 +161,11 @@ describe.each([
   });
 
   test('the database group has no CIDR ingress at all', () => {
-    const db = resources(template, 'AWS::EC2::SecurityGroup')[stage.network.getLogicalId(stage.network.securityGroups.database.node.defaultChild as any)];
+    const db = resources(template, 'AWS::EC2::SecurityGroup')[stage.platform.getLogicalId(stage.network.securityGroups.database.node.defaultChild as any)];
     expect(db.Properties!.SecurityGroupIngress).toBeUndefined();
   });
 
   test('termination protection follows environment.production', () => {
-    expect(stage.network.terminationProtection).toBe(environment.production);
+    expect(stage.platform.terminationProtection).toBe(environment.production);
   });
 });

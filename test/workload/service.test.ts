@@ -30,8 +30,8 @@ describe.each([
     const network = service.NetworkConfiguration.AwsvpcConfiguration;
     expect(network.AssignPublicIp).toBe('DISABLED');
     expect(importsIn(network.Subnets)).toHaveLength(sizing.maxAzs);
-    for (const s of importsIn(network.Subnets)) expect(s).toMatch(/ExportsOutputRefVpcappSubnet/);
-    expect(importsIn(network.SecurityGroups)).toEqual([expect.stringContaining('SecurityGroupsService')]);
+    for (const s of importsIn(network.Subnets)) expect(s).toMatch(/Platform:ExportsOutputRefNetworkVpcappSubnet/);
+    expect(importsIn(network.SecurityGroups)).toEqual([expect.stringContaining('NetworkSecurityGroupsService')]);
     expect(service.LoadBalancers).toEqual([{
       ContainerName: 'App', ContainerPort: 8080, TargetGroupArn: { 'Fn::ImportValue': expect.stringContaining('ServiceTargets') },
     }]);
@@ -110,7 +110,7 @@ describe.each([
       ['', 'ecr:BatchCheckLayerAvailability,ecr:BatchGetImage,ecr:GetDownloadUrlForLayer', JSON.stringify(TEST_IMAGE.repositoryArn)],
       // GetAuthorizationToken has no resource-level permissions: '*' is the only valid resource.
       ['', 'ecr:GetAuthorizationToken', '"*"'],
-      ['DecryptDatabaseSecretViaSecretsManager', 'kms:Decrypt', expect.stringContaining('Data:ExportsOutputFnGetAttSecretKey')],
+      ['DecryptDatabaseSecretViaSecretsManager', 'kms:Decrypt', expect.stringContaining('Platform:ExportsOutputFnGetAttDataSecretKey')],
       ['', 'logs:CreateLogStream,logs:PutLogEvents', JSON.stringify({ 'Fn::GetAtt': [id(stage.service.logGroup), 'Arn'] })],
       ['', 'secretsmanager:DescribeSecret,secretsmanager:GetSecretValue', expect.stringContaining('DatabaseSecretAttachment')],
     ]);

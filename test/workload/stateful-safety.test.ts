@@ -1,4 +1,4 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, identityStatements, REQUIRED_TAGS, resources, sampleEnvironment, stacksOf, tagsOf } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
@@ -16,23 +16,15 @@ const STATEFUL_TYPES = [
  * then be changed on purpose, in review, together with a migration plan.
  */
 const PINNED: Record<string, Record<string, string[]>> = {
-  Network: {
-    'AWS::EC2::VPC': ['Vpc8378EB38'],
-    'AWS::KMS::Key': ['LogsKeyA6AB43B2'],
-    'AWS::Logs::LogGroup': ['FlowLogGroup3E25AA51'],
-  },
-  Data: {
-    'AWS::KMS::Key': ['LogsKeyA6AB43B2', 'SecretKey573D36D8', 'StorageKeyB6649B55'],
-    'AWS::Logs::LogGroup': ['PostgresLogGroup3ED00616'],
-    'AWS::RDS::DBCluster': ['ClusterEB0386A7'],
+  Platform: {
+    'AWS::EC2::VPC': ['NetworkVpc7FB7348F'],
+    'AWS::KMS::Key': ['DataLogsKey7257A99D', 'DataSecretKeyEF28AA18', 'DataStorageKeyAA41ACAE', 'EdgeLogsKey203ADF6E', 'NetworkLogsKey573F0F74'],
+    'AWS::Logs::LogGroup': ['DataPostgresLogGroupF58F0D50', 'EdgeWafLogGroup9A312840', 'NetworkFlowLogGroup4F8CEEEF'],
+    'AWS::RDS::DBCluster': ['DataCluster9E8A15F8'],
     // dev has no reader (sizing.dbReaders 0), prod one: see `expectedFor` below.
-    'AWS::RDS::DBInstance': ['ClusterReader16376AFD4', 'ClusterWriterA91BB273'],
-    'AWS::SecretsManager::Secret': ['DatabaseSecret86DBB7B3'],
-  },
-  Edge: {
-    'AWS::KMS::Key': ['LogsKeyA6AB43B2'],
-    'AWS::Logs::LogGroup': ['WafLogGroup2D6D6530'],
-    'AWS::S3::Bucket': ['AccessLogsBucket83982689'],
+    'AWS::RDS::DBInstance': ['DataClusterReader14367E46C', 'DataClusterWriterC5A92BD5'],
+    'AWS::S3::Bucket': ['EdgeAccessLogsBucket54A0DE54'],
+    'AWS::SecretsManager::Secret': ['DataDatabaseSecret0CD5E47D'],
   },
   Service: {
     'AWS::KMS::Key': ['LogsKeyA6AB43B2', 'MonitoringTopicKey423AF5B2'],
@@ -43,7 +35,7 @@ const PINNED: Record<string, Record<string, string[]>> = {
 function expectedFor(stackId: string, dbReaders: number): Record<string, string[]> {
   const pinned = { ...PINNED[stackId] };
   if (pinned['AWS::RDS::DBInstance']) {
-    pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => dbReaders > 0 || !id.startsWith('ClusterReader'));
+    pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => dbReaders > 0 || !id.startsWith('DataClusterReader'));
   }
   return pinned;
 }
@@ -174,8 +166,8 @@ describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
 test('the pin catches a changed logical id (the check is not vacuous)', () => {
   const environment = sampleEnvironment('dev');
   const stage = buildStage(environment, 'us-east-1', testApp());
-  stage.data.renameLogicalId('ClusterEB0386A7', 'DatabaseClusterRenamed');
-  const ids = statefulIds(Template.fromStack(stage.data));
-  expect(ids).not.toEqual(expectedFor('Data', environment.sizing.dbReaders));
+  stage.platform.renameLogicalId(stage.platform.getLogicalId(stage.data.cluster.node.defaultChild as CfnElement), 'DatabaseClusterRenamed');
+  const ids = statefulIds(Template.fromStack(stage.platform));
+  expect(ids).not.toEqual(expectedFor('Platform', environment.sizing.dbReaders));
   expect(ids['AWS::RDS::DBCluster']).toEqual(['DatabaseClusterRenamed']);
 });

@@ -1,5 +1,6 @@
-import { App, Stack } from 'aws-cdk-lib';
+import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../src/config/schema';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { sampleConfig, testApp } from '../support/test-app';
@@ -36,17 +37,23 @@ export function buildStage(environment: EnvironmentConfig, region: string, app: 
 
 /** The stacks of a stage. */
 export function stacksOf(stage: ServiceStage): Stack[] {
-  return [stage.network, stage.data, stage.edge, stage.service];
+  return [stage.platform, stage.service];
 }
 
-/** Templates of a stage by stack id. */
-export function templatesOf(stage: ServiceStage): Record<'network' | 'data' | 'edge' | 'service', Template> {
-  return {
-    network: Template.fromStack(stage.network),
-    data: Template.fromStack(stage.data),
-    edge: Template.fromStack(stage.edge),
-    service: Template.fromStack(stage.service),
-  };
+/**
+ * The part of its stack's template that one construct (a tier of the PlatformStack) defines:
+ * its resources, outputs and conditions, so `only()` and `resourceCountIs` see that tier alone.
+ */
+export function tierTemplate(tier: Construct): Template {
+  const stack = Stack.of(tier);
+  const ids = new Set(tier.node.findAll().filter(CfnElement.isCfnElement).map((e) => stack.getLogicalId(e)));
+  const json = Template.fromStack(stack).toJSON();
+  const mine = (section?: Record<string, unknown>) =>
+    section === undefined ? undefined : Object.fromEntries(Object.entries(section).filter(([id]) => ids.has(id)));
+  return Template.fromJSON(
+    { ...json, Resources: mine(json.Resources), Outputs: mine(json.Outputs), Conditions: mine(json.Conditions) },
+    { skipCyclicalDependenciesCheck: true },
+  );
 }
 
 /** A resource in a synthesized template. */

@@ -6,13 +6,13 @@ import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { statefulRemovalPolicy, WorkloadStackProps } from './common';
+import { statefulRemovalPolicy, WorkloadProps } from './common';
 import { WorkloadKey } from './encryption';
-import { SERVICE_PORT, WorkloadSecurityGroups } from './network-stack';
+import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { RegionalWebAcl } from './web-acl';
 
-/** Props of the EdgeStack. */
-export interface EdgeStackProps extends WorkloadStackProps {
+/** Props of the EdgeTier. */
+export interface EdgeTierProps extends WorkloadProps {
   /** The stage VPC (the ALB goes into its public subnets). */
   readonly vpc: ec2.IVpc;
   /** The stage security groups (the load balancer group is used). */
@@ -32,7 +32,7 @@ export interface EdgeStackProps extends WorkloadStackProps {
  *
  * The target group lives here, the ECS service (ServiceStack) registers into it.
  */
-export class EdgeStack extends Stack {
+export class EdgeTier extends Construct {
   /** The load balancer. */
   public readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   /** The target group the service registers into (IP targets on the service port). */
@@ -65,9 +65,10 @@ export class EdgeStack extends Stack {
   /** Output of `serviceUrl`. */
   public readonly serviceUrlOutput: CfnOutput;
 
-  constructor(scope: Construct, id: string, props: EdgeStackProps) {
+  constructor(scope: Construct, id: string, props: EdgeTierProps) {
+    super(scope, id);
     const { environment } = props;
-    super(scope, id, { ...props, terminationProtection: environment.production });
+    const { region } = Stack.of(this);
     this.production = environment.production === true;
     const healthCheckPath = props.healthCheckPath ?? '/health';
 
@@ -128,7 +129,7 @@ export class EdgeStack extends Stack {
         zoneName: domain.zoneName,
       });
       const globalName = `${domain.recordName}.${domain.zoneName}`;
-      const regionalName = `${domain.recordName}-${this.region}.${domain.zoneName}`;
+      const regionalName = `${domain.recordName}-${region}.${domain.zoneName}`;
       this.certificate = new acm.Certificate(this, 'Certificate', {
         domainName: globalName,
         subjectAlternativeNames: [regionalName],
@@ -163,8 +164,8 @@ export class EdgeStack extends Stack {
         zone,
         recordName: globalName,
         target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
-        region: this.region,
-        setIdentifier: `${environment.name}-${this.region}`,
+        region,
+        setIdentifier: `${environment.name}-${region}`,
         healthCheck,
       });
       new route53.ARecord(this, 'RegionalRecord', {

@@ -1,14 +1,14 @@
-import { CfnOutput, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { statefulRemovalPolicy, WorkloadStackProps } from './common';
+import { statefulRemovalPolicy, WorkloadProps } from './common';
 import { EncryptedLogGroup, WorkloadKey } from './encryption';
-import { DATABASE_PORT, WorkloadSecurityGroups } from './network-stack';
+import { DATABASE_PORT, WorkloadSecurityGroups } from './network-tier';
 
-/** Props of the DataStack. */
-export interface DataStackProps extends WorkloadStackProps {
+/** Props of the DataTier. */
+export interface DataTierProps extends WorkloadProps {
   /** The stage VPC (the cluster goes into its isolated subnets). */
   readonly vpc: ec2.IVpc;
   /** The stage security groups (database and rotation groups are used). */
@@ -35,9 +35,10 @@ export interface DataStackProps extends WorkloadStackProps {
  * `sizing.dbReaders` readers) in isolated subnets, storage, secret and logs each encrypted with
  * a customer-managed key, the master credentials generated in Secrets Manager and rotated by a
  * hosted single-user rotation function. Production keeps everything: deletion protection,
- * SNAPSHOT on the cluster, RETAIN on keys, secret and logs, termination protection on the stack.
+ * SNAPSHOT on the cluster, RETAIN on keys, secret and logs (and termination protection on the
+ * PlatformStack that holds this tier).
  */
-export class DataStack extends Stack {
+export class DataTier extends Construct {
   /** The Aurora cluster. */
   public readonly cluster: rds.DatabaseCluster;
   /**
@@ -60,10 +61,10 @@ export class DataStack extends Stack {
   /** Output: the generated DB cluster identifier (for assertions and runbooks). */
   public readonly clusterIdentifierOutput: CfnOutput;
 
-  constructor(scope: Construct, id: string, props: DataStackProps) {
+  constructor(scope: Construct, id: string, props: DataTierProps) {
+    super(scope, id);
     const { environment } = props;
     const { sizing, production } = environment;
-    super(scope, id, { ...props, terminationProtection: production });
     this.production = production === true;
     this.databaseName = props.databaseName ?? 'app';
 

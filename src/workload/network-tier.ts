@@ -1,7 +1,6 @@
-import { Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
-import { WorkloadStackProps } from './common';
+import { WorkloadProps } from './common';
 import { EncryptedLogGroup, WorkloadKey } from './encryption';
 
 /** Port the service container listens on. */
@@ -9,8 +8,8 @@ export const SERVICE_PORT = 8080;
 /** PostgreSQL port. */
 export const DATABASE_PORT = 5432;
 
-/** Props of the NetworkStack. */
-export interface NetworkStackProps extends WorkloadStackProps {
+/** Props of the NetworkTier. */
+export interface NetworkTierProps extends WorkloadProps {
   /**
    * CIDR of the stage VPC. Two stages in one account may reuse it: the VPCs are not peered.
    * @default '10.0.0.0/16'
@@ -20,7 +19,7 @@ export interface NetworkStackProps extends WorkloadStackProps {
 
 /**
  * The security groups of the stage, all in one place so every rule between tiers is visible
- * together and the other stacks only reference them (no cross-stack cycles). None allows all
+ * together and the other tiers only reference them (no cross-stack cycles). None allows all
  * outbound traffic; every rule below is the whole story.
  */
 export class WorkloadSecurityGroups extends Construct {
@@ -80,7 +79,7 @@ export class WorkloadSecurityGroups extends Construct {
  * KMS-encrypted log group, VPC endpoints so AWS API traffic stays inside the VPC, and every
  * security group of the stage.
  */
-export class NetworkStack extends Stack {
+export class NetworkTier extends Construct {
   /** Whether this is a production stage (deletion protection, retention). */
   public readonly production: boolean;
   /** The stage VPC. */
@@ -94,9 +93,9 @@ export class NetworkStack extends Stack {
   /** Interface endpoints by service: ECR API, ECR DKR, CloudWatch Logs, Secrets Manager. */
   public readonly interfaceEndpoints: Readonly<Record<string, ec2.InterfaceVpcEndpoint>>;
 
-  constructor(scope: Construct, id: string, props: NetworkStackProps) {
+  constructor(scope: Construct, id: string, props: NetworkTierProps) {
+    super(scope, id);
     const { environment } = props;
-    super(scope, id, { ...props, terminationProtection: environment.production });
     this.production = environment.production === true;
 
     const cidr = props.cidr ?? '10.0.0.0/16';

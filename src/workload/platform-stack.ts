@@ -1,0 +1,52 @@
+import { Stack } from 'aws-cdk-lib';
+import { Construct } from 'constructs';
+import { WorkloadStackProps } from './common';
+import { DataTier } from './data-tier';
+import { EdgeTier } from './edge-tier';
+import { NetworkTier } from './network-tier';
+
+/** Props of the PlatformStack. */
+export interface PlatformStackProps extends WorkloadStackProps {
+  /**
+   * CIDR of the stage VPC.
+   * @default '10.0.0.0/16'
+   */
+  readonly cidr?: string;
+}
+
+/**
+ * What the service runs on, in one stage, as one stack of three tiers:
+ * - `Network` (NetworkTier): VPC, endpoints, flow logs, every security group;
+ * - `Data` (DataTier): Aurora PostgreSQL, its keys, rotated secret and logs;
+ * - `Edge` (EdgeTier): ALB, target group, listeners, certificate and DNS, WAF, access logs.
+ *
+ * One stack, not three: the data and edge tiers both need the network, so as separate stacks
+ * they deployed in two sequential pipeline actions (network, then data and edge), and the
+ * pipeline spent a CloudFormation action slot per wave waiting for them. As one stack,
+ * CloudFormation orders the resources itself and builds the database and the load balancer in
+ * parallel. These tiers change rarely; the ServiceStack, which changes with every commit,
+ * stays separate, so a service deployment never touches (or rolls back) stateful resources.
+ *
+ * Production stacks have termination protection; stateful resources are retained.
+ */
+export class PlatformStack extends Stack {
+  /** Whether this is a production stage (termination protection, retention). */
+  public readonly production: boolean;
+  /** The VPC, its endpoints and the security groups. */
+  public readonly network: NetworkTier;
+  /** The database tier. */
+  public readonly data: DataTier;
+  /** The load balancer, WAF, TLS and DNS. */
+  public readonly edge: EdgeTier;
+
+  constructor(scope: Construct, id: string, props: PlatformStackProps) {
+    const { environment, namePrefix } = props;
+    super(scope, id, { ...props, terminationProtection: environment.production });
+    this.production = environment.production === true;
+
+    this.network = new NetworkTier(this, 'Network', { environment, namePrefix, cidr: props.cidr });
+    const { vpc, securityGroups } = this.network;
+    this.data = new DataTier(this, 'Data', { environment, namePrefix, vpc, securityGroups });
+    this.edge = new EdgeTier(this, 'Edge', { environment, namePrefix, vpc, securityGroups });
+  }
+}
