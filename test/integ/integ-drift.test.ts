@@ -33,7 +33,7 @@ test('verification fails on the drifted snapshot and names the change', () => {
   const run = spawnSync('bash', ['-c', commandOf('integ')], {
     cwd: fixture,
     encoding: 'utf8',
-    env: { ...process.env, PATH: `${path.join(root, 'node_modules', '.bin')}:${process.env.PATH}` },
+    env: { ...process.env, ...tasks.integ.env, PATH: `${path.join(root, 'node_modules', '.bin')}:${process.env.PATH}` },
   });
   expect(run.status).not.toBe(0);
   expect(run.stdout + run.stderr).toMatch(/CHANGED\s+integ\.tiny/);
