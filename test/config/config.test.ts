@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, loadConfig, parseConfig, SAMPLE_CONFIG_PATH } from '../../src/config/load-config';
+import { bundleCli } from '../support/bundle-cli';
 
 const sample = (): any => JSON.parse(fs.readFileSync(SAMPLE_CONFIG_PATH, 'utf8'));
 
@@ -121,7 +122,7 @@ describe('the app with a bad config', () => {
     c.environments[2].requireApproval = false;
     fs.writeFileSync(path.join(dir, 'delivery.json'), JSON.stringify(c));
     const out = path.join(dir, 'cdk.out');
-    const run = spawnSync('node', ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+    const run = spawnSync('node', [bundleCli('src/main.ts', { externalPackages: true })], {
       cwd: root,
       encoding: 'utf8',
       env: { ...process.env, DELIVERY_CONFIG: path.join(dir, 'delivery.json'), CDK_OUTDIR: out },

@@ -1,7 +1,8 @@
-import { execFileSync, spawnSync } from 'child_process';
+import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { bundleCli } from '../support/bundle-cli';
 
 /**
  * scripts/image-gate.sh runs only in CodeBuild (docker, trivy, aws). Here the three tools are
@@ -16,13 +17,7 @@ const DIGEST = 'sha256:4a1f3c9b7e2d5f8a6c0b9e3d7f1a2c4e6b8d0f2a4c6e8b0d2f4a6c8e0
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
 
 let gateCli: string;
-beforeAll(() => {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'gate-cli-'));
-  gateCli = path.join(dir, 'gate-cli.js');
-  execFileSync(path.join(root, 'node_modules', '.bin', 'esbuild'), [
-    'src/supply-chain/gate-cli.ts', '--bundle', '--platform=node', '--target=node20', `--outfile=${gateCli}`, '--log-level=warning',
-  ], { cwd: root });
-});
+beforeAll(() => { gateCli = bundleCli('src/supply-chain/gate-cli.ts'); });
 
 interface Run {
   readonly status: number | null;

@@ -2,16 +2,20 @@ import { execFile } from 'child_process';
 import * as path from 'path';
 import { DIGEST, FIXTURES, TODAY } from './fixtures';
 import { runGateCli } from '../../src/supply-chain/gate-cli';
+import { bundleCli } from '../support/bundle-cli';
 
 const ROOT = path.join(__dirname, '..', '..');
-const CLI = path.join('src', 'supply-chain', 'gate-cli.ts');
 const f = (rel: string) => path.join(FIXTURES, rel);
 const EMPTY = path.join(ROOT, '.trivyignore.yaml');
 
-/** Run the CLI exactly as the buildspec does, as a child process. */
+/** The CLI bundled as synth ships it to CodeBuild. */
+let bundle: string;
+beforeAll(() => { bundle = bundleCli('src/supply-chain/gate-cli.ts'); });
+
+/** Run the bundled CLI exactly as the buildspec does, as a child process. */
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['-r', 'ts-node/register/transpile-only', CLI, ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
+    execFile(process.execPath, [bundle, ...args], { cwd: ROOT, timeout: 60_000 }, (err, stdout, stderr) => {
       resolve({ code: err ? (typeof err.code === 'number' ? err.code : -1) : 0, stdout, stderr });
     });
   });
@@ -31,7 +35,7 @@ const ecr = (recording: string, timeout = '1', ...more: string[]) =>
   ['ecr', '--repository', 'app', '--digest', DIGEST, '--from-file', f(`ecr/${recording}.json`), '--poll-seconds', '0', '--timeout-minutes', timeout, '--allowlist', EMPTY, '--today', TODAY, ...more];
 
 describe('gate-cli as a child process (exit codes 0/1/2)', () => {
-  jest.setTimeout(60_000); // each child process starts ts-node (~1-2 s, more when run in parallel)
+  jest.setTimeout(60_000);
 
   test.concurrent('0: clean Trivy report', async () => {
     const r = await cli(trivy('clean.json'));

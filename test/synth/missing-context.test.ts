@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { bundleCli } from '../support/bundle-cli';
 
 /**
  * Offline by default: an account whose AZ lookups are not committed in cdk.context.json makes
@@ -18,10 +19,10 @@ test('a config with an account whose lookups are not committed fails synth, nami
     { name: 'prod', account: '444444444444', regions: ['us-east-1'], production: true, requireApproval: true },
   ];
   fs.writeFileSync(path.join(dir, 'delivery.json'), JSON.stringify(config));
-  const run = spawnSync('node', ['-r', 'ts-node/register/transpile-only', 'src/main.ts'], {
+  const run = spawnSync('node', [bundleCli('src/main.ts', { externalPackages: true })], {
     cwd: root,
     encoding: 'utf8',
-    env: { ...process.env, DELIVERY_CONFIG: path.join(dir, 'delivery.json'), CDK_OUTDIR: path.join(dir, 'cdk.out'), TS_NODE_SWC: 'true' },
+    env: { ...process.env, DELIVERY_CONFIG: path.join(dir, 'delivery.json'), CDK_OUTDIR: path.join(dir, 'cdk.out') },
   });
   expect(run.stderr).toContain('context "availability-zones:account=555555555555:region=us-east-1" is not in cdk.context.json');
   expect(run.stderr).toContain('-c lookups=true');
