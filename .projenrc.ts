@@ -66,6 +66,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     jestConfig: {
       testMatch: ['<rootDir>/test/**/*.test.ts'],
       testPathIgnorePatterns: ['/node_modules/', '/cdk.out/', '/app/'],
+      // The sample app is synthesized once per run (or taken from $SAMPLE_ASSEMBLY), not once
+      // per test file that checks it: test/support/sample-assembly.ts.
+      globalSetup: '<rootDir>/test/support/global-setup.ts',
       coverageProvider: 'v8',
     },
   },
@@ -142,22 +145,25 @@ project.addTask('pipeline:report', {
 });
 
 // ---------------------------------------------------------------------------------------
-// The test command (README, .ci/run and the pipeline's synth step all run it), in two lanes
-// that run at the same time (this machine has 2 cores) and print their output one after the
-// other: `test:code` runs the unit tests; `test:assembly` type-checks, runs the app's tests
-// against a real PostgreSQL, synthesizes with every cdk-nag pack, runs the guard rules over
-// the templates, verifies the integ snapshots and lints the workflows.
+// The test command (README, .ci/run and the pipeline's synth step all run it), in two phases
+// of two lanes each that run at the same time (this machine has 2 cores) and print their
+// output one after the other:
+// 1. `synth` (the sample app with every cdk-nag pack, into cdk.out) next to `compile` (the
+//    type-check);
+// 2. `test:code` (jest: its tests that check the synthesized sample read that cdk.out instead
+//    of synthesizing it again) next to `test:assembly` (the app's tests against a real
+//    PostgreSQL, the guard rules over cdk.out, the integ snapshots, the workflow lint).
 // ---------------------------------------------------------------------------------------
 const codeLane = project.addTask('test:code', { description: 'Run the unit tests (one lane of `test`)' });
 // No coverage in the test command: v8 coverage costs ~20% of the jest time.
 codeLane.exec('jest --passWithNoTests --ci --coverage=false', { receiveArgs: true });
 const assemblyLane = project.addTask('test:assembly', {
-  description: 'Type-check, app tests, synth with compliance, guard rules, integ snapshots, workflow lint (one lane of `test`)',
+  description: 'App tests, guard rules over cdk.out, integ snapshots, workflow lint (one lane of `test`; run synth first)',
 });
-assemblyLane.spawn(project.compileTask);
 assemblyLane.exec('jest --ci --coverage=false', { cwd: 'app' });
 const testTask = project.testTask;
-testTask.reset('bash scripts/run-lanes.sh "npx projen test:code" "npx projen test:assembly"');
+testTask.reset('bash scripts/run-lanes.sh "npx projen synth" "npx projen compile"');
+testTask.exec('SAMPLE_ASSEMBLY=cdk.out bash scripts/run-lanes.sh "npx projen test:code" "npx projen test:assembly"');
 // `build` (what the pipeline's synth step runs) = projen's default, compile, post-compile
 // and test; test already synthesizes, so post-compile does not synthesize a second time.
 project.postCompileTask.reset();
@@ -204,9 +210,7 @@ const lintWorkflows = project.addTask('lint:workflows', {
   exec: runTs('src/ops/workflow-lint-cli.ts'),
 });
 
-// Synth with every cdk-nag pack and print the summary; the guard rules over its templates;
-// the integ snapshots; the workflows.
-assemblyLane.spawn(project.tasks.tryFind('synth')!);
+// The guard rules over the synthesized templates; the integ snapshots; the workflows.
 assemblyLane.spawn(project.tasks.tryFind('compliance:guard')!);
 assemblyLane.spawn(integ);
 assemblyLane.spawn(lintWorkflows);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs each argument (a command) as a lane, all lanes at once, and prints each lane's output
 # in full once it ends (never interleaved). Exits non-zero if any lane failed. The test
-# command uses it to overlap the jest lane with the synth/guard/integ lane on 2 cores.
+# command uses it twice to keep both cores of this machine busy (synth next to compile, then jest
+# next to app tests, guard rules, integ and lint).
 set -uo pipefail
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT

@@ -1,11 +1,9 @@
-import { execFileSync } from 'child_process';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { assemblyProblems, committedContext } from './assembly-problems';
-import { ComplianceChecks } from './compliance/compliance-checks';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
-import { PipelineStack } from './pipeline/pipeline-stack';
+import { addDeliveryPipeline, commitBeingDelivered } from './delivery-app';
 import { pipelineShapeFromTemplate } from './report/pipeline-shape';
 import { renderSummary } from './report/render-pipeline';
 
@@ -15,18 +13,8 @@ import { renderSummary } from './report/render-pipeline';
  * Inputs, read here and nowhere else:
  * - the config file: `-c config=path/to/delivery.json`, else $DELIVERY_CONFIG (set by the
  *   pipeline's synth step), else the sample config;
- * - the commit being delivered: $COMMIT_ID (set by the pipeline), else `git rev-parse HEAD`,
- *   else "local".
+ * - the commit being delivered: see commitBeingDelivered().
  */
-function commitBeingDelivered(): string {
-  if (process.env.COMMIT_ID) return process.env.COMMIT_ID;
-  try {
-    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
-  } catch {
-    return 'local';
-  }
-}
-
 function main(): void {
   // Under the CDK CLI the context (cdk.context.json lookups) comes through CDK_CONTEXT_JSON;
   // `npx projen synth` runs this file directly (no CLI start-up), so it reads the same file.
@@ -40,16 +28,11 @@ function main(): void {
   const configPath = configArg ? path.resolve(configArg) : SAMPLE_CONFIG_PATH;
   const config = loadConfig(configPath);
 
-  // cdk-nag's four packs over every stage (applied by the pipeline before each stage is
-  // added), then over the pipeline and its cross-region support stack.
-  const compliance = new ComplianceChecks();
-  const pipelineStack = new PipelineStack(app, 'DeliveryPipeline', {
+  const { pipeline: pipelineStack, compliance } = addDeliveryPipeline(app, {
     config,
     configFile: path.relative(process.cwd(), configPath),
     commit: commitBeingDelivered(),
-    compliance,
   });
-  compliance.applyTo(app);
   const assembly = app.synth();
   compliance.writeReport(assembly.directory);
   const errors = compliance.errorReport();

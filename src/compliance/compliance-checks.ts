@@ -59,13 +59,36 @@ export class ComplianceChecks {
     return renderSuppressionReport(this.logger.suppressions, this.logger.warnings);
   }
 
-  /** Write the suppression report next to the cloud assembly. */
+  /**
+   * Write the reports next to the cloud assembly: `compliance-report.md` (for people) and
+   * `compliance-report.json` (for tools and tests: counts per pack, the stacks checked, every
+   * suppression and unsuppressed error). Returns the path of the Markdown report.
+   */
   public writeReport(outdir: string): string {
     const file = path.join(outdir, 'compliance-report.md');
     fs.mkdirSync(outdir, { recursive: true });
     fs.writeFileSync(file, this.suppressionReport());
+    const json: ComplianceReportJson = {
+      suppressionCounts: suppressionCounts(this.logger.suppressions),
+      stacksChecked: [...this.logger.stacksChecked].sort(),
+      suppressions: this.logger.suppressions,
+      errors: this.logger.errors,
+    };
+    fs.writeFileSync(path.join(outdir, 'compliance-report.json'), `${JSON.stringify(json, undefined, 2)}\n`);
     return file;
   }
+}
+
+/** The shape of `compliance-report.json`. */
+export interface ComplianceReportJson {
+  /** Suppressions per pack (see suppressionCounts). */
+  readonly suppressionCounts: Record<string, number>;
+  /** Names of every stack the packs ran over, sorted. */
+  readonly stacksChecked: string[];
+  /** Every suppressed finding with its reason. */
+  readonly suppressions: readonly ComplianceRecord[];
+  /** Every unsuppressed error (synth fails when there is one). */
+  readonly errors: readonly ComplianceRecord[];
 }
 
 /** Suppressions counted per pack (unique rule + resource, across stages). */

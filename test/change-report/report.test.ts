@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { clone, fakeCloudFormation, FIXTURE_ASSEMBLY, fixtureTemplate } from './support';
+import { fakeCloudFormation, FIXTURE_ASSEMBLY, fixtureTemplate } from './support';
 import { AssemblyError, findStacks, listStages, selectStages } from '../../src/change-report/assembly';
 import { buildReport } from '../../src/change-report/compare';
 import { evaluatePolicy } from '../../src/change-report/policy';

@@ -1,23 +1,23 @@
-import { Template } from 'aws-cdk-lib/assertions';
 import { TRIVY_SHA256, TRIVY_VERSION } from '../../src/pipeline/steps/image-gate-step';
-import { synthPipeline, SynthesizedPipeline } from '../support/pipeline-fixture';
+import { sampleAssembly, SampleAssembly } from '../support/sample-assembly';
 
 /** Position of an action: stage index, then run order. */
 interface Position { readonly stage: number; readonly runOrder: number }
 const before = (a: Position, b: Position) => a.stage < b.stage || (a.stage === b.stage && a.runOrder < b.runOrder);
 
 describe('gates, reports and assertions on the synthesized pipeline', () => {
-  let p: SynthesizedPipeline;
+  let sample: SampleAssembly;
   let actions: Array<{ action: any; at: Position; stageName: string }>;
   beforeAll(() => {
-    p = synthPipeline();
-    actions = p.stages.flatMap((s, i) => s.Actions.map((a: any) => ({ action: a, at: { stage: i, runOrder: a.RunOrder }, stageName: s.Name })));
+    sample = sampleAssembly();
+    actions = sample.pipelineStages.flatMap((s, i) =>
+      s.Actions.map((a: any) => ({ action: a, at: { stage: i, runOrder: a.RunOrder }, stageName: s.Name })));
   });
   const find = (pred: (a: any) => boolean) => actions.filter((x) => pred(x.action));
   const deploys = () => find((a) => a.ActionTypeId.Provider === 'CloudFormation');
   const projectOf = (action: any) => {
     const name = action.Configuration.ProjectName.Ref;
-    return p.template.toJSON().Resources[name];
+    return sample.pipelineTemplate.toJSON().Resources[name];
   };
 
   test('the image gate (build + Trivy + ECR scan) precedes every deploy action of every wave', () => {
@@ -51,12 +51,11 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
   });
 
   test('stages run the image by the commit tag from the gated repository in the pipeline account', () => {
-    for (const stage of p.stack.stages) {
-      const template = Template.fromStack(stage.service);
-      const [task] = Object.values(template.findResources('AWS::ECS::TaskDefinition')) as any[];
+    for (const stage of sample.stages) {
+      const [task] = Object.values(stage.stacks.Service.template.Resources).filter((r: any) => r.Type === 'AWS::ECS::TaskDefinition') as any[];
       const image = JSON.stringify(task.Properties.ContainerDefinitions[0].Image);
       expect(image).toContain('111111111111.dkr.ecr.us-east-1.');
-      expect(image).toContain('/cdk-delivery-pipeline/service:abc1234');
+      expect(image).toContain(`/cdk-delivery-pipeline/service:${sample.commit}`);
     }
   });
 
@@ -74,7 +73,7 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
   test('the change report role can only read the prod account (lookup roles) and write its own reports', () => {
     const [report] = find((a) => /^ChangeReport-prod$/.test(a.Name));
     const roleRef = projectOf(report.action).Properties.ServiceRole['Fn::GetAtt'][0];
-    const policies = Object.values(p.template.toJSON().Resources as Record<string, any>)
+    const policies = Object.values(sample.pipelineTemplate.toJSON().Resources as Record<string, any>)
       .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleRef));
     const statements = policies.flatMap((pol) => pol.Properties.PolicyDocument.Statement);
     const assume = statements.filter((s: any) => [s.Action].flat().includes('sts:AssumeRole'));
@@ -94,8 +93,8 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
   });
 
   test('every wave ends with assertions over each of its stages', () => {
-    for (const stage of p.stack.stages) {
-      const stagePrefix = `${stage.stageName}-`;
+    for (const stage of sample.stages) {
+      const stagePrefix = `${stage.name}-`;
       const mine = deploys().filter((d) => d.action.Configuration.StackName.startsWith(stagePrefix));
       const assertion = mine.filter((d) => /Assertions/.test(d.action.Configuration.StackName));
       expect(assertion).toHaveLength(1);
@@ -106,10 +105,9 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
   });
 
   test('assertions fail the deployment when they do not match: every check waits and times out into a failure', () => {
-    for (const stage of p.stack.stages) {
-      const assertStack = stage.node.findAll().find((c: any) => c.constructor?.name === 'Stack' && c.node.id === 'Assertions') as any;
-      expect(assertStack).toBeDefined();
-      const resources = Object.values(Template.fromStack(assertStack).toJSON().Resources as Record<string, any>);
+    for (const stage of sample.stages) {
+      expect(stage.stacks.Assertions).toBeDefined();
+      const resources = Object.values(stage.stacks.Assertions.template.Resources as Record<string, any>);
       const checks = resources.filter((r) => /^Custom::DeployAssert@(SdkCall|HttpCall)/.test(r.Type));
       // health, ready, version, create, read, ECS steady, DB encrypted, no alarm
       expect(checks).toHaveLength(8);
@@ -120,7 +118,7 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
       for (const c of asserting) expect(c.Properties.stateMachineArn).toBeDefined();
       expect(resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(7);
       const expected = asserting.map((c) => c.Properties.expected).join('\n');
-      expect(expected).toContain('abc1234'); // /version must report the delivered commit
+      expect(expected).toContain(sample.commit); // /version must report the delivered commit
     }
   });
 });

@@ -1,19 +1,24 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { parseConfig } from '../../src/config/load-config';
-import { synthPipeline, SynthesizedPipeline } from '../support/pipeline-fixture';
+import { synthPipeline } from '../support/pipeline-fixture';
+import { sampleAssembly, SampleAssembly } from '../support/sample-assembly';
 import { sampleConfig } from '../support/test-app';
 
 /** Flatten Fn::Join role ARNs to strings for matching. */
 const flat = (v: any): string => (typeof v === 'string' ? v : v?.['Fn::Join'] ? v['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '*')).join('') : JSON.stringify(v));
 
-describe('PipelineStack on the sample config', () => {
-  let p: SynthesizedPipeline;
-  beforeAll(() => { p = synthPipeline(); });
+describe('PipelineStack on the sample config, as `npx projen synth` wrote it', () => {
+  let sample: SampleAssembly;
+  /** The pipeline stack's template and the CodePipeline's stages. */
+  let p: { template: Template; stages: any[] };
+  beforeAll(() => {
+    sample = sampleAssembly();
+    p = { template: sample.pipelineTemplate, stages: sample.pipelineStages };
+  });
 
   test('is a V2, self-mutating pipeline in the pipeline account with a push-triggered source', () => {
-    expect(p.stack.account).toBe('111111111111');
-    expect(p.stack.region).toBe('us-east-1');
-    expect(p.stack.terminationProtection).toBe(true);
+    expect(sample.pipeline.environment).toMatchObject({ account: '111111111111', region: 'us-east-1' });
+    expect(sample.pipeline.terminationProtection).toBe(true);
     p.template.hasResourceProperties('AWS::CodePipeline::Pipeline', { PipelineType: 'V2', Name: 'cdk-delivery-pipeline' });
     const source = p.stages[0].Actions[0];
     expect(source.ActionTypeId.Provider).toBe('CodeStarSourceConnection');
@@ -58,7 +63,8 @@ describe('PipelineStack on the sample config', () => {
       expect(order(`test-us-east-1.${stack}.Deploy`)).toBeDefined();
       expect(order(`test-us-east-1.${stack}.Deploy`)).toBe(order(`test-us-east-2.${stack}.Deploy`));
     }
-    expect(p.stack.stages.map((s) => s.stageName)).toEqual(['dev-us-east-1', 'test-us-east-1', 'test-us-east-2', 'prod-us-east-1', 'prod-us-east-2']);
+    // One stage assembly per environment and region (the manifest lists them by name).
+    expect(sample.stages.map((s) => s.name).sort()).toEqual(['dev-us-east-1', 'prod-us-east-1', 'prod-us-east-2', 'test-us-east-1', 'test-us-east-2']);
   });
 
   test('parallel prod rollout puts both prod regions in one wave', () => {
@@ -128,9 +134,9 @@ describe('PipelineStack on the sample config', () => {
     for (const store of stores) expect(store.ArtifactStore.EncryptionKey.Type).toBe('KMS');
     p.template.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
 
-    const support = p.stack.pipeline.pipeline.crossRegionSupport['us-east-2'];
-    expect(support.stack.region).toBe('us-east-2');
-    const supportTemplate = Template.fromStack(support.stack);
+    const support = sample.supportStacks.find((s) => s.environment.region === 'us-east-2');
+    expect(support).toBeDefined();
+    const supportTemplate = Template.fromJSON(support!.template);
     supportTemplate.allResourcesProperties('AWS::KMS::Key', { EnableKeyRotation: true });
     const artifactBucketIds = stores.map((s: any) => s.ArtifactStore.Location.Ref).filter(Boolean);
     expect(artifactBucketIds).toHaveLength(1); // home region; us-east-2's is a literal name

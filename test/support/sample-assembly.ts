@@ -1,0 +1,58 @@
+import * as path from 'path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
+import { commitBeingDelivered } from '../../src/delivery-app';
+
+/** One stage of the synthesized sample app. */
+export interface SampleStage {
+  /** `<env>-<region>`, e.g. `prod-us-east-2`. */
+  readonly name: string;
+  /** Its stacks by construct id: `Platform`, `Service`, `Assertions`. */
+  readonly stacks: Readonly<Record<string, CloudFormationStackArtifact>>;
+}
+
+/** The sample app exactly as `npx projen synth` wrote it (cdk-nag packs included). */
+export interface SampleAssembly {
+  /** The cloud assembly directory. */
+  readonly directory: string;
+  /** The commit the app was synthesized for (what src/main.ts resolves: $COMMIT_ID, else HEAD). */
+  readonly commit: string;
+  /** The pipeline stack. */
+  readonly pipeline: CloudFormationStackArtifact;
+  /** Its template. */
+  readonly pipelineTemplate: Template;
+  /** The CodePipeline's stages (`Properties.Stages` of the pipeline resource). */
+  readonly pipelineStages: any[];
+  /** Top-level stacks other than the pipeline (the cross-region support stacks). */
+  readonly supportStacks: readonly CloudFormationStackArtifact[];
+  /** The stages, by name (the order of the manifest, not of the pipeline). */
+  readonly stages: readonly SampleStage[];
+}
+
+/**
+ * The synthesized sample app, shared by every test file that checks it instead of each
+ * synthesizing it again: in the test command, the cdk.out its synth step just wrote; in a
+ * plain `npx jest` run, the one test/support/global-setup.ts synthesizes. Either way the
+ * directory is in $SAMPLE_ASSEMBLY.
+ */
+export function sampleAssembly(): SampleAssembly {
+  const directory = process.env.SAMPLE_ASSEMBLY;
+  if (!directory) throw new Error('SAMPLE_ASSEMBLY is not set: run the tests through jest (its globalSetup synthesizes the sample app)');
+  const assembly = new CloudAssembly(path.resolve(directory));
+  const pipeline = assembly.getStackByName('DeliveryPipeline');
+  const pipelineTemplate = Template.fromJSON(pipeline.template);
+  const [codePipeline] = Object.values(pipelineTemplate.findResources('AWS::CodePipeline::Pipeline'));
+  const stages = assembly.nestedAssemblies.map((nested) => ({
+    name: nested.displayName.split('/').pop()!,
+    stacks: Object.fromEntries(nested.nestedAssembly.stacks.map((s) => [s.hierarchicalId.split('/').pop()!, s])),
+  }));
+  return {
+    directory,
+    commit: commitBeingDelivered(),
+    pipeline,
+    pipelineTemplate,
+    pipelineStages: codePipeline.Properties.Stages,
+    supportStacks: assembly.stacks.filter((s) => s !== pipeline),
+    stages,
+  };
+}
