@@ -7,8 +7,8 @@ import { readPipelineShape } from '../report/pipeline-shape';
 
 /**
  * `npx projen bench [--runs N] [--cold]`: a benchmark, not a test. After one warm-up each, it
- * times synth, the unit tests and the integ snapshot check N times (default 3), the whole test
- * command once, and with --cold `npm ci` + the test command in a fresh clone; then reads the
+ * times synth, the unit tests and the integ snapshot check N times (default 3), then the whole test
+ * command N times, and with --cold `npm ci` + the test command in a fresh clone; then reads the
  * pipeline totals from cdk.out, prints median and spread, and exits 1 when a budget is exceeded.
  */
 const root = process.cwd();
@@ -37,12 +37,13 @@ function main(): number {
   const synth = series('npx projen synth', 'npx projen synth');
   const unit = series('unit tests (jest)', 'npx jest --ci --coverage=false');
   const integ = series('integ snapshot check', 'npx projen integ');
-  const testCommand = timed('npx projen test (warm)', 'npx projen test');
+  // The series above warmed every cache the test command uses, so no separate warm-up.
+  const testCommand = Array.from({ length: runs }, (_, i) => timed(`npx projen test (warm) #${i + 1}`, 'npx projen test'));
   const shape = readPipelineShape(path.join(root, 'cdk.out'));
 
   const measurements: Measurement[] = [
     { name: 'npx projen synth (median)', value: median(synth), budget: BUDGETS.synthSeconds, unit: 's', samples: synth },
-    { name: 'npx projen test, warm install', value: testCommand, budget: BUDGETS.testCommandSeconds, unit: 's', samples: [testCommand] },
+    { name: 'npx projen test, warm install (median)', value: median(testCommand), budget: BUDGETS.testCommandSeconds, unit: 's', samples: testCommand },
     { name: 'sequential action slots (approvals excluded)', value: shape.totals.sequentialSlots, budget: BUDGETS.sequentialSlots, unit: '' },
     { name: 'CodeBuild actions per run', value: shape.totals.codeBuildActions, budget: BUDGETS.codeBuildActions, unit: '' },
   ];
