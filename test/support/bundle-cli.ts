@@ -15,8 +15,9 @@ const ROOT = path.join(__dirname, '..', '..');
  */
 export function bundleCli(entry: string, options: { readonly externalPackages?: boolean } = {}): string {
   // Inside the repository (.cache/ is ignored by git) so external packages resolve; one
-  // directory per jest worker, overwritten by the next run instead of piling up.
-  const dir = path.join(ROOT, '.cache', 'test-bundles', process.env.JEST_WORKER_ID ?? String(process.pid));
+  // directory per jest worker (and one for globalSetup), overwritten by the next run instead
+  // of piling up.
+  const dir = path.join(ROOT, '.cache', 'test-bundles', process.env.JEST_WORKER_ID ?? 'setup');
   fs.mkdirSync(dir, { recursive: true });
   const outfile = path.join(dir, `${path.basename(entry, '.ts')}${options.externalPackages ? '.external' : ''}.js`);
   execFileSync(path.join(ROOT, 'node_modules', '.bin', 'esbuild'), [
