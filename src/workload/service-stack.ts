@@ -136,7 +136,7 @@ export class ServiceStack extends Stack {
       repositoryName: props.image.repositoryName,
     });
     // Re-imported by ARN: the grants then land on the execution role's own policy instead of
-    // the Data stack's secret and key policies (which would make Data depend on Service).
+    // the Platform stack's secret and key policies (which would make Platform depend on Service).
     const databaseSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', props.databaseSecret.secretArn);
     this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'DecryptDatabaseSecretViaSecretsManager',
