@@ -111,9 +111,19 @@ export class ServiceMonitoring extends Construct {
       this.topic.addSubscription(new subscriptions.EmailSubscription(email));
     }
 
-    const alarm = (alarmId: string, metric: cloudwatch.IMetric, options: Omit<cloudwatch.CreateAlarmOptions, 'alarmDescription'> & { description: string }) => {
-      const { description, ...rest } = options;
-      const created = new cloudwatch.Alarm(this, alarmId, { ...rest, metric, alarmDescription: `${props.namePrefix}: ${description}` });
+    // Every alarm: one-minute periods, `breaching` of the last `periods` minutes, and a
+    // description that says so (derived here, so the text cannot drift from the settings).
+    type AlarmOptions = Omit<cloudwatch.CreateAlarmOptions, 'alarmDescription' | 'evaluationPeriods' | 'datapointsToAlarm'>
+      & { readonly description: string; readonly breaching: number; readonly periods: number };
+    const alarm = (alarmId: string, metric: cloudwatch.IMetric, options: AlarmOptions) => {
+      const { description, breaching, periods, ...rest } = options;
+      const created = new cloudwatch.Alarm(this, alarmId, {
+        ...rest,
+        metric,
+        evaluationPeriods: periods,
+        datapointsToAlarm: breaching,
+        alarmDescription: `${props.namePrefix}: ${description} for ${breaching} of ${periods} minutes`,
+      });
       created.addAlarmAction(new cwActions.SnsAction(this.topic));
       created.addOkAction(new cwActions.SnsAction(this.topic));
       return created;
@@ -124,19 +134,19 @@ export class ServiceMonitoring extends Construct {
     // without being a problem. Missing = no task reports (service stopped); the host-count
     // alarms own that case, so NOT_BREACHING here avoids a duplicate page.
     this.serviceCpuAlarm = alarm('ServiceCpu', props.service.metricCpuUtilization({ period: minute }), {
-      description: `service CPU above ${utilization}% for 3 of 5 minutes`,
+      description: `service CPU above ${utilization}%`,
       threshold: utilization,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
+      breaching: 3,
+      periods: 5,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     this.serviceMemoryAlarm = alarm('ServiceMemory', props.service.metricMemoryUtilization({ period: minute }), {
-      description: `service memory above ${utilization}% for 3 of 5 minutes`,
+      description: `service memory above ${utilization}%`,
       threshold: utilization,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
+      breaching: 3,
+      periods: 5,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
@@ -155,22 +165,22 @@ export class ServiceMonitoring extends Construct {
     // enough that one unlucky minute does not. The ALB publishes 5xx counts only when there
     // are some, so missing data means "no errors": NOT_BREACHING.
     this.http5xxAlarm = alarm('Http5xx', http5xx, {
-      description: `${props.http5xxPerMinute ?? 10}+ HTTP 5xx per minute for 2 of 3 minutes`,
+      description: `${props.http5xxPerMinute ?? 10}+ HTTP 5xx per minute`,
       threshold: props.http5xxPerMinute ?? 10,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
+      breaching: 2,
+      periods: 3,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     const p99 = props.p99Latency ?? Duration.seconds(2);
     // 3 of 5: tail latency is noisy at low traffic. No requests = no latency datapoint, which
     // is not slowness: NOT_BREACHING.
     this.latencyP99Alarm = alarm('LatencyP99', tg.targetResponseTime({ period: minute, statistic: 'p99' }), {
-      description: `p99 target response time above ${p99.toSeconds()}s for 3 of 5 minutes`,
+      description: `p99 target response time above ${p99.toSeconds()}s`,
       threshold: p99.toSeconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
+      breaching: 3,
+      periods: 5,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     // 2 of 3 one-minute maxima: a task failing its checks for two minutes is not a blip. The
@@ -178,21 +188,21 @@ export class ServiceMonitoring extends Construct {
     // unhealthy task (noHealthyHosts covers the empty case), so NOT_BREACHING. Also a
     // deployment alarm: new tasks that fail health checks roll the release back.
     this.unhealthyHostsAlarm = alarm('UnhealthyHosts', tg.unhealthyHostCount({ period: minute, statistic: 'Maximum' }), {
-      description: 'at least one unhealthy target for 2 of 3 minutes',
+      description: 'at least one unhealthy target',
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 2,
+      breaching: 2,
+      periods: 3,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     // Nothing healthy serves traffic. Missing data here means the target group reports
     // nothing at all, which for a service that should always run is an outage: BREACHING.
     this.noHealthyHostsAlarm = alarm('NoHealthyHosts', tg.healthyHostCount({ period: minute, statistic: 'Minimum' }), {
-      description: 'no healthy target for 3 of 3 minutes',
+      description: 'no healthy target',
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 3,
-      datapointsToAlarm: 3,
+      breaching: 3,
+      periods: 3,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
@@ -201,11 +211,11 @@ export class ServiceMonitoring extends Construct {
     // CPU: 3 of 5 like the service. A gap keeps the last state (MISSING): the freeable-memory
     // alarm is the one that treats a silent database as broken, so one page, not three.
     this.databaseCpuAlarm = alarm('DatabaseCpu', props.database.metricCPUUtilization({ period: minute }), {
-      description: `database CPU above ${utilization}% for 3 of 5 minutes`,
+      description: `database CPU above ${utilization}%`,
       threshold: utilization,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
+      breaching: 3,
+      periods: 5,
       treatMissingData: cloudwatch.TreatMissingData.MISSING,
     });
     const maxConnections = Math.min(5000, Math.floor(sizing.dbMaxCapacity * CONNECTIONS_PER_ACU));
@@ -213,22 +223,22 @@ export class ServiceMonitoring extends Construct {
     // 80% of max_connections at the maximum ACU. Connections do not vanish when there is no
     // data, but nor do they grow: NOT_BREACHING.
     this.databaseConnectionsAlarm = alarm('DatabaseConnections', props.database.metricDatabaseConnections({ period: minute, statistic: 'Maximum' }), {
-      description: `database connections above ${connectionThreshold} (80% of ~${maxConnections}) for 3 of 5 minutes`,
+      description: `database connections above ${connectionThreshold} (80% of ~${maxConnections})`,
       threshold: connectionThreshold,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
+      breaching: 3,
+      periods: 5,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
     // Under 10% of the memory at maximum capacity (1 ACU = 2 GiB): Serverless v2 is at its
     // ceiling and still short. Missing = the database is not reporting at all: BREACHING.
     const memoryThreshold = Math.floor(sizing.dbMaxCapacity * 2 * 1024 ** 3 * 0.1);
     this.databaseMemoryAlarm = alarm('DatabaseFreeableMemory', props.database.metricFreeableMemory({ period: minute, statistic: 'Minimum' }), {
-      description: `database freeable memory below ${Math.round(memoryThreshold / 1024 ** 2)} MiB for 3 of 5 minutes`,
+      description: `database freeable memory below ${Math.round(memoryThreshold / 1024 ** 2)} MiB`,
       threshold: memoryThreshold,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 5,
-      datapointsToAlarm: 3,
+      breaching: 3,
+      periods: 5,
       treatMissingData: cloudwatch.TreatMissingData.BREACHING,
     });
 
