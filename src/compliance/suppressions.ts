@@ -5,7 +5,7 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { GUARD_METADATA_KEY, GuardSuppressionMetadata } from './guard-metadata';
-import { ServerAccessLogsBucket } from '../pipeline/artifact-bucket-hardening';
+import { LogDeliveryBucket } from '../log-delivery-bucket';
 import { ReportBucket } from '../pipeline/report-bucket';
 import { DataTier } from '../workload/data-tier';
 import { EdgeTier } from '../workload/edge-tier';
@@ -159,19 +159,6 @@ function enhancedMonitoringRole(data: DataTier): void {
 // Edge
 // ---------------------------------------------------------------------------------------
 
-/** The ALB access-log bucket is the documented log-bucket exception. */
-function loadBalancerAccessLogBucket(edge: EdgeTier): void {
-  suppress(edge.accessLogsBucket,
-    rule('S1', [AWS], LOG_BUCKET_IS_THE_LOG),
-    rule('S3BucketLoggingEnabled', FRAMEWORKS, LOG_BUCKET_IS_THE_LOG),
-    rule('S3DefaultEncryptionKMS', FRAMEWORKS, LOG_DELIVERY_SSE_S3),
-    rule('S3BucketReplicationEnabled', FRAMEWORKS,
-      'ALB access logs are operational telemetry that expire with the log retention, so a second regional copy is not worth its cost.'));
-  guard(edge.accessLogsBucket, ['s3_bucket_logging_enabled_check'], LOG_BUCKET_IS_THE_LOG);
-  guard(edge.accessLogsBucket, ['s3_bucket_default_encryption_kms_check'], LOG_DELIVERY_SSE_S3);
-  bucketWithoutEventsOrObjectLock(edge.accessLogsBucket);
-}
-
 /** HTTP-only mode: no domain configured, so there is no certificate to terminate TLS with. */
 function httpOnlyListener(edge: EdgeTier): void {
   // With a domain the listener is HTTPS and port 80 only redirects: the redirect rule must pass
@@ -240,14 +227,17 @@ function changeReportBucket(reports: ReportBucket): void {
   bucketWithoutEventsOrObjectLock(reports.bucket);
 }
 
-/** The per-stack S3 server access-log bucket is the documented log-bucket exception. */
-function serverAccessLogBucket(bucket: ServerAccessLogsBucket): void {
+/**
+ * A bucket AWS log delivery writes into (the ALB's access logs, S3 server access logs): the
+ * documented log-bucket exception, one rule for every instance.
+ */
+function logDeliveryBucket(bucket: LogDeliveryBucket): void {
   suppress(bucket,
     rule('S1', [AWS], LOG_BUCKET_IS_THE_LOG),
     rule('S3BucketLoggingEnabled', FRAMEWORKS, LOG_BUCKET_IS_THE_LOG),
     rule('S3DefaultEncryptionKMS', FRAMEWORKS, LOG_DELIVERY_SSE_S3),
     rule('S3BucketReplicationEnabled', FRAMEWORKS,
-      'Server access logs are audit telemetry with a one-year expiry in the pipeline account, so a second regional copy is not worth its cost.'));
+      'Access logs are telemetry that expires by lifecycle rule in the account that produced it, so a second regional copy is not worth its cost.'));
   guard(bucket, ['s3_bucket_logging_enabled_check'], LOG_BUCKET_IS_THE_LOG);
   guard(bucket, ['s3_bucket_default_encryption_kms_check'], LOG_DELIVERY_SSE_S3);
   bucketWithoutEventsOrObjectLock(bucket);
@@ -475,7 +465,6 @@ export function applySuppressions(scope: IConstruct): void {
       auroraBackups(c);
       enhancedMonitoringRole(c);
     } else if (c instanceof EdgeTier) {
-      loadBalancerAccessLogBucket(c);
       httpOnlyListener(c);
       nonProductionLoadBalancerDeletion(c, c.production);
     } else if (c instanceof ServiceStack) {
@@ -490,8 +479,8 @@ export function applySuppressions(scope: IConstruct): void {
       buildLogRetention(c);
     } else if (c instanceof ReportBucket) {
       changeReportBucket(c);
-    } else if (c instanceof ServerAccessLogsBucket) {
-      serverAccessLogBucket(c);
+    } else if (c instanceof LogDeliveryBucket) {
+      logDeliveryBucket(c);
     }
   }
 }

@@ -1,8 +1,9 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
 import { restrictGrantsToAwsResources } from '../compliance/key-policy';
+import { LogDeliveryBucket } from '../log-delivery-bucket';
 
 /** Days pipeline artifacts are kept; a run older than this cannot be retried. */
 export const ARTIFACT_RETENTION_DAYS = 30;
@@ -15,11 +16,9 @@ export const SERVER_ACCESS_LOGS_ID = 'ServerAccessLogs';
 
 /**
  * The one bucket per stack that receives the S3 server access logs of the stack's other
- * buckets (artifacts, change reports). S3 log delivery writes with SSE-S3 only, so this bucket
- * uses S3-managed keys; it does not log itself (logs of logs would recurse). Both are the
- * documented exceptions in src/compliance/suppressions.ts.
+ * buckets (artifacts, change reports): a LogDeliveryBucket, kept when the stack goes.
  */
-export class ServerAccessLogsBucket extends s3.Bucket {
+export class ServerAccessLogsBucket extends LogDeliveryBucket {
   /** The stack's access-log bucket, created on first use. */
   public static of(scope: Construct): ServerAccessLogsBucket {
     const stack = Stack.of(scope);
@@ -30,18 +29,7 @@ export class ServerAccessLogsBucket extends s3.Bucket {
 
   private constructor(scope: Construct, id: string) {
     super(scope, id, {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      lifecycleRules: [{
-        id: 'expire-server-access-logs',
-        expiration: Duration.days(SERVER_ACCESS_LOG_RETENTION_DAYS),
-        noncurrentVersionExpiration: Duration.days(1),
-        abortIncompleteMultipartUploadAfter: Duration.days(1),
-      }],
+      retentionDays: SERVER_ACCESS_LOG_RETENTION_DAYS,
       // Evidence of who read or wrote artifacts and reports outlives the pipeline stack.
       removalPolicy: RemovalPolicy.RETAIN,
     });

@@ -4,8 +4,8 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
-import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { LogDeliveryBucket } from '../log-delivery-bucket';
 import { statefulRemovalPolicy, WorkloadProps } from './common';
 import { WorkloadKey } from './encryption';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
@@ -40,7 +40,7 @@ export class EdgeTier extends Construct {
   /** The listener that forwards to the service (HTTPS with a domain, else HTTP). */
   public readonly listener: elbv2.ApplicationListener;
   /** Access-log bucket of the ALB. */
-  public readonly accessLogsBucket: s3.Bucket;
+  public readonly accessLogsBucket: LogDeliveryBucket;
   /** The WAF web ACL and its logging. */
   public readonly webAcl: RegionalWebAcl;
   /** Key of the WAF log group. */
@@ -82,24 +82,10 @@ export class EdgeTier extends Construct {
       idleTimeout: Duration.seconds(60),
     });
 
-    // ALB access-log delivery supports SSE-S3 only (SSE-KMS is rejected by the log delivery),
-    // so this bucket, unlike every other store of the stage, uses S3-managed keys.
-    this.accessLogsBucket = new s3.Bucket(this, 'AccessLogsBucket', {
-      encryption: s3.BucketEncryption.S3_MANAGED,
-      enforceSSL: true,
-      minimumTLSVersion: 1.2,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: true,
-      lifecycleRules: [{
-        id: 'expire-access-logs',
-        expiration: Duration.days(environment.sizing.logRetentionDays),
-        noncurrentVersionExpiration: Duration.days(1),
-        abortIncompleteMultipartUploadAfter: Duration.days(1),
-      }],
+    this.accessLogsBucket = new LogDeliveryBucket(this, 'AccessLogsBucket', {
+      retentionDays: environment.sizing.logRetentionDays,
       removalPolicy: statefulRemovalPolicy(environment),
-      // Non-production buckets are emptied on stack deletion so dev/test destroy cleanly
-      // (CloudFormation has no property for it; the handler is a prebuilt CDK asset).
+      // Non-production buckets are emptied on stack deletion so dev/test destroy cleanly.
       autoDeleteObjects: !environment.production,
     });
     this.loadBalancer.logAccessLogs(this.accessLogsBucket, 'alb');
