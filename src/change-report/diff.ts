@@ -64,18 +64,9 @@ function reviewedResources(template: CfnTemplate | undefined): Map<string, CfnRe
 function changeOf(logicalId: string, before: CfnResource | undefined, after: CfnResource | undefined): ResourceChange {
   const type = after?.Type ?? before?.Type ?? 'UNKNOWN';
   const stateful = STATEFUL_TYPES.has(type) || (before !== undefined && STATEFUL_TYPES.has(before.Type));
+  const common = { logicalId, type, before, after, stateful };
   if (!before || !after) {
-    return {
-      logicalId,
-      type,
-      before,
-      after,
-      stateful,
-      status: before ? 'removed' : 'added',
-      propertyChanges: [],
-      attributeChanges: [],
-      replacement: 'no',
-    };
+    return { ...common, status: before ? 'removed' : 'added', propertyChanges: [], attributeChanges: [], replacement: 'no' };
   }
 
   const propertyChanges: PropertyChange[] = [];
@@ -84,24 +75,20 @@ function changeOf(logicalId: string, before: CfnResource | undefined, after: Cfn
   }
   const bp = before.Properties ?? {};
   const ap = after.Properties ?? {};
-  for (const name of [...new Set([...Object.keys(bp), ...Object.keys(ap)])].sort()) {
+  for (const name of keysOfEither(bp, ap)) {
     if (stableJson(bp[name]) === stableJson(ap[name])) continue;
     propertyChanges.push({ name, before: bp[name], after: ap[name], replacement: propertyReplacement(type, name) });
   }
 
   const attributeChanges: string[] = [];
-  for (const attr of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+  for (const attr of keysOfEither(before, after)) {
     if (IGNORED_RESOURCE_ATTRIBUTES.has(attr)) continue;
     if (stableJson(before[attr]) !== stableJson(after[attr])) attributeChanges.push(attr);
   }
 
   const changed = propertyChanges.length > 0 || attributeChanges.length > 0;
   return {
-    logicalId,
-    type,
-    before,
-    after,
-    stateful,
+    ...common,
     status: changed ? 'changed' : 'unchanged',
     propertyChanges,
     attributeChanges,
@@ -111,8 +98,7 @@ function changeOf(logicalId: string, before: CfnResource | undefined, after: Cfn
 
 function otherSectionChanges(deployed: CfnTemplate | undefined, synthesized: CfnTemplate): string[] {
   const out: string[] = [];
-  const sections = new Set([...Object.keys(deployed ?? {}), ...Object.keys(synthesized)]);
-  for (const section of [...sections].sort()) {
+  for (const section of keysOfEither(deployed ?? {}, synthesized)) {
     if (IGNORED_SECTIONS.has(section)) continue;
     const before = (deployed?.[section] ?? {}) as Record<string, unknown>;
     const after = (synthesized[section] ?? {}) as Record<string, unknown>;
@@ -121,7 +107,7 @@ function otherSectionChanges(deployed: CfnTemplate | undefined, synthesized: Cfn
       continue;
     }
     const ignored = IGNORED_SECTION_ENTRIES[section] ?? new Set<string>();
-    for (const key of [...new Set([...Object.keys(before), ...Object.keys(after)])].sort()) {
+    for (const key of keysOfEither(before, after)) {
       if (ignored.has(key)) continue;
       if (!(key in before)) out.push(`${section}.${key} added`);
       else if (!(key in after)) out.push(`${section}.${key} removed`);
@@ -147,4 +133,9 @@ export function diffTemplates(deployed: CfnTemplate | undefined, synthesized: Cf
     otherChanges,
     hasChanges: otherChanges.length > 0 || resources.some((r) => r.status !== 'unchanged'),
   };
+}
+
+/** The keys of either object, sorted. */
+function keysOfEither(a: object, b: object): string[] {
+  return [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
 }
