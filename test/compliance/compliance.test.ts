@@ -5,12 +5,10 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { ComplianceChecks, ComplianceReportJson, PACK_NAMES } from '../../src/compliance/compliance-checks';
 import { isFullSentence } from '../../src/compliance/suppressions';
-import { parseConfig } from '../../src/config/load-config';
 import { addDeliveryPipeline } from '../../src/delivery-app';
-import { PipelineStack } from '../../src/pipeline/pipeline-stack';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { sampleAssembly, SampleAssembly } from '../support/sample-assembly';
-import { sampleConfig, testApp } from '../support/test-app';
+import { DEV_AND_PROD, sampleConfigWith, testApp } from '../support/test-app';
 import { buildStage, sampleEnvironment } from '../workload/support';
 
 /**
@@ -32,57 +30,46 @@ function templatesOf(assembly: CloudAssembly): { name: string; template: any }[]
   return out;
 }
 
-describe('a deliberate violation in a PROD stage stack fails every pack', () => {
+/**
+ * The tests of one deliberate violation: every pack reports an error on it, and it is the only
+ * error. `build` adds the violating bucket, applies the packs, synthesizes, and returns both.
+ */
+function violationTests(where: string, build: () => { compliance: ComplianceChecks; violationPath: string }): void {
   let compliance: ComplianceChecks;
   let violationPath: string;
+  beforeAll(() => { ({ compliance, violationPath } = build()); });
 
-  beforeAll(() => {
-    const stage = buildStage(sampleEnvironment('prod'), 'us-east-2');
-    // Unencrypted, unlogged, public-access unblocked, no TLS policy: every pack objects.
-    violationPath = new s3.CfnBucket(stage.data, 'Violation').node.path;
-    compliance = new ComplianceChecks();
-    compliance.applyTo(stage);
-    stage.synth();
-  });
-
-  test.each(PACK_NAMES)('%s reports an error on the violating bucket', (pack) => {
+  test.each(PACK_NAMES)(`%s reports an error on the violating bucket in ${where}`, (pack) => {
     expect(compliance.logger.errors.filter((e) => e.pack === pack && e.path === violationPath).length).toBeGreaterThan(0);
   });
 
-  test('nothing else in the prod stage is an error or a rule failure', () => {
+  test('the violation is the only error, there is no rule failure, and the error report names it', () => {
     expect(compliance.logger.errors.filter((e) => e.path !== violationPath)).toEqual([]);
     expect(compliance.logger.ruleFailures).toEqual([]);
     expect(compliance.errorReport()).toContain(violationPath);
   });
+}
+
+describe('a deliberate violation in a PROD stage stack fails every pack', () => {
+  violationTests('the prod stage', () => {
+    const stage = buildStage(sampleEnvironment('prod'), 'us-east-2');
+    // Unencrypted, unlogged, public-access unblocked, no TLS policy: every pack objects.
+    const violationPath = new s3.CfnBucket(stage.data, 'Violation').node.path;
+    const compliance = new ComplianceChecks();
+    compliance.applyTo(stage);
+    stage.synth();
+    return { compliance, violationPath };
+  });
 });
 
 describe('a deliberate violation in the pipeline stack fails every pack', () => {
-  let compliance: ComplianceChecks;
-  let violationPath: string;
-
-  beforeAll(() => {
+  violationTests('the pipeline stack', () => {
     // The app as src/main.ts builds it (on a two-stage config: quicker), plus one violation.
-    const config = parseConfig({
-      ...JSON.parse(JSON.stringify(sampleConfig())),
-      environments: [
-        { name: 'dev', account: '222222222222', regions: ['us-east-1'] },
-        { name: 'prod', account: '444444444444', regions: ['us-east-2'], production: true, requireApproval: true },
-      ],
-    });
     const app: App = testApp();
-    let pipeline: PipelineStack;
-    ({ pipeline, compliance } = addDeliveryPipeline(app, { config, commit: 'abc1234' }));
-    violationPath = new s3.CfnBucket(pipeline, 'Violation').node.path;
+    const { pipeline, compliance } = addDeliveryPipeline(app, { config: sampleConfigWith(DEV_AND_PROD), commit: 'abc1234' });
+    const violationPath = new s3.CfnBucket(pipeline, 'Violation').node.path;
     app.synth();
-  });
-
-  test.each(PACK_NAMES)('%s reports an error on a violating bucket in the pipeline stack', (pack) => {
-    expect(compliance.logger.errors.filter((e) => e.pack === pack && e.path === violationPath).length).toBeGreaterThan(0);
-  });
-
-  test('the violation is the only error anywhere', () => {
-    expect(compliance.logger.errors.filter((e) => e.path !== violationPath)).toEqual([]);
-    expect(compliance.logger.ruleFailures).toEqual([]);
+    return { compliance, violationPath };
   });
 });
 

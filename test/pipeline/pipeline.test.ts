@@ -1,8 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { parseConfig } from '../../src/config/load-config';
 import { synthPipeline } from '../support/pipeline-fixture';
 import { sampleAssembly, SampleAssembly } from '../support/sample-assembly';
-import { sampleConfig } from '../support/test-app';
+import { sampleConfig, sampleConfigWith } from '../support/test-app';
 
 /** Flatten Fn::Join role ARNs to strings for matching. */
 const flat = (v: any): string => (typeof v === 'string' ? v : v?.['Fn::Join'] ? v['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '*')).join('') : JSON.stringify(v));
@@ -207,14 +206,11 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
 
 describe('PipelineStack on other configs', () => {
   test('an environment without approval gets none; approval on test adds one', () => {
-    const cfg = parseConfig({
-      ...JSON.parse(JSON.stringify(sampleConfig())),
-      environments: [
-        { name: 'dev', account: '222222222222', regions: ['us-east-1'] },
-        { name: 'test', account: '333333333333', regions: ['eu-west-1'], requireApproval: true },
-        { name: 'prod', account: '444444444444', regions: ['eu-west-1'], production: true, requireApproval: true },
-      ],
-    });
+    const cfg = sampleConfigWith([
+      { name: 'dev', account: '222222222222', regions: ['us-east-1'] },
+      { name: 'test', account: '333333333333', regions: ['eu-west-1'], requireApproval: true },
+      { name: 'prod', account: '444444444444', regions: ['eu-west-1'], production: true, requireApproval: true },
+    ]);
     const p = synthPipeline(cfg);
     const approvals = p.stages.filter((s) => s.Actions.some((a: any) => a.ActionTypeId.Category === 'Approval')).map((s) => s.Name);
     expect(approvals).toEqual(['test-eu-west-1', 'prod-eu-west-1']);
@@ -223,10 +219,9 @@ describe('PipelineStack on other configs', () => {
 
 describe('self-mutation stability', () => {
   test('the pipeline stack does not change with the commit (no self-mutation loop)', () => {
-    const small = () => parseConfig({
-      ...JSON.parse(JSON.stringify(sampleConfig())),
-      environments: [{ name: 'prod', account: '444444444444', regions: ['us-east-1', 'us-east-2'], production: true, requireApproval: true }],
-    });
+    const small = () => sampleConfigWith([
+      { name: 'prod', account: '444444444444', regions: ['us-east-1', 'us-east-2'], production: true, requireApproval: true },
+    ]);
     const a = synthPipeline(small(), '1111111111111111111111111111111111111111').template.toJSON();
     const b = synthPipeline(small(), '2222222222222222222222222222222222222222').template.toJSON();
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));

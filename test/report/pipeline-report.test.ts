@@ -1,25 +1,13 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseConfig } from '../../src/config/load-config';
 import { pipelineShapeFromTemplate, totalsOf } from '../../src/report/pipeline-shape';
 import { embedDiagram, readmeDiagram, renderMermaid, renderReport, renderSummary } from '../../src/report/render-pipeline';
 import { synthPipeline } from '../support/pipeline-fixture';
 import { sampleAssembly } from '../support/sample-assembly';
-import { sampleConfig } from '../support/test-app';
-
-/** A small pipeline: dev and prod, one region each. */
-function smallConfig() {
-  return parseConfig({
-    ...JSON.parse(JSON.stringify(sampleConfig())),
-    environments: [
-      { name: 'dev', account: '222222222222', regions: ['us-east-1'] },
-      { name: 'prod', account: '444444444444', regions: ['us-east-2'], production: true, requireApproval: true },
-    ],
-  });
-}
+import { DEV_AND_PROD, sampleConfigWith } from '../support/test-app';
 
 describe('pipeline report on a small synthesized pipeline', () => {
-  const { template } = synthPipeline(smallConfig());
+  const { template } = synthPipeline(sampleConfigWith(DEV_AND_PROD));
   const shape = pipelineShapeFromTemplate(template.toJSON(), 'us-east-1');
 
   test('stages and actions in order', () => {

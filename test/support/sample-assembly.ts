@@ -1,7 +1,6 @@
 import * as path from 'path';
 import { Template } from 'aws-cdk-lib/assertions';
 import { CloudAssembly, CloudFormationStackArtifact } from 'aws-cdk-lib/cx-api';
-import { commitBeingDelivered } from '../../src/delivery-app';
 
 /** One stage of the synthesized sample app. */
 export interface SampleStage {
@@ -15,7 +14,11 @@ export interface SampleStage {
 export interface SampleAssembly {
   /** The cloud assembly directory. */
   readonly directory: string;
-  /** The commit the app was synthesized for (what src/main.ts resolves: $COMMIT_ID, else HEAD). */
+  /**
+   * The commit the app was synthesized for: src/main.ts resolved it ($COMMIT_ID, else HEAD) at
+   * synth time, and every assertion stack names it in its description. Read from there, not
+   * resolved again: HEAD may have moved since the synth.
+   */
   readonly commit: string;
   /** The pipeline stack. */
   readonly pipeline: CloudFormationStackArtifact;
@@ -46,9 +49,11 @@ export function sampleAssembly(): SampleAssembly {
     name: nested.displayName.split('/').pop()!,
     stacks: Object.fromEntries(nested.nestedAssembly.stacks.map((s) => [s.hierarchicalId.split('/').pop()!, s])),
   }));
+  const commits = new Set(stages.map((stage) => /\(commit ([^)]+)\)$/.exec(stage.stacks.Assertions?.template.Description ?? '')?.[1]));
+  if (commits.size !== 1 || commits.has(undefined)) throw new Error(`${directory}: the assertion stacks do not name one commit`);
   return {
     directory,
-    commit: commitBeingDelivered(),
+    commit: [...commits][0]!,
     pipeline,
     pipelineTemplate,
     pipelineStages: codePipeline.Properties.Stages,

@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { App, AppProps } from 'aws-cdk-lib';
 import { committedContext } from '../../src/assembly-problems';
-import { loadConfig } from '../../src/config/load-config';
+import { loadConfig, parseConfig } from '../../src/config/load-config';
 import { DeliveryConfig } from '../../src/config/schema';
 
 /** The committed lookups (AZs of the sample accounts), as the CDK CLI would pass them. */
@@ -16,3 +16,14 @@ export function testApp(props: AppProps = {}): App {
 export function sampleConfig(): DeliveryConfig {
   return loadConfig();
 }
+
+/** The sample config with other environments, validated like a config file. */
+export function sampleConfigWith(environments: unknown[]): DeliveryConfig {
+  return parseConfig({ ...JSON.parse(JSON.stringify(sampleConfig())), environments });
+}
+
+/** A small pipeline's environments: dev and prod, one region each (quick to synthesize). */
+export const DEV_AND_PROD = [
+  { name: 'dev', account: '222222222222', regions: ['us-east-1'] },
+  { name: 'prod', account: '444444444444', regions: ['us-east-2'], production: true, requireApproval: true },
+];
