@@ -124,5 +124,14 @@ if [ "$promoted" != "$digest" ]; then
   echo "Tag $COMMIT_ID points at $promoted, not the scanned $digest; failing closed." >&2
   exit 1
 fi
+# Drop the candidate tag from the promoted image: ECR lifecycle rules match an image through
+# any of its tags, so while it also carried candidate-* the 14-day candidate rule would expire
+# the very image every stage runs. Deleting one tag of an image keeps the image.
+failures=$(aws ecr batch-delete-image --repository-name "$REPOSITORY_NAME" --image-ids "imageTag=$CANDIDATE_TAG" \
+  --query 'length(failures)' --output text)
+if [ "$failures" != "0" ]; then
+  echo "Could not remove the tag $CANDIDATE_TAG from the promoted image; failing closed (it would expire)." >&2
+  exit 1
+fi
 record "$digest" "$CANDIDATE_TAG"
 echo "Image gates passed: $REPOSITORY_URI:$COMMIT_ID = $digest"

@@ -17,7 +17,11 @@ export interface ImageRepositoryProps {
   readonly keepDeployableImages?: number;
 }
 
-/** Tag prefix of images pushed for scanning; only gated images get the bare commit tag. */
+/**
+ * Tag prefix of images pushed for scanning; only gated images get the bare commit tag, and
+ * lose the candidate tag then (lifecycle rules match an image through any of its tags, so the
+ * candidate expiry would otherwise also take promoted images).
+ */
 export const CANDIDATE_TAG_PREFIX = 'candidate-';
 
 /**

@@ -53,6 +53,7 @@ esac`);
     esac ;;
   batch-get-image) case "$*" in *MediaType*) echo application/vnd.oci.image.manifest.v1+json ;; *) echo '{"schemaVersion":2}' ;; esac ;;
   put-image) echo "${DIGEST}" > "${state}" ;;
+  batch-delete-image) echo 0 ;;
 esac`);
   fs.copyFileSync(path.join(root, '.trivyignore.yaml'), path.join(work, '.trivyignore.yaml'));
   const run = spawnSync('bash', [path.join(root, 'scripts', 'image-gate.sh')], {
@@ -88,6 +89,9 @@ describe('scripts/image-gate.sh', () => {
     expect(build).toBeLessThan(trivy);
     expect(trivy).toBeLessThan(push);
     expect(push).toBeLessThan(promote);
+    // ...and the promoted image loses its candidate tag, or the candidate expiry would take it.
+    const untag = indexOf(run.calls, /^aws ecr batch-delete-image .*imageTag=candidate-/);
+    expect(untag).toBeGreaterThan(promote);
     const record = JSON.parse(fs.readFileSync(path.join(run.workdir, 'gate-reports', 'image.json'), 'utf8'));
     expect(record).toMatchObject({ commit: COMMIT, digest: DIGEST, deployableTag: COMMIT, candidateTag: `candidate-${COMMIT}-7` });
   });

@@ -87,6 +87,8 @@ export class ImageGateStep extends pipelines.CodeBuildStep {
             'ecr:BatchCheckLayerAvailability', 'ecr:BatchGetImage', 'ecr:CompleteLayerUpload',
             'ecr:DescribeImages', 'ecr:DescribeImageScanFindings', 'ecr:GetDownloadUrlForLayer',
             'ecr:InitiateLayerUpload', 'ecr:PutImage', 'ecr:UploadLayerPart',
+            // Only to remove the candidate tag from the promoted image (scripts/image-gate.sh).
+            'ecr:BatchDeleteImage',
           ],
           resources: [repo.repositoryArn],
         }),
