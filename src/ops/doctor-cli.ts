@@ -12,7 +12,7 @@ import { ConfigError, loadConfig } from '../config/load-config';
  * Offline (default): validate the config and print what it builds; exit 0, or 1 with the
  * readable list of config problems. `--aws` (with credentials): also check bootstrap stacks,
  * the GitHub connection and the approval e-mails; exit 1 if any check failed. Without
- * credentials `--aws` says so and stays offline.
+ * credentials `--aws` says so and exits 1: the checks it asked for did not run.
  */
 
 export const DOCTOR_USAGE = 'usage: npx projen doctor [--config path/to/delivery.json] [--aws]';
@@ -74,8 +74,9 @@ export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defau
       return 0;
     }
     if (!(await io.hasCredentials())) {
-      io.out('\nNo AWS credentials found: offline checks only (passed). Export credentials or set AWS_PROFILE and run again with --aws.\n');
-      return 0;
+      // --aws asked for the AWS checks: none ran, so this is not a pass.
+      io.err('\ndoctor --aws: no AWS credentials found, so no AWS check ran (the offline checks passed). Export credentials or set AWS_PROFILE and run again.\n');
+      return 1;
     }
     const plan = bootstrapPlan(config, { rootDir: io.rootDir });
     io.out(`\nAWS checks (minimum bootstrap version ${MINIMUM_BOOTSTRAP_VERSION}):\n`);

@@ -186,10 +186,10 @@ describe('doctor CLI', () => {
     expect(t.cap.stdout()).toContain('Offline checks passed.');
   });
 
-  test('--aws without credentials stays offline and exits 0', async () => {
+  test('--aws without credentials fails: the AWS checks it asked for did not run', async () => {
     const t = io(undefined, false);
-    expect(await doctorCli(['--aws'], t.io)).toBe(0);
-    expect(t.cap.stdout()).toContain('No AWS credentials found: offline checks only');
+    expect(await doctorCli(['--aws'], t.io)).toBe(1);
+    expect(t.cap.stderr()).toContain('no AWS credentials found, so no AWS check ran');
   });
 
   test('--aws: exit 0 when all green, 1 when any check fails', async () => {
