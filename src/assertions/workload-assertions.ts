@@ -35,8 +35,9 @@ export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertion
   const integ = new IntegTest(scope, 'Integ', {
     testCases: stacks.stacks,
     assertionStack,
-    // The pipeline's checks run against the real environment and must never tear it down.
-    cdkCommandOptions: { destroy: { enabled: false } },
+    // integ-runner reads these options: `integ:deploy` (an App) tears its sandbox down after
+    // the checks. Inside the pipeline nothing reads them, and nothing must tear a stage down.
+    cdkCommandOptions: { destroy: { enabled: inApp } },
   });
   addServiceAssertions(integ.assertions, {
     // This region's load balancer (not the latency-routed name, which may answer elsewhere).
