@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { DeliveryConfig } from '../config/schema';
+import { stageIdOf } from '../config/waves';
 
 /**
  * What `npx projen bootstrap` does, as data: which account/region pairs need `cdk bootstrap`,
@@ -133,7 +134,7 @@ export function bootstrapTargets(config: DeliveryConfig): BootstrapTarget[] {
     }
   }
   for (const env of config.environments) {
-    for (const region of env.regions) add(env.account, region, 'stage', `${env.name}-${region}`);
+    for (const region of env.regions) add(env.account, region, 'stage', stageIdOf(env, region));
   }
   return [...byKey.values()];
 }

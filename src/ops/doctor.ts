@@ -4,7 +4,8 @@ import {
 import {
   DoctorClients, errorText, isAssumeRoleDenied, isStackMissingError, StackDescription, Subscription, Where,
 } from './doctor-clients';
-import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
+import { DeliveryConfig } from '../config/schema';
+import { plannedWaves } from '../config/waves';
 
 /**
  * `doctor`: the preflight. Offline it explains what the config will build (waves, stages,
@@ -21,39 +22,6 @@ import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
  * pinned in this repo (aws-cdk 2.1148) deploys version 33, and older stacks get a warning.
  */
 export const MINIMUM_BOOTSTRAP_VERSION = 21;
-
-/** One stage: `<env>-<region>` in an account. */
-export interface PlannedStage {
-  readonly id: string;
-  readonly account: string;
-  readonly region: string;
-}
-
-/** One pipeline wave after the supply-chain gates, as PipelineStack builds it. */
-export interface PlannedWave {
-  readonly id: string;
-  readonly environment: EnvironmentConfig;
-  readonly stages: readonly PlannedStage[];
-  /** A manual approval step runs before this wave (`Approve-<env>`). */
-  readonly approval?: string;
-}
-
-/**
- * The waves of src/pipeline/pipeline-stack.ts, in order: one wave per environment with its
- * regions in parallel, or one wave per region (`<env>-<region>`) when `rollout` is
- * `sequential`; an approval before the first wave of an environment that requires one.
- */
-export function plannedWaves(config: DeliveryConfig): PlannedWave[] {
-  return config.environments.flatMap((environment) => {
-    const groups = environment.rollout === 'sequential' ? environment.regions.map((r) => [r]) : [environment.regions];
-    return groups.map((regions, index): PlannedWave => ({
-      id: groups.length === 1 ? environment.name : `${environment.name}-${regions[0]}`,
-      environment,
-      stages: regions.map((region) => ({ id: `${environment.name}-${region}`, account: environment.account, region })),
-      approval: index === 0 && environment.requireApproval ? `Approve-${environment.name}` : undefined,
-    }));
-  });
-}
 
 /** The offline report: what the config builds, in the order the pipeline runs it. */
 export function describeDelivery(config: DeliveryConfig, source: string): string {

@@ -15,6 +15,7 @@ import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
 import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
+import { PlannedWave, plannedWaves, stageIdOf } from '../config/waves';
 import { ServiceStage } from '../workload/service-stage';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
@@ -181,8 +182,8 @@ export class PipelineStack extends Stack {
     });
     this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
 
-    for (const environment of config.environments) {
-      this.addEnvironment(config, environment, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
+    for (const planned of plannedWaves(config)) {
+      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
     }
 
     // Build now so the CodePipeline exists: its buckets are hardened and it notifies.
@@ -202,69 +203,63 @@ export class PipelineStack extends Stack {
   }
 
   /**
-   * One environment: a wave with all its regions in parallel, or (rollout `sequential`) one
-   * wave per region in the listed order. An approval, when required, comes before the first.
+   * One planned wave (src/config/waves.ts): its stages side by side, each ending with its
+   * assertions; before it, when planned, the change report and the approval.
    */
-  private addEnvironment(config: DeliveryConfig, environment: EnvironmentConfig, run: {
+  private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
     commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
   }): void {
     const { commit, commitId, compliance } = run;
-    const regionGroups = environment.rollout === 'sequential'
-      ? environment.regions.map((r) => [r])
-      : [environment.regions];
-
-    regionGroups.forEach((regions, index) => {
-      const waveId = regionGroups.length === 1 ? environment.name : `${environment.name}-${regions[0]}`;
-      const pre: pipelines.Step[] = [];
-      if (index === 0 && environment.requireApproval) {
-        // What the approver reviews: every stack of every region of this environment,
-        // compared with what is deployed, dangerous changes first.
-        const report = new ChangeReportStep(`ChangeReport-${environment.name}`, {
-          cloudAssembly: run.synthOutput,
-          environment,
-          stageIds: environment.regions.map((r) => ServiceStage.idFor(environment, r)),
-          bucket: this.reports.bucket,
-          key: this.reports.key,
-          commitId,
-          commitMessage: this.source.sourceAttribute('CommitMessage'),
-          policy: config.changeReport,
-        });
-        const approval = new NotifyingApprovalStep(`Approve-${environment.name}`, {
-          topic: this.notifications.topic,
-          // CodePipeline caps the comment at 500 characters once variables are filled in:
-          // summary (<= 250) + the commit link that names the commit.
-          comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}) `
-            + `commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
-          reviewUrl: report.reportUrl,
-        });
-        approval.addStepDependency(report);
-        pre.push(report, approval);
-      }
-      const wave = this.pipeline.addWave(waveId, { pre });
-      const stages = regions.map((region) => {
-        const stage = new ServiceStage(this, ServiceStage.idFor(environment, region), {
-          environment,
-          region,
-          tags: config.tags,
-          commit,
-          alarmEmails: config.notifications.emails,
-          image: {
-            // Literal ARN, not a token: stages live in other accounts, where a cross-stack
-            // reference cannot reach.
-            repositoryArn: `arn:${RegionInfo.get(config.pipeline.region).partition ?? 'aws'}:ecr:${config.pipeline.region}:${config.pipeline.account}:repository/${imageRepositoryName(config)}`,
-            repositoryName: imageRepositoryName(config),
-            tag: commit,
-          },
-        });
-        // Every wave ends with assertions over each of its stages (a failed one fails the
-        // stage's deployment and stops promotion).
-        addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName });
-        compliance?.applyTo(stage);
-        wave.addStage(stage);
-        return stage;
+    const { environment } = planned;
+    const pre: pipelines.Step[] = [];
+    if (planned.approval) {
+      // What the approver reviews: every stack of every region of this environment,
+      // compared with what is deployed, dangerous changes first.
+      const report = new ChangeReportStep(`ChangeReport-${environment.name}`, {
+        cloudAssembly: run.synthOutput,
+        environment,
+        stageIds: environment.regions.map((r) => stageIdOf(environment, r)),
+        bucket: this.reports.bucket,
+        key: this.reports.key,
+        commitId,
+        commitMessage: this.source.sourceAttribute('CommitMessage'),
+        policy: config.changeReport,
       });
-      this.stages.push(...stages);
-      this.waves.push({ wave, environment, stages });
+      const approval = new NotifyingApprovalStep(planned.approval, {
+        topic: this.notifications.topic,
+        // CodePipeline caps the comment at 500 characters once variables are filled in:
+        // summary (<= 250) + the commit link that names the commit.
+        comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}) `
+          + `commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
+        reviewUrl: report.reportUrl,
+      });
+      approval.addStepDependency(report);
+      pre.push(report, approval);
+    }
+    const wave = this.pipeline.addWave(planned.id, { pre });
+    const stages = planned.stages.map(({ id, region }) => {
+      const stage = new ServiceStage(this, id, {
+        environment,
+        region,
+        tags: config.tags,
+        commit,
+        alarmEmails: config.notifications.emails,
+        image: {
+          // Literal ARN, not a token: stages live in other accounts, where a cross-stack
+          // reference cannot reach.
+          repositoryArn: `arn:${RegionInfo.get(config.pipeline.region).partition ?? 'aws'}:ecr:${config.pipeline.region}:${config.pipeline.account}:repository/${imageRepositoryName(config)}`,
+          repositoryName: imageRepositoryName(config),
+          tag: commit,
+        },
+      });
+      // Every wave ends with assertions over each of its stages (a failed one fails the
+      // stage's deployment and stops promotion).
+      addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName });
+      compliance?.applyTo(stage);
+      wave.addStage(stage);
+      return stage;
     });
+    this.stages.push(...stages);
+    this.waves.push({ wave, environment, stages });
   }
 }

@@ -10,6 +10,7 @@ import { statefulRemovalPolicy, WorkloadProps } from './common';
 import { WorkloadKey } from './encryption';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { RegionalWebAcl } from './web-acl';
+import { stageIdOf } from '../config/waves';
 
 /** Props of the EdgeTier. */
 export interface EdgeTierProps extends WorkloadProps {
@@ -151,7 +152,7 @@ export class EdgeTier extends Construct {
         recordName: globalName,
         target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
         region,
-        setIdentifier: `${environment.name}-${region}`,
+        setIdentifier: stageIdOf(environment, region),
         healthCheck,
       });
       new route53.ARecord(this, 'RegionalRecord', {

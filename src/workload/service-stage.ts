@@ -9,6 +9,7 @@ import { NetworkTier } from './network-tier';
 import { PlatformStack } from './platform-stack';
 import { ServiceStack } from './service-stack';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
+import { stageIdOf } from '../config/waves';
 
 /** Where the stage pulls the service image from: the gated repository, by immutable tag. */
 export interface ServiceImage {
@@ -140,9 +141,9 @@ export class ServiceStacks {
  * the post-deploy assertion stack); everything in it is tagged.
  */
 export class ServiceStage extends Stage {
-  /** `<env>-<region>` */
+  /** `<env>-<region>` (the one rule: stageIdOf in src/config/waves.ts). */
   public static idFor(environment: EnvironmentConfig, region: string): string {
-    return `${environment.name}-${region}`;
+    return stageIdOf(environment, region);
   }
 
   /** The two stacks. */

@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { captureIo, configFrom, fakeClients, FakeWorld, fixture, greenWorld, recordedError, ROOT, sampleInput } from './ops-helpers';
+import { plannedWaves } from '../../src/config/waves';
 import { bootstrapPlan } from '../../src/ops/bootstrap-plan';
-import { describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, plannedWaves, runAwsChecks } from '../../src/ops/doctor';
+import { describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks } from '../../src/ops/doctor';
 import { cliTemplateVersion, doctorCli, DoctorCliIo } from '../../src/ops/doctor-cli';
 import { DoctorClients } from '../../src/ops/doctor-clients';
 

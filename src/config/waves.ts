@@ -1,0 +1,43 @@
+import { DeliveryConfig, EnvironmentConfig } from './schema';
+
+/** One stage: an environment in one region, in its account. */
+export interface PlannedStage {
+  /** `<env>-<region>` (stageIdOf). */
+  readonly id: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+/** One pipeline wave after the supply-chain gates. */
+export interface PlannedWave {
+  /** The environment name, or `<env>-<region>` when the environment rolls out one region at a time. */
+  readonly id: string;
+  readonly environment: EnvironmentConfig;
+  /** The stages the wave deploys, side by side. */
+  readonly stages: readonly PlannedStage[];
+  /** A manual approval (`Approve-<env>`, after the change report) runs before this wave. */
+  readonly approval?: string;
+}
+
+/** The id of an environment's stage in a region, `<env>-<region>`: every stack name starts with it. */
+export function stageIdOf(environment: Pick<EnvironmentConfig, 'name'>, region: string): string {
+  return `${environment.name}-${region}`;
+}
+
+/**
+ * The waves the config asks for, in order: one wave per environment with its regions in
+ * parallel, or one wave per region when `rollout` is `sequential`; an approval before the first
+ * wave of an environment that requires one. PipelineStack builds exactly these, and `doctor`
+ * prints them.
+ */
+export function plannedWaves(config: DeliveryConfig): PlannedWave[] {
+  return config.environments.flatMap((environment) => {
+    const groups = environment.rollout === 'sequential' ? environment.regions.map((r) => [r]) : [environment.regions];
+    return groups.map((regions, index): PlannedWave => ({
+      id: groups.length === 1 ? environment.name : `${environment.name}-${regions[0]}`,
+      environment,
+      stages: regions.map((region) => ({ id: stageIdOf(environment, region), account: environment.account, region })),
+      approval: index === 0 && environment.requireApproval ? `Approve-${environment.name}` : undefined,
+    }));
+  });
+}
