@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { CfnTemplate } from './template';
+import { lookupRoleArn, partitionOf } from '../aws-names';
 
 /**
  * Reads the stacks to report on from a synthesized cloud assembly (cdk.out).
@@ -88,20 +89,6 @@ function readManifest(dir: string): z.infer<typeof manifestSchema> {
   return parsed.data;
 }
 
-/** `aws` / `aws-cn` / `aws-us-gov` for a region. */
-export function partitionOf(region: string): string {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  if (region.startsWith('us-iso-')) return 'aws-iso';
-  if (region.startsWith('us-isob-')) return 'aws-iso-b';
-  return 'aws';
-}
-
-/** The default-qualifier bootstrap lookup role (used when a manifest does not name one). */
-export function defaultLookupRoleArn(account: string, region: string): string {
-  return `arn:${partitionOf(region)}:iam::${account}:role/cdk-hnb659fds-lookup-role-${account}-${region}`;
-}
-
 function resolvePlaceholders(arn: string, account: string, region: string): string {
   return arn
     .replace(/\$\{AWS::Partition\}/g, partitionOf(region))
@@ -166,7 +153,7 @@ export function stackTargets(stage: StageAssembly): StackTarget[] {
       displayName: artifact.displayName ?? artifactId,
       account,
       region,
-      lookupRoleArn: p.data.lookupRole ? resolvePlaceholders(p.data.lookupRole.arn, account, region) : defaultLookupRoleArn(account, region),
+      lookupRoleArn: p.data.lookupRole ? resolvePlaceholders(p.data.lookupRole.arn, account, region) : lookupRoleArn(account, region),
       templatePath: path.join(stage.directory, p.data.templateFile),
     });
   }

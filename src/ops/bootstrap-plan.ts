@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
+import { partitionOf } from '../aws-names';
 import { DeliveryConfig } from '../config/schema';
 import { stageIdOf } from '../config/waves';
 
@@ -14,8 +14,6 @@ import { stageIdOf } from '../config/waves';
 export const PIPELINE_STACK_NAME = 'DeliveryPipeline';
 /** The bootstrap stack name `cdk bootstrap` creates (default toolkit stack name). */
 export const BOOTSTRAP_STACK_NAME = 'CDKToolkit';
-/** The default bootstrap qualifier (roles `cdk-hnb659fds-*`). */
-export const BOOTSTRAP_QUALIFIER = 'hnb659fds';
 
 /** Customer-managed policy the stage accounts' CloudFormation execution role gets. */
 export const WORKLOAD_POLICY_NAME = 'cdk-delivery-cfn-exec';
@@ -93,16 +91,6 @@ export interface PlanOptions {
   readonly readPolicy?: (source: string) => unknown;
   /** Repository root. @default process.cwd() */
   readonly rootDir?: string;
-}
-
-/** The partition of a region (`aws`, `aws-cn`, `aws-us-gov`, ...). */
-export function partitionOf(region: string): string {
-  return RegionInfo.get(region).partition ?? 'aws';
-}
-
-/** The read-only lookup role `cdk bootstrap --trust-for-lookup` creates. */
-export function lookupRoleArn(account: string, region: string): string {
-  return `arn:${partitionOf(region)}:iam::${account}:role/cdk-${BOOTSTRAP_QUALIFIER}-lookup-role-${account}-${region}`;
 }
 
 /**

@@ -3,8 +3,8 @@ import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client
 import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { lookupRoleArn } from './bootstrap-plan';
 import { DoctorClients, Where } from './doctor-clients';
+import { lookupRoleArn } from '../aws-names';
 
 /**
  * The real AWS adapters of `doctor --aws`. Loaded only by the CLI, so unit tests never touch

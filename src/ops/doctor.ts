@@ -1,9 +1,10 @@
 import {
-  BOOTSTRAP_STACK_NAME, BootstrapPlan, BootstrapStep, commandLine, lookupRoleArn, PIPELINE_STACK_NAME,
+  BOOTSTRAP_STACK_NAME, BootstrapPlan, BootstrapStep, commandLine, PIPELINE_STACK_NAME,
 } from './bootstrap-plan';
 import {
   DoctorClients, errorText, isAssumeRoleDenied, isStackMissingError, StackDescription, Subscription, Where,
 } from './doctor-clients';
+import { lookupRoleArn } from '../aws-names';
 import { DeliveryConfig } from '../config/schema';
 import { plannedWaves } from '../config/waves';
 

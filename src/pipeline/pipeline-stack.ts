@@ -5,13 +5,13 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
-import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { Construct } from 'constructs';
 import { hardenArtifactBucket } from './artifact-bucket-hardening';
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
 import { ReportBucket } from './report-bucket';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
+import { partitionOf } from '../aws-names';
 import { ComplianceChecks } from '../compliance/compliance-checks';
 import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
@@ -247,7 +247,7 @@ export class PipelineStack extends Stack {
         image: {
           // Literal ARN, not a token: stages live in other accounts, where a cross-stack
           // reference cannot reach.
-          repositoryArn: `arn:${RegionInfo.get(config.pipeline.region).partition ?? 'aws'}:ecr:${config.pipeline.region}:${config.pipeline.account}:repository/${imageRepositoryName(config)}`,
+          repositoryArn: `arn:${partitionOf(config.pipeline.region)}:ecr:${config.pipeline.region}:${config.pipeline.account}:repository/${imageRepositoryName(config)}`,
           repositoryName: imageRepositoryName(config),
           tag: commit,
         },

@@ -3,6 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
+import { lookupRoleArn } from '../../aws-names';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 
 /** Key prefix of the reports in the report bucket. */
@@ -37,8 +38,7 @@ export interface ChangeReportStepProps {
 export class ChangeReportStep extends pipelines.CodeBuildStep {
   constructor(id: string, props: ChangeReportStepProps) {
     const { environment, policy } = props;
-    const lookupRoles = environment.regions.map((region) =>
-      `arn:aws:iam::${environment.account}:role/cdk-hnb659fds-lookup-role-${environment.account}-${region}`);
+    const lookupRoles = environment.regions.map((region) => lookupRoleArn(environment.account, region));
     const flags = [
       '--assembly .',
       `--stages ${props.stageIds.join(',')}`,

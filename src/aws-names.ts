@@ -1,0 +1,23 @@
+/**
+ * Names of AWS things the pipeline, the ops tools and the CodeBuild scripts all refer to.
+ * Dependency-free on purpose: the change-report CLI bundles it into CodeBuild.
+ */
+
+/** The default bootstrap qualifier (roles `cdk-hnb659fds-*`). */
+export const BOOTSTRAP_QUALIFIER = 'hnb659fds';
+
+/** The partition of a region: `aws`, `aws-cn`, `aws-us-gov`, `aws-iso`, ... */
+export function partitionOf(region: string): string {
+  if (region.startsWith('cn-')) return 'aws-cn';
+  if (region.startsWith('us-gov-')) return 'aws-us-gov';
+  if (region.startsWith('us-isob-')) return 'aws-iso-b';
+  if (region.startsWith('us-isof-')) return 'aws-iso-f';
+  if (region.startsWith('us-iso-')) return 'aws-iso';
+  if (region.startsWith('eu-isoe-')) return 'aws-iso-e';
+  return 'aws';
+}
+
+/** The read-only lookup role `cdk bootstrap --trust-for-lookup` creates in an account and region. */
+export function lookupRoleArn(account: string, region: string): string {
+  return `arn:${partitionOf(region)}:iam::${account}:role/cdk-${BOOTSTRAP_QUALIFIER}-lookup-role-${account}-${region}`;
+}
