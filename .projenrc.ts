@@ -3,6 +3,7 @@ import { UpdateSnapshot } from 'projen/lib/javascript';
 import { addAppProject } from './projenrc/app-project';
 import { addComplianceTasks } from './projenrc/compliance-tasks';
 import { addOpsTasks } from './projenrc/ops-tasks';
+import { runTs } from './projenrc/run-ts';
 import { addWorkflows } from './projenrc/workflows';
 
 /**
@@ -114,7 +115,6 @@ project.compileTask.exec(`${nativeTsc} --noEmit -p app/test/tsconfig.json --incr
 // ---------------------------------------------------------------------------------------
 // The main job: synthesize the pipeline and every stage offline, then print a summary.
 // ---------------------------------------------------------------------------------------
-const runTs = (file: string) => `node -r ts-node/register/transpile-only ${file}`;
 // The app runs directly, without the CDK CLI's ~2-3 s of start-up: src/main.ts reads the
 // committed lookups itself and fails on missing context and on error annotations, which is
 // what the CLI's synth would have added (`npx cdk synth` works too, through cdk.json). It is

@@ -1,4 +1,5 @@
 import { awscdk } from 'projen';
+import { runTs } from './run-ts';
 
 /**
  * Compliance tasks beyond the cdk-nag packs that run inside synth.
@@ -16,7 +17,7 @@ export function addComplianceTasks(project: awscdk.AwsCdkTypeScriptApp): void {
   project.addDevDeps('@cdklabs/cdk-validator-cfnguard@^0.0.62');
   project.addTask('compliance:guard', {
     description: 'Run the Control Tower guard rules over every template in cdk.out (run synth first)',
-    exec: 'node -r ts-node/register/transpile-only src/compliance/guard-cli.ts',
+    exec: runTs('src/compliance/guard-cli.ts'),
     receiveArgs: true,
   });
 }

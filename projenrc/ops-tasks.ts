@@ -1,4 +1,5 @@
 import { awscdk } from 'projen';
+import { runTs } from './run-ts';
 
 /**
  * The operator tasks: `bootstrap` (prepare every account/region of the delivery config) and
@@ -11,7 +12,6 @@ import { awscdk } from 'projen';
  * @param project the root project
  */
 export function addOpsTasks(project: awscdk.AwsCdkTypeScriptApp): void {
-  const runTs = (file: string) => `node -r ts-node/register/transpile-only ${file}`;
   project.addTask('bootstrap', {
     description: 'Print (or --run, or --json) the least-privilege policies and cdk bootstrap commands for every account/region of the config',
     exec: runTs('src/ops/bootstrap-cli.ts'),
