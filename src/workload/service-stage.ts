@@ -126,7 +126,9 @@ export class ServiceStacks {
     });
     this.alarms = this.service.monitoring.alarms;
 
-    for (const stack of this.stacks) tagWorkload(stack, props);
+    // Inside a ServiceStage the stage tags everything in it (the assertion stack too); directly
+    // in an App (integ) the stacks are tagged here.
+    if (inApp) for (const stack of this.stacks) tagWorkload(stack, props);
   }
 
   /** The two stacks, in deployment order. */
