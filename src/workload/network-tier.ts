@@ -80,8 +80,6 @@ export class WorkloadSecurityGroups extends Construct {
  * security group of the stage.
  */
 export class NetworkTier extends Construct {
-  /** Whether this is a production stage (deletion protection, retention). */
-  public readonly production: boolean;
   /** The stage VPC. */
   public readonly vpc: ec2.Vpc;
   /** Every security group of the stage. */
@@ -96,7 +94,6 @@ export class NetworkTier extends Construct {
   constructor(scope: Construct, id: string, props: NetworkTierProps) {
     super(scope, id);
     const { environment } = props;
-    this.production = environment.production === true;
 
     const cidr = props.cidr ?? '10.0.0.0/16';
     this.vpc = new ec2.Vpc(this, 'Vpc', {

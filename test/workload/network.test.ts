@@ -1,5 +1,5 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
-import { buildStage, CfnResource, resources, sampleEnvironment, stacksOf, tierTemplate } from './support';
+import { buildStage, CfnResource, resources, sampleEnvironment, tierTemplate } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 
 /** Network: VPC tiers, NAT, flow logs, endpoints and every security group rule of the stage. */
@@ -16,7 +16,7 @@ describe.each([
   beforeAll(() => {
     stage = buildStage(environment, region);
     template = tierTemplate(stage.network);
-    all = stacksOf(stage).map((s) => Template.fromStack(s));
+    all = stage.stacks.stacks.map((s) => Template.fromStack(s));
   });
 
   const subnetsOfType = (type: string) => Object.entries(resources(template, 'AWS::EC2::Subnet'))

@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildStage, resources, sampleEnvironment, stacksOf } from './support';
+import { buildStage, resources, sampleEnvironment } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
 
@@ -52,7 +52,7 @@ function literal(value: unknown, stack: Stack): string | undefined {
 /** Every fixed physical name of a stage: `<type>.<property>=<value>`. */
 function physicalNames(stage: ServiceStage): string[] {
   const names: string[] = [];
-  for (const stack of stacksOf(stage)) {
+  for (const stack of stage.stacks.stacks) {
     const template = Template.fromStack(stack);
     for (const r of Object.values(resources(template))) {
       for (const [key, value] of Object.entries(r.Properties ?? {})) {

@@ -1,6 +1,6 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildStage, identityStatements, REQUIRED_TAGS, resources, sampleEnvironment, stacksOf, tagsOf } from './support';
+import { buildStage, identityStatements, REQUIRED_TAGS, resources, sampleEnvironment, tagsOf } from './support';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
 
@@ -57,7 +57,7 @@ describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
 
   beforeAll(() => {
     stage = buildStage(environment, environment.regions[environment.regions.length - 1]);
-    templates = stacksOf(stage).map((s) => [s, Template.fromStack(s)]);
+    templates = stage.stacks.stacks.map((s) => [s, Template.fromStack(s)]);
   });
 
   test('logical ids of every stateful resource are pinned, per stack', () => {

@@ -35,11 +35,6 @@ export function buildStage(environment: EnvironmentConfig, region: string, app: 
   });
 }
 
-/** The stacks of a stage. */
-export function stacksOf(stage: ServiceStage): Stack[] {
-  return [stage.platform, stage.service];
-}
-
 /**
  * The part of its stack's template that one construct (a tier of the PlatformStack) defines:
  * its resources, outputs and conditions, so `only()` and `resourceCountIs` see that tier alone.
