@@ -1,6 +1,5 @@
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { CloudAssembly } from 'aws-cdk-lib/cx-api';
 import { assemblyProblems, committedContext } from './assembly-problems';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
 import { addDeliveryPipeline, commitBeingDelivered } from './delivery-app';
@@ -43,7 +42,7 @@ function main(): void {
   // Offline by default: a missing lookup is an error, not a silent dummy value. With
   // `-c lookups=true` under the CLI (and credentials) the CLI performs the lookups instead.
   const lookups = app.node.tryGetContext('lookups') === 'true' || app.node.tryGetContext('lookups') === true;
-  const problems = assemblyProblems(new CloudAssembly(assembly.directory))
+  const problems = assemblyProblems(assembly)
     .filter((p) => !(lookups && underCli && p.startsWith('context ')));
   if (problems.length > 0) {
     process.stderr.write(`Synth problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
