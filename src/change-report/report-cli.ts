@@ -40,6 +40,7 @@ export const USAGE = `Usage: report-cli --assembly <cdk.out> (--stages <id,id> |
                   (--bucket <name> [--key-prefix <prefix>] [--kms-key-id <key>] [--bucket-region <region>] | --no-upload)
                   [--block-stateful-replacement] [--override-marker <text>]
                   [--out change-report.md] [--json-out change-report.json] [--summary-out change-summary.txt]
+                  [--url-out change-report-url.txt]
                   [--label prod]
 Environment fallbacks: CHANGE_REPORT_ASSEMBLY, CHANGE_REPORT_STAGES, CHANGE_REPORT_STAGE_PREFIX,
   COMMIT_ID or CODEBUILD_RESOLVED_SOURCE_VERSION, COMMIT_MESSAGE, REPORT_BUCKET, REPORT_KEY_PREFIX,
@@ -63,6 +64,8 @@ interface CliOptions {
   out: string;
   jsonOut: string;
   summaryOut: string;
+  /** Where the console URL of the uploaded report is written (the approval links to it). */
+  urlOut: string;
   label: string;
 }
 
@@ -94,6 +97,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
         'out': { type: 'string' },
         'json-out': { type: 'string' },
         'summary-out': { type: 'string' },
+        'url-out': { type: 'string' },
         'label': { type: 'string' },
         'help': { type: 'boolean' },
       },
@@ -146,6 +150,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     out,
     jsonOut: values['json-out'] ?? out.replace(/\.md$/, '') + '.json',
     summaryOut: values['summary-out'] ?? 'change-summary.txt',
+    urlOut: values['url-out'] ?? 'change-report-url.txt',
     label: values.label ?? 'prod',
   };
 }
@@ -237,8 +242,10 @@ export async function main(argv: readonly string[], deps: CliDeps = {}): Promise
           ...(opts.kmsKeyId ? { SSEKMSKeyId: opts.kmsKeyId } : {}),
         });
         if (name.endsWith('.md')) {
+          const url = consoleUrl(opts.bucket!, key, opts.bucketRegion);
           log(`Report: s3://${opts.bucket}/${key}`);
-          log(`Console: ${consoleUrl(opts.bucket!, key, opts.bucketRegion)}`);
+          log(`Console: ${url}`);
+          fs.writeFileSync(opts.urlOut, `${url}\n`);
         }
       }
     } catch (e) {

@@ -23,6 +23,7 @@ async function run(args: string[], deployed: Record<string, any>, opts: { failUp
   const code = await main([
     '--assembly', FIXTURE_ASSEMBLY, '--commit', 'abc1234',
     '--out', path.join(dir, 'change-report.md'), '--summary-out', path.join(dir, 'change-summary.txt'),
+    '--url-out', path.join(dir, 'change-report-url.txt'),
     ...args,
   ], {
     templateClientFor: cfn.factory,
@@ -33,7 +34,7 @@ async function run(args: string[], deployed: Record<string, any>, opts: { failUp
     error: (l) => err.push(l),
   });
   const read = (f: string) => (fs.existsSync(path.join(dir, f)) ? fs.readFileSync(path.join(dir, f), 'utf8') : undefined);
-  return { code, puts, out, err, calls: cfn.calls, md: read('change-report.md'), json: read('change-report.json'), summary: read('change-summary.txt') };
+  return { code, puts, out, err, calls: cfn.calls, md: read('change-report.md'), json: read('change-report.json'), summary: read('change-summary.txt'), url: read('change-report-url.txt') };
 }
 
 describe('report-cli end to end on the fixture assembly', () => {
@@ -52,6 +53,8 @@ describe('report-cli end to end on the fixture assembly', () => {
     expect(r.puts[0].Body).toBe(r.md);
     expect(r.out).toContain('Report: s3://reports-bucket/reports/abc1234/change-report.md');
     expect(r.out).toContain('Console: https://us-east-1.console.aws.amazon.com/s3/object/reports-bucket?region=us-east-1&bucketType=general&prefix=reports%2Fabc1234%2Fchange-report.md');
+    // ...and written for the pipeline step, whose REPORT_URL the approval links to.
+    expect(r.url).toBe('https://us-east-1.console.aws.amazon.com/s3/object/reports-bucket?region=us-east-1&bucketType=general&prefix=reports%2Fabc1234%2Fchange-report.md\n');
     expect(r.md!.indexOf('## DANGER')).toBeLessThan(r.md!.indexOf('## Stacks'));
     expect(r.md).toContain('### prod-us-east-2-Service: NEW');
     expect(JSON.parse(r.json!)).toMatchObject({ commit: 'abc1234', summary, policy: { refused: false } });

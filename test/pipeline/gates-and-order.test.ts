@@ -68,6 +68,8 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
     expect(approval.action.Configuration.CustomData).toContain(`#{${report.action.Namespace}.CHANGE_SUMMARY}`);
     const spec = JSON.parse(projectOf(report.action).Properties.Source.BuildSpec);
     expect(spec.phases.build.commands[0]).toMatch(/report-cli\.js .*--stages prod-us-east-1,prod-us-east-2 .*--block-stateful-replacement/);
+    // The link is the URL the CLI wrote for the report it uploaded, not one rebuilt in shell.
+    expect(spec.phases.build.commands).toContain('export REPORT_URL="$(cat change-report-url.txt)"');
   });
 
   test('the change report role can only read the prod account (lookup roles) and write its own reports', () => {

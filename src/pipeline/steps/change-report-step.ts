@@ -64,7 +64,8 @@ export class ChangeReportStep extends pipelines.CodeBuildStep {
       commands: [
         `node .delivery-tools/change-report/report-cli.js ${flags.join(' ')}`,
         'export CHANGE_SUMMARY="$(head -c 250 change-summary.txt)"',
-        `export REPORT_URL="https://$AWS_REGION.console.aws.amazon.com/s3/object/$REPORT_BUCKET?region=$AWS_REGION&prefix=${REPORT_KEY_PREFIX}$COMMIT_ID/change-report.md"`,
+        // The CLI writes the console URL of the report it uploaded; the approval links to it.
+        'export REPORT_URL="$(cat change-report-url.txt)"',
       ],
       timeout: Duration.minutes(15),
       // Reads other accounts only through their lookup roles; writes only its own reports.
