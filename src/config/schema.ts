@@ -1,5 +1,6 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { DEFAULT_OVERRIDE_MARKER } from '../change-report/policy';
 
 /* Rules that relate several fields (duplicate names, prod approval, shared accounts) live in
  * relations.ts so that they are reported together with the per-field problems. */
@@ -137,6 +138,24 @@ export const environmentSchema = z.strictObject({
   }).optional(),
 });
 
+/** Supply-chain gate thresholds (Trivy and ECR image scan). */
+export const gatesSchema = z.strictObject({
+  /** Severities that fail the gates whether or not a fix exists. @default ['CRITICAL'] */
+  failOnSeverities: z.array(severity).default(['CRITICAL']),
+  /** Severities that fail the gates when a fixed version exists. @default ['HIGH'] */
+  failOnFixableSeverities: z.array(severity).default(['HIGH']),
+  /** Minutes the ECR scan gate waits for scan results before failing closed. @default 15 */
+  ecrScanTimeoutMinutes: z.number().int().min(1).max(60).default(15),
+});
+
+/** The prod change report shown before the prod approval. */
+export const changeReportSchema = z.strictObject({
+  /** Fail the report step when a stateful resource would be replaced in production. @default true */
+  blockStatefulReplacement: z.boolean().default(true),
+  /** A commit message containing this marker overrides the block. @default '[allow-stateful-replacement]' */
+  overrideMarker: z.string().min(3).default(DEFAULT_OVERRIDE_MARKER),
+});
+
 /** The whole delivery config. */
 export const deliveryConfigSchema = z.strictObject({
   /** The account and home region of the pipeline itself (and its artifact store). */
@@ -180,21 +199,9 @@ export const deliveryConfigSchema = z.strictObject({
    */
   allowSharedProdAccount: z.boolean().default(false),
   /** Supply-chain gate thresholds (Trivy and ECR image scan). */
-  gates: z.strictObject({
-    /** Severities that fail the gates whether or not a fix exists. @default ['CRITICAL'] */
-    failOnSeverities: z.array(severity).default(['CRITICAL']),
-    /** Severities that fail the gates when a fixed version exists. @default ['HIGH'] */
-    failOnFixableSeverities: z.array(severity).default(['HIGH']),
-    /** Minutes the ECR scan gate waits for scan results before failing closed. @default 15 */
-    ecrScanTimeoutMinutes: z.number().int().min(1).max(60).default(15),
-  }).default(() => ({ failOnSeverities: ['CRITICAL' as const], failOnFixableSeverities: ['HIGH' as const], ecrScanTimeoutMinutes: 15 })),
+  gates: gatesSchema.default(() => gatesSchema.parse({})),
   /** The prod change report shown before the prod approval. */
-  changeReport: z.strictObject({
-    /** Fail the report step when a stateful resource would be replaced in production. @default true */
-    blockStatefulReplacement: z.boolean().default(true),
-    /** A commit message containing this marker overrides the block. @default '[allow-stateful-replacement]' */
-    overrideMarker: z.string().min(3).default('[allow-stateful-replacement]'),
-  }).default(() => ({ blockStatefulReplacement: true, overrideMarker: '[allow-stateful-replacement]' })),
+  changeReport: changeReportSchema.default(() => changeReportSchema.parse({})),
 });
 
 /** The validated config, defaults applied. */
