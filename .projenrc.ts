@@ -198,11 +198,13 @@ project.addTask('integ:update', {
   env: offlineAws,
   receiveArgs: true,
 });
-project.addTask('integ:deploy', {
+// integ:deploy first proves the sandbox's execution role carries exactly the generated
+// execution policies (never AdministratorAccess), so one sandbox run rehearses the first deploy.
+const integDeploy = project.addTask('integ:deploy', {
   description: 'Deploy the integ tests into a sandbox account, run the assertions, destroy (needs AWS credentials)',
-  exec: `${integRunner} --update-on-failed --force`,
-  receiveArgs: true,
+  exec: runTs('src/ops/integ-preflight-cli.ts'),
 });
+integDeploy.exec(`${integRunner} --update-on-failed --force`, { receiveArgs: true });
 
 addWorkflows(project);
 const lintWorkflows = project.addTask('lint:workflows', {
@@ -210,8 +212,10 @@ const lintWorkflows = project.addTask('lint:workflows', {
   exec: runTs('src/ops/workflow-lint-cli.ts'),
 });
 
-// The guard rules over the synthesized templates; the integ snapshots; the workflows.
+// The guard rules over the synthesized templates; the execution policies against them; the
+// integ snapshots; the workflows.
 assemblyLane.spawn(project.tasks.tryFind('compliance:guard')!);
+assemblyLane.spawn(project.tasks.tryFind('policy:check')!);
 assemblyLane.spawn(integ);
 assemblyLane.spawn(lintWorkflows);
 // Lint (root and app) runs in `build` (the pipeline's synth step) and as its own step of the
