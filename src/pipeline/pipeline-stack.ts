@@ -20,6 +20,7 @@ import { ServiceStage } from '../workload/service-stage';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { TerminationProtectionStep } from './steps/termination-protection-step';
 
 /** Props of the PipelineStack. */
 export interface PipelineStackProps extends StackProps {
@@ -256,7 +257,14 @@ export class PipelineStack extends Stack {
       // stage's deployment and stops promotion).
       addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName });
       compliance?.applyTo(stage);
-      wave.addStage(stage);
+      wave.addStage(stage, environment.production ? {
+        // CDK Pipelines does not apply terminationProtection (aws-cdk issue 17871): a step
+        // after the Service deploy (beside the Assertions deploy) turns it on for real.
+        stackSteps: [{
+          stack: stage.service,
+          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks })],
+        }],
+      } : undefined);
       return stage;
     });
     this.stages.push(...stages);
