@@ -192,6 +192,9 @@ export class PipelineStack extends Stack {
     hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
     for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
       hardenArtifactBucket(support.replicationBucket);
+      // CDK gives the replication bucket a fixed physical name: a failed first create of the
+      // support stack (an empty bucket) deletes it, or the retried create would collide.
+      support.replicationBucket.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     }
     this.pipeline.pipeline.notifyOn('NotifyTeam', this.notifications.topic, {
       events: [
