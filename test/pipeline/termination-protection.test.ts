@@ -60,6 +60,10 @@ describe('termination protection of prod stacks, on the synthesized pipeline', (
       // Nothing else in the prod account: no other cross-account or CloudFormation permission.
       const actions = statementsOf(protect).flatMap((s: any) => [s.Action].flat());
       expect(actions.filter((a: string) => /^(cloudformation|iam):/.test(a))).toEqual([]);
+      // Built like the pipeline's other CodeBuild actions: encrypted build logs, artifact key.
+      const [gate] = sample.pipelineStages.flatMap((s) => s.Actions).filter((a: any) => a.Name === 'ImageGate');
+      expect(projectOf(protect).Properties.LogsConfig).toEqual(projectOf(gate).Properties.LogsConfig);
+      expect(projectOf(protect).Properties.EncryptionKey).toEqual(projectOf(gate).Properties.EncryptionKey);
     }
   });
 
