@@ -20,6 +20,7 @@ import { ServiceStage } from '../workload/service-stage';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { TerminationProtectionStep } from './steps/termination-protection-step';
 
 /** Props of the PipelineStack. */
 export interface PipelineStackProps extends StackProps {
@@ -191,6 +192,9 @@ export class PipelineStack extends Stack {
     hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
     for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
       hardenArtifactBucket(support.replicationBucket);
+      // CDK gives the replication bucket a fixed physical name: a failed first create of the
+      // support stack (an empty bucket) deletes it, or the retried create would collide.
+      support.replicationBucket.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     }
     this.pipeline.pipeline.notifyOn('NotifyTeam', this.notifications.topic, {
       events: [
@@ -256,7 +260,14 @@ export class PipelineStack extends Stack {
       // stage's deployment and stops promotion).
       addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName });
       compliance?.applyTo(stage);
-      wave.addStage(stage);
+      wave.addStage(stage, environment.production ? {
+        // CDK Pipelines does not apply terminationProtection (aws-cdk issue 17871): a step
+        // after the Service deploy (beside the Assertions deploy) turns it on for real.
+        stackSteps: [{
+          stack: stage.service,
+          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks })],
+        }],
+      } : undefined);
       return stage;
     });
     this.stages.push(...stages);
