@@ -1,3 +1,4 @@
+import { FIXTURE_ASSEMBLY, template } from './support';
 import { findStacks } from '../../src/change-report/assembly';
 import {
   compareEngineVersions, DANGER_RULES, engineVersionChangeRule, engineVersionDowngradeRule, findDangers,
@@ -5,7 +6,6 @@ import {
 import { diffTemplates } from '../../src/change-report/diff';
 import { evaluatePolicy } from '../../src/change-report/policy';
 import { ChangeReport, renderMarkdown, summaryLine } from '../../src/change-report/render';
-import { FIXTURE_ASSEMBLY, template } from './support';
 
 /** The prod Platform stack's database as synthesized (src/workload/data-tier.ts), at one engine version. */
 function platform(version: string | undefined, instanceVersion?: string) {
@@ -43,7 +43,10 @@ describe('an engine version change on a prod database is flagged', () => {
   test('a minor upgrade: one finding, upgraded in place, not a replacement', () => {
     const found = findDangers(diffTemplates(platform('16.6'), platform('16.8')));
     expect(found).toEqual([expect.objectContaining({
-      ruleId: 'engine-version-change', category: 'version', logicalId: 'DataCluster9E8A15F8', resourceType: 'AWS::RDS::DBCluster',
+      ruleId: 'engine-version-change',
+      category: 'version',
+      logicalId: 'DataCluster9E8A15F8',
+      resourceType: 'AWS::RDS::DBCluster',
       message: expect.stringMatching(/^EngineVersion 16\.6 -> 16\.8 \(upgrade\)\. The database is upgraded in place/),
     })]);
   });
@@ -82,7 +85,9 @@ describe('a version below the deployed one is refused (CloudFormation cannot dow
   test('found as a downgrade, not as a change', () => {
     const found = findDangers(diffTemplates(platform('16.9'), platform('16.8')));
     expect(found).toEqual([expect.objectContaining({
-      ruleId: 'engine-version-downgrade', category: 'version', logicalId: 'DataCluster9E8A15F8',
+      ruleId: 'engine-version-downgrade',
+      category: 'version',
+      logicalId: 'DataCluster9E8A15F8',
       message: expect.stringMatching(/^DOWNGRADE EngineVersion 16\.9 -> 16\.8: CloudFormation cannot downgrade/),
     })]);
     expect(findDangers(diffTemplates(platform('16.10'), platform('16.9')))[0].ruleId).toBe('engine-version-downgrade');

@@ -1,12 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { sampleAssembly } from '../support/sample-assembly';
 import { TRIVY_VERSION } from '../../src/pipeline/steps/image-gate-step';
 import {
   CalendarError, calendarStatus, loadCalendar, parseCalendar, UsedPin, unlistedPins, unusedPins,
 } from '../../src/versions/calendar';
 import { dockerBaseImages, NamedTemplate, pinsInTemplates } from '../../src/versions/pins-in-use';
 import { NODE_MAJOR } from '../../src/versions/toolchain';
+import { sampleAssembly } from '../support/sample-assembly';
 
 const ROOT = path.join(__dirname, '..', '..');
 const calendar = loadCalendar(ROOT);

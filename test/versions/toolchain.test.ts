@@ -4,9 +4,9 @@ import { App, CfnResource, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { parse } from 'yaml';
-import { sampleAssembly } from '../support/sample-assembly';
 import { LAMBDA_NODE_RUNTIME, pinNodeLambdaRuntimes } from '../../src/versions/lambda-runtime';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../src/versions/toolchain';
+import { sampleAssembly } from '../support/sample-assembly';
 
 const ROOT = path.join(__dirname, '..', '..');
 const { pipeline, stages, supportStacks, directory } = sampleAssembly();
@@ -51,10 +51,12 @@ describe(`Node.js ${NODE_MAJOR} everywhere outside app/`, () => {
     expect(pkg.engines.node).toBe(`>= ${NODE_MAJOR}.0.0`);
     expect(pkg.devDependencies['@types/node']).toBe(`^${NODE_MAJOR}`);
     const workflows = fs.readdirSync(path.join(ROOT, '.github', 'workflows'));
-    const setupNode = workflows.flatMap((f) => parse(fs.readFileSync(path.join(ROOT, '.github', 'workflows', f), 'utf8')).jobs
-      ? Object.values<any>(parse(fs.readFileSync(path.join(ROOT, '.github', 'workflows', f), 'utf8')).jobs).flatMap((j) => j.steps ?? [])
-        .filter((s: any) => String(s.uses ?? '').startsWith('actions/setup-node@')).map((s: any) => `${f}: ${s.with?.['node-version']}`)
-      : []);
+    const setupNode = workflows.flatMap((f) => {
+      const jobs = parse(fs.readFileSync(path.join(ROOT, '.github', 'workflows', f), 'utf8')).jobs ?? {};
+      return Object.values<any>(jobs).flatMap((j) => j.steps ?? [])
+        .filter((s: any) => String(s.uses ?? '').startsWith('actions/setup-node@'))
+        .map((s: any) => `${f}: ${s.with?.['node-version']}`);
+    });
     expect(setupNode.length).toBeGreaterThanOrEqual(3);
     expect(setupNode.filter((s) => !s.endsWith(`: ${NODE_MAJOR}`))).toEqual([]);
     const tasks = fs.readFileSync(path.join(ROOT, '.projen', 'tasks.json'), 'utf8');

@@ -1,6 +1,6 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { sampleAssembly } from '../support/sample-assembly';
 import { DATABASE_ENGINE_VERSION } from '../../src/workload/database-engine';
+import { sampleAssembly } from '../support/sample-assembly';
 
 /**
  * The engine version policy (src/workload/database-engine.ts) as synthesized: the LTS minor
