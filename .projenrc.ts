@@ -5,6 +5,7 @@ import { addComplianceTasks } from './projenrc/compliance-tasks';
 import { addOpsTasks } from './projenrc/ops-tasks';
 import { runTs } from './projenrc/run-ts';
 import { addWorkflows } from './projenrc/workflows';
+import { NODE_MAJOR } from './src/versions/toolchain';
 
 /**
  * cdk-delivery-pipeline: the one source of truth for deps, tasks, tsconfig, jest, eslint
@@ -16,7 +17,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  minNodeVersion: '20.0.0',
+  // Node.js 24 LTS (src/versions/toolchain.ts): engines and @types/node follow it.
+  minNodeVersion: `${NODE_MAJOR}.0.0`,
+  workflowNodeVersion: String(NODE_MAJOR),
 
   // aws-cdk-lib is pinned, not ranged: @aws-cdk/integ-runner (latest 2.197.10) reads
   // cloud-assembly schema <= 53. aws-cdk-lib 2.257.0 writes schema 53; 2.258+ write 54/55
@@ -122,7 +125,7 @@ project.compileTask.exec(`${nativeTsc} --noEmit -p app/test/tsconfig.json --incr
 // The CLIs that run inside CodeBuild (image gates, prod change report) travel in the cloud
 // assembly as single bundled files, so those actions need no `npm ci` of their own.
 const esbuild = (entries: string, out: string) =>
-  `esbuild ${entries} --bundle --platform=node --target=node20 ${out} --log-level=warning`;
+  `esbuild ${entries} --bundle --platform=node --target=node${NODE_MAJOR} ${out} --log-level=warning`;
 const synthTask = project.tasks.tryFind('synth')!;
 synthTask.reset('rm -rf cdk.out');
 synthTask.exec(esbuild('src/main.ts', '--packages=external --sourcemap=inline --outfile=.cache/synth/main.js'));

@@ -16,6 +16,7 @@ import { ComplianceChecks } from '../compliance/compliance-checks';
 import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../config/waves';
+import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../versions/toolchain';
 import { ServiceStage } from '../workload/service-stage';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
@@ -152,7 +153,7 @@ export class PipelineStack extends Stack {
       synth,
       codeBuildDefaults: {
         buildEnvironment: {
-          buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+          buildImage: codebuild.LinuxBuildImage.fromCodeBuildImageId(CODEBUILD_IMAGE_ID),
           computeType: codebuild.ComputeType.SMALL,
         },
         timeout: Duration.minutes(30),
@@ -160,8 +161,8 @@ export class PipelineStack extends Stack {
         // Reused npm cache between runs of the same host; a miss costs nothing but time.
         cache: codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM, codebuild.LocalCacheMode.DOCKER_LAYER),
         partialBuildSpec: codebuild.BuildSpec.fromObject({
-          // The project needs Node.js 20 (package.json engines); pin it, not the image default.
-          phases: { install: { 'runtime-versions': { nodejs: '20' } } },
+          // The project's Node.js (package.json engines), pinned, not the image default.
+          phases: { install: { 'runtime-versions': { nodejs: String(NODE_MAJOR) } } },
           cache: { paths: ['/root/.npm/**/*'] },
         }),
       },

@@ -7,6 +7,7 @@ import { bootstrapPlan } from '../../src/ops/bootstrap-plan';
 import { describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks, runSandboxChecks } from '../../src/ops/doctor';
 import { cliTemplateVersion, doctorCli, DoctorCliIo } from '../../src/ops/doctor-cli';
 import { DoctorClients } from '../../src/ops/doctor-clients';
+import { loadCalendar } from '../../src/versions/calendar';
 
 const config = configFrom(sampleInput());
 const plan = bootstrapPlan(config, { rootDir: ROOT });
@@ -183,6 +184,9 @@ describe('doctor --aws checks (recorded responses)', () => {
   });
 });
 
+/** Every pin of versions/calendar.json is more than 90 days from its end of support on this day. */
+const BEFORE_ANY_WARNING = new Date('2026-01-15T12:00:00Z');
+
 describe('doctor CLI', () => {
   function io(clients?: DoctorClients, creds = true) {
     const cap = captureIo();
@@ -197,6 +201,8 @@ describe('doctor CLI', () => {
       },
       options: { currentTemplateVersion: 33 },
       rootDir: ROOT,
+      // A day on which every pin of the committed calendar is more than 90 days from its end.
+      now: () => BEFORE_ANY_WARNING,
     };
     return { io: value, cap };
   }
@@ -245,6 +251,57 @@ describe('doctor CLI', () => {
     t.io = { ...t.io, env: { DELIVERY_CONFIG: '/nonexistent/delivery.json' } };
     expect(await doctorCli([], t.io)).toBe(1);
     expect(t.cap.stderr()).toContain('config: cannot read /nonexistent/delivery.json');
+  });
+
+  describe('version calendar (injected clock)', () => {
+    const base = loadCalendar(ROOT).find((p) => p.kind === 'container-base-image')!;
+    const day = (iso: string, offsetDays: number) => new Date(Date.parse(`${iso}T09:00:00Z`) + offsetDays * 86_400_000);
+
+    test('every pin gets a line with its remaining days; none near its end: exit 0', async () => {
+      const t = io();
+      expect(await doctorCli([], t.io)).toBe(0);
+      const lines = t.cap.stdout().split('\n').filter((l) => /^(OK  |WARN|FAIL) /.test(l));
+      expect(lines).toHaveLength(loadCalendar(ROOT).length);
+      expect(t.cap.stdout()).toContain('OK   database-engine aurora-postgresql 16.8: supported until 2029-02-28 (1140 days)');
+    });
+
+    test('90 days before an end of support: WARN with the fix, still exit 0', async () => {
+      const t = io();
+      t.io = { ...t.io, now: () => day(base.endOfSupport, -90) };
+      expect(await doctorCli([], t.io)).toBe(0);
+      expect(t.cap.stdout()).toContain(`WARN container-base-image ${base.pin}: end of support ${base.endOfSupport}, in 90 day(s)\n       fix: plan the move of app/Dockerfile`);
+      const early = io();
+      early.io = { ...early.io, now: () => day(base.endOfSupport, -91) };
+      expect(await doctorCli([], early.io)).toBe(0);
+      expect(early.cap.stdout()).toContain(`OK   container-base-image ${base.pin}: supported until ${base.endOfSupport} (91 days)`);
+    });
+
+    test('the last day still warns; the day after fails with exit 1, offline and with --aws', async () => {
+      const last = io();
+      last.io = { ...last.io, now: () => day(base.endOfSupport, 0) };
+      expect(await doctorCli([], last.io)).toBe(0);
+      expect(last.cap.stdout()).toContain(`WARN container-base-image ${base.pin}: end of support ${base.endOfSupport}, in 0 day(s)`);
+      const after = io();
+      after.io = { ...after.io, now: () => day(base.endOfSupport, 1) };
+      expect(await doctorCli([], after.io)).toBe(1);
+      expect(after.cap.stdout()).toContain(`FAIL container-base-image ${base.pin}: end of support ${base.endOfSupport} passed 1 day(s) ago`);
+      expect(after.cap.stdout()).not.toContain('Offline checks passed.');
+      expect(after.cap.stderr()).toContain('1 pinned version(s) past their end of support');
+      const aws = io(fakeClients(greenWorld()).clients);
+      aws.io = { ...aws.io, now: () => day(base.endOfSupport, 1) };
+      expect(await doctorCli(['--aws'], aws.io)).toBe(1);
+      expect(aws.cap.stdout()).toContain('All checks passed.');
+    });
+
+    test('a broken calendar exits 1 naming the entry and field', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calendar-'));
+      fs.mkdirSync(path.join(dir, 'versions'));
+      fs.writeFileSync(path.join(dir, 'versions', 'calendar.json'), JSON.stringify({ pins: [{ ...base, endOfSupport: 'April 2026' }] }));
+      const t = io();
+      t.io = { ...t.io, rootDir: dir, env: { DELIVERY_CONFIG: path.join(ROOT, 'config', 'delivery.sample.json') } };
+      expect(await doctorCli([], t.io)).toBe(1);
+      expect(t.cap.stderr()).toContain('pins[0].endOfSupport: "April 2026" is not a date written YYYY-MM-DD');
+    });
   });
 
   test('the repo CLI template version is read from aws-cdk', () => {
