@@ -1,5 +1,6 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { plainHttpOptOutSchema } from './plain-http';
 import { DEFAULT_OVERRIDE_MARKER } from '../change-report/policy';
 
 /* Rules that relate several fields (duplicate names, prod approval, shared accounts) live in
@@ -136,6 +137,12 @@ export const environmentSchema = z.strictObject({
     /** Record name under the zone for the service. @default 'api' */
     recordName: z.string().regex(/^[a-z0-9-]{1,63}$/).default('api'),
   }).optional(),
+  /**
+   * A production environment without `domain` is refused unless it opts out of HTTPS here, with a
+   * written reason (a full sentence). The synth summary and the compliance report show it.
+   * @default - no opt-out: production requires `domain`
+   */
+  allowPlainHttp: plainHttpOptOutSchema.optional(),
 });
 
 /** Supply-chain gate thresholds (Trivy and ECR image scan). */
