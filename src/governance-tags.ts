@@ -37,7 +37,10 @@ export const RAW_TAGGABLE_TYPES: ReadonlySet<string> = new Set([
   'AWS::StepFunctions::StateMachine',
 ]);
 
-/** Tags plain CfnResources of RAW_TAGGABLE_TYPES, which the Tags aspect cannot reach. */
+/**
+ * Tags plain CfnResources of RAW_TAGGABLE_TYPES, which the Tags aspect cannot reach. It sets
+ * their `Tags` property (none of them carries tags of its own).
+ */
 class RawResourceTags implements IAspect {
   constructor(private readonly tags: Record<string, string>) {}
 
