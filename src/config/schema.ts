@@ -126,7 +126,8 @@ export const environmentSchema = z.strictObject({
   /**
    * A public Route 53 hosted zone for this environment. With it the ALB gets an ACM certificate
    * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and latency records per region.
-   * Without it the ALB serves HTTP only (see README "HTTP-only mode").
+   * Without it the ALB serves HTTP only (see README "HTTP-only mode"); production requires it
+   * unless `allowPlainHttp` states why not.
    * @default - no domain, HTTP-only
    */
   domain: z.strictObject({
