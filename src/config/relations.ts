@@ -1,3 +1,5 @@
+import { plainHttpProblems } from './plain-http';
+
 /**
  * Rules that relate several fields of the delivery config. They read the raw input tolerantly
  * (applying the schema's defaults) so that they are reported in the same run as per-field
@@ -54,6 +56,8 @@ export function relationProblems(raw: unknown): RelationProblem[] {
       });
     }
   });
+
+  problems.push(...plainHttpProblems(raw.environments));
 
   if (envs.length > 0 && !envs.some((e) => e.production === true)) {
     problems.push({ field: 'environments', message: 'has no production environment; mark the last one with "production": true' });

@@ -1,5 +1,6 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { plainHttpOptOutSchema } from './plain-http';
 import { DEFAULT_OVERRIDE_MARKER } from '../change-report/policy';
 
 /* Rules that relate several fields (duplicate names, prod approval, shared accounts) live in
@@ -125,7 +126,8 @@ export const environmentSchema = z.strictObject({
   /**
    * A public Route 53 hosted zone for this environment. With it the ALB gets an ACM certificate
    * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and latency records per region.
-   * Without it the ALB serves HTTP only (see README "HTTP-only mode").
+   * Without it the ALB serves HTTP only (see README "HTTP-only mode"); production requires it
+   * unless `allowPlainHttp` states why not.
    * @default - no domain, HTTP-only
    */
   domain: z.strictObject({
@@ -136,6 +138,12 @@ export const environmentSchema = z.strictObject({
     /** Record name under the zone for the service. @default 'api' */
     recordName: z.string().regex(/^[a-z0-9-]{1,63}$/).default('api'),
   }).optional(),
+  /**
+   * A production environment without `domain` is refused unless it opts out of HTTPS here, with a
+   * written reason (a full sentence). The synth summary and the compliance report show it.
+   * @default - no opt-out: production requires `domain`
+   */
+  allowPlainHttp: plainHttpOptOutSchema.optional(),
 });
 
 /** Supply-chain gate thresholds (Trivy and ECR image scan). */
