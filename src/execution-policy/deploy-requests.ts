@@ -1,5 +1,6 @@
 import { HANDLER_OPERATIONS, HandlerPermissions, isCustomResourceType } from './handler-permissions';
 import { AccessRequest } from './iam-evaluator';
+import { TRANSFORM_NEEDS } from './policy-rules';
 import { partitionOf } from '../aws-names';
 
 /**
@@ -39,7 +40,7 @@ export interface DeployTarget {
 
 /** A template the checks read (only the parts used). */
 export interface TemplateLike {
-  readonly Resources?: Readonly<Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>>;
+  readonly Resources?: Readonly<Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown>; readonly NestedStackOf?: string }>>;
   readonly Parameters?: Readonly<Record<string, { readonly Type?: string; readonly Default?: unknown }>>;
   readonly Transform?: string | readonly string[];
 }
@@ -48,6 +49,42 @@ export interface TemplateLike {
 export function transformsOf(template: TemplateLike): string[] {
   const t = template.Transform;
   return t === undefined ? [] : (Array.isArray(t) ? t : [t]).filter((x): x is string => typeof x === 'string');
+}
+
+/** The transform that expands hosted rotation schedules into a nested stack. */
+export const SECRETS_MANAGER_TRANSFORM = 'AWS::SecretsManager-2024-09-16';
+
+/** A template resource; synthetic ones (from a transform) name the nested stack they live in. */
+interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  /** The stack CloudFormation creates it in when it is not the template's own stack. */
+  readonly NestedStackOf?: string;
+}
+
+/**
+ * The template as CloudFormation deploys it after its transforms: the Secrets Manager
+ * transform turns each `HostedRotationLambda` rotation schedule into a nested stack that holds
+ * the rotation function, its execution role and the permission Secrets Manager invokes it with
+ * (AWS::SecretsManager transform reference: "The Lambda function is placed in a nested stack in
+ * the processed template"). Nested stacks are deployed with the parent's execution role, so
+ * their resources are checked too. Their names follow CloudFormation's generated names:
+ * `<stack>-<logicalId>-<suffix>` for the nested stack, and its resources after that name.
+ */
+export function expandTransforms(template: TemplateLike, stackName: string): TemplateLike {
+  if (!transformsOf(template).includes(SECRETS_MANAGER_TRANSFORM)) return template;
+  const resources: Record<string, TemplateResource> = { ...template.Resources };
+  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    if (resource.Type !== 'AWS::SecretsManager::RotationSchedule' || !resource.Properties?.HostedRotationLambda) continue;
+    const nested = generatedName(stackName, `${logicalId}RotationStack`, 128);
+    resources[`${logicalId}RotationStack`] = { Type: 'AWS::CloudFormation::Stack', Properties: {} };
+    resources[`${logicalId}RotationRole`] = { Type: 'AWS::IAM::Role', Properties: {}, NestedStackOf: nested };
+    resources[`${logicalId}RotationFunction`] = {
+      Type: 'AWS::Lambda::Function', Properties: { Role: { 'Fn::GetAtt': [`${logicalId}RotationRole`, 'Arn'] } }, NestedStackOf: nested,
+    };
+    resources[`${logicalId}RotationPermission`] = { Type: 'AWS::Lambda::Permission', Properties: {}, NestedStackOf: nested };
+  }
+  return { ...template, Resources: resources };
 }
 
 /** The service principal of the service-linked role a resource type's handler may create. */
@@ -124,12 +161,14 @@ export function generatedName(stackName: string, logicalId: string, maxLength: n
 }
 
 /** Every request the execution role must allow to deploy one template. */
-export function deployRequests(template: TemplateLike, target: DeployTarget, permissions: HandlerPermissions): DeployRequest[] {
+export function deployRequests(original: TemplateLike, target: DeployTarget, permissions: HandlerPermissions): DeployRequest[] {
   const partition = partitionOf(target.region);
+  const template = expandTransforms(original, target.stackName);
   const resources = template.Resources ?? {};
+  const stackOf = (logicalId: string) => resources[logicalId]?.NestedStackOf ?? target.stackName;
   const roleArn = (logicalId: string) => {
     const props = resources[logicalId]?.Properties ?? {};
-    const name = typeof props.RoleName === 'string' ? props.RoleName : generatedName(target.stackName, logicalId, 64);
+    const name = typeof props.RoleName === 'string' ? props.RoleName : generatedName(stackOf(logicalId), logicalId, 64);
     const rolePath = typeof props.Path === 'string' ? props.Path : '/';
     return `arn:${partition}:iam::${target.account}:role${rolePath}${name}`;
   };
@@ -193,6 +232,9 @@ export function deployRequests(template: TemplateLike, target: DeployTarget, per
       } else if (service === 'ecr' && type === 'AWS::ECR::Repository' && action !== 'ecr:GetAuthorizationToken') {
         const repository = resolveString(props.RepositoryName, target);
         add(action, repository ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${repository}` : '*');
+      } else if (service === 'cloudformation' && type === 'AWS::CloudFormation::Stack') {
+        const nested = generatedName(target.stackName, logicalId, 128);
+        add(action, `arn:${partition}:cloudformation:${target.region}:${target.account}:stack/${nested}/00000000-0000-0000-0000-000000000000`);
       } else if (service === 's3' && type === 'AWS::S3::Bucket') {
         add(action, bucketArn(logicalId));
       } else if (service === 's3' && type === 'AWS::S3::BucketPolicy') {
@@ -205,12 +247,17 @@ export function deployRequests(template: TemplateLike, target: DeployTarget, per
     }
   }
   for (const transform of transformsOf(template)) {
-    requests.push({
-      type: 'Template',
-      logicalId: 'Transform',
-      action: 'cloudformation:CreateChangeSet',
-      resource: `arn:${partition}:cloudformation:${target.region}:aws:transform/${transform.replace(/^AWS::/, '')}`,
-    });
+    for (const macro of [transform, ...(TRANSFORM_NEEDS[transform]?.alsoExpands ?? [])]) {
+      requests.push({
+        type: 'Template',
+        logicalId: 'Transform',
+        action: 'cloudformation:CreateChangeSet',
+        resource: `arn:${partition}:cloudformation:${target.region}:aws:transform/${macro.replace(/^AWS::/, '')}`,
+      });
+    }
+    for (const need of TRANSFORM_NEEDS[transform]?.requests ?? []) {
+      requests.push({ type: 'Template', logicalId: `Transform ${transform}`, action: need.action, resource: need.resource(partition, target.region) });
+    }
   }
   for (const [parameterId, parameter] of Object.entries(template.Parameters ?? {})) {
     if (!parameter.Type?.startsWith('AWS::SSM::Parameter::Value')) continue;

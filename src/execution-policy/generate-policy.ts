@@ -2,7 +2,7 @@ import { SERVICE_LINKED_ROLE_SERVICES } from './deploy-requests';
 import { HandlerPermissions } from './handler-permissions';
 import { PolicyDocument, PolicyStatement } from './iam-evaluator';
 import {
-  DEFAULT_WILDCARD_REASON, GUARDRAIL_STATEMENTS, NEVER_ALLOWED, PolicyKind, SERVICE_SCOPES, TEMPLATE_READS, WILDCARD_REASONS,
+  DEFAULT_WILDCARD_REASON, GUARDRAIL_STATEMENTS, NEVER_ALLOWED, PolicyKind, SERVICE_SCOPES, TEMPLATE_READS, TRANSFORM_NEEDS, WILDCARD_REASONS,
 } from './policy-rules';
 
 /**
@@ -56,7 +56,8 @@ export function generatePolicy(
       Condition: { StringEquals: { 'iam:AWSServiceName': [...linkedRoleServices].sort() } },
     });
   }
-  const macros = [...new Set(transforms)].sort();
+  const declared = [...new Set(transforms)].sort();
+  const macros = [...new Set(declared.flatMap((t) => [t, ...(TRANSFORM_NEEDS[t]?.alsoExpands ?? [])]))].sort();
   if (macros.length) {
     // A Transform is expanded through a change set that the execution role creates.
     statements.push({
@@ -66,6 +67,7 @@ export function generatePolicy(
       Resource: macros.map((m) => `arn:*:cloudformation:*:aws:transform/${m.replace(/^AWS::/, '')}`),
     });
   }
+  for (const t of declared) if (TRANSFORM_NEEDS[t]) statements.push(TRANSFORM_NEEDS[t].statement);
   statements.push(...TEMPLATE_READS, ...GUARDRAIL_STATEMENTS);
   return { Version: '2012-10-17', Statement: statements };
 }

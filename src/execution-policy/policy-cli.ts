@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { transformsOf } from './deploy-requests';
+import { expandTransforms, transformsOf } from './deploy-requests';
 import { generatePolicy } from './generate-policy';
 import { HandlerPermissions, HandlerPermissionsSnapshot, readHandlerLists, SNAPSHOT_FILE } from './handler-permissions';
 import { PolicyDocument } from './iam-evaluator';
@@ -48,8 +48,9 @@ export function allStacks(assemblyDir: string, log: (line: string) => void): Rec
   return stacks;
 }
 
+/** Resource types CloudFormation creates for the stacks: their own and those their transforms add. */
 function typesOf(stacks: readonly StackToCheck[]): Set<string> {
-  return new Set(stacks.flatMap((s) => Object.values(s.template.Resources ?? {}).map((r) => r.Type)));
+  return new Set(stacks.flatMap((s) => Object.values(expandTransforms(s.template, s.stackName).Resources ?? {}).map((r) => r.Type)));
 }
 
 function option(argv: readonly string[], name: string): string | undefined {

@@ -34,6 +34,10 @@ export const SERVICE_SCOPES: Readonly<Record<PolicyKind, Readonly<Record<string,
       resources: ['arn:*:s3:::{stage}-*', 'arn:*:s3:::{stage}-*/*'],
       reason: 'CloudFormation names buckets after the lower-case stack name, which starts with the stage id.',
     },
+    cloudformation: {
+      resources: ['arn:*:cloudformation:*:*:stack/{stage}-*/*'],
+      reason: 'The only stacks CloudFormation creates for a stage are nested stacks (hosted rotation), named after their parent stack.',
+    },
   },
   pipeline: {
     iam: {
@@ -94,6 +98,38 @@ export const GUARDRAIL_STATEMENTS: readonly PolicyStatement[] = [
     Condition: { ArnLike: { 'iam:PolicyARN': ['arn:*:iam::aws:policy/AdministratorAccess', 'arn:*:iam::aws:policy/IAMFullAccess', 'arn:*:iam::aws:policy/PowerUserAccess'] } },
   },
 ];
+
+/** What expanding a template transform needs from the execution role, beside the resources it adds. */
+export interface TransformNeeds {
+  /** Macros the transform's output uses in turn (each expanded through its own change set). */
+  readonly alsoExpands: readonly string[];
+  /** The calls made while expanding, with a representative target per call. */
+  readonly requests: readonly { readonly action: string; readonly resource: (partition: string, region: string) => string }[];
+  /** The statement that allows them. */
+  readonly statement: PolicyStatement;
+  /** Why, in a sentence. */
+  readonly evidence: string;
+}
+
+/** Per transform (as written in `Transform`). */
+export const TRANSFORM_NEEDS: Readonly<Record<string, TransformNeeds>> = {
+  'AWS::SecretsManager-2024-09-16': {
+    alsoExpands: ['AWS::Serverless-2016-10-31'],
+    requests: [
+      ...['serverlessrepo:GetApplication', 'serverlessrepo:CreateCloudFormationTemplate', 'serverlessrepo:GetCloudFormationTemplate'].map((action) => ({
+        action, resource: (p: string, r: string) => `arn:${p}:serverlessrepo:${r}:297356227824:applications/SecretsManagerRDSPostgreSQLRotationSingleUser`,
+      })),
+      { action: 's3:GetObject', resource: (p: string) => `arn:${p}:s3:::awsserverlessrepo-changesets-example/template.yaml` },
+    ],
+    statement: {
+      Sid: 'HostedRotationTemplate',
+      Effect: 'Allow',
+      Action: ['s3:GetObject', 'serverlessrepo:CreateCloudFormationTemplate', 'serverlessrepo:GetApplication', 'serverlessrepo:GetCloudFormationTemplate'],
+      Resource: ['arn:*:serverlessrepo:*:*:applications/SecretsManager*', 'arn:*:s3:::awsserverlessrepo-changesets*/*'],
+    },
+    evidence: 'The Secrets Manager transform builds the rotation function\'s nested stack from the rotation templates published in the Serverless Application Repository, which the caller reads from its change-set bucket.',
+  },
+};
 
 /** Reads CloudFormation itself needs beside the resource handlers (bootstrap version, assets). */
 export const TEMPLATE_READS: readonly PolicyStatement[] = [

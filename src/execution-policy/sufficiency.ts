@@ -1,5 +1,5 @@
 import * as fs from 'fs';
-import { deployRequests, DeployRequest, TemplateLike } from './deploy-requests';
+import { deployRequests, DeployRequest, expandTransforms, TemplateLike } from './deploy-requests';
 import { HandlerPermissions } from './handler-permissions';
 import { evaluate, PolicyDocument } from './iam-evaluator';
 import { PolicyKind } from './policy-rules';
@@ -72,7 +72,7 @@ export function checkSufficiency(
   const unevaluable: PolicyGap[] = [];
   let requestsChecked = 0;
   for (const stack of stacks) {
-    for (const resource of Object.values(stack.template.Resources ?? {})) {
+    for (const resource of Object.values(expandTransforms(stack.template, stack.stackName).Resources ?? {})) {
       types.add(resource.Type);
       if (!permissions.knows(resource.Type)) unknownTypes.add(resource.Type);
     }

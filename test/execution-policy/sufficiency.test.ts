@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { deployRequests, expandTransforms, SECRETS_MANAGER_TRANSFORM } from '../../src/execution-policy/deploy-requests';
 import { generatePolicy, wildcardReasonOf } from '../../src/execution-policy/generate-policy';
 import { HANDLER_OPERATIONS, HandlerPermissions } from '../../src/execution-policy/handler-permissions';
 import { PolicyDocument } from '../../src/execution-policy/iam-evaluator';
@@ -75,6 +76,9 @@ describe('execution policies suffice for every template CloudFormation deploys w
     ['lambda:InvokeFunction', 'Custom::VpcRestrictDefaultSG'],
     ['ssm:GetParameters', 'Template'],
     ['codepipeline:CreatePipeline', 'AWS::CodePipeline::Pipeline'],
+    // The hosted-rotation transform's nested stack and what expanding it reads.
+    ['cloudformation:CreateStack', 'AWS::CloudFormation::Stack'],
+    ['serverlessrepo:GetCloudFormationTemplate', 'Template'],
   ])('taking %s out of the policies makes the check fail for %s', (action, type) => {
     const result = checkSufficiency(all, without([action]), permissions);
     expect(result.missing.some((g) => g.action === action && g.type === type)).toBe(true);
@@ -86,6 +90,24 @@ describe('execution policies suffice for every template CloudFormation deploys w
     const neededBySample = new Set([...sampleTypes].flatMap((t) => permissions.allActionsFor(t)));
     const docs = plan.policies.map((p) => p.document as PolicyDocument);
     expect(unrequestedGrants(docs, all, permissions).filter((a) => neededBySample.has(a))).toEqual([]);
+  });
+});
+
+describe('the hosted-rotation transform is checked as CloudFormation expands it', () => {
+  test('each Platform stack\'s rotation schedule adds a nested stack with the rotation function, its role and invoke permission', () => {
+    const platform = stacks.stage.find((s) => s.stackName === 'dev-us-east-1-Platform')!;
+    expect(platform.template.Transform).toBe(SECRETS_MANAGER_TRANSFORM);
+    const expanded = expandTransforms(platform.template, platform.stackName);
+    const added = Object.entries(expanded.Resources ?? {}).filter(([id]) => !(id in (platform.template.Resources ?? {})));
+    expect(added.map(([, r]) => r.Type).sort()).toEqual(['AWS::CloudFormation::Stack', 'AWS::IAM::Role', 'AWS::Lambda::Function', 'AWS::Lambda::Permission']);
+    // The nested stack's role is named after the nested stack, so the stage's role scope covers it.
+    const requests = deployRequests(platform.template, platform, permissions);
+    const roleCreate = requests.find((r) => r.action === 'iam:CreateRole' && r.logicalId.endsWith('RotationRole'))!;
+    expect(roleCreate.resource).toMatch(/^arn:aws:iam::222222222222:role\/dev-us-east-1-Platform-/);
+    expect(requests.filter((r) => r.action === 'cloudformation:CreateChangeSet').map((r) => r.resource)).toEqual([
+      'arn:aws:cloudformation:us-east-1:aws:transform/SecretsManager-2024-09-16',
+      'arn:aws:cloudformation:us-east-1:aws:transform/Serverless-2016-10-31',
+    ]);
   });
 });
 

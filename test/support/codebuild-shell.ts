@@ -34,7 +34,7 @@ export interface CodeBuildRunOptions {
 export function runLikeCodeBuild(commands: readonly string[], options: CodeBuildRunOptions): CodeBuildRun {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'codebuild-shell-'));
   const exportedFile = path.join(dir, 'exported.json');
-  const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  const quote = (s: string) => `'${s.replace(/'/g, '\'\\\'\'')}'`;
   const script = [
     ...commands.flatMap((command) => [
       command,
