@@ -40,7 +40,7 @@ export interface DeployTarget {
 
 /** A template the checks read (only the parts used). */
 export interface TemplateLike {
-  readonly Resources?: Readonly<Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown>; readonly NestedStackOf?: string }>>;
+  readonly Resources?: Readonly<Record<string, TemplateResource>>;
   readonly Parameters?: Readonly<Record<string, { readonly Type?: string; readonly Default?: unknown }>>;
   readonly Transform?: string | readonly string[];
 }
