@@ -115,6 +115,31 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
   app.package.installTask.reset('npm install', { cwd: '..' });
   app.package.installCiTask.reset('npm ci', { cwd: '..' });
 
+  // The image is built from app/ alone and installs app/package-lock.json with `npm ci`: that
+  // lock is derived from the root lock the tests ran with (tools/app-lock.ts), rewritten after
+  // every root install, and checked by test/image-lock.test.ts.
+  app.addTask('lock', {
+    description: 'Derive app/package-lock.json (what the image installs) from the root package-lock.json',
+    exec: 'ts-node --transpile-only tools/app-lock.ts',
+  });
+  parent.addTask('app:lock', {
+    description: 'Derive app/package-lock.json (what the image installs) from the root package-lock.json',
+    steps: [{ exec: 'npx projen lock', cwd: 'app' }],
+  });
+  parent.package.installTask.exec('npx projen lock', { cwd: 'app' });
+
+  // Throughput and latency of the compiled production build against a real PostgreSQL
+  // (tools/bench.ts); bounded, loopback only, not part of `test`.
+  app.addTask('bench', {
+    description: 'Benchmark the compiled service (POST and GET, concurrency 20) against a throwaway local PostgreSQL',
+    exec: 'ts-node --transpile-only tools/bench.ts',
+    receiveArgs: true,
+  });
+  parent.addTask('app:bench', {
+    description: 'Benchmark the compiled sample service against a throwaway local PostgreSQL (not part of test)',
+    steps: [{ exec: 'npx projen bench', cwd: 'app', receiveArgs: true }],
+  });
+
   parent.addTask('app:dev', {
     description: 'Run the sample service locally against a throwaway PostgreSQL server',
     steps: [{ exec: 'npx projen dev', cwd: 'app' }],

@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
-import { runMigrations } from './db/migrations';
 import type { CredentialSource } from './db/credentials';
+import { runMigrations } from './db/migrations';
 import { createPool, PoolOptions } from './db/pool';
 import { SecretsManagerCredentialSource } from './db/secrets-manager-credentials';
 import { createLogger } from './logger';

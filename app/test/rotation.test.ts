@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
+import type { DatabaseConfig } from '../src/config';
 import type { CredentialSource, DatabaseCredentials } from '../src/db/credentials';
 import { createPool } from '../src/db/pool';
 import { RunningService, startService } from '../src/service';
@@ -20,7 +21,7 @@ class TestCredentialSource implements CredentialSource {
 const newPassword = (): string => randomBytes(18).toString('base64url');
 
 /** A login role that owns a fresh database, as the RDS master user does; and a superuser client to rotate it. */
-async function createOwnedDatabase(): Promise<{ admin: Client; username: string; password: string; database: Awaited<ReturnType<typeof createTestDatabase>> }> {
+async function createOwnedDatabase(): Promise<{ admin: Client; username: string; password: string; database: DatabaseConfig }> {
   const server = await createTestDatabase();
   const admin = new Client(server);
   await admin.connect();

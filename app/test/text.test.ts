@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { firstInvalidUtf8Offset } from '../src/http/json-body';
 import { countTransactions } from './support/database';
 import { postTransaction, readJson, useServiceWithDatabase } from './support/service';
+import { firstInvalidUtf8Offset } from '../src/http/json-body';
 
 const running = useServiceWithDatabase();
 const key = (): string => `text-${randomUUID()}`;

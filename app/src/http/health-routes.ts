@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { BuildInfo } from '../config';
-import { pingDatabase } from '../db/pool';
 import { RETRY_AFTER_SECONDS } from './errors';
+import { pingDatabase } from '../db/pool';
 
 /**
  * GET /health (liveness: the process serves HTTP), GET /ready (readiness: the database

@@ -25,7 +25,7 @@ export function registerStrictJsonParser(app: FastifyInstance): void {
       done(new InvalidUtf8Error(propertyAt(bytes, offset), offset), undefined);
       return;
     }
-    parseJson(request, bytes.toString('utf8'), done);
+    void parseJson(request, bytes.toString('utf8'), done);
   });
 }
 
@@ -45,8 +45,7 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number | undefined {
     let length: number;
     let low = 0x80;
     let high = 0xbf;
-    if (b >= 0xc2 && b <= 0xdf) length = 2;
-    else if (b >= 0xe0 && b <= 0xef) {
+    if (b >= 0xc2 && b <= 0xdf) {length = 2;} else if (b >= 0xe0 && b <= 0xef) {
       length = 3;
       if (b === 0xe0) low = 0xa0;
       if (b === 0xed) high = 0x9f;
@@ -54,7 +53,7 @@ export function firstInvalidUtf8Offset(bytes: Uint8Array): number | undefined {
       length = 4;
       if (b === 0xf0) low = 0x90;
       if (b === 0xf4) high = 0x8f;
-    } else return i;
+    } else {return i;}
     if (i + length > bytes.length) return i;
     if (bytes[i + 1] < low || bytes[i + 1] > high) return i;
     for (let k = 2; k < length; k++) {

@@ -1,8 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
-import { unlessUnavailable } from '../db/unavailable';
 import { formatAmount } from './money';
 import type { NewTransaction } from './validation';
+import { unlessUnavailable } from '../db/unavailable';
 
 /** A stored payment transaction, as the API returns it. */
 export interface Transaction {
