@@ -46,6 +46,10 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   // JSON only: fastify also parses text/plain by default; without a parser it answers 415.
   app.removeContentTypeParser('text/plain');
   registerStrictJsonParser(app);
+  // The id every log line of the request carries, so a caller can quote it.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   closeKeepAliveWhenClosing(app);
   registerErrorHandling(app);
   registerNotFoundHandling(app);

@@ -54,3 +54,10 @@ test('every error body has exactly error, message and optionally field', async (
     expect(body).toEqual(expect.objectContaining({ error: expect.any(String), message: expect.any(String) }));
   }
 });
+
+test('every response carries X-Request-Id: the caller\'s, or a new UUID', async () => {
+  const given = await fetch(`${running.service.url}/nope`, { headers: { 'x-request-id': 'caller-chosen-id' } });
+  expect(given.headers.get('x-request-id')).toBe('caller-chosen-id');
+  const generated = await fetch(`${running.service.url}/health`);
+  expect(generated.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+});
