@@ -77,7 +77,14 @@ export class DatabasePool extends Pool {
       await this.credentials.refresh(generation);
       // The user name normally stays the same across a rotation; follow the secret if it does not.
       this.options.user = this.credentials.current.username;
-      return super.connect();
+      try {
+        return await super.connect();
+      } catch (retryErr) {
+        if (isAuthenticationFailure(retryErr)) {
+          this.logger.error({ generation, refreshed: this.credentials.generation }, 'database rejected the re-read credentials too');
+        }
+        throw retryErr;
+      }
     }
   }
 }
