@@ -6,7 +6,7 @@ import { SecretsManagerCredentialSource } from '../src/db/secrets-manager-creden
 const ARN = 'arn:aws:secretsmanager:us-east-1:111111111111:secret:rds!cluster-abc-123456';
 
 /** A Secrets Manager client that answers `secretString` and records the ids asked for. */
-function fakeClient(secretString: string | undefined): { send(command: GetSecretValueCommand): Promise<{ SecretString?: string }>; asked: string[] } {
+function fakeClient(secretString: string | undefined): { asked: string[]; send(command: GetSecretValueCommand): Promise<{ SecretString?: string }> } {
   const asked: string[] = [];
   return {
     asked,
