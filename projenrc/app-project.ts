@@ -2,12 +2,12 @@ import { javascript, typescript } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 
 /**
- * Exact versions of the service's runtime dependencies. They are pinned (not ranged)
- * because the container image is built from `app/` alone, where the root
- * package-lock.json is not available: `npm install --omit=dev` in the Dockerfile then
- * resolves these exact direct versions (see app/Dockerfile).
+ * Exact versions of the service's runtime dependencies. The image installs them (and every
+ * transitive version) from app/package-lock.json, which `app:lock` derives from the root lock
+ * the tests ran with (see app/tools/app-lock.ts). The Secrets Manager client re-reads the
+ * database password after a rotation (app/src/db/secrets-manager-credentials.ts).
  */
-const RUNTIME_DEPS = ['fastify@5.12.8', 'pino@10.4.0', 'pg@8.23.1'];
+const RUNTIME_DEPS = ['fastify@5.12.8', 'pino@10.4.0', 'pg@8.23.1', '@aws-sdk/client-secrets-manager@3.1164.0'];
 
 /**
  * Declares the sample service `app/` (package `transactions-service`) as a projen
@@ -29,7 +29,8 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
     description: 'Sample payment-transactions HTTP service delivered by the pipeline (fastify + PostgreSQL).',
     defaultReleaseBranch: 'main',
     packageManager: javascript.NodePackageManager.NPM,
-    minNodeVersion: '20.0.0',
+    // Node 24 LTS: the image's base (app/Dockerfile); Node 20 reached end of life in April 2026.
+    minNodeVersion: '24.0.0',
     licensed: false,
     sampleCode: false,
     release: false,
@@ -38,7 +39,7 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
     deps: RUNTIME_DEPS,
     devDeps: [
       '@types/pg@8.23.1',
-      '@types/node@^20',
+      '@types/node@^24',
       '@swc/core',
       '@swc/jest',
       'ts-node',
@@ -48,7 +49,7 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
     ],
     tsconfig: {
       compilerOptions: {
-        // Node 20; `node10` module resolution is deprecated in TypeScript 6.
+        // Node 24; `node10` module resolution is deprecated in TypeScript 6.
         target: 'ES2022',
         lib: ['es2022'],
         module: 'NodeNext',
@@ -113,6 +114,31 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
   parent.package.addField('workspaces', ['app']);
   app.package.installTask.reset('npm install', { cwd: '..' });
   app.package.installCiTask.reset('npm ci', { cwd: '..' });
+
+  // The image is built from app/ alone and installs app/package-lock.json with `npm ci`: that
+  // lock is derived from the root lock the tests ran with (tools/app-lock.ts), rewritten after
+  // every root install, and checked by test/image-lock.test.ts.
+  app.addTask('lock', {
+    description: 'Derive app/package-lock.json (what the image installs) from the root package-lock.json',
+    exec: 'ts-node --transpile-only tools/app-lock.ts',
+  });
+  parent.addTask('app:lock', {
+    description: 'Derive app/package-lock.json (what the image installs) from the root package-lock.json',
+    steps: [{ exec: 'npx projen lock', cwd: 'app' }],
+  });
+  parent.package.installTask.exec('npx projen lock', { cwd: 'app' });
+
+  // Throughput and latency of the compiled production build against a real PostgreSQL
+  // (tools/bench.ts); bounded, loopback only, not part of `test`.
+  app.addTask('bench', {
+    description: 'Benchmark the compiled service (POST and GET, concurrency 20) against a throwaway local PostgreSQL',
+    exec: 'ts-node --transpile-only tools/bench.ts',
+    receiveArgs: true,
+  });
+  parent.addTask('app:bench', {
+    description: 'Benchmark the compiled sample service against a throwaway local PostgreSQL (not part of test)',
+    steps: [{ exec: 'npx projen bench', cwd: 'app', receiveArgs: true }],
+  });
 
   parent.addTask('app:dev', {
     description: 'Run the sample service locally against a throwaway PostgreSQL server',

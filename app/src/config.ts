@@ -9,6 +9,12 @@ export interface DatabaseConfig {
   readonly ssl: boolean;
   /** PEM bundle to verify the server certificate with (e.g. the RDS CA bundle). */
   readonly sslCaFile?: string;
+  /**
+   * The Secrets Manager secret (JSON `{"username","password"}`) to re-read the credentials from
+   * when PostgreSQL rejects the password in use (after a rotation).
+   * @default none: the credentials of DB_USER/DB_PASSWORD are used as they are (local development)
+   */
+  readonly secretArn?: string;
 }
 
 /** Build information baked into the image (Dockerfile ARG -> ENV). */
@@ -38,6 +44,8 @@ export class ConfigError extends Error {
   }
 }
 
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$/;
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -45,7 +53,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  *
  * Required: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD.
  * Optional: PORT (8080), HOST (0.0.0.0), LOG_LEVEL (info), DB_SSL (true), DB_SSL_CA_FILE,
- * COMMIT_SHA and BUILD_TIME ('unknown').
+ * DB_SECRET_ARN, COMMIT_SHA and BUILD_TIME ('unknown').
  *
  * @throws ConfigError naming every invalid variable (never the value of DB_PASSWORD)
  */
@@ -86,6 +94,11 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     return value;
   };
 
+  const secretArn = env.DB_SECRET_ARN?.trim() || undefined;
+  if (secretArn !== undefined && !SECRET_ARN.test(secretArn)) {
+    problems.push(`DB_SECRET_ARN must be a Secrets Manager secret ARN like arn:aws:secretsmanager:<region>:<account>:secret:<name> (got "${secretArn}")`);
+  }
+
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
@@ -103,6 +116,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       password: secret('DB_PASSWORD'),
       ssl: bool('DB_SSL', true),
       sslCaFile: env.DB_SSL_CA_FILE?.trim() || undefined,
+      secretArn,
     },
     build: {
       commit: env.COMMIT_SHA?.trim() || 'unknown',

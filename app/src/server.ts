@@ -3,9 +3,12 @@ import Fastify, { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
 import type { BuildInfo } from './config';
+import { REQUEST_DEADLINE_MS } from './db/pool';
 import { closeKeepAliveWhenClosing } from './http/draining';
-import { registerErrorHandling } from './http/errors';
+import { handleFrameworkError, registerErrorHandling } from './http/errors';
 import { registerHealthRoutes } from './http/health-routes';
+import { registerStrictJsonParser } from './http/json-body';
+import { registerNotFoundHandling } from './http/not-found';
 import { TransactionRepository } from './transactions/repository';
 import { registerTransactionRoutes } from './transactions/routes';
 
@@ -14,6 +17,11 @@ export interface ServerDeps {
   readonly pool: Pool;
   readonly logger: Logger;
   readonly build: BuildInfo;
+  /**
+   * The latest moment a request is answered (503 `timeout` with Retry-After past it).
+   * @default REQUEST_DEADLINE_MS (5 s)
+   */
+  readonly requestDeadlineMs?: number;
 }
 
 /** Largest accepted request body. A transaction is ~100 bytes of JSON. */
@@ -27,14 +35,24 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
-    // On close: refuse new requests with 503, drop idle keep-alive sockets, let in-flight ones finish.
-    return503OnClosing: true,
+    handlerTimeout: deps.requestDeadlineMs ?? REQUEST_DEADLINE_MS,
+    // Router errors (bad percent-encoding, over-long parameters) get the service's error shape.
+    frameworkErrors: handleFrameworkError,
+    // On close: src/http/draining.ts answers late requests with 503 in the service's error
+    // shape (fastify's own 503 has another body); idle keep-alive sockets are dropped.
+    return503OnClosing: false,
     forceCloseConnections: 'idle',
   });
   // JSON only: fastify also parses text/plain by default; without a parser it answers 415.
   app.removeContentTypeParser('text/plain');
+  registerStrictJsonParser(app);
+  // The id every log line of the request carries, so a caller can quote it.
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
   closeKeepAliveWhenClosing(app);
   registerErrorHandling(app);
+  registerNotFoundHandling(app);
   registerHealthRoutes(app, deps.pool, deps.build);
   registerTransactionRoutes(app, new TransactionRepository(deps.pool));
   return app;

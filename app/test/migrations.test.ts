@@ -21,17 +21,11 @@ test('applies every migration once; a second run applies nothing', async () => {
 });
 
 test('tasks starting together do not race: the advisory lock lets exactly one apply', async () => {
-  const first = await freshPool();
-  const database = first.options;
+  const database = await createTestDatabase();
+  const first = createPool(database, silentLogger);
+  pools.push(first);
   const others = Array.from({ length: 4 }, () => {
-    const pool = createPool({
-      host: String(database.host),
-      port: Number(database.port),
-      database: String(database.database),
-      user: String(database.user),
-      password: String(database.password),
-      ssl: false,
-    }, silentLogger);
+    const pool = createPool(database, silentLogger);
     pools.push(pool);
     return pool;
   });

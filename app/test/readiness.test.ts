@@ -16,12 +16,14 @@ test('GET /ready is 503 (and /health still 200) when the database is unreachable
   try {
     const ready = await fetch(`${url}/ready`);
     expect(ready.status).toBe(503);
-    expect(await readJson(ready)).toEqual({ status: 'unavailable', message: 'database is not reachable' });
+    expect(ready.headers.get('retry-after')).toBe('1');
+    expect(await readJson(ready)).toEqual({ status: 'unavailable', error: 'database_unavailable', message: 'database is not reachable' });
     expect((await fetch(`${url}/health`)).status).toBe(200);
-    // A database failure on a write is a server error, not a client one, and reveals nothing.
+    // An unreachable database on a write is retryable: 503 with Retry-After, revealing nothing.
     const write = await postTransaction(url, { amount: '1.00', currency: 'USD' }, `ready-${randomUUID()}`);
-    expect(write.status).toBe(500);
-    expect(await readJson(write)).toEqual({ error: 'internal', message: 'internal error' });
+    expect(write.status).toBe(503);
+    expect(write.headers.get('retry-after')).toBe('1');
+    expect(await readJson(write)).toEqual({ error: 'database_unavailable', message: 'the database is unavailable; retry after 1 s' });
   } finally {
     await server.close();
     await pool.end();

@@ -1,6 +1,6 @@
 import { execFileSync, spawn, ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -99,6 +99,47 @@ export class LocalPostgres {
       await client.end();
     }
     return name;
+  }
+
+  /**
+   * Freezes the server (SIGSTOP to the postmaster and every backend): connections stay open but
+   * nothing answers, as with a hung host. Always {@link resume} afterwards.
+   */
+  pause(): void {
+    this.signalAll('SIGSTOP');
+  }
+
+  /** Undoes {@link pause} (SIGCONT). Does nothing once the server has stopped. */
+  resume(): void {
+    this.signalAll('SIGCONT');
+  }
+
+  private signalAll(signal: NodeJS.Signals): void {
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
+    for (const pid of this.processIds()) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // a backend that exited meanwhile
+      }
+    }
+  }
+
+  /** The postmaster and its children (backends, background workers), from /proc (Linux). */
+  private processIds(): number[] {
+    const postmaster = this.child.pid;
+    if (postmaster === undefined) return [];
+    const children = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry)).flatMap((entry) => {
+      try {
+        // /proc/<pid>/stat: "pid (comm) state ppid ..."; comm may contain spaces, so split after ')'.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === postmaster ? [Number(entry)] : [];
+      } catch {
+        return []; // the process exited meanwhile
+      }
+    });
+    return [postmaster, ...children];
   }
 
   /** Fast shutdown (SIGINT), then removes the data directory. */

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { formatAmount } from './money';
 import type { NewTransaction } from './validation';
+import { unlessUnavailable } from '../db/unavailable';
 
 /** A stored payment transaction, as the API returns it. */
 export interface Transaction {
@@ -32,7 +33,10 @@ interface TransactionRow {
 
 const COLUMNS = 'id, request_fingerprint, amount_minor, currency, description, created_at';
 
-/** Stores and reads transactions; idempotency is enforced by a unique constraint. */
+/**
+ * Stores and reads transactions; idempotency is enforced by a unique constraint. A database that
+ * is down, hung or timing out surfaces as DatabaseUnavailableError (503 with Retry-After).
+ */
 export class TransactionRepository {
   constructor(private readonly pool: Pool) {}
 
@@ -41,7 +45,19 @@ export class TransactionRepository {
    * the same key are safe: INSERT ... ON CONFLICT DO NOTHING waits for the competing insert,
    * so exactly one row is created and every caller gets that row back.
    */
-  async createIdempotent(idempotencyKey: string, input: NewTransaction): Promise<CreateOutcome> {
+  createIdempotent(idempotencyKey: string, input: NewTransaction): Promise<CreateOutcome> {
+    return unlessUnavailable(() => this.create(idempotencyKey, input));
+  }
+
+  /** The transaction with this id, or undefined. */
+  findById(id: string): Promise<Transaction | undefined> {
+    return unlessUnavailable(async () => {
+      const { rows } = await this.pool.query<TransactionRow>(`SELECT ${COLUMNS} FROM transactions WHERE id = $1`, [id]);
+      return rows[0] ? toTransaction(rows[0]) : undefined;
+    });
+  }
+
+  private async create(idempotencyKey: string, input: NewTransaction): Promise<CreateOutcome> {
     const fingerprint = fingerprintOf(input);
     const inserted = await this.pool.query<TransactionRow>(
       `INSERT INTO transactions (id, idempotency_key, request_fingerprint, amount_minor, currency, description)
@@ -61,12 +77,6 @@ export class TransactionRepository {
     return row.request_fingerprint === fingerprint
       ? { kind: 'replayed', transaction: toTransaction(row) }
       : { kind: 'conflict' };
-  }
-
-  /** The transaction with this id, or undefined. */
-  async findById(id: string): Promise<Transaction | undefined> {
-    const { rows } = await this.pool.query<TransactionRow>(`SELECT ${COLUMNS} FROM transactions WHERE id = $1`, [id]);
-    return rows[0] ? toTransaction(rows[0]) : undefined;
   }
 }
 

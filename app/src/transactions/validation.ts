@@ -21,6 +21,11 @@ const IDEMPOTENCY_KEY = /^[A-Za-z0-9_.:-]{8,128}$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARS = /[\u0000-\u001f\u007f]/;
+// A UTF-16 surrogate that is not half of a pair: text that cannot be stored or encoded as UTF-8.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** The longest description, in characters (Unicode code points, as PostgreSQL counts varchar). */
+export const MAX_DESCRIPTION_CHARACTERS = 140;
 
 /** The header that makes POST /transactions safe to retry. */
 export const IDEMPOTENCY_HEADER = 'Idempotency-Key';
@@ -51,7 +56,11 @@ export function validateNewTransaction(body: unknown): Validated<NewTransaction>
 
   if (description !== undefined && description !== null) {
     if (typeof description !== 'string') return fail('description', 'must be a string');
-    if (description.length < 1 || description.length > 140) return fail('description', 'must be 1 to 140 characters');
+    if (LONE_SURROGATE.test(description)) return fail('description', 'must be valid Unicode text (it contains a lone surrogate)');
+    const characters = [...description].length;
+    if (characters < 1 || characters > MAX_DESCRIPTION_CHARACTERS) {
+      return fail('description', `must be 1 to ${MAX_DESCRIPTION_CHARACTERS} characters (got ${characters})`);
+    }
     if (CONTROL_CHARS.test(description)) return fail('description', 'must not contain control characters');
   }
   return { ok: true, value: { amountMinor: parsed.minor, currency, description: (description as string | null | undefined) ?? null } };

@@ -40,6 +40,8 @@ export interface ServiceWithDatabase {
   readonly service: RunningService;
   /** A pool onto the same database, to count and inspect rows. */
   readonly pool: Pool;
+  /** The connection settings of that database. */
+  readonly database: DatabaseConfig;
 }
 
 /**
@@ -47,9 +49,10 @@ export interface ServiceWithDatabase {
  * fields inside tests (they are set once `beforeAll` has run).
  */
 export function useServiceWithDatabase(): ServiceWithDatabase {
-  const running = {} as { service: RunningService; pool: Pool };
+  const running = {} as { service: RunningService; pool: Pool; database: DatabaseConfig };
   beforeAll(async () => {
     const database = await createTestDatabase();
+    running.database = database;
     running.service = await startTestService(database);
     running.pool = createPool(database, silentLogger);
   });
