@@ -204,10 +204,17 @@ function executionRole(service: ServiceStack): void {
       ['Resource::*']));
 }
 
+/** The task role: re-reading the one database secret after a rotation, granted inline by CDK. */
+function taskRole(service: ServiceStack): void {
+  suppress(child(service.taskRole, 'DefaultPolicy'),
+    rule('IAMNoInlinePolicy', FRAMEWORKS,
+      `The task role may only read and decrypt the one database secret it re-reads after a rotation. ${CDK_GRANT_INLINE}`));
+}
+
 /** Plain environment variables of the container are non-secret settings. */
 function containerEnvironment(service: ServiceStack): void {
   suppress(service.taskDefinition, rule('ECS2', [AWS],
-    'PORT and DB_SSL are non-secret settings, and every database credential reaches the container as an ECS secret.'));
+    'PORT, DB_SSL and DB_SECRET_ARN (the ARN of the secret, not its value) are non-secret settings, and every database credential reaches the container as an ECS secret.'));
 }
 
 // ---------------------------------------------------------------------------------------
@@ -480,6 +487,7 @@ export function applySuppressions(scope: IConstruct): void {
       nonProductionLoadBalancerDeletion(c, c.production);
     } else if (c instanceof ServiceStack) {
       executionRole(c);
+      taskRole(c);
       containerEnvironment(c);
       containerInsights(c);
     } else if (c instanceof pipelines.CodePipeline) {

@@ -115,7 +115,7 @@ export class ServiceStack extends Stack {
     });
     this.taskRole = new iam.Role(this, 'TaskRole', {
       assumedBy: ecsTasks(),
-      description: 'The application: calls no AWS API (credentials arrive as ECS secrets), so no permissions',
+      description: 'The application: re-reads the database secret after a rotation (GetSecretValue on that one secret), nothing else',
     });
 
     this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
@@ -144,6 +144,21 @@ export class ServiceStack extends Stack {
       resources: [props.databaseSecretKey.keyArn],
       conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
     }));
+    // Rotation without outage: the password arrives as an ECS secret at task start; after
+    // Secrets Manager rotates it, a new connection fails authentication and the service
+    // re-reads the secret (DB_SECRET_ARN) once and retries (app/src/db/credentials.ts). So the
+    // task role may read exactly that secret, decrypting through Secrets Manager only.
+    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadDatabaseSecretAfterRotation',
+      actions: ['secretsmanager:GetSecretValue'],
+      resources: [props.databaseSecret.secretArn],
+    }));
+    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'DecryptDatabaseSecretViaSecretsManager',
+      actions: ['kms:Decrypt'],
+      resources: [props.databaseSecretKey.keyArn],
+      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+    }));
     const secret = (field: string) => ecs.Secret.fromSecretsManager(databaseSecret, field);
     const container = this.taskDefinition.addContainer('App', {
       image: ecs.ContainerImage.fromEcrRepository(repository, props.image.tag),
@@ -152,6 +167,7 @@ export class ServiceStack extends Stack {
       environment: {
         PORT: String(SERVICE_PORT),
         DB_SSL: 'true',
+        DB_SECRET_ARN: props.databaseSecret.secretArn,
       },
       secrets: {
         DB_HOST: secret('host'),

@@ -63,9 +63,11 @@ describe.each([
     expect(JSON.stringify(container().Image)).toContain('111111111111.dkr.ecr.us-east-1.');
   });
 
-  test('database credentials arrive as ECS secrets from the secret fields; only DB_SSL is plain', () => {
+  test('database credentials arrive as ECS secrets from the secret fields; plain settings are the port, TLS and the secret\'s ARN', () => {
     const c = container();
-    expect(c.Environment).toEqual([{ Name: 'PORT', Value: '8080' }, { Name: 'DB_SSL', Value: 'true' }]);
+    expect(c.Environment.map((e: any) => e.Name)).toEqual(['PORT', 'DB_SSL', 'DB_SECRET_ARN']);
+    expect(c.Environment.slice(0, 2)).toEqual([{ Name: 'PORT', Value: '8080' }, { Name: 'DB_SSL', Value: 'true' }]);
+    expect(importsIn(c.Environment[2].Value)).toEqual([expect.stringContaining('DatabaseSecretAttachment')]);
     const fields = Object.fromEntries(c.Secrets.map((s: any) => [s.Name, s.ValueFrom['Fn::Join'][1][1]]));
     expect(fields).toEqual({ DB_HOST: ':host::', DB_PORT: ':port::', DB_NAME: ':dbname::', DB_USER: ':username::', DB_PASSWORD: ':password::' });
     for (const s of c.Secrets) expect(importsIn(s.ValueFrom)).toEqual([expect.stringContaining('DatabaseSecretAttachment')]);
@@ -87,26 +89,39 @@ describe.each([
     expect(container().LogConfiguration).toMatchObject({ LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: id(stage.service.logGroup) }, 'mode': 'non-blocking' } });
   });
 
-  test('separate execution and task roles; the task role has no permissions at all', () => {
+  /** The identity statements attached to one role of the template. */
+  const roleStatements = (role: string) => Object.values(resources(template, 'AWS::IAM::Policy'))
+    .filter((p) => (p.Properties!.Roles as unknown[]).some((r) => JSON.stringify(r) === JSON.stringify({ Ref: role })))
+    .flatMap((p) => p.Properties!.PolicyDocument.Statement as Array<Record<string, any>>);
+  const summarize = (statements: Array<Record<string, any>>) => statements
+    .map((s) => [s.Sid ?? '', [s.Action].flat().sort().join(','), JSON.stringify(s.Resource)])
+    .sort((a, b) => a[1].localeCompare(b[1]));
+
+  test('separate execution and task roles; the task role may only re-read the one database secret after a rotation', () => {
     const task = only(template, 'AWS::ECS::TaskDefinition').Properties!;
     expect(task.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [id(stage.service.executionRole), 'Arn'] });
     expect(task.TaskRoleArn).toEqual({ 'Fn::GetAtt': [id(stage.service.taskRole), 'Arn'] });
     const taskRole = resources(template, 'AWS::IAM::Role')[id(stage.service.taskRole)];
     expect(taskRole.Properties!.Policies).toBeUndefined();
     expect(taskRole.Properties!.ManagedPolicyArns).toBeUndefined();
-    for (const policy of Object.values(resources(template, 'AWS::IAM::Policy'))) {
-      expect(policy.Properties!.Roles).not.toContainEqual({ Ref: id(stage.service.taskRole) });
-    }
+    expect(summarize(roleStatements(id(stage.service.taskRole)))).toEqual([
+      ['DecryptDatabaseSecretViaSecretsManager', 'kms:Decrypt', expect.stringContaining('Platform:ExportsOutputFnGetAttDataSecretKey')],
+      ['ReadDatabaseSecretAfterRotation', 'secretsmanager:GetSecretValue', expect.stringContaining('DatabaseSecretAttachment')],
+    ]);
+    const decrypt = roleStatements(id(stage.service.taskRole)).find((s) => s.Sid === 'DecryptDatabaseSecretViaSecretsManager')!;
+    expect(decrypt.Condition).toEqual({ StringEquals: { 'kms:ViaService': `secretsmanager.${region}.amazonaws.com` } });
+    // The service is told which secret to re-read: the same one its DB_* secrets come from.
+    const env = Object.fromEntries((container().Environment as Array<{ Name: string; Value: unknown }>).map((e) => [e.Name, e.Value]));
+    expect(JSON.stringify(env.DB_SECRET_ARN)).toBe(JSON.stringify(roleStatements(id(stage.service.taskRole))
+      .find((s) => s.Sid === 'ReadDatabaseSecretAfterRotation')!.Resource));
     for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) {
       expect(role.Properties!.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['aws:SourceAccount']).toBe(environment.account);
     }
   });
 
   test('the execution role can pull the image, write its logs and read the one secret: nothing else', () => {
-    const statements = identityStatements(template);
-    const summary = statements.map((s) => [s.Sid ?? '', [s.Action].flat().sort().join(','), JSON.stringify(s.Resource)])
-      .sort((a, b) => a[1].localeCompare(b[1]));
-    expect(summary).toEqual([
+    const statements = roleStatements(id(stage.service.executionRole));
+    expect(summarize(statements)).toEqual([
       ['', 'ecr:BatchCheckLayerAvailability,ecr:BatchGetImage,ecr:GetDownloadUrlForLayer', JSON.stringify(TEST_IMAGE.repositoryArn)],
       // GetAuthorizationToken has no resource-level permissions: '*' is the only valid resource.
       ['', 'ecr:GetAuthorizationToken', '"*"'],
