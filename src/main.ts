@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { assemblyProblems, committedContext } from './assembly-problems';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
+import { configWarnings, formatWarnings } from './config/warnings';
 import { addDeliveryPipeline, commitBeingDelivered } from './delivery-app';
 import { pipelineShapeFromTemplate } from './report/pipeline-shape';
 import { renderSummary } from './report/render-pipeline';
@@ -26,6 +27,7 @@ function main(): void {
   const configArg: string | undefined = app.node.tryGetContext('config') ?? process.env.DELIVERY_CONFIG;
   const configPath = configArg ? path.resolve(configArg) : SAMPLE_CONFIG_PATH;
   const config = loadConfig(configPath);
+  process.stderr.write(formatWarnings(configWarnings(config)));
 
   const { pipeline: pipelineStack, compliance } = addDeliveryPipeline(app, {
     config,

@@ -5,6 +5,7 @@ import { bootstrapPlan } from './bootstrap-plan';
 import { AwsCheckOptions, describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks } from './doctor';
 import { DoctorClients } from './doctor-clients';
 import { ConfigError, loadConfig } from '../config/load-config';
+import { configWarnings, formatWarnings } from '../config/warnings';
 
 /**
  * `npx projen doctor [--config path] [--aws]`
@@ -69,6 +70,7 @@ export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defau
     }
     const config = loadConfig(args.configPath);
     io.out(describeDelivery(config, path.relative(io.rootDir, args.configPath) || args.configPath));
+    io.err(formatWarnings(configWarnings(config)));
     if (!args.flags.has('aws')) {
       io.out('\nOffline checks passed. Run with --aws (AWS credentials of the pipeline account) to check bootstrap, connection and e-mails.\n');
       return 0;
