@@ -1,7 +1,7 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { branchNameProblem } from './branch-name';
-import { describeValue, expecting } from './messages';
+import { describeValue, expecting, wrongType } from './messages';
 import { tagsSchema } from './tags';
 import { DEFAULT_OVERRIDE_MARKER } from '../change-report/policy';
 
@@ -243,7 +243,7 @@ export const deliveryConfigSchema = z.strictObject({
         if (problem) ctx.addIssue({ code: 'custom', message: `${JSON.stringify(b)} is not a branch name git accepts: it ${problem}; use the branch name exactly as \`git branch\` shows it, e.g. "main"` });
       })
       .default('main'),
-    connectionArn: z.string(expecting('the ARN of an AVAILABLE CodeConnections connection to GitHub as a string (console: Developer Tools > Settings > Connections)'))
+    connectionArn: z.string(expecting('the ARN of an AVAILABLE CodeConnections connection to GitHub as a string (console: Developer Tools > Settings > Connections), e.g. "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-4000-8000-000000000000"'))
       .regex(CONNECTION_ARN, {
         error: (iss) => `${JSON.stringify(iss.input)} is not a CodeConnections ARN; expected arn:aws:codeconnections:<region>:<12-digit account>:connection/<uuid>`,
       }),
@@ -254,7 +254,9 @@ export const deliveryConfigSchema = z.strictObject({
   /** Who hears about failures, successes and approval requests. */
   notifications: z.strictObject({
     /** E-mail addresses, each once. */
-    emails: z.array(z.email({ error: (iss) => `${JSON.stringify(iss.input)} is not an e-mail address; write it as "name@example.com"` }), expecting('a list of e-mail addresses, e.g. ["team@example.com"]'))
+    emails: z.array(z.email({
+      error: (iss) => (iss.code === 'invalid_type' ? wrongType('an e-mail address as a string, e.g. "team@example.com"', iss.input) : `${JSON.stringify(iss.input)} is not an e-mail address; write it as "name@example.com"`),
+    }), expecting('a list of e-mail addresses, e.g. ["team@example.com"]'))
       .min(1, { error: 'is empty: give at least one address to receive failures and approval requests' }),
   }, expecting('an object { "emails": ["team@example.com"] }')),
   /**
