@@ -245,7 +245,7 @@ export const deliveryConfigSchema = z.strictObject({
       .default('main'),
     connectionArn: z.string(expecting('the ARN of an AVAILABLE CodeConnections connection to GitHub as a string (console: Developer Tools > Settings > Connections), e.g. "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-4000-8000-000000000000"'))
       .regex(CONNECTION_ARN, {
-        error: (iss) => `${JSON.stringify(iss.input)} is not a CodeConnections ARN; expected arn:aws:codeconnections:<region>:<12-digit account>:connection/<uuid>`,
+        error: (iss) => `${JSON.stringify(iss.input)} is not a CodeConnections ARN; copy the connection's ARN from the console (Developer Tools > Settings > Connections): arn:aws:codeconnections:<region>:<12-digit account>:connection/<36-character id>, e.g. "arn:aws:codeconnections:us-east-1:111111111111:connection/00000000-0000-4000-8000-000000000000"`,
       }),
   }, expecting('an object { "owner", "repo", "branch", "connectionArn" } of the GitHub repository')),
   /** Waves in order. Each environment is one wave (or one wave per region when sequential). */

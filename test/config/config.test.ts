@@ -93,7 +93,7 @@ describe('bad config gets one clear message per problem', () => {
     ['prod approval left out', (c: any) => { delete c.environments[2].requireApproval; }, 'environments[2].requireApproval', /"requireApproval": true/],
     ['prod listed before test', (c: any) => { [c.environments[1], c.environments[2]] = [c.environments[2], c.environments[1]]; }, 'environments[2]', /non-production "test" comes after production "prod" \(environments\[1\]\).*move it before "prod"/],
     ['missing connection ARN', (c: any) => { delete c.source.connectionArn; }, 'source.connectionArn', /is required: the ARN of an AVAILABLE CodeConnections connection/],
-    ['malformed connection ARN', (c: any) => { c.source.connectionArn = 'arn:aws:codeconnections:us-east-1:111111111111:connection/nope'; }, 'source.connectionArn', /not a CodeConnections ARN; expected arn:aws:codeconnections:<region>/],
+    ['malformed connection ARN', (c: any) => { c.source.connectionArn = 'arn:aws:codeconnections:us-east-1:111111111111:connection/nope'; }, 'source.connectionArn', /not a CodeConnections ARN; copy the connection's ARN from the console .*arn:aws:codeconnections:<region>/],
     ['branch name with a space', (c: any) => { c.source.branch = 'my branch'; }, 'source.branch', /"my branch" is not a branch name git accepts: it contains a space; use the branch name exactly as `git branch` shows it/],
     ['branch name with ".."', (c: any) => { c.source.branch = 'a..b'; }, 'source.branch', /contains "\.\."/],
     ['branch name ending in .lock', (c: any) => { c.source.branch = 'feature/x.lock'; }, 'source.branch', /ending with "\.lock"/],
