@@ -75,7 +75,7 @@ function partitionProblems(raw: Record<string, unknown>): RelationProblem[] {
       if (typeof r === 'string' && KNOWN_REGIONS.has(r) && partitionOf(r) !== partition) {
         problems.push({
           field: `environments[${i}].regions[${j}]`,
-          message: `"${r}" is in partition ${partitionOf(r)}, but the pipeline (pipeline.region "${home}") is in ${partition}; a pipeline deploys only within its own partition: use a ${partition} region, or run a separate pipeline in ${partitionOf(r)}`,
+          message: `"${r}" is in partition ${partitionOf(r)}, but the pipeline (pipeline.region "${home}") is in ${partition}; a pipeline deploys only within its own partition: use a region in ${partition}, or run a separate pipeline in ${partitionOf(r)}`,
         });
       }
     });

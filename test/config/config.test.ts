@@ -84,7 +84,7 @@ describe('bad config gets one clear message per problem', () => {
     ['account id as a number', (c: any) => { c.pipeline.account = 111111111111; }, 'pipeline.account', /^pipeline\.account: must be a string of 12 digits, e\.g\. "123456789012"; got the number 111111111111$/],
     ['unknown region', (c: any) => { c.environments[1].regions = ['us-east-1', 'us-middle-9']; }, 'environments[1].regions[1]', /not a known AWS region; use a region code such as "us-east-1"/],
     ['regions as a string', (c: any) => { c.environments[0].regions = 'us-east-1'; }, 'environments[0].regions', /must be a list of region codes, e\.g\. \["us-east-1"\]; got the string "us-east-1"/],
-    ['region of another partition', (c: any) => { c.environments[1].regions = ['us-east-1', 'cn-north-1']; }, 'environments[1].regions[1]', /"cn-north-1" is in partition aws-cn, but the pipeline .* is in aws; .*use a aws region/],
+    ['region of another partition', (c: any) => { c.environments[1].regions = ['us-east-1', 'cn-north-1']; }, 'environments[1].regions[1]', /"cn-north-1" is in partition aws-cn, but the pipeline .* is in aws; .*use a region in aws/],
     ['connection ARN of another partition', (c: any) => { c.source.connectionArn = c.source.connectionArn.replace('arn:aws:', 'arn:aws-cn:'); }, 'source.connectionArn', /partition aws-cn.*create the connection in the pipeline's account and region/],
     ['environment without region', (c: any) => { c.environments[0].regions = []; }, 'environments[0].regions', /list at least one region/],
     ['environment with regions missing', (c: any) => { delete c.environments[0].regions; }, 'environments[0].regions', /is required: a list of region codes, e\.g\. \["us-east-1"\]/],
