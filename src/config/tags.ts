@@ -6,16 +6,25 @@ import { expecting } from './messages';
  * Application are required; any other key is accepted within AWS's tag limits.
  */
 
-/** Tags the code sets itself on workload resources (src/workload tagWorkload, and CDK's VPC). */
-export const RESERVED_TAG_KEYS: readonly string[] = [
-  'Environment', 'Region', 'ManagedBy', // tagWorkload: the environment name, the region, this project
-  'Name', 'aws-cdk:subnet-name', 'aws-cdk:subnet-type', // ec2.Vpc on the VPC, subnets and gateways
-];
+/**
+ * Tag keys the code sets itself on workload resources: tagWorkload (src/workload) sets
+ * Environment, Region and ManagedBy, ec2.Vpc sets Name. Keys starting with `aws-cdk:` are CDK's
+ * own (subnet names and types, auto-delete markers) and refused as well.
+ */
+export const RESERVED_TAG_KEYS: readonly string[] = ['Environment', 'Region', 'ManagedBy', 'Name'];
+/** The prefix of the tag keys CDK sets itself. */
+export const CDK_TAG_PREFIX = 'aws-cdk:';
 
-/** AWS allows at most 50 tags per resource; the keys above take 6 of them on the subnets. */
+/** AWS allows at most 50 tags per resource. */
 export const MAX_TAGS = 50;
-/** Tags a config may list: MAX_TAGS minus the reserved keys. */
-export const MAX_CONFIG_TAGS = MAX_TAGS - RESERVED_TAG_KEYS.length;
+/**
+ * The most tags the code sets itself on one resource: a subnet gets Environment, Region,
+ * ManagedBy, Name, aws-cdk:subnet-name and aws-cdk:subnet-type (test/config/reserved-tags.test.ts
+ * measures it on the synthesized stages).
+ */
+export const OWN_TAGS_PER_RESOURCE = 6;
+/** Tags a config may list, Team, CostCenter and Application included. */
+export const MAX_CONFIG_TAGS = MAX_TAGS - OWN_TAGS_PER_RESOURCE;
 
 /** Characters AWS allows in tag keys and values: letters, digits, spaces and _ . : / = + - @. */
 const TAG_CHARS = /^[\p{L}\p{Z}\p{N}_.:/=+\-@]*$/u;
@@ -54,12 +63,14 @@ export function tagKeyProblems(tags: unknown): Array<[string, string]> {
       problems.push([field, `the key ${JSON.stringify(key)} contains a character AWS does not allow in tag keys; use ${CHARS_RULE}`]);
     } else if (key.toLowerCase().startsWith('aws:')) {
       problems.push([field, `the key ${JSON.stringify(key)} starts with "aws:", which AWS reserves; rename it, e.g. "${key.slice(4) || 'Owner'}"`]);
+    } else if (key.toLowerCase().startsWith(CDK_TAG_PREFIX)) {
+      problems.push([field, `the key ${JSON.stringify(key)} starts with "${CDK_TAG_PREFIX}", which CDK uses for its own tags; rename it`]);
     } else if (reserved) {
       problems.push([field, `the key ${JSON.stringify(key)} is set by the pipeline itself (${reserved}); remove it from tags or rename it`]);
     }
   }
   if (keys.length > MAX_CONFIG_TAGS) {
-    problems.push(['tags', `lists ${keys.length} tags; AWS allows ${MAX_TAGS} per resource and the pipeline sets ${RESERVED_TAG_KEYS.length} (${RESERVED_TAG_KEYS.join(', ')}), so keep at most ${MAX_CONFIG_TAGS}`]);
+    problems.push(['tags', `lists ${keys.length} tags; AWS allows ${MAX_TAGS} per resource and the pipeline and CDK set up to ${OWN_TAGS_PER_RESOURCE} themselves (a subnet gets ${RESERVED_TAG_KEYS.join(', ')}, aws-cdk:subnet-name and aws-cdk:subnet-type), so keep at most ${MAX_CONFIG_TAGS}`]);
   }
   return problems;
 }
