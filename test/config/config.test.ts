@@ -3,7 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { ConfigError, loadConfig, parseConfig, SAMPLE_CONFIG_PATH } from '../../src/config/load-config';
-import { FARGATE_MEMORY } from '../../src/config/schema';
+import { deliveryConfigSchema, FARGATE_MEMORY } from '../../src/config/schema';
 import { MAX_CONFIG_TAGS } from '../../src/config/tags';
 import { configWarnings } from '../../src/config/warnings';
 import { bundleCli } from '../support/bundle-cli';
@@ -367,4 +367,26 @@ describe('the app with a bad config', () => {
     expect(run.status).not.toBe(0);
     expect(snapshot()).toEqual(before);
   }, 120_000);
+});
+
+describe('the README lists every rule', () => {
+  test('every field of the schema appears in "Every rule a config must follow"', () => {
+    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const section = /### Every rule a config must follow\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
+    const keys = new Set<string>();
+    const walk = (schema: any): void => {
+      const def = schema?._zod?.def ?? schema?.def;
+      if (!def) return;
+      if (def.type === 'object') {
+        for (const [key, inner] of Object.entries(def.shape)) {
+          keys.add(key);
+          walk(inner);
+        }
+      } else if (def.type === 'default' || def.type === 'optional') {walk(def.innerType);} else if (def.type === 'array') {walk(def.element);} else if (def.type === 'pipe') {walk(def.in);}
+    };
+    walk(deliveryConfigSchema);
+    expect(keys.size).toBeGreaterThan(35);
+    const missing = [...keys].filter((k) => !new RegExp(`\`[^\`\\n]*\\b${k}\\b[^\`\\n]*\``).test(section));
+    expect(missing).toEqual([]);
+  });
 });
