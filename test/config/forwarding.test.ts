@@ -67,3 +67,26 @@ describe('synth with a non-sample config via DELIVERY_CONFIG', () => {
     expect(texts.join('\n')).toMatch(/"Key": "Owner",\s*"Value": "fixture-owner"/);
   });
 });
+
+describe('synth under the CDK CLI with -c config=<path>', () => {
+  const root = path.join(__dirname, '..', '..');
+  const CONFIG = 'test/fixtures/config/delivery.custom.json';
+
+  test('the synth step receives the -c path, which wins over $DELIVERY_CONFIG', () => {
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fwd-cli-')), 'cdk.out');
+    // What `cdk synth -c config=...` hands the app: the context (with the committed lookups).
+    const context = { ...JSON.parse(fs.readFileSync(path.join(root, 'cdk.context.json'), 'utf8')), config: CONFIG };
+    const run = spawnSync('node', [bundleCli('src/main.ts', { externalPackages: true })], {
+      cwd: root,
+      encoding: 'utf8',
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), DELIVERY_CONFIG: 'config/delivery.sample.json', CDK_OUTDIR: out },
+    });
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
+    const template = JSON.parse(fs.readFileSync(path.join(out, 'DeliveryPipeline.template.json'), 'utf8'));
+    const project = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::CodeBuild::Project'
+      && /npx projen build/.test(r.Properties.Source.BuildSpec ?? ''));
+    expect(project.Properties.Environment.EnvironmentVariables).toEqual(expect.arrayContaining([
+      { Name: 'DELIVERY_CONFIG', Type: 'PLAINTEXT', Value: CONFIG },
+    ]));
+  }, 180_000);
+});
