@@ -5,7 +5,8 @@ import { describeValue, expecting, wrongType } from './messages';
 import { tagsSchema } from './tags';
 import { DEFAULT_OVERRIDE_MARKER } from '../change-report/policy';
 
-/* Rules that relate several fields (duplicate names, prod approval, shared accounts) live in
+/* Rules that relate several fields (duplicate names, prod approval and order, shared accounts,
+ * one partition, duplicate e-mails, tag keys) live in
  * relations.ts so that they are reported together with the per-field problems. */
 
 /**
