@@ -5,6 +5,7 @@ import { addComplianceTasks } from './projenrc/compliance-tasks';
 import { addOpsTasks } from './projenrc/ops-tasks';
 import { runTs } from './projenrc/run-ts';
 import { addWorkflows } from './projenrc/workflows';
+import { NODE_MAJOR } from './src/versions/toolchain';
 
 /**
  * cdk-delivery-pipeline: the one source of truth for deps, tasks, tsconfig, jest, eslint
@@ -16,7 +17,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  minNodeVersion: '20.0.0',
+  // Node.js 24 LTS (src/versions/toolchain.ts): engines and @types/node follow it.
+  minNodeVersion: `${NODE_MAJOR}.0.0`,
+  workflowNodeVersion: String(NODE_MAJOR),
 
   // aws-cdk-lib is pinned, not ranged: @aws-cdk/integ-runner (latest 2.197.10) reads
   // cloud-assembly schema <= 53. aws-cdk-lib 2.257.0 writes schema 53; 2.258+ write 54/55
@@ -122,7 +125,7 @@ project.compileTask.exec(`${nativeTsc} --noEmit -p app/test/tsconfig.json --incr
 // The CLIs that run inside CodeBuild (image gates, prod change report) travel in the cloud
 // assembly as single bundled files, so those actions need no `npm ci` of their own.
 const esbuild = (entries: string, out: string) =>
-  `esbuild ${entries} --bundle --platform=node --target=node20 ${out} --log-level=warning`;
+  `esbuild ${entries} --bundle --platform=node --target=node${NODE_MAJOR} ${out} --log-level=warning`;
 // The assembly is written to a staging directory and replaces cdk.out only when everything
 // succeeded: a refused config (or any failed step) leaves the last good cdk.out untouched.
 const synthTask = project.tasks.tryFind('synth')!;
@@ -202,11 +205,13 @@ project.addTask('integ:update', {
   env: offlineAws,
   receiveArgs: true,
 });
-project.addTask('integ:deploy', {
+// integ:deploy first proves the sandbox's execution role carries exactly the generated
+// execution policies (never AdministratorAccess), so one sandbox run rehearses the first deploy.
+const integDeploy = project.addTask('integ:deploy', {
   description: 'Deploy the integ tests into a sandbox account, run the assertions, destroy (needs AWS credentials)',
-  exec: `${integRunner} --update-on-failed --force`,
-  receiveArgs: true,
+  exec: runTs('src/ops/integ-preflight-cli.ts'),
 });
+integDeploy.exec(`${integRunner} --update-on-failed --force`, { receiveArgs: true });
 
 addWorkflows(project);
 const lintWorkflows = project.addTask('lint:workflows', {
@@ -214,8 +219,10 @@ const lintWorkflows = project.addTask('lint:workflows', {
   exec: runTs('src/ops/workflow-lint-cli.ts'),
 });
 
-// The guard rules over the synthesized templates; the integ snapshots; the workflows.
+// The guard rules over the synthesized templates; the execution policies against them; the
+// integ snapshots; the workflows.
 assemblyLane.spawn(project.tasks.tryFind('compliance:guard')!);
+assemblyLane.spawn(project.tasks.tryFind('policy:check')!);
 assemblyLane.spawn(integ);
 assemblyLane.spawn(lintWorkflows);
 // Lint (root and app) runs in `build` (the pipeline's synth step) and as its own step of the

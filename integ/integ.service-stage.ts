@@ -16,6 +16,7 @@ import { App } from 'aws-cdk-lib';
 import { committedContext } from '../src/assembly-problems';
 import { addWorkloadAssertions } from '../src/assertions/workload-assertions';
 import { loadConfig } from '../src/config/load-config';
+import { pinNodeLambdaRuntimes } from '../src/versions/lambda-runtime';
 import { ServiceStacks } from '../src/workload/service-stage';
 
 const config = loadConfig();
@@ -36,4 +37,6 @@ const stacks = new ServiceStacks(app, {
   stackIdPrefix: `integ-${region}-`,
 });
 addWorkloadAssertions(app, { stacks, commit: tag, label: `integ-${region}` });
+// The same Lambda runtime as the pipeline's stages (src/versions/lambda-runtime.ts).
+pinNodeLambdaRuntimes(app);
 app.synth();

@@ -22,6 +22,20 @@ export function addOpsTasks(project: awscdk.AwsCdkTypeScriptApp): void {
     exec: runTs('src/ops/doctor-cli.ts'),
     receiveArgs: true,
   });
+  // The execution policies, from CloudFormation's own handler data (src/execution-policy).
+  project.addTask('policy:check', {
+    description: 'Check the execution policies against every template of cdk.out and its variants (run synth first); prints the pairs checked',
+    exec: runTs('src/execution-policy/policy-cli.ts check'),
+  });
+  project.addTask('policy:generate', {
+    description: 'Regenerate bootstrap/*-execution-policy.json from the handler data for the resource types the templates use (run synth first)',
+    exec: runTs('src/execution-policy/policy-cli.ts generate'),
+  });
+  project.addTask('policy:handlers', {
+    description: 'Refresh bootstrap/handler-permissions.json from CloudFormation registry schemas (-- --schemas <dir> --source "<where from>")',
+    exec: runTs('src/execution-policy/policy-cli.ts handlers'),
+    receiveArgs: true,
+  });
   // Per-account policy documents rendered by `bootstrap` from bootstrap/*.json.
   project.gitignore.exclude('/bootstrap/rendered/');
 }

@@ -1,5 +1,6 @@
 import { awscdk } from 'projen';
 import { JobPermission } from 'projen/lib/github/workflows-model';
+import { NODE_MAJOR } from '../src/versions/toolchain';
 
 /**
  * GitHub workflows, generated: pull-request build, pull-request title lint, a weekly
@@ -18,7 +19,7 @@ export const ACTIONS = {
 
 const setup = [
   { name: 'Checkout', uses: ACTIONS.checkout, with: { 'persist-credentials': false } },
-  { name: 'Set up Node.js 20 with the npm cache', uses: ACTIONS.setupNode, with: { 'node-version': '20', 'cache': 'npm' } },
+  { name: `Set up Node.js ${NODE_MAJOR} with the npm cache`, uses: ACTIONS.setupNode, with: { 'node-version': String(NODE_MAJOR), 'cache': 'npm' } },
   { name: 'Install', run: 'npm ci' },
 ];
 

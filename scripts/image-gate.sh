@@ -13,7 +13,9 @@
 #   ECR_SCAN_RECORDING (optional: replay recorded ECR scan responses instead of calling ECR;
 #   for tests and for re-checking a saved scan while debugging).
 # Outputs: $REPORTS_DIR/{trivy-image.json,trivy-config.json,sbom.cdx.json,trivy-junit.xml,image.json}
-#   and the exported variable IMAGE_DIGEST.
+#   and $REPORTS_DIR/image-digest.txt (the promoted digest, alone). This script runs as a child
+#   process of CodeBuild's shell, so a variable it exports dies with it: the buildspec reads
+#   image-digest.txt into the exported variable IMAGE_DIGEST (src/pipeline/steps/image-gate-step.ts).
 set -euo pipefail
 
 : "${REPOSITORY_URI:?REPOSITORY_URI is required}"
@@ -78,7 +80,7 @@ digest_of_tag() {
 record() {
   printf '{"commit":"%s","digest":"%s","candidateTag":"%s","deployableTag":"%s","repository":"%s"}\n' \
     "$COMMIT_ID" "$1" "$2" "$COMMIT_ID" "$REPOSITORY_URI" > "$REPORTS_DIR/image.json"
-  export IMAGE_DIGEST=$1
+  printf '%s\n' "$1" > "$REPORTS_DIR/image-digest.txt"
   echo "IMAGE_DIGEST=$1"
 }
 

@@ -21,3 +21,12 @@ export function partitionOf(region: string): string {
 export function lookupRoleArn(account: string, region: string): string {
   return `arn:${partitionOf(region)}:iam::${account}:role/cdk-${BOOTSTRAP_QUALIFIER}-lookup-role-${account}-${region}`;
 }
+
+/**
+ * The deploy role `cdk bootstrap --trust <pipeline account>` creates in an account and region:
+ * CDK Pipelines' CloudFormation actions deploy through it, and its policy also allows
+ * `cloudformation:UpdateTerminationProtection` (used by TerminationProtectionStep).
+ */
+export function deployRoleArn(account: string, region: string): string {
+  return `arn:${partitionOf(region)}:iam::${account}:role/cdk-${BOOTSTRAP_QUALIFIER}-deploy-role-${account}-${region}`;
+}

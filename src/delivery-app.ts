@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { ComplianceChecks } from './compliance/compliance-checks';
 import { DeliveryConfig } from './config/schema';
 import { PipelineStack } from './pipeline/pipeline-stack';
+import { pinNodeLambdaRuntimes } from './versions/lambda-runtime';
 
 /** Props of addDeliveryPipeline. */
 export interface DeliveryPipelineAppProps {
@@ -35,6 +36,8 @@ export interface DeliveryPipelineApp {
 export function addDeliveryPipeline(app: App, props: DeliveryPipelineAppProps): DeliveryPipelineApp {
   const compliance = new ComplianceChecks();
   const pipeline = new PipelineStack(app, 'DeliveryPipeline', { ...props, compliance });
+  // The stacks directly in the App (pipeline, cross-region support); each stage pins its own.
+  pinNodeLambdaRuntimes(app);
   compliance.applyTo(app);
   return { pipeline, compliance };
 }

@@ -1,6 +1,7 @@
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
-import { App, Stack } from 'aws-cdk-lib';
+import { App } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
+import { AssertionStack } from './assertion-stack';
 import { addServiceAssertions, ServiceAssertionOptions } from './service-assertions';
 import { ServiceStacks } from '../workload/service-stage';
 
@@ -19,8 +20,9 @@ export interface WorkloadAssertionProps extends ServiceAssertionOptions {
  * DeployAssert stack deploys after the stacks it tests.
  *
  * - In the pipeline `scope` is the ServiceStage (call before the stage is added to a wave):
- *   every wave then ends with these checks, and the assertion template carries a fresh salt
- *   each synth, so they re-run on every pipeline run.
+ *   every wave then ends with these checks. They run once per commit and stage: the checks of
+ *   a new commit are new resources (AssertionStack), so a rollback only deletes them and never
+ *   runs a check again; a re-run of the same commit changes nothing and runs none.
  * - In integ/ `scope` is the App, and integ-runner deploys and runs the very same checks.
  */
 export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertionProps): IntegTest {
@@ -28,7 +30,8 @@ export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertion
   // The checks deploy into the environment they test: inside a Stage the stack inherits the
   // stage's account and region; directly in an App it is given them.
   const inApp = App.isApp(scope);
-  const assertionStack = new Stack(scope, inApp ? `${props.label}-Assertions` : 'Assertions', {
+  const assertionStack = new AssertionStack(scope, inApp ? `${props.label}-Assertions` : 'Assertions', {
+    commit,
     env: inApp ? { account: stacks.platform.account, region: stacks.platform.region } : undefined,
     description: `Post-deploy assertions of ${props.label} (commit ${commit})`,
   });
@@ -49,5 +52,6 @@ export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertion
     commit,
     idempotencyKey: `assert-${props.label}-${commit}`.slice(0, 128),
   }, props);
+  assertionStack.pinSalts();
   return integ;
 }

@@ -4,9 +4,11 @@ import { stableJson } from './template';
 
 /**
  * What a finding puts at risk. `stateful` findings can lose data (and are what the
- * blockStatefulReplacement policy refuses); `security` findings widen who can reach or do what.
+ * blockStatefulReplacement policy refuses); `security` findings widen who can reach or do what;
+ * `version` findings change a database engine version (a downgrade is always refused: see
+ * src/change-report/policy.ts).
  */
-export type DangerCategory = 'stateful' | 'security';
+export type DangerCategory = 'stateful' | 'security' | 'version';
 
 export interface DangerFinding {
   readonly ruleId: string;
@@ -276,6 +278,72 @@ export const kmsKeyPolicyRule = rule(
   },
 );
 
+// ---------------------------------------------------------------------------------------
+// (e) database engine version: every change is flagged, a downgrade cannot deploy
+// ---------------------------------------------------------------------------------------
+
+/** Resource types whose `EngineVersion` is the version of a running database engine. */
+const ENGINE_VERSIONED_TYPES = new Set(['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::RDS::GlobalCluster']);
+
+/**
+ * Compare two engine versions part by part (`16.10` is above `16.9`); a part that is not a
+ * number compares as text. Negative when `a` is below `b`, 0 when equal, positive above.
+ */
+export function compareEngineVersions(a: string, b: string): number {
+  const pa = a.split('.');
+  const pb = b.split('.');
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '0';
+    const y = pb[i] ?? '0';
+    const nx = Number(x);
+    const ny = Number(y);
+    const d = Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x.localeCompare(y);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The id of the rule whose findings the policy always refuses. */
+export const ENGINE_DOWNGRADE_RULE_ID = 'engine-version-downgrade';
+
+function engineVersionChanges(diff: TemplateDiff): { r: ResourceChange; before: unknown; after: unknown }[] {
+  return diff.resources
+    .filter((r) => r.status === 'changed' && ENGINE_VERSIONED_TYPES.has(r.type))
+    .flatMap((r) => r.propertyChanges.filter((c) => c.name === 'EngineVersion').map((c) => ({ r, before: c.before, after: c.after })));
+}
+
+const isDowngrade = (before: unknown, after: unknown) =>
+  typeof before === 'string' && typeof after === 'string' && compareEngineVersions(after, before) < 0;
+
+export const engineVersionChangeRule = rule(
+  'engine-version-change',
+  'version',
+  'The engine version of a running database changes: CloudFormation upgrades it in place during the deploy.',
+  (diff) => engineVersionChanges(diff).filter(({ before, after }) => !isDowngrade(before, after)).map(({ r, before, after }) => {
+    const major = typeof before === 'string' && typeof after === 'string' && before.split('.')[0] !== after.split('.')[0];
+    const what = before === undefined ? 'set' : after === undefined ? 'unset (the engine default applies)' : major ? 'MAJOR upgrade' : 'upgrade';
+    return {
+      logicalId: r.logicalId,
+      resourceType: r.type,
+      message: `EngineVersion ${fmt(before)} -> ${fmt(after)} (${what}). The database is upgraded in place during this deploy`
+        + `${major ? ' (downtime; needs AllowMajorVersionUpgrade and a parameter group of the new family)' : ' (a short restart)'}; `
+        + 'every region of a global database must move to the same version.',
+    };
+  }),
+);
+
+export const engineVersionDowngradeRule = rule(
+  ENGINE_DOWNGRADE_RULE_ID,
+  'version',
+  'The engine version of a running database goes DOWN: CloudFormation cannot downgrade a database engine, so the deploy would fail.',
+  (diff) => engineVersionChanges(diff).filter(({ before, after }) => isDowngrade(before, after)).map(({ r, before, after }) => ({
+    logicalId: r.logicalId,
+    resourceType: r.type,
+    message: `DOWNGRADE EngineVersion ${fmt(before)} -> ${fmt(after)}: CloudFormation cannot downgrade a database engine, `
+      + `so this deploy would fail. Pin ${fmt(before)} or a later version (src/workload/database-engine.ts).`,
+  })),
+);
+
 /** Every danger rule, in the order the report lists their findings. */
 export const DANGER_RULES: readonly DangerRule[] = [
   statefulReplacementRule,
@@ -283,6 +351,8 @@ export const DANGER_RULES: readonly DangerRule[] = [
   iamBroadeningRule,
   securityGroupIngressRule,
   kmsKeyPolicyRule,
+  engineVersionDowngradeRule,
+  engineVersionChangeRule,
 ];
 
 /** Run all rules; wildcard findings first within each rule. */

@@ -1,3 +1,4 @@
+import { ENGINE_DOWNGRADE_RULE_ID } from './danger';
 import { ChangeReport, allDangers } from './render';
 
 export const DEFAULT_OVERRIDE_MARKER = '[allow-stateful-replacement]';
@@ -20,11 +21,24 @@ export interface PolicyVerdict {
 }
 
 /**
- * Decide whether the change may go on to the approval. Conditional replacements
+ * Decide whether the change may go on to the approval. A database engine downgrade is always
+ * refused (it cannot deploy). Conditional replacements
  * ("may replace") count: the refusal errs on the side of the data, and the marker exists
  * for the cases a human has checked.
  */
 export function evaluatePolicy(report: ChangeReport, policy: RefusalPolicy): PolicyVerdict {
+  // A database engine downgrade cannot deploy at all (CloudFormation cannot downgrade an
+  // engine): refused whatever the policy and the commit message say.
+  const downgrades = allDangers(report).filter((d) => d.finding.ruleId === ENGINE_DOWNGRADE_RULE_ID);
+  if (downgrades.length) {
+    const where = downgrades.map((d) => `${d.stack.target.stackName}/${d.finding.logicalId}`).join(', ');
+    return {
+      refused: true,
+      overridden: false,
+      reason: `REFUSED: database engine version below the deployed one (${where}); CloudFormation cannot downgrade an engine. `
+        + 'Pin the deployed version or a later one (src/workload/database-engine.ts); no commit marker overrides this.',
+    };
+  }
   const stateful = allDangers(report).filter((d) => d.finding.category === 'stateful');
   const marker = policy.overrideMarker ?? DEFAULT_OVERRIDE_MARKER;
   if (!policy.blockStatefulReplacement) {

@@ -48,10 +48,14 @@ export function summaryLine(report: ChangeReport): string {
   const protection = dangers.filter((d) => d.category === 'stateful' && d.ruleId !== 'stateful-replacement').length;
   const security = dangers.filter((d) => d.category === 'security');
   const wild = security.filter((d) => d.wildcard).length;
+  const downgrades = dangers.filter((d) => d.ruleId === 'engine-version-downgrade').length;
+  const engineChanges = dangers.filter((d) => d.ruleId === 'engine-version-change').length;
   const parts: string[] = [];
+  if (downgrades) parts.push(plural(downgrades, 'database engine DOWNGRADE (cannot deploy)', 'database engine DOWNGRADES (cannot deploy)'));
   if (stateful) parts.push(plural(stateful, 'stateful replacement/deletion', 'stateful replacements/deletions'));
   if (protection) parts.push(plural(protection, 'retention protection removed', 'retention protections removed'));
   if (security.length) parts.push(`${plural(security.length, 'security broadening')}${wild ? ` (${wild} wildcard/open to the internet)` : ''}`);
+  if (engineChanges) parts.push(plural(engineChanges, 'database engine version change'));
   line += parts.length ? `; DANGER: ${parts.join(', ')}` : errors ? '' : '; no danger findings';
   return line;
 }
@@ -137,7 +141,7 @@ export function renderMarkdown(report: ChangeReport): string {
   const dangers = allDangers(report);
   const errors = report.stacks.filter((s) => s.status === 'ERROR');
   if (!dangers.length && !errors.length) {
-    lines.push('No stateful replacement, deletion or security broadening found.', '');
+    lines.push('No stateful replacement, deletion, security broadening or engine version change found.', '');
   }
   for (const s of errors) {
     lines.push(`- **not compared** ${code(s.target.stackName)} (${s.target.region}, ${s.target.account}): ${s.error ?? 'unknown error'}`);

@@ -148,6 +148,17 @@ function auroraBackups(data: DataTier): void {
   }
 }
 
+const LTS_MINOR = 'The cluster is pinned to the Aurora long-term-support minor, which AWS keeps only with automatic minor upgrades off; '
+  + 'Aurora still applies its patch releases, and the version calendar warns before its end of support.';
+
+/** The database stays on its long-term-support minor (src/workload/database-engine.ts). */
+function ltsEngineWithoutAutoMinorUpgrades(data: DataTier): void {
+  for (const instance of data.cluster.node.findAll().filter((c): c is rds.CfnDBInstance => c instanceof rds.CfnDBInstance)) {
+    suppress(instance, rule('RDSAutomaticMinorVersionUpgradeEnabled', [HIPAA, PCI], LTS_MINOR));
+    guard(instance, ['rds_instance_automatic_minor_version_upgrade_enabled_check'], LTS_MINOR);
+  }
+}
+
 /** Enhanced monitoring needs the AWS-managed role policy RDS documents. */
 function enhancedMonitoringRole(data: DataTier): void {
   suppress(child(data.cluster, 'MonitoringRole'), rule('IAM4', [AWS],
@@ -463,6 +474,7 @@ export function applySuppressions(scope: IConstruct): void {
     } else if (c instanceof DataTier) {
       nonProductionDatabaseDeletion(c, c.production);
       auroraBackups(c);
+      ltsEngineWithoutAutoMinorUpgrades(c);
       enhancedMonitoringRole(c);
     } else if (c instanceof EdgeTier) {
       httpOnlyListener(c);

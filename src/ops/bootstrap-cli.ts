@@ -4,6 +4,48 @@ import * as path from 'path';
 import { parseOpsArgs, UsageError } from './args';
 import { BootstrapPlan, bootstrapPlan, Command, commandLine, renderPlanText } from './bootstrap-plan';
 import { ConfigError, loadConfig } from '../config/load-config';
+import { HandlerPermissions } from '../execution-policy/handler-permissions';
+import { PolicyDocument } from '../execution-policy/iam-evaluator';
+import { checkSufficiency, describeGaps, stacksOfAssembly } from '../execution-policy/sufficiency';
+
+/** What the policy check over cdk.out found. */
+export interface PolicyCheck {
+  /** Whether every request of every synthesized stack is allowed (false also when nothing could be checked). */
+  readonly ok: boolean;
+  /** Distinct (action, resource type) pairs evaluated. */
+  readonly pairsChecked: number;
+  /** One line for people. */
+  readonly summary: string;
+  /** One line per missing permission. */
+  readonly gaps: readonly string[];
+}
+
+/**
+ * Evaluate the plan's rendered policies against every stack of the synthesized app: the
+ * templates of this very config, so a fork's own resources are covered too.
+ */
+export function checkPlanPolicies(plan: BootstrapPlan, assemblyDir: string, rootDir: string): PolicyCheck {
+  if (!fs.existsSync(path.join(assemblyDir, 'manifest.json'))) {
+    return { ok: false, pairsChecked: 0, gaps: [], summary: `no synthesized app in ${assemblyDir}: run \`npx projen synth\` (same config) first, so the policies can be checked against its templates` };
+  }
+  const found = stacksOfAssembly(assemblyDir);
+  const stacks = [...found.pipeline, ...found.stage];
+  const foreign = [...new Set(stacks.map((s) => s.account).filter((a) => !plan.policies.some((p) => p.account === a)))];
+  if (foreign.length) {
+    return { ok: false, pairsChecked: 0, gaps: [], summary: `${assemblyDir} deploys to account(s) ${foreign.join(', ')}, which this config does not bootstrap: synthesize with the same config first` };
+  }
+  const policiesOf = (account: string) => plan.policies.filter((p) => p.account === account).map((p) => p.document as PolicyDocument);
+  const result = checkSufficiency(stacks, policiesOf, HandlerPermissions.load(rootDir));
+  const gaps = describeGaps([...result.missing, ...result.unevaluable]);
+  const unknown = result.unknownTypes.length ? `; no handler data for ${result.unknownTypes.join(', ')} (run npx projen policy:handlers)` : '';
+  return {
+    ok: gaps.length === 0 && result.unknownTypes.length === 0,
+    pairsChecked: result.pairsChecked,
+    gaps,
+    summary: `checked ${result.pairsChecked} (action, resource type) pairs, ${result.requestsChecked} requests over ${result.stacksChecked} synthesized stacks `
+      + `against the rendered policies: ${gaps.length ? `${gaps.length} not allowed` : 'all allowed'}${unknown}`,
+  };
+}
 
 /**
  * `npx projen bootstrap [--config path] [--json] [--run] [--profile-<account>=<name> ...]`
@@ -30,6 +72,8 @@ export interface BootstrapCliIo {
   readonly writeFile: (file: string, content: string) => void;
   /** Repository root. */
   readonly rootDir: string;
+  /** The synthesized app the policies are checked against. @default `<rootDir>/cdk.out` */
+  readonly assemblyDir?: string;
 }
 
 const realRunner: Runner = (command, quiet) => new Promise((resolve) => {
@@ -87,18 +131,26 @@ export async function bootstrapCli(argv: readonly string[], io: BootstrapCliIo =
     }
     const config = loadConfig(args.configPath);
     const plan = bootstrapPlan(config, { profiles: args.profiles, rootDir: io.rootDir });
+    const check = checkPlanPolicies(plan, io.assemblyDir ?? path.join(io.rootDir, 'cdk.out'), io.rootDir);
     for (const p of plan.policies) {
       io.writeFile(path.join(io.rootDir, p.documentFile), `${JSON.stringify(p.document, null, 2)}\n`);
     }
     if (args.flags.has('json')) {
       io.out(`${JSON.stringify({
         ...plan,
+        policyCheck: check,
         policies: plan.policies.map((p) => ({ ...p, probe: commandLine(p.probe), create: commandLine(p.create), update: commandLine(p.update) })),
         bootstrap: plan.bootstrap.map((b) => ({ ...b, command: commandLine(b.command) })),
       }, null, 2)}\n`);
       if (!args.flags.has('run')) return 0;
     } else {
       io.out(renderPlanText(plan, config));
+      io.out(`# Execution policies: ${check.summary}\n${check.gaps.map((g) => `#   - ${g}\n`).join('')}`);
+    }
+    if (!check.ok && check.pairsChecked > 0) {
+      io.err('The rendered execution policies would not let CloudFormation deploy the synthesized templates (see above); fix bootstrap/*.json '
+        + '(npx projen policy:generate) before bootstrapping.\n');
+      return 1;
     }
     return args.flags.has('run') ? await runPlan(plan, io) : 0;
   } catch (e) {

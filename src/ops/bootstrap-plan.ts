@@ -151,6 +151,43 @@ export function renderPolicy(document: unknown, values: { readonly stages: reado
   return doc;
 }
 
+/** IAM's default quota of managed policies attached to one role. */
+export const MANAGED_POLICIES_PER_ROLE = 10;
+
+/**
+ * Split a policy document into documents of at most `maxChars` (whitespace excluded), keeping
+ * statement order; a statement too large alone is split by its actions. The union of the parts
+ * allows and denies exactly what the whole did (IAM evaluates every attached policy together).
+ */
+export function splitPolicy(document: unknown, maxChars: number): unknown[] {
+  const doc = document as { Version?: string; Statement: Array<Record<string, unknown>> };
+  const shell = (statements: Array<Record<string, unknown>>) => ({ Version: doc.Version ?? '2012-10-17', Statement: statements });
+  const fits = (statements: Array<Record<string, unknown>>) => policySize(shell(statements)) <= maxChars;
+  const pieces: Array<Record<string, unknown>> = [];
+  const explode = (statement: Record<string, unknown>, part = 0): void => {
+    if (fits([statement])) {
+      pieces.push(statement);
+      return;
+    }
+    const actions = statement.Action;
+    if (!Array.isArray(actions) || actions.length < 2) {
+      throw new Error(`statement ${String(statement.Sid)} alone renders above IAM's ${maxChars} characters and cannot be split by action`);
+    }
+    const half = Math.ceil(actions.length / 2);
+    const sid = String(statement.Sid ?? 'Statement');
+    explode({ ...statement, Sid: `${sid}${part * 2 + 1}`, Action: actions.slice(0, half) }, part * 2 + 1);
+    explode({ ...statement, Sid: `${sid}${part * 2 + 2}`, Action: actions.slice(half) }, part * 2 + 2);
+  };
+  doc.Statement.forEach((s) => explode(s));
+  const parts: Array<Array<Record<string, unknown>>> = [[]];
+  for (const piece of pieces) {
+    const current = parts[parts.length - 1];
+    if (current.length && !fits([...current, piece])) parts.push([piece]);
+    else current.push(piece);
+  }
+  return parts.map(shell);
+}
+
 /** Characters IAM counts against the managed-policy limit (whitespace excluded). */
 export function policySize(document: unknown): number {
   return JSON.stringify(document).replace(/\s/g, '').length;
@@ -185,31 +222,36 @@ export function bootstrapPlan(config: DeliveryConfig, options: PlanOptions = {})
 
   const policyArn = (account: string, name: string) => `arn:${needed.get(account)!.partition}:iam::${account}:policy/${name}`;
   const policies: PolicyStep[] = [];
+  const attached = new Map<string, string[]>();
   for (const [account, entry] of needed) {
-    for (const policyName of entry.names) {
-      const source = POLICY_SOURCES[policyName];
-      const document = renderPolicy(readPolicy(source), { stages: entry.stages, pipeline: pipelineRepositoryPrefix(config) });
-      const size = policySize(document);
-      if (size > MANAGED_POLICY_MAX_CHARS) {
-        throw new Error(`${policyName} for account ${account} renders to ${size} characters, above IAM's ${MANAGED_POLICY_MAX_CHARS}; `
-          + `shorten ${source} (e.g. scope by environment instead of by stage)`);
-      }
-      const arn = policyArn(account, policyName);
-      const documentFile = `${RENDERED_DIR}/${account}-${policyName}.json`;
-      policies.push({
-        account,
-        policyName,
-        policyArn: arn,
-        source,
-        documentFile,
-        document,
-        probe: withProfile(['aws', 'iam', 'get-policy', '--policy-arn', arn], account, profiles),
-        create: withProfile(['aws', 'iam', 'create-policy', '--policy-name', policyName, '--policy-document', `file://${documentFile}`,
-          '--description', `CloudFormation execution policy for ${PIPELINE_STACK_NAME} (cdk bootstrap); from ${source}`], account, profiles),
-        update: withProfile(['aws', 'iam', 'create-policy-version', '--policy-arn', arn, '--policy-document', `file://${documentFile}`,
-          '--set-as-default'], account, profiles),
+    for (const baseName of entry.names) {
+      const source = POLICY_SOURCES[baseName];
+      const rendered = renderPolicy(readPolicy(source), { stages: entry.stages, pipeline: pipelineRepositoryPrefix(config) });
+      // One generated document can outgrow one managed policy: it is attached as several.
+      splitPolicy(rendered, MANAGED_POLICY_MAX_CHARS).forEach((document, i) => {
+        const policyName = i === 0 ? baseName : `${baseName}-${i + 1}`;
+        const arn = policyArn(account, policyName);
+        const documentFile = `${RENDERED_DIR}/${account}-${policyName}.json`;
+        attached.set(account, [...(attached.get(account) ?? []), policyName]);
+        policies.push({
+          account,
+          policyName,
+          policyArn: arn,
+          source,
+          documentFile,
+          document,
+          probe: withProfile(['aws', 'iam', 'get-policy', '--policy-arn', arn], account, profiles),
+          create: withProfile(['aws', 'iam', 'create-policy', '--policy-name', policyName, '--policy-document', `file://${documentFile}`,
+            '--description', `CloudFormation execution policy for ${PIPELINE_STACK_NAME} (cdk bootstrap); from ${source}`], account, profiles),
+          update: withProfile(['aws', 'iam', 'create-policy-version', '--policy-arn', arn, '--policy-document', `file://${documentFile}`,
+            '--set-as-default'], account, profiles),
+        });
       });
     }
+  }
+  if ([...attached.values()].some((names) => names.length > MANAGED_POLICIES_PER_ROLE)) {
+    throw new Error(`the execution policies need more than ${MANAGED_POLICIES_PER_ROLE} managed policies in one account, IAM's default quota per role; `
+      + 'scope them by environment instead of by stage, or raise the quota and this limit');
   }
 
   const bootstrap = targets.map((t): BootstrapStep => {
@@ -217,7 +259,7 @@ export function bootstrapPlan(config: DeliveryConfig, options: PlanOptions = {})
     if (t.account !== pipelineAccount) {
       argv.push('--trust', pipelineAccount, '--trust-for-lookup', pipelineAccount);
     }
-    argv.push('--cloudformation-execution-policies', needed.get(t.account)!.names.map((n) => policyArn(t.account, n)).join(','));
+    argv.push('--cloudformation-execution-policies', attached.get(t.account)!.map((n) => policyArn(t.account, n)).join(','));
     // Deleting a bootstrap stack breaks every pipeline deploying through it.
     argv.push('--termination-protection');
     return { ...t, command: withProfile(argv, t.account, profiles) };

@@ -6,12 +6,15 @@ import { AwsCheckOptions, describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERS
 import { DoctorClients } from './doctor-clients';
 import { ConfigError, loadConfig } from '../config/load-config';
 import { configWarnings, formatWarnings } from '../config/warnings';
+import { CALENDAR_FILE, CalendarError, calendarStatus, formatPinStatus, loadCalendar, WARN_DAYS } from '../versions/calendar';
 
 /**
  * `npx projen doctor [--config path] [--aws]`
  *
- * Offline (default): validate the config and print what it builds; exit 0, or 1 with the
- * readable list of config problems. `--aws` (with credentials): also check bootstrap stacks,
+ * Offline (default): validate the config and print what it builds, and report the remaining
+ * support of every pinned version (versions/calendar.json: WARN within 90 days of its end of
+ * support, FAIL after it); exit 0, or 1 with the readable list of config problems or when a
+ * pin is past its end of support. `--aws` (with credentials): also check bootstrap stacks,
  * the GitHub connection and the approval e-mails; exit 1 if any check failed. Without
  * credentials `--aws` says so and exits 1: the checks it asked for did not run.
  */
@@ -28,6 +31,8 @@ export interface DoctorCliIo {
   readonly clients: (homeRegion: string) => DoctorClients;
   readonly options?: AwsCheckOptions;
   readonly rootDir: string;
+  /** Today, for the version calendar. @default - the system clock */
+  readonly now?: () => Date;
 }
 
 /** BootstrapVersion of the template the repo's CDK CLI (aws-cdk devDependency) deploys, if found. */
@@ -71,7 +76,13 @@ export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defau
     const config = loadConfig(args.configPath);
     io.out(describeDelivery(config, path.relative(io.rootDir, args.configPath) || args.configPath));
     io.err(formatWarnings(configWarnings(config)));
+    const pins = calendarStatus(loadCalendar(io.rootDir), io.now?.() ?? new Date());
+    io.out(`\nVersion calendar (${CALENDAR_FILE}; WARN within ${WARN_DAYS} days of the end of support, FAIL after it):\n`);
+    for (const p of pins) io.out(`${formatPinStatus(p)}\n`);
+    const expired = pins.filter((p) => p.status === 'fail').length;
+    if (expired) io.err(`\n${expired} pinned version(s) past their end of support: move them (see the fix lines above).\n`);
     if (!args.flags.has('aws')) {
+      if (expired) return 1;
       io.out('\nOffline checks passed. Run with --aws (AWS credentials of the pipeline account) to check bootstrap, connection and e-mails.\n');
       return 0;
     }
@@ -87,9 +98,9 @@ export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defau
     const failed = results.filter((r) => r.status === 'fail').length;
     const warned = results.filter((r) => r.status === 'warn').length;
     io.out(`\n${failed === 0 ? 'All checks passed' : `${failed} check(s) failed`}${warned ? `, ${warned} warning(s)` : ''}.\n`);
-    return failed === 0 ? 0 : 1;
+    return failed === 0 && !expired ? 0 : 1;
   } catch (e) {
-    if (e instanceof ConfigError) {
+    if (e instanceof ConfigError || e instanceof CalendarError) {
       io.err(`${e.message}\n`);
       return 1;
     }

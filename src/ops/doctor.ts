@@ -134,9 +134,19 @@ async function checkBootstrap(
         + 'the prod change report and doctor cannot read this account');
     }
   }
+  // The execution role must carry exactly the generated policies: AdministratorAccess would let
+  // a sandbox run prove nothing, and a missing part fails the first deploy that needs it.
   const policies = list(param(stack, 'CloudFormationExecutionPolicies'));
-  if (policies.some((p) => /:policy\/AdministratorAccess$/.test(p))) {
-    results.push({ status: 'warn', check: 'bootstrap', where, message: 'the CloudFormation execution role has AdministratorAccess; use the least-privilege policy', fix });
+  const flag = step.command.argv.indexOf('--cloudformation-execution-policies');
+  const expected = flag >= 0 ? list(step.command.argv[flag + 1]) : [];
+  if (policies.some((p) => /:policy\/(AdministratorAccess|PowerUserAccess)$/.test(p))) {
+    return fail(`the CloudFormation execution role has ${policies.join(',')}; deploy with the generated least-privilege policies instead`);
+  }
+  const absent = expected.filter((p) => !policies.includes(p));
+  const extra = policies.filter((p) => !expected.includes(p));
+  if (absent.length || extra.length) {
+    return fail(`the CloudFormation execution policies are ${policies.join(',') || 'none'}; expected ${expected.join(',')}`
+      + `${absent.length ? ` (missing ${absent.map((p) => p.split('/').pop()).join(', ')})` : ''}`, `${fix}   (create the policies first: npx projen bootstrap)`);
   }
   if (options.currentTemplateVersion && version < options.currentTemplateVersion) {
     results.push({ status: 'warn', check: 'bootstrap', where, message: `version ${version} works, but the CDK CLI of this repo deploys ${options.currentTemplateVersion}; update when convenient`, fix });
@@ -242,6 +252,39 @@ async function checkEmails(config: DeliveryConfig, clients: DoctorClients): Prom
     }
     return { ...at, status: 'fail', message: 'not subscribed', fix: subscribeFix };
   });
+}
+
+/**
+ * The checks `integ:deploy` runs before it deploys anything: the credentials are the sandbox
+ * account's, the sandbox is one of the config's environment account/regions, and its
+ * bootstrap carries exactly the generated execution policies, so one sandbox run proves the
+ * policies, never AdministratorAccess.
+ */
+export async function runSandboxChecks(
+  config: DeliveryConfig, plan: BootstrapPlan, clients: DoctorClients, sandbox: Where, options: AwsCheckOptions = {},
+): Promise<CheckResult[]> {
+  const where = whereText(sandbox);
+  const step = plan.bootstrap.find((b) => b.account === sandbox.account && b.region === sandbox.region && b.purposes.includes('stage'));
+  if (!step) {
+    return [{
+      status: 'fail',
+      check: 'sandbox',
+      where,
+      message: 'INTEG_ACCOUNT/INTEG_REGION is not an environment account and region of the config '
+      + '(only those may pull the gated image, and only those are bootstrapped with the execution policies)',
+      fix: 'set INTEG_ACCOUNT and INTEG_REGION to a dev or test account/region of the config, e.g. the dev one',
+    }];
+  }
+  let caller: string;
+  try {
+    caller = await clients.callerAccount();
+  } catch (err) {
+    return [{ status: 'fail', check: 'credentials', where: '-', message: `sts:GetCallerIdentity failed (${errorText(err)})`, fix: 'aws sso login --profile <profile>   (or export fresh credentials), then re-run' }];
+  }
+  if (caller !== sandbox.account) {
+    return [{ status: 'fail', check: 'credentials', where: caller, message: `the credentials are account ${caller}, not the sandbox ${sandbox.account}`, fix: `AWS_PROFILE=<profile of ${sandbox.account}> npx projen integ:deploy` }];
+  }
+  return checkBootstrap(step, config.pipeline.account, caller, clients, options);
 }
 
 /** Every AWS check, in report order. */

@@ -49,7 +49,9 @@ export class ImageRepository extends Construct {
       imageScanOnPush: true,
       encryption: ecr.RepositoryEncryption.KMS,
       encryptionKey: this.key,
-      removalPolicy: RemovalPolicy.RETAIN,
+      // Kept with its images when the stack goes; but its name is fixed, so a failed first
+      // create (an empty repository) deletes it, or the retried create would collide with it.
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
       lifecycleRules: [
         {
           rulePriority: 1,

@@ -16,10 +16,12 @@ import { ComplianceChecks } from '../compliance/compliance-checks';
 import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../config/waves';
+import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../versions/toolchain';
 import { ServiceStage } from '../workload/service-stage';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { TerminationProtectionStep } from './steps/termination-protection-step';
 
 /** Props of the PipelineStack. */
 export interface PipelineStackProps extends StackProps {
@@ -151,7 +153,7 @@ export class PipelineStack extends Stack {
       synth,
       codeBuildDefaults: {
         buildEnvironment: {
-          buildImage: codebuild.LinuxBuildImage.STANDARD_7_0,
+          buildImage: codebuild.LinuxBuildImage.fromCodeBuildImageId(CODEBUILD_IMAGE_ID),
           computeType: codebuild.ComputeType.SMALL,
         },
         timeout: Duration.minutes(30),
@@ -159,8 +161,8 @@ export class PipelineStack extends Stack {
         // Reused npm cache between runs of the same host; a miss costs nothing but time.
         cache: codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM, codebuild.LocalCacheMode.DOCKER_LAYER),
         partialBuildSpec: codebuild.BuildSpec.fromObject({
-          // The project needs Node.js 20 (package.json engines); pin it, not the image default.
-          phases: { install: { 'runtime-versions': { nodejs: '20' } } },
+          // The project's Node.js (package.json engines), pinned, not the image default.
+          phases: { install: { 'runtime-versions': { nodejs: String(NODE_MAJOR) } } },
           cache: { paths: ['/root/.npm/**/*'] },
         }),
       },
@@ -191,6 +193,9 @@ export class PipelineStack extends Stack {
     hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
     for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
       hardenArtifactBucket(support.replicationBucket);
+      // CDK gives the replication bucket a fixed physical name: a failed first create of the
+      // support stack (an empty bucket) deletes it, or the retried create would collide.
+      support.replicationBucket.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
     }
     this.pipeline.pipeline.notifyOn('NotifyTeam', this.notifications.topic, {
       events: [
@@ -256,7 +261,14 @@ export class PipelineStack extends Stack {
       // stage's deployment and stops promotion).
       addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName });
       compliance?.applyTo(stage);
-      wave.addStage(stage);
+      wave.addStage(stage, environment.production ? {
+        // CDK Pipelines does not apply terminationProtection (aws-cdk issue 17871): a step
+        // after the Service deploy (beside the Assertions deploy) turns it on for real.
+        stackSteps: [{
+          stack: stage.service,
+          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks })],
+        }],
+      } : undefined);
       return stage;
     });
     this.stages.push(...stages);

@@ -4,6 +4,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { statefulRemovalPolicy, WorkloadProps } from './common';
+import { DATABASE_AUTO_MINOR_VERSION_UPGRADE, databaseEngine } from './database-engine';
 import { EncryptedLogGroup, WorkloadKey } from './encryption';
 import { DATABASE_PORT, WorkloadSecurityGroups } from './network-tier';
 
@@ -84,7 +85,7 @@ export class DataTier extends Construct {
     generated.applyRemovalPolicy(statefulRemovalPolicy(environment));
 
     const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
-      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_6 }),
+      engine: databaseEngine(),
       description: 'TLS-only connections, slow statements logged',
       parameters: {
         'rds.force_ssl': '1',
@@ -96,9 +97,12 @@ export class DataTier extends Construct {
       // Dev and prod differ only in sizing: readers come from sizing.dbReaders.
       caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
       publiclyAccessible: false,
+      autoMinorVersionUpgrade: DATABASE_AUTO_MINOR_VERSION_UPGRADE,
     };
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
-      engine: rds.DatabaseClusterEngine.auroraPostgres({ version: rds.AuroraPostgresEngineVersion.VER_16_6 }),
+      engine: databaseEngine(),
+      // The LTS minor stays put: no automatic minor upgrades (src/workload/database-engine.ts).
+      autoMinorVersionUpgrade: DATABASE_AUTO_MINOR_VERSION_UPGRADE,
       parameterGroup,
       credentials: rds.Credentials.fromSecret(generated),
       defaultDatabaseName: this.databaseName,

@@ -10,6 +10,7 @@ import { PlatformStack } from './platform-stack';
 import { ServiceStack } from './service-stack';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { stageIdOf } from '../config/waves';
+import { pinNodeLambdaRuntimes } from '../versions/lambda-runtime';
 
 /** Where the stage pulls the service image from: the gated repository, by immutable tag. */
 export interface ServiceImage {
@@ -195,5 +196,7 @@ export class ServiceStage extends Stage {
     this.alarmTopic = this.service.monitoring.topic;
     this.alarms = this.stacks.alarms;
     tagWorkload(this, props);
+    // Every function of the stage (custom resources, assertions) on the project's Node.js runtime.
+    pinNodeLambdaRuntimes(this);
   }
 }

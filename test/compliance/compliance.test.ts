@@ -16,10 +16,13 @@ import { buildStage, sampleEnvironment } from '../workload/support';
  * A new suppression must change this number consciously (and say why in its reason).
  */
 const EXPECTED_SUPPRESSIONS: Record<string, number> = {
-  'AwsSolutions': 95,
-  'NIST.800.53.R5': 73,
-  'HIPAA.Security': 78,
-  'PCI.DSS.321': 65,
+  // HIPAA/PCI +7 each: every Aurora instance turns automatic minor upgrades off (LTS engine pin).
+  // +16/+2/+4/+4: the two prod termination-protection CodeBuild projects get the same
+  // per-project suppressions as every other CodeBuild project of the pipeline.
+  'AwsSolutions': 111,
+  'NIST.800.53.R5': 75,
+  'HIPAA.Security': 89,
+  'PCI.DSS.321': 76,
 };
 
 /** Every template of an assembly, nested stage assemblies included. */

@@ -4,13 +4,23 @@ import * as path from 'path';
 import { captureIo, configFrom, ROOT, sampleInput } from './ops-helpers';
 import { bootstrapCli, BootstrapCliIo } from '../../src/ops/bootstrap-cli';
 import {
-  bootstrapPlan, bootstrapTargets, commandLine, MANAGED_POLICY_MAX_CHARS, policySize, POLICY_SOURCES, renderPolicy,
+  bootstrapPlan, bootstrapTargets, commandLine, MANAGED_POLICY_MAX_CHARS, policySize, POLICY_SOURCES, renderPolicy, splitPolicy,
 } from '../../src/ops/bootstrap-plan';
+import { sampleAssembly } from '../support/sample-assembly';
 
 const P = '111111111111';
-const stageCmd = (account: string, region: string) =>
+/** The sample plan: the generated stage policy is attached as several managed policies (size). */
+const SAMPLE_PLAN = bootstrapPlan(configFrom(sampleInput()), { rootDir: ROOT });
+const policyArnsOf = (account: string, plan = SAMPLE_PLAN) => plan.policies.filter((p) => p.account === account).map((p) => p.policyArn).join(',');
+const stageCmd = (account: string, region: string, plan = SAMPLE_PLAN) =>
   `npx cdk bootstrap aws://${account}/${region} --trust ${P} --trust-for-lookup ${P} `
-  + `--cloudformation-execution-policies arn:aws:iam::${account}:policy/cdk-delivery-cfn-exec --termination-protection`;
+  + `--cloudformation-execution-policies ${policyArnsOf(account, plan)} --termination-protection`;
+/** Policy names per account, the parts of one generated document numbered -2, -3, ... */
+const namesByAccount = (plan: ReturnType<typeof bootstrapPlan>) => {
+  const out: Record<string, string[]> = {};
+  for (const p of plan.policies) (out[p.account] ??= []).push(p.policyName);
+  return out;
+};
 const pipelineCmd = (region: string) =>
   `npx cdk bootstrap aws://${P}/${region} --cloudformation-execution-policies arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec --termination-protection`;
 
@@ -36,15 +46,19 @@ describe('bootstrap plan', () => {
       stageCmd('444444444444', 'us-east-2'),
     ]);
     expect(plan.bootstrap.map((b) => b.purposes)).toEqual([['pipeline'], ['pipeline-support'], ['stage'], ['stage'], ['stage'], ['stage'], ['stage']]);
-    expect(plan.policies.map((p) => commandLine(p.create))).toEqual([
+    const names = namesByAccount(plan);
+    expect(names[P]).toEqual(['cdk-delivery-pipeline-cfn-exec']);
+    for (const account of ['222222222222', '333333333333', '444444444444']) {
+      expect(names[account][0]).toBe('cdk-delivery-cfn-exec');
+      expect(names[account]).toEqual(names[account].map((_, i) => (i === 0 ? 'cdk-delivery-cfn-exec' : `cdk-delivery-cfn-exec-${i + 1}`)));
+    }
+    expect(commandLine(plan.policies[0].create)).toBe(
       `aws iam create-policy --policy-name cdk-delivery-pipeline-cfn-exec --policy-document file://bootstrap/rendered/${P}-cdk-delivery-pipeline-cfn-exec.json `
-        + "--description 'CloudFormation execution policy for DeliveryPipeline (cdk bootstrap); from bootstrap/pipeline-cfn-execution-policy.json'",
-      ...['222222222222', '333333333333', '444444444444'].map((a) =>
-        `aws iam create-policy --policy-name cdk-delivery-cfn-exec --policy-document file://bootstrap/rendered/${a}-cdk-delivery-cfn-exec.json `
-        + "--description 'CloudFormation execution policy for DeliveryPipeline (cdk bootstrap); from bootstrap/cfn-execution-policy.json'"),
-    ]);
-    expect(commandLine(plan.policies[3].update)).toBe('aws iam create-policy-version --policy-arn arn:aws:iam::444444444444:policy/cdk-delivery-cfn-exec '
+      + "--description 'CloudFormation execution policy for DeliveryPipeline (cdk bootstrap); from bootstrap/pipeline-cfn-execution-policy.json'");
+    const prod = plan.policies.find((p) => p.account === '444444444444')!;
+    expect(commandLine(prod.update)).toBe('aws iam create-policy-version --policy-arn arn:aws:iam::444444444444:policy/cdk-delivery-cfn-exec '
       + '--policy-document file://bootstrap/rendered/444444444444-cdk-delivery-cfn-exec.json --set-as-default');
+    expect(plan.policies.every((p) => policySize(p.document) <= MANAGED_POLICY_MAX_CHARS)).toBe(true);
     expect(plan.bootstrap.map((b) => commandLine(b.command)).join('\n')).not.toContain('AdministratorAccess');
     expect(plan.bootstrap.every((b) => b.command.argv.includes('--cloudformation-execution-policies'))).toBe(true);
     expect(plan.ecrScanGate).toBe('ECR scan gate: needs nothing from bootstrap; it scans the project-owned repository cdk-delivery-pipeline/service '
@@ -69,14 +83,11 @@ describe('bootstrap plan', () => {
     const keys = plan.bootstrap.map((b) => `${b.account}/${b.region}`);
     expect(new Set(keys).size).toBe(keys.length);
     expect(commandLine(plan.bootstrap[2].command)).toBe(pipelineCmd('eu-west-1'));
-    expect(commandLine(plan.bootstrap[6].command)).toBe(stageCmd('555555555555', 'eu-west-1'));
-    // One policy per account, rendered with every stage of that account.
-    expect(plan.policies.map((p) => `${p.account} ${p.policyName}`)).toEqual([
-      `${P} cdk-delivery-pipeline-cfn-exec`, '222222222222 cdk-delivery-cfn-exec', '333333333333 cdk-delivery-cfn-exec',
-      '555555555555 cdk-delivery-cfn-exec', '444444444444 cdk-delivery-cfn-exec',
-    ]);
-    const dev = plan.policies[1].document as any;
-    expect(dev.Statement.find((s: any) => s.Sid === 'StageRoles').Resource)
+    expect(commandLine(plan.bootstrap[6].command)).toBe(stageCmd('555555555555', 'eu-west-1', plan));
+    // One generated document per account (in one or more parts), rendered with every stage of that account.
+    expect(Object.keys(namesByAccount(plan))).toEqual([P, '222222222222', '333333333333', '555555555555', '444444444444']);
+    const dev = plan.policies.filter((p) => p.account === '222222222222').flatMap((p) => (p.document as any).Statement);
+    expect(dev.find((s: any) => s.Sid === 'Iam').Resource)
       .toEqual(['arn:*:iam::*:role/dev-us-east-1-*', 'arn:*:iam::*:role/qa-us-east-1-*', 'arn:*:iam::*:role/qa-eu-west-1-*']);
   });
 
@@ -86,7 +97,8 @@ describe('bootstrap plan', () => {
     const plan = bootstrapPlan(configFrom(input), { rootDir: ROOT });
     expect(bootstrapTargets(configFrom(input))[0]).toEqual({ account: P, region: 'us-east-1', purposes: ['pipeline', 'stage'], stages: ['dev-us-east-1'] });
     expect(commandLine(plan.bootstrap[0].command)).toBe(`npx cdk bootstrap aws://${P}/us-east-1 --cloudformation-execution-policies `
-      + `arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec --termination-protection`);
+      + `${policyArnsOf(P, plan)} --termination-protection`);
+    expect(policyArnsOf(P, plan)).toMatch(new RegExp(`^arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec(,|$)`));
     // The support region of the pipeline account gets the same policies (one execution role per account/region).
     expect(commandLine(plan.bootstrap[1].command)).toContain(`policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec`);
   });
@@ -94,7 +106,7 @@ describe('bootstrap plan', () => {
   test('profiles per account are appended to that account\'s commands only', () => {
     const plan = bootstrapPlan(configFrom(sampleInput()), { rootDir: ROOT, profiles: { 444444444444: 'prod-admin' } });
     expect(commandLine(plan.bootstrap[6].command)).toBe(`${stageCmd('444444444444', 'us-east-2')} --profile prod-admin`);
-    expect(commandLine(plan.policies[3].create)).toMatch(/ --profile prod-admin$/);
+    expect(commandLine(plan.policies.find((p) => p.account === '444444444444')!.create)).toMatch(/ --profile prod-admin$/);
     expect(commandLine(plan.bootstrap[2].command)).not.toContain('--profile');
   });
 });
@@ -119,14 +131,19 @@ describe('shipped execution policies', () => {
     expect(denied).toEqual(expect.arrayContaining(['iam:CreateUser', 'iam:CreateAccessKey', 'organizations:*', 'iam:AttachRolePolicy']));
   });
 
-  test('rendering fills every placeholder and stays under the managed-policy size limit', () => {
+  test('rendering fills every placeholder; splitting keeps every part under the managed-policy size limit and loses nothing', () => {
     const [, workload] = docs[0];
     const stages = ['prod-us-east-1', 'prod-us-east-2', 'prod-eu-west-1', 'prod-eu-central-1', 'prod-ap-southeast-2', 'prod-us-west-2'];
-    const rendered = renderPolicy(workload, { stages, pipeline: 'cdk-delivery-pipeline' });
+    const rendered = renderPolicy(workload, { stages, pipeline: 'cdk-delivery-pipeline' }) as any;
     expect(JSON.stringify(rendered)).not.toMatch(/\{stage\}|\{pipeline\}/);
-    expect(policySize(rendered)).toBeLessThan(MANAGED_POLICY_MAX_CHARS);
+    const parts = splitPolicy(rendered, MANAGED_POLICY_MAX_CHARS) as any[];
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.every((p) => policySize(p) <= MANAGED_POLICY_MAX_CHARS)).toBe(true);
+    const grants = (statements: any[]) => statements.flatMap((s) => [s.Action ?? s.NotAction].flat()
+      .map((a: string) => `${s.Effect} ${a} ${JSON.stringify(s.Resource)} ${JSON.stringify(s.Condition ?? null)}`)).sort();
+    expect(grants(parts.flatMap((p) => p.Statement))).toEqual(grants(rendered.Statement));
     const pipeline = renderPolicy(docs[1][1], { stages: [], pipeline: 'cdk-delivery-pipeline' }) as any;
-    expect(pipeline.Statement.find((s: any) => s.Sid === 'GatedImageRepository').Resource).toBe('arn:*:ecr:*:*:repository/cdk-delivery-pipeline/*');
+    expect(pipeline.Statement.find((s: any) => s.Sid === 'Ecr').Resource).toBe('arn:*:ecr:*:*:repository/cdk-delivery-pipeline/*');
   });
 });
 
@@ -147,6 +164,7 @@ describe('bootstrap CLI', () => {
         written[path.relative(ROOT, f)] = c;
       },
       rootDir: ROOT,
+      assemblyDir: sampleAssembly().directory,
       ...overrides,
     };
     return { io: value, cap, written, ran };
@@ -159,11 +177,24 @@ describe('bootstrap CLI', () => {
     expect(text.indexOf('aws iam create-policy')).toBeLessThan(text.indexOf('npx cdk bootstrap'));
     expect(text).toContain(stageCmd('444444444444', 'us-east-2'));
     expect(text).toContain('# ECR scan gate: needs nothing from bootstrap');
-    expect(Object.keys(t.written)).toEqual([
-      `bootstrap/rendered/${P}-cdk-delivery-pipeline-cfn-exec.json`, 'bootstrap/rendered/222222222222-cdk-delivery-cfn-exec.json',
-      'bootstrap/rendered/333333333333-cdk-delivery-cfn-exec.json', 'bootstrap/rendered/444444444444-cdk-delivery-cfn-exec.json',
-    ]);
+    expect(text).toMatch(/# Execution policies: checked \d{3,} \(action, resource type\) pairs, \d+ requests over 17 synthesized stacks against the rendered policies: all allowed/);
+    expect(Object.keys(t.written)).toEqual(SAMPLE_PLAN.policies.map((p) => p.documentFile));
+    expect(Object.keys(t.written)).toContain('bootstrap/rendered/444444444444-cdk-delivery-cfn-exec.json');
     expect(t.ran).toEqual([]);
+  });
+
+  test('a policy that would fail a deploy refuses to bootstrap: the missing action is named, nothing runs', async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-gap-'));
+    fs.cpSync(path.join(ROOT, 'bootstrap'), path.join(root, 'bootstrap'), { recursive: true });
+    const file = path.join(root, POLICY_SOURCES['cdk-delivery-cfn-exec']);
+    const doc = JSON.parse(fs.readFileSync(file, 'utf8'));
+    for (const s of doc.Statement) if (Array.isArray(s.Action)) s.Action = s.Action.filter((a: string) => a !== 'route53:AssociateVPCWithHostedZone');
+    fs.writeFileSync(file, JSON.stringify(doc));
+    const t = io({ rootDir: root });
+    expect(await bootstrapCli(['--run'], t.io)).toBe(1);
+    expect(t.ran).toEqual([]);
+    expect(t.cap.stdout()).toMatch(/NetworkVpc\w*Endpoint\w* \(AWS::EC2::VPCEndpoint\): route53:AssociateVPCWithHostedZone on \* -> implicit-deny/);
+    expect(t.cap.stderr()).toContain('would not let CloudFormation deploy the synthesized templates');
   });
 
   test('--json prints the plan as JSON', async () => {
@@ -223,11 +254,12 @@ describe('bootstrap CLI', () => {
     };
     expect(await bootstrapCli(['--run', '--profile-222222222222=dev'], t.io)).toBe(1);
     const steps = t.ran.filter((l) => !l.startsWith('(probe)')).map((l) => l.split(' ').slice(0, 4).join(' '));
+    // Every policy of 222222222222 exists (a new default version), the others are created.
+    const policySteps = SAMPLE_PLAN.policies.map((p) => (p.account === '222222222222'
+      ? 'aws iam create-policy-version --policy-arn' : 'aws iam create-policy --policy-name'));
+    expect(policySteps).toContain('aws iam create-policy-version --policy-arn');
     expect(steps).toEqual([
-      'aws iam create-policy --policy-name',
-      'aws iam create-policy-version --policy-arn', // 222222222222 exists: new default version
-      'aws iam create-policy --policy-name',
-      'aws iam create-policy --policy-name',
+      ...policySteps,
       `npx cdk bootstrap aws://${P}/us-east-1`,
       `npx cdk bootstrap aws://${P}/us-east-2`,
       'npx cdk bootstrap aws://222222222222/us-east-1',

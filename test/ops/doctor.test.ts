@@ -1,17 +1,19 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { captureIo, configFrom, fakeClients, FakeWorld, fixture, greenWorld, recordedError, ROOT, sampleInput } from './ops-helpers';
+import { captureIo, configFrom, fakeClients, FakeWorld, fixture, greenWorld, recordedError, ROOT, sampleInput, withExecutionPolicies } from './ops-helpers';
 import { plannedWaves } from '../../src/config/waves';
 import { bootstrapPlan } from '../../src/ops/bootstrap-plan';
-import { describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks } from '../../src/ops/doctor';
+import { describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks, runSandboxChecks } from '../../src/ops/doctor';
 import { cliTemplateVersion, doctorCli, DoctorCliIo } from '../../src/ops/doctor-cli';
 import { DoctorClients } from '../../src/ops/doctor-clients';
+import { loadCalendar } from '../../src/versions/calendar';
 
 const config = configFrom(sampleInput());
 const plan = bootstrapPlan(config, { rootDir: ROOT });
+const prodPolicies = plan.policies.filter((p) => p.account === '444444444444').map((p) => p.policyArn).join(',');
 const stageFix = 'npx cdk bootstrap aws://444444444444/us-east-2 --trust 111111111111 --trust-for-lookup 111111111111 '
-  + '--cloudformation-execution-policies arn:aws:iam::444444444444:policy/cdk-delivery-cfn-exec --termination-protection';
+  + `--cloudformation-execution-policies ${prodPolicies} --termination-protection`;
 
 async function check(world: FakeWorld) {
   const { clients, calls } = fakeClients(world);
@@ -80,7 +82,7 @@ describe('doctor --aws checks (recorded responses)', () => {
 
   test('a current stack older than the repo CLI template only warns', async () => {
     const world = greenWorld();
-    world.stacks['444444444444/us-east-2/CDKToolkit'] = fixture('describe-stacks-cdktoolkit-stage-v33.json');
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
     const { clients } = fakeClients(world);
     const results = await runAwsChecks(config, plan, clients, { currentTemplateVersion: 35 });
     expect(results.filter((r) => r.status === 'fail')).toEqual([]);
@@ -94,6 +96,26 @@ describe('doctor --aws checks (recorded responses)', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0].message).toBe('CDKToolkit does not trust the pipeline account 111111111111 (TrustedAccounts: none); the pipeline cannot deploy here');
     expect(failed[0].fix).toBe(stageFix);
+  });
+
+  test('execution policies not exactly the generated parts: fails, naming the missing part, with the bootstrap line', async () => {
+    const world = greenWorld();
+    // As recorded before the stage policy was split: only its first part attached.
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = fixture('describe-stacks-cdktoolkit-stage-v33.json');
+    const { failed } = await check(world);
+    expect(failed).toHaveLength(1);
+    expect(failed[0].message).toMatch(/^the CloudFormation execution policies are arn:aws:iam::444444444444:policy\/cdk-delivery-cfn-exec; expected .* \(missing cdk-delivery-cfn-exec-2/);
+    expect(failed[0].fix).toBe(`${stageFix}   (create the policies first: npx projen bootstrap)`);
+  });
+
+  test('AdministratorAccess on the execution role fails: a sandbox run with it would prove nothing about the policies', async () => {
+    const world = greenWorld();
+    const admin = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
+    admin.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'CloudFormationExecutionPolicies').ParameterValue = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = admin;
+    const { failed } = await check(world);
+    expect(failed.map((f) => f.message)).toEqual(['the CloudFormation execution role has arn:aws:iam::aws:policy/AdministratorAccess; '
+      + 'deploy with the generated least-privilege policies instead']);
   });
 
   test('lookup role cannot be assumed: reported with the --trust-for-lookup fix', async () => {
@@ -162,6 +184,9 @@ describe('doctor --aws checks (recorded responses)', () => {
   });
 });
 
+/** Every pin of versions/calendar.json is more than 90 days from its end of support on this day. */
+const BEFORE_ANY_WARNING = new Date('2026-01-15T12:00:00Z');
+
 describe('doctor CLI', () => {
   function io(clients?: DoctorClients, creds = true) {
     const cap = captureIo();
@@ -176,6 +201,8 @@ describe('doctor CLI', () => {
       },
       options: { currentTemplateVersion: 33 },
       rootDir: ROOT,
+      // A day on which every pin of the committed calendar is more than 90 days from its end.
+      now: () => BEFORE_ANY_WARNING,
     };
     return { io: value, cap };
   }
@@ -238,7 +265,85 @@ describe('doctor CLI', () => {
     expect(t.cap.stderr()).toContain('config: cannot read /nonexistent/delivery.json');
   });
 
+  describe('version calendar (injected clock)', () => {
+    const base = loadCalendar(ROOT).find((p) => p.kind === 'container-base-image')!;
+    const day = (iso: string, offsetDays: number) => new Date(Date.parse(`${iso}T09:00:00Z`) + offsetDays * 86_400_000);
+
+    test('every pin gets a line with its remaining days; none near its end: exit 0', async () => {
+      const t = io();
+      expect(await doctorCli([], t.io)).toBe(0);
+      const lines = t.cap.stdout().split('\n').filter((l) => /^(OK  |WARN|FAIL) /.test(l));
+      expect(lines).toHaveLength(loadCalendar(ROOT).length);
+      expect(t.cap.stdout()).toContain('OK   database-engine aurora-postgresql 16.8: supported until 2029-02-28 (1140 days)');
+    });
+
+    test('90 days before an end of support: WARN with the fix, still exit 0', async () => {
+      const t = io();
+      t.io = { ...t.io, now: () => day(base.endOfSupport, -90) };
+      expect(await doctorCli([], t.io)).toBe(0);
+      expect(t.cap.stdout()).toContain(`WARN container-base-image ${base.pin}: end of support ${base.endOfSupport}, in 90 day(s)\n       fix: plan the move of app/Dockerfile`);
+      const early = io();
+      early.io = { ...early.io, now: () => day(base.endOfSupport, -91) };
+      expect(await doctorCli([], early.io)).toBe(0);
+      expect(early.cap.stdout()).toContain(`OK   container-base-image ${base.pin}: supported until ${base.endOfSupport} (91 days)`);
+    });
+
+    test('the last day still warns; the day after fails with exit 1, offline and with --aws', async () => {
+      const last = io();
+      last.io = { ...last.io, now: () => day(base.endOfSupport, 0) };
+      expect(await doctorCli([], last.io)).toBe(0);
+      expect(last.cap.stdout()).toContain(`WARN container-base-image ${base.pin}: end of support ${base.endOfSupport}, in 0 day(s)`);
+      const after = io();
+      after.io = { ...after.io, now: () => day(base.endOfSupport, 1) };
+      expect(await doctorCli([], after.io)).toBe(1);
+      expect(after.cap.stdout()).toContain(`FAIL container-base-image ${base.pin}: end of support ${base.endOfSupport} passed 1 day(s) ago`);
+      expect(after.cap.stdout()).not.toContain('Offline checks passed.');
+      expect(after.cap.stderr()).toContain('1 pinned version(s) past their end of support');
+      const aws = io(fakeClients(greenWorld()).clients);
+      aws.io = { ...aws.io, now: () => day(base.endOfSupport, 1) };
+      expect(await doctorCli(['--aws'], aws.io)).toBe(1);
+      expect(aws.cap.stdout()).toContain('All checks passed.');
+    });
+
+    test('a broken calendar exits 1 naming the entry and field', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calendar-'));
+      fs.mkdirSync(path.join(dir, 'versions'));
+      fs.writeFileSync(path.join(dir, 'versions', 'calendar.json'), JSON.stringify({ pins: [{ ...base, endOfSupport: 'April 2026' }] }));
+      const t = io();
+      t.io = { ...t.io, rootDir: dir, env: { DELIVERY_CONFIG: path.join(ROOT, 'config', 'delivery.sample.json') } };
+      expect(await doctorCli([], t.io)).toBe(1);
+      expect(t.cap.stderr()).toContain('pins[0].endOfSupport: "April 2026" is not a date written YYYY-MM-DD');
+    });
+  });
+
   test('the repo CLI template version is read from aws-cdk', () => {
     expect(cliTemplateVersion()).toBeGreaterThanOrEqual(MINIMUM_BOOTSTRAP_VERSION);
+  });
+});
+
+describe('integ:deploy preflight: the sandbox proves the generated execution policies (recorded responses)', () => {
+  const sandbox = { account: '222222222222', region: 'us-east-1' };
+
+  test('sandbox credentials and a bootstrap with exactly the generated policies: OK', async () => {
+    const { clients, calls } = fakeClients({ ...greenWorld(), caller: '222222222222' });
+    const results = await runSandboxChecks(config, plan, clients, sandbox);
+    expect(results.map(formatResult)).toEqual(['OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111']);
+    expect(calls).toEqual(['DescribeStacks 222222222222/us-east-1 CDKToolkit']);
+  });
+
+  test('AdministratorAccess on the sandbox execution role: refused before anything deploys', async () => {
+    const world = { ...greenWorld(), caller: '222222222222' };
+    const admin = JSON.parse(JSON.stringify(world.stacks['222222222222/us-east-1/CDKToolkit']));
+    admin.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'CloudFormationExecutionPolicies').ParameterValue = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    world.stacks['222222222222/us-east-1/CDKToolkit'] = admin;
+    const results = await runSandboxChecks(config, plan, fakeClients(world).clients, sandbox);
+    expect(results).toMatchObject([{ status: 'fail', check: 'bootstrap', message: expect.stringContaining('AdministratorAccess') }]);
+  });
+
+  test('a sandbox outside the config, or credentials of another account: refused with the fix', async () => {
+    const outside = await runSandboxChecks(config, plan, fakeClients(greenWorld()).clients, { account: '999999999999', region: 'us-east-1' });
+    expect(outside).toMatchObject([{ status: 'fail', check: 'sandbox', fix: expect.stringContaining('INTEG_ACCOUNT') }]);
+    const wrongCaller = await runSandboxChecks(config, plan, fakeClients(greenWorld()).clients, sandbox);
+    expect(wrongCaller).toMatchObject([{ status: 'fail', check: 'credentials', message: 'the credentials are account 111111111111, not the sandbox 222222222222' }]);
   });
 });

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseConfig } from '../../src/config/load-config';
 import { DeliveryConfig, DeliveryConfigInput } from '../../src/config/schema';
+import { bootstrapPlan } from '../../src/ops/bootstrap-plan';
 import { CloudFormationApi, DoctorClients, Where } from '../../src/ops/doctor-clients';
 
 export const FIXTURES = path.join(__dirname, '..', 'fixtures', 'ops');
@@ -50,6 +51,20 @@ export interface FakeWorld {
 }
 
 /** A fully green world for the sample config. */
+/**
+ * A recorded CDKToolkit description with the execution policies a correct `npx projen bootstrap`
+ * of that account attaches (the recording was made when the policy was one document).
+ */
+export function withExecutionPolicies(recorded: any, account: string): any {
+  const plan = bootstrapPlan(configFrom(sampleInput()), { rootDir: ROOT });
+  const value = plan.policies.filter((p) => p.account === account).map((p) => p.policyArn).join(',');
+  const copy = JSON.parse(JSON.stringify(recorded));
+  for (const stack of copy.Stacks ?? []) {
+    for (const p of stack.Parameters ?? []) if (p.ParameterKey === 'CloudFormationExecutionPolicies') p.ParameterValue = value;
+  }
+  return copy;
+}
+
 export function greenWorld(): FakeWorld {
   const stacks: Record<string, Answer> = {
     '111111111111/us-east-1/CDKToolkit': fixture('describe-stacks-cdktoolkit-pipeline-v33.json'),
@@ -57,8 +72,10 @@ export function greenWorld(): FakeWorld {
     '111111111111/us-east-1/DeliveryPipeline': fixture('describe-stacks-delivery-pipeline.json'),
   };
   for (const key of ['222222222222/us-east-1', '333333333333/us-east-1', '333333333333/us-east-2', '444444444444/us-east-1', '444444444444/us-east-2']) {
-    stacks[`${key}/CDKToolkit`] = fixture('describe-stacks-cdktoolkit-stage-v33.json');
+    stacks[`${key}/CDKToolkit`] = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), key.split('/')[0]);
   }
+  stacks['111111111111/us-east-1/CDKToolkit'] = withExecutionPolicies(stacks['111111111111/us-east-1/CDKToolkit'], '111111111111');
+  stacks['111111111111/us-east-2/CDKToolkit'] = withExecutionPolicies(stacks['111111111111/us-east-2/CDKToolkit'], '111111111111');
   return {
     caller: '111111111111',
     stacks,

@@ -3,6 +3,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { bundleCli } from '../support/bundle-cli';
+import { runLikeCodeBuild } from '../support/codebuild-shell';
+import { sampleAssembly } from '../support/sample-assembly';
 
 /**
  * scripts/image-gate.sh runs only in CodeBuild (docker, trivy, aws). Here the three tools are
@@ -24,10 +26,28 @@ interface Run {
   readonly calls: string[];
   readonly output: string;
   readonly workdir: string;
+  /** The buildspec's exported variables, when run through it (`throughBuildspec`). */
+  readonly exported?: Readonly<Record<string, string>>;
 }
 
-/** Run the script with stubs; `state` seeds what the registry already holds. */
-function runGate(opts: { trivyImage: string; ecr: string; alreadyDeployable?: boolean }): Run {
+/** The ImageGate CodeBuild project of the synthesized sample pipeline: build commands, exported variables, literal env. */
+function imageGateBuildspec(): { commands: string[]; exportedVariables: string[]; env: Record<string, string> } {
+  const { pipelineStages, pipelineTemplate } = sampleAssembly();
+  const action = pipelineStages.flatMap((s) => s.Actions).find((a: any) => a.Name === 'ImageGate');
+  const project = pipelineTemplate.toJSON().Resources[action.Configuration.ProjectName.Ref];
+  const spec = JSON.parse(project.Properties.Source.BuildSpec);
+  const env = Object.fromEntries(project.Properties.Environment.EnvironmentVariables
+    .filter((v: any) => typeof v.Value === 'string').map((v: any) => [v.Name, v.Value]));
+  return { commands: spec.phases.build.commands, exportedVariables: spec.env['exported-variables'], env };
+}
+
+/**
+ * Run the gate with stubs; `alreadyDeployable` seeds what the registry already holds. By default
+ * the script alone; with `throughBuildspec`, the ImageGate buildspec's build commands in one
+ * shell like CodeBuild (the script from scripts/, the project's literal environment), reading
+ * its exported variables afterwards.
+ */
+function runGate(opts: { trivyImage: string; ecr: string; alreadyDeployable?: boolean; throughBuildspec?: boolean }): Run {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'image-gate-'));
   const bin = path.join(work, 'bin');
   fs.mkdirSync(bin);
@@ -56,22 +76,26 @@ esac`);
   batch-delete-image) echo 0 ;;
 esac`);
   fs.copyFileSync(path.join(root, '.trivyignore.yaml'), path.join(work, '.trivyignore.yaml'));
-  const run = spawnSync('bash', [path.join(root, 'scripts', 'image-gate.sh')], {
-    cwd: work,
-    encoding: 'utf8',
-    env: {
-      PATH: `${bin}:${process.env.PATH}`,
-      REPOSITORY_URI: '111111111111.dkr.ecr.us-east-1.amazonaws.com/cdk-delivery-pipeline/service',
-      REPOSITORY_NAME: 'cdk-delivery-pipeline/service',
-      COMMIT_ID: COMMIT,
-      AWS_REGION: 'us-east-1',
-      CODEBUILD_BUILD_NUMBER: '7',
-      GATE_CLI: gateCli,
-      ECR_SCAN_RECORDING: path.join(fixtures, 'ecr', opts.ecr),
-    },
-  });
-  const calls = fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : [];
-  return { status: run.status, calls, output: run.stdout + run.stderr, workdir: work };
+  const env = {
+    PATH: `${bin}:${process.env.PATH}`,
+    REPOSITORY_URI: '111111111111.dkr.ecr.us-east-1.amazonaws.com/cdk-delivery-pipeline/service',
+    REPOSITORY_NAME: 'cdk-delivery-pipeline/service',
+    COMMIT_ID: COMMIT,
+    AWS_REGION: 'us-east-1',
+    CODEBUILD_BUILD_NUMBER: '7',
+    GATE_CLI: gateCli,
+    ECR_SCAN_RECORDING: path.join(fixtures, 'ecr', opts.ecr),
+  };
+  const callsOf = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []);
+  if (opts.throughBuildspec) {
+    fs.mkdirSync(path.join(work, 'scripts'));
+    fs.copyFileSync(path.join(root, 'scripts', 'image-gate.sh'), path.join(work, 'scripts', 'image-gate.sh'));
+    const spec = imageGateBuildspec();
+    const build = runLikeCodeBuild(spec.commands, { cwd: work, env: { ...spec.env, ...env }, exportedVariables: spec.exportedVariables });
+    return { status: build.status, calls: callsOf(), output: build.output, workdir: work, exported: build.exported };
+  }
+  const run = spawnSync('bash', [path.join(root, 'scripts', 'image-gate.sh')], { cwd: work, encoding: 'utf8', env });
+  return { status: run.status, calls: callsOf(), output: run.stdout + run.stderr, workdir: work };
 }
 
 const indexOf = (calls: string[], pattern: RegExp) => calls.findIndex((c) => pattern.test(c));
@@ -122,5 +146,26 @@ describe('scripts/image-gate.sh', () => {
   test('a re-run whose digest now has a CRITICAL fails', () => {
     const run = runGate({ trivyImage: 'critical.json', ecr: 'scan-clean.json', alreadyDeployable: true });
     expect(run.status).not.toBe(0);
+  });
+
+  describe('the hand-off to CodeBuild: the ImageGate buildspec run like CodeBuild runs it', () => {
+    test('exports IMAGE_DIGEST = the digest the commit tag was given', () => {
+      const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', throughBuildspec: true });
+      expect(run.status).toBe(0);
+      expect(run.calls).toContain(`aws ecr put-image --repository-name cdk-delivery-pipeline/service --image-tag ${COMMIT} --image-manifest {"schemaVersion":2} --image-manifest-media-type application/vnd.oci.image.manifest.v1+json`);
+      expect(run.exported).toEqual({ IMAGE_DIGEST: DIGEST });
+    });
+
+    test('a re-run for a commit that already passed exports that digest', () => {
+      const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', alreadyDeployable: true, throughBuildspec: true });
+      expect(run.status).toBe(0);
+      expect(run.exported).toEqual({ IMAGE_DIGEST: DIGEST });
+    });
+
+    test('a failed gate fails the build and exports no digest', () => {
+      const run = runGate({ trivyImage: 'critical.json', ecr: 'scan-clean.json', throughBuildspec: true });
+      expect(run.status).not.toBe(0);
+      expect(run.exported?.IMAGE_DIGEST ?? '').toBe('');
+    });
   });
 });

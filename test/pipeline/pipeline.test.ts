@@ -38,7 +38,7 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     expect(synthProject).toBeDefined();
     const spec = JSON.parse(synthProject.Properties.Source.BuildSpec);
     expect(spec.phases.install.commands).toEqual(['npm ci']);
-    expect(spec.phases.install['runtime-versions']).toEqual({ nodejs: '20' });
+    expect(spec.phases.install['runtime-versions']).toEqual({ nodejs: '24' });
     expect(spec.phases.build.commands).toEqual(['npx projen build']);
     expect(synthProject.Properties.TimeoutInMinutes).toBe(30);
     expect(synthProject.Properties.Environment.EnvironmentVariables).toEqual(expect.arrayContaining([

@@ -34,8 +34,9 @@ describe('pipeline report on a small synthesized pipeline', () => {
       approvals: 1,
       actions: raw.length,
     });
-    // Synth, self-mutation, one asset action, the image gate, the change report.
-    expect(shape.totals.codeBuildActions).toBe(5);
+    // Synth, self-mutation, one asset action, the image gate, the change report, and prod's
+    // termination protection.
+    expect(shape.totals.codeBuildActions).toBe(6);
   });
 
   test('an approval-only run order does not count as a slot', () => {

@@ -59,7 +59,13 @@ export class ImageGateStep extends pipelines.CodeBuildStep {
         'mkdir -p /usr/local/share/trivy && tar -xzf /tmp/trivy.tgz -C /usr/local/share/trivy --strip-components=1 contrib/junit.tpl',
         'trivy --version',
       ],
-      commands: ['bash scripts/image-gate.sh'],
+      commands: [
+        'bash scripts/image-gate.sh',
+        // The script is a child process: what it exports dies with it. CodeBuild reads
+        // exported-variables from its own shell, so the digest is read in that shell, and an
+        // empty or missing one fails the build.
+        'IMAGE_DIGEST="$(cat "$REPORTS_DIR/image-digest.txt")" && test -n "$IMAGE_DIGEST" && export IMAGE_DIGEST',
+      ],
       primaryOutputDirectory: 'gate-reports',
       buildEnvironment: {
         // Docker builds need a privileged build container.

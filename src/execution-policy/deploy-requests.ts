@@ -1,0 +1,226 @@
+import { HANDLER_OPERATIONS, HandlerPermissions, isCustomResourceType } from './handler-permissions';
+import { AccessRequest } from './iam-evaluator';
+import { partitionOf } from '../aws-names';
+
+/**
+ * The IAM requests CloudFormation makes, with a stack's execution role, to create, update and
+ * delete every resource of one template: one request per (resource, action, target resource).
+ *
+ * The action lists come from the handler data (handler-permissions.ts). The target resource of
+ * each action is derived from the template where it matters for a policy scoped by name:
+ * - IAM role actions target the role (CloudFormation names it `<stack>-<logicalId>-<suffix>`);
+ *   `iam:PutRolePolicy` & co. of an `AWS::IAM::Policy` target the roles it is attached to;
+ *   `iam:PassRole` targets each role the resource's properties reference (no reference: the
+ *   call is never made); `iam:CreateServiceLinkedRole` carries `iam:AWSServiceName`;
+ *   `iam:AttachRolePolicy` carries each `iam:PolicyARN` the role attaches.
+ * - S3 bucket actions target the bucket (`<stack, lower case>-<logicalId>-<suffix>`, or its
+ *   literal `BucketName`); a bucket policy's actions target its bucket.
+ * - Lambda code in the bootstrap asset bucket: the handler's S3 reads target that object.
+ * - ECR repository actions target the repository (its `RepositoryName`).
+ * - SSM-typed template parameters (the bootstrap version check) need `ssm:GetParameters`.
+ * - Every other action is requested on `*`: the generated policy grants those services on `*`
+ *   with a reason (policy-rules.ts), so a finer target would not change the decision.
+ */
+
+/** One request with where it comes from. */
+export interface DeployRequest extends AccessRequest {
+  /** The resource type whose handler needs it (or `Template` for template-level needs). */
+  readonly type: string;
+  /** The template resource. */
+  readonly logicalId: string;
+}
+
+/** Where a template is deployed. */
+export interface DeployTarget {
+  readonly stackName: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+/** A template the checks read (only the parts used). */
+export interface TemplateLike {
+  readonly Resources?: Readonly<Record<string, { readonly Type: string; readonly Properties?: Record<string, unknown> }>>;
+  readonly Parameters?: Readonly<Record<string, { readonly Type?: string; readonly Default?: unknown }>>;
+  readonly Transform?: string | readonly string[];
+}
+
+/** The macros a template names in `Transform` (expanded by CloudFormation with the execution role). */
+export function transformsOf(template: TemplateLike): string[] {
+  const t = template.Transform;
+  return t === undefined ? [] : (Array.isArray(t) ? t : [t]).filter((x): x is string => typeof x === 'string');
+}
+
+/** The service principal of the service-linked role a resource type's handler may create. */
+export const SERVICE_LINKED_ROLE_SERVICES: Readonly<Record<string, string>> = {
+  'AWS::ECS::Cluster': 'ecs.amazonaws.com',
+  'AWS::ECS::Service': 'ecs.amazonaws.com',
+  'AWS::ECS::TaskDefinition': 'ecs.amazonaws.com',
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': 'elasticloadbalancing.amazonaws.com',
+  'AWS::ElasticLoadBalancingV2::TargetGroup': 'elasticloadbalancing.amazonaws.com',
+  'AWS::ElasticLoadBalancingV2::Listener': 'elasticloadbalancing.amazonaws.com',
+  'AWS::RDS::DBCluster': 'rds.amazonaws.com',
+  'AWS::RDS::DBInstance': 'rds.amazonaws.com',
+  'AWS::RDS::DBClusterParameterGroup': 'rds.amazonaws.com',
+  'AWS::RDS::DBSubnetGroup': 'rds.amazonaws.com',
+  'AWS::ApplicationAutoScaling::ScalableTarget': 'ecs.application-autoscaling.amazonaws.com',
+  'AWS::ApplicationAutoScaling::ScalingPolicy': 'ecs.application-autoscaling.amazonaws.com',
+  'AWS::WAFv2::LoggingConfiguration': 'wafv2.amazonaws.com',
+  'AWS::CodeStarNotifications::NotificationRule': 'codestar-notifications.amazonaws.com',
+};
+
+const SUFFIX = 'AbCdEf123456';
+
+/** Collect every `Ref` / `Fn::GetAtt` target logical id in a value. */
+function referencedLogicalIds(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {value.forEach((v) => referencedLogicalIds(v, out));} else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Ref' && typeof v === 'string') out.add(v);
+      else if (k === 'Fn::GetAtt') out.add(Array.isArray(v) ? String(v[0]) : String(v).split('.')[0]);
+      else referencedLogicalIds(v, out);
+    }
+  }
+  return out;
+}
+
+/** Literal role ARNs in a value. */
+function literalRoleArns(value: unknown, out = new Set<string>()): Set<string> {
+  if (typeof value === 'string' && /^arn:[^:]+:iam::\d{12}:role\//.test(value)) out.add(value);
+  else if (Array.isArray(value)) value.forEach((v) => literalRoleArns(v, out));
+  else if (value && typeof value === 'object') Object.values(value).forEach((v) => literalRoleArns(v, out));
+  return out;
+}
+
+/** Resolve a string that may be a literal or an `Fn::Sub`/`Fn::Join` of pseudo parameters. */
+function resolveString(value: unknown, target: DeployTarget): string | undefined {
+  const pseudo = (s: string) => s
+    .replace(/\$\{AWS::AccountId\}/g, target.account)
+    .replace(/\$\{AWS::Region\}/g, target.region)
+    .replace(/\$\{AWS::Partition\}/g, partitionOf(target.region))
+    .replace(/\$\{AWS::URLSuffix\}/g, 'amazonaws.com');
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'Fn::Sub' in value) {
+    const sub = (value as Record<string, unknown>)['Fn::Sub'];
+    const text = typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
+    if (text === undefined) return undefined;
+    const resolved = pseudo(text);
+    return /\$\{/.test(resolved) ? undefined : resolved;
+  }
+  if (value && typeof value === 'object' && 'Fn::Join' in value) {
+    const [sep, parts] = (value as Record<string, any>)['Fn::Join'];
+    const strings = (parts as unknown[]).map((p) => (p && typeof p === 'object' && 'Ref' in (p as object)
+      ? pseudo(`\${${String((p as Record<string, unknown>).Ref)}}`) : resolveString(p, target)));
+    if (strings.some((s) => s === undefined || /\$\{/.test(s))) return undefined;
+    return strings.join(String(sep));
+  }
+  return undefined;
+}
+
+/** The physical name CloudFormation generates: `<stack>-<logicalId>-<suffix>`, capped. */
+export function generatedName(stackName: string, logicalId: string, maxLength: number, lowerCase = false): string {
+  const room = maxLength - SUFFIX.length - 1;
+  const base = `${stackName}-${logicalId}`.slice(0, room);
+  const name = `${base}-${SUFFIX}`;
+  return lowerCase ? name.toLowerCase() : name;
+}
+
+/** Every request the execution role must allow to deploy one template. */
+export function deployRequests(template: TemplateLike, target: DeployTarget, permissions: HandlerPermissions): DeployRequest[] {
+  const partition = partitionOf(target.region);
+  const resources = template.Resources ?? {};
+  const roleArn = (logicalId: string) => {
+    const props = resources[logicalId]?.Properties ?? {};
+    const name = typeof props.RoleName === 'string' ? props.RoleName : generatedName(target.stackName, logicalId, 64);
+    const rolePath = typeof props.Path === 'string' ? props.Path : '/';
+    return `arn:${partition}:iam::${target.account}:role${rolePath}${name}`;
+  };
+  const bucketArn = (logicalId: string) => {
+    const props = resources[logicalId]?.Properties ?? {};
+    const name = resolveString(props.BucketName, target) ?? generatedName(target.stackName, logicalId, 63, true);
+    return `arn:${partition}:s3:::${name}`;
+  };
+  const rolesReferencedBy = (props: unknown): string[] => [
+    ...[...referencedLogicalIds(props)].filter((id) => resources[id]?.Type === 'AWS::IAM::Role').map(roleArn),
+    ...literalRoleArns(props),
+  ];
+
+  const requests: DeployRequest[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const { Type: type } = resource;
+    const props = resource.Properties ?? {};
+    const add = (action: string, resourceArn: string, extra: Partial<AccessRequest> = {}) =>
+      requests.push({ type, logicalId, action, resource: resourceArn, ...extra });
+
+    if (isCustomResourceType(type)) {
+      add('lambda:InvokeFunction', '*');
+      continue;
+    }
+    const actions = new Set(HANDLER_OPERATIONS.flatMap((op) => permissions.actionsFor(type, op)));
+    const code = props.Code as Record<string, unknown> | undefined;
+    const codeBucket = resolveString(code?.S3Bucket, target);
+    const codeKey = resolveString(code?.S3Key, target);
+    const codeObject = codeBucket && codeKey ? `arn:${partition}:s3:::${codeBucket}/${codeKey}` : undefined;
+    for (const action of actions) {
+      const [service, name] = action.split(':');
+      if (service === 'iam') {
+        if (name === 'PassRole') {
+          for (const arn of rolesReferencedBy(props)) add(action, arn);
+        } else if (name === 'CreateServiceLinkedRole') {
+          const serviceName = SERVICE_LINKED_ROLE_SERVICES[type];
+          add(action, `arn:${partition}:iam::${target.account}:role/aws-service-role/${serviceName ?? 'unknown'}/AWSServiceRole`,
+            serviceName ? { context: { 'iam:AWSServiceName': serviceName } } : {});
+        } else if (type === 'AWS::IAM::Role') {
+          const policyArns = (Array.isArray(props.ManagedPolicyArns) ? props.ManagedPolicyArns : []).map((p) => resolveString(p, target));
+          if (/^(Attach|Detach)RolePolicy$/.test(name)) {
+            if (policyArns.length === 0) add(action, roleArn(logicalId), { absentKeys: ['iam:PolicyARN'] });
+            for (const policyArn of policyArns) {
+              add(action, roleArn(logicalId), policyArn ? { context: { 'iam:PolicyARN': policyArn } } : {});
+            }
+          } else {
+            add(action, roleArn(logicalId), { absentKeys: ['iam:PolicyARN'] });
+          }
+        } else if (type === 'AWS::IAM::Policy') {
+          const roles = rolesReferencedBy(props.Roles);
+          for (const arn of roles) add(action, arn, { absentKeys: ['iam:PolicyARN'] });
+        } else {
+          // Other IAM actions of non-IAM types (rare): on the roles the resource names, else `*`.
+          const roles = rolesReferencedBy(props);
+          if (roles.length) roles.forEach((arn) => add(action, arn, { absentKeys: ['iam:PolicyARN'] }));
+          else add(action, '*', { absentKeys: ['iam:PolicyARN'] });
+        }
+      } else if (service === 's3' && type === 'AWS::Lambda::Function') {
+        // The handler reads the code object; inline code (ZipFile) reads nothing.
+        if (codeObject) add(action, codeObject);
+      } else if (service === 'ecr' && type === 'AWS::ECR::Repository' && action !== 'ecr:GetAuthorizationToken') {
+        const repository = resolveString(props.RepositoryName, target);
+        add(action, repository ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${repository}` : '*');
+      } else if (service === 's3' && type === 'AWS::S3::Bucket') {
+        add(action, bucketArn(logicalId));
+      } else if (service === 's3' && type === 'AWS::S3::BucketPolicy') {
+        const [bucketId] = [...referencedLogicalIds(props.Bucket)].filter((id) => resources[id]?.Type === 'AWS::S3::Bucket');
+        const literal = resolveString(props.Bucket, target);
+        add(action, bucketId ? bucketArn(bucketId) : `arn:${partition}:s3:::${literal ?? '*'}`);
+      } else {
+        add(action, '*');
+      }
+    }
+  }
+  for (const transform of transformsOf(template)) {
+    requests.push({
+      type: 'Template',
+      logicalId: 'Transform',
+      action: 'cloudformation:CreateChangeSet',
+      resource: `arn:${partition}:cloudformation:${target.region}:aws:transform/${transform.replace(/^AWS::/, '')}`,
+    });
+  }
+  for (const [parameterId, parameter] of Object.entries(template.Parameters ?? {})) {
+    if (!parameter.Type?.startsWith('AWS::SSM::Parameter::Value')) continue;
+    const parameterName = String(parameter.Default ?? '');
+    requests.push({
+      type: 'Template',
+      logicalId: `Parameters.${parameterId}`,
+      action: 'ssm:GetParameters',
+      resource: `arn:${partition}:ssm:${target.region}:${target.account}:parameter${parameterName.startsWith('/') ? '' : '/'}${parameterName}`,
+    });
+  }
+  return requests;
+}
