@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import { App } from 'aws-cdk-lib';
 import { ComplianceChecks } from './compliance/compliance-checks';
+import { plainHttpOptOuts } from './config/plain-http';
 import { DeliveryConfig } from './config/schema';
 import { PipelineStack } from './pipeline/pipeline-stack';
 import { pinNodeLambdaRuntimes } from './versions/lambda-runtime';
@@ -34,7 +35,7 @@ export interface DeliveryPipelineApp {
  * support stack). `src/main.ts` synthesizes this; the compliance tests synthesize the same.
  */
 export function addDeliveryPipeline(app: App, props: DeliveryPipelineAppProps): DeliveryPipelineApp {
-  const compliance = new ComplianceChecks();
+  const compliance = new ComplianceChecks({ plainHttpOptOuts: plainHttpOptOuts(props.config) });
   const pipeline = new PipelineStack(app, 'DeliveryPipeline', { ...props, compliance });
   // The stacks directly in the App (pipeline, cross-region support); each stage pins its own.
   pinNodeLambdaRuntimes(app);

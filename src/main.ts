@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { assemblyProblems, committedContext } from './assembly-problems';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
+import { renderPlainHttpOptOuts } from './config/plain-http';
 import { configWarnings, formatWarnings } from './config/warnings';
 import { addDeliveryPipeline, commitBeingDelivered } from './delivery-app';
 import { pipelineShapeFromTemplate } from './report/pipeline-shape';
@@ -53,7 +54,8 @@ function main(): void {
   if (!underCli) {
     // `npx projen synth`: the short summary (waves, stages, accounts, regions, gates).
     const template = assembly.getStackArtifact(pipelineStack.artifactId).template;
-    process.stdout.write(`${renderSummary(pipelineShapeFromTemplate(template, config.pipeline.region))}\n`);
+    const optOuts = renderPlainHttpOptOuts(compliance.plainHttpOptOuts);
+    process.stdout.write(`${[renderSummary(pipelineShapeFromTemplate(template, config.pipeline.region)), ...optOuts].join('\n')}\n`);
   }
 }
 

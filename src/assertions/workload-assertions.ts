@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AssertionStack } from './assertion-stack';
 import { addServiceAssertions, ServiceAssertionOptions } from './service-assertions';
+import { applyGovernanceTags } from '../governance-tags';
 import { ServiceStacks } from '../workload/service-stage';
 
 /** Props of addWorkloadAssertions. */
@@ -35,6 +36,8 @@ export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertion
     env: inApp ? { account: stacks.platform.account, region: stacks.platform.region } : undefined,
     description: `Post-deploy assertions of ${props.label} (commit ${commit})`,
   });
+  // Inside a Stage the stage tags it; directly in an App it is tagged like the stacks it tests.
+  if (inApp) applyGovernanceTags(assertionStack, stacks.governanceTags);
   const integ = new IntegTest(scope, 'Integ', {
     testCases: stacks.stacks,
     assertionStack,

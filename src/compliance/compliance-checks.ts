@@ -5,6 +5,17 @@ import { AwsSolutionsChecks, HIPAASecurityChecks, NIST80053R5Checks, PCIDSS321Ch
 import { IConstruct } from 'constructs';
 import { ComplianceLogger, ComplianceRecord } from './compliance-logger';
 import { applySuppressions } from './suppressions';
+import { PlainHttpOptOut, renderPlainHttpOptOuts } from '../config/plain-http';
+
+/** Props of ComplianceChecks. */
+export interface ComplianceChecksProps {
+  /**
+   * Production environments that serve plain HTTP by the config's written opt-out
+   * (`allowPlainHttp`): the reports list them with their reasons.
+   * @default - none
+   */
+  readonly plainHttpOptOuts?: readonly PlainHttpOptOut[];
+}
 
 /** The packs, in report order. */
 export const PACK_NAMES = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', 'PCI.DSS.321'] as const;
@@ -19,15 +30,18 @@ export const PACK_NAMES = ['AwsSolutions', 'NIST.800.53.R5', 'HIPAA.Security', '
 export class ComplianceChecks {
   /** The results of every pack over every scope this was applied to. */
   public readonly logger = new ComplianceLogger();
+  /** Production environments serving plain HTTP by opt-out (shown in the reports). */
+  public readonly plainHttpOptOuts: readonly PlainHttpOptOut[];
   private readonly packs: IAspect[];
 
-  constructor() {
-    const props = { additionalLoggers: [this.logger], reports: false, verbose: true };
+  constructor(props: ComplianceChecksProps = {}) {
+    this.plainHttpOptOuts = props.plainHttpOptOuts ?? [];
+    const nagProps = { additionalLoggers: [this.logger], reports: false, verbose: true };
     this.packs = [
-      new AwsSolutionsChecks(props),
-      new NIST80053R5Checks(props),
-      new HIPAASecurityChecks(props),
-      new PCIDSS321Checks(props),
+      new AwsSolutionsChecks(nagProps),
+      new NIST80053R5Checks(nagProps),
+      new HIPAASecurityChecks(nagProps),
+      new PCIDSS321Checks(nagProps),
     ];
   }
 
@@ -56,13 +70,14 @@ export class ComplianceChecks {
 
   /** Markdown report of every suppression, per pack, with counts. */
   public suppressionReport(): string {
-    return renderSuppressionReport(this.logger.suppressions, this.logger.warnings);
+    return renderSuppressionReport(this.logger.suppressions, this.logger.warnings, this.plainHttpOptOuts);
   }
 
   /**
    * Write the reports next to the cloud assembly: `compliance-report.md` (for people) and
    * `compliance-report.json` (for tools and tests: counts per pack, the stacks checked, every
-   * suppression and unsuppressed error). Returns the path of the Markdown report.
+   * suppression and unsuppressed error, the config's plain-HTTP opt-outs). Returns the path of
+   * the Markdown report.
    */
   public writeReport(outdir: string): string {
     const file = path.join(outdir, 'compliance-report.md');
@@ -73,6 +88,7 @@ export class ComplianceChecks {
       stacksChecked: [...this.logger.stacksChecked].sort(),
       suppressions: this.logger.suppressions,
       errors: this.logger.errors,
+      plainHttpOptOuts: this.plainHttpOptOuts,
     };
     fs.writeFileSync(path.join(outdir, 'compliance-report.json'), `${JSON.stringify(json, undefined, 2)}\n`);
     return file;
@@ -89,6 +105,8 @@ export interface ComplianceReportJson {
   readonly suppressions: readonly ComplianceRecord[];
   /** Every unsuppressed error (synth fails when there is one). */
   readonly errors: readonly ComplianceRecord[];
+  /** Production environments serving plain HTTP by the config's written opt-out. */
+  readonly plainHttpOptOuts: readonly PlainHttpOptOut[];
 }
 
 /** Suppressions counted per pack (unique rule + resource, across stages). */
@@ -98,13 +116,17 @@ export function suppressionCounts(suppressions: readonly ComplianceRecord[]): Re
   return counts;
 }
 
-function renderSuppressionReport(suppressions: readonly ComplianceRecord[], warnings: readonly ComplianceRecord[]): string {
+function renderSuppressionReport(
+  suppressions: readonly ComplianceRecord[], warnings: readonly ComplianceRecord[], optOuts: readonly PlainHttpOptOut[],
+): string {
   const counts = suppressionCounts(suppressions);
   const out = ['# Compliance report', '', 'Written by `npx projen synth`. Every cdk-nag suppression, per pack, with its reason.', ''];
   out.push('| Pack | Suppressed findings | Unsuppressed warnings |', '|---|---|---|');
   for (const pack of PACK_NAMES) {
     out.push(`| ${pack} | ${counts[pack]} | ${warnings.filter((w) => w.pack === pack).length} |`);
   }
+  out.push('', '## Configured exceptions', '');
+  out.push(...(optOuts.length ? renderPlainHttpOptOuts(optOuts).map((l) => `- ${l}`) : ['- None: every production environment serves HTTPS only.']));
   for (const pack of PACK_NAMES) {
     const rows = suppressions.filter((s) => s.pack === pack).sort((a, b) => a.path.localeCompare(b.path) || a.findingId.localeCompare(b.findingId));
     out.push('', `## ${pack} (${rows.length})`, '');

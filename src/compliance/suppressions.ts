@@ -5,6 +5,7 @@ import * as pipelines from 'aws-cdk-lib/pipelines';
 import { NagPackSuppression, NagSuppressions } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { GUARD_METADATA_KEY, GuardSuppressionMetadata } from './guard-metadata';
+import { isFullSentence, MIN_REASON_WORDS } from '../full-sentence';
 import { LogDeliveryBucket } from '../log-delivery-bucket';
 import { ReportBucket } from '../pipeline/report-bucket';
 import { DataTier } from '../workload/data-tier';
@@ -30,13 +31,8 @@ const PCI = 'PCI.DSS.321';
 /** The three control-framework packs share rule names (e.g. S3BucketLoggingEnabled). */
 const FRAMEWORKS = [NIST, HIPAA, PCI];
 
-/** Minimum words of a reason. */
-export const MIN_REASON_WORDS = 8;
-
-/** Whether a reason is a full sentence: at least MIN_REASON_WORDS words, ending with a period. */
-export function isFullSentence(reason: string): boolean {
-  return reason.trim().split(/\s+/).length >= MIN_REASON_WORDS && /\.$/.test(reason.trim());
-}
+/* The reason rule is shared with the config's written opt-outs (src/full-sentence.ts). */
+export { isFullSentence, MIN_REASON_WORDS } from '../full-sentence';
 
 /** One suppression of `ruleName` for each of `packs`, with one reason (and optional wildcard findings). */
 function rule(ruleName: string, packs: readonly string[], reason: string, appliesTo?: string[]): NagPackSuppression[] {
@@ -179,7 +175,10 @@ function httpOnlyListener(edge: EdgeTier): void {
       'The port-80 listener only answers with a permanent redirect to HTTPS, so it serves no content that needs a certificate.'));
     return;
   }
-  const reason = 'HTTP-only mode is documented for environments without a domain, because ACM cannot issue a certificate for the ALB name.';
+  // Production without a domain exists only by the config's written opt-out: its reason is the one.
+  const reason = edge.plainHttpReason
+    ? `Production serves plain HTTP by the config's written opt-out (allowPlainHttp): ${edge.plainHttpReason}`
+    : 'HTTP-only mode is documented for environments without a domain, because ACM cannot issue a certificate for the ALB name.';
   suppress(edge.listener, rule('ALBHttpToHttpsRedirection', FRAMEWORKS, reason), rule('ELBv2ACMCertificateRequired', FRAMEWORKS, reason));
   guard(edge.listener, ['alb_http_to_https_redirection_check'], reason);
 }

@@ -3,6 +3,7 @@
  * (applying the schema's defaults) so that they are reported in the same run as per-field
  * problems: a user fixes everything in one pass.
  */
+import { plainHttpProblems } from './plain-http';
 import { KNOWN_REGIONS } from './schema';
 import { tagKeyProblems } from './tags';
 import { partitionOf } from '../aws-names';
@@ -120,6 +121,8 @@ function environmentProblems(rawEnvs: unknown[]): RelationProblem[] {
       });
     }
   });
+
+  problems.push(...plainHttpProblems(rawEnvs));
 
   if (envs.length > 0 && !envs.some((e) => e.production === true)) {
     problems.push({ field: 'environments', message: 'has no production environment; mark the last one with "production": true' });

@@ -2,6 +2,7 @@ import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { branchNameProblem } from './branch-name';
 import { describeValue, expecting, wrongType } from './messages';
+import { plainHttpOptOutSchema } from './plain-http';
 import { tagsSchema } from './tags';
 import { DEFAULT_OVERRIDE_MARKER } from '../change-report/policy';
 
@@ -185,10 +186,17 @@ export const environmentSchema = z.strictObject({
   /**
    * A public Route 53 hosted zone for this environment. With it the ALB gets an ACM certificate
    * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and latency records per region.
-   * Without it the ALB serves HTTP only (see README "HTTP-only mode").
+   * Without it the ALB serves HTTP only (see README "HTTP-only mode"); production requires it
+   * unless `allowPlainHttp` states why not.
    * @default - no domain, HTTP-only
    */
   domain: domainSchema.optional(),
+  /**
+   * A production environment without `domain` is refused unless it opts out of HTTPS here, with a
+   * written reason (a full sentence). The synth summary and the compliance report show it.
+   * @default - no opt-out: production requires `domain`
+   */
+  allowPlainHttp: plainHttpOptOutSchema.optional(),
 }, expecting('an object { "name": "dev", "account": "123456789012", "regions": ["us-east-1"] }'));
 
 /** Supply-chain gate thresholds (Trivy and ECR image scan). */

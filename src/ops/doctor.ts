@@ -44,6 +44,9 @@ export function describeDelivery(config: DeliveryConfig, source: string): string
     lines.push(`  ${i + 2}. ${wave.id}: ${stages}${how}${prod}`);
   });
   lines.push(`Notifications (failures, successes, approval requests): ${config.notifications.emails.join(', ')}`);
+  lines.push(`Endpoints: ${config.environments.map((e) => (e.domain
+    ? `${e.name} HTTPS https://${e.domain.recordName}.${e.domain.zoneName} (hosted zone ${e.domain.hostedZoneId})`
+    : `${e.name} plain HTTP (no domain${e.allowPlainHttp ? `; allowPlainHttp: ${e.allowPlainHttp.reason}` : ''})`)).join('; ')}`);
   lines.push(`Prod change report: ${config.changeReport.blockStatefulReplacement ? 'blocks' : 'reports'} stateful replacements `
     + `(override marker ${config.changeReport.overrideMarker})`);
   return `${lines.join('\n')}\n`;

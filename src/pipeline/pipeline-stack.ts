@@ -16,6 +16,7 @@ import { ComplianceChecks } from '../compliance/compliance-checks';
 import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../config/waves';
+import { applyGovernanceTags, PIPELINE_ENVIRONMENT_TAG } from '../governance-tags';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../versions/toolchain';
 import { ServiceStage } from '../workload/service-stage';
 import { ChangeReportStep } from './steps/change-report-step';
@@ -205,6 +206,13 @@ export class PipelineStack extends Stack {
         cp.PipelineNotificationEvents.MANUAL_APPROVAL_FAILED,
       ],
     });
+
+    // The pipeline account carries the organisation's tags too: this stack and the cross-region
+    // support stacks (children of the App, created by buildPipeline). Stages tag themselves.
+    applyGovernanceTags(this, { environment: PIPELINE_ENVIRONMENT_TAG, region: this.region, tags: config.tags });
+    for (const [region, support] of Object.entries(this.pipeline.pipeline.crossRegionSupport)) {
+      if (support.stack !== this) applyGovernanceTags(support.stack, { environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags });
+    }
   }
 
   /**

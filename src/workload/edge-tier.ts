@@ -29,7 +29,8 @@ export interface EdgeTierProps extends WorkloadProps {
  * environment has a `domain`, an ACM certificate, HTTPS (TLS 1.2+, HTTP redirects to HTTPS) and
  * Route 53 records. Without a domain the ALB serves plain HTTP on port 80 ("HTTP-only mode"):
  * ACM cannot issue a certificate for the ALB's amazonaws.com name, so there is nothing to
- * terminate TLS with. Configure `domain` for any environment that carries real traffic.
+ * terminate TLS with. Production requires a domain unless the config opts out in writing
+ * (`allowPlainHttp`, src/config/plain-http.ts).
  *
  * The target group lives here, the ECS service (ServiceStack) registers into it.
  */
@@ -48,6 +49,12 @@ export class EdgeTier extends Construct {
   public readonly logsKey: WorkloadKey;
   /** The certificate, when a domain is configured. */
   public readonly certificate?: acm.Certificate;
+  /**
+   * The config's written reason for serving a production environment over plain HTTP
+   * (`allowPlainHttp.reason`); the compliance report shows it.
+   * @default - none: production has a domain, or the stage is not production
+   */
+  public readonly plainHttpReason?: string;
   /**
    * URL of this stage's load balancer: `https://<recordName>-<region>.<zoneName>` with a
    * domain (a regional name on the same certificate, so assertions hit this region), else
@@ -110,6 +117,13 @@ export class EdgeTier extends Construct {
     });
 
     const domain = environment.domain;
+    if (this.production && !domain) {
+      // The config refuses this (src/config/plain-http.ts); stacks built without it must too.
+      if (!environment.allowPlainHttp) {
+        throw new Error(`Production environment "${environment.name}" has no domain: set environment.domain (HTTPS), or allowPlainHttp with a reason`);
+      }
+      this.plainHttpReason = environment.allowPlainHttp.reason;
+    }
     if (domain) {
       const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
         hostedZoneId: domain.hostedZoneId,

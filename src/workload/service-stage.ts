@@ -1,4 +1,4 @@
-import { CfnOutput, Stack, Stage, StageProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Stack, Stage, StageProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
@@ -10,6 +10,7 @@ import { PlatformStack } from './platform-stack';
 import { ServiceStack } from './service-stack';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { stageIdOf } from '../config/waves';
+import { applyGovernanceTags, GovernanceTagsProps } from '../governance-tags';
 import { pinNodeLambdaRuntimes } from '../versions/lambda-runtime';
 
 /** Where the stage pulls the service image from: the gated repository, by immutable tag. */
@@ -39,14 +40,6 @@ export interface ServiceStageProps extends StageProps {
   readonly commit: string;
   /** E-mail addresses subscribed to the stage's alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
-}
-
-/** Environment, Region, ManagedBy and the config's tags on every taggable resource in `scope`. */
-export function tagWorkload(scope: Construct, props: Pick<ServiceStacksProps, 'environment' | 'region' | 'tags'>): void {
-  Tags.of(scope).add('Environment', props.environment.name);
-  Tags.of(scope).add('Region', props.region);
-  Tags.of(scope).add('ManagedBy', 'cdk-delivery-pipeline');
-  for (const [key, value] of Object.entries(props.tags)) Tags.of(scope).add(key, value);
 }
 
 /** Props of ServiceStacks: what one environment in one region needs. */
@@ -94,6 +87,8 @@ export class ServiceStacks {
   public readonly service: ServiceStack;
   /** All alarms. */
   public readonly alarms: readonly cloudwatch.IAlarm[];
+  /** The governance tags of the stacks (and of whatever deploys beside them, e.g. assertions). */
+  public readonly governanceTags: GovernanceTagsProps;
 
   constructor(scope: Construct, props: ServiceStacksProps) {
     const { environment } = props;
@@ -102,6 +97,7 @@ export class ServiceStacks {
     const common = { environment, namePrefix };
     const env = { account: environment.account, region: props.region };
     const inApp = prefix !== '';
+    this.governanceTags = { environment: environment.name, region: props.region, tags: props.tags };
 
     this.platform = new PlatformStack(scope, `${prefix}Platform`, {
       ...common,
@@ -128,8 +124,8 @@ export class ServiceStacks {
     this.alarms = this.service.monitoring.alarms;
 
     // Inside a ServiceStage the stage tags everything in it (the assertion stack too); directly
-    // in an App (integ) the stacks are tagged here.
-    if (inApp) for (const stack of this.stacks) tagWorkload(stack, props);
+    // in an App (integ) the stacks are tagged here, and addWorkloadAssertions tags its stack.
+    if (inApp) for (const stack of this.stacks) applyGovernanceTags(stack, this.governanceTags);
   }
 
   /** The two stacks, in deployment order. */
@@ -195,7 +191,7 @@ export class ServiceStage extends Stage {
     this.alarmNames = this.service.alarmNamesOutput;
     this.alarmTopic = this.service.monitoring.topic;
     this.alarms = this.stacks.alarms;
-    tagWorkload(this, props);
+    applyGovernanceTags(this, this.stacks.governanceTags);
     // Every function of the stage (custom resources, assertions) on the project's Node.js runtime.
     pinNodeLambdaRuntimes(this);
   }

@@ -37,6 +37,8 @@ describe('doctor offline', () => {
       '  5. prod-us-east-2: prod-us-east-2 (444444444444/us-east-2) [production: retained data, termination protection]',
     ]);
     expect(text).toContain('Notifications (failures, successes, approval requests): platform-team@example.com');
+    expect(text).toContain('Endpoints: dev plain HTTP (no domain); test plain HTTP (no domain); '
+      + 'prod HTTPS https://api.prod.example.com (hosted zone Z00000000000000EXAMPLE)');
   });
 });
 

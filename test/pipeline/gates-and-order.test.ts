@@ -123,4 +123,29 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
       expect(expected).toContain(sample.commit); // /version must report the delivered commit
     }
   });
+
+  test('assertions reach each stage over HTTPS where it has a domain (sample prod), else over HTTP to its ALB', () => {
+    const schemes: Record<string, string[]> = {};
+    for (const stage of sample.stages) {
+      const region = stage.name.replace(/^[a-z0-9]+-/, '');
+      const calls = Object.values(stage.stacks.Assertions.template.Resources as Record<string, any>)
+        .filter((r) => /^Custom::DeployAssert@HttpCall/.test(r.Type));
+      expect(calls).toHaveLength(5); // health, ready, version, create, read
+      // A literal URL, or (ALB DNS name, created transaction id) a join that starts with one.
+      const starts = calls.map((c) => { const url = c.Properties.parameters.url; return typeof url === 'string' ? url : url['Fn::Join'][1][0]; });
+      for (const start of starts) {
+        // With a domain: this region's name on the certificate, not the latency-routed one.
+        if (start.startsWith('https://')) expect(start.startsWith(`https://api-${region}.prod.example.com/`)).toBe(true);
+        else expect(start).toBe('http://');
+      }
+      schemes[stage.name] = [...new Set(starts.map((start) => start.split(':')[0]))];
+    }
+    expect(schemes).toEqual({
+      'dev-us-east-1': ['http'],
+      'test-us-east-1': ['http'],
+      'test-us-east-2': ['http'],
+      'prod-us-east-1': ['https'],
+      'prod-us-east-2': ['https'],
+    });
+  });
 });

@@ -1,7 +1,7 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { synthPipeline } from '../support/pipeline-fixture';
 import { sampleAssembly, SampleAssembly } from '../support/sample-assembly';
-import { sampleConfig, sampleConfigWith } from '../support/test-app';
+import { PROD_DOMAIN, sampleConfig, sampleConfigWith } from '../support/test-app';
 
 /** Flatten Fn::Join role ARNs to strings for matching. */
 const flat = (v: any): string => (typeof v === 'string' ? v : v?.['Fn::Join'] ? v['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : '*')).join('') : JSON.stringify(v));
@@ -209,7 +209,7 @@ describe('PipelineStack on other configs', () => {
     const cfg = sampleConfigWith([
       { name: 'dev', account: '222222222222', regions: ['us-east-1'] },
       { name: 'test', account: '333333333333', regions: ['eu-west-1'], requireApproval: true },
-      { name: 'prod', account: '444444444444', regions: ['eu-west-1'], production: true, requireApproval: true },
+      { name: 'prod', account: '444444444444', regions: ['eu-west-1'], production: true, requireApproval: true, domain: PROD_DOMAIN },
     ]);
     const p = synthPipeline(cfg);
     const approvals = p.stages.filter((s) => s.Actions.some((a: any) => a.ActionTypeId.Category === 'Approval')).map((s) => s.Name);
@@ -220,7 +220,7 @@ describe('PipelineStack on other configs', () => {
 describe('self-mutation stability', () => {
   test('the pipeline stack does not change with the commit (no self-mutation loop)', () => {
     const small = () => sampleConfigWith([
-      { name: 'prod', account: '444444444444', regions: ['us-east-1', 'us-east-2'], production: true, requireApproval: true },
+      { name: 'prod', account: '444444444444', regions: ['us-east-1', 'us-east-2'], production: true, requireApproval: true, domain: PROD_DOMAIN },
     ]);
     const a = synthPipeline(small(), '1111111111111111111111111111111111111111').template.toJSON();
     const b = synthPipeline(small(), '2222222222222222222222222222222222222222').template.toJSON();

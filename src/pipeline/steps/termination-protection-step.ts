@@ -87,12 +87,16 @@ export class TerminationProtectionStep extends pipelines.Step implements pipelin
 
   public produceAction(stage: cp.IStage, options: pipelines.ProduceActionOptions): pipelines.CodePipelineActionFactoryResult {
     const defaults = options.codeBuildDefaults ?? {};
+    const commandsSpec = codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: this.commands } } });
     const project = new codebuild.PipelineProject(options.scope, options.actionName, {
       description: `Turns on termination protection of ${this.stackNames.join(', ')} (${this.account} ${this.region})`,
       environment: defaults.buildEnvironment,
       logging: defaults.logging,
       timeout: this.timeout,
-      buildSpec: codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: this.commands } } }),
+      // The pipeline's partial buildspec (its pinned Node.js runtime) applies here too.
+      buildSpec: defaults.partialBuildSpec
+        ? codebuild.mergeBuildSpecs(defaults.partialBuildSpec, commandsSpec)
+        : commandsSpec,
     });
     project.addToRolePolicy(new iam.PolicyStatement({ sid: 'AssumeDeployRole', actions: ['sts:AssumeRole'], resources: [this.roleArn] }));
     const input = options.fallbackArtifact;
