@@ -129,11 +129,15 @@ project.compileTask.exec(`${nativeTsc} --noEmit -p app/test/tsconfig.json --incr
 // assembly as single bundled files, so those actions need no `npm ci` of their own.
 const esbuild = (entries: string, out: string) =>
   `esbuild ${entries} --bundle --platform=node --target=node${NODE_MAJOR} ${out} --log-level=warning`;
+// The assembly is written to a staging directory and replaces cdk.out only when everything
+// succeeded: a refused config (or any failed step) leaves the last good cdk.out untouched.
 const synthTask = project.tasks.tryFind('synth')!;
-synthTask.reset('rm -rf cdk.out');
+const stagedOut = '.cache/synth/cdk.out';
+synthTask.reset(`rm -rf ${stagedOut}`);
 synthTask.exec(esbuild('src/main.ts', '--packages=external --sourcemap=inline --outfile=.cache/synth/main.js'));
-synthTask.exec('node --enable-source-maps .cache/synth/main.js', { env: { CDK_OUTDIR: 'cdk.out' } });
-synthTask.exec(esbuild('src/supply-chain/gate-cli.ts src/change-report/report-cli.ts', '--outdir=cdk.out/.delivery-tools'));
+synthTask.exec('node --enable-source-maps .cache/synth/main.js', { env: { CDK_OUTDIR: stagedOut } });
+synthTask.exec(esbuild('src/supply-chain/gate-cli.ts src/change-report/report-cli.ts', `--outdir=${stagedOut}/.delivery-tools`));
+synthTask.exec(`rm -rf cdk.out && mv ${stagedOut} cdk.out`);
 project.addTask('deploy:pipeline', {
   description: 'Deploy the pipeline stack once (pass -c config=path/to/delivery.json); the pipeline does the rest',
   exec: 'cdk deploy DeliveryPipeline',

@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { assemblyProblems, committedContext } from './assembly-problems';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
 import { renderPlainHttpOptOuts } from './config/plain-http';
+import { configWarnings, formatWarnings } from './config/warnings';
 import { addDeliveryPipeline, commitBeingDelivered } from './delivery-app';
 import { pipelineShapeFromTemplate } from './report/pipeline-shape';
 import { renderSummary } from './report/render-pipeline';
@@ -27,6 +28,7 @@ function main(): void {
   const configArg: string | undefined = app.node.tryGetContext('config') ?? process.env.DELIVERY_CONFIG;
   const configPath = configArg ? path.resolve(configArg) : SAMPLE_CONFIG_PATH;
   const config = loadConfig(configPath);
+  process.stderr.write(formatWarnings(configWarnings(config)));
 
   const { pipeline: pipelineStack, compliance } = addDeliveryPipeline(app, {
     config,

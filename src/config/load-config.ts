@@ -1,6 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
+import { jsonErrorOffset } from './json-error-offset';
+import { issueSentence } from './messages';
 import { relationProblems } from './relations';
 import { DeliveryConfig, deliveryConfigSchema } from './schema';
 
@@ -32,16 +34,24 @@ export function fieldPath(p: readonly PropertyKey[]): string {
   return p.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '') || '(root)';
 }
 
+/** Keys that live elsewhere than a user may put them: where they go instead. */
+const MOVED_KEYS: Readonly<Record<string, string>> = {
+  allowSharedProdAccount: 'it belongs to the production environment that shares its account: set "allowSharedProdAccount": true in environments[i] (e.g. environments[2].allowSharedProdAccount) and remove it here',
+};
+
 function describe(issue: z.core.$ZodIssue): string[] {
   if (issue.code === 'unrecognized_keys') {
-    return issue.keys.map((k) => `${fieldPath([...issue.path, k])}: unknown key "${k}"; remove it or fix its spelling`);
+    return issue.keys.map((k) => {
+      const moved = issue.path.length === 0 ? MOVED_KEYS[k] : undefined;
+      return `${fieldPath([...issue.path, k])}: ${moved ? `is not a top-level key; ${moved}` : `unknown key "${k}"; remove it or fix its spelling`}`;
+    });
   }
   return [`${fieldPath(issue.path)}: ${issue.message}`];
 }
 
 /** Validate a parsed config object; throws ConfigError listing every problem. */
 export function parseConfig(raw: unknown, source = '(inline)'): DeliveryConfig {
-  const result = deliveryConfigSchema.safeParse(raw);
+  const result = deliveryConfigSchema.safeParse(raw, { error: issueSentence });
   const problems = [
     ...(result.success ? [] : result.error.issues.flatMap(describe)),
     ...relationProblems(raw).map((p) => `${p.field}: ${p.message}`),
@@ -64,11 +74,26 @@ export function loadConfig(file?: string): DeliveryConfig {
   } catch {
     throw new ConfigError(resolved, [`config: cannot read ${resolved}; point DELIVERY_CONFIG at an existing file, e.g. DELIVERY_CONFIG=config/delivery.json`]);
   }
-  let raw: unknown;
+  return parseConfig(parseJson(text, resolved), resolved);
+}
+
+/** `line 3, column 7` of a character offset in `text`. */
+export function lineAndColumn(text: string, offset: number): string {
+  const before = text.slice(0, offset).split('\n');
+  return `line ${before.length}, column ${before[before.length - 1].length + 1}`;
+}
+
+/**
+ * The parsed JSON of a config file. A UTF-8 byte order mark (which some Windows editors write)
+ * is skipped; a syntax error names the line and column.
+ */
+export function parseJson(fileText: string, source: string): unknown {
+  const text = fileText.startsWith('\uFEFF') ? fileText.slice(1) : fileText;
   try {
-    raw = JSON.parse(text);
-  } catch (e) {
-    throw new ConfigError(resolved, [`config: not valid JSON (${(e as Error).message}); fix the syntax`]);
+    return JSON.parse(text);
+  } catch {
+    const offset = jsonErrorOffset(text) ?? text.length;
+    const where = offset >= text.length ? `the end (${lineAndColumn(text, text.length)}): the text stops before the JSON is complete` : `${lineAndColumn(text, offset)} (${JSON.stringify(text[offset])})`;
+    throw new ConfigError(source, [`config: not valid JSON at ${where}; fix the syntax there (a missing comma or quote, or a trailing comma, is the usual cause)`]);
   }
-  return parseConfig(raw, resolved);
 }

@@ -5,6 +5,7 @@ import { bootstrapPlan } from './bootstrap-plan';
 import { AwsCheckOptions, describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks } from './doctor';
 import { DoctorClients } from './doctor-clients';
 import { ConfigError, loadConfig } from '../config/load-config';
+import { configWarnings, formatWarnings } from '../config/warnings';
 import { CALENDAR_FILE, CalendarError, calendarStatus, formatPinStatus, loadCalendar, WARN_DAYS } from '../versions/calendar';
 
 /**
@@ -74,6 +75,7 @@ export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defau
     }
     const config = loadConfig(args.configPath);
     io.out(describeDelivery(config, path.relative(io.rootDir, args.configPath) || args.configPath));
+    io.err(formatWarnings(configWarnings(config)));
     const pins = calendarStatus(loadCalendar(io.rootDir), io.now?.() ?? new Date());
     io.out(`\nVersion calendar (${CALENDAR_FILE}; WARN within ${WARN_DAYS} days of the end of support, FAIL after it):\n`);
     for (const p of pins) io.out(`${formatPinStatus(p)}\n`);

@@ -248,6 +248,18 @@ describe('doctor CLI', () => {
     expect(t.cap.stderr()).toContain('Fix the fields above and run again');
   });
 
+  test('a config warning is printed and the offline check still passes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-'));
+    const file = path.join(dir, 'warn.json');
+    const input = sampleInput() as any;
+    input.source.connectionArn = input.source.connectionArn.replace(':111111111111:', ':999999999999:');
+    fs.writeFileSync(file, JSON.stringify(input));
+    const t = io();
+    expect(await doctorCli(['--config', file], t.io)).toBe(0);
+    expect(t.cap.stderr()).toContain('Config warnings (synth continues):\n  - source.connectionArn: the connection is in account 999999999999, not the pipeline account 111111111111');
+    expect(t.cap.stdout()).toContain('Offline checks passed.');
+  });
+
   test('a missing config file is a ConfigError too', async () => {
     const t = io();
     t.io = { ...t.io, env: { DELIVERY_CONFIG: '/nonexistent/delivery.json' } };

@@ -1,0 +1,23 @@
+import { DeliveryConfig } from './schema';
+
+/**
+ * Things in a valid config that may still be wrong: printed by `doctor` and `synth`, which
+ * still succeed (exit 0). Each names the field and what to check.
+ */
+export function configWarnings(config: DeliveryConfig): string[] {
+  const warnings: string[] = [];
+  const connectionAccount = config.source.connectionArn.split(':')[4];
+  if (connectionAccount !== config.pipeline.account) {
+    // A warning, not an error: the pipeline's role is granted UseConnection on this ARN, which
+    // works only if the connection is shared with (or owned by) the pipeline account.
+    warnings.push(`source.connectionArn: the connection is in account ${connectionAccount}, not the pipeline account ${config.pipeline.account}; `
+      + 'the pipeline can use it only if that account shares it with the pipeline account. Usually the fix is to create the connection in the pipeline account '
+      + '(console: Developer Tools > Settings > Connections) and use its ARN');
+  }
+  return warnings;
+}
+
+/** The warnings as printed: a heading and one line each, or nothing. */
+export function formatWarnings(warnings: readonly string[]): string {
+  return warnings.length === 0 ? '' : `Config warnings (synth continues):\n${warnings.map((w) => `  - ${w}`).join('\n')}\n`;
+}
