@@ -64,7 +64,10 @@ export function addMutationTasks(project: awscdk.AwsCdkTypeScriptApp, modules: r
         // The sandbox copy needs the sources, tests, fixtures and sample config only.
         ignorePatterns: ['/app', '/cdk.out', '/integ', '/docs', '/.cache', '/reports', '/test-reports', '/coverage', '/bootstrap/rendered'],
         concurrency: 2,
-        timeoutMS: 60_000,
+        // A mutant that makes a loop endless (the ECR wait's polling, say) is stopped after its
+        // tests' normal time x1.5 plus this margin, and counts as detected. 60 s cost the first
+        // supply-chain run ~25 of its minutes in such timeouts; 10 s still allows for load.
+        timeoutMS: 10_000,
         reporters: ['clear-text', 'progress', 'html', 'json'],
         htmlReporter: { fileName: `reports/mutation/${module.name}.html` },
         jsonReporter: { fileName: `reports/mutation/${module.name}.json` },
