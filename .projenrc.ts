@@ -2,6 +2,7 @@ import { awscdk, javascript } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
 import { addAppProject } from './projenrc/app-project';
 import { addComplianceTasks } from './projenrc/compliance-tasks';
+import { addMutationTasks } from './projenrc/mutation-tasks';
 import { addOpsTasks } from './projenrc/ops-tasks';
 import { runTs } from './projenrc/run-ts';
 import { addWorkflows } from './projenrc/workflows';
@@ -184,6 +185,17 @@ addAppProject(project);
 // `bootstrap` and `doctor` (src/ops); `compliance:guard` (Control Tower guard rules).
 addOpsTasks(project);
 addComplianceTasks(project);
+
+// `mutate`: mutation testing of the pure-logic modules (not part of `test`). Each threshold is
+// the module's first measured score rounded down; 0 = not measured yet, the run only reports
+// (README "Mutation testing").
+addMutationTasks(project, [
+  // plannedWaves (src/config/waves.ts) is tested through doctor's plan.
+  { name: 'config', breakBelow: 77, tests: ['test/config/**/*.test.ts', 'test/ops/doctor.test.ts'] },
+  { name: 'supply-chain', breakBelow: 74 },
+  { name: 'change-report', breakBelow: 0 },
+  { name: 'ops', breakBelow: 0 },
+]);
 
 // ---------------------------------------------------------------------------------------
 // integ/: integ-runner tests built from the same assertions the pipeline runs after every

@@ -8,9 +8,8 @@ const ROOT = path.join(__dirname, '..', '..');
 const f = (rel: string) => path.join(FIXTURES, rel);
 const EMPTY = path.join(ROOT, '.trivyignore.yaml');
 
-/** The CLI bundled as synth ships it to CodeBuild. */
+/** The CLI bundled as synth ships it to CodeBuild (built only when a child-process test runs). */
 let bundle: string;
-beforeAll(() => { bundle = bundleCli('src/supply-chain/gate-cli.ts'); });
 
 /** Run the bundled CLI exactly as the buildspec does, as a child process. */
 function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -36,6 +35,7 @@ const ecr = (recording: string, timeout = '1', ...more: string[]) =>
 
 describe('gate-cli as a child process (exit codes 0/1/2)', () => {
   jest.setTimeout(60_000);
+  beforeAll(() => { bundle = bundleCli('src/supply-chain/gate-cli.ts'); });
 
   test.concurrent('0: clean Trivy report', async () => {
     const r = await cli(trivy('clean.json'));

@@ -1,0 +1,98 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as yaml from 'yaml';
+import { sampleAssembly } from '../support/sample-assembly';
+
+/**
+ * Every pinned download is checked against an independent reference committed beside it
+ * (the publisher's checksums, with their source and the date they were read), not against the
+ * constant that produced it: a wrong checksum, version or asset name fails here instead of in
+ * CodeBuild, and a right checksum for a wrong file cannot pass.
+ */
+const ROOT = path.join(__dirname, '..', '..');
+const STEPS = path.join(ROOT, 'src', 'pipeline', 'steps');
+
+/** `<sha256>  <file>` lines of a checksums file (comments and blank lines skipped). */
+function checksumLines(file: string): Map<string, string> {
+  const lines = fs.readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() && !l.startsWith('#'));
+  return new Map(lines.map((line) => {
+    const m = /^([0-9a-f]{64}) {2}(\S+)$/.exec(line);
+    if (!m) throw new Error(`${file}: "${line}" is not a checksums.txt line (<sha256><two spaces><file>)`);
+    return [m[2]!, m[1]!];
+  }));
+}
+
+/** A download that a build spec verifies with sha256sum before using it. */
+interface PinnedDownload {
+  readonly project: string;
+  readonly url: string;
+  readonly sha256: string;
+}
+
+/** Every `curl -o FILE URL` followed by `echo "SHA  FILE" | sha256sum --check` of every CodeBuild project. */
+function pinnedDownloadsOfPipeline(): PinnedDownload[] {
+  const sample = sampleAssembly();
+  const resources: Record<string, any> = sample.pipelineTemplate.toJSON().Resources;
+  const found: PinnedDownload[] = [];
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::CodeBuild::Project') continue;
+    // Inline, or (when large) a buildspec-*.yaml file of the assembly that the template names.
+    const buildSpec: string = resource.Properties.Source.BuildSpec;
+    const spec = yaml.parse(buildSpec.startsWith('{') ? buildSpec : fs.readFileSync(path.join(sample.directory, buildSpec), 'utf8'));
+    const commands: string[] = Object.values(spec.phases ?? {}).flatMap((phase: any) => phase.commands ?? []);
+    for (const command of commands.filter((c) => c.includes('sha256sum'))) {
+      const check = /^echo "([0-9a-f]{64}) {2}(\S+)" \| sha256sum --check --strict$/.exec(command);
+      if (!check) throw new Error(`${id}: unexpected checksum command "${command}"`);
+      const download = commands.find((c) => c.startsWith('curl ') && c.includes(` -o ${check[2]} `));
+      if (!download) throw new Error(`${id}: "${check[2]}" is verified but never downloaded with curl -o`);
+      found.push({ project: id, url: download.split(' ').pop()!, sha256: check[1]! });
+    }
+  }
+  return found;
+}
+
+describe('pinned downloads match their independent references', () => {
+  test('every checksum a pipeline build verifies is the published one for that release asset', () => {
+    const downloads = pinnedDownloadsOfPipeline();
+    // The image gate's Trivy at least (so this test cannot pass on nothing); any other pinned
+    // download needs a reference of its own, found by the same rule.
+    expect(downloads.map((d) => d.url)).toContainEqual(expect.stringMatching(/\/aquasecurity\/trivy\/releases\/download\//));
+    for (const download of downloads) {
+      const m = /^https:\/\/github\.com\/[\w.-]+\/([\w.-]+)\/releases\/download\/v([\w.-]+)\/([\w.-]+)$/.exec(download.url);
+      if (!m) throw new Error(`${download.project}: ${download.url} is not a GitHub release asset URL`);
+      const [, name, version, asset] = m;
+      const reference = path.join(STEPS, `${name}_${version}_checksums.txt`);
+      if (!fs.existsSync(reference)) {
+        throw new Error(`${download.project} downloads ${name} ${version} but ${path.relative(ROOT, reference)} does not exist: `
+          + `commit that release's published checksums.txt line for ${asset} (with its source and the date read) before bumping the pin`);
+      }
+      const published = checksumLines(reference);
+      expect({ asset, listed: published.has(asset!) }).toEqual({ asset, listed: true });
+      expect({ asset, sha256: download.sha256 }).toEqual({ asset, sha256: published.get(asset!) });
+    }
+  });
+
+  test('only the pinned Trivy release has a reference (a bump replaces it, nothing stale stays)', () => {
+    const pinnedVersions = pinnedDownloadsOfPipeline().map((d) => /\/download\/v([\w.-]+)\//.exec(d.url)![1]);
+    const references = fs.readdirSync(STEPS).filter((f) => /^trivy_.*_checksums\.txt$/.test(f));
+    expect(references).toEqual(pinnedVersions.map((v) => `trivy_${v}_checksums.txt`));
+  });
+
+  test('every digest-pinned image of app/Dockerfile is the witnessed digest of that tag', () => {
+    const reference = path.join(__dirname, 'base-image-digests.txt');
+    const witnessed = new Map(fs.readFileSync(reference, 'utf8').split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => l.split(' ') as [string, string]));
+    const dockerfile = fs.readFileSync(path.join(ROOT, 'app', 'Dockerfile'), 'utf8')
+      .split('\n').filter((l) => !l.trimStart().startsWith('#')).join('\n');
+    const pins = [...dockerfile.matchAll(/([\w.\/-]+:[\w.-]+)@(sha256:[0-9a-f]{64})/g)].map((m) => ({ image: m[1]!, digest: m[2]! }));
+    expect(pins.length).toBeGreaterThan(0);
+    for (const pin of pins) {
+      if (!witnessed.has(pin.image)) {
+        throw new Error(`app/Dockerfile pins ${pin.image} but test/pinned-downloads/base-image-digests.txt has no line for it: `
+          + 'add "<image>:<tag> sha256:<index digest>" with its source and the date read');
+      }
+      expect({ image: pin.image, digest: pin.digest }).toEqual({ image: pin.image, digest: witnessed.get(pin.image) });
+    }
+  });
+});
