@@ -35,7 +35,7 @@ export function assertionChecks(template: any, placeholders: Placeholders): Reco
     const known = targets.get(id);
     if (known) return known;
     const props = resources[id].Properties;
-    const target = resources[id].Type === 'Custom::DeployAssert@HttpCall'
+    const target = resources[id].Type.startsWith('Custom::DeployAssert@HttpCall')
       ? `${props.parameters.fetchOptions?.method ?? 'GET'} ${render(props.parameters.url)}`
       : `${props.service}.${props.api} ${JSON.stringify(parameters(props.parameters ?? {}))}`;
     targets.set(id, target);
