@@ -268,7 +268,8 @@ describe('doctor CLI', () => {
   });
 
   describe('version calendar (injected clock)', () => {
-    const base = loadCalendar(ROOT).find((p) => p.kind === 'container-base-image')!;
+    // The pin that expires first: around its date no other pin has expired yet.
+    const base = [...loadCalendar(ROOT)].sort((a, b) => a.endOfSupport.localeCompare(b.endOfSupport))[0];
     const day = (iso: string, offsetDays: number) => new Date(Date.parse(`${iso}T09:00:00Z`) + offsetDays * 86_400_000);
 
     test('every pin gets a line with its remaining days; none near its end: exit 0', async () => {
@@ -283,22 +284,22 @@ describe('doctor CLI', () => {
       const t = io();
       t.io = { ...t.io, now: () => day(base.endOfSupport, -90) };
       expect(await doctorCli([], t.io)).toBe(0);
-      expect(t.cap.stdout()).toContain(`WARN container-base-image ${base.pin}: end of support ${base.endOfSupport}, in 90 day(s)\n       fix: plan the move of app/Dockerfile`);
+      expect(t.cap.stdout()).toContain(`WARN ${base.kind} ${base.pin}: end of support ${base.endOfSupport}, in 90 day(s)\n       fix: plan the move of ${base.usedIn}`);
       const early = io();
       early.io = { ...early.io, now: () => day(base.endOfSupport, -91) };
       expect(await doctorCli([], early.io)).toBe(0);
-      expect(early.cap.stdout()).toContain(`OK   container-base-image ${base.pin}: supported until ${base.endOfSupport} (91 days)`);
+      expect(early.cap.stdout()).toContain(`OK   ${base.kind} ${base.pin}: supported until ${base.endOfSupport} (91 days)`);
     });
 
     test('the last day still warns; the day after fails with exit 1, offline and with --aws', async () => {
       const last = io();
       last.io = { ...last.io, now: () => day(base.endOfSupport, 0) };
       expect(await doctorCli([], last.io)).toBe(0);
-      expect(last.cap.stdout()).toContain(`WARN container-base-image ${base.pin}: end of support ${base.endOfSupport}, in 0 day(s)`);
+      expect(last.cap.stdout()).toContain(`WARN ${base.kind} ${base.pin}: end of support ${base.endOfSupport}, in 0 day(s)`);
       const after = io();
       after.io = { ...after.io, now: () => day(base.endOfSupport, 1) };
       expect(await doctorCli([], after.io)).toBe(1);
-      expect(after.cap.stdout()).toContain(`FAIL container-base-image ${base.pin}: end of support ${base.endOfSupport} passed 1 day(s) ago`);
+      expect(after.cap.stdout()).toContain(`FAIL ${base.kind} ${base.pin}: end of support ${base.endOfSupport} passed 1 day(s) ago`);
       expect(after.cap.stdout()).not.toContain('Offline checks passed.');
       expect(after.cap.stderr()).toContain('1 pinned version(s) past their end of support');
       const aws = io(fakeClients(greenWorld()).clients);
