@@ -14,6 +14,18 @@ export interface MutatedModule {
    * @default every `*.test.ts` under `test/<name>/`
    */
   readonly tests?: readonly string[];
+  /**
+   * Test files left out of the run: ones that synthesize whole apps (seconds per mutant) to
+   * check wiring outside the module, not the module's logic.
+   * @default none
+   */
+  readonly ignoreTests?: readonly string[];
+  /**
+   * Whether some of its tests read the synthesized sample app: the task then synthesizes it
+   * first and points $SAMPLE_ASSEMBLY at it (Stryker's sandbox copy leaves cdk.out out).
+   * @default false
+   */
+  readonly readsSampleAssembly?: boolean;
 }
 
 /**
@@ -23,8 +35,8 @@ export interface MutatedModule {
  *
  * One Stryker configuration per module (`stryker/<module>.json`, generated here), so each run
  * mutates only `src/<module>/` and runs only the tests of that module: the score is per module, the
- * runs are independent (`npx projen mutate:config` alone), and no run synthesizes the sample
- * app (the jest globalSetup is switched off: these tests do not read the assembly).
+ * runs are independent (`npx projen mutate:config` alone). The jest globalSetup is switched
+ * off; a module whose tests read the sample assembly gets it synthesized once, before the run.
  * Reports go to reports/mutation/ (git-ignored).
  *
  * @param project the root project
@@ -50,6 +62,7 @@ export function addMutationTasks(project: awscdk.AwsCdkTypeScriptApp, modules: r
           projectType: 'custom',
           config: {
             testMatch: (module.tests ?? [`test/${module.name}/**/*.test.ts`]).map((glob) => `<rootDir>/${glob}`),
+            testPathIgnorePatterns: ['/node_modules/', ...(module.ignoreTests ?? [])],
             globalSetup: null,
             collectCoverage: false,
             reporters: ['default'],
@@ -80,8 +93,13 @@ export function addMutationTasks(project: awscdk.AwsCdkTypeScriptApp, modules: r
     });
     const task = project.addTask(`mutate:${module.name}`, {
       description: `Mutation testing of src/${module.name} (fails below ${module.breakBelow}%)`,
-      exec: `stryker run ${configFile}`,
     });
+    if (module.readsSampleAssembly) {
+      task.spawn(project.tasks.tryFind('synth')!);
+      task.exec(`SAMPLE_ASSEMBLY="$PWD/cdk.out" stryker run ${configFile}`);
+    } else {
+      task.exec(`stryker run ${configFile}`);
+    }
     all.spawn(task);
   }
 }
