@@ -2,13 +2,13 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { problemsOf, sample } from './support';
 import { ConfigError, loadConfig, parseConfig, SAMPLE_CONFIG_PATH } from '../../src/config/load-config';
 import { deliveryConfigSchema, FARGATE_MEMORY } from '../../src/config/schema';
 import { MAX_CONFIG_TAGS } from '../../src/config/tags';
 import { configWarnings } from '../../src/config/warnings';
 import { bundleCli } from '../support/bundle-cli';
 
-const sample = (): any => JSON.parse(fs.readFileSync(SAMPLE_CONFIG_PATH, 'utf8'));
 
 /** Set `value` at a path such as `environments[2].sizing.cpu` (undefined deletes the key). */
 function setAt(c: any, field: string, value: unknown): void {
@@ -19,18 +19,6 @@ function setAt(c: any, field: string, value: unknown): void {
   else parent[last] = value;
 }
 
-/** The problems reported for a config changed by `edit`. */
-function problemsOf(edit: (c: any) => void): string[] {
-  const c = sample();
-  edit(c);
-  try {
-    parseConfig(c, 'edited.json');
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 describe('the sample config', () => {
   test('is valid and has the documented shape', () => {

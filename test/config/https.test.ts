@@ -1,25 +1,13 @@
 import * as fs from 'fs';
+import { problemsOf, sample } from './support';
 import { ConfigError, loadConfig, parseConfig, SAMPLE_CONFIG_PATH } from '../../src/config/load-config';
 import { plainHttpOptOuts, renderPlainHttpOptOuts } from '../../src/config/plain-http';
 
 /** Production serves HTTPS only: `domain`, or a reasoned `allowPlainHttp` opt-out. */
 
 const REASON = 'Internal load test environment behind a VPN, it never carries customer data.';
-const sample = (): any => JSON.parse(fs.readFileSync(SAMPLE_CONFIG_PATH, 'utf8'));
 const prodOf = (c: any): any => c.environments.find((e: any) => e.production === true);
 
-/** The problems of a sample config changed by `edit` (fails when it is accepted). */
-function problemsOf(edit: (c: any) => void): string[] {
-  const c = sample();
-  edit(c);
-  try {
-    parseConfig(c, 'edited.json');
-  } catch (e) {
-    expect(e).toBeInstanceOf(ConfigError);
-    return [...(e as ConfigError).problems];
-  }
-  throw new Error('expected the config to be rejected');
-}
 
 test('the sample prod has a domain (HTTPS), dev and test have none (HTTP), nothing opts out', () => {
   const c = loadConfig();
