@@ -187,14 +187,13 @@ addOpsTasks(project);
 addComplianceTasks(project);
 
 // `mutate`: mutation testing of the pure-logic modules (not part of `test`). Each threshold is
-// the module's first measured score rounded down; 0 = not measured yet, the run only reports
-// (README "Mutation testing").
+// the module's first measured score rounded down (README "Mutation testing").
 addMutationTasks(project, [
   // plannedWaves (src/config/waves.ts) is tested through doctor's plan.
   { name: 'config', breakBelow: 77, tests: ['test/config/**/*.test.ts', 'test/ops/doctor.test.ts'], ignoreTests: ['forwarding\\.test\\.ts'], readsSampleAssembly: true },
   { name: 'supply-chain', breakBelow: 74 },
-  { name: 'change-report', breakBelow: 0 },
-  { name: 'ops', breakBelow: 0, readsSampleAssembly: true },
+  { name: 'change-report', breakBelow: 68 },
+  { name: 'ops', breakBelow: 59, readsSampleAssembly: true },
 ]);
 
 // ---------------------------------------------------------------------------------------
