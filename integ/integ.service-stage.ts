@@ -16,6 +16,7 @@ import { App } from 'aws-cdk-lib';
 import { committedContext } from '../src/assembly-problems';
 import { addWorkloadAssertions } from '../src/assertions/workload-assertions';
 import { loadConfig } from '../src/config/load-config';
+import { integStageIdOf } from '../src/config/waves';
 import { pinNodeLambdaRuntimes } from '../src/versions/lambda-runtime';
 import { ServiceStacks } from '../src/workload/service-stage';
 
@@ -34,9 +35,9 @@ const stacks = new ServiceStacks(app, {
   region,
   tags: config.tags,
   image: { repositoryArn, repositoryName: repositoryArn.split(':repository/')[1], tag },
-  stackIdPrefix: `integ-${region}-`,
+  stackIdPrefix: `${integStageIdOf(region)}-`,
 });
-addWorkloadAssertions(app, { stacks, commit: tag, label: `integ-${region}` });
+addWorkloadAssertions(app, { stacks, commit: tag, label: integStageIdOf(region) });
 // The same Lambda runtime as the pipeline's stages (src/versions/lambda-runtime.ts).
 pinNodeLambdaRuntimes(app);
 app.synth();

@@ -20,6 +20,15 @@ export interface PlannedWave {
 }
 
 /** The id of an environment's stage in a region, `<env>-<region>`: every stack name starts with it. */
+/**
+ * The stack-name prefix of the integ sandbox in a region (\`integ/integ.service-stage.ts\`): it
+ * deploys the stacks of one stage into an environment account, beside that account's real
+ * stages, so the account's execution policy must cover this prefix as it covers a stage id.
+ */
+export function integStageIdOf(region: string): string {
+  return `integ-${region}`;
+}
+
 export function stageIdOf(environment: Pick<EnvironmentConfig, 'name'>, region: string): string {
   return `${environment.name}-${region}`;
 }

@@ -119,11 +119,18 @@ function referencedLogicalIds(value: unknown, out = new Set<string>()): Set<stri
   return out;
 }
 
-/** Literal role ARNs in a value. */
-function literalRoleArns(value: unknown, out = new Set<string>()): Set<string> {
-  if (typeof value === 'string' && /^arn:[^:]+:iam::\d{12}:role\//.test(value)) out.add(value);
-  else if (Array.isArray(value)) value.forEach((v) => literalRoleArns(v, out));
-  else if (value && typeof value === 'object') Object.values(value).forEach((v) => literalRoleArns(v, out));
+/** Role ARNs a value names: literal, or built with `Fn::Join`/`Fn::Sub` of pseudo parameters. */
+function namedRoleArns(value: unknown, target: DeployTarget, out = new Set<string>()): Set<string> {
+  const isRole = (s: string | undefined): s is string => s !== undefined && /^arn:[^:]+:iam::\d{12}:role\//.test(s);
+  if (typeof value === 'string') {
+    if (isRole(value)) out.add(value);
+  } else if (Array.isArray(value)) {
+    value.forEach((v) => namedRoleArns(v, target, out));
+  } else if (value && typeof value === 'object') {
+    const resolved = ('Fn::Join' in value || 'Fn::Sub' in value) ? resolveString(value, target) : undefined;
+    if (isRole(resolved)) out.add(resolved);
+    else Object.values(value).forEach((v) => namedRoleArns(v, target, out));
+  }
   return out;
 }
 
@@ -177,9 +184,11 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
     const name = resolveString(props.BucketName, target) ?? generatedName(target.stackName, logicalId, 63, true);
     return `arn:${partition}:s3:::${name}`;
   };
+  // Only roles of the stack's own account: a role of another account (a cross-account pipeline
+  // action's role) is assumed through its trust policy, not passed or read with this identity.
   const rolesReferencedBy = (props: unknown): string[] => [
     ...[...referencedLogicalIds(props)].filter((id) => resources[id]?.Type === 'AWS::IAM::Role').map(roleArn),
-    ...literalRoleArns(props),
+    ...[...namedRoleArns(props, target)].filter((arn) => arn.split(':')[4] === target.account),
   ];
 
   const requests: DeployRequest[] = [];

@@ -48,6 +48,14 @@ export function generatePolicy(
     });
   }
   if (linkedRoleServices.size) {
+    // Resources name their service-linked role (e.g. a scalable target's RoleARN), which the
+    // handler passes: only those roles, never another service's.
+    statements.push({
+      Sid: 'PassServiceLinkedRoles',
+      Effect: 'Allow',
+      Action: 'iam:PassRole',
+      Resource: [...linkedRoleServices].sort().map((s) => `arn:*:iam::*:role/aws-service-role/${s}/*`),
+    });
     statements.push({
       Sid: 'ServiceLinkedRoles',
       Effect: 'Allow',

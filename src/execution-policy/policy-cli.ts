@@ -5,7 +5,7 @@ import { generatePolicy } from './generate-policy';
 import { HandlerPermissions, HandlerPermissionsSnapshot, readHandlerLists, SNAPSHOT_FILE } from './handler-permissions';
 import { PolicyDocument } from './iam-evaluator';
 import { PolicyKind } from './policy-rules';
-import { checkSufficiency, describeGaps, stacksOfAssembly, StackToCheck, unrequestedGrants } from './sufficiency';
+import { checkSufficiency, describeGaps, integSnapshotStacks, stacksOfAssembly, StackToCheck, unrequestedGrants } from './sufficiency';
 import { extraPolicyVariants, synthesizeVariant } from './variants';
 import { loadConfig } from '../config/load-config';
 import { bootstrapPlan, PIPELINE_POLICY_NAME, POLICY_SOURCES, WORKLOAD_POLICY_NAME } from '../ops/bootstrap-plan';
@@ -30,7 +30,7 @@ const POLICY_FILE: Record<PolicyKind, string> = {
   pipeline: POLICY_SOURCES[PIPELINE_POLICY_NAME],
 };
 
-/** The stacks of the sample assembly and of every variant, by policy kind. */
+/** The stacks of the sample assembly, of the integ snapshots and of every variant, by policy kind. */
 export function allStacks(assemblyDir: string, log: (line: string) => void): Record<PolicyKind, StackToCheck[]> {
   const stacks: Record<PolicyKind, StackToCheck[]> = { stage: [], pipeline: [] };
   const add = (dir: string) => {
@@ -39,6 +39,7 @@ export function allStacks(assemblyDir: string, log: (line: string) => void): Rec
     stacks.pipeline.push(...found.pipeline);
   };
   add(assemblyDir);
+  stacks.stage.push(...integSnapshotStacks(ROOT));
   for (const variant of extraPolicyVariants()) {
     log(`synthesizing variant: ${variant.name}`);
     const dir = synthesizeVariant(variant, ROOT);

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as path from 'path';
 import { deployRequests, DeployRequest, expandTransforms, TemplateLike } from './deploy-requests';
 import { HandlerPermissions } from './handler-permissions';
 import { evaluate, PolicyDocument } from './iam-evaluator';
@@ -57,6 +58,22 @@ export function stacksOfAssembly(assemblyDir: string): Record<PolicyKind, StackT
     pipeline: stackTargets({ stageId: '', directory: assemblyDir }).map(read),
     stage: listStages(assemblyDir).flatMap(stackTargets).map(read),
   };
+}
+
+/**
+ * The stacks of the committed integ snapshots (`integ/*.snapshot`): `integ:deploy` deploys them
+ * into an environment account with that account's execution policy, so they are checked as
+ * stage stacks.
+ */
+export function integSnapshotStacks(rootDir: string): StackToCheck[] {
+  const integDir = path.join(rootDir, 'integ');
+  return fs.readdirSync(integDir).filter((d) => d.endsWith('.snapshot')).flatMap((d) =>
+    stackTargets({ stageId: '', directory: path.join(integDir, d) }).map((t) => ({
+      stackName: t.stackName,
+      account: t.account,
+      region: t.region,
+      template: JSON.parse(fs.readFileSync(t.templatePath, 'utf8')) as TemplateLike,
+    })));
 }
 
 /** Check stacks against the policies attached to each account's execution role. */

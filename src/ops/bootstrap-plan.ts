@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { partitionOf } from '../aws-names';
 import { DeliveryConfig } from '../config/schema';
-import { stageIdOf } from '../config/waves';
+import { integStageIdOf, stageIdOf } from '../config/waves';
 
 /**
  * What `npx projen bootstrap` does, as data: which account/region pairs need `cdk bootstrap`,
@@ -226,7 +226,10 @@ export function bootstrapPlan(config: DeliveryConfig, options: PlanOptions = {})
   for (const [account, entry] of needed) {
     for (const baseName of entry.names) {
       const source = POLICY_SOURCES[baseName];
-      const rendered = renderPolicy(readPolicy(source), { stages: entry.stages, pipeline: pipelineRepositoryPrefix(config) });
+      // Stage accounts may host the integ sandbox (integ:deploy), whose stacks are `integ-<region>-*`.
+      const sandboxes = baseName === WORKLOAD_POLICY_NAME ? [...new Set(targets.filter((t) => t.account === account && t.stages.length)
+        .map((t) => integStageIdOf(t.region)))] : [];
+      const rendered = renderPolicy(readPolicy(source), { stages: [...entry.stages, ...sandboxes], pipeline: pipelineRepositoryPrefix(config) });
       // One generated document can outgrow one managed policy: it is attached as several.
       splitPolicy(rendered, MANAGED_POLICY_MAX_CHARS).forEach((document, i) => {
         const policyName = i === 0 ? baseName : `${baseName}-${i + 1}`;

@@ -5,7 +5,7 @@ import { generatePolicy, wildcardReasonOf } from '../../src/execution-policy/gen
 import { HANDLER_OPERATIONS, HandlerPermissions } from '../../src/execution-policy/handler-permissions';
 import { PolicyDocument } from '../../src/execution-policy/iam-evaluator';
 import { PolicyKind } from '../../src/execution-policy/policy-rules';
-import { checkSufficiency, describeGaps, stacksOfAssembly, StackToCheck, unrequestedGrants } from '../../src/execution-policy/sufficiency';
+import { checkSufficiency, describeGaps, integSnapshotStacks, stacksOfAssembly, StackToCheck, unrequestedGrants } from '../../src/execution-policy/sufficiency';
 import { synthesizeVariant } from '../../src/execution-policy/variants';
 import { bootstrapPlan, POLICY_SOURCES, PIPELINE_POLICY_NAME, WORKLOAD_POLICY_NAME, renderPolicy, splitPolicy, MANAGED_POLICY_MAX_CHARS } from '../../src/ops/bootstrap-plan';
 import { sampleAssembly } from '../support/sample-assembly';
@@ -39,6 +39,12 @@ function without(actions: readonly string[]) {
 }
 
 describe('execution policies suffice for every template CloudFormation deploys with them', () => {
+  test('the integ sandbox stacks (integ:deploy) are allowed by the policy of the account they deploy to', () => {
+    const integ = integSnapshotStacks(ROOT);
+    expect(integ.map((s) => s.stackName).sort()).toEqual(['integ-us-east-1-Assertions', 'integ-us-east-1-Platform', 'integ-us-east-1-Service']);
+    expect(describeGaps(checkSufficiency(integ, policiesOf, permissions).missing)).toEqual([]);
+  });
+
   test('every request of every stage, pipeline and support stack of the sample is allowed', () => {
     const result = checkSufficiency(all, policiesOf, permissions);
     expect(describeGaps([...result.missing, ...result.unevaluable])).toEqual([]);

@@ -88,7 +88,11 @@ describe('bootstrap plan', () => {
     expect(Object.keys(namesByAccount(plan))).toEqual([P, '222222222222', '333333333333', '555555555555', '444444444444']);
     const dev = plan.policies.filter((p) => p.account === '222222222222').flatMap((p) => (p.document as any).Statement);
     expect(dev.find((s: any) => s.Sid === 'Iam').Resource)
-      .toEqual(['arn:*:iam::*:role/dev-us-east-1-*', 'arn:*:iam::*:role/qa-us-east-1-*', 'arn:*:iam::*:role/qa-eu-west-1-*']);
+      .toEqual(['arn:*:iam::*:role/dev-us-east-1-*', 'arn:*:iam::*:role/qa-us-east-1-*', 'arn:*:iam::*:role/qa-eu-west-1-*',
+        // integ:deploy's sandbox stacks (integ-<region>-*) may be deployed into any stage account/region.
+        'arn:*:iam::*:role/integ-us-east-1-*', 'arn:*:iam::*:role/integ-eu-west-1-*']);
+    const pipelineOnly = plan.policies.filter((p) => p.account === P).flatMap((p) => (p.document as any).Statement);
+    expect(JSON.stringify(pipelineOnly)).not.toContain('integ-');
   });
 
   test('an environment in the pipeline account: no self-trust, both policies on its execution role', () => {
