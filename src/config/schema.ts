@@ -197,6 +197,19 @@ export const environmentSchema = z.strictObject({
    * @default - no opt-out: production requires `domain`
    */
   allowPlainHttp: plainHttpOptOutSchema.optional(),
+  /**
+   * The region whose database takes writes (the Aurora global database's primary). Must be one
+   * of `regions`; read it through `primaryRegionOf` (src/config/resilience.ts).
+   * @default - the first of `regions`
+   */
+  primaryRegion: region.optional(),
+  /**
+   * How the regions relate: `global` (one Aurora global database written in `primaryRegion`,
+   * read-only secondaries, DNS failover) or `independent` (each region its own database).
+   * Read it through `resilienceOf` (src/config/resilience.ts).
+   * @default - `global` for a production environment with two or more regions, else `independent`
+   */
+  resilience: z.enum(['global', 'independent'], { error: (iss) => `must be "global" or "independent"; got ${describeValue(iss.input)}` }).optional(),
 }, expecting('an object { "name": "dev", "account": "123456789012", "regions": ["us-east-1"] }'));
 
 /** Supply-chain gate thresholds (Trivy and ECR image scan). */
