@@ -31,3 +31,25 @@ export function regionRoleOf(
   if (resilienceOf(environment) !== 'global') return 'independent';
   return region === primaryRegionOf(environment) ? 'primary' : 'secondary';
 }
+
+/** `<application>` reduced to characters every AWS name accepts (as namePrefixFor does). */
+function applicationSlug(application: string): string {
+  return application.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'app';
+}
+
+/**
+ * Identifier of an environment's Aurora global cluster: `<application>-<env>-global`. Derived,
+ * not referenced: stages in different regions cannot share CloudFormation references, so every
+ * stage (and the failover command) computes the same name from the config.
+ */
+export function globalClusterIdentifierOf(application: string, environmentName: string): string {
+  return `${applicationSlug(application)}-${environmentName}-global`;
+}
+
+/**
+ * Identifier of the Aurora cluster of one region of a `global` environment:
+ * `<application>-<env>-<region>` (fixed, so the secondaries and `npx projen failover` can name it).
+ */
+export function regionalClusterIdentifierOf(application: string, environmentName: string, region: string): string {
+  return `${applicationSlug(application)}-${environmentName}-${region}`;
+}
