@@ -220,6 +220,11 @@ export const gatesSchema = z.strictObject({
   failOnFixableSeverities: z.array(severity, expecting('a list of severities, e.g. ["HIGH"]')).default(['HIGH']),
   /** Minutes the ECR scan gate waits for scan results before failing closed. @default 15 */
   ecrScanTimeoutMinutes: wholeNumber('minutes', 1, 60).default(15),
+  /**
+   * Minutes the image gate waits, after promoting the commit tag, for the promoted digest to
+   * replicate to every stage region other than the pipeline's before failing closed. @default 15
+   */
+  replicationTimeoutMinutes: wholeNumber('minutes', 1, 60).default(15),
 }, expecting('an object, e.g. { "failOnSeverities": ["CRITICAL"] }'));
 
 /** The prod change report shown before the prod approval. */

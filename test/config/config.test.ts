@@ -41,7 +41,7 @@ describe('the sample config', () => {
     const parsed = parseConfig(c);
     expect(parsed.pipeline.name).toBe('cdk-delivery-pipeline');
     expect(parsed.source.branch).toBe('main');
-    expect(parsed.gates).toEqual({ failOnSeverities: ['CRITICAL'], failOnFixableSeverities: ['HIGH'], ecrScanTimeoutMinutes: 15 });
+    expect(parsed.gates).toEqual({ failOnSeverities: ['CRITICAL'], failOnFixableSeverities: ['HIGH'], ecrScanTimeoutMinutes: 15, replicationTimeoutMinutes: 15 });
     expect(parsed.environments[0]).toMatchObject({ production: false, requireApproval: false, rollout: 'parallel' });
     expect(parsed.environments[0].sizing).toMatchObject({ natGateways: 1, maxAzs: 2, cpu: 256, memoryMiB: 512, logRetentionDays: 30 });
   });
@@ -135,6 +135,7 @@ describe('bad config gets one clear message per problem', () => {
     ['owner with a trailing hyphen', (c: any) => { c.source.owner = 'org-'; }, 'source.owner', /"org-" is not a GitHub owner name \(1-39 letters, digits or single hyphens\), e\.g\. "example-org"/],
     ['pipeline as a list', (c: any) => { c.pipeline = []; }, 'pipeline', /must be an object \{ "account": "111111111111", "region": "us-east-1" \}.*; got a list/],
     ['gates timeout as a string', (c: any) => { c.gates.ecrScanTimeoutMinutes = '15'; }, 'gates.ecrScanTimeoutMinutes', /must be a whole number of minutes from 1 to 60, e\.g\. 1; got the string "15"/],
+    ['replication timeout of zero', (c: any) => { c.gates.replicationTimeoutMinutes = 0; }, 'gates.replicationTimeoutMinutes', /^gates\.replicationTimeoutMinutes: must be at least 1 minutes; got the number 0$/],
     ['a severity that does not exist', (c: any) => { c.gates.failOnSeverities = ['SEVERE']; }, 'gates.failOnSeverities[0]', /must be one of CRITICAL, HIGH, MEDIUM, LOW; got the string "SEVERE"/],
     ['rollout misspelled', (c: any) => { c.environments[2].rollout = 'serial'; }, 'environments[2].rollout', /must be "sequential" or "parallel"; got the string "serial"/],
   ])('%s', (_name, edit, field, message) => {
