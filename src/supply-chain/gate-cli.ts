@@ -6,6 +6,8 @@ import { waitForEcrScan } from './ecr-wait';
 import { Finding, SEVERITIES, Severity, isSeverity } from './finding';
 import { withTrivyFixStatus } from './fix-status';
 import { GateInputError } from './input-error';
+import { EcrReplicationClient, ReplicationRecording, recordedEcrReplicationClient, sdkEcrReplicationClient } from './replication-client';
+import { waitForReplication } from './replication-wait';
 import { renderDecision } from './report';
 import { parseTrivyReport, trivyFindings } from './trivy-report';
 
@@ -17,6 +19,11 @@ export const USAGE = `Usage:
   gate-cli ecr --repository NAME --digest sha256:... --region REGION
                [--registry-id ACCOUNT] [--timeout-minutes 15] [--poll-seconds 15]
                [--trivy-report trivy.json] [--from-file recorded.json] [common flags]
+  gate-cli replication --repository NAME --digest sha256:... --tag COMMIT --region SOURCE_REGION
+               --destinations REGION[,REGION...] [--registry-id ACCOUNT]
+               [--timeout-minutes 15] [--poll-seconds 15] [--from-file recorded.json]
+  replication waits until the digest has replicated to every destination region and the tag
+  names it there; it takes no common flags.
   --trivy-report takes fix status for basic-scan findings from Trivy's report of the same
   image (same vulnerability id); without it basic-scan findings count as fixable.
 Common flags:
@@ -32,6 +39,7 @@ type Flags = Map<string, string[]>;
 const KNOWN: Record<string, readonly string[]> = {
   trivy: ['report', 'allowlist', 'fail-on', 'fail-on-fixable', 'today'],
   ecr: ['repository', 'digest', 'region', 'registry-id', 'timeout-minutes', 'poll-seconds', 'trivy-report', 'from-file', 'allowlist', 'fail-on', 'fail-on-fixable', 'today'],
+  replication: ['repository', 'digest', 'tag', 'region', 'destinations', 'registry-id', 'timeout-minutes', 'poll-seconds', 'from-file'],
 };
 
 function parseFlags(command: string, args: readonly string[]): Flags {
@@ -100,7 +108,61 @@ function recordedClient(file: string): EcrScanClient {
   return recordedEcrScanClient(calls as RecordedCall[]);
 }
 
+function recordedReplicationClient(file: string): EcrReplicationClient {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFile(file, 'recorded ECR replication responses'));
+  } catch (e) {
+    if (e instanceof GateInputError) throw e;
+    throw new GateInputError(`${file} is not JSON: ${(e as Error).message}`);
+  }
+  const isCalls = (c: unknown) => Array.isArray(c) && c.length > 0 && c.every((x) => typeof x === 'object' && x !== null && ('response' in x || 'error' in x));
+  const rec = raw as { status?: unknown; tags?: unknown } | null;
+  const tags = rec?.tags ?? {};
+  if (!isCalls(rec?.status) || typeof tags !== 'object' || tags === null || !Object.values(tags).every(isCalls)) {
+    throw new GateInputError(`${file}: expected { "status": [ { "response": ... } | { "error": { "name": ... } } ], "tags": { "<region>": [ ... ] } }`);
+  }
+  return recordedEcrReplicationClient(raw as ReplicationRecording);
+}
+
 interface Io { out: (text: string) => void; err: (text: string) => void }
+
+const DIGEST = /^sha256:[0-9a-f]{64}$/;
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d$/;
+
+/** `gate-cli replication`: exit 0 when every region holds the digest under the tag, 1 otherwise. */
+async function replicationGate(flags: Flags, io: Io): Promise<number> {
+  const repositoryName = one(flags, 'repository');
+  const imageDigest = one(flags, 'digest');
+  if (!DIGEST.test(imageDigest)) throw new GateInputError(`--digest must be sha256:<64 hex>, got "${imageDigest}"`);
+  const imageTag = one(flags, 'tag');
+  const region = one(flags, 'region');
+  const regions = [...new Set(one(flags, 'destinations').split(',').map((r) => r.trim()).filter(Boolean))];
+  const bad = [region, ...regions].filter((r) => !REGION.test(r));
+  if (bad.length > 0) throw new GateInputError(`not a region: ${bad.map((r) => JSON.stringify(r)).join(', ')}; use e.g. us-east-2`);
+  if (regions.includes(region)) throw new GateInputError(`--destinations must not include the source region ${region}`);
+  if (regions.length === 0) throw new GateInputError('--destinations needs at least one region');
+  const fromFile = flags.get('from-file') ? one(flags, 'from-file') : undefined;
+  const timeoutMs = positiveNumber(flags, 'timeout-minutes', '15') * 60_000;
+  const pollMs = positiveNumber(flags, 'poll-seconds', '15', true) * 1000;
+  const result = await waitForReplication({
+    client: fromFile ? recordedReplicationClient(fromFile) : sdkEcrReplicationClient(region),
+    repositoryName,
+    imageDigest,
+    imageTag,
+    regions,
+    registryId: flags.get('registry-id') ? one(flags, 'registry-id') : undefined,
+    timeoutMs,
+    pollMs,
+    log: io.out,
+  });
+  if (!result.ok) {
+    io.out(`${result.reason}\nReplication gate FAILED.`);
+    return EXIT.GATE_FAILED;
+  }
+  io.out(`Replication gate passed: ${repositoryName}:${imageTag} = ${imageDigest} in ${regions.join(', ')}.`);
+  return EXIT.PASS;
+}
 
 async function findingsFor(command: string, flags: Flags, io: Io): Promise<{ gate: string; findings: Finding[] } | string> {
   if (command === 'trivy') {
@@ -109,7 +171,7 @@ async function findingsFor(command: string, flags: Flags, io: Io): Promise<{ gat
   }
   const repositoryName = one(flags, 'repository');
   const imageDigest = one(flags, 'digest');
-  if (!/^sha256:[0-9a-f]{64}$/.test(imageDigest)) throw new GateInputError(`--digest must be sha256:<64 hex>, got "${imageDigest}"`);
+  if (!DIGEST.test(imageDigest)) throw new GateInputError(`--digest must be sha256:<64 hex>, got "${imageDigest}"`);
   const trivyFile = flags.get('trivy-report') ? one(flags, 'trivy-report') : undefined;
   // Read before the (long) wait, so a bad file fails at once.
   const fixSource = trivyFile ? trivyFindings(parseTrivyReport(readFile(trivyFile, 'Trivy report'), trivyFile)) : undefined;
@@ -135,12 +197,13 @@ async function findingsFor(command: string, flags: Flags, io: Io): Promise<{ gat
  */
 export async function runGateCli(argv: readonly string[], io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) }): Promise<number> {
   const [command, ...rest] = argv;
-  if (command !== 'trivy' && command !== 'ecr') {
+  if (command !== 'trivy' && command !== 'ecr' && command !== 'replication') {
     io.err(`${command === undefined ? 'missing command' : `unknown command "${command}"`}\n${USAGE}`);
     return EXIT.BAD_INPUT;
   }
   try {
     const flags = parseFlags(command, rest);
+    if (command === 'replication') return await replicationGate(flags, io);
     const thresholds: Thresholds = {
       failOnSeverities: severities(flags, 'fail-on', DEFAULT_THRESHOLDS.failOnSeverities),
       failOnFixableSeverities: severities(flags, 'fail-on-fixable', DEFAULT_THRESHOLDS.failOnFixableSeverities),
