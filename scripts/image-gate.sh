@@ -4,14 +4,18 @@
 # Build the image once, scan it with Trivy before it leaves the build host, push it under a
 # candidate tag, wait for the ECR scan of the pushed digest, and only when both gates pass give
 # that same digest the deployable tag (the commit id) that every stage runs. Tags are immutable,
-# so the commit tag can only ever name the digest that passed.
+# so the commit tag can only ever name the digest that passed. Last, wait until ECR has
+# replicated that digest, under the commit tag, to every other region a stage runs in (stages
+# pull from their own region); fail closed on a failed replication or on timeout.
 #
 # Inputs (environment): REPOSITORY_URI, REPOSITORY_NAME, COMMIT_ID, AWS_REGION,
 #   FAIL_ON (e.g. CRITICAL), FAIL_ON_FIXABLE (e.g. HIGH), ECR_SCAN_TIMEOUT_MINUTES,
 #   GATE_CLI (bundled gate CLI, default cdk.out/.delivery-tools/supply-chain/gate-cli.js),
 #   REPORTS_DIR (default gate-reports), CODEBUILD_BUILD_NUMBER,
 #   ECR_SCAN_RECORDING (optional: replay recorded ECR scan responses instead of calling ECR;
-#   for tests and for re-checking a saved scan while debugging).
+#   for tests and for re-checking a saved scan while debugging),
+#   REPLICATION_REGIONS (comma-separated destination regions; empty: no wait),
+#   REPLICATION_TIMEOUT_MINUTES, REPLICATION_RECORDING (optional, as ECR_SCAN_RECORDING).
 # Outputs: $REPORTS_DIR/{trivy-image.json,trivy-config.json,sbom.cdx.json,trivy-junit.xml,image.json}
 #   and $REPORTS_DIR/image-digest.txt (the promoted digest, alone). This script runs as a child
 #   process of CodeBuild's shell, so a variable it exports dies with it: the buildspec reads
@@ -25,6 +29,8 @@ set -euo pipefail
 FAIL_ON=${FAIL_ON:-CRITICAL}
 FAIL_ON_FIXABLE=${FAIL_ON_FIXABLE:-HIGH}
 ECR_SCAN_TIMEOUT_MINUTES=${ECR_SCAN_TIMEOUT_MINUTES:-15}
+REPLICATION_REGIONS=${REPLICATION_REGIONS:-}
+REPLICATION_TIMEOUT_MINUTES=${REPLICATION_TIMEOUT_MINUTES:-15}
 GATE_CLI=${GATE_CLI:-cdk.out/.delivery-tools/supply-chain/gate-cli.js}
 REPORTS_DIR=${REPORTS_DIR:-gate-reports}
 TRIVY_CACHE_DIR=${TRIVY_CACHE_DIR:-.trivycache}
@@ -72,6 +78,16 @@ ecr_gate() {
     --allowlist .trivyignore.yaml "${threshold_flags[@]}"
 }
 
+# Images in every region: the promoted digest, under the commit tag, in every stage region other
+# than this one (ECR replication), before any wave may start.
+replication_gate() {
+  if [ -z "$REPLICATION_REGIONS" ]; then return 0; fi
+  local replay=()
+  if [ -n "${REPLICATION_RECORDING:-}" ]; then replay=(--from-file "$REPLICATION_RECORDING" --poll-seconds 0); fi
+  gate replication "${replay[@]}" --repository "$REPOSITORY_NAME" --digest "$1" --tag "$COMMIT_ID" \
+    --region "$AWS_REGION" --destinations "$REPLICATION_REGIONS" --timeout-minutes "$REPLICATION_TIMEOUT_MINUTES"
+}
+
 digest_of_tag() {
   aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids "imageTag=$1" \
     --query 'imageDetails[0].imageDigest' --output text 2>/dev/null || true
@@ -92,6 +108,7 @@ if [ -n "$existing" ] && [ "$existing" != "None" ]; then
   echo "Commit $COMMIT_ID is already deployable as $existing; re-running both gates on it."
   trivy_gate "$REPOSITORY_URI@$existing"
   ecr_gate "$existing"
+  replication_gate "$existing"
   record "$existing" ""
   exit 0
 fi
@@ -135,5 +152,6 @@ if [ "$failures" != "0" ]; then
   echo "Could not remove the tag $CANDIDATE_TAG from the promoted image; failing closed (it would expire)." >&2
   exit 1
 fi
+replication_gate "$digest"
 record "$digest" "$CANDIDATE_TAG"
 echo "Image gates passed: $REPOSITORY_URI:$COMMIT_ID = $digest"

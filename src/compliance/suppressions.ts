@@ -7,6 +7,7 @@ import { IConstruct } from 'constructs';
 import { GUARD_METADATA_KEY, GuardSuppressionMetadata } from './guard-metadata';
 import { isFullSentence, MIN_REASON_WORDS } from '../full-sentence';
 import { LogDeliveryBucket } from '../log-delivery-bucket';
+import { ImageRegionStack } from '../pipeline/image-region-stack';
 import { ReportBucket } from '../pipeline/report-bucket';
 import { DataTier } from '../workload/data-tier';
 import { EdgeTier } from '../workload/edge-tier';
@@ -457,6 +458,12 @@ function buildLogRetention(pipeline: pipelines.CodePipeline): void {
   }
 }
 
+/** The role ECR assumes to create the image replica: one repository, one key. */
+function replicaCreationRole(stack: ImageRegionStack): void {
+  suppress(child(stack.creationRole, 'DefaultPolicy'), rule('IAMNoInlinePolicy', FRAMEWORKS,
+    `The replica creation role may only create the one replicated repository and use the one regional key. ${CDK_GRANT_INLINE}`));
+}
+
 // ---------------------------------------------------------------------------------------
 // Entry point
 // ---------------------------------------------------------------------------------------
@@ -496,6 +503,8 @@ export function applySuppressions(scope: IConstruct): void {
       pipelineRoles(c);
       imageGateBuild(c);
       buildLogRetention(c);
+    } else if (c instanceof ImageRegionStack) {
+      replicaCreationRole(c);
     } else if (c instanceof ReportBucket) {
       changeReportBucket(c);
     } else if (c instanceof LogDeliveryBucket) {

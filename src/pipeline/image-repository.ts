@@ -24,6 +24,12 @@ export interface ImageRepositoryProps {
  */
 export const CANDIDATE_TAG_PREFIX = 'candidate-';
 
+/** Deployable images a repository keeps, newest first (source and replicas). */
+export const KEEP_DEPLOYABLE_IMAGES = 100;
+
+/** What a stage account may do with the gated repository and its replicas: pull. */
+export const STAGE_PULL_ACTIONS = ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'] as const;
+
 /**
  * The repository that holds the service image, in the pipeline account. Tags are immutable, so
  * a commit tag always names the one digest that passed both gates; scan-on-push feeds the ECR
@@ -34,9 +40,12 @@ export class ImageRepository extends Construct {
   public readonly repository: ecr.Repository;
   /** Its encryption key (rotation on). */
   public readonly key: kms.Key;
+  /** Its name, as a literal (the same in every region it replicates to). */
+  public readonly repositoryName: string;
 
   constructor(scope: Construct, id: string, props: ImageRepositoryProps) {
     super(scope, id);
+    this.repositoryName = props.repositoryName;
     this.key = new kms.Key(this, 'Key', {
       description: `Encrypts the ${props.repositoryName} image repository`,
       enableKeyRotation: true,
@@ -69,7 +78,7 @@ export class ImageRepository extends Construct {
           rulePriority: 3,
           description: 'Keep the newest deployable images for rollback',
           tagStatus: ecr.TagStatus.ANY,
-          maxImageCount: props.keepDeployableImages ?? 100,
+          maxImageCount: props.keepDeployableImages ?? KEEP_DEPLOYABLE_IMAGES,
         },
       ],
     });
@@ -77,7 +86,7 @@ export class ImageRepository extends Construct {
     this.repository.addToResourcePolicy(new iam.PolicyStatement({
       sid: 'StageAccountsPull',
       principals: accounts.map((a) => new iam.AccountPrincipal(a)),
-      actions: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+      actions: [...STAGE_PULL_ACTIONS],
     }));
   }
 }

@@ -7,16 +7,17 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { hardenArtifactBucket } from './artifact-bucket-hardening';
+import { ImageRegionStack } from './image-region-stack';
+import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
 import { ReportBucket } from './report-bucket';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
-import { partitionOf } from '../aws-names';
 import { ComplianceChecks } from '../compliance/compliance-checks';
 import { restrictGrantsToAwsResources } from '../compliance/key-policy';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../config/waves';
-import { applyGovernanceTags, PIPELINE_ENVIRONMENT_TAG } from '../governance-tags';
+import { applyGovernanceTags, governanceTags, PIPELINE_ENVIRONMENT_TAG } from '../governance-tags';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../versions/toolchain';
 import { ServiceStage } from '../workload/service-stage';
 import { ChangeReportStep } from './steps/change-report-step';
@@ -57,10 +58,7 @@ export interface DeliveryWave {
   readonly stages: ServiceStage[];
 }
 
-/** Name of the pipeline's image repository, derived from the pipeline name. */
-export function imageRepositoryName(config: DeliveryConfig): string {
-  return `${config.pipeline.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-')}/service`;
-}
+export { imageRepositoryName } from './image-replication';
 
 /**
  * The delivery pipeline, in the pipeline account: source -> synth (the project's own build)
@@ -76,6 +74,13 @@ export class PipelineStack extends Stack {
   public readonly notifications: NotificationTopic;
   /** Repository of gated images. */
   public readonly images: ImageRepository;
+  /**
+   * Its replication to every other stage region (none when every stage runs in the pipeline
+   * region: the registry's replication configuration is then left alone).
+   */
+  public readonly imageReplication?: ImageReplication;
+  /** Per destination region, the stack with the replica's creation template (`DeliveryPipeline-Images-<region>`). */
+  public readonly imageRegions: Readonly<Record<string, ImageRegionStack>>;
   /** The image build + Trivy + ECR scan gate. */
   public readonly imageGate: ImageGateStep;
   /** Where the change reports shown before approvals are kept. */
@@ -99,6 +104,31 @@ export class PipelineStack extends Stack {
       repositoryName: imageRepositoryName(config),
       pullAccounts: config.environments.map((e) => e.account),
     });
+    // Images in every region: the creation templates first (their stacks deploy before this
+    // one, as the cross-region support stacks do), then the rule that creates the replicas.
+    const replicationRegions = replicationRegionsOf(config);
+    const imageRegions: Record<string, ImageRegionStack> = {};
+    for (const region of replicationRegions) {
+      const stack = new ImageRegionStack(scope, `${this.stackName}-Images-${region}`, {
+        env: { account: config.pipeline.account, region },
+        description: `Creation template, key and role for the ${imageRepositoryName(config)} replica in ${region} (delivery pipeline)`,
+        namespace: imageRepositoryNamespace(config),
+        repositoryName: imageRepositoryName(config),
+        pullAccounts: config.environments.map((e) => e.account),
+        repositoryTags: governanceTags({ environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags }),
+      });
+      applyGovernanceTags(stack, { environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags });
+      this.addDependency(stack, 'the replica\'s creation template must exist before the replication rule creates the replica');
+      imageRegions[region] = stack;
+    }
+    this.imageRegions = imageRegions;
+    if (replicationRegions.length > 0) {
+      this.imageReplication = new ImageReplication(this, 'ImageReplication', {
+        repositoryName: imageRepositoryName(config),
+        regions: replicationRegions,
+        account: config.pipeline.account,
+      });
+    }
 
     this.reports = new ReportBucket(this, 'ChangeReports');
 
@@ -182,6 +212,7 @@ export class PipelineStack extends Stack {
       images: this.images,
       commitId,
       gates: config.gates,
+      replicationRegions,
     });
     this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
 
@@ -258,9 +289,10 @@ export class PipelineStack extends Stack {
         commit,
         alarmEmails: config.notifications.emails,
         image: {
-          // Literal ARN, not a token: stages live in other accounts, where a cross-stack
-          // reference cannot reach.
-          repositoryArn: `arn:${partitionOf(config.pipeline.region)}:ecr:${config.pipeline.region}:${config.pipeline.account}:repository/${imageRepositoryName(config)}`,
+          // The repository in the stage's own region (the replica outside the pipeline region),
+          // so a stage keeps starting tasks when the pipeline region is down. Literal ARN, not
+          // a token: stages live in other accounts, where a cross-stack reference cannot reach.
+          repositoryArn: imageRepositoryArnIn(config, region),
           repositoryName: imageRepositoryName(config),
           tag: commit,
         },

@@ -89,11 +89,14 @@ describe('the sample app as `npx projen synth` wrote it: pipeline, support and e
     templates = templatesOf(new CloudAssembly(sample.directory));
   });
 
-  test('every stack of the app was checked: 5 stages x (Platform, Service, Assertions), the pipeline, the support stack', () => {
+  test('every stack of the app was checked: 5 stages x (Platform, Service, Assertions), the pipeline, the support stack, the image region stack', () => {
     // The cross-region support stack (us-east-2); for its own region CodePipeline uses the pipeline stack.
     const support = sample.supportStacks.map((s) => s.stackName);
     expect(support).toEqual(['DeliveryPipeline-support-us-east-2']);
-    const expected = ['DeliveryPipeline', ...support];
+    // The replica's creation template in us-east-2 (the pipeline account).
+    const imageRegions = sample.imageRegionStacks.map((s) => s.stackName);
+    expect(imageRegions).toEqual(['DeliveryPipeline-Images-us-east-2']);
+    const expected = ['DeliveryPipeline', ...support, ...imageRegions];
     for (const stage of sample.stages) {
       for (const stack of ['Platform', 'Service', 'Assertions']) expected.push(`${stage.name}-${stack}`);
     }

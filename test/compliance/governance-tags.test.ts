@@ -51,6 +51,7 @@ function everyStack(sample: SampleAssembly): Checked[] {
   const out: Checked[] = [
     { artifact: sample.pipeline, environment: PIPELINE_ENVIRONMENT_TAG, region: config.pipeline.region },
     ...sample.supportStacks.map((artifact) => ({ artifact, environment: PIPELINE_ENVIRONMENT_TAG, region: artifact.environment.region })),
+    ...sample.imageRegionStacks.map((artifact) => ({ artifact, environment: PIPELINE_ENVIRONMENT_TAG, region: artifact.environment.region })),
   ];
   for (const stage of sample.stages) {
     const environment = stage.name.split('-')[0];

@@ -50,11 +50,11 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
     expect(env).toMatchObject({ FAIL_ON: 'CRITICAL', FAIL_ON_FIXABLE: 'HIGH', ECR_SCAN_TIMEOUT_MINUTES: '15', REPORTS_DIR: 'gate-reports' });
   });
 
-  test('stages run the image by the commit tag from the gated repository in the pipeline account', () => {
+  test('stages run the image by the commit tag from the gated repository in the pipeline account, in their own region', () => {
     for (const stage of sample.stages) {
       const [task] = Object.values(stage.stacks.Service.template.Resources).filter((r: any) => r.Type === 'AWS::ECS::TaskDefinition') as any[];
       const image = JSON.stringify(task.Properties.ContainerDefinitions[0].Image);
-      expect(image).toContain('111111111111.dkr.ecr.us-east-1.');
+      expect(image).toContain(`111111111111.dkr.ecr.${stage.stacks.Service.environment.region}.`);
       expect(image).toContain(`/cdk-delivery-pipeline/service:${sample.commit}`);
     }
   });

@@ -47,7 +47,7 @@ function imageGateBuildspec(): { commands: string[]; exportedVariables: string[]
  * shell like CodeBuild (the script from scripts/, the project's literal environment), reading
  * its exported variables afterwards.
  */
-function runGate(opts: { trivyImage: string; ecr: string; alreadyDeployable?: boolean; throughBuildspec?: boolean }): Run {
+function runGate(opts: { trivyImage: string; ecr: string; alreadyDeployable?: boolean; throughBuildspec?: boolean; replication?: string }): Run {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'image-gate-'));
   const bin = path.join(work, 'bin');
   fs.mkdirSync(bin);
@@ -85,6 +85,9 @@ esac`);
     CODEBUILD_BUILD_NUMBER: '7',
     GATE_CLI: gateCli,
     ECR_SCAN_RECORDING: path.join(fixtures, 'ecr', opts.ecr),
+    // The replication wait replays its recording (test/fixtures/supply-chain/replication).
+    REPLICATION_RECORDING: path.join(fixtures, 'replication', opts.replication ?? 'in-progress-then-complete.json'),
+    ...(opts.replication ? { REPLICATION_REGIONS: 'us-east-2', REPLICATION_TIMEOUT_MINUTES: '0.01' } : {}),
   };
   const callsOf = () => (fs.existsSync(log) ? fs.readFileSync(log, 'utf8').trim().split('\n') : []);
   if (opts.throughBuildspec) {
@@ -143,6 +146,26 @@ describe('scripts/image-gate.sh', () => {
     expect(indexOf(run.calls, new RegExp(`^trivy image .*@${DIGEST}`))).toBeGreaterThanOrEqual(0);
   });
 
+  test('with replication regions, the gate passes only once the digest is in every region under the commit tag', () => {
+    const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', replication: 'in-progress-then-complete.json' });
+    expect(run.status).toBe(0);
+    expect(run.output).toMatch(/us-east-2: IN_PROGRESS[\s\S]*Replication gate passed[\s\S]*Image gates passed/);
+  });
+
+  test('a failed replication fails the gate after the promotion, and records no digest', () => {
+    const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', replication: 'failed.json' });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/FAILED \(KMS_ACCESS_DENIED\)/);
+    expect(indexOf(run.calls, /^aws ecr put-image/)).toBeGreaterThanOrEqual(0);
+    expect(fs.existsSync(path.join(run.workdir, 'gate-reports', 'image-digest.txt'))).toBe(false);
+  });
+
+  test('a re-run for a commit that already passed waits for its replicas too', () => {
+    const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', alreadyDeployable: true, replication: 'in-progress-forever.json' });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toMatch(/timed out: not in every stage region/);
+  });
+
   test('a re-run whose digest now has a CRITICAL fails', () => {
     const run = runGate({ trivyImage: 'critical.json', ecr: 'scan-clean.json', alreadyDeployable: true });
     expect(run.status).not.toBe(0);
@@ -152,6 +175,8 @@ describe('scripts/image-gate.sh', () => {
     test('exports IMAGE_DIGEST = the digest the commit tag was given', () => {
       const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', throughBuildspec: true });
       expect(run.status).toBe(0);
+      // The sample's buildspec waits for us-east-2 (the recording answers for it).
+      expect(run.output).toMatch(/Replication gate passed: .* in us-east-2\./);
       expect(run.calls).toContain(`aws ecr put-image --repository-name cdk-delivery-pipeline/service --image-tag ${COMMIT} --image-manifest {"schemaVersion":2} --image-manifest-media-type application/vnd.oci.image.manifest.v1+json`);
       expect(run.exported).toEqual({ IMAGE_DIGEST: DIGEST });
     });

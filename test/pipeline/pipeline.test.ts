@@ -180,8 +180,8 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
 
   test('speed defaults: CodeBuild timeouts, log retention, no change sets, one asset action per type', () => {
     for (const project of Object.values(p.template.findResources('AWS::CodeBuild::Project')) as any[]) {
-      // 30 min; the image gate adds the ECR scan wait on top.
-      expect(project.Properties.TimeoutInMinutes).toBeLessThanOrEqual(30 + 15);
+      // 30 min; the image gate adds the ECR scan wait and the replication wait on top.
+      expect(project.Properties.TimeoutInMinutes).toBeLessThanOrEqual(30 + 15 + 15);
       expect(project.Properties.LogsConfig.CloudWatchLogs.Status).toBe('ENABLED');
     }
     p.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30, KmsKeyId: Match.anyValue() });

@@ -26,8 +26,10 @@ export interface SampleAssembly {
   readonly pipelineTemplate: Template;
   /** The CodePipeline's stages (`Properties.Stages` of the pipeline resource). */
   readonly pipelineStages: any[];
-  /** Top-level stacks other than the pipeline (the cross-region support stacks). */
+  /** The pipeline's cross-region support stacks (`DeliveryPipeline-support-<region>`). */
   readonly supportStacks: readonly CloudFormationStackArtifact[];
+  /** The replicas' creation-template stacks (`DeliveryPipeline-Images-<region>`). */
+  readonly imageRegionStacks: readonly CloudFormationStackArtifact[];
   /** The stages, by name (the order of the manifest, not of the pipeline). */
   readonly stages: readonly SampleStage[];
 }
@@ -57,7 +59,8 @@ export function sampleAssembly(): SampleAssembly {
     pipeline,
     pipelineTemplate,
     pipelineStages: codePipeline.Properties.Stages,
-    supportStacks: assembly.stacks.filter((s) => s !== pipeline),
+    supportStacks: assembly.stacks.filter((s) => s !== pipeline && !s.stackName.startsWith('DeliveryPipeline-Images-')),
+    imageRegionStacks: assembly.stacks.filter((s) => s.stackName.startsWith('DeliveryPipeline-Images-')),
     stages,
   };
 }

@@ -6,7 +6,7 @@ import { sampleAssembly } from '../support/sample-assembly';
  * Retained resources with a fixed physical name: after a failed first create, or a deliberate
  * teardown, a retained resource stays behind, and if its name is fixed the next create of the
  * stack fails on "already exists". This audits every template of the sample app (each stage's
- * stacks, the pipeline stack, the cross-region support stack).
+ * stacks, the pipeline stack, the cross-region support stack, the image region stack).
  *
  * A retained resource is one whose DeletionPolicy keeps something (Retain, RetainExceptOnCreate,
  * Snapshot). Its name is fixed when the physical-name property is set and refers to no
@@ -52,8 +52,8 @@ describe('retained resources with a fixed physical name', () => {
   let found: Array<{ id: string; type: string; name: unknown; deletionPolicy: string }>;
   beforeAll(() => {
     const sample = sampleAssembly();
-    const stacks = [sample.pipeline, ...sample.supportStacks, ...sample.stages.flatMap((s) => Object.values(s.stacks))];
-    expect(stacks.length).toBe(2 + 5 * 3);
+    const stacks = [sample.pipeline, ...sample.supportStacks, ...sample.imageRegionStacks, ...sample.stages.flatMap((s) => Object.values(s.stacks))];
+    expect(stacks.length).toBe(3 + 5 * 3);
     found = [];
     for (const stack of stacks) {
       for (const [logicalId, r] of Object.entries<any>(stack.template.Resources)) {

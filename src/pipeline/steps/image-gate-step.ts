@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { Arn, Duration, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
@@ -22,12 +22,18 @@ export interface ImageGateStepProps {
   readonly commitId: string;
   /** Gate thresholds from the config. */
   readonly gates: DeliveryConfig['gates'];
+  /**
+   * Regions the promoted image must reach before any wave starts (every stage region other than
+   * the pipeline's, where ECR replicates the repository). @default [] (nothing to wait for)
+   */
+  readonly replicationRegions?: readonly string[];
 }
 
 /**
  * Builds the service image once and runs both supply-chain gates in ONE CodeBuild action
  * (each action costs ~20 s of provisioning): Trivy on the local image, push under a candidate
- * tag, the ECR scan of the pushed digest, then the commit tag on that same digest. The logic
+ * tag, the ECR scan of the pushed digest, then the commit tag on that same digest, then the wait
+ * until ECR has replicated that digest, under the commit tag, to every other stage region. The logic
  * lives in scripts/image-gate.sh and src/supply-chain (unit-tested on recorded reports).
  *
  * Why this mechanism and not CDK's Docker asset publishing: assets are pushed to the bootstrap
@@ -38,6 +44,10 @@ export interface ImageGateStepProps {
 export class ImageGateStep extends pipelines.CodeBuildStep {
   constructor(id: string, props: ImageGateStepProps) {
     const repo = props.images.repository;
+    const replicationRegions = [...(props.replicationRegions ?? [])];
+    const replicationTimeout = replicationRegions.length > 0 ? props.gates.replicationTimeoutMinutes : 0;
+    // The replicas: same account and name as the source, in each destination region.
+    const replicaArns = replicationRegions.map((region) => Arn.format({ service: 'ecr', region, resource: 'repository', resourceName: props.images.repositoryName }, Stack.of(repo)));
     super(id, {
       input: props.source,
       additionalInputs: { 'cdk.out': props.cloudAssembly },
@@ -48,6 +58,9 @@ export class ImageGateStep extends pipelines.CodeBuildStep {
         FAIL_ON: props.gates.failOnSeverities.join(','),
         FAIL_ON_FIXABLE: props.gates.failOnFixableSeverities.join(','),
         ECR_SCAN_TIMEOUT_MINUTES: String(props.gates.ecrScanTimeoutMinutes),
+        // After the promotion the gate waits for the digest in these regions (scripts/image-gate.sh).
+        REPLICATION_REGIONS: replicationRegions.join(','),
+        REPLICATION_TIMEOUT_MINUTES: String(replicationTimeout),
         GATE_CLI: 'cdk.out/.delivery-tools/supply-chain/gate-cli.js',
         REPORTS_DIR: 'gate-reports',
       },
@@ -72,7 +85,7 @@ export class ImageGateStep extends pipelines.CodeBuildStep {
         privileged: true,
         computeType: codebuild.ComputeType.MEDIUM,
       },
-      timeout: Duration.minutes(30 + props.gates.ecrScanTimeoutMinutes),
+      timeout: Duration.minutes(30 + props.gates.ecrScanTimeoutMinutes + replicationTimeout),
       partialBuildSpec: codebuild.BuildSpec.fromObject({
         env: { 'exported-variables': ['IMAGE_DIGEST'] },
         cache: { paths: ['.trivycache/**/*'] },
@@ -98,6 +111,19 @@ export class ImageGateStep extends pipelines.CodeBuildStep {
           ],
           resources: [repo.repositoryArn],
         }),
+        ...(replicationRegions.length > 0 ? [
+          new iam.PolicyStatement({
+            sid: 'ReplicationStatus',
+            actions: ['ecr:DescribeImageReplicationStatus'],
+            resources: [repo.repositoryArn],
+          }),
+          new iam.PolicyStatement({
+            sid: 'ReplicaTags',
+            // Which digest the commit tag names in each stage region (metadata only: no pull).
+            actions: ['ecr:DescribeImages'],
+            resources: replicaArns,
+          }),
+        ] : []),
         new iam.PolicyStatement({
           sid: 'RepositoryKey',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
