@@ -81,6 +81,11 @@ export interface BootstrapPlan {
   readonly bootstrap: readonly BootstrapStep[];
   /** What the ECR scan gate needs from bootstrap (nothing): one line. */
   readonly ecrScanGate: string;
+  /**
+   * What ECR replication does to the pipeline account's registry, with the command that shows
+   * what it would replace: one line (empty when no stage runs outside the pipeline region).
+   */
+  readonly imageReplication: string;
 }
 
 /** Options of the plan. */
@@ -99,7 +104,8 @@ export interface PlanOptions {
  * - the pipeline account in every other region a stage uses: CodePipeline needs a
  *   cross-region support stack (`DeliveryPipeline-support-<region>`: replication bucket and
  *   key) in the pipeline account for each region it deploys to other than its own, and the
- *   CLI deploys that stack with the bootstrap roles of that region;
+ *   image replica's creation template lives there too (`DeliveryPipeline-Images-<region>`);
+ *   the CLI deploys both stacks with the bootstrap roles of that region;
  * - every environment account in each of its regions, trusting the pipeline account.
  */
 export function bootstrapTargets(config: DeliveryConfig): BootstrapTarget[] {
@@ -275,7 +281,22 @@ export function bootstrapPlan(config: DeliveryConfig, options: PlanOptions = {})
     ecrScanGate: `ECR scan gate: needs nothing from bootstrap; it scans the project-owned repository ${pipelineRepositoryPrefix(config)}/service `
       + `(scan-on-push, immutable tags) that the ${PIPELINE_STACK_NAME} stack creates in ${pipelineAccount}/${pipelineRegion}, `
       + 'not the bootstrap asset repositories (cdk-*-container-assets-*).',
+    imageReplication: replicationWarning(config),
   };
+}
+
+/**
+ * ECR keeps ONE replication configuration per registry (account + region) and the pipeline
+ * stack writes the whole of it: say so before the first deploy, with the command that shows
+ * the rules it would replace.
+ */
+function replicationWarning(config: DeliveryConfig): string {
+  const { account, region } = config.pipeline;
+  const destinations = [...new Set(config.environments.flatMap((e) => e.regions))].filter((r) => r !== region).sort();
+  if (destinations.length === 0) return '';
+  return `ECR replication: the ${PIPELINE_STACK_NAME} stack sets THE replication configuration of registry ${account}/${region} `
+    + `(${pipelineRepositoryPrefix(config)}/service to ${destinations.join(', ')}); ECR keeps one per registry, so any other replication rule `
+    + `there is replaced (and removed if the stack is deleted). Check first: aws ecr describe-registry --region ${region} --query replicationConfiguration`;
 }
 
 /** Quote one argument for a POSIX shell, only when needed. */
@@ -305,11 +326,13 @@ export function renderPlanText(plan: BootstrapPlan, config: DeliveryConfig): str
   lines.push('');
   lines.push('# 2. cdk bootstrap, one per account/region (CDK Pipelines: the pipeline account in every region it deploys to).');
   for (const b of plan.bootstrap) {
-    const why = b.purposes.map((p) => (p === 'stage' ? `stages ${b.stages.join(', ')}` : p === 'pipeline' ? 'pipeline home' : 'pipeline cross-region support stack'));
+    const why = b.purposes.map((p) => (p === 'stage' ? `stages ${b.stages.join(', ')}` : p === 'pipeline' ? 'pipeline home'
+      : 'pipeline cross-region support stack and image replica template'));
     lines.push(`# ${b.account}/${b.region}: ${why.join('; ')}`);
     lines.push(commandLine(b.command));
   }
   lines.push('');
   lines.push(`# ${plan.ecrScanGate}`);
+  if (plan.imageReplication) lines.push(`# ${plan.imageReplication}`);
   return `${lines.join('\n')}\n`;
 }

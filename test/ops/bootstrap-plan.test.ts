@@ -4,7 +4,7 @@ import * as path from 'path';
 import { captureIo, configFrom, ROOT, sampleInput } from './ops-helpers';
 import { bootstrapCli, BootstrapCliIo } from '../../src/ops/bootstrap-cli';
 import {
-  bootstrapPlan, bootstrapTargets, commandLine, MANAGED_POLICY_MAX_CHARS, policySize, POLICY_SOURCES, renderPolicy, splitPolicy,
+  bootstrapPlan, bootstrapTargets, commandLine, MANAGED_POLICY_MAX_CHARS, policySize, POLICY_SOURCES, renderPlanText, renderPolicy, splitPolicy,
 } from '../../src/ops/bootstrap-plan';
 import { sampleAssembly } from '../support/sample-assembly';
 
@@ -63,6 +63,11 @@ describe('bootstrap plan', () => {
     expect(plan.bootstrap.every((b) => b.command.argv.includes('--cloudformation-execution-policies'))).toBe(true);
     expect(plan.ecrScanGate).toBe('ECR scan gate: needs nothing from bootstrap; it scans the project-owned repository cdk-delivery-pipeline/service '
       + '(scan-on-push, immutable tags) that the DeliveryPipeline stack creates in 111111111111/us-east-1, not the bootstrap asset repositories (cdk-*-container-assets-*).');
+    // One replication configuration per registry: the plan warns, with the command that shows what it would replace.
+    expect(plan.imageReplication).toBe('ECR replication: the DeliveryPipeline stack sets THE replication configuration of registry 111111111111/us-east-1 '
+      + '(cdk-delivery-pipeline/service to us-east-2); ECR keeps one per registry, so any other replication rule there is replaced '
+      + '(and removed if the stack is deleted). Check first: aws ecr describe-registry --region us-east-1 --query replicationConfiguration');
+    expect(renderPlanText(plan, configFrom(sampleInput()))).toContain(`# ${plan.imageReplication}\n`);
   });
 
   test('an extra account and region: pipeline support region added, each account/region once, shared account/region merges stages', () => {
