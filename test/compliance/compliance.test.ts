@@ -21,10 +21,11 @@ const EXPECTED_SUPPRESSIONS: Record<string, number> = {
   // per-project suppressions as every other CodeBuild project of the pipeline.
   // +5 NIST/HIPAA/PCI: each stage's task role re-reads the database secret (inline CDK grant).
   // -2 NIST/HIPAA/PCI: the sample prod serves HTTPS, so no HTTP-only listener suppressions.
+  // +1 NIST/HIPAA/PCI: the image replica's creation role in us-east-2 (inline CDK grant).
   'AwsSolutions': 111,
-  'NIST.800.53.R5': 78,
-  'HIPAA.Security': 92,
-  'PCI.DSS.321': 79,
+  'NIST.800.53.R5': 79,
+  'HIPAA.Security': 93,
+  'PCI.DSS.321': 80,
 };
 
 /** Every template of an assembly, nested stage assemblies included. */
