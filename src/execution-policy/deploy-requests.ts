@@ -103,6 +103,9 @@ export const SERVICE_LINKED_ROLE_SERVICES: Readonly<Record<string, string>> = {
   'AWS::ApplicationAutoScaling::ScalingPolicy': 'ecs.application-autoscaling.amazonaws.com',
   'AWS::WAFv2::LoggingConfiguration': 'wafv2.amazonaws.com',
   'AWS::CodeStarNotifications::NotificationRule': 'codestar-notifications.amazonaws.com',
+  // AWSServiceRoleForECRReplication and AWSServiceRoleForECRTemplate (ECR user guide, service-linked roles).
+  'AWS::ECR::ReplicationConfiguration': 'replication.ecr.amazonaws.com',
+  'AWS::ECR::RepositoryCreationTemplate': 'ecr.amazonaws.com',
 };
 
 const SUFFIX = 'AbCdEf123456';
