@@ -117,22 +117,32 @@ export async function waitForReplication(opts: WaitForReplicationOptions): Promi
         if (!status) {
           state.set(region, 'no status yet');
         } else if (status.status === 'FAILED') {
-          return { ok: false, reads, reason: `Replication of ${image} to ${region} FAILED (${status.failureCode ?? 'no failure code'}); failing closed. `
-            + 'Stages in that region could not start a task. See RUNBOOKS.md "Image replication stuck or failed".' };
+          return {
+            ok: false,
+            reads,
+            reason: `Replication of ${image} to ${region} FAILED (${status.failureCode ?? 'no failure code'}); failing closed. `
+            + 'Stages in that region could not start a task. See RUNBOOKS.md "Image replication stuck or failed".',
+          };
         } else if (status.status !== 'COMPLETE') {
           state.set(region, status.status);
         } else {
           let digest: string | undefined;
           try {
-            digest = digestOf(await opts.client.describeReplicaTag({ region, repositoryName: opts.repositoryName, imageTag: opts.imageTag, ...registry }));
+            const { repositoryName, imageTag } = opts;
+            const tagged = await opts.client.describeReplicaTag({ region, repositoryName, imageTag, ...registry });
+            digest = digestOf(tagged);
           } catch (e) {
             if (!NOT_THERE_YET.has(errorName(e) ?? '')) throw e;
           }
           if (digest === undefined) {
             state.set(region, `COMPLETE, but tag ${opts.imageTag} not there yet`);
           } else if (digest !== opts.imageDigest) {
-            return { ok: false, reads, reason: `In ${region}, ${opts.repositoryName}:${opts.imageTag} names ${digest}, not the gated ${opts.imageDigest}; `
-              + 'failing closed (tags are immutable there, so it will not change). See RUNBOOKS.md "Image replication stuck or failed".' };
+            return {
+              ok: false,
+              reads,
+              reason: `In ${region}, ${opts.repositoryName}:${opts.imageTag} names ${digest}, not the gated ${opts.imageDigest}; `
+              + 'failing closed (tags are immutable there, so it will not change). See RUNBOOKS.md "Image replication stuck or failed".',
+            };
           } else {
             verified.add(region);
             state.set(region, 'done');
@@ -152,9 +162,13 @@ export async function waitForReplication(opts: WaitForReplicationOptions): Promi
     logged = pending;
     const remaining = deadline - now();
     if (remaining <= 0) {
-      return { ok: false, reads, reason: `ECR replication of ${image} timed out: not in every stage region within the ${duration(opts.timeoutMs)} timeout `
+      return {
+        ok: false,
+        reads,
+        reason: `ECR replication of ${image} timed out: not in every stage region within the ${duration(opts.timeoutMs)} timeout `
         + `(${pending}); failing closed. Re-run the action, or raise gates.replicationTimeoutMinutes if replication is routinely slower `
-        + '(RUNBOOKS.md "Image replication stuck or failed").' };
+        + '(RUNBOOKS.md "Image replication stuck or failed").',
+      };
     }
     await sleep(Math.min(opts.pollMs, remaining));
   }

@@ -163,11 +163,15 @@ describe('images in every region, on the sample as `npx projen synth` wrote it',
         .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === role))
         .flatMap((r) => r.Properties.PolicyDocument.Statement);
       expect(statements.find((s) => s.Sid === 'ReplicationStatus')).toEqual({
-        Sid: 'ReplicationStatus', Effect: 'Allow', Action: 'ecr:DescribeImageReplicationStatus',
+        Sid: 'ReplicationStatus',
+        Effect: 'Allow',
+        Action: 'ecr:DescribeImageReplicationStatus',
         Resource: expect.objectContaining({ 'Fn::GetAtt': [expect.stringMatching(/^ImagesRepository/), 'Arn'] }),
       });
       expect(statements.find((s) => s.Sid === 'ReplicaTags')).toEqual({
-        Sid: 'ReplicaTags', Effect: 'Allow', Action: 'ecr:DescribeImages',
+        Sid: 'ReplicaTags',
+        Effect: 'Allow',
+        Action: 'ecr:DescribeImages',
         Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ecr:us-east-2:${ACCOUNT}:repository/${REPOSITORY}`]] },
       });
     });
