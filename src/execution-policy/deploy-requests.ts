@@ -1,6 +1,6 @@
 import { HANDLER_OPERATIONS, HandlerPermissions, isCustomResourceType } from './handler-permissions';
 import { AccessRequest } from './iam-evaluator';
-import { TRANSFORM_NEEDS } from './policy-rules';
+import { REGISTRY_LEVEL_ACTIONS, TRANSFORM_NEEDS } from './policy-rules';
 import { partitionOf } from '../aws-names';
 
 /**
@@ -17,7 +17,8 @@ import { partitionOf } from '../aws-names';
  * - S3 bucket actions target the bucket (`<stack, lower case>-<logicalId>-<suffix>`, or its
  *   literal `BucketName`); a bucket policy's actions target its bucket.
  * - Lambda code in the bootstrap asset bucket: the handler's S3 reads target that object.
- * - ECR repository actions target the repository (its `RepositoryName`).
+ * - ECR repository actions target the repository (its `RepositoryName`); those of a
+ *   repository creation template target the repositories of its namespace (`<Prefix>/*`).
  * - SSM-typed template parameters (the bootstrap version check) need `ssm:GetParameters`.
  * - Every other action is requested on `*`: the generated policy grants those services on `*`
  *   with a reason (policy-rules.ts), so a finer target would not change the decision.
@@ -244,6 +245,10 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
       } else if (service === 'ecr' && type === 'AWS::ECR::Repository' && action !== 'ecr:GetAuthorizationToken') {
         const repository = resolveString(props.RepositoryName, target);
         add(action, repository ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${repository}` : '*');
+      } else if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate' && !REGISTRY_LEVEL_ACTIONS['ecr-registry'].actions.includes(action)) {
+        // Repository actions of a creation template act on the repositories of its namespace.
+        const prefix = resolveString(props.Prefix, target);
+        add(action, prefix ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${prefix}/*` : '*');
       } else if (service === 'cloudformation' && type === 'AWS::CloudFormation::Stack') {
         const nested = generatedName(target.stackName, logicalId, 128);
         add(action, `arn:${partition}:cloudformation:${target.region}:${target.account}:stack/${nested}/00000000-0000-0000-0000-000000000000`);

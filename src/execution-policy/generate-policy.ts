@@ -2,7 +2,8 @@ import { SERVICE_LINKED_ROLE_SERVICES } from './deploy-requests';
 import { HandlerPermissions } from './handler-permissions';
 import { PolicyDocument, PolicyStatement } from './iam-evaluator';
 import {
-  DEFAULT_WILDCARD_REASON, GUARDRAIL_STATEMENTS, NEVER_ALLOWED, PolicyKind, SERVICE_SCOPES, TEMPLATE_READS, TRANSFORM_NEEDS, WILDCARD_REASONS,
+  DEFAULT_WILDCARD_REASON, GUARDRAIL_STATEMENTS, NEVER_ALLOWED, PolicyKind, REGISTRY_LEVEL_ACTIONS, SERVICE_SCOPES, TEMPLATE_READS, TRANSFORM_NEEDS,
+  WILDCARD_REASONS,
 } from './policy-rules';
 
 /**
@@ -22,6 +23,7 @@ export function generatePolicy(
       + 'or add the type to bootstrap/handler-permissions-review.json with its evidence');
   }
   const byService = new Map<string, Set<string>>();
+  const registryLevel = new Map<string, Set<string>>();
   const linkedRoleServices = new Set<string>();
   for (const type of typeList) {
     for (const action of permissions.allActionsFor(type)) {
@@ -33,8 +35,11 @@ export function generatePolicy(
         linkedRoleServices.add(linked);
         continue;
       }
-      if (!byService.has(service)) byService.set(service, new Set());
-      byService.get(service)!.add(action);
+      const setting = Object.entries(REGISTRY_LEVEL_ACTIONS).find(([, r]) => r.actions.includes(action))?.[0];
+      const into = setting ? registryLevel : byService;
+      const key = setting ?? service;
+      if (!into.has(key)) into.set(key, new Set());
+      into.get(key)!.add(action);
     }
   }
   const statements: PolicyStatement[] = [];
@@ -46,6 +51,9 @@ export function generatePolicy(
       Action: [...byService.get(service)!].sort(),
       Resource: scope ? (scope.resources.length === 1 ? scope.resources[0] : [...scope.resources]) : '*',
     });
+  }
+  for (const setting of [...registryLevel.keys()].sort()) {
+    statements.push({ Sid: sidOf(setting), Effect: 'Allow', Action: [...registryLevel.get(setting)!].sort(), Resource: '*' });
   }
   if (linkedRoleServices.size) {
     // Resources name their service-linked role (e.g. a scalable target's RoleARN), which the
@@ -89,6 +97,8 @@ export function sidOf(service: string): string {
 export function wildcardReasonOf(kind: PolicyKind, statement: PolicyStatement): string | undefined {
   const service = Object.keys(SERVICE_SCOPES[kind]).concat(Object.keys(WILDCARD_REASONS)).find((s) => sidOf(s) === statement.Sid);
   if (statement.Resource !== '*') return undefined;
+  const setting = Object.keys(REGISTRY_LEVEL_ACTIONS).find((s) => sidOf(s) === statement.Sid);
+  if (setting) return REGISTRY_LEVEL_ACTIONS[setting].reason;
   if (service && WILDCARD_REASONS[service]) return WILDCARD_REASONS[service];
   return DEFAULT_WILDCARD_REASON;
 }

@@ -55,6 +55,21 @@ export const SERVICE_SCOPES: Readonly<Record<PolicyKind, Readonly<Record<string,
   },
 };
 
+/**
+ * Actions that act on a registry or account setting rather than on a named resource: they get
+ * their own `*` statement, outside their service's scope, with the reason (keyed by a
+ * pseudo-service whose Sid names the statement).
+ */
+export const REGISTRY_LEVEL_ACTIONS: Readonly<Record<string, { readonly actions: readonly string[]; readonly reason: string }>> = {
+  'ecr-registry': {
+    actions: [
+      'ecr:CreateRepositoryCreationTemplate', 'ecr:DeleteRepositoryCreationTemplate', 'ecr:DescribeRegistry',
+      'ecr:DescribeRepositoryCreationTemplates', 'ecr:PutReplicationConfiguration', 'ecr:UpdateRepositoryCreationTemplate',
+    ],
+    reason: 'The registry replication configuration and the repository creation templates are settings of the whole registry (one account and region), which IAM authorizes on no repository ARN.',
+  },
+};
+
 /** Why a service keeps `*`, per service; the fallback covers the rest. */
 export const WILDCARD_REASONS: Readonly<Record<string, string>> = {
   ec2: 'VPC, subnet, route table, gateway, address, endpoint and security group ids are random, and several calls (Describe*, CreateTags on new ids) support no resource-level permissions at all.',
