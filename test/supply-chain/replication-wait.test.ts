@@ -1,3 +1,4 @@
+import * as fs from 'fs';
 import * as path from 'path';
 import { DIGEST, FIXTURES, fixture } from './fixtures';
 import { runGateCli } from '../../src/supply-chain/gate-cli';
@@ -114,6 +115,16 @@ describe('waitForReplication', () => {
     expect(client.inputs.status[0].registryId).toBe('111111111111');
     expect(client.inputs.tags).toEqual([]);
   });
+});
+
+test('the runbook section every failure message names exists', async () => {
+  const reasons = await Promise.all(['failed', 'in-progress-forever', 'tag-names-another-digest']
+    .map(async (name) => { const r = await run(replay(name), { timeoutMs: 30_000 }).result; return r.ok ? '' : r.reason; }));
+  const runbooks = fs.readFileSync(path.join(__dirname, '..', '..', 'RUNBOOKS.md'), 'utf8');
+  for (const reason of reasons) {
+    const [, title] = /RUNBOOKS\.md "([^"]+)"/.exec(reason) ?? [];
+    expect(runbooks).toContain(`## ${title}\n`);
+  }
 });
 
 describe('gate-cli replication', () => {
