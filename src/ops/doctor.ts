@@ -34,6 +34,11 @@ export function describeDelivery(config: DeliveryConfig, source: string): string
   lines.push('Waves, in order:');
   lines.push(`  1. SupplyChain: build the image once, Trivy scan, ECR scan gate (fail on ${gates.failOnSeverities.join('/') || 'nothing'}; `
     + `fail on fixable ${gates.failOnFixableSeverities.join('/') || 'nothing'}; ECR scan timeout ${gates.ecrScanTimeoutMinutes} min)`);
+  const replicas = [...new Set(config.environments.flatMap((e) => e.regions))].filter((r) => r !== pipeline.region).sort();
+  if (replicas.length > 0) {
+    lines.push(`     -> waits until the image has replicated to ${replicas.join(', ')} (timeout ${gates.replicationTimeoutMinutes} min); `
+      + `stages pull in their own region (the ${PIPELINE_STACK_NAME} stack owns the one replication configuration of registry ${pipeline.account}/${pipeline.region})`);
+  }
   plannedWaves(config).forEach((wave, i) => {
     if (wave.approval) {
       lines.push(`     -> manual approval ${wave.approval} before ${wave.environment.name} (request e-mailed to ${config.notifications.emails.join(', ')})`);

@@ -27,9 +27,11 @@ describe('doctor offline', () => {
       '>dev:dev-us-east-1', '>test:test-us-east-1+test-us-east-2', 'Approve-prod>prod-us-east-1:prod-us-east-1', '>prod-us-east-2:prod-us-east-2',
     ]);
     const text = describeDelivery(config, 'config/delivery.sample.json');
-    expect(text.split('\n').slice(2, 9)).toEqual([
+    expect(text.split('\n').slice(2, 10)).toEqual([
       'Waves, in order:',
       '  1. SupplyChain: build the image once, Trivy scan, ECR scan gate (fail on CRITICAL; fail on fixable HIGH; ECR scan timeout 15 min)',
+      '     -> waits until the image has replicated to us-east-2 (timeout 15 min); stages pull in their own region '
+        + '(the DeliveryPipeline stack owns the one replication configuration of registry 111111111111/us-east-1)',
       '  2. dev: dev-us-east-1 (222222222222/us-east-1)',
       '  3. test: test-us-east-1 (333333333333/us-east-1), test-us-east-2 (333333333333/us-east-2) [regions in parallel]',
       '     -> manual approval Approve-prod before prod (request e-mailed to platform-team@example.com)',
