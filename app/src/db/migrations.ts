@@ -27,6 +27,17 @@ export const MIGRATIONS: readonly Migration[] = [
   },
 ];
 
+/**
+ * The migrations not yet recorded in `schema_migrations` (all of them when the table does not
+ * exist). Read-only: a reader region uses it to report a schema its writer has not migrated yet.
+ */
+export async function pendingMigrations(pool: Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  const { rows } = await pool.query<{ ids: number[] | null }>(
+    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN NULL ELSE (SELECT array_agg(id) FROM schema_migrations) END AS ids");
+  const done = new Set(rows[0]?.ids ?? []);
+  return migrations.map((m) => m.id).filter((id) => !done.has(id));
+}
+
 /** Arbitrary constant: the advisory lock that serialises migrations across tasks. */
 const MIGRATION_LOCK_KEY = 727_001_001;
 
