@@ -1,11 +1,23 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { RetiredSchemaObject } from './expand-contract';
 
-/** One forward-only schema change. Never edit an applied migration: add a new one. */
+/**
+ * One forward-only schema change. Never edit an applied migration: add a new one. Migrations are
+ * expand/contract (src/db/expand-contract.ts, checked by test/expand-contract.test.ts): the
+ * previous release keeps running against the new schema during a rollout or a rollback.
+ */
 export interface Migration {
   readonly id: number;
   readonly name: string;
   readonly sql: string;
+  /**
+   * The tables (`table`) and columns (`table.column`) this migration drops, renames or retypes:
+   * a contract step, allowed only for objects in RETIRED_SCHEMA_OBJECTS (their readers were
+   * removed by an earlier release).
+   * @default none: the migration only expands (adds tables, nullable or defaulted columns, indexes)
+   */
+  readonly contracts?: readonly string[];
 }
 
 /** The schema, in order. */
@@ -37,6 +49,13 @@ export async function pendingMigrations(pool: Pool, migrations: readonly Migrati
   const done = new Set(rows[0]?.ids ?? []);
   return migrations.map((m) => m.id).filter((id) => !done.has(id));
 }
+
+/**
+ * Tables and columns the service no longer reads or writes, oldest first (see
+ * RetiredSchemaObject). Add an entry in the release that removes the last reader; drop the
+ * object in a later release's migration that names it in `contracts`.
+ */
+export const RETIRED_SCHEMA_OBJECTS: readonly RetiredSchemaObject[] = [];
 
 /** Arbitrary constant: the advisory lock that serialises migrations across tasks. */
 const MIGRATION_LOCK_KEY = 727_001_001;
