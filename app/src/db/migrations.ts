@@ -44,9 +44,11 @@ export const MIGRATIONS: readonly Migration[] = [
  * exist). Read-only: a reader region uses it to report a schema its writer has not migrated yet.
  */
 export async function pendingMigrations(pool: Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
-  const { rows } = await pool.query<{ ids: number[] | null }>(
-    "SELECT CASE WHEN to_regclass('schema_migrations') IS NULL THEN NULL ELSE (SELECT array_agg(id) FROM schema_migrations) END AS ids");
-  const done = new Set(rows[0]?.ids ?? []);
+  const { rows: [table] } = await pool.query<{ exists: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS exists");
+  const { rows } = table?.exists
+    ? await pool.query<{ id: number }>('SELECT id FROM schema_migrations')
+    : { rows: [] };
+  const done = new Set(rows.map((row) => row.id));
   return migrations.map((m) => m.id).filter((id) => !done.has(id));
 }
 
