@@ -1,9 +1,14 @@
 import { Fn, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
+import { LAMBDA_NODE_RUNTIME } from '../versions/lambda-runtime';
+
+/** Construct id of the singleton function of every AwsCustomResource in a stack (aws-cdk-lib's fixed uuid). */
+export const AWS_CUSTOM_RESOURCE_FUNCTION_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
 
 /** Props of SecretReplica. */
 export interface SecretReplicaProps {
@@ -50,10 +55,15 @@ export class SecretReplica extends Construct {
   public readonly secretArn: string;
   /** The custom resource. */
   public readonly resource: cr.AwsCustomResource;
+  /** The region holding the primary secret. */
+  public readonly primaryRegion: string;
+  /** The Lambda function behind it (shared by every AwsCustomResource of the stack). */
+  public readonly handler: lambda.CfnFunction;
 
   constructor(scope: Construct, id: string, props: SecretReplicaProps) {
     super(scope, id);
     const { region, account, partition } = Stack.of(this);
+    this.primaryRegion = props.primaryRegion;
     const primarySecretArn = `arn:${partition}:secretsmanager:${props.primaryRegion}:${account}:secret:${props.secretName}-??????`;
     const physicalResourceId = cr.PhysicalResourceId.of(`${props.secretName}@${region}`);
     const describe: cr.AwsSdkCall = {
@@ -112,6 +122,14 @@ export class SecretReplica extends Construct {
         }),
       ]),
     });
+
+    // The function CDK shares among the stack's AwsCustomResources: the project's Node.js
+    // runtime written into the function itself (cdk-nag reads it there; the stage aspect only
+    // overrides the template).
+    const handler = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_FUNCTION_ID)?.node.defaultChild;
+    if (!(handler instanceof lambda.CfnFunction)) throw new Error(`${this.node.path}: the AwsCustomResource function ${AWS_CUSTOM_RESOURCE_FUNCTION_ID} was not found (aws-cdk-lib changed?)`);
+    handler.runtime = LAMBDA_NODE_RUNTIME.name;
+    this.handler = handler;
 
     const primaryArn = this.resource.getResponseField('ARN');
     // arn:<partition>:secretsmanager:<primary region>:<account>:secret:<name>-<suffix>: the
