@@ -1,6 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { Construct } from 'constructs';
+import { fixedNameRemovalPolicy } from './common';
 import { globalClusterIdentifierOf } from '../config/resilience';
 import { EnvironmentConfig } from '../config/schema';
 
@@ -60,7 +60,9 @@ export class GlobalClusterOfPrimary extends Construct {
       sourceDbClusterIdentifier: props.primary.clusterArn,
       deletionProtection: props.environment.production,
     });
-    this.globalCluster.applyRemovalPolicy(props.environment.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY);
+    // Retained in production, except after a failed first create: its fixed identifier would
+    // block the retry (RUNBOOKS.md, "Retained resources that block a re-create").
+    this.globalCluster.applyRemovalPolicy(fixedNameRemovalPolicy(props.environment));
   }
 }
 

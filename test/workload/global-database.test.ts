@@ -1,5 +1,5 @@
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildStage, CfnResource, identityStatements, only, resources, sampleEnvironment, tierTemplate } from './support';
+import { buildStage, CfnResource, identityStatements, importsIn, only, resources, sampleEnvironment, tierTemplate } from './support';
 import { globalClusterIdentifierOf, regionalClusterIdentifierOf } from '../../src/config/resilience';
 import { vpcCidrOf } from '../../src/config/vpc-cidrs';
 import { databaseSecretNameOf } from '../../src/workload/global-database';
@@ -55,19 +55,21 @@ describe('primary region (us-east-1)', () => {
     const global = only(primaryData, 'AWS::RDS::GlobalCluster');
     expect(global.Properties).toEqual({
       GlobalClusterIdentifier: globalClusterIdentifierOf(APP, 'prod'),
-      SourceDBClusterIdentifier: { 'Fn::GetAtt': [logicalIdOf(primary, primary.data.cluster), 'DBClusterArn'] },
+      SourceDBClusterIdentifier: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:us-east-1:444444444444:cluster:', { Ref: logicalIdOf(primary, primary.data.cluster) }]] },
       DeletionProtection: true,
       Tags: expect.any(Array),
     });
     // Inherited from the source cluster: setting them as well is refused by RDS.
     for (const inherited of ['Engine', 'EngineVersion', 'StorageEncrypted']) expect(global.Properties![inherited]).toBeUndefined();
-    expect(global.DeletionPolicy).toBe('Retain');
+    expect(global.DeletionPolicy).toBe('RetainExceptOnCreate');
     // RETAIN except on a failed first create: its fixed name would block the retry.
     expect(global.UpdateReplacePolicy).toBe('Retain');
   });
 
   test('the credentials secret has the derivable name, its own key, and is rotated here', () => {
     const secret = only(primaryData, 'AWS::SecretsManager::Secret');
+    // A fixed name: retained, except after a failed first create (the retry needs the name).
+    expect(secret).toMatchObject({ DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' });
     expect(secret.Properties!.Name).toBe(databaseSecretNameOf(APP, 'prod'));
     expect(secret.Properties!.Name).toBe('transactions-prod-global/credentials');
     expect(secret.Properties!.KmsKeyId).toEqual(cfnOf(primary, primary.data.secretKey.keyArn));
@@ -127,17 +129,28 @@ describe('secondary region (us-east-2)', () => {
 
   test('the credentials secret is replicated here, encrypted with a key of this region, removed with the stage', () => {
     const [replica] = Object.values(resources(secondaryPlatform, 'Custom::SecretReplica'));
-    const create = JSON.parse(JSON.stringify(secondary.platform.resolve(replica.Properties!.Create)));
-    const del = JSON.parse(JSON.stringify(secondary.platform.resolve(replica.Properties!.Delete)));
-    const text = JSON.stringify(create);
-    expect(text).toContain('"action":"replicateSecretToRegions"');
-    expect(text).toContain('"region":"us-east-1"');
-    expect(text).toContain(`"SecretId":"${databaseSecretNameOf(APP, 'prod')}"`);
-    expect(text).toContain('"Region":"us-east-2"');
-    expect(text).toContain(`"KmsKeyId":"${'$'}{Token`.slice(0, 0)); // the key ARN is a token: checked below
-    expect(JSON.stringify(replica.Properties!.Create)).toContain(logicalIdOf(secondary, secondary.data.secretKey));
-    expect(JSON.stringify(del)).toContain('"action":"removeRegionsFromReplication"');
-    expect(JSON.stringify(del)).toContain('"RemoveReplicaRegions":["us-east-2"]');
+    /** The SDK call of a `Create`/`Update`/`Delete` property, tokens as `<Logical id>`. */
+    const call = (value: any) => JSON.parse(typeof value === 'string' ? value
+      : value['Fn::Join'][1].map((p: any) => (typeof p === 'string' ? p : `<${p['Fn::GetAtt'][0]}>`)).join(''));
+    expect(call(replica.Properties!.Create)).toEqual({
+      service: 'SecretsManager',
+      action: 'replicateSecretToRegions',
+      region: 'us-east-1',
+      parameters: {
+        SecretId: databaseSecretNameOf(APP, 'prod'),
+        AddReplicaRegions: [{ Region: 'us-east-2', KmsKeyId: `<${logicalIdOf(secondary, secondary.data.secretKey)}>` }],
+        ForceOverwriteReplicaSecret: false,
+      },
+      physicalResourceId: { id: 'transactions-prod-global/credentials@us-east-2' },
+      outputPaths: ['ARN'],
+    });
+    expect(call(replica.Properties!.Update)).toMatchObject({ action: 'describeSecret', region: 'us-east-1', outputPaths: ['ARN'] });
+    expect(call(replica.Properties!.Delete)).toMatchObject({
+      action: 'removeRegionsFromReplication',
+      region: 'us-east-1',
+      parameters: { SecretId: databaseSecretNameOf(APP, 'prod'), RemoveReplicaRegions: ['us-east-2'] },
+      ignoreErrorCodesMatching: 'ResourceNotFoundException|InvalidParameterException',
+    });
   });
 
   test('the replicating function may touch only that secret and those two keys', () => {
@@ -163,9 +176,10 @@ describe('secondary region (us-east-2)', () => {
     expect(secretNames).toEqual(expect.arrayContaining(['DB_PORT', 'DB_NAME', 'DB_USER', 'DB_PASSWORD']));
     expect(secretNames).not.toContain('DB_HOST');
     // Every secret, DB_SECRET_ARN and the grants name the replica (one ARN, imported from Platform).
-    const replicaArn = JSON.stringify(env.DB_SECRET_ARN);
-    expect(replicaArn).toMatch(/ImportValue/);
-    for (const s of container.Secrets) expect(JSON.stringify(s.ValueFrom)).toContain(JSON.parse(replicaArn)['Fn::ImportValue']);
+    const [replicaArnExport] = importsIn(env.DB_SECRET_ARN);
+    expect(replicaArnExport).toMatch(/SecretReplica/);
+    expect(JSON.stringify(env.DB_SECRET_ARN)).toContain('secretsmanager:us-east-2:444444444444:secret');
+    for (const s of container.Secrets) expect(importsIn(s.ValueFrom)).toEqual([replicaArnExport]);
     const statements = identityStatements(secondaryService);
     const task = statements.find((s) => s.Sid === 'ReadDatabaseSecretAfterRotation')!;
     expect(task.Resource).toEqual(env.DB_SECRET_ARN);
@@ -176,7 +190,7 @@ describe('secondary region (us-east-2)', () => {
 
   test('the replica ARN is the primary ARN with this region in it', () => {
     const arn = JSON.stringify(secondary.platform.resolve(secondary.data.secretReplica!.secretArn));
-    expect(arn).toContain('"us-east-2"');
+    expect(arn).toContain('secretsmanager:us-east-2:444444444444:secret');
     expect(arn).toContain('"Fn::Select":[6,{"Fn::Split":[":",{"Fn::GetAtt":');
   });
 
