@@ -21,7 +21,7 @@ const CIDR = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/;
 
 /** `a.b.c.d` of a 32-bit address. */
 function dotted(address: number): string {
-  return [24, 16, 8, 0].map((shift) => (address >>> shift) & 255).join('.');
+  return [3, 2, 1, 0].map((octet) => Math.floor(address / 256 ** octet) % 256).join('.');
 }
 
 /**

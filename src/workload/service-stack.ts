@@ -274,6 +274,9 @@ export class ServiceStack extends Stack {
         clusterIdentifier: props.replicationLagClusterIdentifier,
         topic: this.monitoring.topic,
       });
+      this.monitoring.dashboard.addWidgets(new cloudwatch.AlarmWidget({
+        title: 'Global database replication lag into this region (ms)', alarm: this.replicationAlarms.replicationLagAlarm, width: 24,
+      }));
     }
     this.alarms = [...this.monitoring.alarms, ...(this.replicationAlarms?.alarms ?? [])];
     this.service.enableDeploymentAlarms(this.monitoring.deploymentAlarms.map((a) => a.alarmName), {

@@ -1,8 +1,8 @@
 import { problemsOf, sample } from './support';
 import { parseConfig } from '../../src/config/load-config';
 import { primaryRegionOf, regionRoleOf, resilienceOf, secondaryRegionsOf } from '../../src/config/resilience';
-import { plannedWaves } from '../../src/config/waves';
 import { defaultVpcCidr, overlaps, parseVpcCidr, resolveVpcCidrs, vpcCidrOf } from '../../src/config/vpc-cidrs';
+import { plannedWaves } from '../../src/config/waves';
 
 const PROD = 2;
 const TEST = 1;
