@@ -43,6 +43,11 @@ export interface SecretReplicaProps {
  * The replica's ARN is the primary's ARN with this region in it (Secrets Manager keeps the name
  * and the random suffix), read from the API's answer: the service and its roles use it.
  *
+ * The primary's template never lists the replica (`ReplicaRegions` stays unset there): the
+ * Secrets Manager resource handler updates replicas only when that property changes between
+ * two templates, so a later update of the primary secret leaves this replica alone (drift
+ * detection on the primary will show it, by design).
+ *
  * Retries and rollbacks: a failed create is deleted by CloudFormation, and deleting a replica
  * that was never made is ignored (ResourceNotFoundException / InvalidParameterException), so a
  * retried deploy starts clean. An update only describes the secret again (ReplicateSecretToRegions
