@@ -240,3 +240,19 @@ describe('independent regions', () => {
     expect(only(Template.fromStack(stage.platform), 'AWS::EC2::VPC').Properties!.CidrBlock).toBe('10.1.0.0/16');
   });
 });
+
+describe('test rehearsing the global topology (resilience global, sequential rollout)', () => {
+  test('same wiring, non-production data rules: no deletion protection, everything destroyed with the stack', () => {
+    const environment = sampleEnvironment('test', { resilience: 'global', rollout: 'sequential' });
+    const app = testApp();
+    const primaryData_ = tierTemplate(buildStage(environment, 'us-east-1', app).data);
+    const secondaryData_ = tierTemplate(buildStage(environment, 'us-east-2', app).data);
+    const global = only(primaryData_, 'AWS::RDS::GlobalCluster');
+    expect(global.Properties).toMatchObject({ GlobalClusterIdentifier: 'transactions-test-global', DeletionProtection: false });
+    expect(global.DeletionPolicy).toBe('Delete');
+    expect(only(primaryData_, 'AWS::SecretsManager::Secret')).toMatchObject({ DeletionPolicy: 'Delete', Properties: { Name: 'transactions-test-global/credentials' } });
+    const cluster = only(secondaryData_, 'AWS::RDS::DBCluster');
+    expect(cluster.Properties).toMatchObject({ GlobalClusterIdentifier: 'transactions-test-global', DeletionProtection: false });
+    expect(cluster.DeletionPolicy).toBe('Delete');
+  });
+});
