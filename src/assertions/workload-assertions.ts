@@ -46,7 +46,7 @@ export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertion
     cdkCommandOptions: { destroy: { enabled: inApp } },
   });
   addServiceAssertions(integ.assertions, {
-    // This region's load balancer (not the latency-routed name, which may answer elsewhere).
+    // This region's load balancer (not the routed service name, which may answer elsewhere).
     serviceUrl: stacks.edge.url,
     clusterName: stacks.service.cluster.clusterName,
     serviceName: stacks.service.service.serviceName,
