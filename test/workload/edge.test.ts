@@ -150,7 +150,10 @@ describe.each(['us-east-1', 'us-east-2'])('EdgeTier with a domain: prod %s', (re
     // One health check, on the ALB's own name, on the deep endpoint (never the liveness /health).
     const check = only(template, 'AWS::Route53::HealthCheck').Properties!.HealthCheckConfig;
     expect(check).toMatchObject({
-      Type: 'HTTPS', Port: 443, RequestInterval: 30, FailureThreshold: 3,
+      Type: 'HTTPS',
+      Port: 443,
+      RequestInterval: 30,
+      FailureThreshold: 3,
       ResourcePath: primary ? '/health/deep?require=writer' : '/health/deep',
       FullyQualifiedDomainName: { 'Fn::GetAtt': [expect.stringMatching(/^EdgeLoadBalancer/), 'DNSName'] },
     });
