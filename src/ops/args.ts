@@ -39,6 +39,8 @@ export function parseOpsArgs(
   const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
+    // `npx projen <task> -- --flag` hands the `--` through: it separates nothing here.
+    if (arg === '--') continue;
     const option = valueOptions.find((o) => arg === `--${o}` || arg.startsWith(`--${o}=`));
     if (option !== undefined) {
       const value = arg === `--${option}` ? argv[++i] : arg.slice(`--${option}=`.length);

@@ -127,13 +127,13 @@ export interface FailoverStep {
 
 /** Shell-quote one argument (single quotes). */
 function q(value: string): string {
-  return /^[A-Za-z0-9_./:=@,+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+  return /^[A-Za-z0-9_./:=@,+-]+$/.test(value) ? value : `'${value.replace(/'/g, '\'\\\'\'')}'`;
 }
 
 /** The describe-global-clusters command that shows the writer (asked in `region`). */
 export function describeWriterCommand(target: FailoverTarget, region: string): string {
   return `aws rds describe-global-clusters --global-cluster-identifier ${target.globalClusterIdentifier} --region ${region} `
-    + `--query ${q('GlobalClusters[0].{Status:Status,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}')}`;
+    + '--query "GlobalClusters[0].{Status:Status,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"';
 }
 
 /** The command that moves the writer. */
@@ -146,10 +146,17 @@ export function moveCommand(target: FailoverTarget, from: string | undefined): s
     : `aws rds failover-global-cluster ${common} --allow-data-loss --region ${target.to}`;
 }
 
+/** The replication lag of the target cluster over the last 15 minutes (GNU date). */
+export function rpoLagCommand(target: FailoverTarget): string {
+  return `aws cloudwatch get-metric-statistics --region ${target.to} --namespace AWS/RDS --metric-name AuroraGlobalDBRPOLag `
+    + `--dimensions Name=DBClusterIdentifier,Value=${target.targetClusterIdentifier} --statistics Maximum --period 60 `
+    + '--start-time "$(date -u -d \'-15 min\' +%FT%TZ)" --end-time "$(date -u +%FT%TZ)"';
+}
+
 /** The command that prints the target region's `LoadBalancerUrl` output (no domain). */
 export function loadBalancerUrlCommand(target: FailoverTarget): string {
   return `aws cloudformation describe-stacks --stack-name ${target.targetPlatformStack} --region ${target.to} `
-    + `--query ${q(`Stacks[0].Outputs[?starts_with(OutputKey,'${LOAD_BALANCER_URL_OUTPUT_PREFIX}')].OutputValue|[0]`)} --output text`;
+    + `--query "Stacks[0].Outputs[?starts_with(OutputKey,'${LOAD_BALANCER_URL_OUTPUT_PREFIX}')].OutputValue|[0]" --output text`;
 }
 
 /** The checks that prove the new writer serves, against `url`. */
@@ -171,13 +178,16 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
   const steps: FailoverStep[] = [];
   steps.push({
     title: 'Find the writer (asked in the target region, which must answer for either mode)',
-    commands: [describeWriterCommand(target, to)],
+    commands: [
+      describeWriterCommand(target, to),
+      ...target.mode === 'unplanned' ? [rpoLagCommand(target)] : [],
+    ],
     notes: [
       `Expect Writer = the cluster in ${from ?? 'the current writer region'}, no Failover state, Status available.`,
       `If Writer is already ${target.targetClusterArn}, stop: ${to} is the writer.`,
       ...target.mode === 'unplanned' ? [
-        'Write down the last AuroraGlobalDBRPOLag value of the secondary (its lag alarm, RUNBOOKS "Regional failure"): '
-        + 'it is roughly the window of writes this failover may lose.',
+        `Write down the last AuroraGlobalDBRPOLag of the ${to} cluster (milliseconds; the metric of its lag alarm): `
+        + 'roughly the window of writes this failover may lose.',
       ] : [],
     ],
   });
@@ -200,7 +210,7 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       title: 'DNS: nothing to change (failover records follow the writer)',
       commands: [
         `aws cloudformation describe-stack-resources --stack-name ${target.targetPlatformStack} --region ${to} `
-        + `--query ${q("StackResources[?ResourceType=='AWS::Route53::HealthCheck'].PhysicalResourceId")} --output text`,
+        + '--query "StackResources[?ResourceType==\'AWS::Route53::HealthCheck\'].PhysicalResourceId" --output text',
         'aws route53 get-health-check-status --health-check-id <id printed above>',
         `aws route53 test-dns-answer --hosted-zone-id ${environment.domain.hostedZoneId} --record-name ${new URL(target.serviceUrl).hostname} --record-type A`,
       ],
@@ -227,7 +237,7 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
     commands: proofCommands(url, options.probeKey),
     notes: [
       '1: 200 with role "writer" (the service asks the database, no redeploy needed; retry for a minute while connections recycle).',
-      `2: 201 (or 200 when repeated), a transaction with a fresh idempotency key. 3: 200 with the same transaction.`,
+      '2: 201 (or 200 when repeated), a transaction with a fresh idempotency key. 3: 200 with the same transaction.',
     ],
   });
   steps.push(afterwards(target, from));
@@ -236,6 +246,17 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
 
 /** What to do once the writer has moved: fail back, and the old primary after an unplanned failover. */
 function afterwards(target: FailoverTarget, from: string | undefined): FailoverStep {
+  if (target.to === target.configuredPrimary) {
+    return {
+      title: `Afterwards: the writer is back in the configured primary (${target.to})`,
+      commands: [],
+      notes: [
+        'The topology matches the config again: the pipeline\'s prod assertions (a POST in the primary, a read-back in the secondary) pass again.',
+        ...target.mode === 'unplanned' ? [`When ${from ?? 'the old writer region'} recovers, Aurora rebuilds it as a secondary: copy the `
+          + 'rds:unplanned-global-failover-* snapshot to a manual one first (RUNBOOKS "Regional failure").'] : [],
+      ],
+    };
+  }
   const back = from ?? '<old writer region>';
   const failBack = `npx projen failover -- --env ${target.environment.name} --to ${back} --planned`;
   const notes = target.mode === 'planned'
@@ -248,7 +269,7 @@ function afterwards(target: FailoverTarget, from: string | undefined): FailoverS
       + ' --source-db-cluster-snapshot-identifier <its ARN> --target-db-cluster-snapshot-identifier <name>.',
       `Watch ${back} come back: the describe command of step 1 lists it again as a member (not the writer). If it does not (RUNBOOKS "Regional failure"), `
       + 'remove it with aws rds remove-from-global-cluster and let the pipeline re-create the secondary.',
-      `Fail back only after it is a member again, with a planned switchover (RPO 0).`,
+      'Fail back only after it is a member again, with a planned switchover (RPO 0).',
     ];
   return {
     title: 'Afterwards: fail back',
