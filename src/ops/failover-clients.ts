@@ -31,11 +31,17 @@ export interface GlobalClusterDescription {
   };
 }
 
+/** Which global cluster, and which member becomes its writer (its ARN). */
+export interface MoveWriterInput {
+  readonly GlobalClusterIdentifier: string;
+  readonly TargetDbClusterIdentifier: string;
+}
+
 /** The RDS calls, in one region. */
 export interface GlobalClusterApi {
   describeGlobalClusters(input: { GlobalClusterIdentifier: string }): Promise<{ GlobalClusters?: readonly GlobalClusterDescription[] }>;
-  switchoverGlobalCluster(input: { GlobalClusterIdentifier: string; TargetDbClusterIdentifier: string }): Promise<{ GlobalCluster?: GlobalClusterDescription }>;
-  failoverGlobalCluster(input: { GlobalClusterIdentifier: string; TargetDbClusterIdentifier: string; AllowDataLoss: boolean }): Promise<{ GlobalCluster?: GlobalClusterDescription }>;
+  switchoverGlobalCluster(input: MoveWriterInput): Promise<{ GlobalCluster?: GlobalClusterDescription }>;
+  failoverGlobalCluster(input: MoveWriterInput & { AllowDataLoss: boolean }): Promise<{ GlobalCluster?: GlobalClusterDescription }>;
 }
 
 /** An HTTP request of the proof checks. */

@@ -99,11 +99,9 @@ export async function runFailover(
   // 2. Move the writer.
   out(`...  ${moveCommand(target, from)}`);
   try {
-    if (target.mode === 'planned') {
-      await clients.rds(from!).switchoverGlobalCluster({ GlobalClusterIdentifier: global, TargetDbClusterIdentifier: targetClusterArn });
-    } else {
-      await clients.rds(to).failoverGlobalCluster({ GlobalClusterIdentifier: global, TargetDbClusterIdentifier: targetClusterArn, AllowDataLoss: true });
-    }
+    const move = { GlobalClusterIdentifier: global, TargetDbClusterIdentifier: targetClusterArn };
+    if (target.mode === 'planned') await clients.rds(from!).switchoverGlobalCluster(move);
+    else await clients.rds(to).failoverGlobalCluster({ ...move, AllowDataLoss: true });
   } catch (e) {
     return fail(`${verb} refused or unreachable: ${errorText(e)}`
       + (target.mode === 'planned' ? `. If ${from} is down, a switchover cannot run: use --unplanned (writes not yet replicated are lost)` : ''), from);
@@ -170,7 +168,9 @@ export async function runFailover(
 }
 
 /** Repeat `attempt` until it reports no problem or `timeoutMs` passes; the last problem, or undefined. */
-async function until(clients: FailoverClients, timeoutMs: number, poll: number, attempt: () => Promise<string | undefined>): Promise<string | undefined> {
+async function until(
+  clients: FailoverClients, timeoutMs: number, poll: number, attempt: () => Promise<string | undefined>,
+): Promise<string | undefined> {
   const deadline = clients.now().getTime() + timeoutMs;
   for (;;) {
     const problem = await attempt();
