@@ -56,6 +56,8 @@ export async function runFailover(
   };
   const { environment, to, globalClusterIdentifier: global, targetClusterArn } = target;
   const verb = target.mode === 'planned' ? 'switchover' : 'failover';
+  // Fixed when the run starts, so it is the key a rehearsal log shows from its first line.
+  const probeKey = probeKeyOf(target, clients.now());
 
   // 0. The credentials must be the environment's account (the cluster ARN names it).
   const account = await clients.callerAccount();
@@ -158,7 +160,6 @@ export async function runFailover(
   }
 
   // 5. Prove the new writer serves: deep health as writer, a fresh write, the write read back.
-  const probeKey = probeKeyOf(target, clients.now());
   const proof = await proveWriter(url!, probeKey, clients, out, options.proofTimeoutMs ?? 5 * MINUTE, poll);
   if (proof) return { ...fail(proof, from), probeKey };
   ok(`the new writer serves: ${url} wrote and read back transaction ${probeKey}`);
