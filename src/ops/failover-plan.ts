@@ -196,9 +196,14 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       ? `Switch over (planned: ${from ?? 'the writer region'} is healthy, RPO 0)`
       : `Fail over (unplanned: ${from ?? 'the writer region'} may be down, writes not yet replicated are lost)`,
     commands: [moveCommand(target, from)],
-    notes: target.mode === 'planned'
-      ? ['A switchover needs the writer region to answer. If it cannot, use --unplanned.']
-      : ['Aurora attempts to fence writes on the old primary (best effort): stop writers there if you still can.'],
+    notes: [
+      ...target.mode === 'planned'
+        ? ['A switchover needs the writer region to answer. If it cannot, use --unplanned.']
+        : ['Aurora attempts to fence writes on the old primary (best effort): stop writers there if you still can.'],
+      `Aurora promotes only a cluster with a DB instance: if ${target.targetClusterIdentifier} is headless it refuses; `
+      + `check with aws rds describe-db-clusters --db-cluster-identifier ${target.targetClusterIdentifier} --region ${target.to} `
+      + '--query "DBClusters[0].DBClusterMembers" and add an instance first.',
+    ],
   });
   steps.push({
     title: `Wait until the global cluster reports ${to} as the writer`,

@@ -147,6 +147,9 @@ describe('failover plan: the exact commands', () => {
     expect(text('us-east-2', 'planned')).toContain('aws rds switchover-global-cluster --global-cluster-identifier transactions-prod-global '
       + `--target-db-cluster-identifier ${E2} --region us-east-1`);
     expect(text('us-east-2', 'planned').join('\n')).not.toContain('failover-global-cluster');
+    // Aurora refuses to promote a headless secondary: the plan says how to see it first.
+    const move = failoverSteps(prod('us-east-2'), { probeKey: KEY })[1];
+    expect(move.notes.join('\n')).toContain('aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-2 --region us-east-2');
   });
 
   test('unplanned: failover with --allow-data-loss sent to the target region (the writer region may be down)', () => {
