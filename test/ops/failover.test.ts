@@ -232,6 +232,7 @@ describe('failover CLI', () => {
     [['--env', 'prod'], 2, '--to is required'],
     [['--env', 'prod', '--to'], 2, '--to needs a value'],
     [['--env', 'prod', '--to', 'us-east-2', '--force'], 2, 'unknown argument "--force"'],
+    [['--env', 'prod', '--to', 'us-east-2', '--to', 'us-east-1'], 2, '--to given twice'],
     [['--env', 'qa', '--to', 'us-east-2'], 1, '--env qa: no such environment in the config'],
     [['--env', 'test', '--to', 'us-east-2'], 1, '--env test: the environment is "independent"'],
     [['--env', 'prod', '--to', 'us-west-2'], 1, '--to us-west-2: not a region of prod (regions: us-east-1, us-east-2)'],
@@ -294,6 +295,24 @@ describe('failover --run on recorded AWS responses', () => {
     expect(lines).toContain(`OK   transactions-prod-global reports ${E2} as the writer`);
     expect(lines.some((l) => l.startsWith('OK   DNS: nothing to change'))).toBe(true);
     expect(lines[lines.length - 1]).toBe('Fail back later (when us-east-1 is a healthy secondary again): npx projen failover -- --env prod --to us-east-1 --planned');
+  });
+
+  test('describe fails for a while during the wait (throttled): retried, not fatal', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client' });
+    const { result, lines } = await run({
+      describe: {
+        'us-east-2': [
+          F('describe-global-clusters-writer-us-east-1.json'),
+          throttled,
+          F('describe-global-clusters-switching-over.json'),
+          F('describe-global-clusters-writer-us-east-2.json'),
+        ],
+      },
+      switchover: F('switchover-global-cluster.json'),
+      http: servingWriter(),
+    });
+    expect(result.ok).toBe(true);
+    expect(lines).toContain('...  describe failed: Throttling: Rate exceeded (retrying)');
   });
 
   test('a switchover that never finishes: FAIL after the timeout, no second operation, no proof attempted', async () => {
