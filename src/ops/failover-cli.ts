@@ -31,6 +31,7 @@ export interface FailoverCliIo {
   readonly clients: (homeRegion: string) => FailoverClients;
   /** The clock (the probe transaction's key). @default - the system clock */
   readonly now?: () => Date;
+  /** Timing of --run. @default - FailoverRunOptions' defaults (30 min wait, 15 s polls, 5 min proof) */
   readonly options?: FailoverRunOptions;
 }
 

@@ -48,7 +48,9 @@ export interface GlobalClusterApi {
 export interface HttpRequest {
   readonly method: 'GET' | 'POST';
   readonly url: string;
+  /** @default - none */
   readonly headers?: Readonly<Record<string, string>>;
+  /** @default - none */
   readonly body?: string;
 }
 

@@ -66,9 +66,13 @@ export interface FailoverTarget {
   /**
    * URL of the target region's own load balancer name, `https://<record>-<to>.<zone>`, when the
    * environment has a domain; without one it is the `LoadBalancerUrl` output (known only in AWS).
+   * @default - none: no domain
    */
   readonly targetRegionalUrl?: string;
-  /** The service name users call (`https://<record>.<zone>`), with a domain. */
+  /**
+   * The service name users call (`https://<record>.<zone>`), with a domain.
+   * @default - none: no domain
+   */
   readonly serviceUrl?: string;
 }
 
