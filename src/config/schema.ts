@@ -195,7 +195,7 @@ export const environmentSchema = z.strictObject({
   sizing: sizingSchema.default(() => sizingSchema.parse({})),
   /**
    * A public Route 53 hosted zone for this environment. With it the ALB gets an ACM certificate
-   * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and latency records per region.
+   * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and per region a latency record (`independent`) or a failover record (`global`).
    * Without it the ALB serves HTTP only (see README "HTTP-only mode"); production requires it
    * unless `allowPlainHttp` states why not.
    * @default - no domain, HTTP-only

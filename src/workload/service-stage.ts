@@ -170,7 +170,7 @@ export class ServiceStage extends Stage {
 
   /** Output: URL of this stage's load balancer (https://<record>-<region>.<zone> or http://<alb dns>). */
   public readonly loadBalancerUrl: CfnOutput;
-  /** Output: URL users call (latency-routed domain, or the ALB URL without a domain). */
+  /** Output: URL users call (the domain, latency- or failover-routed; the ALB URL without a domain). */
   public readonly serviceUrl: CfnOutput;
   /** Output: ECS cluster name. */
   public readonly clusterName: CfnOutput;
