@@ -152,7 +152,13 @@ export class DataTier extends Construct {
       credentials: generated ? rds.Credentials.fromSecret(generated) : undefined,
       defaultDatabaseName: secondary ? undefined : this.databaseName,
       writer: rds.ClusterInstance.serverlessV2('Writer', instanceProps),
-      readers: Array.from({ length: sizing.dbReaders }, (_, i) =>
+      // A secondary of a global database runs ONE instance: its service connects through the
+      // reader endpoint (the cluster endpoint of a secondary is inactive), and Aurora points the
+      // reader endpoint of a one-instance cluster at that instance whatever its role, so after a
+      // switchover or failover the same endpoint takes writes. With readers, it would keep
+      // pointing at a reader and the promoted region would refuse writes until a redeploy.
+      // RUNBOOKS.md "Regional failure": add readers after a failover if the new writer needs them.
+      readers: Array.from({ length: secondary ? 0 : sizing.dbReaders }, (_, i) =>
         // The first reader scales with the writer so a failover lands on an equally sized instance.
         rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, { ...instanceProps, scaleWithWriter: i === 0 })),
       serverlessV2MinCapacity: sizing.dbMinCapacity,
