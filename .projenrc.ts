@@ -49,6 +49,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-sts@^3',
+    // `failover --run` (src/ops/failover-aws.ts): switchover/failover and describe the Aurora
+    // global cluster. No other client has these calls.
+    '@aws-sdk/client-rds@^3',
     '@aws-sdk/credential-providers@^3',
   ],
   devDeps: [

@@ -2,8 +2,9 @@ import { awscdk } from 'projen';
 import { runTs } from './run-ts';
 
 /**
- * The operator tasks: `bootstrap` (prepare every account/region of the delivery config) and
- * `doctor` (preflight: config, bootstrap stacks, GitHub connection, approval e-mails).
+ * The operator tasks: `bootstrap` (prepare every account/region of the delivery config),
+ * `doctor` (preflight: config, bootstrap stacks, GitHub connection, approval e-mails) and
+ * `failover` (move the writer of a global environment to another region: src/ops/failover-cli.ts).
  *
  * Both read the config like src/main.ts does: `--config path`, else $DELIVERY_CONFIG, else
  * config/delivery.sample.json. Arguments after the task name reach the CLI
@@ -20,6 +21,11 @@ export function addOpsTasks(project: awscdk.AwsCdkTypeScriptApp): void {
   project.addTask('doctor', {
     description: 'Preflight: validate the config and print the plan; with --aws also check bootstrap, the GitHub connection and approval e-mails',
     exec: runTs('src/ops/doctor-cli.ts'),
+    receiveArgs: true,
+  });
+  project.addTask('failover', {
+    description: 'Print (or --run) the Aurora global database switchover (--planned) or failover (--unplanned) to --to <region> of --env <name>, the DNS step and the checks that prove the new writer serves',
+    exec: runTs('src/ops/failover-cli.ts'),
     receiveArgs: true,
   });
   // The execution policies, from CloudFormation's own handler data (src/execution-policy).

@@ -23,6 +23,25 @@ export interface BuildInfo {
   readonly buildTime: string;
 }
 
+/**
+ * Where the service runs and where the database writer is configured to be (app/README.md,
+ * "Regions"). Whether this region's database accepts writes is asked of the database itself
+ * (src/db/role.ts), never derived from these names: after a failover the database knows first.
+ */
+export interface RegionConfig {
+  /**
+   * The region this task runs in (SERVICE_REGION).
+   * @default AWS_REGION (set by ECS), else "local"
+   */
+  readonly serviceRegion: string;
+  /**
+   * The configured primary region, whose database accepts writes (DB_WRITER_REGION). Named in
+   * answers of a read-only region so that clients know where to write.
+   * @default serviceRegion
+   */
+  readonly writerRegion: string;
+}
+
 /** The validated runtime configuration of the service. */
 export interface AppConfig {
   readonly host: string;
@@ -30,6 +49,11 @@ export interface AppConfig {
   readonly logLevel: string;
   readonly database: DatabaseConfig;
   readonly build: BuildInfo;
+  /**
+   * The service's region and the configured writer region.
+   * @default both "local" (tests and local development)
+   */
+  readonly region?: RegionConfig;
 }
 
 /** Thrown when the environment does not describe a valid configuration; lists every problem. */
@@ -46,6 +70,12 @@ export class ConfigError extends Error {
 
 const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:[A-Za-z0-9/_+=.@!-]+$/;
 
+/** An AWS region name such as us-east-1, eu-central-2 or us-gov-west-1. */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** The region name used when neither SERVICE_REGION nor AWS_REGION is set (local development). */
+export const LOCAL_REGION = 'local';
+
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
 
 /**
@@ -53,7 +83,8 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  *
  * Required: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD.
  * Optional: PORT (8080), HOST (0.0.0.0), LOG_LEVEL (info), DB_SSL (true), DB_SSL_CA_FILE,
- * DB_SECRET_ARN, COMMIT_SHA and BUILD_TIME ('unknown').
+ * DB_SECRET_ARN, COMMIT_SHA and BUILD_TIME ('unknown'), SERVICE_REGION (AWS_REGION, else 'local'),
+ * DB_WRITER_REGION (SERVICE_REGION).
  *
  * @throws ConfigError naming every invalid variable (never the value of DB_PASSWORD)
  */
@@ -99,6 +130,20 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     problems.push(`DB_SECRET_ARN must be a Secrets Manager secret ARN like arn:aws:secretsmanager:<region>:<account>:secret:<name> (got "${secretArn}")`);
   }
 
+  const region = (name: string, fallback: string): string => {
+    const value = env[name]?.trim();
+    if (!value) return fallback;
+    if (!REGION.test(value)) {
+      problems.push(`${name} must be an AWS region name like us-east-1 (got "${value}"); ${name === 'SERVICE_REGION'
+        ? 'set it to the region the task runs in, or leave it unset to use AWS_REGION'
+        : 'set it to the environment\'s primaryRegion, or leave it unset when this region is the writer'}`);
+    }
+    return value;
+  };
+  const awsRegion = env.AWS_REGION?.trim();
+  const serviceRegion = region('SERVICE_REGION', awsRegion && REGION.test(awsRegion) ? awsRegion : LOCAL_REGION);
+  const writerRegion = region('DB_WRITER_REGION', serviceRegion);
+
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
@@ -122,6 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       commit: env.COMMIT_SHA?.trim() || 'unknown',
       buildTime: env.BUILD_TIME?.trim() || 'unknown',
     },
+    region: { serviceRegion, writerRegion },
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

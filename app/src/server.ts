@@ -2,15 +2,18 @@ import { randomUUID } from 'node:crypto';
 import Fastify, { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
-import type { BuildInfo } from './config';
+import type { BuildInfo, RegionConfig } from './config';
 import { REQUEST_DEADLINE_MS } from './db/pool';
+import { DatabaseRoleMonitor, RoleMonitorOptions } from './db/role';
 import { closeKeepAliveWhenClosing } from './http/draining';
 import { handleFrameworkError, registerErrorHandling } from './http/errors';
 import { registerHealthRoutes } from './http/health-routes';
 import { registerStrictJsonParser } from './http/json-body';
 import { registerNotFoundHandling } from './http/not-found';
+import { ServiceRegion } from './region';
 import { TransactionRepository } from './transactions/repository';
 import { registerTransactionRoutes } from './transactions/routes';
+import { MAX_IDEMPOTENCY_KEY_LENGTH } from './transactions/validation';
 
 /** What the HTTP server needs; everything is injected so tests use a real database of their own. */
 export interface ServerDeps {
@@ -22,6 +25,16 @@ export interface ServerDeps {
    * @default REQUEST_DEADLINE_MS (5 s)
    */
   readonly requestDeadlineMs?: number;
+  /**
+   * The service's region and the configured writer region.
+   * @default both "local"
+   */
+  readonly region?: RegionConfig;
+  /**
+   * Role detection settings (tests lengthen the cache to make a failover race deterministic).
+   * @default ROLE_CACHE_MS and ROLE_DETECTION_TIMEOUT_MS
+   */
+  readonly roleMonitor?: RoleMonitorOptions;
 }
 
 /** Largest accepted request body. A transaction is ~100 bytes of JSON. */
@@ -42,6 +55,9 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     // shape (fastify's own 503 has another body); idle keep-alive sockets are dropped.
     return503OnClosing: false,
     forceCloseConnections: 'idle',
+    // Idempotency keys are path parameters of GET /transactions/by-idempotency-key/:key (the
+    // default limit, 100, would refuse valid keys of 101 to 128 characters).
+    routerOptions: { maxParamLength: MAX_IDEMPOTENCY_KEY_LENGTH },
   });
   // JSON only: fastify also parses text/plain by default; without a parser it answers 415.
   app.removeContentTypeParser('text/plain');
@@ -50,10 +66,11 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
   });
+  const region = new ServiceRegion(new DatabaseRoleMonitor(deps.pool, deps.roleMonitor), deps.region);
   closeKeepAliveWhenClosing(app);
-  registerErrorHandling(app);
+  registerErrorHandling(app, region);
   registerNotFoundHandling(app);
-  registerHealthRoutes(app, deps.pool, deps.build);
-  registerTransactionRoutes(app, new TransactionRepository(deps.pool));
+  registerHealthRoutes(app, region, deps.build);
+  registerTransactionRoutes(app, new TransactionRepository(deps.pool), region);
   return app;
 }

@@ -2,8 +2,9 @@ import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { AppConfig } from './config';
 import type { CredentialSource } from './db/credentials';
-import { runMigrations } from './db/migrations';
+import { pendingMigrations, runMigrations } from './db/migrations';
 import { createPool, PoolOptions } from './db/pool';
+import { DatabaseRoleMonitor, RoleMonitorOptions } from './db/role';
 import { SecretsManagerCredentialSource } from './db/secrets-manager-credentials';
 import { createLogger } from './logger';
 import { buildServer } from './server';
@@ -31,17 +32,33 @@ export interface StartOptions {
    * @default none
    */
   readonly poolOverrides?: PoolOptions['overrides'];
+  /**
+   * Role detection settings.
+   * @default ROLE_CACHE_MS and ROLE_DETECTION_TIMEOUT_MS
+   */
+  readonly roleMonitor?: RoleMonitorOptions;
 }
 
-/** Migrates the database, then starts listening. Used by `main` and by the local dev runner. */
+/**
+ * Migrates the database when it is the writer, then starts listening. Used by `main` and by the
+ * local dev runner. A reader (a secondary region) never migrates: the writer region does, and the
+ * schema replicates; the reader only logs a warning when its schema lags behind this release.
+ */
 export async function startService(config: AppConfig, options: StartOptions = {}): Promise<RunningService> {
   const logger = createLogger(config.logLevel);
   const credentialSource = options.credentialSource
     ?? (config.database.secretArn ? new SecretsManagerCredentialSource(config.database.secretArn) : undefined);
   const pool = createPool(config.database, logger, { credentialSource, overrides: options.poolOverrides });
   try {
-    await runMigrations(pool, logger);
-    const server = buildServer({ pool, logger, build: config.build });
+    const role = await new DatabaseRoleMonitor(pool, options.roleMonitor).detect();
+    if (role === 'writer') {
+      await runMigrations(pool, logger);
+    } else {
+      const pending = await pendingMigrations(pool);
+      if (pending.length > 0) logger.warn({ pending }, 'read-only database: migrations not applied yet by the writer region');
+    }
+    logger.info({ role, region: config.region }, 'database role detected');
+    const server = buildServer({ pool, logger, build: config.build, region: config.region, roleMonitor: options.roleMonitor });
     const address = await server.listen({ host: config.host, port: config.port });
     return { server, logger, url: address, shutdown: createShutdown(server, pool, logger) };
   } catch (err) {

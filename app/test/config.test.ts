@@ -25,6 +25,7 @@ describe('loadConfig', () => {
         sslCaFile: undefined,
       },
       build: { commit: 'unknown', buildTime: 'unknown' },
+      region: { serviceRegion: 'local', writerRegion: 'local' },
     });
   });
 
@@ -66,5 +67,33 @@ describe('loadConfig', () => {
   test('does not leak the password in its message', () => {
     expect(() => loadConfig({ ...VALID, DB_PORT: 'x' })).toThrow(/DB_PORT/);
     expect(() => loadConfig({ ...VALID, DB_PORT: 'x' })).not.toThrow(/secret/);
+  });
+});
+
+describe('SERVICE_REGION and DB_WRITER_REGION', () => {
+  test('a secondary region names itself and the configured writer', () => {
+    expect(loadConfig({ ...VALID, SERVICE_REGION: 'us-east-2', DB_WRITER_REGION: 'us-east-1' }).region)
+      .toEqual({ serviceRegion: 'us-east-2', writerRegion: 'us-east-1' });
+  });
+
+  test('SERVICE_REGION defaults to AWS_REGION (ECS sets it), DB_WRITER_REGION to SERVICE_REGION', () => {
+    expect(loadConfig({ ...VALID, AWS_REGION: 'eu-central-1' }).region).toEqual({ serviceRegion: 'eu-central-1', writerRegion: 'eu-central-1' });
+    expect(loadConfig({ ...VALID, SERVICE_REGION: 'us-gov-west-1', AWS_REGION: 'eu-central-1' }).region)
+      .toEqual({ serviceRegion: 'us-gov-west-1', writerRegion: 'us-gov-west-1' });
+    expect(loadConfig({ ...VALID, DB_WRITER_REGION: ' ap-southeast-2 ' }).region).toEqual({ serviceRegion: 'local', writerRegion: 'ap-southeast-2' });
+  });
+
+  test('a value that is not a region name is one clear problem per variable, saying what to set', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...VALID, SERVICE_REGION: 'US_EAST_1', DB_WRITER_REGION: 'us-east' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      'SERVICE_REGION must be an AWS region name like us-east-1 (got "US_EAST_1"); set it to the region the task runs in, or leave it unset to use AWS_REGION',
+      'DB_WRITER_REGION must be an AWS region name like us-east-1 (got "us-east"); set it to the environment\'s primaryRegion, or leave it unset when this region is the writer',
+    ]);
   });
 });

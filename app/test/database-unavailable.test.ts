@@ -27,8 +27,13 @@ function expectUnavailable(result: Timed): void {
   expect(result).toEqual({
     status: 503,
     retryAfter: '1',
-    // /ready adds `status: "unavailable"` for health checkers.
-    body: { error: expect.any(String), message: expect.any(String), ...('status' in result.body ? { status: 'unavailable' } : {}) },
+    // /ready adds `status: "unavailable"` for health checkers, /health/deep also the region names.
+    body: {
+      error: expect.any(String),
+      message: expect.any(String),
+      ...('status' in result.body ? { status: 'unavailable' } : {}),
+      ...('region' in result.body ? { region: 'local', writerRegion: 'local' } : {}),
+    },
     elapsedMs: expect.any(Number),
   });
   expect(result.elapsedMs).toBeLessThan(BOUND_MS);
@@ -48,7 +53,7 @@ describe('a database that hangs or stops (its own PostgreSQL server)', () => {
     await postgres.stop();
   });
 
-  test('paused (SIGSTOP): POST, GET and /ready answer 503 with Retry-After within the deadline; a retry after resume succeeds', async () => {
+  test('paused (SIGSTOP): POST, GET, /ready and /health/deep answer 503 with Retry-After within the deadline; a retry after resume succeeds', async () => {
     const created = await readJson(await postTransaction(service.url, { amount: '1.00', currency: 'USD' }, `hang-${randomUUID()}`));
     const key = `hang-${randomUUID()}`;
     const body = { amount: '2.00', currency: 'USD' };
@@ -60,6 +65,8 @@ describe('a database that hangs or stops (its own PostgreSQL server)', () => {
         ...Array.from({ length: 6 }, () => timed(postTransaction(service.url, { amount: '3.00', currency: 'EUR' }, `hang-${randomUUID()}`))),
         ...Array.from({ length: 6 }, () => timed(fetch(`${service.url}/transactions/${created.id}`))),
         timed(fetch(`${service.url}/ready`)),
+        timed(fetch(`${service.url}/health/deep`)),
+        timed(fetch(`${service.url}/health/deep?require=writer`)),
       ]);
       for (const result of results) expectUnavailable(result);
     } finally {
@@ -86,6 +93,7 @@ describe('a database that hangs or stops (its own PostgreSQL server)', () => {
       timed(postTransaction(service.url, { amount: '5.00', currency: 'USD' }, `stop-${randomUUID()}`)),
       timed(fetch(`${service.url}/transactions/${randomUUID()}`)),
       timed(fetch(`${service.url}/ready`)),
+      timed(fetch(`${service.url}/health/deep`)),
     ]);
     for (const result of after) expectUnavailable(result);
   }, 30_000);

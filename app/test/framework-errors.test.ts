@@ -5,7 +5,7 @@ const running = useServiceWithDatabase();
 
 /** Requests that fastify or its router reject before a route runs: each gets the service's error shape. */
 test.each([
-  ['an id of 101 characters (over the router parameter limit)', `/transactions/${'a'.repeat(101)}`],
+  ['an id of 129 characters (over the router parameter limit)', `/transactions/${'a'.repeat(129)}`],
   ['an id of 1000 characters', `/transactions/${'9'.repeat(1000)}`],
   ['bad percent-encoding', '/transactions/%ZZ'],
   ['a lone percent sign', '/transactions/%'],
@@ -33,6 +33,8 @@ test.each([
   ['DELETE', `/transactions/${randomUUID()}`, 'GET, HEAD'],
   ['PUT', '/transactions', 'POST'],
   ['POST', '/health', 'GET, HEAD'],
+  ['POST', '/health/deep', 'GET, HEAD'],
+  ['DELETE', '/transactions/by-idempotency-key/some-key-1', 'GET, HEAD'],
 ])('%s %s -> 405 with Allow: %s', async (method, path, allow) => {
   const res = await fetch(`${running.service.url}${path}`, { method });
   expect(res.status).toBe(405);

@@ -15,10 +15,28 @@ test('GET /health is 200 {status: ok}', async () => {
   expect(await readJson(res)).toEqual({ status: 'ok' });
 });
 
-test('GET /ready is 200 when the database answers', async () => {
+test('GET /ready is 200 with the role when the database answers', async () => {
   const res = await fetch(`${service.url}/ready`);
   expect(res.status).toBe(200);
-  expect(await readJson(res)).toEqual({ status: 'ready' });
+  expect(await readJson(res)).toEqual({ status: 'ready', region: 'local', role: 'writer', writerRegion: 'local' });
+});
+
+test('GET /health/deep is 200 with region and role; ?require=writer too on a writer', async () => {
+  for (const path of ['/health/deep', '/health/deep?require=writer']) {
+    const res = await fetch(`${service.url}${path}`);
+    expect(res.status).toBe(200);
+    expect(await readJson(res)).toEqual({ status: 'ok', region: 'local', role: 'writer', writerRegion: 'local' });
+  }
+});
+
+test.each([
+  ['/health/deep?require=reader', 'require', 'require must be "writer" (or absent)'],
+  ['/health/deep?require=writer&require=writer', 'require', 'require must be "writer" (or absent)'],
+  ['/health/deep?verbose=1', 'verbose', 'verbose is not a known query parameter; use require=writer'],
+])('GET %s is a 400 naming the parameter', async (path, field, message) => {
+  const res = await fetch(`${service.url}${path}`);
+  expect(res.status).toBe(400);
+  expect(await readJson(res)).toEqual({ error: 'validation', field, message });
 });
 
 test('GET /version returns the commit and build time baked into the image', async () => {

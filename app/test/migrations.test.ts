@@ -1,6 +1,7 @@
 import type { Pool } from 'pg';
 import { createTestDatabase, silentLogger } from './support/database';
-import { MIGRATIONS, runMigrations } from '../src/db/migrations';
+import { createRole } from './support/read-only';
+import { MIGRATIONS, pendingMigrations, runMigrations } from '../src/db/migrations';
 import { createPool } from '../src/db/pool';
 
 const pools: Pool[] = [];
@@ -43,4 +44,17 @@ test('a failing migration is rolled back and not recorded', async () => {
   expect(rows[0]).toEqual({ t: null, n: 0 });
   // and the lock was released: a later run still works
   expect(await runMigrations(pool)).toEqual([]);
+});
+
+test('pendingMigrations (what a reader region reports, through a read-only session): all before the writer migrates, none after', async () => {
+  const database = await createTestDatabase();
+  const writer = createPool(database, silentLogger);
+  pools.push(writer);
+  const reader = createPool(await createRole(database, true), silentLogger);
+  pools.push(reader);
+  expect(await pendingMigrations(reader)).toEqual(MIGRATIONS.map((m) => m.id));
+  await runMigrations(writer);
+  await writer.query(`GRANT SELECT ON schema_migrations TO ${reader.options.user}`);
+  expect(await pendingMigrations(reader)).toEqual([]);
+  expect(await pendingMigrations(reader, [...MIGRATIONS, { id: 999, name: 'next', sql: 'SELECT 1' }])).toEqual([999]);
 });

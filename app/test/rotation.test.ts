@@ -3,6 +3,7 @@ import { Client } from 'pg';
 import type { DatabaseConfig } from '../src/config';
 import type { CredentialSource, DatabaseCredentials } from '../src/db/credentials';
 import { createPool } from '../src/db/pool';
+import { SecretsManagerCredentialSource } from '../src/db/secrets-manager-credentials';
 import { RunningService, startService } from '../src/service';
 import { createTestDatabase, silentLogger, testAppConfig } from './support/database';
 import { postTransaction } from './support/service';
@@ -111,6 +112,36 @@ test('when the source still holds the rejected password, the request is 503 with
     expect(source.reads).toBe(1);
   } finally {
     await service.shutdown();
+    await admin.end();
+  }
+});
+
+test('a rotation re-reads only username and password: host, port and dbname in the secret are never used', async () => {
+  const { admin, username, password, database } = await createOwnedDatabase();
+  // In a secondary region the secret is a replica of the primary's: its host is the primary
+  // cluster's endpoint. The service must keep connecting to DB_HOST/DB_PORT/DB_NAME.
+  let secret = { username, password, engine: 'postgres', host: 'primary.cluster-abc.us-east-1.rds.amazonaws.com', port: 1, dbname: 'elsewhere' };
+  let reads = 0;
+  const arn = 'arn:aws:secretsmanager:us-east-2:111111111111:secret:rds!cluster-abc-123456';
+  const source = new SecretsManagerCredentialSource(arn, {
+    send: async () => {
+      reads += 1;
+      return { SecretString: JSON.stringify(secret) };
+    },
+  });
+  expect(Object.keys(await source.read()).sort()).toEqual(['password', 'username']);
+  reads = 0;
+  const pool = createPool(database, silentLogger, { credentialSource: source });
+  try {
+    const rotated = newPassword();
+    secret = { ...secret, password: rotated };
+    await admin.query(`ALTER ROLE ${username} PASSWORD '${rotated}'`);
+    const { rows } = await pool.query<{ db: string; port: number }>('SELECT current_database() AS db, inet_server_port() AS port');
+    expect(reads).toBe(1);
+    expect(rows[0]).toEqual({ db: database.database, port: database.port });
+    expect(pool.options).toMatchObject({ host: database.host, port: database.port, database: database.database, user: username });
+  } finally {
+    await pool.end();
     await admin.end();
   }
 });

@@ -86,3 +86,36 @@ describe('GET /transactions/:id', () => {
     expect(await readJson(res)).toEqual({ error: 'validation', field: 'id', message: 'id must be a UUID' });
   });
 });
+
+describe('GET /transactions/by-idempotency-key/:key', () => {
+  test('200 with the same body as GET /transactions/:id, for keys up to 128 characters', async () => {
+    for (const k of [key(), 'A'.repeat(128), 'ab:cd.ef_gh-1']) {
+      const created = await readJson(await postTransaction(running.service.url, { amount: '3.10', currency: 'GBP' }, k));
+      const res = await fetch(`${running.service.url}/transactions/by-idempotency-key/${k}`);
+      expect(res.status).toBe(200);
+      const body = await readJson(res);
+      expect(body).toEqual(created);
+      expect(body).toEqual(await readJson(await fetch(`${running.service.url}/transactions/${created.id}`)));
+    }
+  });
+
+  test('404 naming key when no transaction has that key', async () => {
+    const k = key();
+    const res = await fetch(`${running.service.url}/transactions/by-idempotency-key/${k}`);
+    expect(res.status).toBe(404);
+    expect(await readJson(res)).toEqual({ error: 'not_found', field: 'key', message: `no transaction has idempotency key ${k}` });
+  });
+
+  test.each([
+    ['7 characters', 'abcdefg'],
+    ['129 characters (over the router parameter limit)', 'a'.repeat(129)],
+    ['a space', 'abc%20defgh'],
+    ['a slash', 'abcd%2Fefgh'],
+    ['non-ASCII', 'clé-de-test'],
+    ['bad percent-encoding', 'abcdefgh%ZZ'],
+  ])('a key with %s -> 400 naming key, by the Idempotency-Key rule', async (_name, k) => {
+    const res = await fetch(`${running.service.url}/transactions/by-idempotency-key/${k}`);
+    expect(res.status).toBe(400);
+    expect(await readJson(res)).toEqual({ error: 'validation', field: 'key', message: 'key must be 8 to 128 characters of A-Z a-z 0-9 _ . : -' });
+  });
+});

@@ -17,6 +17,15 @@ export interface ServiceAssertionTarget {
   readonly commit: string;
   /** Idempotency key of the round-trip transaction (one per commit and stage). */
   readonly idempotencyKey: string;
+  /**
+   * In a secondary (read-only) region of a `global` environment: prove replication instead of
+   * writing. The checks then read back the transaction the primary region's assertions wrote
+   * under this key in the same run (`GET /transactions/by-idempotency-key/<key>` answers 200
+   * with the ROUND_TRIP body), check that `/health/deep` reports the role `reader`, and POST
+   * nothing (`idempotencyKey` is then unused).
+   * @default - none: the stage writes and reads its own round-trip transaction
+   */
+  readonly readBackIdempotencyKey?: string;
 }
 
 /** Options of the assertions. */
@@ -55,17 +64,29 @@ export function addServiceAssertions(assert: IDeployAssert, target: ServiceAsser
   checks.push(assert.httpApiCall(url('/version'))
     .expect(ExpectedResult.objectLike({ status: 200, body: { commit: target.commit } })).waitForAssertions(waiter));
 
-  // Create + read round trip. The POST's id feeds the GET; a POST that fails has no id and
-  // fails the deployment too. The same key on a re-run returns the same transaction.
-  const create = assert.httpApiCall(url('/transactions'), {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'idempotency-key': target.idempotencyKey },
-    body: JSON.stringify(ROUND_TRIP),
-  });
-  const read = assert.httpApiCall(url(`/transactions/${create.getAttString('apiCallResponse.body.id')}`))
-    .expect(ExpectedResult.objectLike({ status: 200, body: ROUND_TRIP }))
-    .waitForAssertions(waiter);
-  checks.push(create, read);
+  if (target.readBackIdempotencyKey === undefined) {
+    // Create + read round trip. The POST's id feeds the GET; a POST that fails has no id and
+    // fails the deployment too. The same key on a re-run returns the same transaction.
+    const create = assert.httpApiCall(url('/transactions'), {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'idempotency-key': target.idempotencyKey },
+      body: JSON.stringify(ROUND_TRIP),
+    });
+    const read = assert.httpApiCall(url(`/transactions/${create.getAttString('apiCallResponse.body.id')}`))
+      .expect(ExpectedResult.objectLike({ status: 200, body: ROUND_TRIP }))
+      .waitForAssertions(waiter);
+    checks.push(create, read);
+  } else {
+    // A secondary region writes nothing (its database is read-only): it proves replication by
+    // reading what the primary region's checks wrote in the same run (the primary's wave
+    // deploys first), retrying through the replication lag, and that it knows it is a reader.
+    checks.push(assert.httpApiCall(url(`/transactions/by-idempotency-key/${encodeURIComponent(target.readBackIdempotencyKey)}`))
+      .expect(ExpectedResult.objectLike({ status: 200, body: ROUND_TRIP }))
+      .waitForAssertions(waiter));
+    checks.push(assert.httpApiCall(url('/health/deep'))
+      .expect(ExpectedResult.objectLike({ status: 200, body: { status: 'ok', role: 'reader' } }))
+      .waitForAssertions(waiter));
+  }
 
   // Through AWS APIs: the service is steady (one PRIMARY deployment, rollout COMPLETED, which
   // ECS sets only when running = desired and the tasks are healthy).

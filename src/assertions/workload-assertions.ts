@@ -3,6 +3,9 @@ import { App } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { AssertionStack } from './assertion-stack';
 import { addServiceAssertions, ServiceAssertionOptions } from './service-assertions';
+import { primaryRegionOf, regionRoleOf } from '../config/resilience';
+import { EnvironmentConfig } from '../config/schema';
+import { stageIdOf } from '../config/waves';
 import { applyGovernanceTags } from '../governance-tags';
 import { ServiceStacks } from '../workload/service-stage';
 
@@ -14,6 +17,29 @@ export interface WorkloadAssertionProps extends ServiceAssertionOptions {
   readonly commit: string;
   /** Names the round-trip transaction (with the commit): one per stage. */
   readonly label: string;
+  /**
+   * The environment and region under test. In a secondary region of a `global` environment the
+   * checks read back the primary stage's transaction of the same commit and write nothing.
+   * @default - the stage writes and reads its own round trip (as an `independent` region)
+   */
+  readonly stage?: { readonly environment: EnvironmentConfig; readonly region: string };
+}
+
+/**
+ * Idempotency key of the round-trip transaction that the checks of stage `label` write for
+ * `commit`: `assert-<label>-<commit>` (at most 128 characters).
+ */
+export function assertionIdempotencyKey(label: string, commit: string): string {
+  return `assert-${label}-${commit}`.slice(0, 128);
+}
+
+/**
+ * The key a stage's checks read back instead of writing: in a secondary region of a `global`
+ * environment, the primary stage's key for the same commit; otherwise none.
+ */
+export function readBackKeyOf(stage: WorkloadAssertionProps['stage'], commit: string): string | undefined {
+  if (!stage || regionRoleOf(stage.environment, stage.region) !== 'secondary') return undefined;
+  return assertionIdempotencyKey(stageIdOf(stage.environment, primaryRegionOf(stage.environment)), commit);
 }
 
 /**
@@ -46,14 +72,15 @@ export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertion
     cdkCommandOptions: { destroy: { enabled: inApp } },
   });
   addServiceAssertions(integ.assertions, {
-    // This region's load balancer (not the latency-routed name, which may answer elsewhere).
+    // This region's load balancer (not the routed service name, which may answer elsewhere).
     serviceUrl: stacks.edge.url,
     clusterName: stacks.service.cluster.clusterName,
     serviceName: stacks.service.service.serviceName,
     databaseClusterIdentifier: stacks.data.cluster.clusterIdentifier,
     alarmNames: stacks.alarms.map((a) => a.alarmName),
     commit,
-    idempotencyKey: `assert-${props.label}-${commit}`.slice(0, 128),
+    idempotencyKey: assertionIdempotencyKey(props.label, commit),
+    readBackIdempotencyKey: readBackKeyOf(props.stage, commit),
   }, props);
   assertionStack.pinSalts();
   return integ;

@@ -44,6 +44,9 @@ export const STATEFUL_REPLACEMENT_TABLE: Readonly<Record<string, ReplacementRule
       'SourceDBInstanceIdentifier', 'SourceDbiResourceId', 'StorageType', 'UseLatestRestorableTime',
     ],
   },
+  // Replacing the global cluster detaches every regional cluster from it: replication stops
+  // (the secondaries cannot re-attach with their data) until they are rebuilt.
+  'AWS::RDS::GlobalCluster': { always: ['Engine', 'GlobalClusterIdentifier', 'SourceDBClusterIdentifier', 'StorageEncrypted'], conditional: [] },
   'AWS::S3::Bucket': { always: ['BucketName', 'BucketNamePrefix', 'BucketNamespace', 'ObjectLockEnabled'], conditional: [] },
   'AWS::KMS::Key': { always: [], conditional: [] },
   'AWS::Logs::LogGroup': { always: ['LogGroupName'], conditional: [] },

@@ -156,6 +156,27 @@ function ltsEngineWithoutAutoMinorUpgrades(data: DataTier): void {
   }
 }
 
+/** The custom resource that asks the primary region to replicate the credentials secret here. */
+function secretReplica(data: DataTier): void {
+  const replica = data.secretReplica;
+  if (!replica) return;
+  suppress(child(replica.resource, 'CustomResourcePolicy'),
+    rule('IAM5', [AWS],
+      'Replicating a secret needs kms:Decrypt on the primary secret key, whose ARN is not derivable in another region; '
+      + 'the statement allows keys of the primary region only when they carry that one alias and are used through Secrets Manager.',
+      [`Resource::arn:<AWS::Partition>:kms:${replica.primaryRegion}:${Stack.of(data).account}:key/*`]),
+    rule('IAMNoInlinePolicy', FRAMEWORKS, `The replication function may only replicate the one database secret with the two keys it needs. ${CDK_GRANT_INLINE}`));
+  const fn = replica.handler;
+  suppress(child(fn.node.scope!, 'ServiceRole'), rule('IAM4', [AWS],
+    'AWSLambdaBasicExecutionRole is the AWS-maintained policy that lets the custom resource function write its own logs.',
+    ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']));
+  const reason = 'CloudFormation invokes this custom resource function synchronously a few times per deployment, '
+    + 'so a dead-letter queue or reserved concurrency would only add resources that never receive anything.';
+  suppress(fn, rule('LambdaConcurrency', [NIST, HIPAA], reason), rule('LambdaDLQ', [NIST, HIPAA], reason),
+    rule('LambdaInsideVPC', FRAMEWORKS, 'The function calls only the Secrets Manager API of another region during deployment and needs nothing inside the VPC.'));
+  guard(fn, ['lambda_inside_vpc_check'], 'The function calls only the Secrets Manager API of another region during deployment and needs nothing inside the VPC.');
+}
+
 /** Enhanced monitoring needs the AWS-managed role policy RDS documents. */
 function enhancedMonitoringRole(data: DataTier): void {
   suppress(child(data.cluster, 'MonitoringRole'), rule('IAM4', [AWS],
@@ -489,6 +510,7 @@ export function applySuppressions(scope: IConstruct): void {
       auroraBackups(c);
       ltsEngineWithoutAutoMinorUpgrades(c);
       enhancedMonitoringRole(c);
+      secretReplica(c);
     } else if (c instanceof EdgeTier) {
       httpOnlyListener(c);
       nonProductionLoadBalancerDeletion(c, c.production);

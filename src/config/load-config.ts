@@ -5,6 +5,7 @@ import { jsonErrorOffset } from './json-error-offset';
 import { issueSentence } from './messages';
 import { relationProblems } from './relations';
 import { DeliveryConfig, deliveryConfigSchema } from './schema';
+import { resolveVpcCidrs } from './vpc-cidrs';
 
 /** The repository root: the nearest folder above this file that holds config/delivery.sample.json. */
 function projectRoot(from: string): string {
@@ -59,7 +60,9 @@ export function parseConfig(raw: unknown, source = '(inline)'): DeliveryConfig {
   if (problems.length > 0 || !result.success) {
     throw new ConfigError(source, problems);
   }
-  return result.data;
+  // Every region's VPC range, configured or derived, so stages read one complete map.
+  const cidrs = resolveVpcCidrs(result.data.environments);
+  return { ...result.data, environments: result.data.environments.map((env, i) => ({ ...env, vpcCidrs: cidrs[i] })) };
 }
 
 /**

@@ -4,6 +4,7 @@
  * problems: a user fixes everything in one pass.
  */
 import { plainHttpProblems } from './plain-http';
+import { regionProblems } from './region-rules';
 import { KNOWN_REGIONS } from './schema';
 import { tagKeyProblems } from './tags';
 import { partitionOf } from '../aws-names';
@@ -123,6 +124,7 @@ function environmentProblems(rawEnvs: unknown[]): RelationProblem[] {
   });
 
   problems.push(...plainHttpProblems(rawEnvs));
+  problems.push(...regionProblems(rawEnvs));
 
   if (envs.length > 0 && !envs.some((e) => e.production === true)) {
     problems.push({ field: 'environments', message: 'has no production environment; mark the last one with "production": true' });

@@ -4,6 +4,7 @@ import { branchNameProblem } from './branch-name';
 import { describeValue, expecting, wrongType } from './messages';
 import { plainHttpOptOutSchema } from './plain-http';
 import { tagsSchema } from './tags';
+import { parseVpcCidr } from './vpc-cidrs';
 import { DEFAULT_OVERRIDE_MARKER } from '../change-report/policy';
 
 /* Rules that relate several fields (duplicate names, prod approval and order, shared accounts,
@@ -40,6 +41,12 @@ const accountId = z.string(expecting('a string of 12 digits, e.g. "123456789012"
 const region = z.string(expecting('an AWS region code as a string, e.g. "us-east-1"'))
   .refine((r) => KNOWN_REGIONS.has(r), {
     error: (iss) => `${JSON.stringify(iss.input)} is not a known AWS region; use a region code such as "us-east-1" or "eu-west-1"`,
+  });
+
+const vpcCidr = z.string(expecting('an IPv4 CIDR as a string, e.g. "10.1.0.0/16"'))
+  .superRefine((c, ctx) => {
+    const parsed = parseVpcCidr(c);
+    if (typeof parsed === 'string') ctx.addIssue({ code: 'custom', message: parsed });
   });
 
 const bool = (what: string) => z.boolean(expecting(`true or false (${what}), without quotes`));
@@ -157,7 +164,10 @@ export const environmentSchema = z.strictObject({
     .regex(NAME, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid environment name; use ${NAME_RULE} (it becomes part of stage ids and stack names)` }),
   /** The AWS account the environment deploys into. */
   account: accountId,
-  /** Regions, in rollout order: the first is the primary. */
+  /**
+   * Regions, in rollout order. A sequential rollout deploys `primaryRegion` first, then the
+   * others in this order.
+   */
   regions: z.array(region, expecting('a list of region codes, e.g. ["us-east-1"]'))
     .min(1, { error: 'is empty: list at least one region, e.g. ["us-east-1"]' }),
   /**
@@ -185,7 +195,7 @@ export const environmentSchema = z.strictObject({
   sizing: sizingSchema.default(() => sizingSchema.parse({})),
   /**
    * A public Route 53 hosted zone for this environment. With it the ALB gets an ACM certificate
-   * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and latency records per region.
+   * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and per region a latency record (`independent`) or a failover record (`global`).
    * Without it the ALB serves HTTP only (see README "HTTP-only mode"); production requires it
    * unless `allowPlainHttp` states why not.
    * @default - no domain, HTTP-only
@@ -209,7 +219,14 @@ export const environmentSchema = z.strictObject({
    * Read it through `resilienceOf` (src/config/resilience.ts).
    * @default - `global` for a production environment with two or more regions, else `independent`
    */
-  resilience: z.enum(['global', 'independent'], { error: (iss) => `must be "global" or "independent"; got ${describeValue(iss.input)}` }).optional(),
+  resilience: z.enum(['global', 'independent'], { error: (iss) => `must be one of "global" (one writer region, replicated) or "independent" (a database per region); got ${describeValue(iss.input)}` }).optional(),
+  /**
+   * The VPC CIDR of each region, e.g. `{ "us-east-1": "10.0.0.0/16", "us-east-2": "10.1.0.0/16" }`:
+   * an IPv4 network address from /16 to /19, keyed by one of `regions`, no two overlapping.
+   * Read it through `vpcCidrOf` (src/config/vpc-cidrs.ts).
+   * @default - `10.<n>.0.0/16`, n counting the regions of this account in list order
+   */
+  vpcCidrs: z.record(z.string(), vpcCidr, expecting('an object of region codes to CIDRs, e.g. { "us-east-1": "10.0.0.0/16", "us-east-2": "10.1.0.0/16" }')).optional(),
 }, expecting('an object { "name": "dev", "account": "123456789012", "regions": ["us-east-1"] }'));
 
 /** Supply-chain gate thresholds (Trivy and ECR image scan). */

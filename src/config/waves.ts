@@ -1,3 +1,4 @@
+import { primaryRegionOf } from './resilience';
 import { DeliveryConfig, EnvironmentConfig } from './schema';
 
 /** One stage: an environment in one region, in its account. */
@@ -36,12 +37,17 @@ export function stageIdOf(environment: Pick<EnvironmentConfig, 'name'>, region: 
 /**
  * The waves the config asks for, in order: one wave per environment with its regions in
  * parallel, or one wave per region when `rollout` is `sequential`; an approval before the first
- * wave of an environment that requires one. PipelineStack builds exactly these, and `doctor`
+ * wave of an environment that requires one. A sequential rollout deploys `primaryRegion` first,
+ * then the other regions in list order. PipelineStack builds exactly these, and `doctor`
  * prints them.
  */
 export function plannedWaves(config: DeliveryConfig): PlannedWave[] {
   return config.environments.flatMap((environment) => {
-    const groups = environment.rollout === 'sequential' ? environment.regions.map((r) => [r]) : [environment.regions];
+    // The primary region first: a global environment's secondaries attach to the global cluster
+    // its primary creates (and an independent one simply starts where it writes).
+    const primary = primaryRegionOf(environment);
+    const ordered = [primary, ...environment.regions.filter((r) => r !== primary)];
+    const groups = environment.rollout === 'sequential' ? ordered.map((r) => [r]) : [environment.regions];
     return groups.map((regions, index): PlannedWave => ({
       id: groups.length === 1 ? environment.name : `${environment.name}-${regions[0]}`,
       environment,

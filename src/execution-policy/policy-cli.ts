@@ -54,9 +54,17 @@ function typesOf(stacks: readonly StackToCheck[]): Set<string> {
   return new Set(stacks.flatMap((s) => Object.values(expandTransforms(s.template, s.stackName).Resources ?? {}).map((r) => r.Type)));
 }
 
-function option(argv: readonly string[], name: string): string | undefined {
+/**
+ * The value of `--<name>`: every word up to the next `--option`, joined by spaces. projen hands
+ * `-- ...` arguments to a shell unquoted, so `--source "registry schemas, us-east-1"` arrives as
+ * several words.
+ */
+export function option(argv: readonly string[], name: string): string | undefined {
   const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
+  if (i < 0) return undefined;
+  const end = argv.findIndex((a, j) => j > i && a.startsWith('--'));
+  const words = argv.slice(i + 1, end < 0 ? undefined : end);
+  return words.length > 0 ? words.join(' ') : undefined;
 }
 
 function main(argv: readonly string[]): number {

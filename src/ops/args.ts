@@ -14,6 +14,8 @@ export interface OpsArgs {
   readonly flags: ReadonlySet<string>;
   /** `--profile-<account>=<name>`: the AWS CLI profile to use for each account. */
   readonly profiles: Readonly<Record<string, string>>;
+  /** Options with a value the task accepts (`--env prod` or `--env=prod`), by name without the dashes. */
+  readonly values: Readonly<Record<string, string>>;
 }
 
 /** A command line the task does not understand: print the message and the usage, exit 2. */
@@ -24,14 +26,28 @@ export class UsageError extends Error {
   }
 }
 
-/** Parse `argv` (without node and the script); `booleanFlags` are the flags the task accepts. */
-export function parseOpsArgs(argv: readonly string[], env: NodeJS.ProcessEnv, booleanFlags: readonly string[], acceptProfiles = false): OpsArgs {
+/**
+ * Parse `argv` (without node and the script); `booleanFlags` are the flags the task accepts,
+ * `valueOptions` the options that take a value (`--env prod`, `--env=prod`).
+ */
+export function parseOpsArgs(
+  argv: readonly string[], env: NodeJS.ProcessEnv, booleanFlags: readonly string[], acceptProfiles = false, valueOptions: readonly string[] = [],
+): OpsArgs {
   let config: string | undefined;
   const flags = new Set<string>();
   const profiles: Record<string, string> = {};
+  const values: Record<string, string> = {};
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
-    if (arg === '--config') {
+    // `npx projen <task> -- --flag` hands the `--` through: it separates nothing here.
+    if (arg === '--') continue;
+    const option = valueOptions.find((o) => arg === `--${o}` || arg.startsWith(`--${o}=`));
+    if (option !== undefined) {
+      const value = arg === `--${option}` ? argv[++i] : arg.slice(`--${option}=`.length);
+      if (!value || value.startsWith('--')) throw new UsageError(`--${option} needs a value`);
+      if (values[option] !== undefined) throw new UsageError(`--${option} given twice`);
+      values[option] = value;
+    } else if (arg === '--config') {
       config = argv[++i];
       if (!config) throw new UsageError('--config needs a path, e.g. --config config/delivery.json');
     } else if (arg.startsWith('--config=')) {
@@ -46,5 +62,5 @@ export function parseOpsArgs(argv: readonly string[], env: NodeJS.ProcessEnv, bo
     }
   }
   const chosen = config ?? env.DELIVERY_CONFIG;
-  return { configPath: chosen ? path.resolve(chosen) : SAMPLE_CONFIG_PATH, flags, profiles };
+  return { configPath: chosen ? path.resolve(chosen) : SAMPLE_CONFIG_PATH, flags, profiles, values };
 }

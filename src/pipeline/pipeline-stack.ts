@@ -298,8 +298,9 @@ export class PipelineStack extends Stack {
         },
       });
       // Every wave ends with assertions over each of its stages (a failed one fails the
-      // stage's deployment and stops promotion).
-      addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName });
+      // stage's deployment and stops promotion). A secondary region of a global environment
+      // reads back what its primary's checks wrote (the primary's wave deploys first).
+      addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName, stage: { environment, region } });
       compliance?.applyTo(stage);
       wave.addStage(stage, environment.production ? {
         // CDK Pipelines does not apply terminationProtection (aws-cdk issue 17871): a step

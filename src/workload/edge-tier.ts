@@ -9,8 +9,8 @@ import { LogDeliveryBucket } from '../log-delivery-bucket';
 import { statefulRemovalPolicy, WorkloadProps } from './common';
 import { WorkloadKey } from './encryption';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
+import { addServiceRecord, ServiceRecord } from './service-dns';
 import { RegionalWebAcl } from './web-acl';
-import { stageIdOf } from '../config/waves';
 
 /** Props of the EdgeTier. */
 export interface EdgeTierProps extends WorkloadProps {
@@ -18,7 +18,11 @@ export interface EdgeTierProps extends WorkloadProps {
   readonly vpc: ec2.IVpc;
   /** The stage security groups (the load balancer group is used). */
   readonly securityGroups: WorkloadSecurityGroups;
-  /** Path of the liveness check the target group and Route 53 probe. @default '/health' */
+  /**
+   * Path of the liveness check the target group probes (and Route 53, for the latency records of
+   * an `independent` environment; a `global` one's failover records probe the deep check).
+   * @default '/health'
+   */
   readonly healthCheckPath?: string;
   /** Requests per 5 minutes per client IP before WAF blocks it. @default 2000 */
   readonly rateLimitPer5Minutes?: number;
@@ -47,6 +51,11 @@ export class EdgeTier extends Construct {
   public readonly webAcl: RegionalWebAcl;
   /** Key of the WAF log group. */
   public readonly logsKey: WorkloadKey;
+  /**
+   * This region's record under the service name and its Route 53 health check, when a domain
+   * is configured (latency or failover routing: src/workload/service-dns.ts).
+   */
+  public readonly serviceRecord?: ServiceRecord;
   /** The certificate, when a domain is configured. */
   public readonly certificate?: acm.Certificate;
   /**
@@ -62,8 +71,9 @@ export class EdgeTier extends Construct {
    */
   public readonly url: string;
   /**
-   * URL users call: `https://<recordName>.<zoneName>` (latency-routed across the
-   * environment's regions) with a domain, else the same as `url`.
+   * URL users call: `https://<recordName>.<zoneName>` (latency-routed across the regions of an
+   * `independent` environment, failover-routed to the writer of a `global` one) with a domain,
+   * else the same as `url`.
    */
   public readonly serviceUrl: string;
   /** Whether this is a production stage (deletion protection, retention). */
@@ -151,23 +161,10 @@ export class EdgeTier extends Construct {
         defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
       });
 
-      const healthCheck = new route53.HealthCheck(this, 'HealthCheck', {
-        type: route53.HealthCheckType.HTTPS,
-        // The ALB's own name: the record itself resolves to the nearest region, not this one.
-        // Route 53 does not validate the certificate, so the name mismatch is fine.
-        fqdn: this.loadBalancer.loadBalancerDnsName,
-        port: 443,
-        resourcePath: healthCheckPath,
-        requestInterval: Duration.seconds(30),
-        failureThreshold: 3,
-      });
-      new route53.ARecord(this, 'LatencyRecord', {
-        zone,
-        recordName: globalName,
-        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
-        region,
-        setIdentifier: stageIdOf(environment, region),
-        healthCheck,
+      // Latency routing for independent regions, failover routing on the deep health check
+      // when the environment has one writer (src/workload/service-dns.ts).
+      this.serviceRecord = addServiceRecord(this, {
+        environment, region, zone, recordName: globalName, loadBalancer: this.loadBalancer, latencyHealthCheckPath: healthCheckPath,
       });
       new route53.ARecord(this, 'RegionalRecord', {
         zone,

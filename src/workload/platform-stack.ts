@@ -7,8 +7,12 @@ import { NetworkTier } from './network-tier';
 
 /** Props of the PlatformStack. */
 export interface PlatformStackProps extends WorkloadStackProps {
+  /** The application (`tags.Application`): global database names derive from it. */
+  readonly application: string;
+  /** The region of the stage (decides its role in a global environment). */
+  readonly region: string;
   /**
-   * CIDR of the stage VPC.
+   * CIDR of the stage VPC (`vpcCidrOf`).
    * @default '10.0.0.0/16'
    */
   readonly cidr?: string;
@@ -46,7 +50,7 @@ export class PlatformStack extends Stack {
 
     this.network = new NetworkTier(this, 'Network', { environment, namePrefix, cidr: props.cidr });
     const { vpc, securityGroups } = this.network;
-    this.data = new DataTier(this, 'Data', { environment, namePrefix, vpc, securityGroups });
+    this.data = new DataTier(this, 'Data', { environment, namePrefix, vpc, securityGroups, application: props.application, region: props.region });
     this.edge = new EdgeTier(this, 'Edge', { environment, namePrefix, vpc, securityGroups });
   }
 }

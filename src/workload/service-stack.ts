@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Fn, Size, Stack } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -12,6 +13,7 @@ import { WorkloadStackProps } from './common';
 import { EncryptedLogGroup, WorkloadKey } from './encryption';
 import { ServiceMonitoring } from './monitoring';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
+import { ReplicationLagAlarms } from './replication-alarms';
 import type { ServiceImage } from './service-stage';
 
 /** Props of the ServiceStack. */
@@ -28,6 +30,22 @@ export interface ServiceStackProps extends WorkloadStackProps {
   readonly databaseSecretKey: kms.IKey;
   /** The Aurora cluster (watched by the alarms and dashboard). */
   readonly database: rds.IDatabaseCluster;
+  /**
+   * Database host as a plain environment variable instead of the secret's `host` field: the
+   * local reader endpoint in a secondary region, whose replicated secret names the primary's writer.
+   * @default - DB_HOST from the secret
+   */
+  readonly databaseHost?: string;
+  /** The region the service runs in (env SERVICE_REGION). */
+  readonly serviceRegion: string;
+  /** The region whose database takes writes (env DB_WRITER_REGION). */
+  readonly writerRegion: string;
+  /**
+   * Identifier of this region's secondary cluster of a global database: replication-lag alarms
+   * page through the stage's alarm topic.
+   * @default - no replication alarms (primary or independent region)
+   */
+  readonly replicationLagClusterIdentifier?: string;
   /** The load balancer in front of the service. */
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   /** The target group (in the PlatformStack's edge tier) the service registers into. */
@@ -79,6 +97,10 @@ export class ServiceStack extends Stack {
   public readonly logGroup: EncryptedLogGroup;
   /** Alarms, topic and dashboard. */
   public readonly monitoring: ServiceMonitoring;
+  /** Replication-lag alarms (a secondary region of a global database only). */
+  public readonly replicationAlarms?: ReplicationLagAlarms;
+  /** Every alarm of the stage: the monitoring's and the replication alarms. */
+  public readonly alarms: readonly cloudwatch.IAlarm[];
   /** Outputs for pipeline steps and runbooks. */
   public readonly clusterNameOutput: CfnOutput;
   /** Output: the ECS service name. */
@@ -168,9 +190,14 @@ export class ServiceStack extends Stack {
         PORT: String(SERVICE_PORT),
         DB_SSL: 'true',
         DB_SECRET_ARN: props.databaseSecret.secretArn,
+        SERVICE_REGION: props.serviceRegion,
+        DB_WRITER_REGION: props.writerRegion,
+        ...(props.databaseHost ? { DB_HOST: props.databaseHost } : {}),
       },
       secrets: {
-        DB_HOST: secret('host'),
+        // In a secondary region the replicated secret's host is the primary's writer: the
+        // service reads through the local reader endpoint instead (databaseHost).
+        ...(props.databaseHost ? {} : { DB_HOST: secret('host') }),
         DB_PORT: secret('port'),
         DB_NAME: secret('dbname'),
         DB_USER: secret('username'),
@@ -241,6 +268,17 @@ export class ServiceStack extends Stack {
       database: props.database,
       alarmEmails: props.alarmEmails,
     });
+    if (props.replicationLagClusterIdentifier) {
+      this.replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {
+        namePrefix: props.namePrefix,
+        clusterIdentifier: props.replicationLagClusterIdentifier,
+        topic: this.monitoring.topic,
+      });
+      this.monitoring.dashboard.addWidgets(new cloudwatch.AlarmWidget({
+        title: 'Global database replication lag into this region (ms)', alarm: this.replicationAlarms.replicationLagAlarm, width: 24,
+      }));
+    }
+    this.alarms = [...this.monitoring.alarms, ...(this.replicationAlarms?.alarms ?? [])];
     this.service.enableDeploymentAlarms(this.monitoring.deploymentAlarms.map((a) => a.alarmName), {
       behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
     });
@@ -249,7 +287,7 @@ export class ServiceStack extends Stack {
     this.serviceNameOutput = new CfnOutput(this, 'ServiceName', { value: this.service.serviceName });
     this.alarmTopicArnOutput = new CfnOutput(this, 'AlarmTopicArn', { value: this.monitoring.topic.topicArn });
     this.alarmNamesOutput = new CfnOutput(this, 'AlarmNames', {
-      value: Fn.join(',', this.monitoring.alarms.map((a) => a.alarmName)),
+      value: Fn.join(',', this.alarms.map((a) => a.alarmName)),
     });
   }
 }

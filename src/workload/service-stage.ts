@@ -8,7 +8,9 @@ import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
 import { PlatformStack } from './platform-stack';
 import { ServiceStack } from './service-stack';
+import { regionalClusterIdentifierOf } from '../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../config/schema';
+import { vpcCidrOf } from '../config/vpc-cidrs';
 import { stageIdOf } from '../config/waves';
 import { applyGovernanceTags, GovernanceTagsProps } from '../governance-tags';
 import { pinNodeLambdaRuntimes } from '../versions/lambda-runtime';
@@ -102,6 +104,9 @@ export class ServiceStacks {
     this.platform = new PlatformStack(scope, `${prefix}Platform`, {
       ...common,
       ...(inApp ? { env } : {}),
+      application: props.tags.Application,
+      region: props.region,
+      cidr: vpcCidrOf(environment, props.region),
       description: `Platform of ${namePrefix}: VPC, Aurora PostgreSQL, ALB with WAF, keys, logs`,
     });
     ({ network: this.network, data: this.data, edge: this.edge } = this.platform);
@@ -116,12 +121,17 @@ export class ServiceStacks {
       databaseSecret: this.data.secret,
       databaseSecretKey: this.data.secretKey,
       database: this.data.cluster,
+      databaseHost: this.data.serviceHost,
+      serviceRegion: props.region,
+      writerRegion: this.data.writerRegion,
+      replicationLagClusterIdentifier: this.data.role === 'secondary'
+        ? regionalClusterIdentifierOf(props.tags.Application, environment.name, props.region) : undefined,
       loadBalancer: this.edge.loadBalancer,
       targetGroup: this.edge.targetGroup,
       alarmEmails: props.alarmEmails,
       description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard`,
     });
-    this.alarms = this.service.monitoring.alarms;
+    this.alarms = this.service.alarms;
 
     // Inside a ServiceStage the stage tags everything in it (the assertion stack too); directly
     // in an App (integ) the stacks are tagged here, and addWorkloadAssertions tags its stack.
@@ -160,7 +170,7 @@ export class ServiceStage extends Stage {
 
   /** Output: URL of this stage's load balancer (https://<record>-<region>.<zone> or http://<alb dns>). */
   public readonly loadBalancerUrl: CfnOutput;
-  /** Output: URL users call (latency-routed domain, or the ALB URL without a domain). */
+  /** Output: URL users call (the domain, latency- or failover-routed; the ALB URL without a domain). */
   public readonly serviceUrl: CfnOutput;
   /** Output: ECS cluster name. */
   public readonly clusterName: CfnOutput;

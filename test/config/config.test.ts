@@ -276,7 +276,8 @@ describe('valid configs are accepted', () => {
     const cfg = accepts((c) => {
       c.pipeline.region = 'us-gov-west-1';
       c.source.connectionArn = c.source.connectionArn.replace('arn:aws:', 'arn:aws-us-gov:').replace('us-east-1', 'us-gov-west-1');
-      for (const e of c.environments) e.regions = ['us-gov-west-1'];
+      // One region each: the sample's prod is then no longer global (that needs two regions).
+      for (const e of c.environments) Object.assign(e, { regions: ['us-gov-west-1'], primaryRegion: undefined, resilience: undefined });
     });
     expect(cfg.environments.map((e) => e.regions)).toEqual([['us-gov-west-1'], ['us-gov-west-1'], ['us-gov-west-1']]);
   });

@@ -111,14 +111,17 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
       expect(stage.stacks.Assertions).toBeDefined();
       const resources = Object.values(stage.stacks.Assertions.template.Resources as Record<string, any>);
       const checks = resources.filter((r) => /^Custom::DeployAssert@(SdkCall|HttpCall)/.test(r.Type));
-      // health, ready, version, create, read, ECS steady, DB encrypted, no alarm
+      // health, ready, version, create, read, ECS steady, DB encrypted, no alarm; in the
+      // secondary of a global environment (sample prod-us-east-2) read-back and deep health
+      // replace create and read, and every one of the 8 asserts (no POST, which asserts nothing).
+      const secondary = stage.name === 'prod-us-east-2';
       expect(checks).toHaveLength(8);
       const asserting = checks.filter((c) => c.Properties.expected !== undefined);
-      expect(asserting).toHaveLength(7);
+      expect(asserting).toHaveLength(secondary ? 8 : 7);
       // waitForAssertions: the check runs in a Step Functions waiter whose timeout fails the
       // custom resource (and so the stack, the stage and the pipeline run).
       for (const c of asserting) expect(c.Properties.stateMachineArn).toBeDefined();
-      expect(resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(7);
+      expect(resources.filter((r) => r.Type === 'AWS::StepFunctions::StateMachine')).toHaveLength(secondary ? 8 : 7);
       const expected = asserting.map((c) => c.Properties.expected).join('\n');
       expect(expected).toContain(sample.commit); // /version must report the delivered commit
     }
@@ -130,7 +133,7 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
       const region = stage.name.replace(/^[a-z0-9]+-/, '');
       const calls = Object.values(stage.stacks.Assertions.template.Resources as Record<string, any>)
         .filter((r) => /^Custom::DeployAssert@HttpCall/.test(r.Type));
-      expect(calls).toHaveLength(5); // health, ready, version, create, read
+      expect(calls).toHaveLength(5); // health, ready, version, create, read (secondary: read-back, deep health)
       // A literal URL, or (ALB DNS name, created transaction id) a join that starts with one.
       const starts = calls.map((c) => { const url = c.Properties.parameters.url; return typeof url === 'string' ? url : url['Fn::Join'][1][0]; });
       for (const start of starts) {

@@ -183,7 +183,9 @@ describe('images in every region, on other configs', () => {
     const config = sampleConfigWith([
       { name: 'dev', account: '222222222222', regions: ['us-east-1'] },
       { name: 'test', account: '333333333333', regions: ['us-east-2', 'eu-west-1'] },
-      { name: 'prod', account: '444444444444', regions: ['eu-west-1', 'us-east-2'], production: true, requireApproval: true, domain: PROD_DOMAIN },
+      {
+        name: 'prod', account: '444444444444', regions: ['eu-west-1', 'us-east-2'], production: true, requireApproval: true, rollout: 'sequential', domain: PROD_DOMAIN,
+      },
     ]);
     expect(replicationRegionsOf(config)).toEqual(['eu-west-1', 'us-east-2']);
     expect(replicationRegionsOf(sampleConfig())).toEqual(['us-east-2']);

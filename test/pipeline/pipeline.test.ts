@@ -220,7 +220,7 @@ describe('PipelineStack on other configs', () => {
 describe('self-mutation stability', () => {
   test('the pipeline stack does not change with the commit (no self-mutation loop)', () => {
     const small = () => sampleConfigWith([
-      { name: 'prod', account: '444444444444', regions: ['us-east-1', 'us-east-2'], production: true, requireApproval: true, domain: PROD_DOMAIN },
+      { name: 'prod', account: '444444444444', regions: ['us-east-1', 'us-east-2'], production: true, requireApproval: true, rollout: 'sequential', domain: PROD_DOMAIN },
     ]);
     const a = synthPipeline(small(), '1111111111111111111111111111111111111111').template.toJSON();
     const b = synthPipeline(small(), '2222222222222222222222222222222222222222').template.toJSON();

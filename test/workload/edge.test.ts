@@ -130,28 +130,41 @@ describe.each(['us-east-1', 'us-east-2'])('EdgeTier with a domain: prod %s', (re
     expect(http).toMatchObject({ Port: 80, DefaultActions: [{ Type: 'redirect', RedirectConfig: { Protocol: 'HTTPS', Port: '443', StatusCode: 'HTTP_301' } }] });
   });
 
-  test('a latency record for this region with a Route 53 health check on /health', () => {
+  test('a failover record for this region (prod is global: us-east-1 PRIMARY on the writer check, us-east-2 SECONDARY on the deep check)', () => {
     const records = Object.values(resources(template, 'AWS::Route53::RecordSet')).map((r) => r.Properties!);
-    const latency = records.find((r) => r.Region)!;
-    expect(latency).toMatchObject({
+    const primary = region === 'us-east-1';
+    const failover = records.find((r) => r.Failover)!;
+    expect(failover).toMatchObject({
       Name: 'api.prod.example.com.',
       Type: 'A',
-      Region: region,
+      Failover: primary ? 'PRIMARY' : 'SECONDARY',
       SetIdentifier: `prod-${region}`,
       HostedZoneId: TEST_DOMAIN.hostedZoneId,
       HealthCheckId: { Ref: expect.stringMatching(/^EdgeHealthCheck/) },
     });
-    expect(records.find((r) => !r.Region)).toMatchObject({ Name: `api-${region}.prod.example.com.`, Type: 'A' });
-    template.hasResourceProperties('AWS::Route53::HealthCheck', {
-      HealthCheckConfig: Match.objectLike({ Type: 'HTTPS', ResourcePath: '/health', Port: 443 }),
+    expect(failover.Region).toBeUndefined();
+    expect(failover.AliasTarget).toMatchObject({ EvaluateTargetHealth: true });
+    expect(records.find((r) => !r.Failover)).toMatchObject({ Name: `api-${region}.prod.example.com.`, Type: 'A' });
+    expect(records.find((r) => !r.Failover)!.SetIdentifier).toBeUndefined();
+    expect(records).toHaveLength(2);
+    // One health check, on the ALB's own name, on the deep endpoint (never the liveness /health).
+    const check = only(template, 'AWS::Route53::HealthCheck').Properties!.HealthCheckConfig;
+    expect(check).toMatchObject({
+      Type: 'HTTPS',
+      Port: 443,
+      RequestInterval: 30,
+      FailureThreshold: 3,
+      ResourcePath: primary ? '/health/deep?require=writer' : '/health/deep',
+      FullyQualifiedDomainName: { 'Fn::GetAtt': [expect.stringMatching(/^EdgeLoadBalancer/), 'DNSName'] },
     });
+    expect(stage.edge.serviceRecord?.routing).toBe('failover');
   });
 
   test('the hosted zone is not looked up (synth stays offline)', () => {
     expect(missingContext).toBeUndefined();
   });
 
-  test('URL outputs: the regional https name and the latency-routed service name', () => {
+  test('URL outputs: the regional https name and the routed service name', () => {
     template.hasOutput(stage.platform.getLogicalId(stage.edge.urlOutput), { Value: `https://api-${region}.prod.example.com` });
     template.hasOutput(stage.platform.getLogicalId(stage.edge.serviceUrlOutput), { Value: 'https://api.prod.example.com' });
     expect(stage.serviceUrl).toBe(stage.edge.serviceUrlOutput);
@@ -172,5 +185,44 @@ describe('EdgeTier of a production environment without a domain', () => {
     expect(only(template, 'AWS::ElasticLoadBalancingV2::Listener').Properties).toMatchObject({ Port: 80, Protocol: 'HTTP' });
     template.resourceCountIs('AWS::CertificateManager::Certificate', 0);
     expect(stage.edge.plainHttpReason).toBe(reason);
+  });
+});
+
+describe('EdgeTier DNS of an independent environment with a domain: test us-east-1 and us-east-2', () => {
+  test.each(['us-east-1', 'us-east-2'])('%s keeps its latency record on /health and the logical ids it always had', (region) => {
+    const stage = buildStage(sampleEnvironment('test', { domain: TEST_DOMAIN }), region);
+    const template = tierTemplate(stage.edge);
+    const ids = Object.keys(resources(template, 'AWS::Route53::RecordSet'));
+    expect(ids.filter((id) => id.startsWith('EdgeLatencyRecord'))).toHaveLength(1);
+    expect(ids.filter((id) => id.startsWith('EdgeFailoverRecord'))).toEqual([]);
+    const latency = Object.values(resources(template, 'AWS::Route53::RecordSet')).map((r) => r.Properties!).find((r) => r.Region)!;
+    expect(latency).toMatchObject({ Name: 'api.prod.example.com.', Region: region, SetIdentifier: `test-${region}` });
+    expect(latency.Failover).toBeUndefined();
+    expect(Object.keys(resources(template, 'AWS::Route53::HealthCheck'))).toEqual([expect.stringMatching(/^EdgeHealthCheck[0-9A-F]{8}$/)]);
+    expect(only(template, 'AWS::Route53::HealthCheck').Properties!.HealthCheckConfig).toMatchObject({ ResourcePath: '/health' });
+    expect(stage.edge.serviceRecord?.routing).toBe('latency');
+  });
+
+  test('resilience "independent" on prod keeps latency routing too', () => {
+    const stage = buildStage(sampleEnvironment('prod', { domain: TEST_DOMAIN, resilience: 'independent' }), 'us-east-2');
+    expect(stage.edge.serviceRecord?.routing).toBe('latency');
+  });
+});
+
+describe('EdgeTier DNS of a global environment with a domain: who is primary', () => {
+  test('primaryRegion decides the PRIMARY record, not the order of the regions', () => {
+    const environment = sampleEnvironment('prod', { domain: TEST_DOMAIN, primaryRegion: 'us-east-2' });
+    const failoverOf = (region: string) => Object.values(resources(tierTemplate(buildStage(environment, region).edge), 'AWS::Route53::RecordSet'))
+      .map((r) => r.Properties!).find((r) => r.Failover)!;
+    expect(failoverOf('us-east-2')).toMatchObject({ Failover: 'PRIMARY', SetIdentifier: 'prod-us-east-2' });
+    expect(failoverOf('us-east-1')).toMatchObject({ Failover: 'SECONDARY', SetIdentifier: 'prod-us-east-1' });
+  });
+
+  test('three regions: refused with a message naming the limit and the fix (Route 53 has one SECONDARY per name)', () => {
+    const environment = sampleEnvironment('prod', { domain: TEST_DOMAIN, regions: ['us-east-1', 'us-east-2', 'us-west-2'] });
+    expect(() => buildStage(environment, 'us-east-1')).toThrow(
+      'Environment "prod" is global with a domain and 3 regions, but Route 53 failover routing has exactly one PRIMARY and one SECONDARY '
+      + 'record per name: use two regions, or set resilience: "independent"',
+    );
   });
 });

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildStage, CfnResource, resources, sampleEnvironment, tierTemplate } from './support';
+import { vpcCidrOf } from '../../src/config/vpc-cidrs';
 import { ServiceStage } from '../../src/workload/service-stage';
 
 /** Network: VPC tiers, NAT, flow logs, endpoints and every security group rule of the stage. */
@@ -98,7 +99,7 @@ describe.each([
   test('the endpoint security group admits 443 from the VPC CIDR only', () => {
     const sg = resources(template, 'AWS::EC2::SecurityGroup')[stage.platform.getLogicalId(stage.network.securityGroups.endpoints.node.defaultChild as any)];
     expect(sg.Properties!.SecurityGroupIngress).toEqual([expect.objectContaining({
-      CidrIp: '10.0.0.0/16', FromPort: 443, ToPort: 443, IpProtocol: 'tcp',
+      CidrIp: vpcCidrOf(environment, region), FromPort: 443, ToPort: 443, IpProtocol: 'tcp',
     })]);
   });
 

@@ -8,8 +8,10 @@ import { sampleAssembly } from '../support/sample-assembly';
  * stack fails on "already exists". This audits every template of the sample app (each stage's
  * stacks, the pipeline stack, the cross-region support stack, the image region stack).
  *
- * A retained resource is one whose DeletionPolicy keeps something (Retain, RetainExceptOnCreate,
- * Snapshot). Its name is fixed when the physical-name property is set and refers to no
+ * A retained resource is one whose DeletionPolicy keeps it in place (Retain, RetainExceptOnCreate).
+ * Snapshot keeps a snapshot with a generated name and deletes the resource, so a fixed
+ * identifier (the regional Aurora clusters of a global environment) is free again after a
+ * failed create or a teardown. Its name is fixed when the physical-name property is set and refers to no
  * resource of the template and not to the stack id (so it is the same on every create).
  */
 
@@ -20,6 +22,7 @@ const PHYSICAL_NAME: Record<string, string | null> = {
   'AWS::S3::Bucket': 'BucketName',
   'AWS::SecretsManager::Secret': 'Name',
   'AWS::RDS::DBCluster': 'DBClusterIdentifier',
+  'AWS::RDS::GlobalCluster': 'GlobalClusterIdentifier',
   'AWS::ECR::Repository': 'RepositoryName',
 };
 
@@ -33,6 +36,11 @@ const REVIEWED = [
   'DeliveryPipeline-support-us-east-2/CrossRegionCodePipelineReplicationBucketFC3227F2',
   'prod-us-east-1-Platform/EdgeWafLogGroup9A312840',
   'prod-us-east-2-Platform/EdgeWafLogGroup9A312840',
+  // The global database of prod (src/workload/global-database.ts): names the other region derives.
+  'prod-us-east-1-Platform/DataGlobalCluster7DB3A917',
+  'prod-us-east-1-Platform/DataDatabaseSecret0CD5E47D',
+  'prod-us-east-1-Platform/DataPostgresLogGroupF58F0D50',
+  'prod-us-east-2-Platform/DataPostgresLogGroupF58F0D50',
 ];
 
 /** Whether a template value is the same on every create: no Ref/GetAtt to a resource, no stack id. */
@@ -57,7 +65,7 @@ describe('retained resources with a fixed physical name', () => {
     found = [];
     for (const stack of stacks) {
       for (const [logicalId, r] of Object.entries<any>(stack.template.Resources)) {
-        if (!['Retain', 'RetainExceptOnCreate', 'Snapshot'].includes(r.DeletionPolicy)) continue;
+        if (!['Retain', 'RetainExceptOnCreate'].includes(r.DeletionPolicy)) continue;
         if (!(r.Type in PHYSICAL_NAME)) throw new Error(`${stack.stackName}/${logicalId}: retained ${r.Type} is not in PHYSICAL_NAME; add its physical-name property (or null)`);
         const prop = PHYSICAL_NAME[r.Type];
         const name = prop ? r.Properties?.[prop] : undefined;
@@ -79,7 +87,9 @@ describe('retained resources with a fixed physical name', () => {
   test('RUNBOOKS.md has the command that removes each before a deliberate re-create', () => {
     const runbook = fs.readFileSync(path.join(__dirname, '..', '..', 'RUNBOOKS.md'), 'utf8');
     const commands: Record<string, RegExp> = {
-      'AWS::Logs::LogGroup': /aws logs delete-log-group --log-group-name aws-waf-logs-/,
+      'AWS::Logs::LogGroup': /aws logs delete-log-group --log-group-name aws-waf-logs-[\s\S]*aws logs delete-log-group --log-group-name \/aws\/rds\/cluster\//,
+      'AWS::SecretsManager::Secret': /aws secretsmanager delete-secret --secret-id <app>-<env>-global\/credentials --force-delete-without-recovery/,
+      'AWS::RDS::GlobalCluster': /aws rds delete-global-cluster --global-cluster-identifier <app>-<env>-global/,
       'AWS::ECR::Repository': /aws ecr delete-repository --repository-name /,
       'AWS::S3::Bucket': /aws s3api delete-bucket --bucket /,
     };

@@ -5,7 +5,7 @@ import { ServiceStage } from '../../src/workload/service-stage';
 /** Service: ECS cluster, Fargate service, roles, container, autoscaling, deployment safety. */
 describe.each([
   ['dev', 'us-east-1'],
-  ['prod', 'us-east-2'],
+  ['prod', 'us-east-1'], // the secondary's service: test/workload/global-database.test.ts,
 ])('ServiceStack %s %s', (envName, region) => {
   const environment = sampleEnvironment(envName);
   const { sizing } = environment;
@@ -63,10 +63,12 @@ describe.each([
     expect(JSON.stringify(container().Image)).toContain('111111111111.dkr.ecr.us-east-1.');
   });
 
-  test('database credentials arrive as ECS secrets from the secret fields; plain settings are the port, TLS and the secret\'s ARN', () => {
+  test('database credentials arrive as ECS secrets from the secret fields; plain settings are the port, TLS, the secret\'s ARN and the regions', () => {
     const c = container();
-    expect(c.Environment.map((e: any) => e.Name)).toEqual(['PORT', 'DB_SSL', 'DB_SECRET_ARN']);
+    expect(c.Environment.map((e: any) => e.Name)).toEqual(['PORT', 'DB_SSL', 'DB_SECRET_ARN', 'SERVICE_REGION', 'DB_WRITER_REGION']);
     expect(c.Environment.slice(0, 2)).toEqual([{ Name: 'PORT', Value: '8080' }, { Name: 'DB_SSL', Value: 'true' }]);
+    // A primary or independent region writes locally.
+    expect(c.Environment.slice(3)).toEqual([{ Name: 'SERVICE_REGION', Value: region }, { Name: 'DB_WRITER_REGION', Value: region }]);
     expect(importsIn(c.Environment[2].Value)).toEqual([expect.stringContaining('DatabaseSecretAttachment')]);
     const fields = Object.fromEntries(c.Secrets.map((s: any) => [s.Name, s.ValueFrom['Fn::Join'][1][1]]));
     expect(fields).toEqual({ DB_HOST: ':host::', DB_PORT: ':port::', DB_NAME: ':dbname::', DB_USER: ':username::', DB_PASSWORD: ':password::' });

@@ -1,13 +1,14 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, identityStatements, resources, sampleEnvironment } from './support';
+import { regionRoleOf } from '../../src/config/resilience';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
 
 /** Resource types whose replacement loses data or breaks what depends on them. */
 const STATEFUL_TYPES = [
   'AWS::EC2::VPC', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::RDS::DBCluster', 'AWS::RDS::DBInstance',
-  'AWS::S3::Bucket', 'AWS::SecretsManager::Secret',
+  'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::RDS::GlobalCluster',
 ];
 
 /**
@@ -25,6 +26,8 @@ const PINNED: Record<string, Record<string, string[]>> = {
     'AWS::RDS::DBInstance': ['DataClusterReader14367E46C', 'DataClusterWriterC5A92BD5'],
     'AWS::S3::Bucket': ['EdgeAccessLogsBucket54A0DE54'],
     'AWS::SecretsManager::Secret': ['DataDatabaseSecret0CD5E47D'],
+    // Only in the primary region of a global environment: see `expectedFor`.
+    'AWS::RDS::GlobalCluster': ['DataGlobalCluster7DB3A917'],
   },
   Service: {
     'AWS::KMS::Key': ['LogsKeyA6AB43B2', 'MonitoringTopicKey423AF5B2'],
@@ -32,8 +35,12 @@ const PINNED: Record<string, Record<string, string[]>> = {
   },
 };
 
-function expectedFor(stackId: string, dbReaders: number): Record<string, string[]> {
+function expectedFor(stackId: string, dbReaders: number, role: 'primary' | 'secondary' | 'independent'): Record<string, string[]> {
   const pinned = { ...PINNED[stackId] };
+  // The global cluster lives in the primary region; a secondary has no secret of its own (it
+  // reads a replica of the primary's, which is not a resource of its template).
+  if (role !== 'primary') delete pinned['AWS::RDS::GlobalCluster'];
+  if (role === 'secondary') delete pinned['AWS::SecretsManager::Secret'];
   if (pinned['AWS::RDS::DBInstance']) {
     pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => dbReaders > 0 || !id.startsWith('DataClusterReader'));
   }
@@ -50,20 +57,25 @@ export function statefulIds(template: Template): Record<string, string[]> {
   return found;
 }
 
-describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
+describe.each([
+  ['dev', 'us-east-1'],
+  ['prod', 'us-east-1'],
+  ['prod', 'us-east-2'],
+])('stateful safety: %s %s', (envName, region) => {
   const environment = sampleEnvironment(envName);
+  const role = regionRoleOf(environment, region);
   let stage: ServiceStage;
   let templates: Array<[Stack, Template]>;
 
   beforeAll(() => {
-    stage = buildStage(environment, environment.regions[environment.regions.length - 1]);
+    stage = buildStage(environment, region);
     templates = stage.stacks.stacks.map((s) => [s, Template.fromStack(s)]);
   });
 
   test('logical ids of every stateful resource are pinned, per stack', () => {
     for (const [stack, template] of templates) {
       expect({ stack: stack.node.id, ids: statefulIds(template) })
-        .toEqual({ stack: stack.node.id, ids: expectedFor(stack.node.id, environment.sizing.dbReaders) });
+        .toEqual({ stack: stack.node.id, ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role) });
     }
   });
 
@@ -74,8 +86,9 @@ describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
         const expected = environment.production ? (r.Type === 'AWS::RDS::DBCluster' ? 'Snapshot' : 'Retain') : 'Delete';
         // A fixed name (the WAF log group) is kept too, except after a failed first create
         // (test/workload/retained-names.test.ts).
-        const fixedName = typeof r.Properties?.LogGroupName === 'string';
-        const deletion = environment.production && fixedName ? 'RetainExceptOnCreate' : expected;
+        const fixedName = ['LogGroupName', 'Name', 'GlobalClusterIdentifier', 'DBClusterIdentifier'].some((p) => typeof r.Properties?.[p] === 'string');
+        // Snapshot deletes the cluster (keeping a snapshot), so its fixed identifier frees itself.
+        const deletion = environment.production && fixedName && r.Type !== 'AWS::RDS::DBCluster' ? 'RetainExceptOnCreate' : expected;
         expect({ type: r.Type, deletion: r.DeletionPolicy, replace: r.UpdateReplacePolicy })
           .toEqual({ type: r.Type, deletion, replace: expected });
       }
@@ -104,7 +117,9 @@ describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
       }
     }
     // The scan saw every kind of store (it is not vacuous).
-    for (const type of ['AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::SecretsManager::Secret', 'AWS::SNS::Topic', 'AWS::RDS::DBCluster']) {
+    const stores = ['AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::SNS::Topic', 'AWS::RDS::DBCluster'];
+    // A secondary region reads a replica of the primary's secret (test/workload/global-database.test.ts).
+    for (const type of role === 'secondary' ? stores : [...stores, 'AWS::SecretsManager::Secret']) {
       expect(counts[type]).toBeGreaterThan(0);
     }
     expect(counts['AWS::Logs::LogGroup']).toBe(4);
@@ -150,6 +165,6 @@ test('the pin catches a changed logical id (the check is not vacuous)', () => {
   const stage = buildStage(environment, 'us-east-1', testApp());
   stage.platform.renameLogicalId(stage.platform.getLogicalId(stage.data.cluster.node.defaultChild as CfnElement), 'DatabaseClusterRenamed');
   const ids = statefulIds(Template.fromStack(stage.platform));
-  expect(ids).not.toEqual(expectedFor('Platform', environment.sizing.dbReaders));
+  expect(ids).not.toEqual(expectedFor('Platform', environment.sizing.dbReaders, 'independent'));
   expect(ids['AWS::RDS::DBCluster']).toEqual(['DatabaseClusterRenamed']);
 });

@@ -1,11 +1,23 @@
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import type { RetiredSchemaObject } from './expand-contract';
 
-/** One forward-only schema change. Never edit an applied migration: add a new one. */
+/**
+ * One forward-only schema change. Never edit an applied migration: add a new one. Migrations are
+ * expand/contract (src/db/expand-contract.ts, checked by test/expand-contract.test.ts): the
+ * previous release keeps running against the new schema during a rollout or a rollback.
+ */
 export interface Migration {
   readonly id: number;
   readonly name: string;
   readonly sql: string;
+  /**
+   * The tables (`table`) and columns (`table.column`) this migration drops, renames or retypes:
+   * a contract step, allowed only for objects in RETIRED_SCHEMA_OBJECTS (their readers were
+   * removed by an earlier release).
+   * @default none: the migration only expands (adds tables, nullable or defaulted columns, indexes)
+   */
+  readonly contracts?: readonly string[];
 }
 
 /** The schema, in order. */
@@ -26,6 +38,26 @@ export const MIGRATIONS: readonly Migration[] = [
       )`,
   },
 ];
+
+/**
+ * The migrations not yet recorded in `schema_migrations` (all of them when the table does not
+ * exist). Read-only: a reader region uses it to report a schema its writer has not migrated yet.
+ */
+export async function pendingMigrations(pool: Pool, migrations: readonly Migration[] = MIGRATIONS): Promise<number[]> {
+  const { rows: [table] } = await pool.query<{ exists: boolean }>("SELECT to_regclass('schema_migrations') IS NOT NULL AS exists");
+  const { rows } = table?.exists
+    ? await pool.query<{ id: number }>('SELECT id FROM schema_migrations')
+    : { rows: [] };
+  const done = new Set(rows.map((row) => row.id));
+  return migrations.map((m) => m.id).filter((id) => !done.has(id));
+}
+
+/**
+ * Tables and columns the service no longer reads or writes, oldest first (see
+ * RetiredSchemaObject). Add an entry in the release that removes the last reader; drop the
+ * object in a later release's migration that names it in `contracts`.
+ */
+export const RETIRED_SCHEMA_OBJECTS: readonly RetiredSchemaObject[] = [];
 
 /** Arbitrary constant: the advisory lock that serialises migrations across tasks. */
 const MIGRATION_LOCK_KEY = 727_001_001;

@@ -27,7 +27,12 @@ export class SecretsManagerCredentialSource implements CredentialSource {
   }
 }
 
-/** Parses the secret's JSON; the error names the secret and the missing field, never a value. */
+/**
+ * Parses the secret's JSON into username and password only; the error names the secret and the
+ * missing field, never a value. Any `host`, `port` or `dbname` in the secret is ignored on
+ * purpose: in a secondary region the secret is a replica of the primary's and names the
+ * primary's endpoint, while the service must keep using DB_HOST/DB_PORT/DB_NAME (its own region).
+ */
 export function parseSecret(secretString: string | undefined, secretArn: string): DatabaseCredentials {
   let parsed: unknown;
   try {

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import { formatAmount } from './money';
 import type { NewTransaction } from './validation';
+import { isReadOnlyTransactionError, ReadOnlyDatabaseError } from '../db/role';
 import { unlessUnavailable } from '../db/unavailable';
 
 /** A stored payment transaction, as the API returns it. */
@@ -34,6 +35,19 @@ interface TransactionRow {
 const COLUMNS = 'id, request_fingerprint, amount_minor, currency, description, created_at';
 
 /**
+ * Every statement the repository runs. Exported so that the expand/contract rule
+ * (src/db/expand-contract.ts) can prove a migration never drops what this release reads.
+ */
+export const TRANSACTION_SQL = {
+  insert: `INSERT INTO transactions (id, idempotency_key, request_fingerprint, amount_minor, currency, description)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (idempotency_key) DO NOTHING
+       RETURNING ${COLUMNS}`,
+  byId: `SELECT ${COLUMNS} FROM transactions WHERE id = $1`,
+  byIdempotencyKey: `SELECT ${COLUMNS} FROM transactions WHERE idempotency_key = $1`,
+} as const;
+
+/**
  * Stores and reads transactions; idempotency is enforced by a unique constraint. A database that
  * is down, hung or timing out surfaces as DatabaseUnavailableError (503 with Retry-After).
  */
@@ -46,13 +60,25 @@ export class TransactionRepository {
    * so exactly one row is created and every caller gets that row back.
    */
   createIdempotent(idempotencyKey: string, input: NewTransaction): Promise<CreateOutcome> {
-    return unlessUnavailable(() => this.create(idempotencyKey, input));
+    return unlessUnavailable(() => this.create(idempotencyKey, input).catch((err: unknown) => {
+      // SQLSTATE 25006: the database became read-only (a failover) after the role was checked.
+      throw isReadOnlyTransactionError(err) ? new ReadOnlyDatabaseError(err) : err;
+    }));
   }
 
   /** The transaction with this id, or undefined. */
   findById(id: string): Promise<Transaction | undefined> {
+    return this.findOne(TRANSACTION_SQL.byId, id);
+  }
+
+  /** The transaction created with this idempotency key, or undefined. */
+  findByIdempotencyKey(idempotencyKey: string): Promise<Transaction | undefined> {
+    return this.findOne(TRANSACTION_SQL.byIdempotencyKey, idempotencyKey);
+  }
+
+  private findOne(sql: string, value: string): Promise<Transaction | undefined> {
     return unlessUnavailable(async () => {
-      const { rows } = await this.pool.query<TransactionRow>(`SELECT ${COLUMNS} FROM transactions WHERE id = $1`, [id]);
+      const { rows } = await this.pool.query<TransactionRow>(sql, [value]);
       return rows[0] ? toTransaction(rows[0]) : undefined;
     });
   }
@@ -60,18 +86,12 @@ export class TransactionRepository {
   private async create(idempotencyKey: string, input: NewTransaction): Promise<CreateOutcome> {
     const fingerprint = fingerprintOf(input);
     const inserted = await this.pool.query<TransactionRow>(
-      `INSERT INTO transactions (id, idempotency_key, request_fingerprint, amount_minor, currency, description)
-       VALUES ($1, $2, $3, $4, $5, $6)
-       ON CONFLICT (idempotency_key) DO NOTHING
-       RETURNING ${COLUMNS}`,
+      TRANSACTION_SQL.insert,
       [randomUUID(), idempotencyKey, fingerprint, input.amountMinor, input.currency, input.description],
     );
     if (inserted.rows[0]) return { kind: 'created', transaction: toTransaction(inserted.rows[0]) };
 
-    const existing = await this.pool.query<TransactionRow>(
-      `SELECT ${COLUMNS} FROM transactions WHERE idempotency_key = $1`,
-      [idempotencyKey],
-    );
+    const existing = await this.pool.query<TransactionRow>(TRANSACTION_SQL.byIdempotencyKey, [idempotencyKey]);
     const row = existing.rows[0];
     if (!row) throw new Error('idempotency key conflicted but no row was found');
     return row.request_fingerprint === fingerprint

@@ -1,21 +1,28 @@
 import type { FastifyInstance } from 'fastify';
 import type { TransactionRepository } from './repository';
-import { IDEMPOTENCY_HEADER, validateIdempotencyKey, validateNewTransaction, validateTransactionId } from './validation';
-import { validationError } from '../http/errors';
+import {
+  IDEMPOTENCY_HEADER, validateIdempotencyKey, validateIdempotencyKeyParam, validateNewTransaction, validateTransactionId,
+} from './validation';
+import { BY_IDEMPOTENCY_KEY_PATH, validationError } from '../http/errors';
+import type { ServiceRegion } from '../region';
 
 /**
- * POST /transactions (idempotent create) and GET /transactions/:id.
+ * POST /transactions (idempotent create), GET /transactions/:id and
+ * GET /transactions/by-idempotency-key/:key.
  *
  * POST answers 201 with the new transaction, 200 with the original one when the
  * Idempotency-Key was already used for the same request (header `Idempotent-Replayed: true`),
- * 422 when the key was used for a different request, and 400 naming the field otherwise.
+ * 422 when the key was used for a different request, 400 naming the field for invalid input, and
+ * 503 `read_only_region` when this region's database only reads (checked after validation, so a
+ * client mistake is a 400 in every region).
  */
-export function registerTransactionRoutes(app: FastifyInstance, repository: TransactionRepository): void {
+export function registerTransactionRoutes(app: FastifyInstance, repository: TransactionRepository, region: ServiceRegion): void {
   app.post('/transactions', async (request, reply) => {
     const key = validateIdempotencyKey(request.headers[IDEMPOTENCY_HEADER.toLowerCase()]);
     if (!key.ok) return reply.status(400).send(validationError(key.error.field, key.error.message));
     const input = validateNewTransaction(request.body);
     if (!input.ok) return reply.status(400).send(validationError(input.error.field, input.error.message));
+    await region.assertWritable();
 
     const outcome = await repository.createIdempotent(key.value, input.value);
     switch (outcome.kind) {
@@ -37,6 +44,15 @@ export function registerTransactionRoutes(app: FastifyInstance, repository: Tran
     if (!id.ok) return reply.status(400).send(validationError(id.error.field, id.error.message));
     const transaction = await repository.findById(id.value);
     if (!transaction) return reply.status(404).send({ error: 'not_found', field: 'id', message: `transaction ${id.value} does not exist` });
+    return transaction;
+  });
+
+  // A static segment: the router prefers it to /transactions/:id for this path.
+  app.get<{ Params: { key: string } }>(`${BY_IDEMPOTENCY_KEY_PATH}:key`, async (request, reply) => {
+    const key = validateIdempotencyKeyParam(request.params.key);
+    if (!key.ok) return reply.status(400).send(validationError(key.error.field, key.error.message));
+    const transaction = await repository.findByIdempotencyKey(key.value);
+    if (!transaction) return reply.status(404).send({ error: 'not_found', field: 'key', message: `no transaction has idempotency key ${key.value}` });
     return transaction;
   });
 }

@@ -66,13 +66,22 @@ export function validateNewTransaction(body: unknown): Validated<NewTransaction>
   return { ok: true, value: { amountMinor: parsed.minor, currency, description: (description as string | null | undefined) ?? null } };
 }
 
+/** What a valid idempotency key is, as error messages say it. */
+export const IDEMPOTENCY_KEY_RULE = 'must be 8 to 128 characters of A-Z a-z 0-9 _ . : -';
+
+/** The longest idempotency key (the router's path parameter limit follows it). */
+export const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
+
 /** Validates the Idempotency-Key header: 8 to 128 characters of A-Z a-z 0-9 _ . : - (a UUID fits). */
 export function validateIdempotencyKey(value: string | string[] | undefined): Validated<string> {
   if (value === undefined || value === '') return fail(IDEMPOTENCY_HEADER, 'header is required');
-  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) {
-    return fail(IDEMPOTENCY_HEADER, 'must be 8 to 128 characters of A-Z a-z 0-9 _ . : -');
-  }
+  if (typeof value !== 'string' || !IDEMPOTENCY_KEY.test(value)) return fail(IDEMPOTENCY_HEADER, IDEMPOTENCY_KEY_RULE);
   return { ok: true, value };
+}
+
+/** Validates an idempotency key given as the path parameter `key`, by the same rule as the header. */
+export function validateIdempotencyKeyParam(value: string): Validated<string> {
+  return IDEMPOTENCY_KEY.test(value) ? { ok: true, value } : fail('key', IDEMPOTENCY_KEY_RULE);
 }
 
 /** Validates a transaction id (a UUID) from the path. */
