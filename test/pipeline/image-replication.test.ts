@@ -55,6 +55,9 @@ describe('images in every region, on the sample as `npx projen synth` wrote it',
     });
     // ECR matches a template by namespace: `<prefix>/...`.
     expect(REPOSITORY.startsWith(`${props.Prefix}/`)).toBe(true);
+    // What the registry schema of the type enforces (Prefix pattern, LifecyclePolicy 100+ characters).
+    expect(props.Prefix).toMatch(/^((?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*\/?|ROOT)$/);
+    expect(props.LifecyclePolicy.length).toBeGreaterThanOrEqual(100);
     expect(JSON.parse(props.RepositoryPolicy)).toEqual({
       Version: '2012-10-17',
       Statement: [{
