@@ -10,6 +10,7 @@ import { hardenArtifactBucket } from './artifact-bucket-hardening';
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
 import { ReportBucket } from './report-bucket';
+import { rollBackDeployStagesOnFailure } from './stage-rollback';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { partitionOf } from '../aws-names';
 import { ComplianceChecks } from '../compliance/compliance-checks';
@@ -19,6 +20,7 @@ import { PlannedWave, plannedWaves, stageIdOf } from '../config/waves';
 import { applyGovernanceTags, PIPELINE_ENVIRONMENT_TAG } from '../governance-tags';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../versions/toolchain';
 import { ServiceStage } from '../workload/service-stage';
+import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
@@ -84,6 +86,10 @@ export class PipelineStack extends Stack {
   public readonly waves: DeliveryWave[] = [];
   /** Every stage, in deployment order. */
   public readonly stages: ServiceStage[] = [];
+  /** The bakes between regions of sequential rollouts, in order. */
+  public readonly bakes: BakeStep[] = [];
+  /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
+  public readonly rollbackStages: readonly string[];
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, {
@@ -185,13 +191,18 @@ export class PipelineStack extends Stack {
     });
     this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
 
-    for (const planned of plannedWaves(config)) {
-      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
-    }
+    const planned = plannedWaves(config);
+    planned.forEach((wave, index) => {
+      // A wave followed by another region of the same environment (a sequential rollout) bakes.
+      const next = planned[index + 1];
+      const bakeMinutes = next?.environment === wave.environment ? wave.environment.bakeMinutes : 0;
+      this.addWave(config, wave, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance, bakeMinutes });
+    });
 
     // Build now so the CodePipeline exists: its buckets are hardened and it notifies.
     this.pipeline.buildPipeline();
     hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
+    this.rollbackStages = rollBackDeployStagesOnFailure(this.pipeline.pipeline);
     for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
       hardenArtifactBucket(support.replicationBucket);
       // CDK gives the replication bucket a fixed physical name: a failed first create of the
@@ -221,6 +232,8 @@ export class PipelineStack extends Stack {
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
     commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
+    /** Minutes to watch the wave's stage after it deployed, before the next wave; 0 = none. */
+    bakeMinutes: number;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
@@ -279,6 +292,21 @@ export class PipelineStack extends Stack {
       } : undefined);
       return stage;
     });
+    if (run.bakeMinutes > 0) {
+      // After the region's deploy and assertions, in the same CodePipeline stage: a bake that
+      // fails rolls back the region it watched, and the next region never starts. One slot.
+      const bake = new BakeStep(`Bake-${planned.id}`, {
+        cloudAssembly: run.synthOutput,
+        stage: stages[0],
+        minutes: run.bakeMinutes,
+        pipelineName: config.pipeline.name,
+        pipelineAccount: config.pipeline.account,
+        pipelineRegion: config.pipeline.region,
+        pipelineStageName: planned.id,
+      });
+      wave.addPost(bake);
+      this.bakes.push(bake);
+    }
     this.stages.push(...stages);
     this.waves.push({ wave, environment, stages });
   }
