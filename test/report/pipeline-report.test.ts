@@ -62,6 +62,15 @@ describe('pipeline report on a small synthesized pipeline', () => {
     for (const s of shape.stages) expect(mermaid).toContain(`["${s.name}"]`);
   });
 
+  test('the stages that roll back on failure are the deploy stages, and the summary and report say so', () => {
+    expect(shape.stages.filter((s) => s.rollsBackOnFailure).map((s) => s.name)).toEqual(['dev-us-east-1', 'prod-us-east-2']);
+    const summary = renderSummary(shape).split('\n');
+    expect(summary.find((l) => l.startsWith('dev-us-east-1'))).toMatch(/post-deploy assertions, rollback on failure$/);
+    expect(summary.find((l) => l.startsWith('SupplyChain'))).not.toMatch(/rollback/);
+    expect(renderReport(shape)).toMatch(/^prod-us-east-2 \(rolls back to its last successful execution when an action fails\)$/m);
+    expect(renderReport(shape)).toMatch(/^SupplyChain$/m);
+  });
+
   test('embedding the diagram in a README replaces only the block between the markers', () => {
     const readme = 'a\n<!-- pipeline-diagram:start -->\nold\n<!-- pipeline-diagram:end -->\nb\n';
     const out = embedDiagram(readme, 'flowchart LR\n  x');
