@@ -21,10 +21,12 @@ const EXPECTED_SUPPRESSIONS: Record<string, number> = {
   // per-project suppressions as every other CodeBuild project of the pipeline.
   // +5 NIST/HIPAA/PCI: each stage's task role re-reads the database secret (inline CDK grant).
   // -2 NIST/HIPAA/PCI: the sample prod serves HTTPS, so no HTTP-only listener suppressions.
-  'AwsSolutions': 111,
-  'NIST.800.53.R5': 78,
-  'HIPAA.Security': 92,
-  'PCI.DSS.321': 79,
+  // +8/+1/+2/+2: the prod bake's CodeBuild project (issue 17) gets the same per-project
+  // suppressions as the change report's, another CodeBuildStep of CDK Pipelines.
+  'AwsSolutions': 119,
+  'NIST.800.53.R5': 79,
+  'HIPAA.Security': 94,
+  'PCI.DSS.321': 81,
 };
 
 /** Every template of an assembly, nested stage assemblies included. */
