@@ -228,7 +228,8 @@ export class PipelineStack extends Stack {
 
   /**
    * One planned wave (src/config/waves.ts): its stages side by side, each ending with its
-   * assertions; before it, when planned, the change report and the approval.
+   * assertions; before it, when planned, the change report and the approval (in a stage of
+   * their own); after it, when the next wave is another region of the same environment, the bake.
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
     commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
@@ -237,7 +238,6 @@ export class PipelineStack extends Stack {
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
-    const pre: pipelines.Step[] = [];
     if (planned.approval) {
       // What the approver reviews: every stack of every region of this environment,
       // compared with what is deployed, dangerous changes first.
@@ -260,9 +260,13 @@ export class PipelineStack extends Stack {
         reviewUrl: report.reportUrl,
       });
       approval.addStepDependency(report);
-      pre.push(report, approval);
+      // Their own CodePipeline stage, before the deploy stage, which rolls back on failure: a
+      // rollback runs the stage's actions again with the previous execution's artifacts, and
+      // must not wait for a human nor re-run a report that may block it; a rejected approval
+      // or a blocked report fails the run without rolling anything back.
+      this.pipeline.addWave(planned.approval, { post: [report, approval] });
     }
-    const wave = this.pipeline.addWave(planned.id, { pre });
+    const wave = this.pipeline.addWave(planned.id);
     const stages = planned.stages.map(({ id, region }) => {
       const stage = new ServiceStage(this, id, {
         environment,

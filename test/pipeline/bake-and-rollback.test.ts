@@ -159,13 +159,19 @@ describe('stage rollback on failure, on the synthesized sample pipeline', () => 
     p = inspect(sampleAssembly().pipelineTemplate.toJSON());
   });
 
-  test('every stage that deploys stacks rolls back on failure; Source, Build, UpdatePipeline, Assets and SupplyChain do not', () => {
+  test('every stage that deploys stacks rolls back on failure; Source, Build, UpdatePipeline, Assets, SupplyChain and the approval do not', () => {
     const deploys = (s: any) => s.Actions.some((a: any) => a.ActionTypeId.Category === 'Deploy' && a.ActionTypeId.Provider === 'CloudFormation');
     const rollback = p.stages.filter((s) => s.OnFailure).map((s) => s.Name);
     expect(rollback).toEqual(p.stages.filter(deploys).map((s) => s.Name));
     expect(rollback).toEqual(['dev-us-east-1', 'test', 'prod-us-east-1', 'prod-us-east-2']);
     for (const s of p.stages.filter((x) => x.OnFailure)) expect(s.OnFailure).toEqual({ Result: 'ROLLBACK' });
-    expect(p.stages.filter((s) => !s.OnFailure).map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'SupplyChain']);
+    expect(p.stages.filter((s) => !s.OnFailure).map((s) => s.Name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'SupplyChain', 'Approve-prod']);
+  });
+
+  test('no stage that rolls back holds a manual approval or the change report (a rollback runs its stage\'s actions again)', () => {
+    for (const s of p.stages.filter((x) => x.OnFailure)) {
+      expect(s.Actions.filter((a: any) => a.ActionTypeId.Category === 'Approval' || /^ChangeReport-/.test(a.Name))).toEqual([]);
+    }
   });
 
   test('the pipeline is V2 and not in PARALLEL mode (CodePipeline refuses rollback conditions there)', () => {
