@@ -75,7 +75,11 @@ export interface BakeCliDeps {
 }
 
 /** Run the bake CLI; resolves with the exit code. */
-export async function runBakeCli(argv: readonly string[], io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) }, deps: BakeCliDeps = {}): Promise<number> {
+export async function runBakeCli(
+  argv: readonly string[],
+  io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) },
+  deps: BakeCliDeps = {},
+): Promise<number> {
   let flags: Map<string, string>;
   let alarmNames: string[];
   let minutes: number;

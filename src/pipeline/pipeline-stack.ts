@@ -232,7 +232,10 @@ export class PipelineStack extends Stack {
    * their own); after it, when the next wave is another region of the same environment, the bake.
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
-    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
+    commit: string;
+    commitId: string;
+    synthOutput: pipelines.FileSet;
+    compliance?: ComplianceChecks;
     /** Minutes to watch the wave's stage after it deployed, before the next wave; 0 = none. */
     bakeMinutes: number;
   }): void {

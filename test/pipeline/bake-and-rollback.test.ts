@@ -182,8 +182,14 @@ describe('stage rollback on failure, on the synthesized sample pipeline', () => 
 
 describe('bake and rollback for other configs', () => {
   const prod = (over: Record<string, unknown>) => ({
-    name: 'prod', account: '444444444444', regions: ['us-east-1', 'us-east-2'], production: true, requireApproval: true,
-    rollout: 'sequential', domain: PROD_DOMAIN, ...over,
+    name: 'prod',
+    account: '444444444444',
+    regions: ['us-east-1', 'us-east-2'],
+    production: true,
+    requireApproval: true,
+    rollout: 'sequential',
+    domain: PROD_DOMAIN,
+    ...over,
   });
   const synth = (environments: unknown[]) => inspect(synthPipeline(sampleConfigWith(environments)).template.toJSON());
 
