@@ -191,13 +191,9 @@ export class PipelineStack extends Stack {
     });
     this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
 
-    const planned = plannedWaves(config);
-    planned.forEach((wave, index) => {
-      // A wave followed by another region of the same environment (a sequential rollout) bakes.
-      const next = planned[index + 1];
-      const bakeMinutes = next?.environment === wave.environment ? wave.environment.bakeMinutes : 0;
-      this.addWave(config, wave, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance, bakeMinutes });
-    });
+    for (const planned of plannedWaves(config)) {
+      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
+    }
 
     // Build now so the CodePipeline exists: its buckets are hardened and it notifies.
     this.pipeline.buildPipeline();
@@ -236,8 +232,6 @@ export class PipelineStack extends Stack {
     commitId: string;
     synthOutput: pipelines.FileSet;
     compliance?: ComplianceChecks;
-    /** Minutes to watch the wave's stage after it deployed, before the next wave; 0 = none. */
-    bakeMinutes: number;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
@@ -299,13 +293,13 @@ export class PipelineStack extends Stack {
       } : undefined);
       return stage;
     });
-    if (run.bakeMinutes > 0) {
+    if (planned.bakeMinutes > 0) {
       // After the region's deploy and assertions, in the same CodePipeline stage: a bake that
       // fails rolls back the region it watched, and the next region never starts. One slot.
       const bake = new BakeStep(`Bake-${planned.id}`, {
         cloudAssembly: run.synthOutput,
         stage: stages[0],
-        minutes: run.bakeMinutes,
+        minutes: planned.bakeMinutes,
         pipelineName: config.pipeline.name,
         pipelineAccount: config.pipeline.account,
         pipelineRegion: config.pipeline.region,
