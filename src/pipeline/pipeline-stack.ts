@@ -228,10 +228,7 @@ export class PipelineStack extends Stack {
    * their own); after it, when the next wave is another region of the same environment, the bake.
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
-    commit: string;
-    commitId: string;
-    synthOutput: pipelines.FileSet;
-    compliance?: ComplianceChecks;
+    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
