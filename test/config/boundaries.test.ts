@@ -133,6 +133,7 @@ const ranges: Range[] = [
   { field: `${S}.memoryMiB`, min: 32768, max: 122880, step: 8192, base: { [`${S}.cpu`]: 16384 }, holes: [40960 - 4096] },
   { field: `${S}.cpu`, min: 256, max: 16384, base: { [`${S}.memoryMiB`]: 32768 }, holes: [3072] },
   { field: 'gates.ecrScanTimeoutMinutes', min: 1, max: 60 },
+  { field: 'environments[2].bakeMinutes', min: 0, max: 180 },
 ];
 
 describe.each(ranges)('$field from $min to $max', ({ field, min, max, step = 1, base, holes = [] }) => {
