@@ -140,7 +140,7 @@ const stagedOut = '.cache/synth/cdk.out';
 synthTask.reset(`rm -rf ${stagedOut}`);
 synthTask.exec(esbuild('src/main.ts', '--packages=external --sourcemap=inline --outfile=.cache/synth/main.js'));
 synthTask.exec('node --enable-source-maps .cache/synth/main.js', { env: { CDK_OUTDIR: stagedOut } });
-synthTask.exec(esbuild('src/supply-chain/gate-cli.ts src/change-report/report-cli.ts', `--outdir=${stagedOut}/.delivery-tools`));
+synthTask.exec(esbuild('src/supply-chain/gate-cli.ts src/change-report/report-cli.ts src/bake/bake-cli.ts', `--outdir=${stagedOut}/.delivery-tools`));
 synthTask.exec(`rm -rf cdk.out && mv ${stagedOut} cdk.out`);
 project.addTask('deploy:pipeline', {
   description: 'Deploy the pipeline stack once (pass -c config=path/to/delivery.json); the pipeline does the rest',

@@ -63,6 +63,10 @@ const acu = (min: number, max: number) => z.number(expecting(`a number of Aurora
   .max(max, { error: (iss) => `must be at most ${max} ACU; got ${describeValue(iss.input)}` })
   .multipleOf(0.5, { error: (iss) => `must be a multiple of 0.5 ACU (Aurora's step); got ${describeValue(iss.input)}` });
 
+/** Default and ceiling of `environments[].bakeMinutes`. */
+export const DEFAULT_BAKE_MINUTES = 10;
+export const MAX_BAKE_MINUTES = 180;
+
 const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
 
 /**
@@ -227,6 +231,14 @@ export const environmentSchema = z.strictObject({
    * @default - `10.<n>.0.0/16`, n counting the regions of this account in list order
    */
   vpcCidrs: z.record(z.string(), vpcCidr, expecting('an object of region codes to CIDRs, e.g. { "us-east-1": "10.0.0.0/16", "us-east-2": "10.1.0.0/16" }')).optional(),
+  /**
+   * Minutes the pipeline watches the alarms of a region after its deploy and assertions, before
+   * the next region of a `sequential` rollout starts; any alarm in ALARM fails the bake (and the
+   * stage rolls back). 0 = no bake. Ignored unless the environment rolls out sequentially over
+   * two or more regions. At most 180: the pipeline holds every later run while it bakes.
+   * @default 10
+   */
+  bakeMinutes: wholeNumber('minutes', 0, MAX_BAKE_MINUTES).default(DEFAULT_BAKE_MINUTES),
 }, expecting('an object { "name": "dev", "account": "123456789012", "regions": ["us-east-1"] }'));
 
 /** Supply-chain gate thresholds (Trivy and ECR image scan). */

@@ -14,6 +14,13 @@ export function configWarnings(config: DeliveryConfig): string[] {
       + 'the pipeline can use it only if that account shares it with the pipeline account. Usually the fix is to create the connection in the pipeline account '
       + '(console: Developer Tools > Settings > Connections) and use its ARN');
   }
+  config.environments.forEach((env, i) => {
+    // A choice, not an error: a team may watch the first region by other means.
+    if (env.production && env.rollout === 'sequential' && env.regions.length > 1 && env.bakeMinutes === 0) {
+      warnings.push(`environments[${i}].bakeMinutes: 0 turns the bake off, so ${env.name}'s next region starts right after the previous one's assertions, `
+        + 'without watching its alarms; set e.g. 10 (the default) unless something else watches the first region');
+    }
+  });
   return warnings;
 }
 

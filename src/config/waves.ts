@@ -18,6 +18,12 @@ export interface PlannedWave {
   readonly stages: readonly PlannedStage[];
   /** A manual approval (`Approve-<env>`, after the change report) runs before this wave. */
   readonly approval?: string;
+  /**
+   * Minutes the pipeline watches this wave's stage's alarms after it deployed, before the next
+   * wave (the next region of the same environment) starts: `bakeMinutes` for every region of a
+   * sequential rollout but the last, else 0 (no bake).
+   */
+  readonly bakeMinutes: number;
 }
 
 /** The id of an environment's stage in a region, `<env>-<region>`: every stack name starts with it. */
@@ -37,9 +43,9 @@ export function stageIdOf(environment: Pick<EnvironmentConfig, 'name'>, region: 
 /**
  * The waves the config asks for, in order: one wave per environment with its regions in
  * parallel, or one wave per region when `rollout` is `sequential`; an approval before the first
- * wave of an environment that requires one. A sequential rollout deploys `primaryRegion` first,
- * then the other regions in list order. PipelineStack builds exactly these, and `doctor`
- * prints them.
+ * wave of an environment that requires one; a bake after every region of a sequential rollout
+ * but the last. A sequential rollout deploys `primaryRegion` first, then the other regions in
+ * list order. PipelineStack builds exactly these, and `doctor` prints them.
  */
 export function plannedWaves(config: DeliveryConfig): PlannedWave[] {
   return config.environments.flatMap((environment) => {
@@ -53,6 +59,7 @@ export function plannedWaves(config: DeliveryConfig): PlannedWave[] {
       environment,
       stages: regions.map((region) => ({ id: stageIdOf(environment, region), account: environment.account, region })),
       approval: index === 0 && environment.requireApproval ? `Approve-${environment.name}` : undefined,
+      bakeMinutes: index < groups.length - 1 ? environment.bakeMinutes : 0,
     }));
   });
 }

@@ -47,6 +47,9 @@ export function describeDelivery(config: DeliveryConfig, source: string): string
     const how = wave.stages.length > 1 ? ' [regions in parallel]' : '';
     const prod = wave.environment.production ? ' [production: retained data, termination protection]' : '';
     lines.push(`  ${i + 2}. ${wave.id}: ${stages}${how}${prod}`);
+    if (wave.bakeMinutes > 0) {
+      lines.push(`     -> bake ${wave.bakeMinutes} min: any alarm of ${wave.stages[0].id} in ALARM fails it (and rolls the region back) before the next region`);
+    }
   });
   lines.push(`Notifications (failures, successes, approval requests): ${config.notifications.emails.join(', ')}`);
   lines.push(`Endpoints: ${config.environments.map((e) => (e.domain

@@ -12,6 +12,7 @@ import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, Im
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
 import { ReportBucket } from './report-bucket';
+import { rollBackDeployStagesOnFailure } from './stage-rollback';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
 import { restrictGrantsToAwsResources } from '../compliance/key-policy';
@@ -20,6 +21,7 @@ import { PlannedWave, plannedWaves, stageIdOf } from '../config/waves';
 import { applyGovernanceTags, governanceTags, PIPELINE_ENVIRONMENT_TAG } from '../governance-tags';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../versions/toolchain';
 import { ServiceStage } from '../workload/service-stage';
+import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
@@ -89,6 +91,10 @@ export class PipelineStack extends Stack {
   public readonly waves: DeliveryWave[] = [];
   /** Every stage, in deployment order. */
   public readonly stages: ServiceStage[] = [];
+  /** The bakes between regions of sequential rollouts, in order. */
+  public readonly bakes: BakeStep[] = [];
+  /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
+  public readonly rollbackStages: readonly string[];
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, {
@@ -223,6 +229,7 @@ export class PipelineStack extends Stack {
     // Build now so the CodePipeline exists: its buckets are hardened and it notifies.
     this.pipeline.buildPipeline();
     hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
+    this.rollbackStages = rollBackDeployStagesOnFailure(this.pipeline.pipeline);
     for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
       hardenArtifactBucket(support.replicationBucket);
       // CDK gives the replication bucket a fixed physical name: a failed first create of the
@@ -248,14 +255,14 @@ export class PipelineStack extends Stack {
 
   /**
    * One planned wave (src/config/waves.ts): its stages side by side, each ending with its
-   * assertions; before it, when planned, the change report and the approval.
+   * assertions; before it, when planned, the change report and the approval (in a stage of
+   * their own); after it, when the next wave is another region of the same environment, the bake.
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
     commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
-    const pre: pipelines.Step[] = [];
     if (planned.approval) {
       // What the approver reviews: every stack of every region of this environment,
       // compared with what is deployed, dangerous changes first.
@@ -278,9 +285,13 @@ export class PipelineStack extends Stack {
         reviewUrl: report.reportUrl,
       });
       approval.addStepDependency(report);
-      pre.push(report, approval);
+      // Their own CodePipeline stage, before the deploy stage, which rolls back on failure: a
+      // rollback runs the stage's actions again with the previous execution's artifacts, and
+      // must not wait for a human nor re-run a report that may block it; a rejected approval
+      // or a blocked report fails the run without rolling anything back.
+      this.pipeline.addWave(planned.approval, { post: [report, approval] });
     }
-    const wave = this.pipeline.addWave(planned.id, { pre });
+    const wave = this.pipeline.addWave(planned.id);
     const stages = planned.stages.map(({ id, region }) => {
       const stage = new ServiceStage(this, id, {
         environment,
@@ -312,6 +323,21 @@ export class PipelineStack extends Stack {
       } : undefined);
       return stage;
     });
+    if (planned.bakeMinutes > 0) {
+      // After the region's deploy and assertions, in the same CodePipeline stage: a bake that
+      // fails rolls back the region it watched, and the next region never starts. One slot.
+      const bake = new BakeStep(`Bake-${planned.id}`, {
+        cloudAssembly: run.synthOutput,
+        stage: stages[0],
+        minutes: planned.bakeMinutes,
+        pipelineName: config.pipeline.name,
+        pipelineAccount: config.pipeline.account,
+        pipelineRegion: config.pipeline.region,
+        pipelineStageName: planned.id,
+      });
+      wave.addPost(bake);
+      this.bakes.push(bake);
+    }
     this.stages.push(...stages);
     this.waves.push({ wave, environment, stages });
   }

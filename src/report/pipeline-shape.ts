@@ -30,6 +30,8 @@ export interface PipelineStageShape {
   readonly name: string;
   /** Its actions, sorted by run order. */
   readonly actions: readonly PipelineAction[];
+  /** CodePipeline rolls the stage back to its last successful execution when an action fails (`OnFailure: ROLLBACK`). */
+  readonly rollsBackOnFailure?: boolean;
 }
 
 /** Totals of a pipeline run. */
@@ -94,6 +96,7 @@ export function pipelineShapeFromTemplate(
         stackName: a.Configuration?.StackName,
       };
     }).sort((x: PipelineAction, y: PipelineAction) => x.runOrder - y.runOrder),
+    ...(s.OnFailure?.Result === 'ROLLBACK' ? { rollsBackOnFailure: true } : {}),
   }));
   return { logicalId, stages, totals: totalsOf(stages) };
 }

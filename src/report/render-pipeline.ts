@@ -6,6 +6,7 @@ export function gateKind(name: string, category: string): string | undefined {
   if (/ImageGate/i.test(name)) return 'image build + Trivy + ECR scan gate';
   if (/ChangeReport/i.test(name)) return 'prod change report';
   if (/Assert/i.test(name)) return 'post-deploy assertions';
+  if (/^Bake-/.test(name)) return 'alarm bake before the next region';
   return undefined;
 }
 
@@ -22,6 +23,7 @@ export function renderSummary(shape: PipelineShape): string {
         targets.set(key, (targets.get(key) ?? 0) + 1);
       }
     }
+    if (stage.rollsBackOnFailure) gates.add('rollback on failure');
     const where = [...targets].map(([k, n]) => `${k}: ${n}`).join('; ') || stage.actions.map((a) => a.provider).join(', ');
     return [stage.name, where, [...gates].join(', ')];
   });
@@ -44,7 +46,7 @@ export function renderSummary(shape: PipelineShape): string {
 export function renderReport(shape: PipelineShape): string {
   const lines: string[] = [];
   for (const stage of shape.stages) {
-    lines.push(`${stage.name}`);
+    lines.push(`${stage.name}${stage.rollsBackOnFailure ? ' (rolls back to its last successful execution when an action fails)' : ''}`);
     for (const a of stage.actions) {
       const where = [a.account, a.region].filter(Boolean).join(' ');
       lines.push(`  ${String(a.runOrder).padStart(2)}. ${a.name} [${a.provider}]${where ? ` -> ${where}` : ''}`);

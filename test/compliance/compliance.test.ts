@@ -24,12 +24,14 @@ const EXPECTED_SUPPRESSIONS: Record<string, number> = {
   // +2/+4/+4/+2: the secondary region's secret-replica custom resource (prod-us-east-2): IAM5 on
   // the primary key found by alias and IAM4 on its function's logging policy (AwsSolutions);
   // inline CDK grant, concurrency, DLQ and VPC on the deploy-time function (frameworks).
+  // +8/+1/+2/+2: the prod bake's CodeBuild project (issue 17) gets the same per-project
+  // suppressions as the change report's, another CodeBuildStep of CDK Pipelines.
   // +1 NIST/HIPAA/PCI: the image replica's creation role in us-east-2 (inline CDK grant);
   // counted by the synth of main merged with the image replication branch.
-  'AwsSolutions': 113,
-  'NIST.800.53.R5': 82,
-  'HIPAA.Security': 95,
-  'PCI.DSS.321': 81,
+  'AwsSolutions': 121,
+  'NIST.800.53.R5': 83,
+  'HIPAA.Security': 97,
+  'PCI.DSS.321': 83,
 };
 
 /** Every template of an assembly, nested stage assemblies included. */

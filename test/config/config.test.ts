@@ -300,6 +300,23 @@ describe('config warnings (synth and doctor print them and continue)', () => {
     ]);
   });
 
+  test('bakeMinutes defaults to 10 minutes and 0 turns the bake off', () => {
+    expect(loadConfig().environments.map((e) => e.bakeMinutes)).toEqual([10, 10, 10]);
+    const c = sample();
+    c.environments[2].bakeMinutes = 0;
+    expect(parseConfig(c).environments[2].bakeMinutes).toBe(0);
+  });
+
+  test('a production environment that rolls out region by region without a bake is warned about', () => {
+    const c = sample();
+    c.environments[2].bakeMinutes = 0;
+    expect(configWarnings(parseConfig(c))).toEqual([
+      expect.stringMatching(/^environments\[2\]\.bakeMinutes: 0 turns the bake off, so prod's next region starts right after .*set e\.g\. 10/),
+    ]);
+    c.environments[2].rollout = 'parallel';
+    expect(configWarnings(parseConfig(c))).toEqual([]);
+  });
+
   test('the sample has none', () => {
     expect(configWarnings(loadConfig())).toEqual([]);
   });

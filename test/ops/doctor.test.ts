@@ -26,8 +26,9 @@ describe('doctor offline', () => {
     expect(plannedWaves(config).map((w) => `${w.approval ?? ''}>${w.id}:${w.stages.map((s) => s.id).join('+')}`)).toEqual([
       '>dev:dev-us-east-1', '>test:test-us-east-1+test-us-east-2', 'Approve-prod>prod-us-east-1:prod-us-east-1', '>prod-us-east-2:prod-us-east-2',
     ]);
+    expect(plannedWaves(config).map((w) => w.bakeMinutes)).toEqual([0, 0, 10, 0]);
     const text = describeDelivery(config, 'config/delivery.sample.json');
-    expect(text.split('\n').slice(2, 10)).toEqual([
+    expect(text.split('\n').slice(2, 11)).toEqual([
       'Waves, in order:',
       '  1. SupplyChain: build the image once, Trivy scan, ECR scan gate (fail on CRITICAL; fail on fixable HIGH; ECR scan timeout 15 min)',
       '     -> waits until the image has replicated to us-east-2 (timeout 15 min); stages pull in their own region '
@@ -36,6 +37,7 @@ describe('doctor offline', () => {
       '  3. test: test-us-east-1 (333333333333/us-east-1), test-us-east-2 (333333333333/us-east-2) [regions in parallel]',
       '     -> manual approval Approve-prod before prod (request e-mailed to platform-team@example.com)',
       '  4. prod-us-east-1: prod-us-east-1 (444444444444/us-east-1) [production: retained data, termination protection]',
+      '     -> bake 10 min: any alarm of prod-us-east-1 in ALARM fails it (and rolls the region back) before the next region',
       '  5. prod-us-east-2: prod-us-east-2 (444444444444/us-east-2) [production: retained data, termination protection]',
     ]);
     expect(text).toContain('Notifications (failures, successes, approval requests): platform-team@example.com');

@@ -62,7 +62,7 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
   test('a change report step precedes the prod approval, and the approval links to its output', () => {
     const [report] = find((a) => /^ChangeReport-prod$/.test(a.Name));
     const [approval] = find((a) => a.ActionTypeId.Category === 'Approval');
-    expect(report.stageName).toBe('prod-us-east-1');
+    expect(report.stageName).toBe('Approve-prod');
     expect(before(report.at, approval.at)).toBe(true);
     expect(approval.action.Configuration.ExternalEntityLink).toBe(`#{${report.action.Namespace}.REPORT_URL}`);
     expect(approval.action.Configuration.CustomData).toContain(`#{${report.action.Namespace}.CHANGE_SUMMARY}`);

@@ -54,7 +54,8 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
   test('waves run dev -> test (regions in parallel) -> prod one region at a time', () => {
     const waves = p.stages.slice(3).filter((s) => !/Assets/.test(s.Name)).map((s) => s.Name);
     // A wave with one stage takes the stage's name.
-    expect(waves).toEqual(['SupplyChain', 'dev-us-east-1', 'test', 'prod-us-east-1', 'prod-us-east-2']);
+    // The prod change report and approval have a stage of their own (the deploy stages roll back).
+    expect(waves).toEqual(['SupplyChain', 'dev-us-east-1', 'test', 'Approve-prod', 'prod-us-east-1', 'prod-us-east-2']);
     // Both test regions deploy side by side: the same stack of each region has the same run order.
     const test = p.stages.find((s) => s.Name === 'test');
     const order = (name: string) => test.Actions.find((a: any) => a.Name === name)?.RunOrder;
@@ -93,7 +94,7 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     const approval = p.stages.flatMap((s) => s.Actions).find((a: any) => a.ActionTypeId.Category === 'Approval');
     expect(approval.Configuration.NotificationArn).toEqual({ Ref: expect.stringMatching(/^NotificationsTopic/) });
     const comment: string = approval.Configuration.CustomData;
-    expect(comment).toMatch(/^#\{prod-us-east-1@ChangeReport-prod\.CHANGE_SUMMARY\} \| Promote to prod \(444444444444: us-east-1, us-east-2\)/);
+    expect(comment).toMatch(/^#\{Approve-prod@ChangeReport-prod\.CHANGE_SUMMARY\} \| Promote to prod \(444444444444: us-east-1, us-east-2\)/);
     expect(comment).toMatch(/commit https:\/\/github\.com\/example-org\/cdk-delivery-pipeline\/commit\/#\{Source@.*\.CommitId\}$/);
     // CodePipeline refuses comments over 500 characters after variables are filled in:
     // the summary is cut to 250 characters by the report step, a commit id has 40.
@@ -101,7 +102,7 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
       .replace(/#\{[^}]*CHANGE_SUMMARY\}/, 'x'.repeat(250))
       .replace(/#\{[^}]*CommitId\}/g, 'c'.repeat(40));
     expect(filledIn.length).toBeLessThanOrEqual(500);
-    expect(approval.Configuration.ExternalEntityLink).toBe('#{prod-us-east-1@ChangeReport-prod.REPORT_URL}');
+    expect(approval.Configuration.ExternalEntityLink).toBe('#{Approve-prod@ChangeReport-prod.REPORT_URL}');
   });
 
   test('every deploy action assumes the deploy role of its configured account and region', () => {
@@ -213,7 +214,13 @@ describe('PipelineStack on other configs', () => {
     ]);
     const p = synthPipeline(cfg);
     const approvals = p.stages.filter((s) => s.Actions.some((a: any) => a.ActionTypeId.Category === 'Approval')).map((s) => s.Name);
-    expect(approvals).toEqual(['test-eu-west-1', 'prod-eu-west-1']);
+    expect(approvals).toEqual(['Approve-test', 'Approve-prod']);
+    // Each right before its environment's deploy stage, in a stage that deploys nothing and so
+    // never rolls back (a rollback must not wait for a human).
+    const names = p.stages.map((s) => s.Name);
+    expect(names.indexOf('test-eu-west-1')).toBe(names.indexOf('Approve-test') + 1);
+    expect(names.indexOf('prod-eu-west-1')).toBe(names.indexOf('Approve-prod') + 1);
+    for (const name of approvals) expect(p.stages.find((s) => s.Name === name).OnFailure).toBeUndefined();
   });
 });
 

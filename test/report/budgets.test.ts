@@ -11,7 +11,7 @@ test('a value over its budget fails the verdict, at the budget passes', () => {
   expect(verdict([{ name: 'synth', value: BUDGETS.synthSeconds, budget: BUDGETS.synthSeconds, unit: 's', samples: [9, 10, 11] }]).ok).toBe(true);
   const over = verdict([
     { name: 'synth', value: 9, budget: 10, unit: 's' },
-    { name: 'slots', value: 19, budget: BUDGETS.sequentialSlots, unit: '' },
+    { name: 'slots', value: 21, budget: BUDGETS.sequentialSlots, unit: '' },
   ]);
   expect(over.ok).toBe(false);
   expect(over.lines[1]).toMatch(/^OVER slots/);
@@ -19,5 +19,5 @@ test('a value over its budget fails the verdict, at the budget passes', () => {
 });
 
 test('the budgets are the ones the README states', () => {
-  expect(BUDGETS).toEqual({ synthSeconds: 10, testCommandSeconds: 90, coldSeconds: 180, sequentialSlots: 18, codeBuildActions: 10 });
+  expect(BUDGETS).toEqual({ synthSeconds: 10, testCommandSeconds: 90, coldSeconds: 180, sequentialSlots: 20, codeBuildActions: 10 });
 });

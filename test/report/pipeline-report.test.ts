@@ -11,14 +11,11 @@ describe('pipeline report on a small synthesized pipeline', () => {
   const shape = pipelineShapeFromTemplate(template.toJSON(), 'us-east-1');
 
   test('stages and actions in order', () => {
-    expect(shape.stages.map((s) => s.name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'SupplyChain', 'dev-us-east-1', 'prod-us-east-2']);
-    const prod = shape.stages[6].actions.map((a) => `${a.runOrder} ${a.name} ${a.provider}`);
-    expect(prod).toEqual([
-      '1 ChangeReport-prod CodeBuild',
-      '2 Approve-prod Manual',
-      ...prod.slice(2),
-    ]);
-    expect(shape.stages[6].actions.filter((a) => a.provider === 'CloudFormation').every((a) => a.account === '444444444444' && a.region === 'us-east-2')).toBe(true);
+    expect(shape.stages.map((s) => s.name)).toEqual(['Source', 'Build', 'UpdatePipeline', 'Assets', 'SupplyChain', 'dev-us-east-1', 'Approve-prod', 'prod-us-east-2']);
+    const approve = shape.stages[6].actions.map((a) => `${a.runOrder} ${a.name} ${a.provider}`);
+    expect(approve).toEqual(['1 ChangeReport-prod CodeBuild', '2 Approve-prod Manual']);
+    expect(shape.stages[7].actions.filter((a) => a.provider === 'CloudFormation')).toHaveLength(shape.stages[7].actions.filter((a) => a.provider !== 'CodeBuild').length);
+    expect(shape.stages[7].actions.filter((a) => a.provider === 'CloudFormation').every((a) => a.account === '444444444444' && a.region === 'us-east-2')).toBe(true);
   });
 
   test('totals agree with an independent count of the raw template', () => {
@@ -54,12 +51,22 @@ describe('pipeline report on a small synthesized pipeline', () => {
   test('renderings name every stage', () => {
     const summary = renderSummary(shape);
     expect(summary).toMatch(/dev-us-east-1\s+222222222222 us-east-1: \d/);
-    expect(summary).toMatch(/prod-us-east-2\s+444444444444 us-east-2: \d+\s+prod change report, manual approval/);
+    expect(summary).toMatch(/Approve-prod\s+CodeBuild, Manual\s+prod change report, manual approval$/m);
+    expect(summary).toMatch(/prod-us-east-2\s+444444444444 us-east-2: \d+\s+post-deploy assertions, rollback on failure$/m);
     expect(summary).toMatch(/SupplyChain .*image build \+ Trivy \+ ECR scan gate/);
     expect(renderReport(shape)).toMatch(/sequential action slots \(approvals excluded\): \d+/);
     const mermaid = renderMermaid(shape);
     expect(mermaid.split('\n')[0]).toBe('flowchart LR');
     for (const s of shape.stages) expect(mermaid).toContain(`["${s.name}"]`);
+  });
+
+  test('the stages that roll back on failure are the deploy stages, and the summary and report say so', () => {
+    expect(shape.stages.filter((s) => s.rollsBackOnFailure).map((s) => s.name)).toEqual(['dev-us-east-1', 'prod-us-east-2']);
+    const summary = renderSummary(shape).split('\n');
+    expect(summary.find((l) => l.startsWith('dev-us-east-1'))).toMatch(/post-deploy assertions, rollback on failure$/);
+    expect(summary.find((l) => l.startsWith('SupplyChain'))).not.toMatch(/rollback/);
+    expect(renderReport(shape)).toMatch(/^prod-us-east-2 \(rolls back to its last successful execution when an action fails\)$/m);
+    expect(renderReport(shape)).toMatch(/^SupplyChain$/m);
   });
 
   test('embedding the diagram in a README replaces only the block between the markers', () => {
