@@ -1,4 +1,6 @@
 import { CfnOutput, Duration, Fn, Size, Stack } from 'aws-cdk-lib';
+import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -13,6 +15,11 @@ import { EncryptedLogGroup, WorkloadKey } from './encryption';
 import { ServiceMonitoring } from './monitoring';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import type { ServiceImage } from './service-stage';
+import { TrafficSwitch } from './traffic-switch';
+import { deploymentOf, DeploymentStrategyName } from '../config/deployment';
+import { regionRoleOf } from '../config/resilience';
+import { stageIdOf } from '../config/waves';
+import { PreTrafficHook } from '../deployment/pre-traffic-hook';
 
 /** Props of the ServiceStack. */
 export interface ServiceStackProps extends WorkloadStackProps {
@@ -32,6 +39,12 @@ export interface ServiceStackProps extends WorkloadStackProps {
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   /** The target group (in the PlatformStack's edge tier) the service registers into. */
   readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /**
+   * The alternate target group and listener rules of a progressive deployment strategy
+   * (EdgeTier.trafficSwitch); required when `deployment.strategy` is not rolling.
+   * @default - none: rolling deployment into `targetGroup`
+   */
+  readonly trafficSwitch?: TrafficSwitch;
   /** E-mail addresses subscribed to the alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
   /** Target average CPU utilisation (percent) for scaling. @default 60 */
@@ -39,6 +52,19 @@ export interface ServiceStackProps extends WorkloadStackProps {
   /** Target ALB requests per task per minute for scaling. @default 1000 */
   readonly requestsPerTarget?: number;
 }
+
+/** The dimensions of a single metric, as CloudFormation's `[{ Name, Value }]`. */
+function dimensionsOf(metric: cloudwatch.IMetric): { Name: string; Value: unknown }[] {
+  return (metric.toMetricConfig().metricStat?.dimensions ?? []).map((d) => ({ Name: d.name, Value: d.value }));
+}
+
+/** The strategy names of the config, as ECS's. */
+const ECS_STRATEGY: Readonly<Record<DeploymentStrategyName, ecs.DeploymentStrategy>> = {
+  rolling: ecs.DeploymentStrategy.ROLLING,
+  blueGreen: ecs.DeploymentStrategy.BLUE_GREEN,
+  canary: ecs.DeploymentStrategy.CANARY,
+  linear: ecs.DeploymentStrategy.LINEAR,
+};
 
 /**
  * Liveness probe run inside the container with `node -e`: Node is the one tool the image is
@@ -53,12 +79,20 @@ export const CONTAINER_HEALTH_SCRIPT =
  * monitoring (alarms, topic, dashboard: in this stack because the deployment alarms must exist
  * before ECS can watch them and must still page through the topic).
  *
- * Deployment strategy: ROLLING with the deployment circuit breaker (rollback on tasks that fail
- * to start or stay unhealthy) and deployment alarms (rollback when 5xx or unhealthy targets
- * alarm during the deployment). Native BLUE_GREEN/CANARY would shift traffic more gradually but
- * needs a second target group, a production/test listener rule pair and lifecycle hooks; with
- * minHealthyPercent 100 a rolling deployment never drops capacity, and the alarms give the same
- * automatic rollback, with fewer moving parts to get wrong.
+ * Deployment strategy, per environment (`deployment` in the config, src/config/deployment.ts):
+ * - `rolling` (default outside production): tasks are replaced in place, minHealthyPercent 100
+ *   so capacity never drops; old and new versions serve side by side until the old stop.
+ * - `blueGreen`, `canary` (production default: 10% for 10 minutes, then the rest) and `linear`:
+ *   ECS's native progressive deployment, no CodeDeploy. The new tasks start in the alternate
+ *   target group (TrafficSwitch, edge tier), ECS points the TEST listener rule at them and calls
+ *   the pre-traffic hook (PreTrafficHook: health, ready, version = commit, database role, a
+ *   transaction round trip, through the test listener); only when it answers SUCCEEDED does ECS
+ *   move the PRODUCTION listener rule's weights, all at once or in steps, then keeps the old
+ *   tasks for `bakeMinutes` so a rollback is a weight switch, not a new deployment.
+ * For every strategy the circuit breaker (tasks that fail to start or stay unhealthy) and the
+ * deployment alarms (5xx, unhealthy targets, over whichever target group serves) roll back to
+ * the previous tasks automatically; with a progressive strategy a FAILED hook does too, and the
+ * previous tasks kept serving production throughout.
  */
 export class ServiceStack extends Stack {
   /** Whether this is a production stage (deletion protection, retention). */
@@ -87,12 +121,24 @@ export class ServiceStack extends Stack {
   public readonly alarmTopicArnOutput: CfnOutput;
   /** Output: comma-separated names of every alarm of the stage. */
   public readonly alarmNamesOutput: CfnOutput;
+  /**
+   * The pre-traffic hook of a progressive deployment.
+   * @default - none with a rolling deployment
+   */
+  public readonly preTrafficHook?: PreTrafficHook;
+  /**
+   * The role ECS uses to move the listener rules' weights and (de)register tasks in both target
+   * groups during a progressive deployment.
+   * @default - none with a rolling deployment
+   */
+  public readonly loadBalancerRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     const { environment } = props;
     const { sizing } = environment;
     super(scope, id, { ...props, terminationProtection: environment.production });
     this.production = environment.production === true;
+    const deployment = deploymentOf(environment);
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -210,7 +256,14 @@ export class ServiceStack extends Stack {
       securityGroups: [props.securityGroups.service],
       assignPublicIp: false,
       platformVersion: ecs.FargatePlatformVersion.LATEST,
-      deploymentStrategy: ecs.DeploymentStrategy.ROLLING,
+      deploymentStrategy: ECS_STRATEGY[deployment.strategy],
+      ...(deployment.canary ? {
+        canaryConfiguration: { stepPercent: deployment.canary.percent, stepBakeTime: Duration.minutes(deployment.canary.bakeMinutes) },
+      } : {}),
+      ...(deployment.linear ? {
+        linearConfiguration: { stepPercent: deployment.linear.stepPercent, stepBakeTime: Duration.minutes(deployment.linear.stepBakeMinutes) },
+      } : {}),
+      ...(deployment.progressive ? { bakeTime: Duration.minutes(deployment.bakeMinutes) } : {}),
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },
@@ -219,18 +272,51 @@ export class ServiceStack extends Stack {
       enableECSManagedTags: true,
       enableExecuteCommand: false,
     });
-    this.service.attachToApplicationTargetGroup(props.targetGroup);
+    const traffic = props.trafficSwitch;
+    if (deployment.progressive !== (traffic !== undefined)) {
+      throw new Error(`Environment "${environment.name}": deployment strategy ${deployment.strategy} ${deployment.progressive ? 'needs' : 'must not have'} the edge tier's TrafficSwitch`);
+    }
+    if (traffic) {
+      this.loadBalancerRole = this.newLoadBalancerRole(props.targetGroup, traffic);
+      this.service.loadBalancerTarget({
+        containerName: container.containerName,
+        containerPort: SERVICE_PORT,
+        alternateTarget: new ecs.AlternateTarget('AlternateTarget', {
+          alternateTargetGroup: traffic.alternateTargetGroup,
+          productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(traffic.productionRule),
+          testListener: ecs.ListenerRuleConfiguration.applicationListenerRule(traffic.testRule),
+          role: this.loadBalancerRole,
+        }),
+      }).attachToApplicationTargetGroup(props.targetGroup);
+      this.preTrafficHook = new PreTrafficHook(this, 'PreTrafficHook', {
+        environment,
+        namePrefix: props.namePrefix,
+        vpc: props.vpc,
+        testUrl: traffic.testUrl,
+        testPort: traffic.testPort,
+        commit: props.image.tag,
+        stageId: stageIdOf(environment, this.region),
+        role: regionRoleOf(environment, this.region),
+      });
+      this.service.addLifecycleHook(this.preTrafficHook.target);
+    } else {
+      this.service.attachToApplicationTargetGroup(props.targetGroup);
+    }
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: sizing.minCapacity, maxCapacity: sizing.maxCapacity });
     // Scale out fast (1 min), in slowly (5 min) so a short lull does not drop capacity a new
     // burst needs right away.
     const cooldowns = { scaleOutCooldown: Duration.minutes(1), scaleInCooldown: Duration.minutes(5) };
     scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: props.cpuTargetPercent ?? 60, ...cooldowns });
-    scaling.scaleOnRequestCount('RequestScaling', {
-      requestsPerTarget: props.requestsPerTarget ?? 1000,
-      targetGroup: props.targetGroup,
-      ...cooldowns,
-    });
+    if (traffic) {
+      this.scaleOnRequestsPerTask(scaling, props, cooldowns);
+    } else {
+      scaling.scaleOnRequestCount('RequestScaling', {
+        requestsPerTarget: props.requestsPerTarget ?? 1000,
+        targetGroup: props.targetGroup,
+        ...cooldowns,
+      });
+    }
 
     this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
       environment,
@@ -238,6 +324,7 @@ export class ServiceStack extends Stack {
       service: this.service,
       loadBalancer: props.loadBalancer,
       targetGroup: props.targetGroup,
+      alternateTargetGroup: traffic?.alternateTargetGroup,
       database: props.database,
       alarmEmails: props.alarmEmails,
     });
@@ -252,4 +339,87 @@ export class ServiceStack extends Stack {
       value: Fn.join(',', this.monitoring.alarms.map((a) => a.alarmName)),
     });
   }
+
+  /**
+   * The role ECS assumes to switch traffic (AlternateTarget's `role`): what the AWS managed
+   * policy AmazonECSInfrastructureRolePolicyForLoadBalancers grants, scoped to this stage's two
+   * target groups, two listener rules and two listeners. The Describe actions have no
+   * resource-level permissions (suppression explains). No trust conditions: ECS's documented
+   * trust policy for this role is the bare service principal.
+   */
+  private newLoadBalancerRole(primary: elbv2.ApplicationTargetGroup, traffic: TrafficSwitch): iam.Role {
+    const role = new iam.Role(this, 'LoadBalancerRole', {
+      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
+      description: 'ECS: switch the listener rules and (de)register tasks of this service during a progressive deployment',
+    });
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ReadLoadBalancer',
+      actions: [
+        'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules',
+        'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+      ],
+      resources: ['*'],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'RegisterTasksInBothTargetGroups',
+      actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
+      resources: [primary.targetGroupArn, traffic.alternateTargetGroup.targetGroupArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SwitchProductionAndTestRules',
+      actions: ['elasticloadbalancing:ModifyRule'],
+      resources: [traffic.productionRule.listenerRuleArn, traffic.testRule.listenerRuleArn],
+    }));
+    role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'SwitchProductionAndTestListeners',
+      actions: ['elasticloadbalancing:ModifyListener'],
+      resources: [traffic.productionListenerArn, traffic.testListener.listenerArn],
+    }));
+    return role;
+  }
+
+  /**
+   * Request-count scaling that follows whichever target group serves: ALBRequestCountPerTarget
+   * is per target group, so after a switch it would watch the emptied one and scale in. The
+   * metric is the load balancer's RequestCount (every listener, this ALB serves only this
+   * service) divided by the service's running tasks (Container Insights), as metric math, which
+   * CDK's target tracking does not render (hence the override). While a deployment runs both
+   * revisions count as tasks, so the metric reads low; Application Auto Scaling suspends
+   * scale-in during ECS deployments, so that cannot shrink the service mid-release.
+   */
+  private scaleOnRequestsPerTask(scaling: ecs.ScalableTaskCount, props: ServiceStackProps, cooldowns: { scaleOutCooldown: Duration; scaleInCooldown: Duration }): void {
+    const requests = props.loadBalancer.metrics.requestCount({ period: Duration.minutes(1), statistic: 'Sum' });
+    scaling.scaleToTrackCustomMetric('RequestScaling', {
+      metric: requests,
+      targetValue: props.requestsPerTarget ?? 1000,
+      ...cooldowns,
+    });
+    const resource = scaling.node.findChild('Target').node.findChild('RequestScaling').node.findChild('Resource') as appscaling.CfnScalingPolicy;
+    const spec = 'TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification';
+    for (const single of ['MetricName', 'Namespace', 'Dimensions', 'Statistic']) resource.addPropertyDeletionOverride(`${spec}.${single}`);
+    resource.addPropertyOverride(`${spec}.Metrics`, [
+      {
+        Id: 'requests',
+        MetricStat: {
+          Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: dimensionsOf(requests) },
+          Stat: 'Sum',
+        },
+        ReturnData: false,
+      },
+      {
+        Id: 'tasks',
+        MetricStat: {
+          Metric: {
+            Namespace: 'ECS/ContainerInsights',
+            MetricName: 'RunningTaskCount',
+            Dimensions: [{ Name: 'ClusterName', Value: this.cluster.clusterName }, { Name: 'ServiceName', Value: this.service.serviceName }],
+          },
+          Stat: 'Average',
+        },
+        ReturnData: false,
+      },
+      { Id: 'perTask', Expression: 'requests / tasks', Label: 'ALB requests per running task per minute', ReturnData: true },
+    ]);
+  }
 }
+

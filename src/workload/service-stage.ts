@@ -118,6 +118,7 @@ export class ServiceStacks {
       database: this.data.cluster,
       loadBalancer: this.edge.loadBalancer,
       targetGroup: this.edge.targetGroup,
+      trafficSwitch: this.edge.trafficSwitch,
       alarmEmails: props.alarmEmails,
       description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard`,
     });
