@@ -6,8 +6,11 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { buildSync } from 'esbuild';
 import { Construct } from 'constructs';
+// esbuild bundles the hook at synth, which always runs with devDependencies installed (here and
+// in the pipeline's synth step, after `npm ci`); the deployed templates never load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { buildSync } from 'esbuild';
 import { RegionRole } from './pre-traffic-checks';
 import { EnvironmentConfig } from '../config/schema';
 import { LAMBDA_NODE_RUNTIME } from '../versions/lambda-runtime';

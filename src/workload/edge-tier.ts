@@ -108,7 +108,7 @@ export class EdgeTier extends Construct {
 
     // One shape for the service's target groups: the primary, and with a progressive deployment
     // strategy the alternate one ECS switches to (TrafficSwitch).
-    const newTargetGroup = (scope: Construct, targetGroupId: string) => new elbv2.ApplicationTargetGroup(scope, targetGroupId, {
+    const newTargetGroup = (owner: Construct, targetGroupId: string) => new elbv2.ApplicationTargetGroup(owner, targetGroupId, {
       vpc: props.vpc,
       targetType: elbv2.TargetType.IP,
       protocol: elbv2.ApplicationProtocol.HTTP,

@@ -387,7 +387,11 @@ export class ServiceStack extends Stack {
    * revisions count as tasks, so the metric reads low; Application Auto Scaling suspends
    * scale-in during ECS deployments, so that cannot shrink the service mid-release.
    */
-  private scaleOnRequestsPerTask(scaling: ecs.ScalableTaskCount, props: ServiceStackProps, cooldowns: { scaleOutCooldown: Duration; scaleInCooldown: Duration }): void {
+  private scaleOnRequestsPerTask(
+    scaling: ecs.ScalableTaskCount,
+    props: ServiceStackProps,
+    cooldowns: { scaleOutCooldown: Duration; scaleInCooldown: Duration },
+  ): void {
     const requests = props.loadBalancer.metrics.requestCount({ period: Duration.minutes(1), statistic: 'Sum' });
     scaling.scaleToTrackCustomMetric('RequestScaling', {
       metric: requests,

@@ -143,13 +143,21 @@ describe('the hook decision (hookStatus to ECS)', () => {
 
 describe('the hook configuration', () => {
   const env = {
-    TEST_URL: 'http://alb.example:9080/', COMMIT: '0123abc', IDEMPOTENCY_KEY: 'pretraffic-dev-us-east-1-0123abc',
-    REGION_ROLE: 'independent', MAX_ATTEMPTS: '10', RETRY_DELAY_SECONDS: '30',
+    TEST_URL: 'http://alb.example:9080/',
+    COMMIT: '0123abc',
+    IDEMPOTENCY_KEY: 'pretraffic-dev-us-east-1-0123abc',
+    REGION_ROLE: 'independent',
+    MAX_ATTEMPTS: '10',
+    RETRY_DELAY_SECONDS: '30',
   };
   test('is read from the environment the ServiceStack sets', () => {
     expect(configFromEnvironment(env)).toEqual({
-      testUrl: 'http://alb.example:9080', commit: '0123abc', idempotencyKey: 'pretraffic-dev-us-east-1-0123abc',
-      role: 'independent', maxAttempts: 10, retryDelaySeconds: 30,
+      testUrl: 'http://alb.example:9080',
+      commit: '0123abc',
+      idempotencyKey: 'pretraffic-dev-us-east-1-0123abc',
+      role: 'independent',
+      maxAttempts: 10,
+      retryDelaySeconds: 30,
     });
   });
   test('a missing or wrong value is named', () => {

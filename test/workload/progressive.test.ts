@@ -1,12 +1,12 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, CfnResource, only, resources, sampleEnvironment, TEST_DOMAIN, TEST_IMAGE, tierTemplate } from './support';
-import { sampleConfig, testApp } from '../support/test-app';
 import { EnvironmentConfig } from '../../src/config/schema';
 import { bundledHookCode, PRE_TRAFFIC_MAX_ATTEMPTS } from '../../src/deployment/pre-traffic-hook';
 import { LAMBDA_NODE_RUNTIME } from '../../src/versions/lambda-runtime';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { TEST_LISTENER_HTTP_PORT, TEST_LISTENER_HTTPS_PORT } from '../../src/workload/traffic-switch';
+import { sampleConfig, testApp } from '../support/test-app';
 
 /** ECS native progressive deployment: strategy per environment, traffic switch, pre-traffic hook, monitoring. */
 
@@ -209,7 +209,11 @@ describe('what a release changes', () => {
     const config = sampleConfig();
     const environment = prod();
     return new ServiceStage(app, ServiceStage.idFor(environment, 'us-east-1'), {
-      environment, region: 'us-east-1', tags: config.tags, commit: tag, alarmEmails: config.notifications.emails,
+      environment,
+      region: 'us-east-1',
+      tags: config.tags,
+      commit: tag,
+      alarmEmails: config.notifications.emails,
       image: { ...TEST_IMAGE, tag },
     });
   };
