@@ -246,6 +246,8 @@ function progressiveDeployment(service: ServiceStack): void {
       rule('LambdaDLQ', [NIST, HIPAA], 'ECS invokes the hook synchronously and reads its answer, so there is no asynchronous event a dead-letter queue could keep.'),
       rule('LambdaConcurrency', [NIST, HIPAA],
         'ECS calls the hook once per deployment step, and reserving concurrency fails on accounts whose unreserved concurrency is at the minimum of ten.'));
+    guard(hook.function, ['lambda_inside_vpc_check'],
+      'The hook runs in the stage VPC\'s private subnets, whose ids arrive from the Platform stack as imports that this rule cannot follow.');
   }
   if (service.loadBalancerRole) {
     suppress(child(service.loadBalancerRole, 'DefaultPolicy'),
