@@ -1,6 +1,7 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, identityStatements, resources, sampleEnvironment } from './support';
+import { deploymentOf } from '../../src/config/deployment';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
 
@@ -32,10 +33,21 @@ const PINNED: Record<string, Record<string, string[]>> = {
   },
 };
 
-function expectedFor(stackId: string, dbReaders: number): Record<string, string[]> {
+/** What a progressive deployment strategy adds (prod's default): the pre-traffic hook's key and logs. */
+const PROGRESSIVE: Record<string, Record<string, string[]>> = {
+  Service: {
+    'AWS::KMS::Key': ['PreTrafficHookLogsKey80BE8725'],
+    'AWS::Logs::LogGroup': ['PreTrafficHookLogGroupDEB70F7E'],
+  },
+};
+
+function expectedFor(stackId: string, dbReaders: number, progressive: boolean): Record<string, string[]> {
   const pinned = { ...PINNED[stackId] };
   if (pinned['AWS::RDS::DBInstance']) {
     pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => dbReaders > 0 || !id.startsWith('DataClusterReader'));
+  }
+  if (progressive && PROGRESSIVE[stackId]) {
+    for (const [type, ids] of Object.entries(PROGRESSIVE[stackId])) pinned[type] = [...pinned[type], ...ids].sort();
   }
   return pinned;
 }
@@ -63,7 +75,7 @@ describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
   test('logical ids of every stateful resource are pinned, per stack', () => {
     for (const [stack, template] of templates) {
       expect({ stack: stack.node.id, ids: statefulIds(template) })
-        .toEqual({ stack: stack.node.id, ids: expectedFor(stack.node.id, environment.sizing.dbReaders) });
+        .toEqual({ stack: stack.node.id, ids: expectedFor(stack.node.id, environment.sizing.dbReaders, deploymentOf(environment).progressive) });
     }
   });
 
@@ -107,7 +119,7 @@ describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
     for (const type of ['AWS::S3::Bucket', 'AWS::Logs::LogGroup', 'AWS::SecretsManager::Secret', 'AWS::SNS::Topic', 'AWS::RDS::DBCluster']) {
       expect(counts[type]).toBeGreaterThan(0);
     }
-    expect(counts['AWS::Logs::LogGroup']).toBe(4);
+    expect(counts['AWS::Logs::LogGroup']).toBe(deploymentOf(environment).progressive ? 5 : 4);
   });
 
   test('no literal secret in any template', () => {
@@ -130,7 +142,14 @@ describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
   });
 
   test('identity policies name their resources; "*" only for actions that have no resource form', () => {
-    const allowedOnStar = new Set(['ecr:GetAuthorizationToken']);
+    const allowedOnStar = new Set([
+      'ecr:GetAuthorizationToken',
+      // Progressive deployment: Lambda's VPC network interfaces, and ECS reading the load balancer.
+      'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules',
+      'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+    ]);
     for (const [, template] of templates) {
       for (const s of identityStatements(template)) {
         if ([s.Resource].flat().includes('*')) {
