@@ -127,7 +127,7 @@ export class PreTrafficHook extends Construct {
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'ManageVpcNetworkInterfaces',
       actions: [
-        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
         'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
       ],
       resources: ['*'],

@@ -145,7 +145,7 @@ describe.each(['dev', 'prod'])('stateful safety: %s', (envName) => {
     const allowedOnStar = new Set([
       'ecr:GetAuthorizationToken',
       // Progressive deployment: Lambda's VPC network interfaces, and ECS reading the load balancer.
-      'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DeleteNetworkInterface',
+      'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
       'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
       'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules',
       'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
