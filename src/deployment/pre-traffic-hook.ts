@@ -49,6 +49,8 @@ export function bundledHookCode(): string {
     target: `node${NODE_MAJOR}`,
     logLevel: 'warning',
   });
+  // Assets are staged (copied into the assembly) at synth, later in the same process.
+  process.once('exit', () => fs.rmSync(out, { recursive: true, force: true }));
   bundledDirectory = out;
   return out;
 }
