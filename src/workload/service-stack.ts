@@ -1,6 +1,4 @@
 import { CfnOutput, Duration, Fn, Size, Stack } from 'aws-cdk-lib';
-import * as appscaling from 'aws-cdk-lib/aws-applicationautoscaling';
-import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
@@ -14,12 +12,14 @@ import { WorkloadStackProps } from './common';
 import { EncryptedLogGroup, WorkloadKey } from './encryption';
 import { ServiceMonitoring } from './monitoring';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
+import { scaleOnRequestsPerTask } from './request-scaling';
 import type { ServiceImage } from './service-stage';
 import { TrafficSwitch } from './traffic-switch';
 import { deploymentOf, DeploymentStrategyName } from '../config/deployment';
 import { regionRoleOf } from '../config/resilience';
 import { stageIdOf } from '../config/waves';
 import { PreTrafficHook } from '../deployment/pre-traffic-hook';
+import { TrafficSwitchRole } from '../deployment/traffic-switch-role';
 
 /** Props of the ServiceStack. */
 export interface ServiceStackProps extends WorkloadStackProps {
@@ -51,11 +51,6 @@ export interface ServiceStackProps extends WorkloadStackProps {
   readonly cpuTargetPercent?: number;
   /** Target ALB requests per task per minute for scaling. @default 1000 */
   readonly requestsPerTarget?: number;
-}
-
-/** The dimensions of a single metric, as CloudFormation's `[{ Name, Value }]`. */
-function dimensionsOf(metric: cloudwatch.IMetric): { Name: string; Value: unknown }[] {
-  return (metric.toMetricConfig().metricStat?.dimensions ?? []).map((d) => ({ Name: d.name, Value: d.value }));
 }
 
 /** The strategy names of the config, as ECS's. */
@@ -277,7 +272,7 @@ export class ServiceStack extends Stack {
       throw new Error(`Environment "${environment.name}": deployment strategy ${deployment.strategy} ${deployment.progressive ? 'needs' : 'must not have'} the edge tier's TrafficSwitch`);
     }
     if (traffic) {
-      this.loadBalancerRole = this.newLoadBalancerRole(props.targetGroup, traffic);
+      this.loadBalancerRole = new TrafficSwitchRole(this, 'LoadBalancerRole', { primaryTargetGroup: props.targetGroup, traffic });
       this.service.loadBalancerTarget({
         containerName: container.containerName,
         containerPort: SERVICE_PORT,
@@ -309,7 +304,13 @@ export class ServiceStack extends Stack {
     const cooldowns = { scaleOutCooldown: Duration.minutes(1), scaleInCooldown: Duration.minutes(5) };
     scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: props.cpuTargetPercent ?? 60, ...cooldowns });
     if (traffic) {
-      this.scaleOnRequestsPerTask(scaling, props, cooldowns);
+      scaleOnRequestsPerTask(scaling, 'RequestScaling', {
+        loadBalancer: props.loadBalancer,
+        cluster: this.cluster,
+        service: this.service,
+        requestsPerTask: props.requestsPerTarget ?? 1000,
+        ...cooldowns,
+      });
     } else {
       scaling.scaleOnRequestCount('RequestScaling', {
         requestsPerTarget: props.requestsPerTarget ?? 1000,
@@ -339,91 +340,4 @@ export class ServiceStack extends Stack {
       value: Fn.join(',', this.monitoring.alarms.map((a) => a.alarmName)),
     });
   }
-
-  /**
-   * The role ECS assumes to switch traffic (AlternateTarget's `role`): what the AWS managed
-   * policy AmazonECSInfrastructureRolePolicyForLoadBalancers grants, scoped to this stage's two
-   * target groups, two listener rules and two listeners. The Describe actions have no
-   * resource-level permissions (suppression explains). No trust conditions: ECS's documented
-   * trust policy for this role is the bare service principal.
-   */
-  private newLoadBalancerRole(primary: elbv2.ApplicationTargetGroup, traffic: TrafficSwitch): iam.Role {
-    const role = new iam.Role(this, 'LoadBalancerRole', {
-      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
-      description: 'ECS: switch the listener rules and (de)register tasks of this service during a progressive deployment',
-    });
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadLoadBalancer',
-      actions: [
-        'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules',
-        'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
-      ],
-      resources: ['*'],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RegisterTasksInBothTargetGroups',
-      actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
-      resources: [primary.targetGroupArn, traffic.alternateTargetGroup.targetGroupArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'SwitchProductionAndTestRules',
-      actions: ['elasticloadbalancing:ModifyRule'],
-      resources: [traffic.productionRule.listenerRuleArn, traffic.testRule.listenerRuleArn],
-    }));
-    role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'SwitchProductionAndTestListeners',
-      actions: ['elasticloadbalancing:ModifyListener'],
-      resources: [traffic.productionListenerArn, traffic.testListener.listenerArn],
-    }));
-    return role;
-  }
-
-  /**
-   * Request-count scaling that follows whichever target group serves: ALBRequestCountPerTarget
-   * is per target group, so after a switch it would watch the emptied one and scale in. The
-   * metric is the load balancer's RequestCount (every listener, this ALB serves only this
-   * service) divided by the service's running tasks (Container Insights), as metric math, which
-   * CDK's target tracking does not render (hence the override). While a deployment runs both
-   * revisions count as tasks, so the metric reads low; Application Auto Scaling suspends
-   * scale-in during ECS deployments, so that cannot shrink the service mid-release.
-   */
-  private scaleOnRequestsPerTask(
-    scaling: ecs.ScalableTaskCount,
-    props: ServiceStackProps,
-    cooldowns: { scaleOutCooldown: Duration; scaleInCooldown: Duration },
-  ): void {
-    const requests = props.loadBalancer.metrics.requestCount({ period: Duration.minutes(1), statistic: 'Sum' });
-    scaling.scaleToTrackCustomMetric('RequestScaling', {
-      metric: requests,
-      targetValue: props.requestsPerTarget ?? 1000,
-      ...cooldowns,
-    });
-    const resource = scaling.node.findChild('Target').node.findChild('RequestScaling').node.findChild('Resource') as appscaling.CfnScalingPolicy;
-    const spec = 'TargetTrackingScalingPolicyConfiguration.CustomizedMetricSpecification';
-    for (const single of ['MetricName', 'Namespace', 'Dimensions', 'Statistic']) resource.addPropertyDeletionOverride(`${spec}.${single}`);
-    resource.addPropertyOverride(`${spec}.Metrics`, [
-      {
-        Id: 'requests',
-        MetricStat: {
-          Metric: { Namespace: 'AWS/ApplicationELB', MetricName: 'RequestCount', Dimensions: dimensionsOf(requests) },
-          Stat: 'Sum',
-        },
-        ReturnData: false,
-      },
-      {
-        Id: 'tasks',
-        MetricStat: {
-          Metric: {
-            Namespace: 'ECS/ContainerInsights',
-            MetricName: 'RunningTaskCount',
-            Dimensions: [{ Name: 'ClusterName', Value: this.cluster.clusterName }, { Name: 'ServiceName', Value: this.service.serviceName }],
-          },
-          Stat: 'Average',
-        },
-        ReturnData: false,
-      },
-      { Id: 'perTask', Expression: 'requests / tasks', Label: 'ALB requests per running task per minute', ReturnData: true },
-    ]);
-  }
 }
-
