@@ -1,6 +1,6 @@
 import { CheckRequest, configFromEnvironment, handleHookEvent, HookEvent, HookResponse, HttpOutcome } from './pre-traffic-checks';
 
-/** Seconds one request may take: a hung dependency must not eat the function's 60 seconds. */
+/** Milliseconds one request may take: a hung dependency must not eat the function's 60 seconds. */
 const REQUEST_TIMEOUT_MS = 5000;
 
 /**
@@ -15,7 +15,7 @@ export async function handler(event: HookEvent): Promise<Omit<HookResponse, 'rea
         method: request.method,
         headers: request.headers,
         body: request.body,
-        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        signal: AbortSignal.timeout(Number(process.env.REQUEST_TIMEOUT_MS ?? REQUEST_TIMEOUT_MS)),
       });
       const text = await response.text();
       let body: unknown = text;
