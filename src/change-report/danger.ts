@@ -6,9 +6,10 @@ import { stableJson } from './template';
  * What a finding puts at risk. `stateful` findings can lose data (and are what the
  * blockStatefulReplacement policy refuses); `security` findings widen who can reach or do what;
  * `version` findings change a database engine version (a downgrade is always refused: see
- * src/change-report/policy.ts).
+ * src/change-report/policy.ts); `traffic` findings rewrite what ECS switches during a progressive
+ * deployment (the listener rules whose weights it manages).
  */
-export type DangerCategory = 'stateful' | 'security' | 'version';
+export type DangerCategory = 'stateful' | 'security' | 'version' | 'traffic';
 
 export interface DangerFinding {
   readonly ruleId: string;
@@ -344,6 +345,33 @@ export const engineVersionDowngradeRule = rule(
   })),
 );
 
+// ---------------------------------------------------------------------------------------
+// (f) a listener rule whose weights ECS manages is rewritten
+// ---------------------------------------------------------------------------------------
+
+/** A forward action over two or more weighted target groups: what ECS's native blue/green switches. */
+function isWeightedSwitch(res: ResourceChange['before']): boolean {
+  return asArray(props(res).Actions).some((a) => {
+    const groups = asArray((a as { ForwardConfig?: { TargetGroups?: unknown } })?.ForwardConfig?.TargetGroups);
+    return groups.length >= 2;
+  });
+}
+
+export const managedListenerRuleRule = rule(
+  'ecs-managed-listener-rule',
+  'traffic',
+  'A listener rule that forwards to two weighted target groups (ECS switches its weights during progressive deployments) is changed or removed.',
+  (diff) => diff.resources
+    .filter((r) => r.type === 'AWS::ElasticLoadBalancingV2::ListenerRule' && (r.status === 'changed' || r.status === 'removed') && isWeightedSwitch(r.before))
+    .map((r) => ({
+      logicalId: r.logicalId,
+      resourceType: r.type,
+      message: r.status === 'removed'
+        ? 'REMOVED: ECS switches traffic with this rule; without it the service cannot deploy progressively, and production loses its route.'
+        : `REWRITTEN (${r.propertyChanges.map((c) => c.name).join(', ')}): CloudFormation writes the template's weights back, which after a switch points production at the target group ECS emptied. Deploy it between releases, and check the weights right after.`,
+    })),
+);
+
 /** Every danger rule, in the order the report lists their findings. */
 export const DANGER_RULES: readonly DangerRule[] = [
   statefulReplacementRule,
@@ -353,6 +381,7 @@ export const DANGER_RULES: readonly DangerRule[] = [
   kmsKeyPolicyRule,
   engineVersionDowngradeRule,
   engineVersionChangeRule,
+  managedListenerRuleRule,
 ];
 
 /** Run all rules; wildcard findings first within each rule. */

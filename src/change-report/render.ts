@@ -50,12 +50,14 @@ export function summaryLine(report: ChangeReport): string {
   const wild = security.filter((d) => d.wildcard).length;
   const downgrades = dangers.filter((d) => d.ruleId === 'engine-version-downgrade').length;
   const engineChanges = dangers.filter((d) => d.ruleId === 'engine-version-change').length;
+  const traffic = dangers.filter((d) => d.category === 'traffic').length;
   const parts: string[] = [];
   if (downgrades) parts.push(plural(downgrades, 'database engine DOWNGRADE (cannot deploy)', 'database engine DOWNGRADES (cannot deploy)'));
   if (stateful) parts.push(plural(stateful, 'stateful replacement/deletion', 'stateful replacements/deletions'));
   if (protection) parts.push(plural(protection, 'retention protection removed', 'retention protections removed'));
   if (security.length) parts.push(`${plural(security.length, 'security broadening')}${wild ? ` (${wild} wildcard/open to the internet)` : ''}`);
   if (engineChanges) parts.push(plural(engineChanges, 'database engine version change'));
+  if (traffic) parts.push(plural(traffic, 'ECS-managed listener rule rewritten', 'ECS-managed listener rules rewritten'));
   line += parts.length ? `; DANGER: ${parts.join(', ')}` : errors ? '' : '; no danger findings';
   return line;
 }

@@ -239,6 +239,47 @@ function containerEnvironment(service: ServiceStack): void {
     'PORT, DB_SSL and DB_SECRET_ARN (the ARN of the secret, not its value) are non-secret settings, and every database credential reaches the container as an ECS secret.'));
 }
 
+/**
+ * Progressive deployment (deployment.strategy other than rolling): the test listener admits the
+ * NAT gateways' Elastic IPs, which exist only at deploy time, so the packs cannot read those
+ * CIDRs. Only that evaluation failure is suppressed (the rules still run on every literal rule);
+ * test/workload/progressive.test.ts proves the test port admits /32 NAT addresses and no
+ * 0.0.0.0/0.
+ */
+function testListenerIngress(edge: EdgeTier): void {
+  if (!edge.trafficSwitch) return;
+  const rules = ['EC2RestrictedSSH', 'EC2RestrictedCommonPorts'].flatMap((r) => FRAMEWORKS.map((pack) => `${pack}-${r}`));
+  const reason = 'The test listener admits only the NAT gateways\' Elastic IPs, which are resolved at deploy time, so the packs cannot read those CIDRs at synth.';
+  if (!isFullSentence(reason)) throw new Error(`reason must be a full sentence: ${reason}`);
+  suppress(edge.trafficSwitch.loadBalancerSecurityGroup, [{ id: 'CdkNagValidationFailure', reason, appliesTo: rules }]);
+}
+
+/** The pre-traffic hook function, its role, ECS's role to invoke it, and ECS's load balancer role. */
+function progressiveDeployment(service: ServiceStack): void {
+  const hook = service.preTrafficHook;
+  if (hook) {
+    suppress(child(hook.role, 'DefaultPolicy'),
+      rule('IAMNoInlinePolicy', FRAMEWORKS, `The hook role may write its own log group and manage its VPC network interfaces. ${CDK_GRANT_INLINE}`),
+      rule('IAM5', [AWS], 'Lambda creates and deletes the network interfaces of a VPC function with EC2 actions that take no resource-level permissions.',
+        ['Resource::*']));
+    suppress(child(hook.invokeRole, 'DefaultPolicy'),
+      rule('IAMNoInlinePolicy', FRAMEWORKS, `ECS may invoke exactly this one hook function through this role. ${CDK_GRANT_INLINE}`));
+    suppress(hook.function,
+      rule('LambdaDLQ', [NIST, HIPAA], 'ECS invokes the hook synchronously and reads its answer, so there is no asynchronous event a dead-letter queue could keep.'),
+      rule('LambdaConcurrency', [NIST, HIPAA],
+        'ECS calls the hook once per deployment step, and reserving concurrency fails on accounts whose unreserved concurrency is at the minimum of ten.'));
+    guard(hook.function, ['lambda_inside_vpc_check'],
+      'The hook runs in the stage VPC\'s private subnets, whose ids arrive from the Platform stack as imports that this rule cannot follow.');
+  }
+  if (service.loadBalancerRole) {
+    suppress(child(service.loadBalancerRole, 'DefaultPolicy'),
+      rule('IAMNoInlinePolicy', FRAMEWORKS,
+        `ECS may switch this stage's two listener rules and register tasks in its two target groups only. ${CDK_GRANT_INLINE}`),
+      rule('IAM5', [AWS], 'The Elastic Load Balancing Describe actions ECS reads listeners, rules and target health with take no resource-level permissions.',
+        ['Resource::*']));
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Pipeline (resources CDK Pipelines creates; see the README for what would fix them)
 // ---------------------------------------------------------------------------------------
@@ -514,11 +555,13 @@ export function applySuppressions(scope: IConstruct): void {
     } else if (c instanceof EdgeTier) {
       httpOnlyListener(c);
       nonProductionLoadBalancerDeletion(c, c.production);
+      testListenerIngress(c);
     } else if (c instanceof ServiceStack) {
       executionRole(c);
       taskRole(c);
       containerEnvironment(c);
       containerInsights(c);
+      progressiveDeployment(c);
     } else if (c instanceof pipelines.CodePipeline) {
       artifactBuckets(c);
       codePipelineSourcedProjects(c);

@@ -1,6 +1,7 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
 import { branchNameProblem } from './branch-name';
+import { deploymentSchema } from './deployment';
 import { describeValue, expecting, wrongType } from './messages';
 import { plainHttpOptOutSchema } from './plain-http';
 import { tagsSchema } from './tags';
@@ -239,6 +240,12 @@ export const environmentSchema = z.strictObject({
    * @default 10
    */
   bakeMinutes: wholeNumber('minutes', 0, MAX_BAKE_MINUTES).default(DEFAULT_BAKE_MINUTES),
+  /**
+   * How releases reach users (src/config/deployment.ts): `rolling`, or ECS's native `blueGreen`,
+   * `canary` or `linear` with a pre-traffic hook. Read it through `deploymentOf`.
+   * @default - `canary` (10% for 10 minutes) for production, `rolling` otherwise
+   */
+  deployment: deploymentSchema.optional(),
 }, expecting('an object { "name": "dev", "account": "123456789012", "regions": ["us-east-1"] }'));
 
 /** Supply-chain gate thresholds (Trivy and ECR image scan). */

@@ -9,7 +9,8 @@ export const LAMBDA_NODE_RUNTIME = new lambda.Runtime(`nodejs${NODE_MAJOR}.x`, l
 /**
  * Sets the runtime of every Node.js Lambda function in its scope to LAMBDA_NODE_RUNTIME.
  *
- * The project writes no Lambda function of its own: the functions in the templates are CDK's
+ * The project's one function of its own, the pre-traffic hook (src/deployment/pre-traffic-hook.ts),
+ * is created on this runtime. The other functions in the templates are CDK's
  * (the custom resources that restrict the default security group and empty buckets on delete,
  * and integ-tests-alpha's assertion providers). aws-cdk-lib 2.257 (pinned, see .projenrc.ts)
  * gives them `nodejs22.x`, whose Lambda deprecation date is 30 April 2027, and the pin keeps

@@ -10,7 +10,10 @@ import { statefulRemovalPolicy, WorkloadProps } from './common';
 import { WorkloadKey } from './encryption';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { addServiceRecord, ServiceRecord } from './service-dns';
+import { TrafficSwitch } from './traffic-switch';
 import { RegionalWebAcl } from './web-acl';
+import { deploymentOf } from '../config/deployment';
+import { stageIdOf } from '../config/waves';
 
 /** Props of the EdgeTier. */
 export interface EdgeTierProps extends WorkloadProps {
@@ -45,6 +48,12 @@ export class EdgeTier extends Construct {
   public readonly targetGroup: elbv2.ApplicationTargetGroup;
   /** The listener that forwards to the service (HTTPS with a domain, else HTTP). */
   public readonly listener: elbv2.ApplicationListener;
+  /**
+   * Alternate target group, production and test listener rules for ECS's native progressive
+   * deployments (`deployment.strategy` other than rolling).
+   * @default - none: rolling deployments use the target group alone
+   */
+  public readonly trafficSwitch?: TrafficSwitch;
   /** Access-log bucket of the ALB. */
   public readonly accessLogsBucket: LogDeliveryBucket;
   /** The WAF web ACL and its logging. */
@@ -108,7 +117,9 @@ export class EdgeTier extends Construct {
     });
     this.loadBalancer.logAccessLogs(this.accessLogsBucket, 'alb');
 
-    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'ServiceTargets', {
+    // One shape for the service's target groups: the primary, and with a progressive deployment
+    // strategy the alternate one ECS switches to (TrafficSwitch).
+    const newTargetGroup = (owner: Construct, targetGroupId: string) => new elbv2.ApplicationTargetGroup(owner, targetGroupId, {
       vpc: props.vpc,
       targetType: elbv2.TargetType.IP,
       protocol: elbv2.ApplicationProtocol.HTTP,
@@ -125,6 +136,7 @@ export class EdgeTier extends Construct {
         unhealthyThresholdCount: 3,
       },
     });
+    this.targetGroup = newTargetGroup(this, 'ServiceTargets');
 
     const domain = environment.domain;
     if (this.production && !domain) {
@@ -183,6 +195,19 @@ export class EdgeTier extends Construct {
       });
       this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
       this.serviceUrl = this.url;
+    }
+
+    if (deploymentOf(environment).progressive) {
+      this.trafficSwitch = new TrafficSwitch(this, 'TrafficSwitch', {
+        vpc: props.vpc,
+        loadBalancer: this.loadBalancer,
+        loadBalancerSecurityGroup: props.securityGroups.loadBalancer,
+        productionListener: this.listener,
+        primaryTargetGroup: this.targetGroup,
+        newTargetGroup,
+        url: this.url,
+        certificate: this.certificate,
+      });
     }
 
     this.logsKey = new WorkloadKey(this, 'LogsKey', {

@@ -23,6 +23,12 @@ export interface ServiceMonitoringProps {
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   /** The target group the service registers into. */
   readonly targetGroup: elbv2.IApplicationTargetGroup;
+  /**
+   * The alternate target group of a progressive deployment: the target metrics then cover both
+   * groups (whichever serves), so no alarm watches an emptied group after a switch.
+   * @default - none: rolling, one target group
+   */
+  readonly alternateTargetGroup?: elbv2.IApplicationTargetGroup;
   /** The Aurora cluster. */
   readonly database: rds.IDatabaseCluster;
   /** Addresses subscribed (by e-mail) to the alarm topic. @default - none */
@@ -151,19 +157,20 @@ export class ServiceMonitoring extends Construct {
     });
 
     // --- load balancer ---------------------------------------------------------------------
-    const tg = props.targetGroup.metrics;
+    const served = servedTargetMetrics(props.loadBalancer, props.targetGroup, props.alternateTargetGroup);
     const http5xx = new cloudwatch.MathExpression({
       label: '5xx per minute (ALB + service)',
       expression: 'FILL(elb5xx, 0) + FILL(target5xx, 0)',
       usingMetrics: {
         elb5xx: props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: minute, statistic: 'Sum' }),
-        target5xx: tg.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: minute, statistic: 'Sum' }),
+        target5xx: served.target5xx,
       },
       period: minute,
     });
     // 2 of 3 minutes: fast enough for ECS to roll a bad release back within its bake, slow
     // enough that one unlucky minute does not. The ALB publishes 5xx counts only when there
-    // are some, so missing data means "no errors": NOT_BREACHING.
+    // are some, so missing data means "no errors": NOT_BREACHING. With a progressive strategy
+    // the target 5xx are the load balancer's (every target group), so a switch changes nothing.
     this.http5xxAlarm = alarm('Http5xx', http5xx, {
       description: `${props.http5xxPerMinute ?? 10}+ HTTP 5xx per minute`,
       threshold: props.http5xxPerMinute ?? 10,
@@ -175,7 +182,7 @@ export class ServiceMonitoring extends Construct {
     const p99 = props.p99Latency ?? Duration.seconds(2);
     // 3 of 5: tail latency is noisy at low traffic. No requests = no latency datapoint, which
     // is not slowness: NOT_BREACHING.
-    this.latencyP99Alarm = alarm('LatencyP99', tg.targetResponseTime({ period: minute, statistic: 'p99' }), {
+    this.latencyP99Alarm = alarm('LatencyP99', served.responseTime('p99'), {
       description: `p99 target response time above ${p99.toSeconds()}s`,
       threshold: p99.toSeconds(),
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -187,7 +194,7 @@ export class ServiceMonitoring extends Construct {
     // count is published while the target group is in use; a gap is not evidence of an
     // unhealthy task (noHealthyHosts covers the empty case), so NOT_BREACHING. Also a
     // deployment alarm: new tasks that fail health checks roll the release back.
-    this.unhealthyHostsAlarm = alarm('UnhealthyHosts', tg.unhealthyHostCount({ period: minute, statistic: 'Maximum' }), {
+    this.unhealthyHostsAlarm = alarm('UnhealthyHosts', served.unhealthyHosts, {
       description: 'at least one unhealthy target',
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -195,9 +202,10 @@ export class ServiceMonitoring extends Construct {
       periods: 3,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    // Nothing healthy serves traffic. Missing data here means the target group reports
-    // nothing at all, which for a service that should always run is an outage: BREACHING.
-    this.noHealthyHostsAlarm = alarm('NoHealthyHosts', tg.healthyHostCount({ period: minute, statistic: 'Minimum' }), {
+    // Nothing healthy serves traffic. Missing data here means no target group reports
+    // anything at all (with two groups the emptied one counts as 0 through FILL, so a switch is
+    // not "missing"), which for a service that should always run is an outage: BREACHING.
+    this.noHealthyHostsAlarm = alarm('NoHealthyHosts', served.healthyHosts, {
       description: 'no healthy target',
       threshold: 1,
       comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
@@ -261,16 +269,75 @@ export class ServiceMonitoring extends Construct {
     this.dashboard.addWidgets(
       graph('Service CPU / memory (%)', [props.service.metricCpuUtilization(), props.service.metricMemoryUtilization()]),
       graph('Requests and 5xx', [props.loadBalancer.metrics.requestCount({ statistic: 'Sum' })], [http5xx]),
-      graph('Target response time', [
-        tg.targetResponseTime({ statistic: 'p50' }), tg.targetResponseTime({ statistic: 'p99' }),
-      ]),
+      graph('Target response time', served.dashboardResponseTimes),
     );
     this.dashboard.addWidgets(
-      graph('Targets', [tg.healthyHostCount(), tg.unhealthyHostCount()]),
+      graph('Targets', served.dashboardTargets),
       graph('Database CPU (%) / connections', [props.database.metricCPUUtilization()], [props.database.metricDatabaseConnections()]),
       graph('Database capacity (ACU) / freeable memory', [
         props.database.metric('ServerlessDatabaseCapacity', { statistic: 'Maximum' }),
       ], [props.database.metricFreeableMemory()]),
     );
   }
+}
+
+/** The target-side metrics of the service, over whichever target group serves. */
+interface ServedTargetMetrics {
+  /** 5xx answered by the tasks, per minute (Sum). */
+  readonly target5xx: cloudwatch.IMetric;
+  /** Target response time at a percentile, per minute. */
+  readonly responseTime: (statistic: 'p50' | 'p99') => cloudwatch.IMetric;
+  /** Unhealthy targets (one-minute maximum), every target group together. */
+  readonly unhealthyHosts: cloudwatch.IMetric;
+  /** Healthy targets (one-minute minimum), every target group together. */
+  readonly healthyHosts: cloudwatch.IMetric;
+  /** Dashboard graph: p50 and p99 response time. */
+  readonly dashboardResponseTimes: cloudwatch.IMetric[];
+  /** Dashboard graph: healthy and unhealthy targets. */
+  readonly dashboardTargets: cloudwatch.IMetric[];
+}
+
+/**
+ * With one target group (rolling): its own metrics, as before. With two (progressive): the
+ * response metrics at load-balancer level (the ALB serves only this service, so they follow the
+ * traffic wherever ECS sends it, test listener included: a new revision that errors on the test
+ * port trips the deployment alarm before production moves), and the host counts as the sum over
+ * both groups (FILL(..., 0): the emptied group publishes nothing, which must count as zero, not
+ * turn the sum into no data).
+ */
+function servedTargetMetrics(
+  loadBalancer: elbv2.IApplicationLoadBalancer,
+  primary: elbv2.IApplicationTargetGroup,
+  alternate: elbv2.IApplicationTargetGroup | undefined,
+): ServedTargetMetrics {
+  const period = Duration.minutes(1);
+  if (!alternate) {
+    const tg = primary.metrics;
+    return {
+      target5xx: tg.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
+      responseTime: (statistic) => tg.targetResponseTime({ period, statistic }),
+      unhealthyHosts: tg.unhealthyHostCount({ period, statistic: 'Maximum' }),
+      healthyHosts: tg.healthyHostCount({ period, statistic: 'Minimum' }),
+      dashboardResponseTimes: [tg.targetResponseTime({ statistic: 'p50' }), tg.targetResponseTime({ statistic: 'p99' })],
+      dashboardTargets: [tg.healthyHostCount(), tg.unhealthyHostCount()],
+    };
+  }
+  // Metric ids must be unique per graph: prefixed by what they count.
+  const both = (id: string, label: string, of: (tg: elbv2.IApplicationTargetGroupMetrics) => cloudwatch.IMetric) => new cloudwatch.MathExpression({
+    label,
+    expression: `FILL(${id}Primary, 0) + FILL(${id}Alternate, 0)`,
+    usingMetrics: { [`${id}Primary`]: of(primary.metrics), [`${id}Alternate`]: of(alternate.metrics) },
+    period,
+  });
+  const responseTime = (statistic: 'p50' | 'p99') => loadBalancer.metrics.targetResponseTime({ period, statistic });
+  const unhealthyHosts = both('unhealthy', 'Unhealthy targets (both target groups)', (m) => m.unhealthyHostCount({ period, statistic: 'Maximum' }));
+  const healthyHosts = both('healthy', 'Healthy targets (both target groups)', (m) => m.healthyHostCount({ period, statistic: 'Minimum' }));
+  return {
+    target5xx: loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period, statistic: 'Sum' }),
+    responseTime,
+    unhealthyHosts,
+    healthyHosts,
+    dashboardResponseTimes: [responseTime('p50'), responseTime('p99')],
+    dashboardTargets: [healthyHosts, unhealthyHosts],
+  };
 }

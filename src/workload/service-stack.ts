@@ -14,7 +14,14 @@ import { EncryptedLogGroup, WorkloadKey } from './encryption';
 import { ServiceMonitoring } from './monitoring';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { ReplicationLagAlarms } from './replication-alarms';
+import { scaleOnRequestsPerTask } from './request-scaling';
 import type { ServiceImage } from './service-stage';
+import { TrafficSwitch } from './traffic-switch';
+import { deploymentOf, DeploymentStrategyName } from '../config/deployment';
+import { regionRoleOf } from '../config/resilience';
+import { stageIdOf } from '../config/waves';
+import { PreTrafficHook } from '../deployment/pre-traffic-hook';
+import { TrafficSwitchRole } from '../deployment/traffic-switch-role';
 
 /** Props of the ServiceStack. */
 export interface ServiceStackProps extends WorkloadStackProps {
@@ -50,6 +57,12 @@ export interface ServiceStackProps extends WorkloadStackProps {
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   /** The target group (in the PlatformStack's edge tier) the service registers into. */
   readonly targetGroup: elbv2.ApplicationTargetGroup;
+  /**
+   * The alternate target group and listener rules of a progressive deployment strategy
+   * (EdgeTier.trafficSwitch); required when `deployment.strategy` is not rolling.
+   * @default - none: rolling deployment into `targetGroup`
+   */
+  readonly trafficSwitch?: TrafficSwitch;
   /** E-mail addresses subscribed to the alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
   /** Target average CPU utilisation (percent) for scaling. @default 60 */
@@ -57,6 +70,14 @@ export interface ServiceStackProps extends WorkloadStackProps {
   /** Target ALB requests per task per minute for scaling. @default 1000 */
   readonly requestsPerTarget?: number;
 }
+
+/** The strategy names of the config, as ECS's. */
+const ECS_STRATEGY: Readonly<Record<DeploymentStrategyName, ecs.DeploymentStrategy>> = {
+  rolling: ecs.DeploymentStrategy.ROLLING,
+  blueGreen: ecs.DeploymentStrategy.BLUE_GREEN,
+  canary: ecs.DeploymentStrategy.CANARY,
+  linear: ecs.DeploymentStrategy.LINEAR,
+};
 
 /**
  * Liveness probe run inside the container with `node -e`: Node is the one tool the image is
@@ -71,12 +92,20 @@ export const CONTAINER_HEALTH_SCRIPT =
  * monitoring (alarms, topic, dashboard: in this stack because the deployment alarms must exist
  * before ECS can watch them and must still page through the topic).
  *
- * Deployment strategy: ROLLING with the deployment circuit breaker (rollback on tasks that fail
- * to start or stay unhealthy) and deployment alarms (rollback when 5xx or unhealthy targets
- * alarm during the deployment). Native BLUE_GREEN/CANARY would shift traffic more gradually but
- * needs a second target group, a production/test listener rule pair and lifecycle hooks; with
- * minHealthyPercent 100 a rolling deployment never drops capacity, and the alarms give the same
- * automatic rollback, with fewer moving parts to get wrong.
+ * Deployment strategy, per environment (`deployment` in the config, src/config/deployment.ts):
+ * - `rolling` (default outside production): tasks are replaced in place, minHealthyPercent 100
+ *   so capacity never drops; old and new versions serve side by side until the old stop.
+ * - `blueGreen`, `canary` (production default: 10% for 10 minutes, then the rest) and `linear`:
+ *   ECS's native progressive deployment, no CodeDeploy. The new tasks start in the alternate
+ *   target group (TrafficSwitch, edge tier), ECS points the TEST listener rule at them and calls
+ *   the pre-traffic hook (PreTrafficHook: health, ready, version = commit, database role, a
+ *   transaction round trip, through the test listener); only when it answers SUCCEEDED does ECS
+ *   move the PRODUCTION listener rule's weights, all at once or in steps, then keeps the old
+ *   tasks for `bakeMinutes` so a rollback is a weight switch, not a new deployment.
+ * For every strategy the circuit breaker (tasks that fail to start or stay unhealthy) and the
+ * deployment alarms (5xx, unhealthy targets, over whichever target group serves) roll back to
+ * the previous tasks automatically; with a progressive strategy a FAILED hook does too, and the
+ * previous tasks kept serving production throughout.
  */
 export class ServiceStack extends Stack {
   /** Whether this is a production stage (deletion protection, retention). */
@@ -109,12 +138,24 @@ export class ServiceStack extends Stack {
   public readonly alarmTopicArnOutput: CfnOutput;
   /** Output: comma-separated names of every alarm of the stage. */
   public readonly alarmNamesOutput: CfnOutput;
+  /**
+   * The pre-traffic hook of a progressive deployment.
+   * @default - none with a rolling deployment
+   */
+  public readonly preTrafficHook?: PreTrafficHook;
+  /**
+   * The role ECS uses to move the listener rules' weights and (de)register tasks in both target
+   * groups during a progressive deployment.
+   * @default - none with a rolling deployment
+   */
+  public readonly loadBalancerRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     const { environment } = props;
     const { sizing } = environment;
     super(scope, id, { ...props, terminationProtection: environment.production });
     this.production = environment.production === true;
+    const deployment = deploymentOf(environment);
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -237,7 +278,14 @@ export class ServiceStack extends Stack {
       securityGroups: [props.securityGroups.service],
       assignPublicIp: false,
       platformVersion: ecs.FargatePlatformVersion.LATEST,
-      deploymentStrategy: ecs.DeploymentStrategy.ROLLING,
+      deploymentStrategy: ECS_STRATEGY[deployment.strategy],
+      ...(deployment.canary ? {
+        canaryConfiguration: { stepPercent: deployment.canary.percent, stepBakeTime: Duration.minutes(deployment.canary.bakeMinutes) },
+      } : {}),
+      ...(deployment.linear ? {
+        linearConfiguration: { stepPercent: deployment.linear.stepPercent, stepBakeTime: Duration.minutes(deployment.linear.stepBakeMinutes) },
+      } : {}),
+      ...(deployment.progressive ? { bakeTime: Duration.minutes(deployment.bakeMinutes) } : {}),
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },
@@ -246,18 +294,57 @@ export class ServiceStack extends Stack {
       enableECSManagedTags: true,
       enableExecuteCommand: false,
     });
-    this.service.attachToApplicationTargetGroup(props.targetGroup);
+    const traffic = props.trafficSwitch;
+    if (deployment.progressive !== (traffic !== undefined)) {
+      throw new Error(`Environment "${environment.name}": deployment strategy ${deployment.strategy} ${deployment.progressive ? 'needs' : 'must not have'} the edge tier's TrafficSwitch`);
+    }
+    if (traffic) {
+      this.loadBalancerRole = new TrafficSwitchRole(this, 'LoadBalancerRole', { primaryTargetGroup: props.targetGroup, traffic });
+      this.service.loadBalancerTarget({
+        containerName: container.containerName,
+        containerPort: SERVICE_PORT,
+        alternateTarget: new ecs.AlternateTarget('AlternateTarget', {
+          alternateTargetGroup: traffic.alternateTargetGroup,
+          productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(traffic.productionRule),
+          testListener: ecs.ListenerRuleConfiguration.applicationListenerRule(traffic.testRule),
+          role: this.loadBalancerRole,
+        }),
+      }).attachToApplicationTargetGroup(props.targetGroup);
+      this.preTrafficHook = new PreTrafficHook(this, 'PreTrafficHook', {
+        environment,
+        namePrefix: props.namePrefix,
+        vpc: props.vpc,
+        testUrl: traffic.testUrl,
+        testPort: traffic.testPort,
+        commit: props.image.tag,
+        stageId: stageIdOf(environment, this.region),
+        role: regionRoleOf(environment, this.region),
+      });
+      this.service.addLifecycleHook(this.preTrafficHook.target);
+    } else {
+      this.service.attachToApplicationTargetGroup(props.targetGroup);
+    }
 
     const scaling = this.service.autoScaleTaskCount({ minCapacity: sizing.minCapacity, maxCapacity: sizing.maxCapacity });
     // Scale out fast (1 min), in slowly (5 min) so a short lull does not drop capacity a new
     // burst needs right away.
     const cooldowns = { scaleOutCooldown: Duration.minutes(1), scaleInCooldown: Duration.minutes(5) };
     scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: props.cpuTargetPercent ?? 60, ...cooldowns });
-    scaling.scaleOnRequestCount('RequestScaling', {
-      requestsPerTarget: props.requestsPerTarget ?? 1000,
-      targetGroup: props.targetGroup,
-      ...cooldowns,
-    });
+    if (traffic) {
+      scaleOnRequestsPerTask(scaling, 'RequestScaling', {
+        loadBalancer: props.loadBalancer,
+        cluster: this.cluster,
+        service: this.service,
+        requestsPerTask: props.requestsPerTarget ?? 1000,
+        ...cooldowns,
+      });
+    } else {
+      scaling.scaleOnRequestCount('RequestScaling', {
+        requestsPerTarget: props.requestsPerTarget ?? 1000,
+        targetGroup: props.targetGroup,
+        ...cooldowns,
+      });
+    }
 
     this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
       environment,
@@ -265,6 +352,7 @@ export class ServiceStack extends Stack {
       service: this.service,
       loadBalancer: props.loadBalancer,
       targetGroup: props.targetGroup,
+      alternateTargetGroup: traffic?.alternateTargetGroup,
       database: props.database,
       alarmEmails: props.alarmEmails,
     });

@@ -128,6 +128,7 @@ export class ServiceStacks {
         ? regionalClusterIdentifierOf(props.tags.Application, environment.name, props.region) : undefined,
       loadBalancer: this.edge.loadBalancer,
       targetGroup: this.edge.targetGroup,
+      trafficSwitch: this.edge.trafficSwitch,
       alarmEmails: props.alarmEmails,
       description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard`,
     });

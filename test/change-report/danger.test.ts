@@ -1,6 +1,6 @@
 import { clone, fixtureTemplate, template } from './support';
 import {
-  DANGER_RULES, findDangers, iamBroadeningRule, kmsKeyPolicyRule, securityGroupIngressRule,
+  DANGER_RULES, findDangers, iamBroadeningRule, kmsKeyPolicyRule, managedListenerRuleRule, securityGroupIngressRule,
   statefulProtectionRule, statefulReplacementRule,
 } from '../../src/change-report/danger';
 import { diffTemplates } from '../../src/change-report/diff';
@@ -203,4 +203,38 @@ test('iam-broadening: narrowing from * to a specific resource or action is not a
   const doc = (Action: unknown, Resource: unknown) => template({ P: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action, Resource }] } } } });
   expect(iamBroadeningRule.check(diffTemplates(doc('s3:*', '*'), doc(['s3:GetObject', 's3:PutObject'], 'arn:aws:s3:::b/*')))).toEqual([]);
   expect(iamBroadeningRule.check(diffTemplates(doc('s3:*', 'arn:aws:s3:::b/*'), doc('sqs:SendMessage', 'arn:aws:s3:::b/*')))).toHaveLength(1);
+});
+
+describe('(f) ecs-managed-listener-rule', () => {
+  const weighted = (primary: number, alternate: number, priority = 1) => ({
+    Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+    Properties: {
+      ListenerArn: { Ref: 'Https' },
+      Priority: priority,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: { Ref: 'Blue' }, Weight: primary }, { TargetGroupArn: { Ref: 'Green' }, Weight: alternate }] } }],
+    },
+  });
+
+  test('a rewrite of the rule ECS switches is flagged, naming what changed', () => {
+    const found = check(managedListenerRuleRule, template({ Rule: weighted(100, 0) }), template({ Rule: weighted(100, 0, 2) }));
+    expect(found).toEqual([expect.objectContaining({ ruleId: 'ecs-managed-listener-rule', category: 'traffic', logicalId: 'Rule' })]);
+    expect(found[0].message).toMatch(/^REWRITTEN \(Priority\): .*emptied/);
+  });
+
+  test('its removal is flagged', () => {
+    const found = check(managedListenerRuleRule, template({ Rule: weighted(100, 0) }), template({}));
+    expect(found[0].message).toMatch(/^REMOVED/);
+  });
+
+  test('an unchanged rule, a new one, or a plain single-group rule is not', () => {
+    expect(check(managedListenerRuleRule, template({ Rule: weighted(100, 0) }), template({ Rule: weighted(100, 0) }))).toEqual([]);
+    expect(check(managedListenerRuleRule, template({}), template({ Rule: weighted(100, 0) }))).toEqual([]);
+    const single = (p: number) => ({ Type: 'AWS::ElasticLoadBalancingV2::ListenerRule', Properties: { Priority: p, Actions: [{ Type: 'forward', TargetGroupArn: { Ref: 'Blue' } }] } });
+    expect(check(managedListenerRuleRule, template({ R: single(1) }), template({ R: single(2) }))).toEqual([]);
+  });
+
+  test('is one of the report\'s rules', () => {
+    expect(DANGER_RULES).toContain(managedListenerRuleRule);
+  });
 });

@@ -100,7 +100,8 @@ describe('EdgeTier without a domain (HTTP-only mode): dev us-east-1', () => {
 });
 
 describe.each(['us-east-1', 'us-east-2'])('EdgeTier with a domain: prod %s', (region) => {
-  const environment = sampleEnvironment('prod', { domain: TEST_DOMAIN });
+  // Rolling: the test listener of a progressive strategy is covered in progressive.test.ts.
+  const environment = sampleEnvironment('prod', { domain: TEST_DOMAIN, deployment: { strategy: 'rolling' } });
   let stage: ServiceStage;
   let template: Template;
   let missingContext: unknown;
@@ -180,7 +181,7 @@ describe('EdgeTier of a production environment without a domain', () => {
   });
 
   test('with allowPlainHttp serves HTTP only and keeps the reason for the compliance report', () => {
-    const stage = buildStage(sampleEnvironment('prod', { domain: undefined, allowPlainHttp: { reason } }), 'us-east-1');
+    const stage = buildStage(sampleEnvironment('prod', { domain: undefined, allowPlainHttp: { reason }, deployment: { strategy: 'rolling' } }), 'us-east-1');
     const template = tierTemplate(stage.edge);
     expect(only(template, 'AWS::ElasticLoadBalancingV2::Listener').Properties).toMatchObject({ Port: 80, Protocol: 'HTTP' });
     template.resourceCountIs('AWS::CertificateManager::Certificate', 0);

@@ -8,7 +8,8 @@ describe.each([
   ['dev', 'us-east-1'],
   ['prod', 'us-east-1'], // the secondary adds a replication alarm: test/workload/global-database.test.ts,
 ])('Monitoring %s %s', (envName, region) => {
-  const environment = sampleEnvironment(envName);
+  // Rolling (one target group); progressive.test.ts covers the metrics over two target groups.
+  const environment = sampleEnvironment(envName, { deployment: { strategy: 'rolling' } });
   let stage: ServiceStage;
   let template: Template;
   const id = (construct: any) => stage.service.getLogicalId(construct.node.defaultChild);

@@ -7,7 +7,9 @@ describe.each([
   ['dev', 'us-east-1'],
   ['prod', 'us-east-1'], // the secondary's service: test/workload/global-database.test.ts,
 ])('ServiceStack %s %s', (envName, region) => {
-  const environment = sampleEnvironment(envName);
+  // Rolling everywhere here (prod's default is canary): test/workload/progressive.test.ts covers
+  // the progressive strategies, this file proves rolling behaves as it always did.
+  const environment = sampleEnvironment(envName, { deployment: { strategy: 'rolling' } });
   const { sizing } = environment;
   let stage: ServiceStage;
   let template: Template;

@@ -2,6 +2,7 @@ import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, identityStatements, resources, sampleEnvironment } from './support';
 import { regionRoleOf } from '../../src/config/resilience';
+import { deploymentOf } from '../../src/config/deployment';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
 
@@ -35,7 +36,15 @@ const PINNED: Record<string, Record<string, string[]>> = {
   },
 };
 
-function expectedFor(stackId: string, dbReaders: number, role: 'primary' | 'secondary' | 'independent'): Record<string, string[]> {
+/** What a progressive deployment strategy adds (prod's default): the pre-traffic hook's key and logs. */
+const PROGRESSIVE: Record<string, Record<string, string[]>> = {
+  Service: {
+    'AWS::KMS::Key': ['PreTrafficHookLogsKey80BE8725'],
+    'AWS::Logs::LogGroup': ['PreTrafficHookLogGroupDEB70F7E'],
+  },
+};
+
+function expectedFor(stackId: string, dbReaders: number, role: 'primary' | 'secondary' | 'independent', progressive: boolean): Record<string, string[]> {
   const pinned = { ...PINNED[stackId] };
   // The global cluster lives in the primary region; a secondary has no secret of its own (it
   // reads a replica of the primary's, which is not a resource of its template).
@@ -43,6 +52,9 @@ function expectedFor(stackId: string, dbReaders: number, role: 'primary' | 'seco
   if (role === 'secondary') delete pinned['AWS::SecretsManager::Secret'];
   if (pinned['AWS::RDS::DBInstance']) {
     pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => dbReaders > 0 || !id.startsWith('DataClusterReader'));
+  }
+  if (progressive && PROGRESSIVE[stackId]) {
+    for (const [type, ids] of Object.entries(PROGRESSIVE[stackId])) pinned[type] = [...pinned[type], ...ids].sort();
   }
   return pinned;
 }
@@ -75,7 +87,7 @@ describe.each([
   test('logical ids of every stateful resource are pinned, per stack', () => {
     for (const [stack, template] of templates) {
       expect({ stack: stack.node.id, ids: statefulIds(template) })
-        .toEqual({ stack: stack.node.id, ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role) });
+        .toEqual({ stack: stack.node.id, ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role, deploymentOf(environment).progressive) });
     }
   });
 
@@ -122,7 +134,7 @@ describe.each([
     for (const type of role === 'secondary' ? stores : [...stores, 'AWS::SecretsManager::Secret']) {
       expect(counts[type]).toBeGreaterThan(0);
     }
-    expect(counts['AWS::Logs::LogGroup']).toBe(4);
+    expect(counts['AWS::Logs::LogGroup']).toBe(deploymentOf(environment).progressive ? 5 : 4);
   });
 
   test('no literal secret in any template', () => {
@@ -145,7 +157,14 @@ describe.each([
   });
 
   test('identity policies name their resources; "*" only for actions that have no resource form', () => {
-    const allowedOnStar = new Set(['ecr:GetAuthorizationToken']);
+    const allowedOnStar = new Set([
+      'ecr:GetAuthorizationToken',
+      // Progressive deployment: Lambda's VPC network interfaces, and ECS reading the load balancer.
+      'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+      'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules',
+      'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+    ]);
     for (const [, template] of templates) {
       for (const s of identityStatements(template)) {
         if ([s.Resource].flat().includes('*')) {
