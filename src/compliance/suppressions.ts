@@ -203,6 +203,13 @@ function httpOnlyListener(edge: EdgeTier): void {
     : 'HTTP-only mode is documented for environments without a domain, because ACM cannot issue a certificate for the ALB name.';
   suppress(edge.listener, rule('ALBHttpToHttpsRedirection', FRAMEWORKS, reason), rule('ELBv2ACMCertificateRequired', FRAMEWORKS, reason));
   guard(edge.listener, ['alb_http_to_https_redirection_check'], reason);
+  // A progressive strategy's test listener serves the same plain HTTP (port 9080), reachable only
+  // from the stage's NAT addresses: the same exception, for the same reason.
+  const testListener = edge.trafficSwitch?.testListener;
+  if (testListener) {
+    suppress(testListener, rule('ALBHttpToHttpsRedirection', FRAMEWORKS, reason), rule('ELBv2ACMCertificateRequired', FRAMEWORKS, reason));
+    guard(testListener, ['alb_http_to_https_redirection_check'], reason);
+  }
 }
 
 /** ALB deletion protection is config-driven: production only. */

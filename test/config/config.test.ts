@@ -313,7 +313,9 @@ describe('config warnings (synth and doctor print them and continue)', () => {
     expect(configWarnings(parseConfig(c))).toEqual([
       expect.stringMatching(/^environments\[2\]\.bakeMinutes: 0 turns the bake off, so prod's next region starts right after .*set e\.g\. 10/),
     ]);
+    // In parallel there is no next region to bake before (a global environment cannot roll out in parallel).
     c.environments[2].rollout = 'parallel';
+    c.environments[2].resilience = 'independent';
     expect(configWarnings(parseConfig(c))).toEqual([]);
   });
 

@@ -186,7 +186,7 @@ describe('bootstrap CLI', () => {
     expect(text.indexOf('aws iam create-policy')).toBeLessThan(text.indexOf('npx cdk bootstrap'));
     expect(text).toContain(stageCmd('444444444444', 'us-east-2'));
     expect(text).toContain('# ECR scan gate: needs nothing from bootstrap');
-    expect(text).toMatch(/# Execution policies: checked \d{3,} \(action, resource type\) pairs, \d+ requests over 17 synthesized stacks against the rendered policies: all allowed/);
+    expect(text).toMatch(/# Execution policies: checked \d{3,} \(action, resource type\) pairs, \d+ requests over 18 synthesized stacks against the rendered policies: all allowed/);
     expect(Object.keys(t.written)).toEqual(SAMPLE_PLAN.policies.map((p) => p.documentFile));
     expect(Object.keys(t.written)).toContain('bootstrap/rendered/444444444444-cdk-delivery-cfn-exec.json');
     expect(t.ran).toEqual([]);

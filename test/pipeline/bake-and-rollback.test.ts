@@ -200,7 +200,7 @@ describe('bake and rollback for other configs', () => {
   });
 
   test('three regions rolled out one at a time: a bake after each region but the last, with the configured minutes', () => {
-    const p = synth([prod({ regions: ['us-east-1', 'us-east-2', 'us-west-2'], bakeMinutes: 25 })]);
+    const p = synth([prod({ regions: ['us-east-1', 'us-east-2', 'us-west-2'], bakeMinutes: 25, resilience: 'independent' })]);
     expect(p.bakes.map((b) => `${b.stage.Name}/${b.action.Name}`)).toEqual(['prod-us-east-1/Bake-prod-us-east-1', 'prod-us-east-2/Bake-prod-us-east-2']);
     const second = p.bakes[1].action;
     expect(p.commandsOf(second)[3]).toMatch(/--region us-east-2 --minutes 25 .* --stage prod-us-east-2 /);
@@ -209,7 +209,7 @@ describe('bake and rollback for other configs', () => {
   });
 
   test('regions rolled out in parallel, or a single region: nothing to bake between', () => {
-    expect(synth([prod({ rollout: 'parallel' })]).bakes).toEqual([]);
+    expect(synth([prod({ rollout: 'parallel', resilience: 'independent' })]).bakes).toEqual([]);
     expect(synth([prod({ regions: ['us-east-1'] })]).bakes).toEqual([]);
   });
 

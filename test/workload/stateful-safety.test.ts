@@ -23,7 +23,7 @@ const PINNED: Record<string, Record<string, string[]>> = {
     'AWS::KMS::Key': ['DataLogsKey7257A99D', 'DataSecretKeyEF28AA18', 'DataStorageKeyAA41ACAE', 'EdgeLogsKey203ADF6E', 'NetworkLogsKey573F0F74'],
     'AWS::Logs::LogGroup': ['DataPostgresLogGroupF58F0D50', 'EdgeWafLogGroup9A312840', 'NetworkFlowLogGroup4F8CEEEF'],
     'AWS::RDS::DBCluster': ['DataCluster9E8A15F8'],
-    // dev has no reader (sizing.dbReaders 0), prod one: see `expectedFor` below.
+    // dev has no reader (sizing.dbReaders 0), prod one, a global secondary none: see `expectedFor` below.
     'AWS::RDS::DBInstance': ['DataClusterReader14367E46C', 'DataClusterWriterC5A92BD5'],
     'AWS::S3::Bucket': ['EdgeAccessLogsBucket54A0DE54'],
     'AWS::SecretsManager::Secret': ['DataDatabaseSecret0CD5E47D'],
@@ -51,7 +51,7 @@ function expectedFor(stackId: string, dbReaders: number, role: 'primary' | 'seco
   if (role !== 'primary') delete pinned['AWS::RDS::GlobalCluster'];
   if (role === 'secondary') delete pinned['AWS::SecretsManager::Secret'];
   if (pinned['AWS::RDS::DBInstance']) {
-    pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => dbReaders > 0 || !id.startsWith('DataClusterReader'));
+    pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => (dbReaders > 0 && role !== 'secondary') || !id.startsWith('DataClusterReader'));
   }
   if (progressive && PROGRESSIVE[stackId]) {
     for (const [type, ids] of Object.entries(PROGRESSIVE[stackId])) pinned[type] = [...pinned[type], ...ids].sort();
