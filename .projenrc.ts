@@ -169,8 +169,10 @@ project.addTask('pipeline:report', {
 //    PostgreSQL, the guard rules over cdk.out, the integ snapshots, the workflow lint).
 // ---------------------------------------------------------------------------------------
 const codeLane = project.addTask('test:code', { description: 'Run the unit tests (one lane of `test`)' });
-// No coverage in the test command: v8 coverage costs ~20% of the jest time.
-codeLane.exec('jest --passWithNoTests --ci --coverage=false', { receiveArgs: true });
+// No coverage in the test command: v8 coverage costs ~20% of the jest time. Two workers, not
+// jest's default (cores - 1 = one here): the other lane ends first, and from then on a single
+// worker leaves a core idle (measured on 2 cores: this lane 110 s -> 99 s).
+codeLane.exec('jest --passWithNoTests --ci --coverage=false --maxWorkers=2', { receiveArgs: true });
 const assemblyLane = project.addTask('test:assembly', {
   description: 'App tests, guard rules over cdk.out, integ snapshots, workflow lint (one lane of `test`; run synth first)',
 });

@@ -85,8 +85,16 @@ describe('execution policies suffice for every template CloudFormation deploys w
     // The hosted-rotation transform's nested stack and what expanding it reads.
     ['cloudformation:CreateStack', 'AWS::CloudFormation::Stack'],
     ['serverlessrepo:GetCloudFormationTemplate', 'Template'],
+    // Issue 16/17 types: the global database, ECS's listener rules, the registry replication.
+    ['rds:CreateGlobalCluster', 'AWS::RDS::GlobalCluster'],
+    ['elasticloadbalancing:CreateRule', 'AWS::ElasticLoadBalancingV2::ListenerRule'],
+    ['ecr:PutReplicationConfiguration', 'AWS::ECR::ReplicationConfiguration'],
   ])('taking %s out of the policies makes the check fail for %s', (action, type) => {
-    const result = checkSufficiency(all, without([action]), permissions);
+    // One prod stage and the pipeline stack hold every type listed (the full sample is checked
+    // above): a fifth of the requests, so the ten cases stay cheap.
+    const subset = all.filter((st) => st.stackName.startsWith('prod-us-east-1-') || st.stackName === 'DeliveryPipeline');
+    expect(subset.length).toBeGreaterThanOrEqual(4);
+    const result = checkSufficiency(subset, without([action]), permissions);
     expect(result.missing.some((g) => g.action === action && g.type === type)).toBe(true);
   });
 
