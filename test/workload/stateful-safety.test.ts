@@ -1,8 +1,8 @@
 import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, identityStatements, resources, sampleEnvironment } from './support';
-import { regionRoleOf } from '../../src/config/resilience';
 import { deploymentOf } from '../../src/config/deployment';
+import { regionRoleOf } from '../../src/config/resilience';
 import { ServiceStage } from '../../src/workload/service-stage';
 import { testApp } from '../support/test-app';
 
@@ -87,7 +87,10 @@ describe.each([
   test('logical ids of every stateful resource are pinned, per stack', () => {
     for (const [stack, template] of templates) {
       expect({ stack: stack.node.id, ids: statefulIds(template) })
-        .toEqual({ stack: stack.node.id, ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role, deploymentOf(environment).progressive) });
+        .toEqual({
+          stack: stack.node.id,
+          ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role, deploymentOf(environment).progressive),
+        });
     }
   });
 
