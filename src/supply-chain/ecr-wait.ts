@@ -1,6 +1,7 @@
 import { EcrScanClient } from './ecr-client';
 import { EcrScanPage, ecrPageFindings, parseEcrScanPage, rawSeverityCounts } from './ecr-findings';
 import { Finding } from './finding';
+import { PollOptions } from './polling';
 
 /** Statuses after which findings are final (basic: COMPLETE; enhanced: ACTIVE). */
 const DONE = new Set(['COMPLETE', 'ACTIVE']);
@@ -8,22 +9,12 @@ const DONE = new Set(['COMPLETE', 'ACTIVE']);
 const WAITING = new Set(['IN_PROGRESS', 'PENDING']);
 
 /** Options of {@link waitForEcrScan}. */
-export interface WaitForEcrScanOptions {
+export interface WaitForEcrScanOptions extends PollOptions {
   readonly client: EcrScanClient;
   readonly repositoryName: string;
   /** `sha256:...` of the pushed image: the gate judges these exact bytes. */
   readonly imageDigest: string;
   readonly registryId?: string;
-  /** Give up (fail closed) when the scan has no usable result after this long. */
-  readonly timeoutMs: number;
-  /** Time between reads. */
-  readonly pollMs: number;
-  /** Clock in ms; injectable for tests. @default Date.now */
-  readonly now?: () => number;
-  /** Sleep; injectable for tests. @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Progress lines for the build log. @default ignore */
-  readonly log?: (line: string) => void;
 }
 
 /** The scan finished and its findings are complete and consistent. */

@@ -1,4 +1,5 @@
 import { GateInputError } from './input-error';
+import { PollOptions } from './polling';
 import { EcrReplicationClient } from './replication-client';
 
 /**
@@ -10,7 +11,7 @@ const TRANSIENT = new Set(['ThrottlingException', 'TooManyRequestsException', 'T
 const NOT_THERE_YET = new Set(['ImageNotFoundException', 'RepositoryNotFoundException']);
 
 /** Options of {@link waitForReplication}. */
-export interface WaitForReplicationOptions {
+export interface WaitForReplicationOptions extends PollOptions {
   readonly client: EcrReplicationClient;
   readonly repositoryName: string;
   /** `sha256:...` of the promoted image (the digest both gates passed). */
@@ -21,16 +22,6 @@ export interface WaitForReplicationOptions {
   readonly regions: readonly string[];
   /** The registry (account) of source and destinations. @default the caller's account */
   readonly registryId?: string;
-  /** Give up (fail closed) when a region is still not done after this long. */
-  readonly timeoutMs: number;
-  /** Time between reads. */
-  readonly pollMs: number;
-  /** Clock in ms; injectable for tests. @default Date.now */
-  readonly now?: () => number;
-  /** Sleep; injectable for tests. @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Progress lines for the build log. @default ignore */
-  readonly log?: (line: string) => void;
 }
 
 /** Every region holds the digest under the commit tag. */
