@@ -30,3 +30,12 @@ export function lookupRoleArn(account: string, region: string): string {
 export function deployRoleArn(account: string, region: string): string {
   return `arn:${partitionOf(region)}:iam::${account}:role/cdk-${BOOTSTRAP_QUALIFIER}-deploy-role-${account}-${region}`;
 }
+
+/**
+ * The `Application` tag reduced to what every AWS name accepts (lowercase letters, digits,
+ * hyphens; at most 32 characters; `app` if nothing is left): the first part of stage name
+ * prefixes (namePrefixFor) and of the global database's derived names.
+ */
+export function applicationSlug(application: string): string {
+  return application.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'app';
+}

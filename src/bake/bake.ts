@@ -1,4 +1,5 @@
 import { AlarmClient, AlarmReading, parseDescribeAlarms } from './alarm-client';
+import { PollOptions } from '../polling';
 
 /**
  * The bake between two regions of a sequential rollout: watch the alarms of the region that
@@ -25,25 +26,17 @@ const FATAL_ERRORS = new Set([
 ]);
 
 /** Options of {@link bake}. */
-export interface BakeOptions {
+export interface BakeOptions extends PollOptions {
   readonly client: AlarmClient;
   /** The alarms to watch (the stage's `AlarmNames` output). At least one. */
   readonly alarmNames: readonly string[];
   /** How long to watch; 0 = one read. */
   readonly durationMs: number;
-  /** Time between reads. */
-  readonly pollMs: number;
   /**
    * Failed reads in a row after which the bake fails closed (throttling, network, 5xx).
    * @default 5
    */
   readonly maxConsecutiveErrors?: number;
-  /** Clock in ms; injectable for tests. @default Date.now */
-  readonly now?: () => number;
-  /** Sleep; injectable for tests. @default setTimeout */
-  readonly sleep?: (ms: number) => Promise<void>;
-  /** Progress lines for the build log. @default ignore */
-  readonly log?: (line: string) => void;
 }
 
 /** The bake watched every alarm for the whole duration and none went to ALARM. */

@@ -1,4 +1,5 @@
 import type { EnvironmentConfig } from './schema';
+import { applicationSlug } from '../aws-names';
 
 /** How an environment's regions relate (see `resilience` in schema.ts). */
 export type Resilience = 'global' | 'independent';
@@ -32,10 +33,6 @@ export function regionRoleOf(
   return region === primaryRegionOf(environment) ? 'primary' : 'secondary';
 }
 
-/** `<application>` reduced to characters every AWS name accepts (as namePrefixFor does). */
-function applicationSlug(application: string): string {
-  return application.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'app';
-}
 
 /**
  * Identifier of an environment's Aurora global cluster: `<application>-<env>-global`. Derived,

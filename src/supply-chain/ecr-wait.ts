@@ -1,7 +1,7 @@
 import { EcrScanClient } from './ecr-client';
 import { EcrScanPage, ecrPageFindings, parseEcrScanPage, rawSeverityCounts } from './ecr-findings';
 import { Finding } from './finding';
-import { PollOptions } from './polling';
+import { DeadlinePollOptions } from '../polling';
 
 /** Statuses after which findings are final (basic: COMPLETE; enhanced: ACTIVE). */
 const DONE = new Set(['COMPLETE', 'ACTIVE']);
@@ -9,7 +9,7 @@ const DONE = new Set(['COMPLETE', 'ACTIVE']);
 const WAITING = new Set(['IN_PROGRESS', 'PENDING']);
 
 /** Options of {@link waitForEcrScan}. */
-export interface WaitForEcrScanOptions extends PollOptions {
+export interface WaitForEcrScanOptions extends DeadlinePollOptions {
   readonly client: EcrScanClient;
   readonly repositoryName: string;
   /** `sha256:...` of the pushed image: the gate judges these exact bytes. */

@@ -1,5 +1,5 @@
 import { GateInputError } from './input-error';
-import { PollOptions } from './polling';
+import { DeadlinePollOptions } from '../polling';
 import { EcrReplicationClient } from './replication-client';
 
 /**
@@ -11,7 +11,7 @@ const TRANSIENT = new Set(['ThrottlingException', 'TooManyRequestsException', 'T
 const NOT_THERE_YET = new Set(['ImageNotFoundException', 'RepositoryNotFoundException']);
 
 /** Options of {@link waitForReplication}. */
-export interface WaitForReplicationOptions extends PollOptions {
+export interface WaitForReplicationOptions extends DeadlinePollOptions {
   readonly client: EcrReplicationClient;
   readonly repositoryName: string;
   /** `sha256:...` of the promoted image (the digest both gates passed). */

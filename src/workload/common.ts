@@ -1,4 +1,5 @@
 import { RemovalPolicy, StackProps } from 'aws-cdk-lib';
+import { applicationSlug } from '../aws-names';
 import { EnvironmentConfig } from '../config/schema';
 
 /**
@@ -21,8 +22,7 @@ export interface WorkloadStackProps extends StackProps, WorkloadProps {}
 
 /** `<application>-<env>-<region>`, lowercased and reduced to characters every AWS name accepts. */
 export function namePrefixFor(application: string, environment: string, region: string): string {
-  const app = application.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'app';
-  return `${app}-${environment}-${region}`;
+  return `${applicationSlug(application)}-${environment}-${region}`;
 }
 
 /**

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { AlarmClient, awsCliErrorCode, parseDescribeAlarms, RecordedCall, recordedAlarmClient } from '../../src/bake/alarm-client';
 import { bake, BakeOptions, MAX_NAMES_PER_CALL, parseAlarmNames } from '../../src/bake/bake';
+import { fakeClock } from '../support/fake-clock';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'bake');
 
@@ -13,21 +14,17 @@ export function recording(name: string): { alarmNames: string[]; calls: Recorded
 /** A fake clock: sleep advances time instantly, so a 10-minute bake takes microseconds. */
 function run(name: string, over: Partial<BakeOptions> = {}) {
   const { alarmNames, calls } = recording(name);
-  let t = 0;
-  const sleeps: number[] = [];
-  const log: string[] = [];
+  const clock = fakeClock();
   const client = recordedAlarmClient(calls);
   const result = bake({
     client,
     alarmNames,
     durationMs: 10 * 60_000,
     pollMs: 30_000,
-    now: () => t,
-    sleep: async (ms) => { sleeps.push(ms); t += ms; },
-    log: (l) => log.push(l),
+    ...clock.options,
     ...over,
   });
-  return { result, sleeps, log, client, elapsed: () => t };
+  return { result, sleeps: clock.sleeps, log: clock.log, client, elapsed: clock.elapsed };
 }
 
 describe('bake on recorded DescribeAlarms responses', () => {

@@ -2,24 +2,21 @@ import { DIGEST, ecrCalls } from './fixtures';
 import { EcrScanClient, recordedEcrScanClient } from '../../src/supply-chain/ecr-client';
 import { WaitForEcrScanOptions, waitForEcrScan } from '../../src/supply-chain/ecr-wait';
 import { GateInputError } from '../../src/supply-chain/input-error';
+import { fakeClock } from '../support/fake-clock';
 
 /** A fake clock: sleep advances time instantly, so a 15-minute wait takes microseconds. */
 function run(client: EcrScanClient, over: Partial<WaitForEcrScanOptions> = {}) {
-  let t = 0;
-  const sleeps: number[] = [];
-  const log: string[] = [];
+  const clock = fakeClock();
   const result = waitForEcrScan({
     client,
     repositoryName: 'app',
     imageDigest: DIGEST,
     timeoutMs: 15 * 60_000,
     pollMs: 15_000,
-    now: () => t,
-    sleep: async (ms) => { sleeps.push(ms); t += ms; },
-    log: (l) => log.push(l),
+    ...clock.options,
     ...over,
   });
-  return { result, sleeps, log, elapsed: () => t };
+  return { result, sleeps: clock.sleeps, log: clock.log, elapsed: clock.elapsed };
 }
 
 const replay = (name: string) => recordedEcrScanClient(ecrCalls(name));

@@ -5,6 +5,7 @@ import { runGateCli } from '../../src/supply-chain/gate-cli';
 import { GateInputError } from '../../src/supply-chain/input-error';
 import { EcrReplicationClient, ReplicationRecording, recordedEcrReplicationClient } from '../../src/supply-chain/replication-client';
 import { WaitForReplicationOptions, waitForReplication } from '../../src/supply-chain/replication-wait';
+import { fakeClock } from '../support/fake-clock';
 
 const REPOSITORY = 'cdk-delivery-pipeline/service';
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
@@ -15,9 +16,7 @@ const replay = (name: string) => recordedEcrReplicationClient(recording(name));
 
 /** A fake clock: sleep advances time instantly. */
 function run(client: EcrReplicationClient, over: Partial<WaitForReplicationOptions> = {}) {
-  let t = 0;
-  const sleeps: number[] = [];
-  const log: string[] = [];
+  const clock = fakeClock();
   const result = waitForReplication({
     client,
     repositoryName: REPOSITORY,
@@ -26,12 +25,10 @@ function run(client: EcrReplicationClient, over: Partial<WaitForReplicationOptio
     regions: ['us-east-2'],
     timeoutMs: 15 * 60_000,
     pollMs: 15_000,
-    now: () => t,
-    sleep: async (ms) => { sleeps.push(ms); t += ms; },
-    log: (l) => log.push(l),
+    ...clock.options,
     ...over,
   });
-  return { result, sleeps, log, elapsed: () => t };
+  return { result, sleeps: clock.sleeps, log: clock.log, elapsed: clock.elapsed };
 }
 
 describe('waitForReplication', () => {
