@@ -64,6 +64,16 @@ export const PRE_TRAFFIC_TRANSACTION = { amount: '12.34', currency: 'USD' } as c
 /** The stage the hook is registered for: the new tasks serve the test listener, production is untouched. */
 export const CHECKED_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
 
+/** Milliseconds one request may take: a hung dependency must not eat the function's time. */
+export const REQUEST_TIMEOUT_MS = 5000;
+
+/**
+ * Seconds the hook function may run. Its requests are sequential, so the slowest invocation is
+ * (requests sent) x REQUEST_TIMEOUT_MS; test/deployment/pre-traffic-checks.test.ts keeps that at
+ * half of this at most, so a hanging service yields IN_PROGRESS or FAILED, never a Lambda timeout.
+ */
+export const HOOK_FUNCTION_TIMEOUT_SECONDS = 60;
+
 type Answer = Extract<HttpOutcome, { readonly status: number }>;
 const isAnswer = (o: HttpOutcome): o is Answer => 'status' in o;
 const field = (body: unknown, key: string): unknown =>

@@ -1,7 +1,6 @@
-import { CheckRequest, configFromEnvironment, handleHookEvent, HookEvent, HookResponse, HttpOutcome } from './pre-traffic-checks';
-
-/** Milliseconds one request may take: a hung dependency must not eat the function's 60 seconds. */
-const REQUEST_TIMEOUT_MS = 5000;
+import {
+  CheckRequest, configFromEnvironment, handleHookEvent, HookEvent, HookResponse, HttpOutcome, REQUEST_TIMEOUT_MS,
+} from './pre-traffic-checks';
 
 /**
  * The Lambda entry point ECS calls at POST_TEST_TRAFFIC_SHIFT (bundled by esbuild at synth,

@@ -11,7 +11,7 @@ import { Construct } from 'constructs';
 // in the pipeline's synth step, after `npm ci`); the deployed templates never load it.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { buildSync } from 'esbuild';
-import { RegionRole } from './pre-traffic-checks';
+import { HOOK_FUNCTION_TIMEOUT_SECONDS, RegionRole } from './pre-traffic-checks';
 import { EnvironmentConfig } from '../config/schema';
 import { LAMBDA_NODE_RUNTIME } from '../versions/lambda-runtime';
 import { NODE_MAJOR } from '../versions/toolchain';
@@ -142,8 +142,8 @@ export class PreTrafficHook extends Construct {
       code: lambda.Code.fromAsset(bundledHookCode()),
       role: this.role,
       logGroup: this.logGroup,
-      // Six requests of at most 5 s each, sequential: 30 s, twice that as headroom.
-      timeout: Duration.seconds(60),
+      // Sequential requests of at most REQUEST_TIMEOUT_MS each, with headroom (tested).
+      timeout: Duration.seconds(HOOK_FUNCTION_TIMEOUT_SECONDS),
       memorySize: 256,
       vpc: props.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },

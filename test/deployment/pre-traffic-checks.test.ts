@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import {
-  attemptOf, CheckRequest, configFromEnvironment, decide, handleHookEvent, HttpOutcome, PreTrafficConfig, runChecks,
+  attemptOf, CheckRequest, configFromEnvironment, decide, handleHookEvent, HOOK_FUNCTION_TIMEOUT_SECONDS, HttpOutcome, PreTrafficConfig,
+  REQUEST_TIMEOUT_MS, runChecks,
 } from '../../src/deployment/pre-traffic-checks';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'pre-traffic');
@@ -163,5 +164,20 @@ describe('the hook configuration', () => {
   test('a missing or wrong value is named', () => {
     expect(() => configFromEnvironment({ ...env, COMMIT: undefined })).toThrow(/COMMIT is not set/);
     expect(() => configFromEnvironment({ ...env, REGION_ROLE: 'writer' })).toThrow(/REGION_ROLE must be primary, secondary or independent; got writer/);
+  });
+});
+
+describe('a hanging service cannot time the hook function out', () => {
+  // Requests are sequential and each is cut at REQUEST_TIMEOUT_MS, so the slowest invocation
+  // lasts (requests sent) x REQUEST_TIMEOUT_MS. It must stay within half the function's timeout,
+  // or Lambda kills the hook and ECS sees an error instead of IN_PROGRESS/FAILED.
+  test.each([['primary', primary], ['secondary', secondary]])('%s: most requests one invocation sends, every answer slow or hanging', async (_, config) => {
+    const healthy = replay(load(config.role === 'secondary' ? 'healthy-secondary.json' : 'healthy-primary.json'));
+    await runChecks(config, healthy.http);
+    const hanging: CheckRequest[] = [];
+    await runChecks(config, async (request) => { hanging.push(request); return { error: 'timeout', message: 'aborted' }; });
+    const most = Math.max(healthy.sent.length, hanging.length);
+    expect(most).toBeGreaterThanOrEqual(config.role === 'secondary' ? 4 : 6);
+    expect(most * REQUEST_TIMEOUT_MS * 2).toBeLessThanOrEqual(HOOK_FUNCTION_TIMEOUT_SECONDS * 1000);
   });
 });
