@@ -7,6 +7,7 @@ import { runLikeCodeBuild } from '../support/codebuild-shell';
 import { synthPipeline } from '../support/pipeline-fixture';
 import { sampleAssembly, SampleAssembly } from '../support/sample-assembly';
 import { PROD_DOMAIN, sampleConfigWith } from '../support/test-app';
+import { codeBuildActions } from '../support/codebuild-actions';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'bake');
 const LOOKUP_ROLE = 'arn:aws:iam::444444444444:role/cdk-hnb659fds-lookup-role-444444444444-us-east-1';
@@ -17,14 +18,7 @@ function inspect(template: any) {
   const [pipeline] = Object.values(resources).filter((r: any) => r.Type === 'AWS::CodePipeline::Pipeline') as any[];
   const stages: any[] = pipeline.Properties.Stages;
   const bakes = stages.flatMap((s) => s.Actions.filter((a: any) => /^Bake-/.test(a.Name)).map((a: any) => ({ stage: s, action: a })));
-  const projectOf = (action: any) => resources[action.Configuration.ProjectName.Ref];
-  const commandsOf = (action: any): string[] => JSON.parse(projectOf(action).Properties.Source.BuildSpec).phases.build.commands;
-  const statementsOf = (action: any) => {
-    const roleRef = projectOf(action).Properties.ServiceRole['Fn::GetAtt'][0];
-    return Object.values(resources)
-      .filter((r: any) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleRef))
-      .flatMap((pol: any) => pol.Properties.PolicyDocument.Statement);
-  };
+  const { projectOf, commandsOf, statementsOf } = codeBuildActions(resources);
   return { pipeline, stages, bakes, projectOf, commandsOf, statementsOf };
 }
 

@@ -3,6 +3,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { runLikeCodeBuild } from '../support/codebuild-shell';
 import { sampleAssembly, SampleAssembly } from '../support/sample-assembly';
+import { codeBuildActions } from '../support/codebuild-actions';
 
 /**
  * CDK Pipelines ignores `terminationProtection` (aws-cdk issue 17871), so the prod stages run a
@@ -17,14 +18,9 @@ describe('termination protection of prod stacks, on the synthesized pipeline', (
     resources = sample.pipelineTemplate.toJSON().Resources;
   });
   const protectionActions = (stage: any) => stage.Actions.filter((a: any) => /TerminationProtection/.test(a.Name));
-  const projectOf = (action: any) => resources[action.Configuration.ProjectName.Ref];
-  const commandsOf = (action: any): string[] => JSON.parse(projectOf(action).Properties.Source.BuildSpec).phases.build.commands;
-  const statementsOf = (action: any) => {
-    const roleRef = projectOf(action).Properties.ServiceRole['Fn::GetAtt'][0];
-    return Object.values(resources)
-      .filter((r: any) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleRef))
-      .flatMap((pol: any) => pol.Properties.PolicyDocument.Statement);
-  };
+  const projectOf = (action: any) => codeBuildActions(resources).projectOf(action);
+  const commandsOf = (action: any) => codeBuildActions(resources).commandsOf(action);
+  const statementsOf = (action: any) => codeBuildActions(resources).statementsOf(action);
   const prodStages = () => sample.pipelineStages.filter((s) => s.Name.startsWith('prod'));
 
   test('every prod stage protects exactly its Platform and Service stacks after they deploy, beside the Assertions deploy', () => {
