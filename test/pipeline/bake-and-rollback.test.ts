@@ -3,11 +3,11 @@ import * as os from 'os';
 import * as path from 'path';
 import { pipelineShapeFromTemplate } from '../../src/report/pipeline-shape';
 import { bundleCli } from '../support/bundle-cli';
+import { codeBuildActions } from '../support/codebuild-actions';
 import { runLikeCodeBuild } from '../support/codebuild-shell';
 import { synthPipeline } from '../support/pipeline-fixture';
 import { sampleAssembly, SampleAssembly } from '../support/sample-assembly';
 import { PROD_DOMAIN, sampleConfigWith } from '../support/test-app';
-import { codeBuildActions } from '../support/codebuild-actions';
 
 const FIXTURES = path.join(__dirname, '..', 'fixtures', 'bake');
 const LOOKUP_ROLE = 'arn:aws:iam::444444444444:role/cdk-hnb659fds-lookup-role-444444444444-us-east-1';

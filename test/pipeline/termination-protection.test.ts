@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { codeBuildActions } from '../support/codebuild-actions';
 import { runLikeCodeBuild } from '../support/codebuild-shell';
 import { sampleAssembly, SampleAssembly } from '../support/sample-assembly';
-import { codeBuildActions } from '../support/codebuild-actions';
 
 /**
  * CDK Pipelines ignores `terminationProtection` (aws-cdk issue 17871), so the prod stages run a
