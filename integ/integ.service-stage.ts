@@ -1,7 +1,7 @@
 /**
  * integ-runner test: the stacks of one environment in one region (ServiceStacks, exactly what
  * a pipeline stage deploys) and the same post-deploy assertions the pipeline runs after every
- * wave (src/assertions). `npx projen integ` verifies the committed snapshot offline;
+ * wave (src/synth/assertions). `npx projen integ` verifies the committed snapshot offline;
  * `npx projen integ:deploy` deploys it for real in a sandbox account:
  *
  *   INTEG_ACCOUNT=123456789012 INTEG_REGION=us-east-1 \
@@ -13,12 +13,12 @@
  */
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { committedContext } from '../src/assembly-problems';
-import { addWorkloadAssertions } from '../src/assertions/workload-assertions';
+import { committedContext } from '../src/synth/committed-context';
+import { addWorkloadAssertions } from '../src/synth/assertions/workload-assertions';
 import { loadConfig } from '../src/config/load-config';
 import { integStageIdOf } from '../src/config/waves';
-import { pinNodeLambdaRuntimes } from '../src/versions/lambda-runtime';
-import { ServiceStacks } from '../src/workload/service-stage';
+import { pinNodeLambdaRuntimes } from '../src/synth/constructs/lambda-runtime';
+import { ServiceStacks } from '../src/synth/workload/service-stage';
 
 const config = loadConfig();
 const dev = config.environments[0];
@@ -38,6 +38,6 @@ const stacks = new ServiceStacks(app, {
   stackIdPrefix: `${integStageIdOf(region)}-`,
 });
 addWorkloadAssertions(app, { stacks, commit: tag, label: integStageIdOf(region) });
-// The same Lambda runtime as the pipeline's stages (src/versions/lambda-runtime.ts).
+// The same Lambda runtime as the pipeline's stages (src/synth/constructs/lambda-runtime.ts).
 pinNodeLambdaRuntimes(app);
 app.synth();

@@ -17,7 +17,7 @@ export function addComplianceTasks(project: awscdk.AwsCdkTypeScriptApp): void {
   project.addDevDeps('@cdklabs/cdk-validator-cfnguard@^0.0.62');
   project.addTask('compliance:guard', {
     description: 'Run the Control Tower guard rules over every template in cdk.out (run synth first)',
-    exec: runTs('src/compliance/guard-cli.ts'),
+    exec: runTs('src/terminal/guard/guard-cli.ts'),
     receiveArgs: true,
   });
 }

@@ -2,16 +2,26 @@ import { awscdk, JsonFile } from 'projen';
 
 /** One pure-logic module under mutation testing. */
 export interface MutatedModule {
-  /** Folder name under src/ (and under test/, where its tests live). */
+  /** The module's name: `mutate:<name>`, `stryker/<name>.json`, `reports/mutation/<name>.*`. */
   readonly name: string;
+  /**
+   * Its folder under src/ (and under test/, where its tests live).
+   * @default name
+   */
+  readonly dir?: string;
   /**
    * Mutation score (%) below which `mutate:<name>` fails: set from the first measurement on
    * this machine (README "Mutation testing"), so a change that leaves new mutants alive fails.
    */
   readonly breakBelow: number;
   /**
+   * The source files to mutate, relative to the repository root.
+   * @default every `*.ts` under `src/<dir>/`
+   */
+  readonly sources?: readonly string[];
+  /**
    * The test files that exercise the module, relative to the repository root.
-   * @default every `*.test.ts` under `test/<name>/`
+   * @default every `*.test.ts` under `test/<dir>/`
    */
   readonly tests?: readonly string[];
   /**
@@ -34,7 +44,7 @@ export interface MutatedModule {
  * after changing one of these modules, and raise the thresholds when the scores rise.
  *
  * One Stryker configuration per module (`stryker/<module>.json`, generated here), so each run
- * mutates only `src/<module>/` and runs only the tests of that module: the score is per module, the
+ * mutates only `src/<dir>/` and runs only the tests of that module: the score is per module, the
  * runs are independent (`npx projen mutate:config` alone). The jest globalSetup is switched
  * off; a module whose tests read the sample assembly gets it synthesized once, before the run.
  * Reports go to reports/mutation/ (git-ignored).
@@ -49,19 +59,20 @@ export function addMutationTasks(project: awscdk.AwsCdkTypeScriptApp, modules: r
   project.gitignore.exclude('/.stryker-tmp/');
 
   const all = project.addTask('mutate', {
-    description: 'Mutation testing (StrykerJS) of src/config, src/supply-chain, src/change-report and src/ops; fails below each module\'s threshold',
+    description: 'Mutation testing (StrykerJS) of src/config, src/codebuild/image-gate, src/codebuild/change-report and src/terminal/ops; fails below each module\'s threshold',
   });
   for (const module of modules) {
+    const dir = module.dir ?? module.name;
     const configFile = `stryker/${module.name}.json`;
     new JsonFile(project, configFile, {
       obj: {
         $schema: '../node_modules/@stryker-mutator/core/schema/stryker-schema.json',
-        mutate: [`src/${module.name}/**/*.ts`],
+        mutate: module.sources ?? [`src/${dir}/**/*.ts`],
         testRunner: 'jest',
         jest: {
           projectType: 'custom',
           config: {
-            testMatch: (module.tests ?? [`test/${module.name}/**/*.test.ts`]).map((glob) => `<rootDir>/${glob}`),
+            testMatch: (module.tests ?? [`test/${dir}/**/*.test.ts`]).map((glob) => `<rootDir>/${glob}`),
             testPathIgnorePatterns: ['/node_modules/', ...(module.ignoreTests ?? [])],
             globalSetup: null,
             collectCoverage: false,
@@ -92,7 +103,7 @@ export function addMutationTasks(project: awscdk.AwsCdkTypeScriptApp, modules: r
       marker: false,
     });
     const task = project.addTask(`mutate:${module.name}`, {
-      description: `Mutation testing of src/${module.name} (fails below ${module.breakBelow}%)`,
+      description: `Mutation testing of src/${dir} (fails below ${module.breakBelow}%)`,
     });
     if (module.readsSampleAssembly) {
       task.spawn(project.tasks.tryFind('synth')!);

@@ -4,7 +4,7 @@ import { runTs } from './run-ts';
 /**
  * The operator tasks: `bootstrap` (prepare every account/region of the delivery config),
  * `doctor` (preflight: config, bootstrap stacks, GitHub connection, approval e-mails) and
- * `failover` (move the writer of a global environment to another region: src/ops/failover-cli.ts).
+ * `failover` (move the writer of a global environment to another region: src/terminal/ops/failover-cli.ts).
  *
  * Both read the config like src/main.ts does: `--config path`, else $DELIVERY_CONFIG, else
  * config/delivery.sample.json. Arguments after the task name reach the CLI
@@ -15,31 +15,31 @@ import { runTs } from './run-ts';
 export function addOpsTasks(project: awscdk.AwsCdkTypeScriptApp): void {
   project.addTask('bootstrap', {
     description: 'Print (or --run, or --json) the least-privilege policies and cdk bootstrap commands for every account/region of the config',
-    exec: runTs('src/ops/bootstrap-cli.ts'),
+    exec: runTs('src/terminal/ops/bootstrap-cli.ts'),
     receiveArgs: true,
   });
   project.addTask('doctor', {
     description: 'Preflight: validate the config and print the plan; with --aws also check bootstrap, the GitHub connection and approval e-mails',
-    exec: runTs('src/ops/doctor-cli.ts'),
+    exec: runTs('src/terminal/ops/doctor-cli.ts'),
     receiveArgs: true,
   });
   project.addTask('failover', {
     description: 'Print (or --run) the Aurora global database switchover (--planned) or failover (--unplanned) to --to <region> of --env <name>, the DNS step and the checks that prove the new writer serves',
-    exec: runTs('src/ops/failover-cli.ts'),
+    exec: runTs('src/terminal/ops/failover-cli.ts'),
     receiveArgs: true,
   });
-  // The execution policies, from CloudFormation's own handler data (src/execution-policy).
+  // The execution policies, from CloudFormation's own handler data (src/terminal/execution-policy).
   project.addTask('policy:check', {
     description: 'Check the execution policies against every template of cdk.out and its variants (run synth first); prints the pairs checked',
-    exec: runTs('src/execution-policy/policy-cli.ts check'),
+    exec: runTs('src/terminal/execution-policy/policy-cli.ts check'),
   });
   project.addTask('policy:generate', {
     description: 'Regenerate bootstrap/*-execution-policy.json from the handler data for the resource types the templates use (run synth first)',
-    exec: runTs('src/execution-policy/policy-cli.ts generate'),
+    exec: runTs('src/terminal/execution-policy/policy-cli.ts generate'),
   });
   project.addTask('policy:handlers', {
     description: 'Refresh bootstrap/handler-permissions.json from CloudFormation registry schemas (-- --schemas <dir> --source "<where from>")',
-    exec: runTs('src/execution-policy/policy-cli.ts handlers'),
+    exec: runTs('src/terminal/execution-policy/policy-cli.ts handlers'),
     receiveArgs: true,
   });
   // Per-account policy documents rendered by `bootstrap` from bootstrap/*.json.

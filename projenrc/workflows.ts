@@ -1,6 +1,6 @@
 import { awscdk } from 'projen';
 import { JobPermission } from 'projen/lib/github/workflows-model';
-import { NODE_MAJOR } from '../src/versions/toolchain';
+import { NODE_MAJOR } from '../src/shared/versions/toolchain';
 
 /**
  * GitHub workflows, generated: pull-request build, pull-request title lint, a weekly

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Image gates, run by the pipeline's ImageGate CodeBuild action (src/pipeline/steps/image-gate-step.ts).
+# Image gates, run by the pipeline's ImageGate CodeBuild action (src/synth/pipeline/steps/image-gate-step.ts).
 #
 # Build the image once, scan it with Trivy before it leaves the build host, push it under a
 # candidate tag, wait for the ECR scan of the pushed digest, and only when both gates pass give
@@ -19,7 +19,7 @@
 # Outputs: $REPORTS_DIR/{trivy-image.json,trivy-config.json,sbom.cdx.json,trivy-junit.xml,image.json}
 #   and $REPORTS_DIR/image-digest.txt (the promoted digest, alone). This script runs as a child
 #   process of CodeBuild's shell, so a variable it exports dies with it: the buildspec reads
-#   image-digest.txt into the exported variable IMAGE_DIGEST (src/pipeline/steps/image-gate-step.ts).
+#   image-digest.txt into the exported variable IMAGE_DIGEST (src/synth/pipeline/steps/image-gate-step.ts).
 set -euo pipefail
 
 : "${REPOSITORY_URI:?REPOSITORY_URI is required}"

@@ -1,12 +1,13 @@
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
-import { assemblyProblems, committedContext } from './assembly-problems';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
 import { renderPlainHttpOptOuts } from './config/plain-http';
 import { configWarnings, formatWarnings } from './config/warnings';
-import { addDeliveryPipeline, commitBeingDelivered } from './delivery-app';
-import { pipelineShapeFromTemplate } from './report/pipeline-shape';
-import { renderSummary } from './report/render-pipeline';
+import { assemblyProblems } from './synth/assembly-problems';
+import { committedContext } from './synth/committed-context';
+import { addDeliveryPipeline, commitBeingDelivered } from './synth/delivery-app';
+import { pipelineShapeFromTemplate } from './synth/pipeline-shape/pipeline-shape';
+import { renderSummary } from './synth/pipeline-shape/render-pipeline';
 
 /**
  * The CDK app: config -> PipelineStack (-> waves -> stages -> stacks).

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import type { RelationProblem } from './relations';
 import type { DeliveryConfig } from './schema';
-import { isFullSentence, MIN_REASON_WORDS } from '../full-sentence';
+import { isFullSentence, MIN_REASON_WORDS } from '../shared/full-sentence';
 
 /*
  * Production serves HTTPS only. An environment with `"production": true` needs a `domain` (a

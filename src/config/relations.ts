@@ -7,7 +7,7 @@ import { plainHttpProblems } from './plain-http';
 import { regionProblems } from './region-rules';
 import { KNOWN_REGIONS } from './schema';
 import { tagKeyProblems } from './tags';
-import { partitionOf } from '../aws-names';
+import { partitionOf } from '../shared/aws-names';
 
 /** One problem: the field path and what to do about it. */
 export interface RelationProblem {

@@ -1,5 +1,5 @@
 import type { EnvironmentConfig } from './schema';
-import { applicationSlug } from '../aws-names';
+import { applicationSlug } from '../shared/aws-names';
 
 /** How an environment's regions relate (see `resilience` in schema.ts). */
 export type Resilience = 'global' | 'independent';

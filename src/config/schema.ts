@@ -3,10 +3,10 @@ import { z } from 'zod';
 import { branchNameProblem } from './branch-name';
 import { deploymentSchema } from './deployment';
 import { describeValue, expecting, wrongType } from './messages';
+import { DEFAULT_OVERRIDE_MARKER } from './override-marker';
 import { plainHttpOptOutSchema } from './plain-http';
 import { tagsSchema } from './tags';
 import { parseVpcCidr } from './vpc-cidrs';
-import { DEFAULT_OVERRIDE_MARKER } from '../change-report/policy';
 
 /* Rules that relate several fields (duplicate names, prod approval and order, shared accounts,
  * one partition, duplicate e-mails, tag keys) live in

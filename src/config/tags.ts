@@ -7,7 +7,7 @@ import { expecting } from './messages';
  */
 
 /**
- * Tag keys the code sets itself on workload resources: applyGovernanceTags (src/governance-tags.ts) sets
+ * Tag keys the code sets itself on workload resources: applyGovernanceTags (src/synth/constructs/governance-tags.ts) sets
  * Environment, Region and ManagedBy, ec2.Vpc sets Name. Keys starting with `aws-cdk:` are CDK's
  * own (subnet names and types, auto-delete markers) and refused as well.
  */

@@ -8,6 +8,7 @@ import { deliveryConfigSchema, FARGATE_MEMORY } from '../../src/config/schema';
 import { MAX_CONFIG_TAGS } from '../../src/config/tags';
 import { configWarnings } from '../../src/config/warnings';
 import { bundleCli } from '../support/bundle-cli';
+import { REPO_ROOT } from '../support/repo-root';
 
 
 /** Set `value` at a path such as `environments[2].sizing.cpu` (undefined deletes the key). */
@@ -47,7 +48,7 @@ describe('the sample config', () => {
   });
 
   test('the README example is a valid config', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
     const block = /<!-- config-example -->\s*```json\n([\s\S]*?)```/.exec(readme);
     expect(block).not.toBeNull();
     expect(() => parseConfig(JSON.parse(block![1]), 'README.md')).not.toThrow();
@@ -325,7 +326,7 @@ describe('config warnings (synth and doctor print them and continue)', () => {
 });
 
 describe('the app with a bad config', () => {
-  const root = path.join(__dirname, '..', '..');
+  const root = REPO_ROOT;
 
   test('exits non-zero with the list, no stack trace, nothing synthesized', () => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'badcfg-'));
@@ -380,7 +381,7 @@ describe('the app with a bad config', () => {
 
 describe('the README lists every rule', () => {
   test('every field of the schema appears in "Every rule a config must follow"', () => {
-    const readme = fs.readFileSync(path.join(__dirname, '..', '..', 'README.md'), 'utf8');
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
     const section = /### Every rule a config must follow\n([\s\S]*?)\n## /.exec(readme)?.[1] ?? '';
     const keys = new Set<string>();
     const walk = (schema: any): void => {

@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { bundleCli } from '../support/bundle-cli';
+import { REPO_ROOT } from '../support/repo-root';
 
 /**
  * What flows from the user's environment into the pipeline, checked on a NON-sample config:
@@ -12,7 +13,7 @@ import { bundleCli } from '../support/bundle-cli';
  * commit, and every config value must come from that file.
  */
 describe('synth with a non-sample config via DELIVERY_CONFIG', () => {
-  const root = path.join(__dirname, '..', '..');
+  const root = REPO_ROOT;
   const CONFIG = 'test/fixtures/config/delivery.custom.json';
   const COMMIT = 'f0f0f0f0c0ffee0123456789abcdef0123456789';
   let run: ReturnType<typeof spawnSync>;
@@ -69,7 +70,7 @@ describe('synth with a non-sample config via DELIVERY_CONFIG', () => {
 });
 
 describe('synth under the CDK CLI with -c config=<path>', () => {
-  const root = path.join(__dirname, '..', '..');
+  const root = REPO_ROOT;
   const CONFIG = 'test/fixtures/config/delivery.custom.json';
 
   test('the synth step receives the -c path, which wins over $DELIVERY_CONFIG', () => {

@@ -1,6 +1,7 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { REPO_ROOT } from '../support/repo-root';
 
 /**
  * `npx projen integ` must fail when a template drifts from its committed snapshot. This runs
@@ -11,7 +12,7 @@ import * as path from 'path';
  * To rebuild the fixture: run the `integ:update` command in test/fixtures/integ-drift, then
  * delete the bucket's VersioningConfiguration from the snapshot's Tiny.template.json.
  */
-const root = path.join(__dirname, '..', '..');
+const root = REPO_ROOT;
 const fixture = path.join(root, 'test', 'fixtures', 'integ-drift');
 const tasks = JSON.parse(fs.readFileSync(path.join(root, '.projen', 'tasks.json'), 'utf8')).tasks;
 const commandOf = (task: string): string => tasks[task].steps[0].exec;

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'yaml';
+import { REPO_ROOT } from '../support/repo-root';
 import { sampleAssembly } from '../support/sample-assembly';
 
 /**
@@ -9,8 +10,8 @@ import { sampleAssembly } from '../support/sample-assembly';
  * constant that produced it: a wrong checksum, version or asset name fails here instead of in
  * CodeBuild, and a right checksum for a wrong file cannot pass.
  */
-const ROOT = path.join(__dirname, '..', '..');
-const STEPS = path.join(ROOT, 'src', 'pipeline', 'steps');
+const ROOT = REPO_ROOT;
+const STEPS = path.join(ROOT, 'src', 'synth', 'pipeline', 'steps');
 
 /** `<sha256>  <file>` lines of a checksums file (comments and blank lines skipped). */
 function checksumLines(file: string): Map<string, string> {

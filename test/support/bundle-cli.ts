@@ -1,8 +1,9 @@
 import { execFileSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
+import { REPO_ROOT } from './repo-root';
 
-const ROOT = path.join(__dirname, '..', '..');
+const ROOT = REPO_ROOT;
 
 /**
  * Bundle a CLI with esbuild, the way `npx projen synth` ships the

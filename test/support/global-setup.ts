@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import { bundleCli } from './bundle-cli';
+import { REPO_ROOT } from './repo-root';
 
 /**
  * Jest globalSetup: synthesize the sample app once per run, exactly as `npx projen synth`
@@ -11,7 +12,7 @@ import { bundleCli } from './bundle-cli';
  */
 export default function globalSetup(): void {
   if (process.env.SAMPLE_ASSEMBLY) return;
-  const root = path.join(__dirname, '..', '..');
+  const root = REPO_ROOT;
   const outdir = path.join(root, '.cache', 'sample-assembly');
   fs.rmSync(outdir, { recursive: true, force: true });
   const run = spawnSync(process.execPath, [bundleCli('src/main.ts', { externalPackages: true })], {

@@ -1,7 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { sampleConfig, testApp } from './test-app';
 import { DeliveryConfig } from '../../src/config/schema';
-import { PipelineStack } from '../../src/pipeline/pipeline-stack';
+import { PipelineStack } from '../../src/synth/pipeline/pipeline-stack';
 
 /** A pipeline synthesized from a config, with its template and CodePipeline stages. */
 export interface SynthesizedPipeline {

@@ -1,11 +1,12 @@
 import * as path from 'path';
 import { App, AppProps } from 'aws-cdk-lib';
-import { committedContext } from '../../src/assembly-problems';
+import { REPO_ROOT } from './repo-root';
 import { loadConfig, parseConfig } from '../../src/config/load-config';
 import { DeliveryConfig } from '../../src/config/schema';
+import { committedContext } from '../../src/synth/committed-context';
 
 /** The committed lookups (AZs of the sample accounts), as the CDK CLI would pass them. */
-export const COMMITTED_CONTEXT: Record<string, unknown> = committedContext(path.join(__dirname, '..', '..'));
+export const COMMITTED_CONTEXT: Record<string, unknown> = committedContext(REPO_ROOT);
 
 /** An App that sees cdk.context.json, like `cdk synth` does. */
 export function testApp(props: AppProps = {}): App {

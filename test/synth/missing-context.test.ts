@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { bundleCli } from '../support/bundle-cli';
+import { REPO_ROOT } from '../support/repo-root';
 
 /**
  * Offline by default: an account whose AZ lookups are not committed in cdk.context.json makes
@@ -10,7 +11,7 @@ import { bundleCli } from '../support/bundle-cli';
  * needs credentials).
  */
 test('a config with an account whose lookups are not committed fails synth, naming the context and the fix', () => {
-  const root = path.join(__dirname, '..', '..');
+  const root = REPO_ROOT;
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ctx-'));
   const config = JSON.parse(fs.readFileSync(path.join(root, 'config', 'delivery.sample.json'), 'utf8'));
   // Two environments, one region each: the check runs after synth, so keep synth small.

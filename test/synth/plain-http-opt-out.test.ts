@@ -2,8 +2,9 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { ComplianceReportJson } from '../../src/compliance/compliance-checks';
+import { ComplianceReportJson } from '../../src/synth/compliance/compliance-checks';
 import { bundleCli } from '../support/bundle-cli';
+import { REPO_ROOT } from '../support/repo-root';
 
 /**
  * A production environment without a domain synthesizes only with a written opt-out
@@ -14,7 +15,7 @@ import { bundleCli } from '../support/bundle-cli';
 const REASON = 'Internal load test environment behind a VPN, it never carries customer data.';
 
 describe('prod opting out of HTTPS in writing', () => {
-  const root = path.join(__dirname, '..', '..');
+  const root = REPO_ROOT;
   let dir: string;
   let run: ReturnType<typeof spawnSync>;
 

@@ -1,0 +1,393 @@
+import { ResourceChange, TemplateDiff } from './diff';
+import { addedGrants, allowGrants, describeGrants } from './policy-document';
+import { stableJson } from './template';
+
+/**
+ * What a finding puts at risk. `stateful` findings can lose data (and are what the
+ * blockStatefulReplacement policy refuses); `security` findings widen who can reach or do what;
+ * `version` findings change a database engine version (a downgrade is always refused: see
+ * src/codebuild/change-report/policy.ts); `traffic` findings rewrite what ECS switches during a progressive
+ * deployment (the listener rules whose weights it manages).
+ */
+export type DangerCategory = 'stateful' | 'security' | 'version' | 'traffic';
+
+export interface DangerFinding {
+  readonly ruleId: string;
+  readonly category: DangerCategory;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly message: string;
+  /** A `*` (or whole-service action, or 0.0.0.0/0 / ::/0) is involved: read this one first. */
+  readonly wildcard: boolean;
+}
+
+export interface DangerRule {
+  readonly id: string;
+  readonly category: DangerCategory;
+  readonly description: string;
+  check(diff: TemplateDiff): DangerFinding[];
+}
+
+type Draft = Omit<DangerFinding, 'ruleId' | 'category' | 'wildcard'> & { wildcard?: boolean };
+
+function rule(id: string, category: DangerCategory, description: string, find: (diff: TemplateDiff) => Draft[]): DangerRule {
+  return {
+    id,
+    category,
+    description,
+    check: (diff) => find(diff).map((d) => ({ ...d, ruleId: id, category, wildcard: d.wildcard ?? false })),
+  };
+}
+
+function props(res: ResourceChange['before']): Record<string, unknown> {
+  return (res?.Properties ?? {}) as Record<string, unknown>;
+}
+
+function asArray(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}
+
+function fmt(v: unknown): string {
+  const s = typeof v === 'string' ? v : v === undefined ? '(unset)' : stableJson(v);
+  return s.length > 80 ? `${s.slice(0, 77)}...` : s;
+}
+
+// ---------------------------------------------------------------------------------------
+// (a) stateful replacement or deletion
+// ---------------------------------------------------------------------------------------
+
+export const statefulReplacementRule = rule(
+  'stateful-replacement',
+  'stateful',
+  'A stateful resource (database, bucket, key, log group, secret, table, file system, repository) is replaced or deleted.',
+  (diff) => {
+    const out: Draft[] = [];
+    const added = diff.resources.filter((r) => r.status === 'added');
+    for (const r of diff.resources) {
+      if (!r.stateful) continue;
+      if (r.status === 'changed' && (r.replacement === 'yes' || r.replacement === 'conditional')) {
+        const causes = r.propertyChanges.filter((c) => c.replacement === 'yes' || c.replacement === 'conditional');
+        const what = causes.map((c) => `${c.name} ${fmt(c.before)} -> ${fmt(c.after)}${c.replacement === 'conditional' ? ' (may replace)' : ''}`);
+        out.push({
+          logicalId: r.logicalId,
+          resourceType: r.type,
+          message: `${r.replacement === 'yes' ? 'REPLACED' : 'MAY BE REPLACED'}: ${what.join('; ')}. CloudFormation creates a new, empty ${r.type} and deletes the old one${retainNote(r)}.`,
+        });
+      } else if (r.status === 'removed') {
+        const twins = added.filter((a) => a.type === r.type).map((a) => a.logicalId);
+        const twinNote = twins.length
+          ? ` A new ${r.type} is added as ${twins.join(', ')}: the logical id probably changed (refactor/rename), which replaces the resource.`
+          : '';
+        out.push({
+          logicalId: r.logicalId,
+          resourceType: r.type,
+          message: `REMOVED from the template${retainNote(r)}.${twinNote}`,
+        });
+      }
+    }
+    return out;
+  },
+);
+
+function retainNote(r: ResourceChange): string {
+  const policy = r.status === 'removed' ? r.before?.DeletionPolicy : r.before?.UpdateReplacePolicy;
+  if (policy === 'Retain' || policy === 'RetainExceptOnCreate') return ' (old one is RETAINED, orphaned outside the stack; the stack then uses a new, empty one)';
+  if (policy === 'Snapshot') return ' (a final SNAPSHOT is taken; the data does not move to the new resource)';
+  return ' (data is DELETED: no Retain/Snapshot policy)';
+}
+
+// ---------------------------------------------------------------------------------------
+// (a') stateful protection removed: Retain/Snapshot dropped on a stateful resource
+// ---------------------------------------------------------------------------------------
+
+const PROTECTIVE = new Set(['Retain', 'RetainExceptOnCreate', 'Snapshot']);
+
+export const statefulProtectionRule = rule(
+  'stateful-protection-removed',
+  'stateful',
+  'A stateful resource loses its Retain/Snapshot DeletionPolicy or UpdateReplacePolicy, or its deletion protection.',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if (!r.stateful || r.status !== 'changed') continue;
+      for (const attr of ['DeletionPolicy', 'UpdateReplacePolicy'] as const) {
+        const before = r.before?.[attr];
+        const after = r.after?.[attr];
+        if (PROTECTIVE.has(String(before)) && !PROTECTIVE.has(String(after))) {
+          out.push({ logicalId: r.logicalId, resourceType: r.type, message: `${attr} ${fmt(before)} -> ${fmt(after)}: a later delete or replacement would destroy the data.` });
+        }
+      }
+      const dp = r.propertyChanges.find((c) => c.name === 'DeletionProtection');
+      if (dp && (dp.before === true || dp.before === 'true') && dp.after !== true && dp.after !== 'true') {
+        out.push({ logicalId: r.logicalId, resourceType: r.type, message: `DeletionProtection ${fmt(dp.before)} -> ${fmt(dp.after)}.` });
+      }
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
+// (b) IAM broadening: identity policies, role trust, resource policies
+// ---------------------------------------------------------------------------------------
+
+/** Where each type keeps its policy documents (KMS key policies have their own rule). */
+const POLICY_DOCUMENTS: Record<string, (p: Record<string, unknown>) => unknown[]> = {
+  'AWS::IAM::Policy': (p) => [p.PolicyDocument],
+  'AWS::IAM::ManagedPolicy': (p) => [p.PolicyDocument],
+  'AWS::IAM::Role': (p) => inlinePolicies(p),
+  'AWS::IAM::User': (p) => inlinePolicies(p),
+  'AWS::IAM::Group': (p) => inlinePolicies(p),
+  'AWS::S3::BucketPolicy': (p) => [p.PolicyDocument],
+  'AWS::SNS::TopicPolicy': (p) => [p.PolicyDocument],
+  'AWS::SQS::QueuePolicy': (p) => [p.PolicyDocument],
+  'AWS::ECR::Repository': (p) => [p.RepositoryPolicyText],
+  'AWS::SecretsManager::ResourcePolicy': (p) => [p.ResourcePolicy],
+};
+
+function inlinePolicies(p: Record<string, unknown>): unknown[] {
+  return asArray(p.Policies).map((x) => (x && typeof x === 'object' ? (x as Record<string, unknown>).PolicyDocument : undefined));
+}
+
+/** Matched against the stable JSON of the ARN, so `Fn::Join`-built ARNs match too. */
+const POWERFUL_MANAGED_POLICY = /policy\/(AdministratorAccess|PowerUserAccess|IAMFullAccess)\b/;
+
+export const iamBroadeningRule = rule(
+  'iam-broadening',
+  'security',
+  'A new or changed IAM policy, role (inline policy, trust policy, managed policies) or resource policy adds Allow grants.',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if (r.status !== 'added' && r.status !== 'changed') continue;
+      const docsOf = POLICY_DOCUMENTS[r.type];
+      if (!docsOf) continue;
+      const before = props(r.before);
+      const after = props(r.after);
+      const newGrants = addedGrants(allowGrants(...(r.before ? docsOf(before) : [])), allowGrants(...docsOf(after)));
+      if (newGrants.length) {
+        out.push({
+          logicalId: r.logicalId,
+          resourceType: r.type,
+          wildcard: newGrants.some((g) => g.wildcard),
+          message: `${r.status === 'added' ? 'New policy' : 'Policy broadened'}: ${describeGrants(newGrants)}.`,
+        });
+      }
+      if (r.type === 'AWS::IAM::Role') {
+        const trust = addedGrants(allowGrants(r.before ? before.AssumeRolePolicyDocument : undefined), allowGrants(after.AssumeRolePolicyDocument));
+        if (trust.length && r.status === 'changed') {
+          out.push({
+            logicalId: r.logicalId,
+            resourceType: r.type,
+            wildcard: trust.some((g) => g.wildcard),
+            message: `Trust policy broadened (who can assume the role): ${describeGrants(trust)}.`,
+          });
+        } else if (trust.some((g) => g.wildcard)) {
+          out.push({ logicalId: r.logicalId, resourceType: r.type, wildcard: true, message: `New role assumable by a WILDCARD principal: ${describeGrants(trust)}.` });
+        }
+        const oldArns = new Set(asArray(before.ManagedPolicyArns).map(stableJson));
+        const newArns = asArray(after.ManagedPolicyArns).filter((a) => !oldArns.has(stableJson(a)));
+        const powerful = newArns.some((a) => POWERFUL_MANAGED_POLICY.test(stableJson(a)));
+        if (newArns.length && (r.before || powerful)) {
+          out.push({
+            logicalId: r.logicalId,
+            resourceType: r.type,
+            wildcard: powerful,
+            message: `${r.before ? 'Managed policies attached' : 'New role with a powerful managed policy'}: ${newArns.map(fmt).join(', ')}.`,
+          });
+        }
+      }
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
+// (c) security-group broadening: new ingress
+// ---------------------------------------------------------------------------------------
+
+function ingressKey(ingress: unknown): string {
+  if (!ingress || typeof ingress !== 'object') return stableJson(ingress);
+  const { Description: _d, ...rest } = ingress as Record<string, unknown>;
+  return stableJson(rest);
+}
+
+function isWorldOpen(ingress: Record<string, unknown>): boolean {
+  return ingress.CidrIp === '0.0.0.0/0' || ingress.CidrIpv6 === '::/0';
+}
+
+function describeIngress(ingress: Record<string, unknown>): string {
+  const proto = ingress.IpProtocol === '-1' || ingress.IpProtocol === -1 ? 'all traffic' : `${fmt(ingress.IpProtocol)}`;
+  const ports = ingress.FromPort === undefined ? '' : ingress.FromPort === ingress.ToPort ? ` port ${fmt(ingress.FromPort)}` : ` ports ${fmt(ingress.FromPort)}-${fmt(ingress.ToPort)}`;
+  const source = ingress.CidrIp ?? ingress.CidrIpv6 ?? ingress.SourceSecurityGroupId ?? ingress.SourcePrefixListId ?? ingress.SourceSecurityGroupName;
+  return `${proto}${ports} from ${fmt(source)}`;
+}
+
+export const securityGroupIngressRule = rule(
+  'security-group-ingress',
+  'security',
+  'New ingress on a security group (inline SecurityGroupIngress or an AWS::EC2::SecurityGroupIngress resource), above all from 0.0.0.0/0 or ::/0.',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if (r.status !== 'added' && r.status !== 'changed') continue;
+      let newRules: Record<string, unknown>[] = [];
+      if (r.type === 'AWS::EC2::SecurityGroup') {
+        const old = new Set(asArray(props(r.before).SecurityGroupIngress).map(ingressKey));
+        newRules = asArray(props(r.after).SecurityGroupIngress)
+          .filter((x) => !old.has(ingressKey(x)))
+          .filter((x): x is Record<string, unknown> => !!x && typeof x === 'object');
+      } else if (r.type === 'AWS::EC2::SecurityGroupIngress') {
+        if (!r.before || ingressKey(props(r.before)) !== ingressKey(props(r.after))) newRules = [props(r.after)];
+      }
+      for (const ing of newRules) {
+        const open = isWorldOpen(ing);
+        out.push({
+          logicalId: r.logicalId,
+          resourceType: r.type,
+          wildcard: open,
+          message: `${open ? 'OPEN TO THE INTERNET: ' : 'New ingress: '}${describeIngress(ing)}.`,
+        });
+      }
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
+// (d) KMS key policy changes
+// ---------------------------------------------------------------------------------------
+
+export const kmsKeyPolicyRule = rule(
+  'kms-key-policy',
+  'security',
+  'The key policy of an existing KMS key changes (new grants are listed, wildcards first).',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if (r.type !== 'AWS::KMS::Key' || r.status !== 'changed') continue;
+      if (!r.propertyChanges.some((c) => c.name === 'KeyPolicy')) continue;
+      const grants = addedGrants(allowGrants(props(r.before).KeyPolicy), allowGrants(props(r.after).KeyPolicy));
+      out.push({
+        logicalId: r.logicalId,
+        resourceType: r.type,
+        wildcard: grants.some((g) => g.wildcard),
+        message: grants.length ? `Key policy broadened: ${describeGrants(grants)}.` : 'Key policy changed (no new Allow grants found; review the diff).',
+      });
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
+// (e) database engine version: every change is flagged, a downgrade cannot deploy
+// ---------------------------------------------------------------------------------------
+
+/** Resource types whose `EngineVersion` is the version of a running database engine. */
+const ENGINE_VERSIONED_TYPES = new Set(['AWS::RDS::DBCluster', 'AWS::RDS::DBInstance', 'AWS::RDS::GlobalCluster']);
+
+/**
+ * Compare two engine versions part by part (`16.10` is above `16.9`); a part that is not a
+ * number compares as text. Negative when `a` is below `b`, 0 when equal, positive above.
+ */
+export function compareEngineVersions(a: string, b: string): number {
+  const pa = a.split('.');
+  const pb = b.split('.');
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const x = pa[i] ?? '0';
+    const y = pb[i] ?? '0';
+    const nx = Number(x);
+    const ny = Number(y);
+    const d = Number.isFinite(nx) && Number.isFinite(ny) ? nx - ny : x.localeCompare(y);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+/** The id of the rule whose findings the policy always refuses. */
+export const ENGINE_DOWNGRADE_RULE_ID = 'engine-version-downgrade';
+
+function engineVersionChanges(diff: TemplateDiff): { r: ResourceChange; before: unknown; after: unknown }[] {
+  return diff.resources
+    .filter((r) => r.status === 'changed' && ENGINE_VERSIONED_TYPES.has(r.type))
+    .flatMap((r) => r.propertyChanges.filter((c) => c.name === 'EngineVersion').map((c) => ({ r, before: c.before, after: c.after })));
+}
+
+const isDowngrade = (before: unknown, after: unknown) =>
+  typeof before === 'string' && typeof after === 'string' && compareEngineVersions(after, before) < 0;
+
+export const engineVersionChangeRule = rule(
+  'engine-version-change',
+  'version',
+  'The engine version of a running database changes: CloudFormation upgrades it in place during the deploy.',
+  (diff) => engineVersionChanges(diff).filter(({ before, after }) => !isDowngrade(before, after)).map(({ r, before, after }) => {
+    const major = typeof before === 'string' && typeof after === 'string' && before.split('.')[0] !== after.split('.')[0];
+    const what = before === undefined ? 'set' : after === undefined ? 'unset (the engine default applies)' : major ? 'MAJOR upgrade' : 'upgrade';
+    return {
+      logicalId: r.logicalId,
+      resourceType: r.type,
+      message: `EngineVersion ${fmt(before)} -> ${fmt(after)} (${what}). The database is upgraded in place during this deploy`
+        + `${major ? ' (downtime; needs AllowMajorVersionUpgrade and a parameter group of the new family)' : ' (a short restart)'}; `
+        + 'every region of a global database must move to the same version.',
+    };
+  }),
+);
+
+export const engineVersionDowngradeRule = rule(
+  ENGINE_DOWNGRADE_RULE_ID,
+  'version',
+  'The engine version of a running database goes DOWN: CloudFormation cannot downgrade a database engine, so the deploy would fail.',
+  (diff) => engineVersionChanges(diff).filter(({ before, after }) => isDowngrade(before, after)).map(({ r, before, after }) => ({
+    logicalId: r.logicalId,
+    resourceType: r.type,
+    message: `DOWNGRADE EngineVersion ${fmt(before)} -> ${fmt(after)}: CloudFormation cannot downgrade a database engine, `
+      + `so this deploy would fail. Pin ${fmt(before)} or a later version (src/synth/workload/database-engine.ts).`,
+  })),
+);
+
+// ---------------------------------------------------------------------------------------
+// (f) a listener rule whose weights ECS manages is rewritten
+// ---------------------------------------------------------------------------------------
+
+/** A forward action over two or more weighted target groups: what ECS's native blue/green switches. */
+function isWeightedSwitch(res: ResourceChange['before']): boolean {
+  return asArray(props(res).Actions).some((a) => {
+    const groups = asArray((a as { ForwardConfig?: { TargetGroups?: unknown } })?.ForwardConfig?.TargetGroups);
+    return groups.length >= 2;
+  });
+}
+
+export const managedListenerRuleRule = rule(
+  'ecs-managed-listener-rule',
+  'traffic',
+  'A listener rule that forwards to two weighted target groups (ECS switches its weights during progressive deployments) is changed or removed.',
+  (diff) => diff.resources
+    .filter((r) => r.type === 'AWS::ElasticLoadBalancingV2::ListenerRule' && (r.status === 'changed' || r.status === 'removed') && isWeightedSwitch(r.before))
+    .map((r) => ({
+      logicalId: r.logicalId,
+      resourceType: r.type,
+      message: r.status === 'removed'
+        ? 'REMOVED: ECS switches traffic with this rule; without it the service cannot deploy progressively, and production loses its route.'
+        : `REWRITTEN (${r.propertyChanges.map((c) => c.name).join(', ')}): CloudFormation writes the template's weights back, which after a switch points production at the target group ECS emptied. Deploy it between releases, and check the weights right after.`,
+    })),
+);
+
+/** Every danger rule, in the order the report lists their findings. */
+export const DANGER_RULES: readonly DangerRule[] = [
+  statefulReplacementRule,
+  statefulProtectionRule,
+  iamBroadeningRule,
+  securityGroupIngressRule,
+  kmsKeyPolicyRule,
+  engineVersionDowngradeRule,
+  engineVersionChangeRule,
+  managedListenerRuleRule,
+];
+
+/** Run all rules; wildcard findings first within each rule. */
+export function findDangers(diff: TemplateDiff, rules: readonly DangerRule[] = DANGER_RULES): DangerFinding[] {
+  return rules.flatMap((r) => {
+    const found = r.check(diff);
+    return [...found.filter((f) => f.wildcard), ...found.filter((f) => !f.wildcard)];
+  });
+}

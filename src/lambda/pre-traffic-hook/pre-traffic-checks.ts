@@ -1,0 +1,218 @@
+/**
+ * The pre-traffic checks of a progressive ECS deployment, as pure logic: which requests to send
+ * to the test listener, how to judge each answer, and what to tell ECS (hookStatus). The Lambda
+ * handler (pre-traffic-hook.handler.ts) only adds `fetch`; everything here is unit-tested on
+ * recorded responses (test/fixtures/pre-traffic/).
+ *
+ * The checks are the post-deploy assertions' (src/synth/assertions/service-assertions.ts): /health,
+ * /ready, /version = the commit, a transaction round trip; plus /health/deep for the database
+ * role. In a secondary (read-only) region of a global environment there is no write: the round
+ * trip becomes a read that must answer 200 or 404 (a definite answer from the database), and
+ * /health/deep must say the region is a reader. A key written in the primary is not guaranteed
+ * to have replicated yet, so 404 is as good as 200 there; 5xx or a timeout is not.
+ */
+
+/** How ECS continues after the hook (its three documented values). */
+export type HookStatus = 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS';
+
+/** The role of the region the hook runs in (regionRoleOf in src/config/resilience.ts). */
+export type RegionRole = 'primary' | 'secondary' | 'independent';
+
+/** What the hook needs to know, from its environment variables. */
+export interface PreTrafficConfig {
+  /** Base URL of the test listener, e.g. `https://api-us-east-1.example.com:9443`. */
+  readonly testUrl: string;
+  /** The commit `/version` must report. */
+  readonly commit: string;
+  /** Idempotency key of the round-trip transaction (`pretraffic-<stage>-<commit>`). */
+  readonly idempotencyKey: string;
+  /** The region's role: a secondary is read-only. */
+  readonly role: RegionRole;
+  /** Invocations before a failing check fails the deployment. */
+  readonly maxAttempts: number;
+  /** Seconds ECS waits before calling again after IN_PROGRESS. */
+  readonly retryDelaySeconds: number;
+}
+
+/** One HTTP request of a check. */
+export interface CheckRequest {
+  readonly method: 'GET' | 'POST';
+  /** Path and query, appended to the test URL. */
+  readonly path: string;
+  readonly headers?: Readonly<Record<string, string>>;
+  readonly body?: string;
+}
+
+/** What came back: a status and parsed JSON body, or no answer at all. */
+export type HttpOutcome =
+  | { readonly status: number; readonly body?: unknown }
+  | { readonly error: 'timeout' | 'network'; readonly message: string };
+
+/** Sends one request; never throws (a failure is an outcome). */
+export type HttpClient = (request: CheckRequest) => Promise<HttpOutcome>;
+
+/** The verdict on one check. */
+export interface CheckResult {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+/** The amount and currency of the round-trip transaction (as the post-deploy assertions). */
+export const PRE_TRAFFIC_TRANSACTION = { amount: '12.34', currency: 'USD' } as const;
+
+/** The stage the hook is registered for: the new tasks serve the test listener, production is untouched. */
+export const CHECKED_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
+
+/** Milliseconds one request may take: a hung dependency must not eat the function's time. */
+export const REQUEST_TIMEOUT_MS = 5000;
+
+/**
+ * Seconds the hook function may run. Its requests are sequential, so the slowest invocation is
+ * (requests sent) x REQUEST_TIMEOUT_MS; test/lambda/pre-traffic-hook/pre-traffic-checks.test.ts keeps that at
+ * half of this at most, so a hanging service yields IN_PROGRESS or FAILED, never a Lambda timeout.
+ */
+export const HOOK_FUNCTION_TIMEOUT_SECONDS = 60;
+
+type Answer = Extract<HttpOutcome, { readonly status: number }>;
+const isAnswer = (o: HttpOutcome): o is Answer => 'status' in o;
+const field = (body: unknown, key: string): unknown =>
+  (body !== null && typeof body === 'object' ? (body as Record<string, unknown>)[key] : undefined);
+const describe = (o: HttpOutcome): string => ('status' in o ? `HTTP ${o.status}` : `${o.error}: ${o.message}`);
+
+function expectStatus(name: string, o: HttpOutcome, allowed: readonly number[]): CheckResult {
+  if (isAnswer(o) && allowed.includes(o.status)) return { name, ok: true, detail: describe(o) };
+  return { name, ok: false, detail: `expected HTTP ${allowed.join(' or ')}, got ${describe(o)}` };
+}
+
+/**
+ * Runs every check against the test listener, in order, and returns one result per check. A
+ * check whose input depends on an earlier one (the read of the created transaction) fails
+ * when that one failed, without a request.
+ */
+export async function runChecks(config: PreTrafficConfig, http: HttpClient): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  const get = (path: string) => http({ method: 'GET', path });
+
+  results.push(expectStatus('health', await get('/health'), [200]));
+  results.push(expectStatus('ready', await get('/ready'), [200]));
+
+  const version = await get('/version');
+  const reported = isAnswer(version) ? field(version.body, 'commit') : undefined;
+  results.push(isAnswer(version) && version.status === 200 && reported === config.commit
+    ? { name: 'version', ok: true, detail: `commit ${config.commit}` }
+    : { name: 'version', ok: false, detail: `expected commit ${config.commit}, got ${isAnswer(version) && version.status === 200 ? JSON.stringify(reported) : describe(version)}` });
+
+  // The database role: the primary must be the writer, a secondary a reader.
+  const expectedRole = config.role === 'secondary' ? 'reader' : 'writer';
+  const deep = await get(config.role === 'secondary' ? '/health/deep' : '/health/deep?require=writer');
+  const role = isAnswer(deep) ? field(deep.body, 'role') : undefined;
+  results.push(isAnswer(deep) && deep.status === 200 && role === expectedRole
+    ? { name: 'database role', ok: true, detail: `${expectedRole}` }
+    : { name: 'database role', ok: false, detail: `expected HTTP 200 with role "${expectedRole}", got ${isAnswer(deep) ? `HTTP ${deep.status} role ${JSON.stringify(role)}` : describe(deep)}` });
+
+  const key = encodeURIComponent(config.idempotencyKey);
+  if (config.role === 'secondary') {
+    // Read-only region: a read the database must answer (found or not), never a write.
+    results.push(expectStatus('read by idempotency key', await get(`/transactions/by-idempotency-key/${key}`), [200, 404]));
+    return results;
+  }
+
+  const created = await http({
+    method: 'POST',
+    path: '/transactions',
+    headers: { 'content-type': 'application/json', 'idempotency-key': config.idempotencyKey },
+    body: JSON.stringify(PRE_TRAFFIC_TRANSACTION),
+  });
+  const id = isAnswer(created) ? field(created.body, 'id') : undefined;
+  // 201 on the first attempt, 200 when a retry replays the same idempotency key.
+  const createOk = isAnswer(created) && (created.status === 201 || created.status === 200) && typeof id === 'string' && id !== '';
+  results.push(createOk
+    ? { name: 'create transaction', ok: true, detail: `id ${String(id)}` }
+    : { name: 'create transaction', ok: false, detail: `expected HTTP 201 or 200 with an id, got ${describe(created)}` });
+  if (!createOk) {
+    results.push({ name: 'read transaction', ok: false, detail: 'not attempted: the create failed' });
+    return results;
+  }
+  const read = await get(`/transactions/${encodeURIComponent(String(id))}`);
+  const same = isAnswer(read) && read.status === 200
+    && field(read.body, 'amount') === PRE_TRAFFIC_TRANSACTION.amount && field(read.body, 'currency') === PRE_TRAFFIC_TRANSACTION.currency;
+  results.push(same
+    ? { name: 'read transaction', ok: true, detail: `id ${String(id)}` }
+    : { name: 'read transaction', ok: false, detail: `expected HTTP 200 with ${JSON.stringify(PRE_TRAFFIC_TRANSACTION)}, got ${describe(read)}${isAnswer(read) ? ` ${JSON.stringify(read.body)}` : ''}` });
+  return results;
+}
+
+/** The part of ECS's hook event the decision reads. */
+export interface HookEvent {
+  readonly lifecycleStage?: string;
+  /** What the previous invocation returned with IN_PROGRESS (ECS passes it back). */
+  readonly hookDetails?: { readonly attempt?: unknown };
+}
+
+/** What the hook returns to ECS. */
+export interface HookResponse {
+  readonly hookStatus: HookStatus;
+  /** Seconds before ECS calls again (IN_PROGRESS only). */
+  readonly callBackDelay?: number;
+  /** Passed back to the next invocation: the attempt counter that bounds the retries. */
+  readonly hookDetails?: { readonly attempt: number };
+  /** For the log: why. */
+  readonly reason: string;
+}
+
+/** Which attempt this invocation is (1 for the first; ECS echoes hookDetails back). */
+export function attemptOf(event: HookEvent): number {
+  const n = event.hookDetails?.attempt;
+  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : 1;
+}
+
+/**
+ * SUCCEEDED when every check passed; otherwise IN_PROGRESS (ECS calls again after
+ * `retryDelaySeconds`, new tasks may still be warming up) until `maxAttempts`, then FAILED, which
+ * makes ECS roll back to the previous tasks: production traffic never reached the new ones.
+ */
+export function decide(results: readonly CheckResult[], attempt: number, config: Pick<PreTrafficConfig, 'maxAttempts' | 'retryDelaySeconds'>): HookResponse {
+  const failed = results.filter((r) => !r.ok);
+  if (failed.length === 0) return { hookStatus: 'SUCCEEDED', reason: `all ${results.length} checks passed on attempt ${attempt}` };
+  const why = failed.map((r) => `${r.name}: ${r.detail}`).join('; ');
+  if (attempt >= config.maxAttempts) {
+    return { hookStatus: 'FAILED', reason: `attempt ${attempt} of ${config.maxAttempts} still failing, rolling back: ${why}` };
+  }
+  return {
+    hookStatus: 'IN_PROGRESS',
+    callBackDelay: config.retryDelaySeconds,
+    hookDetails: { attempt: attempt + 1 },
+    reason: `attempt ${attempt} of ${config.maxAttempts} failing, retrying in ${config.retryDelaySeconds}s: ${why}`,
+  };
+}
+
+/**
+ * One invocation: checks only at POST_TEST_TRAFFIC_SHIFT (the stage it is registered for); any
+ * other stage succeeds without a request, so a registration mistake cannot block a rollback.
+ */
+export async function handleHookEvent(event: HookEvent, config: PreTrafficConfig, http: HttpClient): Promise<HookResponse> {
+  if (event.lifecycleStage !== undefined && event.lifecycleStage !== CHECKED_STAGE) {
+    return { hookStatus: 'SUCCEEDED', reason: `stage ${event.lifecycleStage} is not checked (only ${CHECKED_STAGE})` };
+  }
+  return decide(await runChecks(config, http), attemptOf(event), config);
+}
+
+/** Reads the hook's configuration from its environment; a missing value is a deployment-time bug. */
+export function configFromEnvironment(env: Readonly<Record<string, string | undefined>>): PreTrafficConfig {
+  const need = (name: string): string => {
+    const v = env[name];
+    if (!v) throw new Error(`environment variable ${name} is not set (the ServiceStack sets it)`);
+    return v;
+  };
+  const role = need('REGION_ROLE');
+  if (role !== 'primary' && role !== 'secondary' && role !== 'independent') throw new Error(`REGION_ROLE must be primary, secondary or independent; got ${role}`);
+  return {
+    testUrl: need('TEST_URL').replace(/\/+$/, ''),
+    commit: need('COMMIT'),
+    idempotencyKey: need('IDEMPOTENCY_KEY'),
+    role,
+    maxAttempts: Number(env.MAX_ATTEMPTS ?? '10'),
+    retryDelaySeconds: Number(env.RETRY_DELAY_SECONDS ?? '30'),
+  };
+}

@@ -1,0 +1,344 @@
+import { Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as cp from 'aws-cdk-lib/aws-codepipeline';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { Construct } from 'constructs';
+import { hardenArtifactBucket } from './artifact-bucket-hardening';
+import { ImageRegionStack } from './image-region-stack';
+import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
+import { ImageRepository } from './image-repository';
+import { NotificationTopic } from './notification-topic';
+import { ReportBucket } from './report-bucket';
+import { rollBackDeployStagesOnFailure } from './stage-rollback';
+import { BakeStep } from './steps/bake-step';
+import { ChangeReportStep } from './steps/change-report-step';
+import { ImageGateStep } from './steps/image-gate-step';
+import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
+import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
+import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../shared/versions/toolchain';
+import { addWorkloadAssertions } from '../assertions/workload-assertions';
+import { ComplianceChecks } from '../compliance/compliance-checks';
+import { applyGovernanceTags, governanceTags, PIPELINE_ENVIRONMENT_TAG } from '../constructs/governance-tags';
+import { restrictGrantsToAwsResources } from '../constructs/key-policy';
+import { ServiceStage } from '../workload/service-stage';
+import { TerminationProtectionStep } from './steps/termination-protection-step';
+
+/** Props of the PipelineStack. */
+export interface PipelineStackProps extends StackProps {
+  /** The validated delivery config. */
+  readonly config: DeliveryConfig;
+  /**
+   * The config file, relative to the repository root. The pipeline's synth step reads the
+   * same file, so what the pipeline deploys is what the user configured.
+   * @default 'config/delivery.sample.json'
+   */
+  readonly configFile?: string;
+  /**
+   * The commit being delivered: stages run the image tagged with it and the assertions check
+   * that `/version` reports it.
+   */
+  readonly commit: string;
+  /**
+   * Compliance packs to run over every stage (stages synthesize on their own, so App-level
+   * aspects do not reach them).
+   * @default - no compliance checks (tests of other concerns)
+   */
+  readonly compliance?: ComplianceChecks;
+}
+
+/** One wave of the pipeline and the stages it deploys. */
+export interface DeliveryWave {
+  /** The pipelines wave. */
+  readonly wave: pipelines.Wave;
+  /** The environment it belongs to. */
+  readonly environment: EnvironmentConfig;
+  /** Its stages (`<env>-<region>`). */
+  readonly stages: ServiceStage[];
+}
+
+export { imageRepositoryName } from './image-replication';
+
+/**
+ * The delivery pipeline, in the pipeline account: source -> synth (the project's own build)
+ * -> self-mutation -> waves from the config (dev -> test -> prod), a notifying manual approval
+ * before every environment that requires one.
+ */
+export class PipelineStack extends Stack {
+  /** The CDK pipeline (built: `pipeline.pipeline` is the CodePipeline). */
+  public readonly pipeline: pipelines.CodePipeline;
+  /** The GitHub source (CodeConnections). */
+  public readonly source: pipelines.CodePipelineSource;
+  /** Topic for failures, successes and approval requests. */
+  public readonly notifications: NotificationTopic;
+  /** Repository of gated images. */
+  public readonly images: ImageRepository;
+  /**
+   * Its replication to every other stage region (none when every stage runs in the pipeline
+   * region: the registry's replication configuration is then left alone).
+   */
+  public readonly imageReplication?: ImageReplication;
+  /** Per destination region, the stack with the replica's creation template (`DeliveryPipeline-Images-<region>`). */
+  public readonly imageRegions: Readonly<Record<string, ImageRegionStack>>;
+  /** The image build + Trivy + ECR scan gate. */
+  public readonly imageGate: ImageGateStep;
+  /** Where the change reports shown before approvals are kept. */
+  public readonly reports: ReportBucket;
+  /** Waves in order. */
+  public readonly waves: DeliveryWave[] = [];
+  /** Every stage, in deployment order. */
+  public readonly stages: ServiceStage[] = [];
+  /** The bakes between regions of sequential rollouts, in order. */
+  public readonly bakes: BakeStep[] = [];
+  /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
+  public readonly rollbackStages: readonly string[];
+
+  constructor(scope: Construct, id: string, props: PipelineStackProps) {
+    super(scope, id, {
+      ...props,
+      env: { account: props.config.pipeline.account, region: props.config.pipeline.region },
+      terminationProtection: true,
+    });
+    const { config } = props;
+    const configFile = props.configFile ?? 'config/delivery.sample.json';
+
+    this.notifications = new NotificationTopic(this, 'Notifications', { emails: config.notifications.emails });
+    this.images = new ImageRepository(this, 'Images', {
+      repositoryName: imageRepositoryName(config),
+      pullAccounts: config.environments.map((e) => e.account),
+    });
+    // Images in every region: the creation templates first (their stacks deploy before this
+    // one, as the cross-region support stacks do), then the rule that creates the replicas.
+    const replicationRegions = replicationRegionsOf(config);
+    const imageRegions: Record<string, ImageRegionStack> = {};
+    for (const region of replicationRegions) {
+      const stack = new ImageRegionStack(scope, `${this.stackName}-Images-${region}`, {
+        env: { account: config.pipeline.account, region },
+        description: `Creation template, key and role for the ${imageRepositoryName(config)} replica in ${region} (delivery pipeline)`,
+        namespace: imageRepositoryNamespace(config),
+        repositoryName: imageRepositoryName(config),
+        pullAccounts: config.environments.map((e) => e.account),
+        repositoryTags: governanceTags({ environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags }),
+      });
+      applyGovernanceTags(stack, { environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags });
+      this.addDependency(stack, 'the replica\'s creation template must exist before the replication rule creates the replica');
+      imageRegions[region] = stack;
+    }
+    this.imageRegions = imageRegions;
+    if (replicationRegions.length > 0) {
+      this.imageReplication = new ImageReplication(this, 'ImageReplication', {
+        repositoryName: imageRepositoryName(config),
+        regions: replicationRegions,
+        account: config.pipeline.account,
+      });
+    }
+
+    this.reports = new ReportBucket(this, 'ChangeReports');
+
+    this.source = pipelines.CodePipelineSource.connection(`${config.source.owner}/${config.source.repo}`, config.source.branch, {
+      connectionArn: config.source.connectionArn,
+      triggerOnPush: true,
+      // Full clone: the synth step reads git metadata and the image gate labels the commit.
+      codeBuildCloneOutput: false,
+    });
+    const commitId = this.source.sourceAttribute('CommitId');
+
+    const buildLogsKey = new kms.Key(this, 'BuildLogsKey', {
+      description: 'Encrypts the delivery pipeline CodeBuild logs',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    restrictGrantsToAwsResources(buildLogsKey);
+    // CloudWatch Logs encrypts with the key on behalf of CodeBuild.
+    buildLogsKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+    const buildLogs = new logs.LogGroup(this, 'BuildLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: buildLogsKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const synth = new pipelines.ShellStep('Synth', {
+      input: this.source,
+      env: {
+        DELIVERY_CONFIG: configFile,
+        COMMIT_ID: commitId,
+      },
+      installCommands: ['npm ci'],
+      // The project's own build: compile, tests, synth with compliance, integ snapshots.
+      // Its synth also bundles the gate and report CLIs into cdk.out/.delivery-tools.
+      commands: ['npx projen build'],
+      primaryOutputDirectory: 'cdk.out',
+    });
+
+    this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
+      pipelineName: config.pipeline.name,
+      pipelineType: cp.PipelineType.V2,
+      selfMutation: true,
+      // Cross-account deploys need KMS-encrypted artifact buckets the stage accounts can read.
+      crossAccountKeys: true,
+      enableKeyRotation: true,
+      // One CloudFormation action per stack instead of two (create change set + execute):
+      // halves the deploy actions and their ~10-20 s of overhead each. The prod change report
+      // (shown before the prod approval) gives reviewers what change sets would have.
+      useChangeSets: false,
+      // One CodeBuild action publishes every file asset: a CodeBuild action costs ~20 s of
+      // provisioning, and one per asset is the most common complaint about CDK Pipelines.
+      publishAssetsInParallel: false,
+      synth,
+      codeBuildDefaults: {
+        buildEnvironment: {
+          buildImage: codebuild.LinuxBuildImage.fromCodeBuildImageId(CODEBUILD_IMAGE_ID),
+          computeType: codebuild.ComputeType.SMALL,
+        },
+        timeout: Duration.minutes(30),
+        logging: { cloudWatch: { logGroup: buildLogs } },
+        // Reused npm cache between runs of the same host; a miss costs nothing but time.
+        cache: codebuild.Cache.local(codebuild.LocalCacheMode.CUSTOM, codebuild.LocalCacheMode.DOCKER_LAYER),
+        partialBuildSpec: codebuild.BuildSpec.fromObject({
+          // The project's Node.js (package.json engines), pinned, not the image default.
+          phases: { install: { 'runtime-versions': { nodejs: String(NODE_MAJOR) } } },
+          cache: { paths: ['/root/.npm/**/*'] },
+        }),
+      },
+      synthCodeBuildDefaults: {
+        // compile + tests + synth + integ snapshots on 2 vCPU take ~2 min; MEDIUM halves it.
+        buildEnvironment: { computeType: codebuild.ComputeType.MEDIUM },
+        timeout: Duration.minutes(30),
+      },
+    });
+
+    // Supply-chain gates: their own stage before the first wave, so no deploy action of any
+    // wave can start before the image passed Trivy and the ECR scan.
+    this.imageGate = new ImageGateStep('ImageGate', {
+      source: this.source,
+      cloudAssembly: synth.primaryOutput!,
+      images: this.images,
+      commitId,
+      gates: config.gates,
+      replicationRegions,
+    });
+    this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
+
+    for (const planned of plannedWaves(config)) {
+      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
+    }
+
+    // Build now so the CodePipeline exists: its buckets are hardened and it notifies.
+    this.pipeline.buildPipeline();
+    hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
+    this.rollbackStages = rollBackDeployStagesOnFailure(this.pipeline.pipeline);
+    for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
+      hardenArtifactBucket(support.replicationBucket);
+      // CDK gives the replication bucket a fixed physical name: a failed first create of the
+      // support stack (an empty bucket) deletes it, or the retried create would collide.
+      support.replicationBucket.applyRemovalPolicy(RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE);
+    }
+    this.pipeline.pipeline.notifyOn('NotifyTeam', this.notifications.topic, {
+      events: [
+        cp.PipelineNotificationEvents.PIPELINE_EXECUTION_FAILED,
+        cp.PipelineNotificationEvents.PIPELINE_EXECUTION_SUCCEEDED,
+        cp.PipelineNotificationEvents.MANUAL_APPROVAL_NEEDED,
+        cp.PipelineNotificationEvents.MANUAL_APPROVAL_FAILED,
+      ],
+    });
+
+    // The pipeline account carries the organisation's tags too: this stack and the cross-region
+    // support stacks (children of the App, created by buildPipeline). Stages tag themselves.
+    applyGovernanceTags(this, { environment: PIPELINE_ENVIRONMENT_TAG, region: this.region, tags: config.tags });
+    for (const [region, support] of Object.entries(this.pipeline.pipeline.crossRegionSupport)) {
+      if (support.stack !== this) applyGovernanceTags(support.stack, { environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags });
+    }
+  }
+
+  /**
+   * One planned wave (src/config/waves.ts): its stages side by side, each ending with its
+   * assertions; before it, when planned, the change report and the approval (in a stage of
+   * their own); after it, when the next wave is another region of the same environment, the bake.
+   */
+  private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
+    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
+  }): void {
+    const { commit, commitId, compliance } = run;
+    const { environment } = planned;
+    if (planned.approval) {
+      // What the approver reviews: every stack of every region of this environment,
+      // compared with what is deployed, dangerous changes first.
+      const report = new ChangeReportStep(`ChangeReport-${environment.name}`, {
+        cloudAssembly: run.synthOutput,
+        environment,
+        stageIds: environment.regions.map((r) => stageIdOf(environment, r)),
+        bucket: this.reports.bucket,
+        key: this.reports.key,
+        commitId,
+        commitMessage: this.source.sourceAttribute('CommitMessage'),
+        policy: config.changeReport,
+      });
+      const approval = new NotifyingApprovalStep(planned.approval, {
+        topic: this.notifications.topic,
+        // CodePipeline caps the comment at 500 characters once variables are filled in:
+        // summary (<= 250) + the commit link that names the commit.
+        comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}) `
+          + `commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
+        reviewUrl: report.reportUrl,
+      });
+      approval.addStepDependency(report);
+      // Their own CodePipeline stage, before the deploy stage, which rolls back on failure: a
+      // rollback runs the stage's actions again with the previous execution's artifacts, and
+      // must not wait for a human nor re-run a report that may block it; a rejected approval
+      // or a blocked report fails the run without rolling anything back.
+      this.pipeline.addWave(planned.approval, { post: [report, approval] });
+    }
+    const wave = this.pipeline.addWave(planned.id);
+    const stages = planned.stages.map(({ id, region }) => {
+      const stage = new ServiceStage(this, id, {
+        environment,
+        region,
+        tags: config.tags,
+        commit,
+        alarmEmails: config.notifications.emails,
+        image: {
+          // The repository in the stage's own region (the replica outside the pipeline region),
+          // so a stage keeps starting tasks when the pipeline region is down. Literal ARN, not
+          // a token: stages live in other accounts, where a cross-stack reference cannot reach.
+          repositoryArn: imageRepositoryArnIn(config, region),
+          repositoryName: imageRepositoryName(config),
+          tag: commit,
+        },
+      });
+      // Every wave ends with assertions over each of its stages (a failed one fails the
+      // stage's deployment and stops promotion). A secondary region of a global environment
+      // reads back what its primary's checks wrote (the primary's wave deploys first).
+      addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName, stage: { environment, region } });
+      compliance?.applyTo(stage);
+      wave.addStage(stage, environment.production ? {
+        // CDK Pipelines does not apply terminationProtection (aws-cdk issue 17871): a step
+        // after the Service deploy (beside the Assertions deploy) turns it on for real.
+        stackSteps: [{
+          stack: stage.service,
+          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks })],
+        }],
+      } : undefined);
+      return stage;
+    });
+    if (planned.bakeMinutes > 0) {
+      // After the region's deploy and assertions, in the same CodePipeline stage: a bake that
+      // fails rolls back the region it watched, and the next region never starts. One slot.
+      const bake = new BakeStep(`Bake-${planned.id}`, {
+        cloudAssembly: run.synthOutput,
+        stage: stages[0],
+        minutes: planned.bakeMinutes,
+        pipelineName: config.pipeline.name,
+        pipelineAccount: config.pipeline.account,
+        pipelineRegion: config.pipeline.region,
+        pipelineStageName: planned.id,
+      });
+      wave.addPost(bake);
+      this.bakes.push(bake);
+    }
+    this.stages.push(...stages);
+    this.waves.push({ wave, environment, stages });
+  }
+}

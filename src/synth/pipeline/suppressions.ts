@@ -1,0 +1,201 @@
+import { Stack } from 'aws-cdk-lib';
+import * as codebuild from 'aws-cdk-lib/aws-codebuild';
+import * as pipelines from 'aws-cdk-lib/pipelines';
+import { IConstruct } from 'constructs';
+import { ImageRegionStack } from './image-region-stack';
+import { ReportBucket } from './report-bucket';
+import {
+  AWS, bucketWithoutEventsOrObjectLock, CDK_GRANT_INLINE, child, FRAMEWORKS, guard, HIPAA, logicalId, PCI, rule, suppress, Suppressor,
+} from '../compliance/suppressions';
+
+const ARTIFACT_REPLICATION = 'Pipeline artifacts are transient build outputs expiring after 30 days and rebuilt from the Git commit, '
+  + 'and CodePipeline copies what other regions need itself.';
+
+/** The artifact buckets (main and cross-region support): KMS, TLS, versioned, access-logged; not replicated. */
+function artifactBuckets(pipeline: pipelines.CodePipeline): void {
+  suppress(pipeline.pipeline.artifactBucket, rule('S3BucketReplicationEnabled', FRAMEWORKS, ARTIFACT_REPLICATION));
+  bucketWithoutEventsOrObjectLock(pipeline.pipeline.artifactBucket);
+  for (const support of Object.values(pipeline.pipeline.crossRegionSupport)) {
+    const transit = 'This replication bucket only holds 30-day copies of pipeline artifacts for the second region, so access logging there was consciously left out.';
+    suppress(support.replicationBucket, rule('S3BucketReplicationEnabled', FRAMEWORKS, ARTIFACT_REPLICATION),
+      rule('S1', [AWS], transit), rule('S3BucketLoggingEnabled', FRAMEWORKS, transit));
+    guard(support.replicationBucket, ['s3_bucket_logging_enabled_check'], transit);
+    bucketWithoutEventsOrObjectLock(support.replicationBucket);
+  }
+}
+
+/** The change-report bucket is versioned evidence in the pipeline account. */
+function changeReportBucket(reports: ReportBucket): void {
+  suppress(reports.bucket, rule('S3BucketReplicationEnabled', FRAMEWORKS,
+    'Change reports are regenerated for every promotion and kept versioned for a year, so a replica adds cost without protecting a deployment.'));
+  bucketWithoutEventsOrObjectLock(reports.bucket);
+}
+
+/** CodeBuild projects of the pipeline take their source from CodePipeline, not from a repository URL. */
+function codePipelineSourcedProjects(pipeline: pipelines.CodePipeline): void {
+  const stack = Stack.of(pipeline);
+  for (const project of pipeline.node.findAll().filter((c): c is codebuild.CfnProject => c instanceof codebuild.CfnProject)) {
+    const source = stack.resolve(project.source) as { type?: string };
+    if (source.type !== 'CODEPIPELINE') continue;
+    suppress(project, rule('CodeBuildProjectSourceRepoUrl', [HIPAA, PCI],
+      'The project reads its source from the CodePipeline artifact, and the GitHub connection authenticates through CodeConnections without OAuth.'));
+  }
+}
+
+/** Wildcards CDK's artifact-bucket grants (grantRead/grantReadWrite on a KMS-encrypted bucket) write. */
+function artifactGrantWildcards(pipeline: pipelines.CodePipeline): string[] {
+  return [
+    'Action::s3:GetObject*', 'Action::s3:GetBucket*', 'Action::s3:List*', 'Action::s3:DeleteObject*', 'Action::s3:Abort*',
+    `Resource::<${logicalId(pipeline.pipeline.artifactBucket)}.Arn>/*`,
+    'Action::kms:ReEncrypt*', 'Action::kms:GenerateDataKey*',
+  ];
+}
+
+/** The log-group and report-group wildcards CDK grants a CodeBuild project's own role. */
+function codeBuildOwnWildcards(project: IConstruct): string[] {
+  const { region, account } = Stack.of(project);
+  const id = logicalId(project);
+  return [
+    `Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:/aws/codebuild/<${id}>:*`,
+    `Resource::arn:<AWS::Partition>:codebuild:${region}:${account}:report-group/<${id}>-*`,
+  ];
+}
+
+const ARTIFACT_WILDCARDS = 'CDK grants on the KMS-encrypted artifact bucket use object wildcards and KMS action groups, '
+  + 'scoped to that one bucket and its key.';
+
+const CODEBUILD_OWN = 'CodeBuild names its log streams and report groups at run time, so CDK scopes them to the project name prefix.';
+
+/**
+ * Every role CDK Pipelines creates, named: its inline DefaultPolicy and the exact wildcards it
+ * needs. A new role (a new step) gets no suppression until it is added here consciously.
+ */
+function pipelineRoles(pipeline: pipelines.CodePipeline): void {
+  const artifact = artifactGrantWildcards(pipeline);
+  const defaultPolicy = (role: IConstruct, what: string, wildcards: { reason: string; appliesTo: string[] }[]) => {
+    suppress(child(role, 'DefaultPolicy'),
+      rule('IAMNoInlinePolicy', FRAMEWORKS, `${what} ${CDK_GRANT_INLINE}`),
+      ...wildcards.map((w) => rule('IAM5', [AWS], w.reason, w.appliesTo)));
+  };
+  const cp = pipeline.pipeline;
+  const projectRoles = (project: IConstruct) => child(project, 'Role');
+
+  // CodePipeline's service role: artifacts, and the support stack's replication bucket and key.
+  const supportBuckets = Object.values(cp.crossRegionSupport).map((s) => {
+    const name = Stack.of(pipeline).resolve(s.replicationBucket.bucketName);
+    return `Resource::arn:<AWS::Partition>:s3:::${name}/*`;
+  });
+  defaultPolicy(child(cp, 'Role'), 'The CodePipeline role is generated by CDK Pipelines for the artifact buckets and action roles.', [
+    { reason: ARTIFACT_WILDCARDS, appliesTo: [...artifact, ...supportBuckets] },
+    { reason: 'The cross-region replication key is addressed by alias in the support stack, so its key ARN is unknown to this stack.', appliesTo: ['Resource::*'] },
+  ]);
+
+  // Per-action roles CDK Pipelines creates: source, approvals, the shared CodeBuild action role.
+  for (const stage of cp.stages) {
+    for (const action of stage.actions) {
+      const actionRole = cp.node.tryFindChild(stage.stageName)?.node.tryFindChild(action.actionProperties.actionName)?.node.tryFindChild('CodePipelineActionRole');
+      if (actionRole) {
+        defaultPolicy(actionRole, `The ${stage.stageName}/${action.actionProperties.actionName} action role is generated by CDK Pipelines.`,
+          [{ reason: ARTIFACT_WILDCARDS, appliesTo: artifact }]);
+      }
+    }
+  }
+  const codeBuildActionRole = pipeline.node.tryFindChild('CodeBuildActionRole');
+  if (codeBuildActionRole) {
+    defaultPolicy(codeBuildActionRole, 'The role CodePipeline assumes to start the CodeBuild actions is generated by CDK Pipelines.', []);
+  }
+
+  // CodeBuild projects: synth, image gate, change reports (their own project roles).
+  for (const project of pipeline.node.findAll().filter((c): c is codebuild.Project => c instanceof codebuild.Project)) {
+    const path = project.node.path.slice(pipeline.node.path.length + 1);
+    if (path === 'UpdatePipeline/SelfMutation' || path.startsWith('Assets/')) continue;
+    const extra: { reason: string; appliesTo: string[] }[] = [];
+    if (path.endsWith('/ImageGate/ImageGate')) {
+      extra.push({ reason: 'The ecr:GetAuthorizationToken action has no resource-level form, so IAM requires the wildcard resource for it.', appliesTo: ['Resource::*'] });
+    }
+    const reportBucket = findChangeReportBucket(pipeline);
+    if (/\/ChangeReport-[^/]+\/ChangeReport-[^/]+$/.test(path) && reportBucket) {
+      extra.push({ reason: 'The change report writes one object per run under the change-reports prefix of the report bucket only.', appliesTo: [`Resource::<${reportBucket}.Arn>/change-reports/*`] });
+    }
+    defaultPolicy(projectRoles(project), `The ${path} CodeBuild role is generated by CDK Pipelines for its project.`, [
+      { reason: ARTIFACT_WILDCARDS, appliesTo: artifact },
+      { reason: CODEBUILD_OWN, appliesTo: codeBuildOwnWildcards(project) },
+      ...extra,
+    ]);
+  }
+
+  // Self-mutation: reads stacks and assets, assumes the bootstrap roles to deploy itself.
+  const selfMutation = pipeline.node.tryFindChild('UpdatePipeline')?.node.tryFindChild('SelfMutation');
+  if (selfMutation) {
+    const { account } = Stack.of(pipeline);
+    defaultPolicy(projectRoles(selfMutation), 'The self-mutation CodeBuild role is generated by CDK Pipelines.', [
+      { reason: ARTIFACT_WILDCARDS, appliesTo: artifact },
+      { reason: CODEBUILD_OWN, appliesTo: codeBuildOwnWildcards(selfMutation) },
+      { reason: 'Self-mutation assumes the CDK bootstrap roles of every target account, whose names are only known by their prefix.', appliesTo: [`Resource::arn:*:iam::${account}:role/*`] },
+      { reason: 'Self-mutation reads any stack and bucket listing through the bootstrap roles, which carry the real resource limits.', appliesTo: ['Resource::*'] },
+    ]);
+  }
+
+  // The shared file-asset publishing role (one CodeBuild action publishes every file asset).
+  const fileRole = pipeline.node.tryFindChild('Assets')?.node.tryFindChild('FileRole');
+  if (fileRole) {
+    const { region, account } = Stack.of(pipeline);
+    defaultPolicy(fileRole, 'The file-asset publishing role is generated by CDK Pipelines for the asset projects.', [
+      { reason: ARTIFACT_WILDCARDS, appliesTo: artifact },
+      {
+        reason: 'Asset projects are generated per asset, so CDK Pipelines scopes their logs, reports and builds to the account and region.',
+        appliesTo: [
+          `Resource::arn:<AWS::Partition>:logs:${region}:${account}:log-group:/aws/codebuild/*`,
+          `Resource::arn:<AWS::Partition>:codebuild:${region}:${account}:report-group/*`,
+          'Resource::*',
+        ],
+      },
+    ]);
+  }
+}
+
+function findChangeReportBucket(pipeline: pipelines.CodePipeline): string | undefined {
+  const reports = Stack.of(pipeline).node.findAll().find((c): c is ReportBucket => c instanceof ReportBucket);
+  return reports ? logicalId(reports.bucket) : undefined;
+}
+
+/** The image gate builds the container image, which needs Docker, which needs privileged mode. */
+function imageGateBuild(pipeline: pipelines.CodePipeline): void {
+  for (const project of pipeline.node.findAll().filter((c): c is codebuild.CfnProject => c instanceof codebuild.CfnProject)) {
+    const environment = Stack.of(project).resolve(project.environment) as { privilegedMode?: boolean };
+    if (environment.privilegedMode && /\/ImageGate\/ImageGate\/Resource$/.test(project.node.path)) {
+      guard(project, ['codebuild_project_environment_privileged_check'],
+        'The image gate builds the service image with Docker inside CodeBuild, which requires privileged mode on that one project.');
+    }
+  }
+}
+
+/** The pipeline's CodeBuild log group keeps one month of logs (set in pipeline-stack.ts). */
+function buildLogRetention(pipeline: pipelines.CodePipeline): void {
+  const logs = Stack.of(pipeline).node.tryFindChild('BuildLogs');
+  if (logs) {
+    guard(logs, ['cloudwatch_log_group_retention_period_check'],
+      'Build logs are kept for one month because every build is reproducible from its commit and the pipeline history.');
+  }
+}
+
+/** The role ECR assumes to create the image replica: one repository, one key. */
+function replicaCreationRole(stack: ImageRegionStack): void {
+  suppress(child(stack.creationRole, 'DefaultPolicy'), rule('IAMNoInlinePolicy', FRAMEWORKS,
+    `The replica creation role may only create the one replicated repository and use the one regional key. ${CDK_GRANT_INLINE}`));
+}
+
+/** The exceptions of the pipeline stack, its image region stacks and report bucket. */
+export const pipelineSuppressions: Suppressor = (c) => {
+  if (c instanceof pipelines.CodePipeline) {
+    artifactBuckets(c);
+    codePipelineSourcedProjects(c);
+    pipelineRoles(c);
+    imageGateBuild(c);
+    buildLogRetention(c);
+  } else if (c instanceof ImageRegionStack) {
+    replicaCreationRole(c);
+  } else if (c instanceof ReportBucket) {
+    changeReportBucket(c);
+  }
+};

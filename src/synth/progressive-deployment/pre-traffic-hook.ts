@@ -1,0 +1,177 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { Duration } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+// esbuild bundles the hook at synth, which always runs with devDependencies installed (here and
+// in the pipeline's synth step, after `npm ci`); the deployed templates never load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { buildSync } from 'esbuild';
+import { EnvironmentConfig } from '../../config/schema';
+import { HOOK_FUNCTION_TIMEOUT_SECONDS, RegionRole } from '../../lambda/pre-traffic-hook/pre-traffic-checks';
+import { NODE_MAJOR } from '../../shared/versions/toolchain';
+import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
+import { LAMBDA_NODE_RUNTIME } from '../constructs/lambda-runtime';
+
+/** Invocations before a failing check rolls the deployment back (x RETRY_DELAY_SECONDS: ~5 minutes). */
+export const PRE_TRAFFIC_MAX_ATTEMPTS = 10;
+/** Seconds ECS waits between two invocations after IN_PROGRESS. */
+export const PRE_TRAFFIC_RETRY_DELAY_SECONDS = 30;
+
+const HANDLER_SOURCE = path.join('src', 'lambda', 'pre-traffic-hook', 'pre-traffic-hook.handler.ts');
+let bundledDirectory: string | undefined;
+
+/**
+ * The handler bundled by esbuild (no Docker), ONCE per process: every stage of a synth shares
+ * the same directory, hence the same asset hash. The source is found by walking up from this
+ * file, which runs from src/ (tests, ts-node) or from the synth bundle in .cache/synth/.
+ */
+export function bundledHookCode(): string {
+  if (bundledDirectory) return bundledDirectory;
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, HANDLER_SOURCE))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find ${HANDLER_SOURCE} above ${__dirname}`);
+    dir = parent;
+  }
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pre-traffic-hook-'));
+  buildSync({
+    entryPoints: [path.join(dir, HANDLER_SOURCE)],
+    outfile: path.join(out, 'index.js'),
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${NODE_MAJOR}`,
+    logLevel: 'warning',
+  });
+  // Assets are staged (copied into the assembly) at synth, later in the same process.
+  process.once('exit', () => fs.rmSync(out, { recursive: true, force: true }));
+  bundledDirectory = out;
+  return out;
+}
+
+/** Props of the PreTrafficHook. */
+export interface PreTrafficHookProps {
+  /** The environment (log retention and removal rules). */
+  readonly environment: EnvironmentConfig;
+  /** Stage name prefix (key alias). */
+  readonly namePrefix: string;
+  /** The stage VPC: the function runs in its private subnets and leaves through the NAT. */
+  readonly vpc: ec2.IVpc;
+  /** Base URL of the test listener. */
+  readonly testUrl: string;
+  /** The test listener's port (the function's only egress). */
+  readonly testPort: number;
+  /** The commit `/version` must report. */
+  readonly commit: string;
+  /** `<env>-<region>`: part of the round trip's idempotency key. */
+  readonly stageId: string;
+  /** The region's role (a secondary is read-only: reads, no write). */
+  readonly role: RegionRole;
+}
+
+/**
+ * The Lambda function ECS calls at POST_TEST_TRAFFIC_SHIFT of every progressive deployment: the
+ * new tasks serve the test listener only, and the function runs the post-deploy checks against
+ * them (pre-traffic-checks.ts). FAILED, a thrown error or no answer make ECS roll back to the
+ * previous tasks, which never stopped serving production.
+ *
+ * Least privilege: the function may write its own log stream and manage its VPC network
+ * interfaces (Lambda's requirement for VPC functions); ECS calls it through `invokeRole`, which
+ * may invoke this one function and nothing else.
+ */
+export class PreTrafficHook extends Construct {
+  /** The function. */
+  public readonly function: lambda.Function;
+  /** Its security group: egress to the test port only. */
+  public readonly securityGroup: ec2.SecurityGroup;
+  /** Its execution role. */
+  public readonly role: iam.Role;
+  /** The role ECS assumes to invoke it (lambda:InvokeFunction on this function only). */
+  public readonly invokeRole: iam.Role;
+  /** Its log group (KMS-encrypted). */
+  public readonly logGroup: EncryptedLogGroup;
+  /** The lifecycle hook to add to the service. */
+  public readonly target: ecs.DeploymentLifecycleLambdaTarget;
+
+  constructor(scope: Construct, id: string, props: PreTrafficHookProps) {
+    super(scope, id);
+    const logsKey = new WorkloadKey(this, 'LogsKey', {
+      environment: props.environment, namePrefix: props.namePrefix, purpose: 'pre-traffic-logs', allowCloudWatchLogs: true,
+    });
+    this.logGroup = new EncryptedLogGroup(this, 'LogGroup', { environment: props.environment, encryptionKey: logsKey });
+
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc: props.vpc,
+      description: 'Pre-traffic hook: out to the test listener only (through the NAT gateway)',
+      allowAllOutbound: false,
+    });
+    // The ALB is internet-facing: its addresses are public and not known at synth, so the egress
+    // names the port, not the peer. The test listener's own ingress admits the NAT addresses only.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(props.testPort), 'To the test listener of the load balancer');
+
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Pre-traffic hook: write its logs, attach to the VPC',
+    });
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'WriteOwnLogs',
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [this.logGroup.logGroupArn],
+    }));
+    // What AWSLambdaVPCAccessExecutionRole grants, written out: these EC2 actions take no
+    // resource-level permissions for this use, so the resource is "*" (suppression explains).
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ManageVpcNetworkInterfaces',
+      actions: [
+        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
+        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      ],
+      resources: ['*'],
+    }));
+
+    this.function = new lambda.Function(this, 'Function', {
+      description: `Pre-traffic checks of ${props.stageId} (ECS lifecycle hook at POST_TEST_TRAFFIC_SHIFT)`,
+      runtime: LAMBDA_NODE_RUNTIME,
+      handler: 'index.handler',
+      code: lambda.Code.fromAsset(bundledHookCode()),
+      role: this.role,
+      logGroup: this.logGroup,
+      // Sequential requests of at most REQUEST_TIMEOUT_MS each, with headroom (tested).
+      timeout: Duration.seconds(HOOK_FUNCTION_TIMEOUT_SECONDS),
+      memorySize: 256,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+      securityGroups: [this.securityGroup],
+      environment: {
+        TEST_URL: props.testUrl,
+        COMMIT: props.commit,
+        IDEMPOTENCY_KEY: `pretraffic-${props.stageId}-${props.commit}`,
+        REGION_ROLE: props.role,
+        MAX_ATTEMPTS: String(PRE_TRAFFIC_MAX_ATTEMPTS),
+        RETRY_DELAY_SECONDS: String(PRE_TRAFFIC_RETRY_DELAY_SECONDS),
+      },
+    });
+
+    // ECS's documented trust for hook roles is the bare service principal; the role is only
+    // usable by whoever may pass it (iam:PassRole), i.e. this stack's CloudFormation role.
+    this.invokeRole = new iam.Role(this, 'InvokeRole', {
+      assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
+      description: 'ECS: invoke the pre-traffic hook function of this service, nothing else',
+    });
+    this.invokeRole.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'InvokePreTrafficHook',
+      actions: ['lambda:InvokeFunction'],
+      resources: [this.function.functionArn],
+    }));
+    this.target = new ecs.DeploymentLifecycleLambdaTarget(this.function, 'PreTrafficHook', {
+      role: this.invokeRole,
+      lifecycleStages: [ecs.DeploymentLifecycleStage.POST_TEST_TRAFFIC_SHIFT],
+    });
+  }
+}

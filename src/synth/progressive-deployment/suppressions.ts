@@ -1,0 +1,49 @@
+import { PreTrafficHook } from './pre-traffic-hook';
+import { TrafficSwitch } from './traffic-switch';
+import { TrafficSwitchRole } from './traffic-switch-role';
+import { AWS, CDK_GRANT_INLINE, child, FRAMEWORKS, guard, HIPAA, isFullSentence, NIST, rule, suppress, Suppressor } from '../compliance/suppressions';
+
+/**
+ * The test listener admits the NAT gateways' Elastic IPs, which exist only at deploy time, so
+ * the packs cannot read those CIDRs. Only that evaluation failure is suppressed (the rules still
+ * run on every literal rule); test/synth/workload/progressive.test.ts proves the test port
+ * admits /32 NAT addresses and no 0.0.0.0/0.
+ */
+function testListenerIngress(traffic: TrafficSwitch): void {
+  const rules = ['EC2RestrictedSSH', 'EC2RestrictedCommonPorts'].flatMap((r) => FRAMEWORKS.map((pack) => `${pack}-${r}`));
+  const reason = 'The test listener admits only the NAT gateways\' Elastic IPs, which are resolved at deploy time, so the packs cannot read those CIDRs at synth.';
+  if (!isFullSentence(reason)) throw new Error(`reason must be a full sentence: ${reason}`);
+  suppress(traffic.loadBalancerSecurityGroup, [{ id: 'CdkNagValidationFailure', reason, appliesTo: rules }]);
+}
+
+/** The pre-traffic hook function, its role, and ECS's role to invoke it. */
+function preTrafficHook(hook: PreTrafficHook): void {
+  suppress(child(hook.role, 'DefaultPolicy'),
+    rule('IAMNoInlinePolicy', FRAMEWORKS, `The hook role may write its own log group and manage its VPC network interfaces. ${CDK_GRANT_INLINE}`),
+    rule('IAM5', [AWS], 'Lambda creates and deletes the network interfaces of a VPC function with EC2 actions that take no resource-level permissions.',
+      ['Resource::*']));
+  suppress(child(hook.invokeRole, 'DefaultPolicy'),
+    rule('IAMNoInlinePolicy', FRAMEWORKS, `ECS may invoke exactly this one hook function through this role. ${CDK_GRANT_INLINE}`));
+  suppress(hook.function,
+    rule('LambdaDLQ', [NIST, HIPAA], 'ECS invokes the hook synchronously and reads its answer, so there is no asynchronous event a dead-letter queue could keep.'),
+    rule('LambdaConcurrency', [NIST, HIPAA],
+      'ECS calls the hook once per deployment step, and reserving concurrency fails on accounts whose unreserved concurrency is at the minimum of ten.'));
+  guard(hook.function, ['lambda_inside_vpc_check'],
+    'The hook runs in the stage VPC\'s private subnets, whose ids arrive from the Platform stack as imports that this rule cannot follow.');
+}
+
+/** ECS's load balancer role: CDK's grants, and the Describe actions without resource form. */
+function trafficSwitchRole(role: TrafficSwitchRole): void {
+  suppress(child(role, 'DefaultPolicy'),
+    rule('IAMNoInlinePolicy', FRAMEWORKS,
+      `ECS may switch this stage's two listener rules and register tasks in its two target groups only. ${CDK_GRANT_INLINE}`),
+    rule('IAM5', [AWS], 'The Elastic Load Balancing Describe actions ECS reads listeners, rules and target health with take no resource-level permissions.',
+      ['Resource::*']));
+}
+
+/** The exceptions of the progressive-deployment pieces (deployment.strategy other than rolling). */
+export const progressiveDeploymentSuppressions: Suppressor = (c) => {
+  if (c instanceof TrafficSwitch) testListenerIngress(c);
+  else if (c instanceof PreTrafficHook) preTrafficHook(c);
+  else if (c instanceof TrafficSwitchRole) trafficSwitchRole(c);
+};

@@ -1,0 +1,247 @@
+import { CfnOutput, Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { namePrefixFor, WorkloadProps } from './common';
+import { DATABASE_AUTO_MINOR_VERSION_UPGRADE, databaseEngine } from './database-engine';
+import { databaseSecretNameOf, GlobalClusterOfPrimary, makeSecondary } from './global-database';
+import { DATABASE_PORT, WorkloadSecurityGroups } from './network-tier';
+import { SecretReplica } from './secret-replica';
+import { globalClusterIdentifierOf, primaryRegionOf, regionalClusterIdentifierOf, regionRoleOf } from '../../config/resilience';
+import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
+import { fixedNameRemovalPolicy, statefulRemovalPolicy } from '../constructs/removal-policies';
+
+/** Props of the DataTier. */
+export interface DataTierProps extends WorkloadProps {
+  /** The application (`tags.Application`): global and regional cluster names derive from it. */
+  readonly application: string;
+  /** The region of this stage: with the environment it decides the role (primary, secondary, independent). */
+  readonly region: string;
+  /** The stage VPC (the cluster goes into its isolated subnets). */
+  readonly vpc: ec2.IVpc;
+  /** The stage security groups (database and rotation groups are used). */
+  readonly securityGroups: WorkloadSecurityGroups;
+  /**
+   * Name of the database created in the cluster (the secret's `dbname` field).
+   * @default 'app'
+   */
+  readonly databaseName?: string;
+  /**
+   * Master user name (the secret's `username` field); the password is always generated.
+   * @default 'postgres'
+   */
+  readonly username?: string;
+  /**
+   * Days between automatic rotations of the database password.
+   * @default 30
+   */
+  readonly rotationDays?: number;
+}
+
+/**
+ * The stateful data tier of one stage: Aurora PostgreSQL Serverless v2 (a writer plus
+ * `sizing.dbReaders` readers) in isolated subnets, storage, secret and logs each encrypted with
+ * a customer-managed key, the master credentials generated in Secrets Manager and rotated by a
+ * hosted single-user rotation function. Production keeps everything: deletion protection,
+ * SNAPSHOT on the cluster, RETAIN on keys, secret and logs (and termination protection on the
+ * PlatformStack that holds this tier).
+ *
+ * In a `global` environment (src/config/resilience.ts) the role of the region decides:
+ * - primary: the same cluster, with fixed identifier `regionalClusterIdentifierOf`, becomes the
+ *   source of the Aurora global cluster `globalClusterIdentifierOf` (GlobalClusterOfPrimary);
+ *   its secret gets the fixed name `databaseSecretNameOf` so the secondaries can replicate it;
+ *   rotation stays here (a global database cannot use RDS-managed master passwords);
+ * - secondary: a cluster of the same engine, parameters and sizing (the first instance is a
+ *   reader like the others until a failover promotes the cluster) attached to the global
+ *   cluster, encrypted with this region's own storage key, without master credentials or
+ *   rotation; the credentials come from a replica of the primary's secret, encrypted with this
+ *   region's secret key (SecretReplica). The service reads through the reader endpoint.
+ */
+export class DataTier extends Construct {
+  /** The Aurora cluster. */
+  public readonly cluster: rds.DatabaseCluster;
+  /**
+   * The credentials secret as attached to the cluster: JSON fields host, port, dbname,
+   * username, password (and engine, dbClusterIdentifier).
+   */
+  public readonly secret: secretsmanager.ISecret;
+  /** Key encrypting the cluster storage and Performance Insights. */
+  public readonly storageKey: WorkloadKey;
+  /** Key encrypting the credentials secret. */
+  public readonly secretKey: WorkloadKey;
+  /** Key encrypting the PostgreSQL log group. */
+  public readonly logsKey: WorkloadKey;
+  /** The exported PostgreSQL log group (created before the instances so RDS never creates it unencrypted). */
+  public readonly postgresLogGroup: EncryptedLogGroup;
+  /** The database name inside the cluster. */
+  public readonly databaseName: string;
+  /** Whether this is a production stage (deletion protection, retention). */
+  public readonly production: boolean;
+  /** Output: the generated DB cluster identifier (for assertions and runbooks). */
+  public readonly clusterIdentifierOutput: CfnOutput;
+  /** The role of this region: `primary` or `secondary` of a global database, or `independent`. */
+  public readonly role: 'primary' | 'secondary' | 'independent';
+  /** The region whose cluster takes writes (this one unless the role is `secondary`). */
+  public readonly writerRegion: string;
+  /**
+   * Host the service connects to when it must not come from the secret: the local reader
+   * endpoint in a secondary region (the replicated secret names the primary's writer).
+   * @default - undefined: the secret's `host`
+   */
+  public readonly serviceHost?: string;
+  /** The global cluster (primary region only). */
+  public readonly globalCluster?: GlobalClusterOfPrimary;
+  /** The replica of the primary's credentials secret (secondary regions only). */
+  public readonly secretReplica?: SecretReplica;
+
+  constructor(scope: Construct, id: string, props: DataTierProps) {
+    super(scope, id);
+    const { environment } = props;
+    const { sizing, production } = environment;
+    this.production = production === true;
+    this.databaseName = props.databaseName ?? 'app';
+
+    const key = (keyId: string, purpose: string, allowCloudWatchLogs = false) =>
+      new WorkloadKey(this, keyId, { environment, namePrefix: props.namePrefix, purpose, allowCloudWatchLogs });
+    this.storageKey = key('StorageKey', 'db-storage');
+    this.secretKey = key('SecretKey', 'db-secret');
+    this.logsKey = key('LogsKey', 'db-logs', true);
+
+    this.role = regionRoleOf(environment, props.region);
+    this.writerRegion = this.role === 'secondary' ? primaryRegionOf(environment) : props.region;
+    const global = this.role !== 'independent';
+    const globalClusterIdentifier = globalClusterIdentifierOf(props.application, environment.name);
+    const secondary = this.role === 'secondary';
+    const fixedIdentifier = global ? regionalClusterIdentifierOf(props.application, environment.name, props.region) : undefined;
+
+    // Created here rather than by the cluster so the secret carries `dbname` (the cluster's own
+    // generated secret has no database name, and the attachment only adds host and port).
+    // A secondary has none: its credentials are the primary's, replicated below.
+    const generated = secondary ? undefined : new rds.DatabaseSecret(this, 'DatabaseSecret', {
+      username: props.username ?? 'postgres',
+      dbname: this.databaseName,
+      encryptionKey: this.secretKey,
+      // The primary of a global database: a name the secondaries can derive (SecretReplica).
+      secretName: global ? databaseSecretNameOf(props.application, environment.name) : undefined,
+    });
+    // A fixed name must not survive a failed first create (the retry would find it taken).
+    generated?.applyRemovalPolicy(global ? fixedNameRemovalPolicy(environment) : statefulRemovalPolicy(environment));
+
+    const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
+      engine: databaseEngine(),
+      description: 'TLS-only connections, slow statements logged',
+      parameters: {
+        'rds.force_ssl': '1',
+        'log_min_duration_statement': '1000',
+      },
+    });
+
+    const instanceProps = {
+      // Dev and prod differ only in sizing: readers come from sizing.dbReaders.
+      caCertificate: rds.CaCertificate.RDS_CA_RSA2048_G1,
+      publiclyAccessible: false,
+      autoMinorVersionUpgrade: DATABASE_AUTO_MINOR_VERSION_UPGRADE,
+    };
+    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+      engine: databaseEngine(),
+      // The LTS minor stays put: no automatic minor upgrades (src/synth/workload/database-engine.ts).
+      autoMinorVersionUpgrade: DATABASE_AUTO_MINOR_VERSION_UPGRADE,
+      parameterGroup,
+      // Fixed in a global environment: the other regions and `npx projen failover` name it.
+      clusterIdentifier: fixedIdentifier,
+      credentials: generated ? rds.Credentials.fromSecret(generated) : undefined,
+      defaultDatabaseName: secondary ? undefined : this.databaseName,
+      writer: rds.ClusterInstance.serverlessV2('Writer', instanceProps),
+      // A secondary of a global database runs ONE instance: its service connects through the
+      // reader endpoint (the cluster endpoint of a secondary is inactive), and Aurora points the
+      // reader endpoint of a one-instance cluster at that instance whatever its role, so after a
+      // switchover or failover the same endpoint takes writes. With readers, it would keep
+      // pointing at a reader and the promoted region would refuse writes until a redeploy.
+      // RUNBOOKS.md "Regional failure": add readers after a failover if the new writer needs them.
+      readers: Array.from({ length: secondary ? 0 : sizing.dbReaders }, (_, i) =>
+        // The first reader scales with the writer so a failover lands on an equally sized instance.
+        rds.ClusterInstance.serverlessV2(`Reader${i + 1}`, { ...instanceProps, scaleWithWriter: i === 0 })),
+      serverlessV2MinCapacity: sizing.dbMinCapacity,
+      serverlessV2MaxCapacity: sizing.dbMaxCapacity,
+      vpc: props.vpc,
+      vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+      securityGroups: [props.securityGroups.database],
+      port: DATABASE_PORT,
+      storageEncrypted: true,
+      storageEncryptionKey: this.storageKey,
+      // IAM database authentication is enabled so operators and future clients can use
+      // short-lived tokens instead of the password; the service still uses the rotated password
+      // (no IAM role holds rds-db:connect, so enabling it grants nothing by itself).
+      iamAuthentication: true,
+      backup: { retention: Duration.days(sizing.backupRetentionDays), preferredWindow: '03:00-04:00' },
+      preferredMaintenanceWindow: 'Sun:04:30-Sun:05:30',
+      copyTagsToSnapshot: true,
+      cloudwatchLogsExports: ['postgresql'],
+      // Performance Insights with 7 days retention is free and encrypted with the storage key.
+      // Enhanced monitoring at 60 s granularity (OS metrics into RDSOSMetrics, billed as a few
+      // MB of CloudWatch Logs a day per instance) is cheap and shows what ACU metrics hide.
+      monitoringInterval: Duration.seconds(60),
+      enablePerformanceInsights: true,
+      performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
+      performanceInsightEncryptionKey: this.storageKey,
+      deletionProtection: production,
+      removalPolicy: production ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+    });
+    if (secondary) {
+      makeSecondary(this.cluster, globalClusterIdentifier);
+      const primaryRegion = primaryRegionOf(environment);
+      this.secretReplica = new SecretReplica(this, 'SecretReplica', {
+        secretName: databaseSecretNameOf(props.application, environment.name),
+        primaryRegion,
+        primaryKeyAlias: `${namePrefixFor(props.application, environment.name, primaryRegion)}/db-secret`,
+        replicaKey: this.secretKey,
+      });
+      this.secret = this.secretReplica.secret;
+      this.serviceHost = this.cluster.clusterReadEndpoint.hostname;
+    } else {
+      this.secret = this.cluster.secret!;
+    }
+    if (this.role === 'primary') {
+      this.globalCluster = new GlobalClusterOfPrimary(this, 'GlobalCluster', {
+        environment, globalClusterIdentifier, primary: this.cluster,
+      });
+    }
+
+    // Our own KMS-encrypted log group with retention instead of `cloudwatchLogsRetention`
+    // (which adds a log-retention custom resource and leaves the group unencrypted). Its name
+    // is fixed by RDS and contains the cluster id (generated, or in a global environment the
+    // fixed one, written literally so a failed first create does not keep it), so it never collides. The
+    // instances wait for it: RDS would otherwise create it on first export, unencrypted.
+    this.postgresLogGroup = new EncryptedLogGroup(this, 'PostgresLogGroup', {
+      environment,
+      encryptionKey: this.logsKey,
+      logGroupName: `/aws/rds/cluster/${fixedIdentifier ?? this.cluster.clusterIdentifier}/postgresql`,
+    });
+    for (const child of this.cluster.node.findAll()) {
+      if (child instanceof rds.CfnDBInstance) child.node.addDependency(this.postgresLogGroup);
+    }
+
+    // Hosted single-user rotation: Secrets Manager deploys the rotation function (no asset,
+    // no bundling at synth) into the isolated subnets, where it reaches the database directly
+    // and Secrets Manager through the interface endpoint.
+    // Secondaries: none (the replica follows the primary's rotations).
+    if (!secondary) this.addRotation(props);
+
+    this.clusterIdentifierOutput = new CfnOutput(this, 'DatabaseClusterIdentifier', {
+      value: this.cluster.clusterIdentifier,
+      description: 'Aurora cluster identifier',
+    });
+  }
+
+  private addRotation(props: DataTierProps): void {
+    this.secret.addRotationSchedule('Rotation', {
+      automaticallyAfter: Duration.days(props.rotationDays ?? 30),
+      hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
+        vpc: props.vpc,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
+        securityGroups: [props.securityGroups.rotation],
+      }),
+    });
+  }
+}

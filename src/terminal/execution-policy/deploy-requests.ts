@@ -1,0 +1,290 @@
+import { HANDLER_OPERATIONS, HandlerPermissions, isCustomResourceType } from './handler-permissions';
+import { AccessRequest } from './iam-evaluator';
+import { REGISTRY_LEVEL_ACTIONS, TRANSFORM_NEEDS } from './policy-rules';
+import { partitionOf } from '../../shared/aws-names';
+
+/**
+ * The IAM requests CloudFormation makes, with a stack's execution role, to create, update and
+ * delete every resource of one template: one request per (resource, action, target resource).
+ *
+ * The action lists come from the handler data (handler-permissions.ts). The target resource of
+ * each action is derived from the template where it matters for a policy scoped by name:
+ * - IAM role actions target the role (CloudFormation names it `<stack>-<logicalId>-<suffix>`);
+ *   `iam:PutRolePolicy` & co. of an `AWS::IAM::Policy` target the roles it is attached to;
+ *   `iam:PassRole` targets each role the resource's properties reference (no reference: the
+ *   call is never made); `iam:CreateServiceLinkedRole` carries `iam:AWSServiceName`;
+ *   `iam:AttachRolePolicy` carries each `iam:PolicyARN` the role attaches.
+ * - S3 bucket actions target the bucket (`<stack, lower case>-<logicalId>-<suffix>`, or its
+ *   literal `BucketName`); a bucket policy's actions target its bucket.
+ * - Lambda code in the bootstrap asset bucket: the handler's S3 reads target that object.
+ * - ECR repository actions target the repository (its `RepositoryName`); those of a
+ *   repository creation template target the repositories of its namespace (`<Prefix>/*`).
+ * - SSM-typed template parameters (the bootstrap version check) need `ssm:GetParameters`.
+ * - Every other action is requested on `*`: the generated policy grants those services on `*`
+ *   with a reason (policy-rules.ts), so a finer target would not change the decision.
+ */
+
+/** One request with where it comes from. */
+export interface DeployRequest extends AccessRequest {
+  /** The resource type whose handler needs it (or `Template` for template-level needs). */
+  readonly type: string;
+  /** The template resource. */
+  readonly logicalId: string;
+}
+
+/** Where a template is deployed. */
+export interface DeployTarget {
+  readonly stackName: string;
+  readonly account: string;
+  readonly region: string;
+}
+
+/** A template the checks read (only the parts used). */
+export interface TemplateLike {
+  readonly Resources?: Readonly<Record<string, TemplateResource>>;
+  readonly Parameters?: Readonly<Record<string, { readonly Type?: string; readonly Default?: unknown }>>;
+  readonly Transform?: string | readonly string[];
+}
+
+/** The macros a template names in `Transform` (expanded by CloudFormation with the execution role). */
+export function transformsOf(template: TemplateLike): string[] {
+  const t = template.Transform;
+  return t === undefined ? [] : (Array.isArray(t) ? t : [t]).filter((x): x is string => typeof x === 'string');
+}
+
+/** The transform that expands hosted rotation schedules into a nested stack. */
+export const SECRETS_MANAGER_TRANSFORM = 'AWS::SecretsManager-2024-09-16';
+
+/** A template resource; synthetic ones (from a transform) name the nested stack they live in. */
+interface TemplateResource {
+  readonly Type: string;
+  readonly Properties?: Record<string, unknown>;
+  /** The stack CloudFormation creates it in when it is not the template's own stack. */
+  readonly NestedStackOf?: string;
+}
+
+/**
+ * The template as CloudFormation deploys it after its transforms: the Secrets Manager
+ * transform turns each `HostedRotationLambda` rotation schedule into a nested stack that holds
+ * the rotation function, its execution role and the permission Secrets Manager invokes it with
+ * (AWS::SecretsManager transform reference: "The Lambda function is placed in a nested stack in
+ * the processed template"). Nested stacks are deployed with the parent's execution role, so
+ * their resources are checked too. Their names follow CloudFormation's generated names:
+ * `<stack>-<logicalId>-<suffix>` for the nested stack, and its resources after that name.
+ */
+export function expandTransforms(template: TemplateLike, stackName: string): TemplateLike {
+  if (!transformsOf(template).includes(SECRETS_MANAGER_TRANSFORM)) return template;
+  const resources: Record<string, TemplateResource> = { ...template.Resources };
+  for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+    if (resource.Type !== 'AWS::SecretsManager::RotationSchedule' || !resource.Properties?.HostedRotationLambda) continue;
+    const nested = generatedName(stackName, `${logicalId}RotationStack`, 128);
+    resources[`${logicalId}RotationStack`] = { Type: 'AWS::CloudFormation::Stack', Properties: {} };
+    resources[`${logicalId}RotationRole`] = { Type: 'AWS::IAM::Role', Properties: {}, NestedStackOf: nested };
+    resources[`${logicalId}RotationFunction`] = {
+      Type: 'AWS::Lambda::Function', Properties: { Role: { 'Fn::GetAtt': [`${logicalId}RotationRole`, 'Arn'] } }, NestedStackOf: nested,
+    };
+    resources[`${logicalId}RotationPermission`] = { Type: 'AWS::Lambda::Permission', Properties: {}, NestedStackOf: nested };
+  }
+  return { ...template, Resources: resources };
+}
+
+/** The service principal of the service-linked role a resource type's handler may create. */
+export const SERVICE_LINKED_ROLE_SERVICES: Readonly<Record<string, string>> = {
+  'AWS::ECS::Cluster': 'ecs.amazonaws.com',
+  'AWS::ECS::Service': 'ecs.amazonaws.com',
+  'AWS::ECS::TaskDefinition': 'ecs.amazonaws.com',
+  'AWS::ElasticLoadBalancingV2::LoadBalancer': 'elasticloadbalancing.amazonaws.com',
+  'AWS::ElasticLoadBalancingV2::TargetGroup': 'elasticloadbalancing.amazonaws.com',
+  'AWS::ElasticLoadBalancingV2::Listener': 'elasticloadbalancing.amazonaws.com',
+  'AWS::RDS::DBCluster': 'rds.amazonaws.com',
+  'AWS::RDS::DBInstance': 'rds.amazonaws.com',
+  'AWS::RDS::DBClusterParameterGroup': 'rds.amazonaws.com',
+  'AWS::RDS::DBSubnetGroup': 'rds.amazonaws.com',
+  'AWS::ApplicationAutoScaling::ScalableTarget': 'ecs.application-autoscaling.amazonaws.com',
+  'AWS::ApplicationAutoScaling::ScalingPolicy': 'ecs.application-autoscaling.amazonaws.com',
+  'AWS::WAFv2::LoggingConfiguration': 'wafv2.amazonaws.com',
+  'AWS::CodeStarNotifications::NotificationRule': 'codestar-notifications.amazonaws.com',
+  // AWSServiceRoleForECRReplication and AWSServiceRoleForECRTemplate (ECR user guide, service-linked roles).
+  'AWS::ECR::ReplicationConfiguration': 'replication.ecr.amazonaws.com',
+  'AWS::ECR::RepositoryCreationTemplate': 'ecr.amazonaws.com',
+};
+
+const SUFFIX = 'AbCdEf123456';
+
+/** Collect every `Ref` / `Fn::GetAtt` target logical id in a value. */
+function referencedLogicalIds(value: unknown, out = new Set<string>()): Set<string> {
+  if (Array.isArray(value)) {value.forEach((v) => referencedLogicalIds(v, out));} else if (value && typeof value === 'object') {
+    for (const [k, v] of Object.entries(value)) {
+      if (k === 'Ref' && typeof v === 'string') out.add(v);
+      else if (k === 'Fn::GetAtt') out.add(Array.isArray(v) ? String(v[0]) : String(v).split('.')[0]);
+      else referencedLogicalIds(v, out);
+    }
+  }
+  return out;
+}
+
+/** Role ARNs a value names: literal, or built with `Fn::Join`/`Fn::Sub` of pseudo parameters. */
+function namedRoleArns(value: unknown, target: DeployTarget, out = new Set<string>()): Set<string> {
+  const isRole = (s: string | undefined): s is string => s !== undefined && /^arn:[^:]+:iam::\d{12}:role\//.test(s);
+  if (typeof value === 'string') {
+    if (isRole(value)) out.add(value);
+  } else if (Array.isArray(value)) {
+    value.forEach((v) => namedRoleArns(v, target, out));
+  } else if (value && typeof value === 'object') {
+    const resolved = ('Fn::Join' in value || 'Fn::Sub' in value) ? resolveString(value, target) : undefined;
+    if (isRole(resolved)) out.add(resolved);
+    else Object.values(value).forEach((v) => namedRoleArns(v, target, out));
+  }
+  return out;
+}
+
+/** Resolve a string that may be a literal or an `Fn::Sub`/`Fn::Join` of pseudo parameters. */
+function resolveString(value: unknown, target: DeployTarget): string | undefined {
+  const pseudo = (s: string) => s
+    .replace(/\$\{AWS::AccountId\}/g, target.account)
+    .replace(/\$\{AWS::Region\}/g, target.region)
+    .replace(/\$\{AWS::Partition\}/g, partitionOf(target.region))
+    .replace(/\$\{AWS::URLSuffix\}/g, 'amazonaws.com');
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object' && 'Fn::Sub' in value) {
+    const sub = (value as Record<string, unknown>)['Fn::Sub'];
+    const text = typeof sub === 'string' ? sub : Array.isArray(sub) && typeof sub[0] === 'string' ? sub[0] : undefined;
+    if (text === undefined) return undefined;
+    const resolved = pseudo(text);
+    return /\$\{/.test(resolved) ? undefined : resolved;
+  }
+  if (value && typeof value === 'object' && 'Fn::Join' in value) {
+    const [sep, parts] = (value as Record<string, any>)['Fn::Join'];
+    const strings = (parts as unknown[]).map((p) => (p && typeof p === 'object' && 'Ref' in (p as object)
+      ? pseudo(`\${${String((p as Record<string, unknown>).Ref)}}`) : resolveString(p, target)));
+    if (strings.some((s) => s === undefined || /\$\{/.test(s))) return undefined;
+    return strings.join(String(sep));
+  }
+  return undefined;
+}
+
+/** The physical name CloudFormation generates: `<stack>-<logicalId>-<suffix>`, capped. */
+export function generatedName(stackName: string, logicalId: string, maxLength: number, lowerCase = false): string {
+  const room = maxLength - SUFFIX.length - 1;
+  const base = `${stackName}-${logicalId}`.slice(0, room);
+  const name = `${base}-${SUFFIX}`;
+  return lowerCase ? name.toLowerCase() : name;
+}
+
+/** Every request the execution role must allow to deploy one template. */
+export function deployRequests(original: TemplateLike, target: DeployTarget, permissions: HandlerPermissions): DeployRequest[] {
+  const partition = partitionOf(target.region);
+  const template = expandTransforms(original, target.stackName);
+  const resources = template.Resources ?? {};
+  const stackOf = (logicalId: string) => resources[logicalId]?.NestedStackOf ?? target.stackName;
+  const roleArn = (logicalId: string) => {
+    const props = resources[logicalId]?.Properties ?? {};
+    const name = typeof props.RoleName === 'string' ? props.RoleName : generatedName(stackOf(logicalId), logicalId, 64);
+    const rolePath = typeof props.Path === 'string' ? props.Path : '/';
+    return `arn:${partition}:iam::${target.account}:role${rolePath}${name}`;
+  };
+  const bucketArn = (logicalId: string) => {
+    const props = resources[logicalId]?.Properties ?? {};
+    const name = resolveString(props.BucketName, target) ?? generatedName(target.stackName, logicalId, 63, true);
+    return `arn:${partition}:s3:::${name}`;
+  };
+  // Only roles of the stack's own account: a role of another account (a cross-account pipeline
+  // action's role) is assumed through its trust policy, not passed or read with this identity.
+  const rolesReferencedBy = (props: unknown): string[] => [
+    ...[...referencedLogicalIds(props)].filter((id) => resources[id]?.Type === 'AWS::IAM::Role').map(roleArn),
+    ...[...namedRoleArns(props, target)].filter((arn) => arn.split(':')[4] === target.account),
+  ];
+
+  const requests: DeployRequest[] = [];
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    const { Type: type } = resource;
+    const props = resource.Properties ?? {};
+    const add = (action: string, resourceArn: string, extra: Partial<AccessRequest> = {}) =>
+      requests.push({ type, logicalId, action, resource: resourceArn, ...extra });
+
+    if (isCustomResourceType(type)) {
+      add('lambda:InvokeFunction', '*');
+      continue;
+    }
+    const actions = new Set(HANDLER_OPERATIONS.flatMap((op) => permissions.actionsFor(type, op)));
+    const code = props.Code as Record<string, unknown> | undefined;
+    const codeBucket = resolveString(code?.S3Bucket, target);
+    const codeKey = resolveString(code?.S3Key, target);
+    const codeObject = codeBucket && codeKey ? `arn:${partition}:s3:::${codeBucket}/${codeKey}` : undefined;
+    for (const action of actions) {
+      const [service, name] = action.split(':');
+      if (service === 'iam') {
+        if (name === 'PassRole') {
+          for (const arn of rolesReferencedBy(props)) add(action, arn);
+        } else if (name === 'CreateServiceLinkedRole') {
+          const serviceName = SERVICE_LINKED_ROLE_SERVICES[type];
+          add(action, `arn:${partition}:iam::${target.account}:role/aws-service-role/${serviceName ?? 'unknown'}/AWSServiceRole`,
+            serviceName ? { context: { 'iam:AWSServiceName': serviceName } } : {});
+        } else if (type === 'AWS::IAM::Role') {
+          const policyArns = (Array.isArray(props.ManagedPolicyArns) ? props.ManagedPolicyArns : []).map((p) => resolveString(p, target));
+          if (/^(Attach|Detach)RolePolicy$/.test(name)) {
+            if (policyArns.length === 0) add(action, roleArn(logicalId), { absentKeys: ['iam:PolicyARN'] });
+            for (const policyArn of policyArns) {
+              add(action, roleArn(logicalId), policyArn ? { context: { 'iam:PolicyARN': policyArn } } : {});
+            }
+          } else {
+            add(action, roleArn(logicalId), { absentKeys: ['iam:PolicyARN'] });
+          }
+        } else if (type === 'AWS::IAM::Policy') {
+          const roles = rolesReferencedBy(props.Roles);
+          for (const arn of roles) add(action, arn, { absentKeys: ['iam:PolicyARN'] });
+        } else {
+          // Other IAM actions of non-IAM types (rare): on the roles the resource names, else `*`.
+          const roles = rolesReferencedBy(props);
+          if (roles.length) roles.forEach((arn) => add(action, arn, { absentKeys: ['iam:PolicyARN'] }));
+          else add(action, '*', { absentKeys: ['iam:PolicyARN'] });
+        }
+      } else if (service === 's3' && type === 'AWS::Lambda::Function') {
+        // The handler reads the code object; inline code (ZipFile) reads nothing.
+        if (codeObject) add(action, codeObject);
+      } else if (service === 'ecr' && type === 'AWS::ECR::Repository' && action !== 'ecr:GetAuthorizationToken') {
+        const repository = resolveString(props.RepositoryName, target);
+        add(action, repository ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${repository}` : '*');
+      } else if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate' && !REGISTRY_LEVEL_ACTIONS['ecr-registry'].actions.includes(action)) {
+        // Repository actions of a creation template act on the repositories of its namespace.
+        const prefix = resolveString(props.Prefix, target);
+        add(action, prefix ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${prefix}/*` : '*');
+      } else if (service === 'cloudformation' && type === 'AWS::CloudFormation::Stack') {
+        const nested = generatedName(target.stackName, logicalId, 128);
+        add(action, `arn:${partition}:cloudformation:${target.region}:${target.account}:stack/${nested}/00000000-0000-0000-0000-000000000000`);
+      } else if (service === 's3' && type === 'AWS::S3::Bucket') {
+        add(action, bucketArn(logicalId));
+      } else if (service === 's3' && type === 'AWS::S3::BucketPolicy') {
+        const [bucketId] = [...referencedLogicalIds(props.Bucket)].filter((id) => resources[id]?.Type === 'AWS::S3::Bucket');
+        const literal = resolveString(props.Bucket, target);
+        add(action, bucketId ? bucketArn(bucketId) : `arn:${partition}:s3:::${literal ?? '*'}`);
+      } else {
+        add(action, '*');
+      }
+    }
+  }
+  for (const transform of transformsOf(template)) {
+    for (const macro of [transform, ...(TRANSFORM_NEEDS[transform]?.alsoExpands ?? [])]) {
+      requests.push({
+        type: 'Template',
+        logicalId: 'Transform',
+        action: 'cloudformation:CreateChangeSet',
+        resource: `arn:${partition}:cloudformation:${target.region}:aws:transform/${macro.replace(/^AWS::/, '')}`,
+      });
+    }
+    for (const need of TRANSFORM_NEEDS[transform]?.requests ?? []) {
+      requests.push({ type: 'Template', logicalId: `Transform ${transform}`, action: need.action, resource: need.resource(partition, target.region) });
+    }
+  }
+  for (const [parameterId, parameter] of Object.entries(template.Parameters ?? {})) {
+    if (!parameter.Type?.startsWith('AWS::SSM::Parameter::Value')) continue;
+    const parameterName = String(parameter.Default ?? '');
+    requests.push({
+      type: 'Template',
+      logicalId: `Parameters.${parameterId}`,
+      action: 'ssm:GetParameters',
+      resource: `arn:${partition}:ssm:${target.region}:${target.account}:parameter${parameterName.startsWith('/') ? '' : '/'}${parameterName}`,
+    });
+  }
+  return requests;
+}

@@ -1,0 +1,61 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
+import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { DoctorClients, Where } from './doctor-clients';
+import { lookupRoleArn } from '../../shared/aws-names';
+
+/**
+ * The real AWS adapters of `doctor --aws`. Loaded only by the CLI, so unit tests never touch
+ * the SDK or the network.
+ */
+
+/** True when the default credential chain yields credentials (env, profile, SSO, IMDS...). */
+export async function hasCredentials(): Promise<boolean> {
+  try {
+    await fromNodeProviderChain({ timeout: 1000, maxRetries: 0 } as Parameters<typeof fromNodeProviderChain>[0])();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** SDK-backed clients; other accounts are reached through their CDK lookup role. */
+export function sdkDoctorClients(homeRegion: string): DoctorClients {
+  let caller: Promise<string> | undefined;
+  const callerAccount = () => {
+    caller ??= new STSClient({ region: homeRegion }).send(new GetCallerIdentityCommand({})).then((r) => r.Account ?? '');
+    return caller;
+  };
+  // The caller's account is known before any client is built (callerAccount() runs first).
+  let knownCaller = '';
+  const config = (where: Where) => ({
+    region: where.region,
+    credentials: where.account === knownCaller ? undefined : fromTemporaryCredentials({
+      params: { RoleArn: lookupRoleArn(where.account, where.region), RoleSessionName: 'cdk-delivery-doctor', DurationSeconds: 900 },
+      clientConfig: { region: where.region },
+    }),
+  });
+  return {
+    callerAccount: async () => {
+      knownCaller = await callerAccount();
+      return knownCaller;
+    },
+    cloudFormation: (where) => {
+      const client = new CloudFormationClient(config(where));
+      return { describeStacks: (input) => client.send(new DescribeStacksCommand(input)) };
+    },
+    connections: (where) => {
+      const client = new CodeStarConnectionsClient(config(where));
+      return { getConnection: (input) => client.send(new GetConnectionCommand(input)) };
+    },
+    sns: (where) => {
+      const client = new SNSClient(config(where));
+      return {
+        listSubscriptionsByTopic: (input) => client.send(new ListSubscriptionsByTopicCommand(input)),
+        listTopics: (input) => client.send(new ListTopicsCommand(input)),
+      };
+    },
+  };
+}

@@ -1,0 +1,120 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { parseOpsArgs, UsageError } from './args';
+import { AwsCheckOptions, describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks } from './doctor';
+import { DoctorClients } from './doctor-clients';
+import { ConfigError, loadConfig } from '../../config/load-config';
+import { configWarnings, formatWarnings } from '../../config/warnings';
+import { CALENDAR_FILE, CalendarError, calendarStatus, formatPinStatus, loadCalendar, WARN_DAYS } from '../../shared/versions/calendar';
+import { bootstrapPlan } from '../execution-policy/bootstrap-plan';
+
+/**
+ * `npx projen doctor [--config path] [--aws]`
+ *
+ * Offline (default): validate the config and print what it builds, and report the remaining
+ * support of every pinned version (versions/calendar.json: WARN within 90 days of its end of
+ * support, FAIL after it); exit 0, or 1 with the readable list of config problems or when a
+ * pin is past its end of support. `--aws` (with credentials): also check bootstrap stacks,
+ * the GitHub connection and the approval e-mails; exit 1 if any check failed. Without
+ * credentials `--aws` says so and exits 1: the checks it asked for did not run.
+ */
+
+export const DOCTOR_USAGE = 'usage: npx projen doctor [--config path/to/delivery.json] [--aws]';
+
+export interface DoctorCliIo {
+  readonly env: NodeJS.ProcessEnv;
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  /** Whether AWS credentials are available. */
+  readonly hasCredentials: () => Promise<boolean>;
+  /** AWS clients (built only for `--aws` with credentials). */
+  readonly clients: (homeRegion: string) => DoctorClients;
+  readonly options?: AwsCheckOptions;
+  readonly rootDir: string;
+  /** Today, for the version calendar. @default - the system clock */
+  readonly now?: () => Date;
+}
+
+/** BootstrapVersion of the template the repo's CDK CLI (aws-cdk devDependency) deploys, if found. */
+export function cliTemplateVersion(): number | undefined {
+  try {
+    const dir = path.dirname(require.resolve('aws-cdk/package.json'));
+    const template = fs.readFileSync(path.join(dir, 'lib', 'api', 'bootstrap', 'bootstrap-template.yaml'), 'utf8');
+    const match = /CdkBootstrapVersion:[\s\S]*?Value:\s*'(\d+)'/.exec(template);
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** The SDK adapters, required lazily: the offline doctor never loads the AWS SDK. */
+function awsAdapters(): typeof import('./doctor-aws') {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./doctor-aws');
+}
+
+function defaultIo(): DoctorCliIo {
+  return {
+    env: process.env,
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    hasCredentials: () => awsAdapters().hasCredentials(),
+    clients: (region) => awsAdapters().sdkDoctorClients(region),
+    options: { currentTemplateVersion: cliTemplateVersion() },
+    rootDir: process.cwd(),
+  };
+}
+
+/** The CLI; resolves to the exit code (0 ok, 1 broken config or failed check, 2 usage). */
+export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defaultIo()): Promise<number> {
+  try {
+    const args = parseOpsArgs(argv, io.env, ['aws', 'help']);
+    if (args.flags.has('help')) {
+      io.out(`${DOCTOR_USAGE}\n`);
+      return 0;
+    }
+    const config = loadConfig(args.configPath);
+    io.out(describeDelivery(config, path.relative(io.rootDir, args.configPath) || args.configPath));
+    io.err(formatWarnings(configWarnings(config)));
+    const pins = calendarStatus(loadCalendar(io.rootDir), io.now?.() ?? new Date());
+    io.out(`\nVersion calendar (${CALENDAR_FILE}; WARN within ${WARN_DAYS} days of the end of support, FAIL after it):\n`);
+    for (const p of pins) io.out(`${formatPinStatus(p)}\n`);
+    const expired = pins.filter((p) => p.status === 'fail').length;
+    if (expired) io.err(`\n${expired} pinned version(s) past their end of support: move them (see the fix lines above).\n`);
+    if (!args.flags.has('aws')) {
+      if (expired) return 1;
+      io.out('\nOffline checks passed. Run with --aws (AWS credentials of the pipeline account) to check bootstrap, connection and e-mails.\n');
+      return 0;
+    }
+    if (!(await io.hasCredentials())) {
+      // --aws asked for the AWS checks: none ran, so this is not a pass.
+      io.err('\ndoctor --aws: no AWS credentials found, so no AWS check ran (the offline checks passed). Export credentials or set AWS_PROFILE and run again.\n');
+      return 1;
+    }
+    const plan = bootstrapPlan(config, { rootDir: io.rootDir });
+    io.out(`\nAWS checks (minimum bootstrap version ${MINIMUM_BOOTSTRAP_VERSION}):\n`);
+    const results = await runAwsChecks(config, plan, io.clients(config.pipeline.region), io.options);
+    for (const r of results) io.out(`${formatResult(r)}\n`);
+    const failed = results.filter((r) => r.status === 'fail').length;
+    const warned = results.filter((r) => r.status === 'warn').length;
+    io.out(`\n${failed === 0 ? 'All checks passed' : `${failed} check(s) failed`}${warned ? `, ${warned} warning(s)` : ''}.\n`);
+    return failed === 0 && !expired ? 0 : 1;
+  } catch (e) {
+    if (e instanceof ConfigError || e instanceof CalendarError) {
+      io.err(`${e.message}\n`);
+      return 1;
+    }
+    if (e instanceof UsageError) {
+      io.err(`${e.message}\n${DOCTOR_USAGE}\n`);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  doctorCli(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
+    process.stderr.write(`${(e as Error).message}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,310 @@
+import { globalClusterIdentifierOf, primaryRegionOf, regionalClusterIdentifierOf, resilienceOf } from '../../config/resilience';
+import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
+import { stageIdOf } from '../../config/waves';
+import { partitionOf } from '../../shared/aws-names';
+
+/**
+ * What `npx projen failover` does, as data: which global cluster, which target cluster, and the
+ * exact commands of each step. Pure (no AWS, no clock of its own), so the printed plan and the
+ * `--run` path (./failover-run.ts) share one source and tests read it directly.
+ */
+
+/** `planned`: switchover, the writer region is healthy, no data loss. `unplanned`: failover with possible data loss. */
+export type FailoverMode = 'planned' | 'unplanned';
+
+/** What the operator asked for. */
+export interface FailoverRequest {
+  /** `--env`: the environment's name. */
+  readonly environmentName: string;
+  /** `--to`: the region whose cluster becomes the writer. */
+  readonly to: string;
+  /** `--planned` / `--unplanned`. */
+  readonly mode: FailoverMode;
+}
+
+/** A request the config cannot satisfy: the message names the option and the fix. */
+export class FailoverInputError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'FailoverInputError';
+  }
+}
+
+/** The stage stack that holds the edge tier (and its `LoadBalancerUrl` output). */
+export const PLATFORM_STACK = 'Platform';
+/**
+ * The `LoadBalancerUrl` output's logical id starts with this (then a path hash): the EdgeTier's
+ * construct id + the output's id. test/terminal/ops/failover.test.ts checks it against a synthesized stage.
+ */
+export const LOAD_BALANCER_URL_OUTPUT_PREFIX = 'EdgeLoadBalancerUrl';
+/** The body of the probe transaction the checks write (the assertions' ROUND_TRIP). */
+export const PROBE_TRANSACTION = { amount: '12.34', currency: 'USD' } as const;
+
+/** The resolved names of one failover. */
+export interface FailoverTarget {
+  readonly environment: EnvironmentConfig;
+  readonly mode: FailoverMode;
+  /** The Aurora global cluster (`globalClusterIdentifierOf`). */
+  readonly globalClusterIdentifier: string;
+  /** The region that becomes the writer. */
+  readonly to: string;
+  /** Identifier of the cluster in `to` (`regionalClusterIdentifierOf`). */
+  readonly targetClusterIdentifier: string;
+  /** Its ARN: switchover and failover need the ARN, so Aurora finds the cluster in its region. */
+  readonly targetClusterArn: string;
+  /**
+   * The region believed to be the writer now: the other region of a two-region environment (so
+   * a fail back needs no extra option), else the configured primary when it is not `to`.
+   * `--run` replaces it with what describe-global-clusters reports.
+   * @default - unknown (more than two regions, `to` is the configured primary)
+   */
+  readonly from?: string;
+  /** The configured primary region (where the pipeline expects the writer). */
+  readonly configuredPrimary: string;
+  /** The stack `<env>-<to>-Platform` (its `LoadBalancerUrl` output is the region's URL). */
+  readonly targetPlatformStack: string;
+  /**
+   * URL of the target region's own load balancer name, `https://<record>-<to>.<zone>`, when the
+   * environment has a domain; without one it is the `LoadBalancerUrl` output (known only in AWS).
+   * @default - none: no domain
+   */
+  readonly targetRegionalUrl?: string;
+  /**
+   * The service name users call (`https://<record>.<zone>`), with a domain.
+   * @default - none: no domain
+   */
+  readonly serviceUrl?: string;
+}
+
+/** Check the request against the config and derive every name (one clear error otherwise). */
+export function resolveFailover(config: DeliveryConfig, request: FailoverRequest): FailoverTarget {
+  const names = config.environments.map((e) => e.name);
+  const environment = config.environments.find((e) => e.name === request.environmentName);
+  if (!environment) {
+    throw new FailoverInputError(`--env ${request.environmentName}: no such environment in the config (environments: ${names.join(', ')})`);
+  }
+  if (resilienceOf(environment) !== 'global') {
+    throw new FailoverInputError(`--env ${environment.name}: the environment is "independent" (each region has its own database), `
+      + 'so there is no writer to move. Failover needs resilience "global" and two or more regions.');
+  }
+  if (!environment.regions.includes(request.to)) {
+    throw new FailoverInputError(`--to ${request.to}: not a region of ${environment.name} (regions: ${environment.regions.join(', ')})`);
+  }
+  const app = config.tags.Application;
+  const others = environment.regions.filter((r) => r !== request.to);
+  const configuredPrimary = primaryRegionOf(environment);
+  const from = others.length === 1 ? others[0] : configuredPrimary !== request.to ? configuredPrimary : undefined;
+  const targetClusterIdentifier = regionalClusterIdentifierOf(app, environment.name, request.to);
+  const domain = environment.domain;
+  return {
+    environment,
+    mode: request.mode,
+    globalClusterIdentifier: globalClusterIdentifierOf(app, environment.name),
+    to: request.to,
+    targetClusterIdentifier,
+    targetClusterArn: `arn:${partitionOf(request.to)}:rds:${request.to}:${environment.account}:cluster:${targetClusterIdentifier}`,
+    from,
+    configuredPrimary,
+    targetPlatformStack: `${stageIdOf(environment, request.to)}-${PLATFORM_STACK}`,
+    targetRegionalUrl: domain ? `https://${domain.recordName}-${request.to}.${domain.zoneName}` : undefined,
+    serviceUrl: domain ? `https://${domain.recordName}.${domain.zoneName}` : undefined,
+  };
+}
+
+/** The region of an RDS cluster ARN (`arn:aws:rds:<region>:...`). */
+export function regionOfArn(arn: string): string | undefined {
+  return arn.split(':')[3] || undefined;
+}
+
+/** A fresh idempotency key for the probe transaction: `failover-<env>-<to>-<UTC time>`. */
+export function probeKeyOf(target: Pick<FailoverTarget, 'environment' | 'to'>, now: Date): string {
+  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  return `failover-${target.environment.name}-${target.to}-${stamp}`;
+}
+
+/** One step of the plan: what it is for, and the exact commands. */
+export interface FailoverStep {
+  readonly title: string;
+  readonly commands: readonly string[];
+  readonly notes: readonly string[];
+}
+
+/** Shell-quote one argument (single quotes). */
+function q(value: string): string {
+  return /^[A-Za-z0-9_./:=@,+-]+$/.test(value) ? value : `'${value.replace(/'/g, '\'\\\'\'')}'`;
+}
+
+/** The describe-global-clusters command that shows the writer (asked in `region`). */
+export function describeWriterCommand(target: FailoverTarget, region: string): string {
+  return `aws rds describe-global-clusters --global-cluster-identifier ${target.globalClusterIdentifier} --region ${region} `
+    + '--query "GlobalClusters[0].{Status:Status,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"';
+}
+
+/** The command that moves the writer. */
+export function moveCommand(target: FailoverTarget, from: string | undefined): string {
+  const common = `--global-cluster-identifier ${target.globalClusterIdentifier} --target-db-cluster-identifier ${target.targetClusterArn}`;
+  return target.mode === 'planned'
+    // Switchover: the current writer demotes itself after the secondary has caught up (RPO 0).
+    ? `aws rds switchover-global-cluster ${common} --region ${from ?? '<current writer region>'}`
+    // Failover: asked in the target region, which answers even when the writer's region is down.
+    : `aws rds failover-global-cluster ${common} --allow-data-loss --region ${target.to}`;
+}
+
+/** The replication lag of the target cluster over the last 15 minutes (GNU date). */
+export function rpoLagCommand(target: FailoverTarget): string {
+  return `aws cloudwatch get-metric-statistics --region ${target.to} --namespace AWS/RDS --metric-name AuroraGlobalDBRPOLag `
+    + `--dimensions Name=DBClusterIdentifier,Value=${target.targetClusterIdentifier} --statistics Maximum --period 60 `
+    + '--start-time "$(date -u -d \'-15 min\' +%FT%TZ)" --end-time "$(date -u +%FT%TZ)"';
+}
+
+/** The command that prints the target region's `LoadBalancerUrl` output (no domain). */
+export function loadBalancerUrlCommand(target: FailoverTarget): string {
+  return `aws cloudformation describe-stacks --stack-name ${target.targetPlatformStack} --region ${target.to} `
+    + `--query "Stacks[0].Outputs[?starts_with(OutputKey,'${LOAD_BALANCER_URL_OUTPUT_PREFIX}')].OutputValue|[0]" --output text`;
+}
+
+/** The checks that prove the new writer serves, against `url`. */
+export function proofCommands(url: string, key: string): string[] {
+  return [
+    `curl -fsS ${q(`${url}/health/deep?require=writer`)}`,
+    `curl -fsS -X POST ${q(`${url}/transactions`)} -H 'content-type: application/json' -H ${q(`idempotency-key: ${key}`)} -d ${q(JSON.stringify(PROBE_TRANSACTION))}`,
+    `curl -fsS ${q(`${url}/transactions/by-idempotency-key/${key}`)}`,
+  ];
+}
+
+/**
+ * The whole plan, in order. `from` overrides the presumed writer region (--run knows it);
+ * `probeKey` is the fresh idempotency key of the proof transaction.
+ */
+export function failoverSteps(target: FailoverTarget, options: { from?: string; probeKey: string }): FailoverStep[] {
+  const from = options.from ?? target.from;
+  const { environment, to } = target;
+  const steps: FailoverStep[] = [];
+  steps.push({
+    title: 'Find the writer (asked in the target region, which must answer for either mode)',
+    commands: [
+      describeWriterCommand(target, to),
+      ...target.mode === 'unplanned' ? [rpoLagCommand(target)] : [],
+    ],
+    notes: [
+      `Expect Writer = the cluster in ${from ?? 'the current writer region'}, no Failover state, Status available.`,
+      `If Writer is already ${target.targetClusterArn}, stop: ${to} is the writer.`,
+      ...target.mode === 'unplanned' ? [
+        `Write down the last AuroraGlobalDBRPOLag of the ${to} cluster (milliseconds; the metric of its lag alarm): `
+        + 'roughly the window of writes this failover may lose.',
+      ] : [],
+    ],
+  });
+  steps.push({
+    title: target.mode === 'planned'
+      ? `Switch over (planned: ${from ?? 'the writer region'} is healthy, RPO 0)`
+      : `Fail over (unplanned: ${from ?? 'the writer region'} may be down, writes not yet replicated are lost)`,
+    commands: [moveCommand(target, from)],
+    notes: [
+      ...target.mode === 'planned'
+        ? ['A switchover needs the writer region to answer. If it cannot, use --unplanned.']
+        : ['Aurora attempts to fence writes on the old primary (best effort): stop writers there if you still can.'],
+      `Aurora promotes only a cluster with a DB instance: if ${target.targetClusterIdentifier} is headless it refuses; `
+      + `check with aws rds describe-db-clusters --db-cluster-identifier ${target.targetClusterIdentifier} --region ${target.to} `
+      + '--query "DBClusters[0].DBClusterMembers" and add an instance first.',
+    ],
+  });
+  steps.push({
+    title: `Wait until the global cluster reports ${to} as the writer`,
+    commands: [describeWriterCommand(target, to)],
+    notes: [`Repeat until Writer = ${target.targetClusterArn}, no Failover state and Status available (typically a few minutes).`],
+  });
+  if (environment.domain && target.serviceUrl) {
+    steps.push({
+      title: 'DNS: nothing to change (failover records follow the writer)',
+      commands: [
+        `aws cloudformation describe-stack-resources --stack-name ${target.targetPlatformStack} --region ${to} `
+        + '--query "StackResources[?ResourceType==\'AWS::Route53::HealthCheck\'].PhysicalResourceId" --output text',
+        'aws route53 get-health-check-status --health-check-id <id printed above>',
+        `aws route53 test-dns-answer --hosted-zone-id ${environment.domain.hostedZoneId} --record-name ${new URL(target.serviceUrl).hostname} --record-type A`,
+      ],
+      notes: [
+        `The PRIMARY record (${target.configuredPrimary}) is healthy only while its region's /health/deep?require=writer answers 200; `
+        + 'the SECONDARY record on /health/deep. Once the old writer answers 503 to require=writer (or is down), Route 53 answers '
+        + 'with the other region: 3 failed checks 30 s apart, plus the record TTL.',
+        `Health checkers should report ${to} healthy; test-dns-answer should return the ${to} load balancer.`,
+      ],
+    });
+  } else {
+    steps.push({
+      title: 'DNS: there is none (no domain): clients must call the new writer region\'s load balancer',
+      commands: [loadBalancerUrlCommand(target)],
+      notes: [
+        `Point clients (and anything configured with the old region's URL) at this URL, the LoadBalancerUrl output of ${target.targetPlatformStack}.`,
+        'The old region\'s URL keeps answering reads; its writes answer 503 read_only_region naming the writer region.',
+      ],
+    });
+  }
+  const url = target.targetRegionalUrl ?? '<LoadBalancerUrl printed above>';
+  steps.push({
+    title: `Prove the new writer serves (through ${to}'s own load balancer)`,
+    commands: proofCommands(url, options.probeKey),
+    notes: [
+      '1: 200 with role "writer" (the service asks the database, no redeploy needed; retry for a minute while connections recycle).',
+      '2: 201 (or 200 when repeated), a transaction with a fresh idempotency key. 3: 200 with the same transaction.',
+    ],
+  });
+  steps.push(afterwards(target, from));
+  return steps;
+}
+
+/** What to do once the writer has moved: fail back, and the old primary after an unplanned failover. */
+function afterwards(target: FailoverTarget, from: string | undefined): FailoverStep {
+  if (target.to === target.configuredPrimary) {
+    return {
+      title: `Afterwards: the writer is back in the configured primary (${target.to})`,
+      commands: [],
+      notes: [
+        'The topology matches the config again: the pipeline\'s prod assertions (a POST in the primary, a read-back in the secondary) pass again.',
+        ...target.mode === 'unplanned' ? [`When ${from ?? 'the old writer region'} recovers, Aurora rebuilds it as a secondary: copy the `
+          + 'rds:unplanned-global-failover-* snapshot to a manual one first (RUNBOOKS "Regional failure").'] : [],
+      ],
+    };
+  }
+  const back = from ?? '<old writer region>';
+  const failBack = `npx projen failover -- --env ${target.environment.name} --to ${back} --planned`;
+  const notes = target.mode === 'planned'
+    ? [`The old writer (${back}) is now a secondary and keeps replicating: fail back with a planned switchover when you want.`]
+    : [
+      `When ${back} recovers, Aurora rebuilds its cluster as a secondary of the global cluster (a new storage volume; minutes to hours). `
+      + 'Before that it attempts a snapshot of the old volume at the point of failure, named rds:unplanned-global-failover-<cluster>-<time>: '
+      + 'it holds the writes that did not replicate. Copy it to a manual snapshot at once (it is a system snapshot, deleted with the old '
+      + 'cluster\'s backup retention): aws rds copy-db-cluster-snapshot --region ' + back
+      + ' --source-db-cluster-snapshot-identifier <its ARN> --target-db-cluster-snapshot-identifier <name>.',
+      `Watch ${back} come back: the describe command of step 1 lists it again as a member (not the writer). If it does not (RUNBOOKS "Regional failure"), `
+      + 'remove it with aws rds remove-from-global-cluster and let the pipeline re-create the secondary.',
+      'Fail back only after it is a member again, with a planned switchover (RPO 0).',
+    ];
+  return {
+    title: 'Afterwards: fail back',
+    commands: [failBack],
+    notes: [
+      ...notes,
+      `Until the writer is back in ${target.configuredPrimary} (the config's primary), the pipeline's prod assertions fail there `
+      + '(its POST answers 503 read_only_region), so releases stop: fail back before releasing. Do not edit primaryRegion to follow a failover.',
+    ],
+  };
+}
+
+/** The plan as text (what the CLI prints without --run). */
+export function formatSteps(target: FailoverTarget, steps: readonly FailoverStep[]): string {
+  const lines = [
+    `${target.mode === 'planned' ? 'Planned switchover' : 'Unplanned failover'} of ${target.environment.name} to ${target.to} `
+    + `(account ${target.environment.account})`,
+    `Global cluster: ${target.globalClusterIdentifier}`,
+    `Target cluster: ${target.targetClusterArn}`,
+    '',
+  ];
+  steps.forEach((step, i) => {
+    lines.push(`${i + 1}. ${step.title}`);
+    for (const c of step.commands) lines.push(`   $ ${c}`);
+    for (const n of step.notes) lines.push(`   - ${n}`);
+    lines.push('');
+  });
+  return lines.join('\n');
+}

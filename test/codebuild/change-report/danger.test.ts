@@ -1,0 +1,240 @@
+import { clone, fixtureTemplate, template } from './support';
+import {
+  DANGER_RULES, findDangers, iamBroadeningRule, kmsKeyPolicyRule, managedListenerRuleRule, securityGroupIngressRule,
+  statefulProtectionRule, statefulReplacementRule,
+} from '../../../src/codebuild/change-report/danger';
+import { diffTemplates } from '../../../src/codebuild/change-report/diff';
+
+function check(rule: typeof statefulReplacementRule, before: any, after: any) {
+  return rule.check(diffTemplates(before, after));
+}
+
+describe('(a) stateful-replacement', () => {
+  const cluster = (encrypted: boolean) => template({
+    Db: { Type: 'AWS::RDS::DBCluster', Properties: { Engine: 'aurora-postgresql', StorageEncrypted: encrypted }, UpdateReplacePolicy: 'Snapshot' },
+  });
+
+  test('RDS cluster StorageEncrypted change is a replacement', () => {
+    const found = check(statefulReplacementRule, cluster(false), cluster(true));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ ruleId: 'stateful-replacement', category: 'stateful', logicalId: 'Db', resourceType: 'AWS::RDS::DBCluster' });
+    expect(found[0].message).toMatch(/REPLACED: StorageEncrypted false -> true/);
+    expect(found[0].message).toMatch(/SNAPSHOT/);
+  });
+
+  test('a bucket whose logical id changed is called out as a replacement', () => {
+    const synth = fixtureTemplate('prod-us-east-1-Data');
+    const deployed = clone(synth);
+    deployed.Resources.OldReports = deployed.Resources.Reports65402A0A;
+    delete deployed.Resources.Reports65402A0A;
+    const found = check(statefulReplacementRule, deployed, synth);
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ logicalId: 'OldReports', resourceType: 'AWS::S3::Bucket' });
+    expect(found[0].message).toMatch(/REMOVED/);
+    expect(found[0].message).toMatch(/Reports65402A0A: the logical id probably changed/);
+    expect(found[0].message).toMatch(/RETAINED/);
+  });
+
+  test('a removed KMS key without Retain says the data is deleted', () => {
+    const found = check(statefulReplacementRule, template({ K: { Type: 'AWS::KMS::Key', Properties: {} } }), template({}));
+    expect(found[0].message).toMatch(/DELETED/);
+  });
+
+  test('a non-replacing change of a stateful resource, or a removed stateless one, is not flagged', () => {
+    const synth = fixtureTemplate('prod-us-east-1-Data');
+    const deployed = clone(synth);
+    deployed.Resources.AppLogsC5DF83A6.Properties.RetentionInDays = 7;
+    deployed.Resources.Topic = { Type: 'AWS::SNS::Topic' };
+    expect(check(statefulReplacementRule, deployed, synth)).toEqual([]);
+  });
+});
+
+describe('(a) stateful-protection-removed', () => {
+  test('Retain -> Delete on a bucket is flagged; the reverse is not', () => {
+    const retain = template({ B: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' } });
+    const del = template({ B: { Type: 'AWS::S3::Bucket', DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Retain' } });
+    expect(check(statefulProtectionRule, retain, del)).toEqual([expect.objectContaining({ category: 'stateful', logicalId: 'B', message: expect.stringMatching(/DeletionPolicy Retain -> Delete/) })]);
+    expect(check(statefulProtectionRule, del, retain)).toEqual([]);
+  });
+
+  test('DeletionProtection turned off on a cluster is flagged', () => {
+    const on = template({ Db: { Type: 'AWS::RDS::DBCluster', Properties: { DeletionProtection: true } } });
+    const off = template({ Db: { Type: 'AWS::RDS::DBCluster', Properties: { DeletionProtection: false } } });
+    expect(check(statefulProtectionRule, on, off)).toHaveLength(1);
+  });
+});
+
+describe('(b) iam-broadening', () => {
+  const policy = (...statements: unknown[]) => template({
+    P: { Type: 'AWS::IAM::Policy', Properties: { PolicyName: 'p', Roles: [{ Ref: 'R' }], PolicyDocument: { Version: '2012-10-17', Statement: statements } } },
+  });
+  const get = { Effect: 'Allow', Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['B', 'Arn'] }, '/*']] } };
+
+  test('a new Allow with * is a wildcard broadening', () => {
+    const found = check(iamBroadeningRule, policy(get), policy(get, { Effect: 'Allow', Action: '*', Resource: '*' }));
+    expect(found).toHaveLength(1);
+    expect(found[0]).toMatchObject({ ruleId: 'iam-broadening', category: 'security', wildcard: true, logicalId: 'P' });
+    expect(found[0].message).toMatch(/1 new Allow grant, 1 with WILDCARD: \* on \*/);
+  });
+
+  test('adding an action to an existing statement is a (non-wildcard) broadening', () => {
+    const found = check(iamBroadeningRule, policy(get), policy({ ...get, Action: ['s3:GetObject', 's3:PutObject'] }));
+    expect(found).toEqual([expect.objectContaining({ wildcard: false, message: expect.stringMatching(/s3:putobject on \{"Fn::Join"/) })]);
+  });
+
+  test('removing, reordering, re-casing or re-Sid-ing statements is not a broadening; Deny is ignored', () => {
+    const put = { Effect: 'Allow', Action: ['s3:PutObject'], Resource: 'arn:aws:s3:::b/*' };
+    expect(check(iamBroadeningRule, policy(get, put), policy(get))).toEqual([]);
+    expect(check(iamBroadeningRule, policy(get, put), policy({ ...put, Sid: 'x', Action: 'S3:PUTOBJECT' }, get))).toEqual([]);
+    expect(check(iamBroadeningRule, policy(get), policy(get, { Effect: 'Deny', Action: '*', Resource: '*' }))).toEqual([]);
+  });
+
+  test('a service-wide action (kms:*) or NotAction counts as a wildcard', () => {
+    expect(check(iamBroadeningRule, policy(get), policy(get, { Effect: 'Allow', Action: 'kms:*', Resource: 'arn:aws:kms:us-east-1:1:key/k' }))[0].wildcard).toBe(true);
+    expect(check(iamBroadeningRule, policy(get), policy(get, { Effect: 'Allow', NotAction: 'iam:*', Resource: 'arn:x' }))[0].wildcard).toBe(true);
+  });
+
+  test('a new resource policy opening a bucket to Principal * is a wildcard broadening', () => {
+    const synth = fixtureTemplate('prod-us-east-1-Data');
+    const deployed = clone(synth);
+    synth.Resources.ReportsPolicyA13B441D.Properties.PolicyDocument.Statement.push(
+      { Effect: 'Allow', Principal: { AWS: '*' }, Action: 's3:GetObject', Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': ['Reports65402A0A', 'Arn'] }, '/*']] } },
+    );
+    const found = check(iamBroadeningRule, deployed, synth);
+    expect(found).toEqual([expect.objectContaining({ logicalId: 'ReportsPolicyA13B441D', resourceType: 'AWS::S3::BucketPolicy', wildcard: true })]);
+    expect(found[0].message).toMatch(/to AWS:\*/);
+  });
+
+  test('ECR RepositoryPolicyText given as a JSON string is read', () => {
+    const repo = (doc: unknown) => template({ R: { Type: 'AWS::ECR::Repository', Properties: { RepositoryPolicyText: JSON.stringify(doc) } } });
+    const found = check(iamBroadeningRule, repo({ Statement: [] }), repo({ Statement: [{ Effect: 'Allow', Principal: '*', Action: 'ecr:BatchGetImage' }] }));
+    expect(found[0]).toMatchObject({ wildcard: true, resourceType: 'AWS::ECR::Repository' });
+  });
+
+  test('role: broadened trust policy, new inline policy and AdministratorAccess are each flagged', () => {
+    const synth = fixtureTemplate('prod-us-east-1-Service');
+    const deployed = clone(synth);
+    const role = synth.Resources.TaskRole30FC0FBB.Properties;
+    role.AssumeRolePolicyDocument.Statement.push({ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 'arn:aws:iam::999999999999:root' } });
+    role.Policies = [{ PolicyName: 'extra', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sqs:SendMessage', Resource: '*' }] } }];
+    role.ManagedPolicyArns = [{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AdministratorAccess']] }];
+    const found = check(iamBroadeningRule, deployed, synth);
+    expect(found.map((f) => f.message.split(':')[0])).toEqual(['Policy broadened', 'Trust policy broadened (who can assume the role)', 'Managed policies attached']);
+    expect(found.map((f) => f.wildcard)).toEqual([true, false, true]);
+  });
+
+  test('identical fixture templates produce no finding from any rule', () => {
+    for (const stack of ['prod-us-east-1-Data', 'prod-us-east-1-Service']) {
+      const synth = fixtureTemplate(stack);
+      expect(findDangers(diffTemplates(clone(synth), synth))).toEqual([]);
+    }
+  });
+});
+
+describe('(c) security-group-ingress', () => {
+  test('security group opened to 0.0.0.0/0 is flagged as open to the internet', () => {
+    const synth = fixtureTemplate('prod-us-east-1-Service');
+    const deployed = clone(synth);
+    synth.Resources.LbSg.Properties.SecurityGroupIngress.push({ IpProtocol: 'tcp', FromPort: 22, ToPort: 22, CidrIp: '0.0.0.0/0' });
+    const found = check(securityGroupIngressRule, deployed, synth);
+    expect(found).toEqual([expect.objectContaining({ ruleId: 'security-group-ingress', logicalId: 'LbSg', wildcard: true })]);
+    expect(found[0].message).toBe('OPEN TO THE INTERNET: tcp port 22 from 0.0.0.0/0.');
+  });
+
+  test('a new AWS::EC2::SecurityGroupIngress resource from ::/0 is flagged', () => {
+    const found = check(securityGroupIngressRule, template({}), template({
+      In: { Type: 'AWS::EC2::SecurityGroupIngress', Properties: { GroupId: { 'Fn::GetAtt': ['LbSg', 'GroupId'] }, IpProtocol: '-1', CidrIpv6: '::/0' } },
+    }));
+    expect(found).toEqual([expect.objectContaining({ wildcard: true, message: 'OPEN TO THE INTERNET: all traffic from ::/0.' })]);
+  });
+
+  test('a new ingress from another security group is flagged without the wildcard mark', () => {
+    const found = check(securityGroupIngressRule, template({}), template({
+      In: { Type: 'AWS::EC2::SecurityGroupIngress', Properties: { GroupId: 'sg-1', IpProtocol: 'tcp', FromPort: 5432, ToPort: 5432, SourceSecurityGroupId: { 'Fn::GetAtt': ['AppSg', 'GroupId'] } } },
+    }));
+    expect(found).toEqual([expect.objectContaining({ wildcard: false, message: 'New ingress: tcp port 5432 from {"Fn::GetAtt":["AppSg","GroupId"]}.' })]);
+  });
+
+  test('a description-only change or a removed rule is not a broadening', () => {
+    const synth = fixtureTemplate('prod-us-east-1-Service');
+    const deployed = clone(synth);
+    synth.Resources.LbSg.Properties.SecurityGroupIngress[0].Description = 'reworded';
+    expect(check(securityGroupIngressRule, deployed, synth)).toEqual([]);
+    synth.Resources.LbSg.Properties.SecurityGroupIngress = [];
+    expect(check(securityGroupIngressRule, deployed, synth)).toEqual([]);
+  });
+});
+
+describe('(d) kms-key-policy', () => {
+  test('a key policy that grants kms:Decrypt to Principal * is a wildcard broadening', () => {
+    const synth = fixtureTemplate('prod-us-east-1-Data');
+    const deployed = clone(synth);
+    synth.Resources.DataKey17AFBB84.Properties.KeyPolicy.Statement.push({ Effect: 'Allow', Principal: { AWS: '*' }, Action: 'kms:Decrypt', Resource: '*' });
+    const found = check(kmsKeyPolicyRule, deployed, synth);
+    expect(found).toEqual([expect.objectContaining({ ruleId: 'kms-key-policy', logicalId: 'DataKey17AFBB84', wildcard: true })]);
+    expect(found[0].message).toMatch(/Key policy broadened: 1 new Allow grant, 1 with WILDCARD: kms:decrypt on \* to AWS:\*/);
+    // the KMS key policy is this rule's job, not iam-broadening's: no double count
+    expect(check(iamBroadeningRule, deployed, synth)).toEqual([]);
+  });
+
+  test('a narrowing key policy change is still reported (changes to key policies are always reviewed)', () => {
+    const synth = fixtureTemplate('prod-us-east-1-Data');
+    const deployed = clone(synth);
+    deployed.Resources.DataKey17AFBB84.Properties.KeyPolicy.Statement.push({ Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::333333333333:role/x' }, Action: 'kms:Decrypt', Resource: '*' });
+    const found = check(kmsKeyPolicyRule, deployed, synth);
+    expect(found).toEqual([expect.objectContaining({ wildcard: false, message: expect.stringMatching(/no new Allow grants/) })]);
+  });
+
+  test('a new key, or a key whose other properties change, is not a key policy change', () => {
+    const synth = fixtureTemplate('prod-us-east-1-Data');
+    const deployed = clone(synth);
+    deployed.Resources.DataKey17AFBB84.Properties.EnableKeyRotation = false;
+    expect(check(kmsKeyPolicyRule, deployed, synth)).toEqual([]);
+    expect(check(kmsKeyPolicyRule, template({}), synth)).toEqual([]);
+  });
+});
+
+test('every rule has a unique id, a description and a category', () => {
+  expect(new Set(DANGER_RULES.map((r) => r.id)).size).toBe(DANGER_RULES.length);
+  for (const r of DANGER_RULES) expect(r.description.length).toBeGreaterThan(20);
+});
+
+test('iam-broadening: narrowing from * to a specific resource or action is not a broadening', () => {
+  const doc = (Action: unknown, Resource: unknown) => template({ P: { Type: 'AWS::IAM::ManagedPolicy', Properties: { PolicyDocument: { Statement: [{ Effect: 'Allow', Action, Resource }] } } } });
+  expect(iamBroadeningRule.check(diffTemplates(doc('s3:*', '*'), doc(['s3:GetObject', 's3:PutObject'], 'arn:aws:s3:::b/*')))).toEqual([]);
+  expect(iamBroadeningRule.check(diffTemplates(doc('s3:*', 'arn:aws:s3:::b/*'), doc('sqs:SendMessage', 'arn:aws:s3:::b/*')))).toHaveLength(1);
+});
+
+describe('(f) ecs-managed-listener-rule', () => {
+  const weighted = (primary: number, alternate: number, priority = 1) => ({
+    Type: 'AWS::ElasticLoadBalancingV2::ListenerRule',
+    Properties: {
+      ListenerArn: { Ref: 'Https' },
+      Priority: priority,
+      Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/*'] } }],
+      Actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: [{ TargetGroupArn: { Ref: 'Blue' }, Weight: primary }, { TargetGroupArn: { Ref: 'Green' }, Weight: alternate }] } }],
+    },
+  });
+
+  test('a rewrite of the rule ECS switches is flagged, naming what changed', () => {
+    const found = check(managedListenerRuleRule, template({ Rule: weighted(100, 0) }), template({ Rule: weighted(100, 0, 2) }));
+    expect(found).toEqual([expect.objectContaining({ ruleId: 'ecs-managed-listener-rule', category: 'traffic', logicalId: 'Rule' })]);
+    expect(found[0].message).toMatch(/^REWRITTEN \(Priority\): .*emptied/);
+  });
+
+  test('its removal is flagged', () => {
+    const found = check(managedListenerRuleRule, template({ Rule: weighted(100, 0) }), template({}));
+    expect(found[0].message).toMatch(/^REMOVED/);
+  });
+
+  test('an unchanged rule, a new one, or a plain single-group rule is not', () => {
+    expect(check(managedListenerRuleRule, template({ Rule: weighted(100, 0) }), template({ Rule: weighted(100, 0) }))).toEqual([]);
+    expect(check(managedListenerRuleRule, template({}), template({ Rule: weighted(100, 0) }))).toEqual([]);
+    const single = (p: number) => ({ Type: 'AWS::ElasticLoadBalancingV2::ListenerRule', Properties: { Priority: p, Actions: [{ Type: 'forward', TargetGroupArn: { Ref: 'Blue' } }] } });
+    expect(check(managedListenerRuleRule, template({ R: single(1) }), template({ R: single(2) }))).toEqual([]);
+  });
+
+  test('is one of the report\'s rules', () => {
+    expect(DANGER_RULES).toContain(managedListenerRuleRule);
+  });
+});

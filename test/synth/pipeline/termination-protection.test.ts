@@ -1,0 +1,119 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { codeBuildActions } from '../../support/codebuild-actions';
+import { runLikeCodeBuild } from '../../support/codebuild-shell';
+import { sampleAssembly, SampleAssembly } from '../../support/sample-assembly';
+
+/**
+ * CDK Pipelines ignores `terminationProtection` (aws-cdk issue 17871), so the prod stages run a
+ * step that turns it on. Checked on the synthesized pipeline (where, what, through which role)
+ * and by running its commands against a stub AWS CLI (a failed call fails the action).
+ */
+describe('termination protection of prod stacks, on the synthesized pipeline', () => {
+  let sample: SampleAssembly;
+  let resources: Record<string, any>;
+  beforeAll(() => {
+    sample = sampleAssembly();
+    resources = sample.pipelineTemplate.toJSON().Resources;
+  });
+  const protectionActions = (stage: any) => stage.Actions.filter((a: any) => /TerminationProtection/.test(a.Name));
+  const projectOf = (action: any) => codeBuildActions(resources).projectOf(action);
+  const commandsOf = (action: any) => codeBuildActions(resources).commandsOf(action);
+  const statementsOf = (action: any) => codeBuildActions(resources).statementsOf(action);
+  const prodStages = () => sample.pipelineStages.filter((s) => s.Name.startsWith('prod'));
+
+  test('every prod stage protects exactly its Platform and Service stacks after they deploy, beside the Assertions deploy', () => {
+    expect(prodStages().map((s) => s.Name)).toEqual(['prod-us-east-1', 'prod-us-east-2']);
+    for (const stage of prodStages()) {
+      const [protect, ...others] = protectionActions(stage);
+      expect(others).toHaveLength(0);
+      expect(protect.ActionTypeId.Provider).toBe('CodeBuild');
+      const deploy = (stack: string) => stage.Actions.find((a: any) => a.Configuration?.StackName === `${stage.Name}-${stack}`);
+      // After both deploys it protects, and in the same slot as the assertions: no extra slot.
+      expect(protect.RunOrder).toBeGreaterThan(deploy('Platform').RunOrder);
+      expect(protect.RunOrder).toBeGreaterThan(deploy('Service').RunOrder);
+      expect(protect.RunOrder).toBe(deploy('Assertions').RunOrder);
+
+      const commands = commandsOf(protect);
+      const protectedStacks = commands.map((c) => /update-termination-protection --enable-termination-protection --stack-name (\S+)$/.exec(c)?.[1]).filter(Boolean);
+      expect(protectedStacks).toEqual([`${stage.Name}-Platform`, `${stage.Name}-Service`]);
+      // ...and those are the stacks the stage deploys (the manifest's names), not the assertions.
+      const manifestStage = sample.stages.find((s) => s.name === stage.Name)!;
+      expect(protectedStacks).toEqual([manifestStage.stacks.Platform.stackName, manifestStage.stacks.Service.stackName]);
+      for (const c of commands.filter((x) => x.includes(' cloudformation '))) expect(c).toContain(`--region ${stage.Name.replace(/^prod-/, '')}`);
+    }
+  });
+
+  test('the calls go through the prod account\'s CDK deploy role of that region, and the step may assume only that role', () => {
+    for (const stage of prodStages()) {
+      const [protect] = protectionActions(stage);
+      const region = stage.Name.replace(/^prod-/, '');
+      const role = `arn:aws:iam::444444444444:role/cdk-hnb659fds-deploy-role-444444444444-${region}`;
+      expect(commandsOf(protect)).toContain(`aws configure set profile.protect-target.role_arn ${role}`);
+      const assume = statementsOf(protect).filter((s: any) => [s.Action].flat().includes('sts:AssumeRole'));
+      expect(assume).toEqual([expect.objectContaining({ Effect: 'Allow', Resource: role })]);
+      // Nothing else in the prod account: no other cross-account or CloudFormation permission.
+      const actions = statementsOf(protect).flatMap((s: any) => [s.Action].flat());
+      expect(actions.filter((a: string) => /^(cloudformation|iam):/.test(a))).toEqual([]);
+      // Built like the pipeline's other CodeBuild actions: encrypted build logs, artifact key.
+      const [gate] = sample.pipelineStages.flatMap((s) => s.Actions).filter((a: any) => a.Name === 'ImageGate');
+      expect(projectOf(protect).Properties.LogsConfig).toEqual(projectOf(gate).Properties.LogsConfig);
+      expect(projectOf(protect).Properties.EncryptionKey).toEqual(projectOf(gate).Properties.EncryptionKey);
+    }
+  });
+
+  test('dev and test stages have no termination protection step', () => {
+    const others = sample.pipelineStages.filter((s) => !s.Name.startsWith('prod'));
+    expect(others.map((s) => s.Name)).toEqual(expect.arrayContaining(['dev-us-east-1', 'test']));
+    for (const stage of others) expect(protectionActions(stage)).toEqual([]);
+  });
+
+  describe('its commands, run like CodeBuild against a stub AWS CLI', () => {
+    let commands: string[];
+    beforeAll(() => {
+      const stage = prodStages().find((s) => s.Name === 'prod-us-east-2');
+      commands = commandsOf(protectionActions(stage)[0]);
+    });
+
+    /** `aws` stub: logs calls; fails update-termination-protection for `failStack`; reports `flag`. */
+    function run(opts: { failStack?: string; flag?: string } = {}) {
+      const work = fs.mkdtempSync(path.join(os.tmpdir(), 'protect-'));
+      const bin = path.join(work, 'bin');
+      fs.mkdirSync(bin);
+      const log = path.join(work, 'calls.log');
+      fs.writeFileSync(path.join(bin, 'aws'), `#!/usr/bin/env bash
+echo "aws $*" >> "${log}"
+case "$*" in
+  *update-termination-protection*${opts.failStack ? `--stack-name ${opts.failStack}` : 'NEVER-FAILS'}*) echo "AccessDenied" >&2; exit 254 ;;
+  *describe-stacks*) echo "${opts.flag ?? 'True'}" ;;
+esac
+`, { mode: 0o755 });
+      const result = runLikeCodeBuild(commands, { cwd: work, env: { PATH: `${bin}:${process.env.PATH}` } });
+      const calls = fs.readFileSync(log, 'utf8').trim().split('\n');
+      return { ...result, calls };
+    }
+
+    test('protects both stacks through the deploy-role profile and passes when CloudFormation reports the flag on', () => {
+      const r = run();
+      expect(r.status).toBe(0);
+      const updates = r.calls.filter((c) => c.includes('update-termination-protection'));
+      expect(updates).toEqual([
+        'aws --profile protect-target --region us-east-2 cloudformation update-termination-protection --enable-termination-protection --stack-name prod-us-east-2-Platform',
+        'aws --profile protect-target --region us-east-2 cloudformation update-termination-protection --enable-termination-protection --stack-name prod-us-east-2-Service',
+      ]);
+      expect(r.calls).toContain('aws configure set profile.protect-target.credential_source EcsContainer');
+    });
+
+    test('a failed call fails the action (non-zero) and nothing after it runs', () => {
+      const r = run({ failStack: 'prod-us-east-2-Platform' });
+      expect(r.status).not.toBe(0);
+      expect(r.calls.some((c) => c.includes('prod-us-east-2-Service'))).toBe(false);
+    });
+
+    test('a stack CloudFormation does not report as protected fails the action', () => {
+      const r = run({ flag: 'False' });
+      expect(r.status).not.toBe(0);
+    });
+  });
+});

@@ -1,0 +1,356 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { captureIo, configFrom, fakeClients, FakeWorld, fixture, greenWorld, recordedError, ROOT, sampleInput, withExecutionPolicies } from './ops-helpers';
+import { plannedWaves } from '../../../src/config/waves';
+import { loadCalendar } from '../../../src/shared/versions/calendar';
+import { bootstrapPlan } from '../../../src/terminal/execution-policy/bootstrap-plan';
+import { describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks, runSandboxChecks } from '../../../src/terminal/ops/doctor';
+import { cliTemplateVersion, doctorCli, DoctorCliIo } from '../../../src/terminal/ops/doctor-cli';
+import { DoctorClients } from '../../../src/terminal/ops/doctor-clients';
+
+const config = configFrom(sampleInput());
+const plan = bootstrapPlan(config, { rootDir: ROOT });
+const prodPolicies = plan.policies.filter((p) => p.account === '444444444444').map((p) => p.policyArn).join(',');
+const stageFix = 'npx cdk bootstrap aws://444444444444/us-east-2 --trust 111111111111 --trust-for-lookup 111111111111 '
+  + `--cloudformation-execution-policies ${prodPolicies} --termination-protection`;
+
+async function check(world: FakeWorld) {
+  const { clients, calls } = fakeClients(world);
+  const results = await runAwsChecks(config, plan, clients, { currentTemplateVersion: 33 });
+  return { results, calls, failed: results.filter((r) => r.status === 'fail'), lines: results.map(formatResult) };
+}
+
+describe('doctor offline', () => {
+  test('waves in pipeline order, approval before prod, e-mails and gate thresholds', () => {
+    expect(plannedWaves(config).map((w) => `${w.approval ?? ''}>${w.id}:${w.stages.map((s) => s.id).join('+')}`)).toEqual([
+      '>dev:dev-us-east-1', '>test:test-us-east-1+test-us-east-2', 'Approve-prod>prod-us-east-1:prod-us-east-1', '>prod-us-east-2:prod-us-east-2',
+    ]);
+    expect(plannedWaves(config).map((w) => w.bakeMinutes)).toEqual([0, 0, 10, 0]);
+    const text = describeDelivery(config, 'config/delivery.sample.json');
+    expect(text.split('\n').slice(2, 11)).toEqual([
+      'Waves, in order:',
+      '  1. SupplyChain: build the image once, Trivy scan, ECR scan gate (fail on CRITICAL; fail on fixable HIGH; ECR scan timeout 15 min)',
+      '     -> waits until the image has replicated to us-east-2 (timeout 15 min); stages pull in their own region '
+        + '(the DeliveryPipeline stack owns the one replication configuration of registry 111111111111/us-east-1)',
+      '  2. dev: dev-us-east-1 (222222222222/us-east-1)',
+      '  3. test: test-us-east-1 (333333333333/us-east-1), test-us-east-2 (333333333333/us-east-2) [regions in parallel]',
+      '     -> manual approval Approve-prod before prod (request e-mailed to platform-team@example.com)',
+      '  4. prod-us-east-1: prod-us-east-1 (444444444444/us-east-1) [production: retained data, termination protection]',
+      '     -> bake 10 min: any alarm of prod-us-east-1 in ALARM fails it (and rolls the region back) before the next region',
+      '  5. prod-us-east-2: prod-us-east-2 (444444444444/us-east-2) [production: retained data, termination protection]',
+    ]);
+    expect(text).toContain('Notifications (failures, successes, approval requests): platform-team@example.com');
+    expect(text).toContain('Endpoints: dev plain HTTP (no domain); test plain HTTP (no domain); '
+      + 'prod HTTPS https://api.prod.example.com (hosted zone Z00000000000000EXAMPLE)');
+  });
+});
+
+describe('doctor --aws checks (recorded responses)', () => {
+  test('all green: one OK line per account/region, connection and e-mail; exit-worthy failures none', async () => {
+    const { results, failed, lines, calls } = await check(greenWorld());
+    expect(failed).toEqual([]);
+    expect(results.filter((r) => r.status === 'warn')).toEqual([]);
+    expect(lines).toEqual([
+      'OK   bootstrap 111111111111/us-east-1: CDKToolkit version 33',
+      'OK   bootstrap 111111111111/us-east-2: CDKToolkit version 33',
+      'OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111',
+      'OK   bootstrap 333333333333/us-east-1: CDKToolkit version 33, trusts 111111111111',
+      'OK   bootstrap 333333333333/us-east-2: CDKToolkit version 33, trusts 111111111111',
+      'OK   bootstrap 444444444444/us-east-1: CDKToolkit version 33, trusts 111111111111',
+      'OK   bootstrap 444444444444/us-east-2: CDKToolkit version 33, trusts 111111111111',
+      'OK   connection 111111111111/us-east-1: connection cdk-delivery-pipeline is AVAILABLE',
+      'OK   e-mail platform-team@example.com on arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4: subscribed and confirmed',
+    ]);
+    expect(calls).toContain('ListSubscriptionsByTopic arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4');
+  });
+
+  test('bootstrap missing: the exact bootstrap command is the fix', async () => {
+    const world = greenWorld();
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = recordedError('error-stack-missing.json');
+    const { failed, lines } = await check(world);
+    expect(failed).toHaveLength(1);
+    expect(lines).toContain(`FAIL bootstrap 444444444444/us-east-2: CDKToolkit stack not found: not bootstrapped\n       fix: ${stageFix}`);
+  });
+
+  test('version too old', async () => {
+    const world = greenWorld();
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = fixture('describe-stacks-cdktoolkit-stage-v19.json');
+    const { failed } = await check(world);
+    expect(failed).toEqual([{
+      status: 'fail',
+      check: 'bootstrap',
+      where: '444444444444/us-east-2',
+      message: `CDKToolkit version 19 is older than the minimum ${MINIMUM_BOOTSTRAP_VERSION}`,
+      fix: stageFix,
+    }]);
+  });
+
+  test('a current stack older than the repo CLI template only warns', async () => {
+    const world = greenWorld();
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
+    const { clients } = fakeClients(world);
+    const results = await runAwsChecks(config, plan, clients, { currentTemplateVersion: 35 });
+    expect(results.filter((r) => r.status === 'fail')).toEqual([]);
+    expect(results.filter((r) => r.status === 'warn').map((r) => r.where)).toHaveLength(7);
+  });
+
+  test('trust missing (and AdministratorAccess): fails with the bootstrap command that adds the trust', async () => {
+    const world = greenWorld();
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = fixture('describe-stacks-cdktoolkit-untrusted.json');
+    const { failed } = await check(world);
+    expect(failed).toHaveLength(1);
+    expect(failed[0].message).toBe('CDKToolkit does not trust the pipeline account 111111111111 (TrustedAccounts: none); the pipeline cannot deploy here');
+    expect(failed[0].fix).toBe(stageFix);
+  });
+
+  test('execution policies not exactly the generated parts: fails, naming the missing part, with the bootstrap line', async () => {
+    const world = greenWorld();
+    // As recorded before the stage policy was split: only its first part attached.
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = fixture('describe-stacks-cdktoolkit-stage-v33.json');
+    const { failed } = await check(world);
+    expect(failed).toHaveLength(1);
+    expect(failed[0].message).toMatch(/^the CloudFormation execution policies are arn:aws:iam::444444444444:policy\/cdk-delivery-cfn-exec; expected .* \(missing cdk-delivery-cfn-exec-2/);
+    expect(failed[0].fix).toBe(`${stageFix}   (create the policies first: npx projen bootstrap)`);
+  });
+
+  test('AdministratorAccess on the execution role fails: a sandbox run with it would prove nothing about the policies', async () => {
+    const world = greenWorld();
+    const admin = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
+    admin.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'CloudFormationExecutionPolicies').ParameterValue = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = admin;
+    const { failed } = await check(world);
+    expect(failed.map((f) => f.message)).toEqual(['the CloudFormation execution role has arn:aws:iam::aws:policy/AdministratorAccess; '
+      + 'deploy with the generated least-privilege policies instead']);
+  });
+
+  test('lookup role cannot be assumed: reported with the --trust-for-lookup fix', async () => {
+    const world = greenWorld();
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = recordedError('error-assume-role-access-denied.json');
+    const { failed } = await check(world);
+    expect(failed).toHaveLength(1);
+    expect(failed[0].message).toMatch(/^cannot assume arn:aws:iam::444444444444:role\/cdk-hnb659fds-lookup-role-444444444444-us-east-2 from account 111111111111 \(AccessDenied: User: .* is not authorized to perform: sts:AssumeRole/);
+    expect(failed[0].fix).toContain(`${stageFix}   (--trust-for-lookup 111111111111 creates arn:aws:iam::444444444444:role/cdk-hnb659fds-lookup-role-444444444444-us-east-2`);
+  });
+
+  test('running as another account: the fix is to use the pipeline account', async () => {
+    const world = { ...greenWorld(), caller: '999999999999' };
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = recordedError('error-assume-role-access-denied.json');
+    const { results, failed } = await check(world);
+    expect(results[0]).toMatchObject({ status: 'warn', check: 'credentials', where: '999999999999' });
+    expect(failed[0].fix).toContain('AWS_PROFILE=<pipeline-account-profile> npx projen doctor --aws');
+  });
+
+  test('connection PENDING: fails with the console step that completes it', async () => {
+    const world = { ...greenWorld(), connection: fixture('get-connection-pending.json') };
+    const { failed } = await check(world);
+    expect(failed).toHaveLength(1);
+    expect(failed[0]).toMatchObject({ check: 'connection', where: '111111111111/us-east-1' });
+    expect(failed[0].message).toContain('connection cdk-delivery-pipeline is PENDING');
+    expect(failed[0].fix).toContain('https://us-east-1.console.aws.amazon.com/codesuite/settings/connections?region=us-east-1');
+  });
+
+  test('e-mail PendingConfirmation counts as not confirmed', async () => {
+    const world = { ...greenWorld(), subscriptions: fixture('list-subscriptions-pending.json') };
+    const { failed } = await check(world);
+    expect(failed).toHaveLength(1);
+    expect(failed[0].where).toBe('platform-team@example.com on arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4');
+    expect(failed[0].message).toMatch(/PendingConfirmation/);
+    expect(failed[0].fix).toContain('aws sns subscribe --topic-arn arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4 --protocol email --notification-endpoint platform-team@example.com --region us-east-1');
+  });
+
+  test('e-mail not subscribed at all', async () => {
+    const world = { ...greenWorld(), subscriptions: { Subscriptions: [] } };
+    const { failed } = await check(world);
+    expect(failed.map((f) => f.message)).toEqual(['not subscribed']);
+  });
+
+  test('topic found through a stack output without listing topics', async () => {
+    const world = greenWorld();
+    const stack = fixture('describe-stacks-delivery-pipeline.json');
+    stack.Stacks[0].Outputs = [{ OutputKey: 'NotificationTopicArn', OutputValue: 'arn:aws:sns:us-east-1:111111111111:from-output' }];
+    world.stacks['111111111111/us-east-1/DeliveryPipeline'] = stack;
+    const { calls, failed } = await check(world);
+    expect(failed).toEqual([]);
+    expect(calls).not.toContain('ListTopics 111111111111/us-east-1');
+    expect(calls).toContain('ListSubscriptionsByTopic arn:aws:sns:us-east-1:111111111111:from-output');
+  });
+
+  test('pipeline not deployed yet: a warning, not a failure', async () => {
+    const world = greenWorld();
+    world.stacks['111111111111/us-east-1/DeliveryPipeline'] = recordedError('error-pipeline-stack-missing.json');
+    const { results, failed } = await check(world);
+    expect(failed).toEqual([]);
+    expect(results[results.length - 1]).toMatchObject({
+      status: 'warn',
+      check: 'e-mail',
+      message: 'DeliveryPipeline is not deployed yet: e-mail subscriptions are checked once it is',
+      fix: 'npx cdk deploy DeliveryPipeline --profile <pipeline-account-profile>',
+    });
+  });
+});
+
+/** Every pin of versions/calendar.json is more than 90 days from its end of support on this day. */
+const BEFORE_ANY_WARNING = new Date('2026-01-15T12:00:00Z');
+
+describe('doctor CLI', () => {
+  function io(clients?: DoctorClients, creds = true) {
+    const cap = captureIo();
+    const value: DoctorCliIo = {
+      env: {},
+      out: cap.write.out,
+      err: cap.write.err,
+      hasCredentials: async () => creds,
+      clients: () => {
+        if (!clients) throw new Error('no AWS in this test');
+        return clients;
+      },
+      options: { currentTemplateVersion: 33 },
+      rootDir: ROOT,
+      // A day on which every pin of the committed calendar is more than 90 days from its end.
+      now: () => BEFORE_ANY_WARNING,
+    };
+    return { io: value, cap };
+  }
+
+  test('offline by default: exit 0, never builds AWS clients', async () => {
+    const t = io();
+    expect(await doctorCli([], t.io)).toBe(0);
+    expect(t.cap.stdout()).toContain('Config config/delivery.sample.json: valid.');
+    expect(t.cap.stdout()).toContain('Offline checks passed.');
+  });
+
+  test('--aws without credentials fails: the AWS checks it asked for did not run', async () => {
+    const t = io(undefined, false);
+    expect(await doctorCli(['--aws'], t.io)).toBe(1);
+    expect(t.cap.stderr()).toContain('no AWS credentials found, so no AWS check ran');
+  });
+
+  test('--aws: exit 0 when all green, 1 when any check fails', async () => {
+    const green = io(fakeClients(greenWorld()).clients);
+    expect(await doctorCli(['--aws'], green.io)).toBe(0);
+    expect(green.cap.stdout()).toContain('All checks passed.');
+    const world = { ...greenWorld(), connection: fixture('get-connection-pending.json') };
+    const red = io(fakeClients(world).clients);
+    expect(await doctorCli(['--aws'], red.io)).toBe(1);
+    expect(red.cap.stdout()).toMatch(/FAIL connection 111111111111\/us-east-1: .*PENDING.*\n {7}fix: open https:/);
+    expect(red.cap.stdout()).toContain('1 check(s) failed.');
+  });
+
+  test('a broken config exits 1 with the readable ConfigError list', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-'));
+    const file = path.join(dir, 'bad.json');
+    const input = sampleInput() as any;
+    input.environments[1].regions = ['us-east-1', 'mars-north-1'];
+    input.notifications.emails = ['not-an-address'];
+    fs.writeFileSync(file, JSON.stringify(input));
+    const t = io();
+    expect(await doctorCli(['--config', file], t.io)).toBe(1);
+    expect(t.cap.stdout()).toBe('');
+    expect(t.cap.stderr()).toContain('  - environments[1].regions[1]: "mars-north-1" is not a known AWS region');
+    expect(t.cap.stderr()).toContain('  - notifications.emails[0]: "not-an-address" is not an e-mail address');
+    expect(t.cap.stderr()).toContain('Fix the fields above and run again');
+  });
+
+  test('a config warning is printed and the offline check still passes', async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-'));
+    const file = path.join(dir, 'warn.json');
+    const input = sampleInput() as any;
+    input.source.connectionArn = input.source.connectionArn.replace(':111111111111:', ':999999999999:');
+    fs.writeFileSync(file, JSON.stringify(input));
+    const t = io();
+    expect(await doctorCli(['--config', file], t.io)).toBe(0);
+    expect(t.cap.stderr()).toContain('Config warnings (synth continues):\n  - source.connectionArn: the connection is in account 999999999999, not the pipeline account 111111111111');
+    expect(t.cap.stdout()).toContain('Offline checks passed.');
+  });
+
+  test('a missing config file is a ConfigError too', async () => {
+    const t = io();
+    t.io = { ...t.io, env: { DELIVERY_CONFIG: '/nonexistent/delivery.json' } };
+    expect(await doctorCli([], t.io)).toBe(1);
+    expect(t.cap.stderr()).toContain('config: cannot read /nonexistent/delivery.json');
+  });
+
+  describe('version calendar (injected clock)', () => {
+    // The pin that expires first: around its date no other pin has expired yet.
+    const base = [...loadCalendar(ROOT)].sort((a, b) => a.endOfSupport.localeCompare(b.endOfSupport))[0];
+    const day = (iso: string, offsetDays: number) => new Date(Date.parse(`${iso}T09:00:00Z`) + offsetDays * 86_400_000);
+
+    test('every pin gets a line with its remaining days; none near its end: exit 0', async () => {
+      const t = io();
+      expect(await doctorCli([], t.io)).toBe(0);
+      const lines = t.cap.stdout().split('\n').filter((l) => /^(OK  |WARN|FAIL) /.test(l));
+      expect(lines).toHaveLength(loadCalendar(ROOT).length);
+      expect(t.cap.stdout()).toContain('OK   database-engine aurora-postgresql 16.8: supported until 2029-02-28 (1140 days)');
+    });
+
+    test('90 days before an end of support: WARN with the fix, still exit 0', async () => {
+      const t = io();
+      t.io = { ...t.io, now: () => day(base.endOfSupport, -90) };
+      expect(await doctorCli([], t.io)).toBe(0);
+      expect(t.cap.stdout()).toContain(`WARN ${base.kind} ${base.pin}: end of support ${base.endOfSupport}, in 90 day(s)\n       fix: plan the move of ${base.usedIn}`);
+      const early = io();
+      early.io = { ...early.io, now: () => day(base.endOfSupport, -91) };
+      expect(await doctorCli([], early.io)).toBe(0);
+      expect(early.cap.stdout()).toContain(`OK   ${base.kind} ${base.pin}: supported until ${base.endOfSupport} (91 days)`);
+    });
+
+    test('the last day still warns; the day after fails with exit 1, offline and with --aws', async () => {
+      const last = io();
+      last.io = { ...last.io, now: () => day(base.endOfSupport, 0) };
+      expect(await doctorCli([], last.io)).toBe(0);
+      expect(last.cap.stdout()).toContain(`WARN ${base.kind} ${base.pin}: end of support ${base.endOfSupport}, in 0 day(s)`);
+      const after = io();
+      after.io = { ...after.io, now: () => day(base.endOfSupport, 1) };
+      expect(await doctorCli([], after.io)).toBe(1);
+      expect(after.cap.stdout()).toContain(`FAIL ${base.kind} ${base.pin}: end of support ${base.endOfSupport} passed 1 day(s) ago`);
+      expect(after.cap.stdout()).not.toContain('Offline checks passed.');
+      expect(after.cap.stderr()).toContain('1 pinned version(s) past their end of support');
+      const aws = io(fakeClients(greenWorld()).clients);
+      aws.io = { ...aws.io, now: () => day(base.endOfSupport, 1) };
+      expect(await doctorCli(['--aws'], aws.io)).toBe(1);
+      expect(aws.cap.stdout()).toContain('All checks passed.');
+    });
+
+    test('a broken calendar exits 1 naming the entry and field', async () => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'calendar-'));
+      fs.mkdirSync(path.join(dir, 'versions'));
+      fs.writeFileSync(path.join(dir, 'versions', 'calendar.json'), JSON.stringify({ pins: [{ ...base, endOfSupport: 'April 2026' }] }));
+      const t = io();
+      t.io = { ...t.io, rootDir: dir, env: { DELIVERY_CONFIG: path.join(ROOT, 'config', 'delivery.sample.json') } };
+      expect(await doctorCli([], t.io)).toBe(1);
+      expect(t.cap.stderr()).toContain('pins[0].endOfSupport: "April 2026" is not a date written YYYY-MM-DD');
+    });
+  });
+
+  test('the repo CLI template version is read from aws-cdk', () => {
+    expect(cliTemplateVersion()).toBeGreaterThanOrEqual(MINIMUM_BOOTSTRAP_VERSION);
+  });
+});
+
+describe('integ:deploy preflight: the sandbox proves the generated execution policies (recorded responses)', () => {
+  const sandbox = { account: '222222222222', region: 'us-east-1' };
+
+  test('sandbox credentials and a bootstrap with exactly the generated policies: OK', async () => {
+    const { clients, calls } = fakeClients({ ...greenWorld(), caller: '222222222222' });
+    const results = await runSandboxChecks(config, plan, clients, sandbox);
+    expect(results.map(formatResult)).toEqual(['OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111']);
+    expect(calls).toEqual(['DescribeStacks 222222222222/us-east-1 CDKToolkit']);
+  });
+
+  test('AdministratorAccess on the sandbox execution role: refused before anything deploys', async () => {
+    const world = { ...greenWorld(), caller: '222222222222' };
+    const admin = JSON.parse(JSON.stringify(world.stacks['222222222222/us-east-1/CDKToolkit']));
+    admin.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'CloudFormationExecutionPolicies').ParameterValue = 'arn:aws:iam::aws:policy/AdministratorAccess';
+    world.stacks['222222222222/us-east-1/CDKToolkit'] = admin;
+    const results = await runSandboxChecks(config, plan, fakeClients(world).clients, sandbox);
+    expect(results).toMatchObject([{ status: 'fail', check: 'bootstrap', message: expect.stringContaining('AdministratorAccess') }]);
+  });
+
+  test('a sandbox outside the config, or credentials of another account: refused with the fix', async () => {
+    const outside = await runSandboxChecks(config, plan, fakeClients(greenWorld()).clients, { account: '999999999999', region: 'us-east-1' });
+    expect(outside).toMatchObject([{ status: 'fail', check: 'sandbox', fix: expect.stringContaining('INTEG_ACCOUNT') }]);
+    const wrongCaller = await runSandboxChecks(config, plan, fakeClients(greenWorld()).clients, sandbox);
+    expect(wrongCaller).toMatchObject([{ status: 'fail', check: 'credentials', message: 'the credentials are account 111111111111, not the sandbox 222222222222' }]);
+  });
+});

@@ -1,0 +1,510 @@
+import * as path from 'path';
+import { captureIo, configFrom, fixture, recordedError, sampleInput } from './ops-helpers';
+import { regionalClusterIdentifierOf } from '../../../src/config/resilience';
+import { failoverCli, FailoverCliIo } from '../../../src/terminal/ops/failover-cli';
+import { FailoverClients } from '../../../src/terminal/ops/failover-clients';
+import {
+  failoverSteps, FailoverInputError, FailoverRequest, LOAD_BALANCER_URL_OUTPUT_PREFIX, resolveFailover,
+} from '../../../src/terminal/ops/failover-plan';
+import { runFailover } from '../../../src/terminal/ops/failover-run';
+import { buildStage, sampleEnvironment } from '../../synth/workload/support';
+
+/**
+ * `npx projen failover`: the plan it prints (names derived from the config like the stages
+ * derive them) and `--run` on recorded AWS responses (test/fixtures/ops/failover/), including a
+ * switchover that never finishes and a failover while the writer's region does not answer.
+ */
+
+const F = (name: string) => fixture(path.join('failover', name));
+const E1 = 'arn:aws:rds:us-east-1:444444444444:cluster:transactions-prod-us-east-1';
+const E2 = 'arn:aws:rds:us-east-2:444444444444:cluster:transactions-prod-us-east-2';
+const URL2 = 'https://api-us-east-2.prod.example.com';
+const START = new Date('2026-12-02T02:00:00Z');
+const KEY = 'failover-prod-us-east-2-20261202T020000Z';
+
+const config = configFrom(sampleInput());
+const prod = (to: string, mode: FailoverRequest['mode'] = 'planned') => resolveFailover(config, { environmentName: 'prod', to, mode });
+
+type Answer = unknown;
+const answer = async (a: Answer) => {
+  if (a instanceof Error) throw a;
+  return a as any;
+};
+
+/** What the fake AWS answers. Queues repeat their last answer; regions in `unreachable` throw on every call. */
+interface FakeWorld {
+  caller?: string;
+  describe: Record<string, Answer[]>;
+  switchover?: Answer;
+  failover?: Answer;
+  unreachable?: string[];
+  stacks?: Record<string, Answer>;
+  http: Record<string, Answer[]>;
+}
+
+function fakeClients(world: FakeWorld) {
+  const calls: string[] = [];
+  let clock = START.getTime();
+  const next = (queue: Answer[] | undefined, what: string) => {
+    if (!queue?.length) throw new Error(`fake: nothing recorded for ${what}`);
+    return queue.length > 1 ? queue.shift() : queue[0];
+  };
+  const reach = (region: string) => {
+    if (world.unreachable?.includes(region)) throw recordedError(path.join('failover', 'error-region-unreachable.json'));
+  };
+  const clients: FailoverClients = {
+    callerAccount: async () => world.caller ?? '444444444444',
+    rds: (region) => ({
+      describeGlobalClusters: async (input) => {
+        calls.push(`DescribeGlobalClusters ${region} ${input.GlobalClusterIdentifier}`);
+        reach(region);
+        return answer(next(world.describe[region], `describe in ${region}`));
+      },
+      switchoverGlobalCluster: async (input) => {
+        calls.push(`SwitchoverGlobalCluster ${region} ${input.GlobalClusterIdentifier} -> ${input.TargetDbClusterIdentifier}`);
+        reach(region);
+        return answer(world.switchover);
+      },
+      failoverGlobalCluster: async (input) => {
+        calls.push(`FailoverGlobalCluster ${region} ${input.GlobalClusterIdentifier} -> ${input.TargetDbClusterIdentifier} AllowDataLoss=${input.AllowDataLoss}`);
+        reach(region);
+        return answer(world.failover);
+      },
+    }),
+    cloudFormation: (region) => ({
+      describeStacks: async ({ StackName }) => {
+        calls.push(`DescribeStacks ${region} ${StackName}`);
+        reach(region);
+        return answer(world.stacks?.[`${region}/${StackName}`] ?? recordedError('error-stack-missing.json'));
+      },
+    }),
+    http: async (request) => {
+      calls.push(`${request.method} ${request.url}${request.headers?.['idempotency-key'] ? ` key=${request.headers['idempotency-key']}` : ''}`);
+      return answer(next(world.http[`${request.method} ${request.url}`], `${request.method} ${request.url}`));
+    },
+    sleep: async (ms) => {
+      clock += ms;
+    },
+    now: () => new Date(clock),
+  };
+  return { clients, calls, elapsedMs: () => clock - START.getTime() };
+}
+
+/** The proof checks answering as a healthy new writer in us-east-2. */
+const servingWriter = (base = URL2, key = KEY): FakeWorld['http'] => ({
+  [`GET ${base}/health/deep?require=writer`]: [F('http-health-deep-writer-us-east-2.json')],
+  [`POST ${base}/transactions`]: [F('http-post-transaction-201.json')],
+  [`GET ${base}/transactions/by-idempotency-key/${key}`]: [F('http-get-transaction-by-key-200.json')],
+});
+
+async function run(world: FakeWorld, to = 'us-east-2', mode: FailoverRequest['mode'] = 'planned', target = prod(to, mode)) {
+  const fake = fakeClients(world);
+  const lines: string[] = [];
+  // The defaults, spelled out: the timeout test counts on 30 minutes.
+  const options = { waitTimeoutMs: 30 * 60_000, pollMs: 15_000, proofTimeoutMs: 5 * 60_000 };
+  const result = await runFailover(target, fake.clients, (l) => lines.push(l), options);
+  return { result, lines, calls: fake.calls, elapsedMs: fake.elapsedMs(), failures: lines.filter((l) => l.startsWith('FAIL')) };
+}
+
+describe('failover plan: names derived from the config', () => {
+  test('sample prod to us-east-2: the global cluster, the target ARN, the stack, the URLs', () => {
+    const target = prod('us-east-2');
+    expect(target).toMatchObject({
+      globalClusterIdentifier: 'transactions-prod-global',
+      targetClusterIdentifier: regionalClusterIdentifierOf('transactions', 'prod', 'us-east-2'),
+      targetClusterArn: E2,
+      from: 'us-east-1',
+      configuredPrimary: 'us-east-1',
+      targetPlatformStack: 'prod-us-east-2-Platform',
+      targetRegionalUrl: URL2,
+      serviceUrl: 'https://api.prod.example.com',
+    });
+  });
+
+  test('the stack name and LoadBalancerUrl output the plan looks for are what a synthesized stage has', () => {
+    const stage = buildStage(sampleEnvironment('prod'), 'us-east-2');
+    expect(stage.platform.stackName).toBe(prod('us-east-2').targetPlatformStack);
+    expect(stage.platform.getLogicalId(stage.edge.urlOutput)).toMatch(new RegExp(`^${LOAD_BALANCER_URL_OUTPUT_PREFIX}[0-9A-F]{8}$`));
+    expect(stage.platform.resolve(stage.edge.url)).toBe(prod('us-east-2').targetRegionalUrl);
+  });
+
+  test.each([
+    [{ environmentName: 'staging', to: 'us-east-2' }, '--env staging: no such environment in the config (environments: dev, test, prod)'],
+    [{ environmentName: 'test', to: 'us-east-2' }, '--env test: the environment is "independent" (each region has its own database), so there is no writer to move. '
+      + 'Failover needs resilience "global" and two or more regions.'],
+    [{ environmentName: 'dev', to: 'us-east-1' }, '--env dev: the environment is "independent"'],
+    [{ environmentName: 'prod', to: 'eu-west-1' }, '--to eu-west-1: not a region of prod (regions: us-east-1, us-east-2)'],
+  ])('bad request %j: one clear error', (request, message) => {
+    expect(() => resolveFailover(config, { ...request, mode: 'planned' })).toThrow(FailoverInputError);
+    expect(() => resolveFailover(config, { ...request, mode: 'planned' })).toThrow(message);
+  });
+});
+
+describe('failover plan: the exact commands', () => {
+  const text = (to: string, mode: FailoverRequest['mode']) => failoverSteps(prod(to, mode), { probeKey: KEY }).flatMap((s) => s.commands);
+
+  test('planned: switchover sent to the current writer region', () => {
+    expect(text('us-east-2', 'planned')).toContain('aws rds switchover-global-cluster --global-cluster-identifier transactions-prod-global '
+      + `--target-db-cluster-identifier ${E2} --region us-east-1`);
+    expect(text('us-east-2', 'planned').join('\n')).not.toContain('failover-global-cluster');
+    // Aurora refuses to promote a headless secondary: the plan says how to see it first.
+    const move = failoverSteps(prod('us-east-2'), { probeKey: KEY })[1];
+    expect(move.notes.join('\n')).toContain('aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-2 --region us-east-2');
+  });
+
+  test('unplanned: failover with --allow-data-loss sent to the target region (the writer region may be down)', () => {
+    const commands = text('us-east-2', 'unplanned');
+    expect(commands).toContain('aws rds failover-global-cluster --global-cluster-identifier transactions-prod-global '
+      + `--target-db-cluster-identifier ${E2} --allow-data-loss --region us-east-2`);
+    expect(commands.join('\n')).toContain('--metric-name AuroraGlobalDBRPOLag --dimensions Name=DBClusterIdentifier,Value=transactions-prod-us-east-2');
+    expect(commands.join('\n')).not.toMatch(/--region us-east-1/);
+  });
+
+  test('then wait for the writer, the Route 53 checks, and the proof against the region\'s own name', () => {
+    const commands = text('us-east-2', 'planned');
+    expect(commands.filter((c) => c.startsWith('aws rds describe-global-clusters --global-cluster-identifier transactions-prod-global --region us-east-2'))).toHaveLength(2);
+    expect(commands).toContain('aws route53 get-health-check-status --health-check-id <id printed above>');
+    expect(commands).toContain('aws route53 test-dns-answer --hosted-zone-id Z00000000000000EXAMPLE --record-name api.prod.example.com --record-type A');
+    expect(commands).toContain(`curl -fsS '${URL2}/health/deep?require=writer'`);
+    expect(commands).toContain(`curl -fsS -X POST ${URL2}/transactions -H 'content-type: application/json' -H 'idempotency-key: ${KEY}' `
+      + '-d \'{"amount":"12.34","currency":"USD"}\'');
+    expect(commands).toContain(`curl -fsS ${URL2}/transactions/by-idempotency-key/${KEY}`);
+    expect(commands).toContain('npx projen failover -- --env prod --to us-east-1 --planned');
+  });
+
+  test('without a domain: the LoadBalancerUrl output of the target stage is the URL to use', () => {
+    const input = sampleInput();
+    const environment = input.environments.find((e) => e.name === 'prod')!;
+    Object.assign(environment, { domain: undefined, allowPlainHttp: { reason: 'Internal rehearsal environment behind a VPN, no customer data.' } });
+    const target = resolveFailover(configFrom(input), { environmentName: 'prod', to: 'us-east-2', mode: 'planned' });
+    const steps = failoverSteps(target, { probeKey: KEY });
+    const dns = steps.find((s) => s.title.startsWith('DNS'))!;
+    expect(dns.commands).toEqual(['aws cloudformation describe-stacks --stack-name prod-us-east-2-Platform --region us-east-2 '
+      + '--query "Stacks[0].Outputs[?starts_with(OutputKey,\'EdgeLoadBalancerUrl\')].OutputValue|[0]" --output text']);
+    expect(steps.flatMap((s) => s.commands)).toContain('curl -fsS \'<LoadBalancerUrl printed above>/health/deep?require=writer\'');
+    expect(steps.flatMap((s) => s.commands).join('\n')).not.toContain('route53');
+  });
+
+  test('fail back to the configured primary: switchover sent to us-east-2, and the topology matches the config again', () => {
+    const steps = failoverSteps(prod('us-east-1', 'planned'), { probeKey: KEY });
+    expect(steps.flatMap((s) => s.commands)).toContain('aws rds switchover-global-cluster --global-cluster-identifier transactions-prod-global '
+      + `--target-db-cluster-identifier ${E1} --region us-east-2`);
+    expect(steps[steps.length - 1].title).toBe('Afterwards: the writer is back in the configured primary (us-east-1)');
+    expect(steps[steps.length - 1].commands).toEqual([]);
+  });
+});
+
+describe('failover CLI', () => {
+  const io = (over: Partial<FailoverCliIo> = {}) => {
+    const c = captureIo();
+    const cli: FailoverCliIo = {
+      env: {},
+      out: c.write.out,
+      err: c.write.err,
+      hasCredentials: async () => false,
+      clients: () => { throw new Error('no AWS client may be built'); },
+      now: () => START,
+      ...over,
+    };
+    return { c, cli };
+  };
+
+  test('prints the plan and changes nothing; --planned is the default; the leading -- of npx projen is accepted', async () => {
+    const { c, cli } = io();
+    expect(await failoverCli(['--', '--env', 'prod', '--to', 'us-east-2'], cli)).toBe(0);
+    expect(c.stdout()).toContain('Planned switchover of prod to us-east-2 (account 444444444444)');
+    expect(c.stdout()).toContain('aws rds switchover-global-cluster');
+    expect(c.stdout()).toContain(`idempotency-key: ${KEY}`);
+    expect(c.stdout()).toContain('Nothing was changed. Add --run');
+    expect(c.stderr()).toBe('');
+  });
+
+  test('--unplanned prints the failover with --allow-data-loss; --env=/--to= forms work', async () => {
+    const { c, cli } = io();
+    expect(await failoverCli(['--env=prod', '--to=us-east-2', '--unplanned'], cli)).toBe(0);
+    expect(c.stdout()).toContain('Unplanned failover of prod to us-east-2');
+    expect(c.stdout()).toContain('--allow-data-loss --region us-east-2');
+  });
+
+  test.each([
+    [['--env', 'prod', '--to', 'us-east-2', '--planned', '--unplanned'], 2, '--planned and --unplanned exclude each other'],
+    [['--to', 'us-east-2'], 2, '--env is required'],
+    [['--env', 'prod'], 2, '--to is required'],
+    [['--env', 'prod', '--to'], 2, '--to needs a value'],
+    [['--env', 'prod', '--to', 'us-east-2', '--force'], 2, 'unknown argument "--force"'],
+    [['--env', 'prod', '--to', 'us-east-2', '--to', 'us-east-1'], 2, '--to given twice'],
+    [['--env', 'qa', '--to', 'us-east-2'], 1, '--env qa: no such environment in the config'],
+    [['--env', 'test', '--to', 'us-east-2'], 1, '--env test: the environment is "independent"'],
+    [['--env', 'prod', '--to', 'us-west-2'], 1, '--to us-west-2: not a region of prod (regions: us-east-1, us-east-2)'],
+  ])('%j exits %i: %s', async (argv, code, message) => {
+    const { c, cli } = io();
+    expect(await failoverCli(argv, cli)).toBe(code);
+    expect(c.stderr().split('\n')[0]).toContain(message);
+    if (code === 2) expect(c.stderr()).toContain('usage: npx projen failover');
+    expect(c.stdout()).toBe('');
+  });
+
+  test('--run without credentials changes nothing and says so (exit 1)', async () => {
+    const { c, cli } = io();
+    expect(await failoverCli(['--env', 'prod', '--to', 'us-east-2', '--run'], cli)).toBe(1);
+    expect(c.stderr()).toContain('no AWS credentials found, nothing was changed. Export credentials of account 444444444444');
+  });
+
+  test('--run with credentials: the run\'s exit code, clients built for the target region', async () => {
+    const fake = fakeClients({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      switchover: F('switchover-global-cluster.json'),
+      http: servingWriter(),
+    });
+    const regions: string[] = [];
+    const { c, cli } = io({ hasCredentials: async () => true, clients: (r) => { regions.push(r); return fake.clients; } });
+    expect(await failoverCli(['--env', 'prod', '--to', 'us-east-2', '--run'], cli)).toBe(0);
+    expect(regions).toEqual(['us-east-2']);
+    expect(c.stdout()).toContain('OK   the new writer serves');
+  });
+});
+
+describe('failover --run on recorded AWS responses', () => {
+  test('planned: switchover in the writer region, wait, then the new writer proves it serves', async () => {
+    const { result, lines, calls, failures } = await run({
+      describe: {
+        'us-east-2': [
+          F('describe-global-clusters-writer-us-east-1.json'),
+          F('describe-global-clusters-switching-over.json'),
+          F('describe-global-clusters-switching-over.json'),
+          F('describe-global-clusters-writer-us-east-2.json'),
+        ],
+      },
+      switchover: F('switchover-global-cluster.json'),
+      http: servingWriter(),
+    });
+    expect(failures).toEqual([]);
+    expect(result).toEqual({ ok: true, from: 'us-east-1', probeKey: KEY });
+    expect(calls).toEqual([
+      'DescribeGlobalClusters us-east-2 transactions-prod-global',
+      `SwitchoverGlobalCluster us-east-1 transactions-prod-global -> ${E2}`,
+      'DescribeGlobalClusters us-east-2 transactions-prod-global',
+      'DescribeGlobalClusters us-east-2 transactions-prod-global',
+      'DescribeGlobalClusters us-east-2 transactions-prod-global',
+      `GET ${URL2}/health/deep?require=writer`,
+      `POST ${URL2}/transactions key=${KEY}`,
+      `GET ${URL2}/transactions/by-idempotency-key/${KEY}`,
+    ]);
+    expect(lines).toContain(`OK   transactions-prod-global: writer ${E1} (us-east-1); ${E2} is a member (connected)`);
+    expect(lines).toContain('...  Status switching-over, FailoverState switching-over, writer ' + E1);
+    expect(lines).toContain(`OK   transactions-prod-global reports ${E2} as the writer`);
+    expect(lines.some((l) => l.startsWith('OK   DNS: nothing to change'))).toBe(true);
+    expect(lines[lines.length - 1]).toBe('Fail back later (when us-east-1 is a healthy secondary again): npx projen failover -- --env prod --to us-east-1 --planned');
+  });
+
+  test('describe fails for a while during the wait (throttled): retried, not fatal', async () => {
+    const throttled = Object.assign(new Error('Rate exceeded'), { name: 'Throttling', $fault: 'client' });
+    const { result, lines } = await run({
+      describe: {
+        'us-east-2': [
+          F('describe-global-clusters-writer-us-east-1.json'),
+          throttled,
+          F('describe-global-clusters-switching-over.json'),
+          F('describe-global-clusters-writer-us-east-2.json'),
+        ],
+      },
+      switchover: F('switchover-global-cluster.json'),
+      http: servingWriter(),
+    });
+    expect(result.ok).toBe(true);
+    expect(lines).toContain('...  describe failed: Throttling: Rate exceeded (retrying)');
+  });
+
+  test('a switchover that never finishes: FAIL after the timeout, no second operation, no proof attempted', async () => {
+    const { result, failures, calls, elapsedMs } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-switching-over.json')] },
+      switchover: F('switchover-global-cluster.json'),
+      http: {},
+    });
+    expect(result.ok).toBe(false);
+    expect(failures).toEqual([`FAIL timed out after 30 min waiting for us-east-2 to become the writer (last: Status switching-over, FailoverState switching-over, writer ${E1}). `
+      + 'The switchover may still be running: do not start another; watch it with: aws rds describe-global-clusters --global-cluster-identifier transactions-prod-global '
+      + '--region us-east-2 --query "GlobalClusters[0].{Status:Status,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"']);
+    expect(calls.filter((c) => c.startsWith('Switchover'))).toHaveLength(1);
+    expect(calls.filter((c) => /^(GET|POST) /.test(c))).toEqual([]);
+    expect(elapsedMs).toBe(30 * 60_000);
+  });
+
+  test('unplanned while the writer region does not answer: only the target region is asked, the failover allows data loss', async () => {
+    const { result, calls, failures } = await run({
+      unreachable: ['us-east-1'],
+      describe: {
+        'us-east-2': [
+          F('describe-global-clusters-writer-us-east-1.json'),
+          F('describe-global-clusters-failing-over.json'),
+          F('describe-global-clusters-after-failover.json'),
+        ],
+      },
+      failover: F('failover-global-cluster.json'),
+      http: servingWriter(),
+    }, 'us-east-2', 'unplanned');
+    expect(failures).toEqual([]);
+    expect(result.ok).toBe(true);
+    expect(calls.filter((c) => c.includes(' us-east-1 '))).toEqual([]);
+    expect(calls).toContain(`FailoverGlobalCluster us-east-2 transactions-prod-global -> ${E2} AllowDataLoss=true`);
+  });
+
+  test('unplanned when the global cluster no longer reports the old writer at all: still runs in the target region', async () => {
+    const { result } = await run({
+      unreachable: ['us-east-1'],
+      describe: {
+        'us-east-2': [
+          { GlobalClusters: [{ ...F('describe-global-clusters-writer-us-east-1.json').GlobalClusters[0], GlobalClusterMembers: [{ DBClusterArn: E2, IsWriter: false }] }] },
+          F('describe-global-clusters-after-failover.json'),
+        ],
+      },
+      failover: F('failover-global-cluster.json'),
+      http: servingWriter(),
+    }, 'us-east-2', 'unplanned');
+    expect(result).toMatchObject({ ok: true, from: undefined });
+  });
+
+  test('planned while the writer region does not answer: FAIL naming --unplanned, nothing else tried', async () => {
+    const { result, failures, calls } = await run({
+      unreachable: ['us-east-1'],
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json')] },
+      http: {},
+    });
+    expect(result.ok).toBe(false);
+    expect(failures).toEqual(['FAIL switchover refused or unreachable: TimeoutError: Socket timed out without establishing a connection within 5000 ms. '
+      + 'If us-east-1 is down, a switchover cannot run: use --unplanned (writes not yet replicated are lost)']);
+    expect(calls).toHaveLength(2);
+  });
+
+  test('a switchover Aurora refuses (headless target): its message, and nothing else tried', async () => {
+    const { failures, calls } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json')] },
+      switchover: recordedError(path.join('failover', 'error-invalid-global-cluster-state.json')),
+      http: {},
+    });
+    expect(failures[0]).toContain('FAIL switchover refused or unreachable: InvalidGlobalClusterStateFault: The global cluster transactions-prod-global is not in a valid state');
+    expect(calls).toHaveLength(2);
+  });
+
+  test('--to already the writer: FAIL, nothing moved, and the way back named', async () => {
+    const { result, failures, calls } = await run({ describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-2.json')] }, http: {} });
+    expect(result.ok).toBe(false);
+    expect(failures).toEqual(['FAIL --to us-east-2: us-east-2 is already the writer of transactions-prod-global, nothing to move (to move the writer back: --to us-east-1)']);
+    expect(calls).toEqual(['DescribeGlobalClusters us-east-2 transactions-prod-global']);
+  });
+
+  test('an operation already in progress: FAIL, nothing started', async () => {
+    const { failures, calls } = await run({ describe: { 'us-east-2': [F('describe-global-clusters-switching-over.json')] }, http: {} });
+    expect(failures[0]).toMatch(/^FAIL a switchover is already switching-over \(arn:.*us-east-1 -> arn:.*us-east-2\): wait for it to finish/);
+    expect(calls).toHaveLength(1);
+  });
+
+  test('credentials of another account: FAIL before any AWS call', async () => {
+    const { failures, calls } = await run({ caller: '111111111111', describe: {}, http: {} });
+    expect(failures).toEqual(['FAIL credentials are for account 111111111111, prod runs in 444444444444: use credentials (AWS_PROFILE) of 444444444444']);
+    expect(calls).toEqual([]);
+  });
+
+  test('no global cluster (not deployed as global): FAIL with the reason', async () => {
+    const { failures } = await run({ describe: { 'us-east-2': [recordedError(path.join('failover', 'error-global-cluster-not-found.json'))] }, http: {} });
+    expect(failures).toEqual(['FAIL global cluster transactions-prod-global not found in us-east-2: is the prod environment deployed as "global"?']);
+  });
+
+  test('the target cluster is not a member: FAIL naming the members', async () => {
+    const { failures } = await run({ describe: { 'us-east-1': [F('describe-global-clusters-after-failover.json')] }, http: {} }, 'us-east-1');
+    expect(failures).toEqual([`FAIL ${E1} is not a member of transactions-prod-global (members: ${E2}): deploy the us-east-1 stage before moving the writer there`]);
+  });
+
+  test('Aurora cancels the switchover: FAIL once the old writer is back and no operation runs', async () => {
+    const { failures } = await run({
+      describe: {
+        'us-east-2': [
+          F('describe-global-clusters-writer-us-east-1.json'),
+          F('describe-global-clusters-switching-over.json'),
+          F('describe-global-clusters-writer-us-east-1.json'),
+        ],
+      },
+      switchover: F('switchover-global-cluster.json'),
+      http: {},
+    });
+    expect(failures).toEqual([`FAIL the switchover ended without moving the writer (Status available, FailoverState none, writer ${E1}): `
+      + 'Aurora cancelled it; see the RDS events of transactions-prod-global']);
+  });
+
+  test('the new writer reports reader for a while (connections recycle): retried until writer', async () => {
+    const http = servingWriter();
+    http[`GET ${URL2}/health/deep?require=writer`] = [F('http-health-deep-require-writer-reader-us-east-2.json'), F('http-health-deep-writer-us-east-2.json')];
+    const { result, lines } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      switchover: F('switchover-global-cluster.json'),
+      http,
+    });
+    expect(result.ok).toBe(true);
+    expect(lines).toContain(`...  GET ${URL2}/health/deep?require=writer answered 503 {"status":"unavailable","region":"us-east-2","role":"reader","writerRegion":"us-east-1"}`);
+  });
+
+  test('the new writer never reports writer: FAIL after the proof timeout, no write attempted', async () => {
+    const http = servingWriter();
+    http[`GET ${URL2}/health/deep?require=writer`] = [F('http-health-deep-require-writer-reader-us-east-2.json')];
+    const { result, failures, calls } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      switchover: F('switchover-global-cluster.json'),
+      http,
+    });
+    expect(result.ok).toBe(false);
+    expect(failures[0]).toMatch(/^FAIL the new writer does not report itself writer in time: GET .* answered 503/);
+    expect(calls.filter((c) => c.startsWith('POST'))).toEqual([]);
+  });
+
+  test('the write does not read back: FAIL', async () => {
+    const http = servingWriter();
+    http[`GET ${URL2}/transactions/by-idempotency-key/${KEY}`] = [{ status: 404, body: { error: 'not_found' } }];
+    const { failures } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      switchover: F('switchover-global-cluster.json'),
+      http,
+    });
+    expect(failures).toEqual([`FAIL GET ${URL2}/transactions/by-idempotency-key/${KEY} answered 404 {"error":"not_found"}, `
+      + 'expected 200 with transaction 5b0f8a64-3e1d-4c2a-9f7e-0d6c1b2a3f4e']);
+  });
+
+  test('without a domain: the proof runs against the LoadBalancerUrl output of the target stage', async () => {
+    const input = sampleInput();
+    Object.assign(input.environments.find((e) => e.name === 'prod')!, {
+      domain: undefined, allowPlainHttp: { reason: 'Internal rehearsal environment behind a VPN, no customer data.' },
+    });
+    const target = resolveFailover(configFrom(input), { environmentName: 'prod', to: 'us-east-2', mode: 'planned' });
+    const alb = 'http://prod-u-EdgeL-1A2B3C4D5E6F-1234567890.us-east-2.elb.amazonaws.com';
+    const { result, lines, calls } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      switchover: F('switchover-global-cluster.json'),
+      stacks: { 'us-east-2/prod-us-east-2-Platform': F('describe-stacks-platform-us-east-2.json') },
+      http: servingWriter(alb),
+    }, 'us-east-2', 'planned', target);
+    expect(result.ok).toBe(true);
+    expect(calls).toContain('DescribeStacks us-east-2 prod-us-east-2-Platform');
+    expect(lines).toContain(`OK   no domain: clients must now call ${alb} (the LoadBalancerUrl of prod-us-east-2-Platform)`);
+  });
+
+  test('fail back: from us-east-2 (now the writer) to us-east-1 with a switchover sent to us-east-2', async () => {
+    const back = (name: string) => {
+      // The recorded answers seen from us-east-1, with the roles swapped.
+      const raw = JSON.stringify(F(name)).split(E1).join('<E1>').split(E2).join(E1).split('<E1>').join(E2);
+      return JSON.parse(raw);
+    };
+    const URL1 = 'https://api-us-east-1.prod.example.com';
+    const key = 'failover-prod-us-east-1-20261202T020000Z';
+    const http = {
+      [`GET ${URL1}/health/deep?require=writer`]: [{ status: 200, body: { status: 'ok', region: 'us-east-1', role: 'writer', writerRegion: 'us-east-1' } }],
+      [`POST ${URL1}/transactions`]: [F('http-post-transaction-201.json')],
+      [`GET ${URL1}/transactions/by-idempotency-key/${key}`]: [F('http-get-transaction-by-key-200.json')],
+    };
+    const { result, calls } = await run({
+      describe: { 'us-east-1': [back('describe-global-clusters-writer-us-east-1.json'), back('describe-global-clusters-writer-us-east-2.json')] },
+      switchover: back('switchover-global-cluster.json'),
+      http,
+    }, 'us-east-1');
+    expect(result).toEqual({ ok: true, from: 'us-east-2', probeKey: key });
+    expect(calls).toContain(`SwitchoverGlobalCluster us-east-2 transactions-prod-global -> ${E1}`);
+  });
+});
