@@ -7,7 +7,7 @@ import { UpdateSnapshot } from 'projen/lib/javascript';
  * the tests ran with (see app/tools/app-lock.ts). The Secrets Manager client re-reads the
  * database password after a rotation (app/src/db/secrets-manager-credentials.ts).
  */
-const RUNTIME_DEPS = ['fastify@5.12.8', 'pino@10.4.0', 'pg@8.23.1', '@aws-sdk/client-secrets-manager@3.1164.0'];
+const RUNTIME_DEPS = ['fastify@5.12.8', 'pino@10.4.0', 'pg@8.23.1', '@aws-sdk/client-secrets-manager@3.1164.0', 'jose@6.2.19'];
 
 /**
  * Declares the sample service `app/` (package `transactions-service`) as a projen
@@ -87,7 +87,12 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
   // jest through @swc/jest (types are stripped, not checked); `compile` type-checks once.
   app.jest!.config.transform = {
     '^.+\\.ts$': new javascript.Transform('@swc/jest'),
+    // jose 6 ships ES modules only. Node 24 loads them with require() (the production build is
+    // CommonJS), but jest's CommonJS runtime does not: swc turns jose into CommonJS for the tests.
+    // https://github.com/panva/jose/issues/759
+    '^.+/node_modules/jose/.+\\.js$': new javascript.Transform('@swc/jest'),
   };
+  app.jest!.config.transformIgnorePatterns = ['/node_modules/(?!jose/)'];
   app.deps.removeDependency('ts-jest');
 
   // `compile` type-checks src, test and tools; the image build emits lib/ with `tsc -p tsconfig.json`.
