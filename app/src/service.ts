@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { Logger, DestinationStream } from 'pino';
+import type { IssuerKeysOptions } from './auth/issuer-keys';
 import type { AppConfig } from './config';
 import type { CredentialSource } from './db/credentials';
 import { pendingMigrations, runMigrations } from './db/migrations';
@@ -37,6 +38,16 @@ export interface StartOptions {
    * @default ROLE_CACHE_MS and ROLE_DETECTION_TIMEOUT_MS
    */
   readonly roleMonitor?: RoleMonitorOptions;
+  /**
+   * Timings of the issuer's key cache (tests shorten them).
+   * @default the JWKS_* constants of src/auth/issuer-keys.ts
+   */
+  readonly issuerKeys?: IssuerKeysOptions;
+  /**
+   * Where the JSON log lines go (tests read them).
+   * @default stdout
+   */
+  readonly logDestination?: DestinationStream;
 }
 
 /**
@@ -45,7 +56,7 @@ export interface StartOptions {
  * schema replicates; the reader only logs a warning when its schema lags behind this release.
  */
 export async function startService(config: AppConfig, options: StartOptions = {}): Promise<RunningService> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const credentialSource = options.credentialSource
     ?? (config.database.secretArn ? new SecretsManagerCredentialSource(config.database.secretArn) : undefined);
   const pool = createPool(config.database, logger, { credentialSource, overrides: options.poolOverrides });
@@ -58,7 +69,17 @@ export async function startService(config: AppConfig, options: StartOptions = {}
       if (pending.length > 0) logger.warn({ pending }, 'read-only database: migrations not applied yet by the writer region');
     }
     logger.info({ role, region: config.region }, 'database role detected');
-    const server = buildServer({ pool, logger, build: config.build, region: config.region, roleMonitor: options.roleMonitor });
+    logger.info({ issuer: config.auth.issuer, jwksUrl: config.auth.jwksUrl, resourceServer: config.auth.resourceServer, rateLimit: config.rateLimit }, 'accepting access tokens');
+    const server = buildServer({
+      pool,
+      logger,
+      build: config.build,
+      region: config.region,
+      roleMonitor: options.roleMonitor,
+      auth: config.auth,
+      rateLimit: config.rateLimit,
+      issuerKeys: options.issuerKeys,
+    });
     const address = await server.listen({ host: config.host, port: config.port });
     return { server, logger, url: address, shutdown: createShutdown(server, pool, logger) };
   } catch (err) {
