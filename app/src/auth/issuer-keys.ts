@@ -5,8 +5,14 @@ import {
 
 /** Longest wait for the issuer's JSON Web Key Set (one HTTP GET), so a hung issuer is a fast 503. */
 export const JWKS_TIMEOUT_MS = 2_000;
-/** Shortest time between two fetches triggered by tokens naming an unknown key id (jose `cooldownDuration`). */
-export const JWKS_COOLDOWN_MS = 30_000;
+/**
+ * Shortest time between two fetches triggered by tokens naming an unknown key id (jose
+ * `cooldownDuration`, 30 s by default): a flood of made-up key ids costs the issuer at most one
+ * request per task per 10 s, and a token signed with a key the issuer has just started using is
+ * refused for at most 10 s after the last fetch. 10 s is the back-off of AWS's own verifier
+ * (awslabs/aws-jwt-verify src/jwk.ts, SimplePenaltyBox `waitSeconds ?? 10`).
+ */
+export const JWKS_COOLDOWN_MS = 10_000;
 /** Age after which the keys are fetched again before use, so a key the issuer withdrew stops verifying (jose `cacheMaxAge`). */
 export const JWKS_MAX_AGE_MS = 10 * 60_000;
 /**

@@ -33,6 +33,11 @@ export class ClientRateLimiter {
 
   constructor(public readonly config: RateLimitConfig, private readonly now: () => number = () => performance.now()) {}
 
+  /** How many clients have a bucket now. */
+  get trackedClients(): number {
+    return this.buckets.size;
+  }
+
   /**
    * Takes one request from the client's bucket.
    * @returns 0 when the request may proceed; else the seconds until the client may send one again

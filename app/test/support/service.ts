@@ -1,6 +1,6 @@
 import type { Pool } from 'pg';
 import { createTestDatabase, silentLogger, testAppConfig } from './database';
-import type { DatabaseConfig } from '../../src/config';
+import type { AppConfig, DatabaseConfig } from '../../src/config';
 import { createPool } from '../../src/db/pool';
 import { RunningService, startService, StartOptions } from '../../src/service';
 import { ALL_SCOPES, LocalIssuer } from '../../tools/local-issuer';
@@ -8,9 +8,17 @@ import { ALL_SCOPES, LocalIssuer } from '../../tools/local-issuer';
 /** The client the tests act as unless they name another. */
 export const TEST_CLIENT = 'test-client';
 
-/** Starts the real service (migrations included) on an ephemeral port against `database`, accepting `issuer`'s tokens. */
-export function startTestService(database: DatabaseConfig, issuer: LocalIssuer, options: StartOptions = {}): Promise<RunningService> {
-  return startService(testAppConfig(database, issuer), options);
+/**
+ * Starts the real service (migrations included) on an ephemeral port against `database`,
+ * accepting `issuer`'s tokens; `overrides` replace parts of the configuration (e.g. the rate limit).
+ */
+export function startTestService(
+  database: DatabaseConfig,
+  issuer: LocalIssuer,
+  options: StartOptions = {},
+  overrides: Partial<AppConfig> = {},
+): Promise<RunningService> {
+  return startService({ ...testAppConfig(database, issuer), ...overrides }, options);
 }
 
 /** A JSON POST /transactions request; `key: null` omits the Idempotency-Key header. No token unless in `headers`. */
@@ -93,7 +101,7 @@ export interface ServiceWithDatabase {
  * Starts a local issuer and the service on a fresh database in `beforeAll` and stops them in
  * `afterAll`. Read the fields inside tests (they are set once `beforeAll` has run).
  */
-export function useServiceWithDatabase(options: StartOptions = {}): ServiceWithDatabase {
+export function useServiceWithDatabase(overrides: Partial<AppConfig> = {}, options: StartOptions = {}): ServiceWithDatabase {
   const running = {
     as(client: string, scopes?: readonly string[]) {
       return apiClient(running.service.url, running.issuer, client, scopes);
@@ -103,7 +111,7 @@ export function useServiceWithDatabase(options: StartOptions = {}): ServiceWithD
     const database = await createTestDatabase();
     running.database = database;
     running.issuer = await LocalIssuer.start();
-    running.service = await startTestService(database, running.issuer, options);
+    running.service = await startTestService(database, running.issuer, options, overrides);
     running.api = await apiClient(running.service.url, running.issuer);
     running.pool = createPool(database, silentLogger);
   });
