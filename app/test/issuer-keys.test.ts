@@ -39,25 +39,22 @@ test('the key set is fetched once and cached: 50 verifications, 1 request to the
   expect(issuer.jwksRequests).toBe(1);
 });
 
-test('a key rotation at the issuer needs no restart: the new key id is fetched once the cooldown has passed', async () => {
-  const { issuer, verifier } = await setUp({ cooldownMs: 300 });
+test('a key rotation at the issuer needs no restart: a token naming the new key id makes the service fetch the keys again', async () => {
+  const { issuer, verifier } = await setUp({ cooldownMs: 0 });
   await verifier.verify(await issuer.token({ client: 'orders' }));
   await issuer.rotateKey({ dropPrevious: true });
-  const rotated = await issuer.token({ client: 'orders' });
-  // Within the cooldown of the last fetch, an unknown key id is refused without asking the issuer.
-  await expect(verifier.verify(rotated)).rejects.toThrow(new InvalidTokenError('unknown_key', 'the access token was signed with a key the issuer does not publish'));
-  expect(issuer.jwksRequests).toBe(1);
-  await sleep(300);
-  await expect(verifier.verify(rotated)).resolves.toMatchObject({ clientId: 'orders' });
+  await expect(verifier.verify(await issuer.token({ client: 'orders' }))).resolves.toMatchObject({ clientId: 'orders' });
   expect(issuer.jwksRequests).toBe(2);
 });
 
-test('a flood of made-up key ids costs the issuer at most one request per cooldown', async () => {
+test('within the cooldown after a fetch, unknown key ids (made up, or a rotation just now) are refused without asking the issuer', async () => {
   const { issuer, verifier } = await setUp({ cooldownMs: 60_000 });
   await verifier.verify(await issuer.token({ client: 'orders' }));
   const made = await Promise.all(Array.from({ length: 30 }, () => issuer.token({ client: 'orders', kid: randomUUID() })));
+  await issuer.rotateKey();
+  made.push(await issuer.token({ client: 'orders' }));
   const results = await Promise.allSettled(made.map((token) => verifier.verify(token)));
-  expect(results.every((result) => result.status === 'rejected' && (result.reason as InvalidTokenError).reason === 'unknown_key')).toBe(true);
+  expect(results.map((result) => result.status === 'rejected' && (result.reason as InvalidTokenError).reason)).toEqual(Array(31).fill('unknown_key'));
   expect(issuer.jwksRequests).toBe(1);
 });
 
@@ -73,22 +70,22 @@ test('keys older than the maximum age are fetched again before use (a withdrawn 
 
 describe('an issuer that hangs or fails', () => {
   test('before any key is known: the fetch gives up after the timeout (503 issuer_unavailable); for the back-off, requests fail at once without asking again', async () => {
-    const { issuer, verifier } = await setUp({ timeoutMs: 300, failureBackoffMs: 1_000 });
+    const { issuer, verifier } = await setUp({ timeoutMs: 1_000, failureBackoffMs: 2_000 });
     issuer.jwksBehaviour = 'hang';
     const token = await issuer.token({ client: 'orders' });
     const first = await timed(verifier.verify(token));
     expect(first.error).toBeInstanceOf(IssuerUnavailableError);
-    expect(first.ms).toBeGreaterThanOrEqual(250);
-    expect(first.ms).toBeLessThan(800);
-    expect((first.error as IssuerUnavailableError).retryAfterSeconds).toBe(1);
+    expect(first.ms).toBeGreaterThanOrEqual(950);
+    expect(first.ms).toBeLessThan(2_000);
+    expect((first.error as IssuerUnavailableError).retryAfterSeconds).toBe(2);
     const second = await timed(verifier.verify(token));
     expect(second.error).toBeInstanceOf(IssuerUnavailableError);
-    expect(second.ms).toBeLessThan(100);
+    expect(second.ms).toBeLessThan(500); // no second wait for the timeout
     expect(issuer.jwksRequests).toBe(1);
 
     // Once the issuer answers again, the first request after the back-off fetches and succeeds.
     issuer.jwksBehaviour = 'serve';
-    await sleep(1_000);
+    await sleep(2_000);
     await expect(verifier.verify(token)).resolves.toMatchObject({ clientId: 'orders' });
     expect(issuer.jwksRequests).toBe(2);
   });
@@ -100,24 +97,26 @@ describe('an issuer that hangs or fails', () => {
   });
 
   test('with keys known: tokens of known keys keep verifying (stale keys, one bounded wait per back-off); a new key id is a 503; after the stale limit, 503', async () => {
-    const { issuer, verifier } = await setUp({ maxAgeMs: 100, timeoutMs: 300, failureBackoffMs: 500, maxStaleMs: 2_000 });
+    const { issuer, verifier } = await setUp({ maxAgeMs: 100, timeoutMs: 1_000, failureBackoffMs: 5_000, maxStaleMs: 4_000 });
     const token = await issuer.token({ client: 'orders' });
     await verifier.verify(token);
+    const fetchedAt = Date.now();
     issuer.jwksBehaviour = 'hang';
     await sleep(150); // the keys are now older than the maximum age: the next use fetches
 
     const first = await timed(verifier.verify(token));
     expect(first.result).toMatchObject({ clientId: 'orders' });
-    expect(first.ms).toBeLessThan(800); // one fetch, given up after the timeout
+    expect(first.ms).toBeGreaterThanOrEqual(950); // one fetch, given up after the timeout
     const during = await Promise.all(Array.from({ length: 10 }, () => timed(verifier.verify(token))));
-    expect(during.every(({ result, ms }) => result !== undefined && ms < 100)).toBe(true); // the back-off: no waiting
+    expect(during.every(({ result, ms }) => result !== undefined && ms < 500)).toBe(true); // the back-off: no waiting
     expect(issuer.jwksRequests).toBe(2);
 
     const newKey = await issuer.token({ client: 'orders', kid: randomUUID() });
     await expect(verifier.verify(newKey)).rejects.toBeInstanceOf(IssuerUnavailableError);
 
-    await sleep(2_000); // past the stale limit
+    await sleep(Math.max(0, fetchedAt + 4_000 - Date.now())); // past the stale limit
     await expect(verifier.verify(token)).rejects.toBeInstanceOf(IssuerUnavailableError);
+    expect(issuer.jwksRequests).toBe(2);
   });
 });
 
@@ -145,7 +144,8 @@ describe('through the service (the production timings)', () => {
       const second = await call();
       expect(second.status).toBe(503);
       expect(Number(second.retryAfter)).toBeGreaterThanOrEqual(1);
-      expect(second.ms).toBeLessThan(200);
+      expect(second.ms).toBeLessThan(JWKS_TIMEOUT_MS / 2); // no second wait for the timeout
+      expect(running.issuer.jwksRequests).toBe(1);
       // The probes do not depend on the issuer.
       expect((await fetch(`${running.service.url}/ready`)).status).toBe(200);
     } finally {
