@@ -3,21 +3,23 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { namePrefixFor, WorkloadProps } from './common';
+import { namePrefixFor } from './common';
 import { DATABASE_AUTO_MINOR_VERSION_UPGRADE, databaseEngine } from './database-engine';
 import { databaseSecretNameOf, GlobalClusterOfPrimary, makeSecondary } from './global-database';
 import { DATABASE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { SecretReplica } from './secret-replica';
-import { globalClusterIdentifierOf, primaryRegionOf, regionalClusterIdentifierOf, regionRoleOf } from '../../config/resilience';
+import { StageSettings } from './stage-settings';
+import { globalClusterIdentifierOf, RegionRole, regionalClusterIdentifierOf } from '../../config/resilience';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { fixedNameRemovalPolicy, statefulRemovalPolicy } from '../constructs/removal-policies';
 
 /** Props of the DataTier. */
-export interface DataTierProps extends WorkloadProps {
-  /** The application (`tags.Application`): global and regional cluster names derive from it. */
-  readonly application: string;
-  /** The region of this stage: with the environment it decides the role (primary, secondary, independent). */
-  readonly region: string;
+export interface DataTierProps {
+  /**
+   * The settings of the stage: its region's role (primary, secondary, independent) decides the
+   * shape, and the global and regional cluster names derive from the application.
+   */
+  readonly settings: StageSettings;
   /** The stage VPC (the cluster goes into its isolated subnets). */
   readonly vpc: ec2.IVpc;
   /** The stage security groups (database and rotation groups are used). */
@@ -81,7 +83,7 @@ export class DataTier extends Construct {
   /** Output: the generated DB cluster identifier (for assertions and runbooks). */
   public readonly clusterIdentifierOutput: CfnOutput;
   /** The role of this region: `primary` or `secondary` of a global database, or `independent`. */
-  public readonly role: 'primary' | 'secondary' | 'independent';
+  public readonly role: RegionRole;
   /** The region whose cluster takes writes (this one unless the role is `secondary`). */
   public readonly writerRegion: string;
   /**
@@ -97,23 +99,24 @@ export class DataTier extends Construct {
 
   constructor(scope: Construct, id: string, props: DataTierProps) {
     super(scope, id);
-    const { environment } = props;
+    const { settings } = props;
+    const { environment, application, region } = settings;
     const { sizing, production } = environment;
-    this.production = production === true;
+    this.production = settings.production;
     this.databaseName = props.databaseName ?? 'app';
 
     const key = (keyId: string, purpose: string, allowCloudWatchLogs = false) =>
-      new WorkloadKey(this, keyId, { environment, namePrefix: props.namePrefix, purpose, allowCloudWatchLogs });
+      new WorkloadKey(this, keyId, { environment, namePrefix: settings.namePrefix, purpose, allowCloudWatchLogs });
     this.storageKey = key('StorageKey', 'db-storage');
     this.secretKey = key('SecretKey', 'db-secret');
     this.logsKey = key('LogsKey', 'db-logs', true);
 
-    this.role = regionRoleOf(environment, props.region);
-    this.writerRegion = this.role === 'secondary' ? primaryRegionOf(environment) : props.region;
+    this.role = settings.role;
+    this.writerRegion = settings.writerRegion;
     const global = this.role !== 'independent';
-    const globalClusterIdentifier = globalClusterIdentifierOf(props.application, environment.name);
+    const globalClusterIdentifier = globalClusterIdentifierOf(application, environment.name);
     const secondary = this.role === 'secondary';
-    const fixedIdentifier = global ? regionalClusterIdentifierOf(props.application, environment.name, props.region) : undefined;
+    const fixedIdentifier = global ? regionalClusterIdentifierOf(application, environment.name, region) : undefined;
 
     // Created here rather than by the cluster so the secret carries `dbname` (the cluster's own
     // generated secret has no database name, and the attachment only adds host and port).
@@ -123,7 +126,7 @@ export class DataTier extends Construct {
       dbname: this.databaseName,
       encryptionKey: this.secretKey,
       // The primary of a global database: a name the secondaries can derive (SecretReplica).
-      secretName: global ? databaseSecretNameOf(props.application, environment.name) : undefined,
+      secretName: global ? databaseSecretNameOf(application, environment.name) : undefined,
     });
     // A fixed name must not survive a failed first create (the retry would find it taken).
     generated?.applyRemovalPolicy(global ? fixedNameRemovalPolicy(environment) : statefulRemovalPolicy(environment));
@@ -190,11 +193,11 @@ export class DataTier extends Construct {
     });
     if (secondary) {
       makeSecondary(this.cluster, globalClusterIdentifier);
-      const primaryRegion = primaryRegionOf(environment);
+      const { primaryRegion } = settings;
       this.secretReplica = new SecretReplica(this, 'SecretReplica', {
-        secretName: databaseSecretNameOf(props.application, environment.name),
+        secretName: databaseSecretNameOf(application, environment.name),
         primaryRegion,
-        primaryKeyAlias: `${namePrefixFor(props.application, environment.name, primaryRegion)}/db-secret`,
+        primaryKeyAlias: `${namePrefixFor(application, environment.name, primaryRegion)}/db-secret`,
         replicaKey: this.secretKey,
       });
       this.secret = this.secretReplica.secret;

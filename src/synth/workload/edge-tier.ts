@@ -1,23 +1,23 @@
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import { WorkloadProps } from './common';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { addServiceRecord, ServiceRecord } from './service-dns';
+import { StageSettings } from './stage-settings';
 import { RegionalWebAcl } from './web-acl';
-import { deploymentOf } from '../../config/deployment';
-import { stageIdOf } from '../../config/waves';
 import { WorkloadKey } from '../constructs/encryption';
 import { LogDeliveryBucket } from '../constructs/log-delivery-bucket';
 import { statefulRemovalPolicy } from '../constructs/removal-policies';
 import { TrafficSwitch } from '../progressive-deployment/traffic-switch';
 
 /** Props of the EdgeTier. */
-export interface EdgeTierProps extends WorkloadProps {
+export interface EdgeTierProps {
+  /** The settings of the stage (its deployment strategy decides whether a TrafficSwitch is built). */
+  readonly settings: StageSettings;
   /** The stage VPC (the ALB goes into its public subnets). */
   readonly vpc: ec2.IVpc;
   /** The stage security groups (the load balancer group is used). */
@@ -95,9 +95,10 @@ export class EdgeTier extends Construct {
 
   constructor(scope: Construct, id: string, props: EdgeTierProps) {
     super(scope, id);
-    const { environment } = props;
-    const { region } = Stack.of(this);
-    this.production = environment.production === true;
+    const { settings } = props;
+    const { environment } = settings;
+    const { region } = settings;
+    this.production = settings.production;
     const healthCheckPath = props.healthCheckPath ?? '/health';
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
@@ -177,7 +178,7 @@ export class EdgeTier extends Construct {
       // Latency routing for independent regions, failover routing on the deep health check
       // when the environment has one writer (src/synth/workload/service-dns.ts).
       this.serviceRecord = addServiceRecord(this, {
-        environment, region, zone, recordName: globalName, loadBalancer: this.loadBalancer, latencyHealthCheckPath: healthCheckPath,
+        settings, zone, recordName: globalName, loadBalancer: this.loadBalancer, latencyHealthCheckPath: healthCheckPath,
       });
       new route53.ARecord(this, 'RegionalRecord', {
         zone,
@@ -198,7 +199,7 @@ export class EdgeTier extends Construct {
       this.serviceUrl = this.url;
     }
 
-    if (deploymentOf(environment).progressive) {
+    if (settings.deployment.progressive) {
       this.trafficSwitch = new TrafficSwitch(this, 'TrafficSwitch', {
         vpc: props.vpc,
         loadBalancer: this.loadBalancer,
@@ -212,11 +213,11 @@ export class EdgeTier extends Construct {
     }
 
     this.logsKey = new WorkloadKey(this, 'LogsKey', {
-      environment, namePrefix: props.namePrefix, purpose: 'edge-logs', allowCloudWatchLogs: true,
+      environment, namePrefix: settings.namePrefix, purpose: 'edge-logs', allowCloudWatchLogs: true,
     });
     this.webAcl = new RegionalWebAcl(this, 'Waf', {
       environment,
-      namePrefix: props.namePrefix,
+      namePrefix: settings.namePrefix,
       resourceArn: this.loadBalancer.loadBalancerArn,
       logsKey: this.logsKey,
       rateLimitPer5Minutes: props.rateLimitPer5Minutes,

@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Fn, Size, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Size, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecr from 'aws-cdk-lib/aws-ecr';
@@ -9,22 +9,25 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { WorkloadStackProps } from './common';
 import { ServiceMonitoring } from './monitoring';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { ReplicationLagAlarms } from './replication-alarms';
 import { scaleOnRequestsPerTask } from './request-scaling';
 import { ServiceImage } from './service-image';
-import { deploymentOf, DeploymentStrategyName } from '../../config/deployment';
-import { regionRoleOf } from '../../config/resilience';
-import { stageIdOf } from '../../config/waves';
+import { StageSettings } from './stage-settings';
+import { DeploymentStrategyName } from '../../config/deployment';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { PreTrafficHook } from '../progressive-deployment/pre-traffic-hook';
 import { TrafficSwitch } from '../progressive-deployment/traffic-switch';
 import { TrafficSwitchRole } from '../progressive-deployment/traffic-switch-role';
 
 /** Props of the ServiceStack. */
-export interface ServiceStackProps extends WorkloadStackProps {
+export interface ServiceStackProps extends StackProps {
+  /**
+   * The settings of the stage: its deployment strategy, the region (env SERVICE_REGION) and the
+   * region whose database takes writes (env DB_WRITER_REGION), the name prefix.
+   */
+  readonly settings: StageSettings;
   /** The stage VPC (tasks run in its private-with-egress subnets). */
   readonly vpc: ec2.IVpc;
   /** The stage security groups (the service group is used). */
@@ -43,10 +46,6 @@ export interface ServiceStackProps extends WorkloadStackProps {
    * @default - DB_HOST from the secret
    */
   readonly databaseHost?: string;
-  /** The region the service runs in (env SERVICE_REGION). */
-  readonly serviceRegion: string;
-  /** The region whose database takes writes (env DB_WRITER_REGION). */
-  readonly writerRegion: string;
   /**
    * Identifier of this region's secondary cluster of a global database: replication-lag alarms
    * page through the stage's alarm topic.
@@ -59,7 +58,8 @@ export interface ServiceStackProps extends WorkloadStackProps {
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   /**
    * The alternate target group and listener rules of a progressive deployment strategy
-   * (EdgeTier.trafficSwitch); required when `deployment.strategy` is not rolling.
+   * (EdgeTier.trafficSwitch, built from the same settings); present exactly when
+   * `settings.deployment` is progressive.
    * @default - none: rolling deployment into `targetGroup`
    */
   readonly trafficSwitch?: TrafficSwitch;
@@ -151,11 +151,11 @@ export class ServiceStack extends Stack {
   public readonly loadBalancerRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
-    const { environment } = props;
+    const { settings } = props;
+    const { environment, deployment } = settings;
     const { sizing } = environment;
     super(scope, id, { ...props, terminationProtection: environment.production });
-    this.production = environment.production === true;
-    const deployment = deploymentOf(environment);
+    this.production = settings.production;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
@@ -190,7 +190,7 @@ export class ServiceStack extends Stack {
     });
 
     this.logsKey = new WorkloadKey(this, 'LogsKey', {
-      environment, namePrefix: props.namePrefix, purpose: 'service-logs', allowCloudWatchLogs: true,
+      environment, namePrefix: settings.namePrefix, purpose: 'service-logs', allowCloudWatchLogs: true,
     });
     this.logGroup = new EncryptedLogGroup(this, 'LogGroup', { environment, encryptionKey: this.logsKey });
 
@@ -231,8 +231,8 @@ export class ServiceStack extends Stack {
         PORT: String(SERVICE_PORT),
         DB_SSL: 'true',
         DB_SECRET_ARN: props.databaseSecret.secretArn,
-        SERVICE_REGION: props.serviceRegion,
-        DB_WRITER_REGION: props.writerRegion,
+        SERVICE_REGION: settings.region,
+        DB_WRITER_REGION: settings.writerRegion,
         ...(props.databaseHost ? { DB_HOST: props.databaseHost } : {}),
       },
       secrets: {
@@ -295,9 +295,6 @@ export class ServiceStack extends Stack {
       enableExecuteCommand: false,
     });
     const traffic = props.trafficSwitch;
-    if (deployment.progressive !== (traffic !== undefined)) {
-      throw new Error(`Environment "${environment.name}": deployment strategy ${deployment.strategy} ${deployment.progressive ? 'needs' : 'must not have'} the edge tier's TrafficSwitch`);
-    }
     if (traffic) {
       this.loadBalancerRole = new TrafficSwitchRole(this, 'LoadBalancerRole', { primaryTargetGroup: props.targetGroup, traffic });
       this.service.loadBalancerTarget({
@@ -312,13 +309,13 @@ export class ServiceStack extends Stack {
       }).attachToApplicationTargetGroup(props.targetGroup);
       this.preTrafficHook = new PreTrafficHook(this, 'PreTrafficHook', {
         environment,
-        namePrefix: props.namePrefix,
+        namePrefix: settings.namePrefix,
         vpc: props.vpc,
         testUrl: traffic.testUrl,
         testPort: traffic.testPort,
         commit: props.image.tag,
-        stageId: stageIdOf(environment, this.region),
-        role: regionRoleOf(environment, this.region),
+        stageId: settings.stageId,
+        role: settings.role,
       });
       this.service.addLifecycleHook(this.preTrafficHook.target);
     } else {
@@ -348,7 +345,7 @@ export class ServiceStack extends Stack {
 
     this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
       environment,
-      namePrefix: props.namePrefix,
+      namePrefix: settings.namePrefix,
       service: this.service,
       loadBalancer: props.loadBalancer,
       targetGroup: props.targetGroup,
@@ -358,7 +355,7 @@ export class ServiceStack extends Stack {
     });
     if (props.replicationLagClusterIdentifier) {
       this.replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {
-        namePrefix: props.namePrefix,
+        namePrefix: settings.namePrefix,
         clusterIdentifier: props.replicationLagClusterIdentifier,
         topic: this.monitoring.topic,
       });
