@@ -10,6 +10,7 @@ import { DATABASE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { SecretReplica } from './secret-replica';
 import { StageSettings } from './stage-settings';
 import { globalClusterIdentifierOf, RegionRole, regionalClusterIdentifierOf } from '../../config/resilience';
+import { EnvironmentConfig } from '../../config/schema';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { fixedNameRemovalPolicy, statefulRemovalPolicy } from '../constructs/removal-policies';
 
@@ -101,7 +102,6 @@ export class DataTier extends Construct {
     super(scope, id);
     const { settings } = props;
     const { environment, application, region } = settings;
-    const { sizing, production } = environment;
     this.production = settings.production;
     this.databaseName = props.databaseName ?? 'app';
 
@@ -118,10 +118,52 @@ export class DataTier extends Construct {
     const secondary = this.role === 'secondary';
     const fixedIdentifier = global ? regionalClusterIdentifierOf(application, environment.name, region) : undefined;
 
-    // Created here rather than by the cluster so the secret carries `dbname` (the cluster's own
-    // generated secret has no database name, and the attachment only adds host and port).
-    // A secondary has none: its credentials are the primary's, replicated below.
-    const generated = secondary ? undefined : new rds.DatabaseSecret(this, 'DatabaseSecret', {
+    // A secondary has no credentials of its own: they are the primary's, replicated below.
+    const generated = secondary ? undefined : this.addGeneratedSecret(props);
+    this.cluster = this.addCluster(props, { credentials: generated, clusterIdentifier: fixedIdentifier });
+    if (secondary) {
+      makeSecondary(this.cluster, globalClusterIdentifier);
+      const { primaryRegion } = settings;
+      this.secretReplica = new SecretReplica(this, 'SecretReplica', {
+        secretName: databaseSecretNameOf(application, environment.name),
+        primaryRegion,
+        primaryKeyAlias: `${namePrefixFor(application, environment.name, primaryRegion)}/db-secret`,
+        replicaKey: this.secretKey,
+      });
+      this.secret = this.secretReplica.secret;
+      this.serviceHost = this.cluster.clusterReadEndpoint.hostname;
+    } else {
+      this.secret = this.cluster.secret!;
+    }
+    if (this.role === 'primary') {
+      this.globalCluster = new GlobalClusterOfPrimary(this, 'GlobalCluster', {
+        environment, globalClusterIdentifier, primary: this.cluster,
+      });
+    }
+
+    this.postgresLogGroup = this.addPostgresLogGroup(environment, fixedIdentifier);
+
+    // Hosted single-user rotation: Secrets Manager deploys the rotation function (no asset,
+    // no bundling at synth) into the isolated subnets, where it reaches the database directly
+    // and Secrets Manager through the interface endpoint.
+    // Secondaries: none (the replica follows the primary's rotations).
+    if (!secondary) this.addRotation(props);
+
+    this.clusterIdentifierOutput = new CfnOutput(this, 'DatabaseClusterIdentifier', {
+      value: this.cluster.clusterIdentifier,
+      description: 'Aurora cluster identifier',
+    });
+  }
+
+  /**
+   * The master credentials (not in a secondary: its credentials are the primary's, replicated).
+   * Created here rather than by the cluster so the secret carries `dbname` (the cluster's own
+   * generated secret has no database name, and the attachment only adds host and port).
+   */
+  private addGeneratedSecret(props: DataTierProps): rds.DatabaseSecret {
+    const { environment, application, role } = props.settings;
+    const global = role !== 'independent';
+    const generated = new rds.DatabaseSecret(this, 'DatabaseSecret', {
       username: props.username ?? 'postgres',
       dbname: this.databaseName,
       encryptionKey: this.secretKey,
@@ -129,8 +171,24 @@ export class DataTier extends Construct {
       secretName: global ? databaseSecretNameOf(application, environment.name) : undefined,
     });
     // A fixed name must not survive a failed first create (the retry would find it taken).
-    generated?.applyRemovalPolicy(global ? fixedNameRemovalPolicy(environment) : statefulRemovalPolicy(environment));
+    generated.applyRemovalPolicy(global ? fixedNameRemovalPolicy(environment) : statefulRemovalPolicy(environment));
+    return generated;
+  }
 
+  /**
+   * The parameter group and the Aurora Serverless v2 cluster: a writer plus `sizing.dbReaders`
+   * readers (none in a secondary), encrypted storage, IAM auth, backups, Performance Insights.
+   */
+  private addCluster(props: DataTierProps, options: {
+    /** The generated master secret. @default - none: a secondary of a global database */
+    credentials?: rds.DatabaseSecret;
+    /** The fixed cluster identifier of a global environment. @default - generated */
+    clusterIdentifier?: string;
+  }): rds.DatabaseCluster {
+    const { environment } = props.settings;
+    const { sizing, production } = environment;
+    const secondary = props.settings.role === 'secondary';
+    const { credentials } = options;
     const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
       engine: databaseEngine(),
       description: 'TLS-only connections, slow statements logged',
@@ -146,14 +204,14 @@ export class DataTier extends Construct {
       publiclyAccessible: false,
       autoMinorVersionUpgrade: DATABASE_AUTO_MINOR_VERSION_UPGRADE,
     };
-    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+    return new rds.DatabaseCluster(this, 'Cluster', {
       engine: databaseEngine(),
       // The LTS minor stays put: no automatic minor upgrades (src/synth/workload/database-engine.ts).
       autoMinorVersionUpgrade: DATABASE_AUTO_MINOR_VERSION_UPGRADE,
       parameterGroup,
       // Fixed in a global environment: the other regions and `npx projen failover` name it.
-      clusterIdentifier: fixedIdentifier,
-      credentials: generated ? rds.Credentials.fromSecret(generated) : undefined,
+      clusterIdentifier: options.clusterIdentifier,
+      credentials: credentials ? rds.Credentials.fromSecret(credentials) : undefined,
       defaultDatabaseName: secondary ? undefined : this.databaseName,
       writer: rds.ClusterInstance.serverlessV2('Writer', instanceProps),
       // A secondary of a global database runs ONE instance: its service connects through the
@@ -191,50 +249,25 @@ export class DataTier extends Construct {
       deletionProtection: production,
       removalPolicy: production ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     });
-    if (secondary) {
-      makeSecondary(this.cluster, globalClusterIdentifier);
-      const { primaryRegion } = settings;
-      this.secretReplica = new SecretReplica(this, 'SecretReplica', {
-        secretName: databaseSecretNameOf(application, environment.name),
-        primaryRegion,
-        primaryKeyAlias: `${namePrefixFor(application, environment.name, primaryRegion)}/db-secret`,
-        replicaKey: this.secretKey,
-      });
-      this.secret = this.secretReplica.secret;
-      this.serviceHost = this.cluster.clusterReadEndpoint.hostname;
-    } else {
-      this.secret = this.cluster.secret!;
-    }
-    if (this.role === 'primary') {
-      this.globalCluster = new GlobalClusterOfPrimary(this, 'GlobalCluster', {
-        environment, globalClusterIdentifier, primary: this.cluster,
-      });
-    }
+  }
 
-    // Our own KMS-encrypted log group with retention instead of `cloudwatchLogsRetention`
-    // (which adds a log-retention custom resource and leaves the group unencrypted). Its name
-    // is fixed by RDS and contains the cluster id (generated, or in a global environment the
-    // fixed one, written literally so a failed first create does not keep it), so it never collides. The
-    // instances wait for it: RDS would otherwise create it on first export, unencrypted.
-    this.postgresLogGroup = new EncryptedLogGroup(this, 'PostgresLogGroup', {
+  /**
+   * Our own KMS-encrypted log group with retention instead of `cloudwatchLogsRetention`
+   * (which adds a log-retention custom resource and leaves the group unencrypted). Its name
+   * is fixed by RDS and contains the cluster id (generated, or in a global environment the
+   * fixed one, written literally so a failed first create does not keep it), so it never
+   * collides. The instances wait for it: RDS would otherwise create it on first export, unencrypted.
+   */
+  private addPostgresLogGroup(environment: EnvironmentConfig, fixedIdentifier: string | undefined): EncryptedLogGroup {
+    const logGroup = new EncryptedLogGroup(this, 'PostgresLogGroup', {
       environment,
       encryptionKey: this.logsKey,
       logGroupName: `/aws/rds/cluster/${fixedIdentifier ?? this.cluster.clusterIdentifier}/postgresql`,
     });
     for (const child of this.cluster.node.findAll()) {
-      if (child instanceof rds.CfnDBInstance) child.node.addDependency(this.postgresLogGroup);
+      if (child instanceof rds.CfnDBInstance) child.node.addDependency(logGroup);
     }
-
-    // Hosted single-user rotation: Secrets Manager deploys the rotation function (no asset,
-    // no bundling at synth) into the isolated subnets, where it reaches the database directly
-    // and Secrets Manager through the interface endpoint.
-    // Secondaries: none (the replica follows the primary's rotations).
-    if (!secondary) this.addRotation(props);
-
-    this.clusterIdentifierOutput = new CfnOutput(this, 'DatabaseClusterIdentifier', {
-      value: this.cluster.clusterIdentifier,
-      description: 'Aurora cluster identifier',
-    });
+    return logGroup;
   }
 
   private addRotation(props: DataTierProps): void {
