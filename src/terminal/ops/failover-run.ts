@@ -1,9 +1,9 @@
-import { errorText } from './doctor-clients';
 import { FailoverClients, GlobalClusterDescription, HttpResponse } from './failover-clients';
 import {
   describeWriterCommand, FailoverTarget, LOAD_BALANCER_URL_OUTPUT_PREFIX, loadBalancerUrlCommand, moveCommand, PROBE_TRANSACTION,
   probeKeyOf, regionOfArn,
 } from './failover-plan';
+import { errorText } from '../../shared/aws-errors';
 
 /**
  * `npx projen failover ... --run`: the plan of ./failover-plan.ts, executed with the AWS SDK
