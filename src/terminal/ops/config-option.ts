@@ -10,6 +10,6 @@ export const CONFIG_OPTION = { config: { type: 'string', hint: 'path/to/delivery
 
 /** Absolute path of the delivery config to read. */
 export function configPathOf(given: string | undefined, env: NodeJS.ProcessEnv): string {
-  const chosen = given || env.DELIVERY_CONFIG;
+  const chosen = given ?? env.DELIVERY_CONFIG;
   return chosen ? path.resolve(chosen) : SAMPLE_CONFIG_PATH;
 }
