@@ -49,7 +49,7 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-sts@^3',
-    // `failover --run` (src/terminal/ops/failover-aws.ts): switchover/failover and describe the Aurora
+    // `failover --run` (src/terminal/ops/aws-failover-clients.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
     '@aws-sdk/credential-providers@^3',
@@ -192,7 +192,7 @@ addOpsTasks(project);
 addComplianceTasks(project);
 
 // `mutate`: mutation testing of the pure-logic modules (not part of `test`). Each threshold is
-// the module's first measured score rounded down (README "Mutation testing").
+// the module's first measured score rounded down (docs/mutation-testing.md).
 addMutationTasks(project, [
   // plannedWaves (src/config/waves.ts) is tested through doctor's plan.
   { name: 'config', breakBelow: 87, tests: ['test/config/**/*.test.ts', 'test/terminal/ops/doctor.test.ts'], ignoreTests: ['forwarding\\.test\\.ts'], readsSampleAssembly: true },
