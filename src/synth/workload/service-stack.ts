@@ -319,6 +319,7 @@ export class ServiceStack extends Stack {
         commit: props.image.tag,
         stageId: stageIdOf(environment, this.region),
         role: regionRoleOf(environment, this.region),
+        cluster: this.cluster,
       });
       this.service.addLifecycleHook(this.preTrafficHook.target);
     } else {
