@@ -15,7 +15,7 @@ const read = (file: string) => fs.readFileSync(path.join(REPO_ROOT, file), 'utf8
 
 /** The rows of README "Releases": strategy -> its "What detects a bad release" cell. */
 function detectionByStrategy(): Record<string, string> {
-  const section = /### Releases: rolling, blue\/green, canary, linear\n([\s\S]*?)\n#{2,3} /.exec(read('README.md'))?.[1] ?? '';
+  const section = /#{2,3} Releases: rolling, blue\/green, canary, linear\n([\s\S]*?)\n#{2,3} /.exec(read('README.md'))?.[1] ?? '';
   const header = section.split('\n').find((l) => l.startsWith('| Strategy |'))!;
   const column = header.split('|').map((c) => c.trim()).indexOf('What detects a bad release');
   expect(column).toBeGreaterThan(0);
