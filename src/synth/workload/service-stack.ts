@@ -185,7 +185,12 @@ export class ServiceStack extends Stack {
         targetGroup: props.targetGroup,
         traffic,
         hook: {
-          environment, namePrefix: settings.namePrefix, vpc: props.vpc, commit: props.image.tag, stageId: settings.stageId, role: settings.role,
+          environment,
+          namePrefix: settings.namePrefix,
+          vpc: props.vpc,
+          commit: props.image.tag,
+          stageId: settings.stageId,
+          role: settings.role,
           cluster: this.cluster,
         },
       }));
