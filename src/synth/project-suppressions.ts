@@ -1,6 +1,7 @@
 import { assertionSuppressions } from './assertions/suppressions';
 import { Suppressor } from './compliance/suppressions';
 import { constructSuppressions } from './constructs/suppressions';
+import { issuerSuppressions } from './issuer/suppressions';
 import { pipelineSuppressions } from './pipeline/suppressions';
 import { progressiveDeploymentSuppressions } from './progressive-deployment/suppressions';
 import { workloadSuppressions } from './workload/suppressions';
@@ -14,6 +15,7 @@ export const PROJECT_SUPPRESSIONS: readonly Suppressor[] = [
   constructSuppressions,
   workloadSuppressions,
   progressiveDeploymentSuppressions,
+  issuerSuppressions,
   pipelineSuppressions,
   assertionSuppressions,
 ];

@@ -4,6 +4,7 @@ import { DataTier } from './data-tier';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
 import { StageSettings } from './stage-settings';
+import { TokenIssuer } from '../issuer/token-issuer';
 
 /** Props of the PlatformStack. */
 export interface PlatformStackProps extends StackProps {
@@ -20,7 +21,9 @@ export interface PlatformStackProps extends StackProps {
  * What the service runs on, in one stage, as one stack of three tiers:
  * - `Network` (NetworkTier): VPC, endpoints, flow logs, every security group;
  * - `Data` (DataTier): Aurora PostgreSQL, its keys, rotated secret and logs;
- * - `Edge` (EdgeTier): ALB, target group, listeners, certificate and DNS, WAF, access logs.
+ * - `Edge` (EdgeTier): ALB, target group, listeners, certificate and DNS, WAF, access logs;
+ * and, in the environment's issuer region only, `Issuer` (TokenIssuer): the Cognito user pool
+ * every region of the environment trusts, its domain and the checks' app client.
  *
  * One stack, not three: the data and edge tiers both need the network, so as separate stacks
  * they deployed in two sequential pipeline actions (network, then data and edge), and the
@@ -40,6 +43,11 @@ export class PlatformStack extends Stack {
   public readonly data: DataTier;
   /** The load balancer, WAF, TLS and DNS. */
   public readonly edge: EdgeTier;
+  /**
+   * The environment's token issuer.
+   * @default - none: a stage outside the issuer region uses the issuer region's (IssuerLookup)
+   */
+  public readonly issuer?: TokenIssuer;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { settings } = props;
@@ -51,5 +59,8 @@ export class PlatformStack extends Stack {
     const { vpc, securityGroups } = this.network;
     this.data = new DataTier(this, 'Data', { settings, vpc, securityGroups });
     this.edge = new EdgeTier(this, 'Edge', { settings, vpc, securityGroups });
+    if (settings.region === settings.issuerRegion) {
+      this.issuer = new TokenIssuer(this, 'Issuer', { environment, application: settings.application, namePrefix, vpc });
+    }
   }
 }

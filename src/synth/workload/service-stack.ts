@@ -15,7 +15,10 @@ import { ServiceImage } from './service-image';
 import { scaleService } from './service-scaling';
 import { addServiceTask } from './service-task';
 import { StageSettings } from './stage-settings';
+import { READ_SCOPE, WRITE_SCOPE } from '../../shared/client-credentials';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
+import { ChecksTokenFunction } from '../issuer/checks-token-function';
+import { IssuerAccess, issuerAccess, IssuerReference } from '../issuer/issuer-reference';
 import { ecsDeploymentOf } from '../progressive-deployment/ecs-deployment';
 import { PreTrafficHook } from '../progressive-deployment/pre-traffic-hook';
 import { registerProgressively } from '../progressive-deployment/progressive-registration';
@@ -65,6 +68,11 @@ export interface ServiceStackProps extends StackProps {
   readonly trafficSwitch?: TrafficSwitch;
   /** E-mail addresses subscribed to the alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
+  /**
+   * The environment's token issuer: the Platform stack's TokenIssuer in the issuer region, else
+   * the issuer region's, by derived names (src/synth/issuer/issuer-reference.ts).
+   */
+  readonly issuer: IssuerReference;
   /** Target average CPU utilisation (percent) for scaling. @default 60 */
   readonly cpuTargetPercent?: number;
   /** Target ALB requests per task per minute for scaling. @default 1000 */
@@ -141,6 +149,12 @@ export class ServiceStack extends Stack {
    * @default - none with a rolling deployment
    */
   public readonly loadBalancerRole?: iam.Role;
+  /** The issuer as this stage uses it: AUTH_ISSUER, the checks' credentials, the lookup in another region. */
+  public readonly auth: IssuerAccess;
+  /** The function the post-deploy assertions get their access token from. */
+  public readonly checksToken: ChecksTokenFunction;
+  /** The scopes the checks of this stage ask for: read only in a read-only (secondary) region. */
+  public readonly checksScopes: readonly string[];
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     const { settings } = props;
@@ -153,7 +167,9 @@ export class ServiceStack extends Stack {
       vpc: props.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENHANCED,
     });
-    const task = addServiceTask(this, props);
+    this.auth = issuerAccess(this, props.issuer, props.image.tag);
+    this.checksScopes = settings.role === 'secondary' ? [READ_SCOPE] : [READ_SCOPE, WRITE_SCOPE];
+    const task = addServiceTask(this, { ...props, issuerUrl: this.auth.issuerUrl });
     ({
       executionRole: this.executionRole, taskRole: this.taskRole, taskDefinition: this.taskDefinition,
       logsKey: this.logsKey, logGroup: this.logGroup,
@@ -192,11 +208,16 @@ export class ServiceStack extends Stack {
           stageId: settings.stageId,
           role: settings.role,
           cluster: this.cluster,
+          credentials: this.auth.checks,
+          scopes: this.checksScopes,
         },
       }));
     } else {
       this.service.attachToApplicationTargetGroup(props.targetGroup);
     }
+    this.checksToken = new ChecksTokenFunction(this, 'ChecksToken', {
+      environment, stageId: settings.stageId, vpc: props.vpc, logsKey: this.logsKey, credentials: this.auth.checks, scopes: this.checksScopes,
+    });
     scaleService(this.service, {
       minCapacity: sizing.minCapacity,
       maxCapacity: sizing.maxCapacity,

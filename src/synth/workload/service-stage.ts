@@ -13,6 +13,7 @@ import { regionalClusterIdentifierOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { vpcCidrOf } from '../../config/vpc-cidrs';
 import { stageIdOf } from '../../config/waves';
+import { remoteIssuerOf } from '../issuer/issuer-reference';
 import { applyGovernanceTags, GovernanceTagsProps } from '../constructs/governance-tags';
 import { pinNodeLambdaRuntimes } from '../constructs/lambda-runtime';
 
@@ -117,6 +118,7 @@ export class ServiceStacks {
       targetGroup: this.edge.targetGroup,
       trafficSwitch: this.edge.trafficSwitch,
       alarmEmails: props.alarmEmails,
+      issuer: this.platform.issuer ? { local: this.platform.issuer } : { remote: remoteIssuerOf(props.tags.Application, environment) },
       description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard`,
     });
     this.alarms = this.service.alarms;

@@ -31,6 +31,11 @@ export interface ServiceTaskProps {
    * @default - DB_HOST from the secret
    */
   readonly databaseHost?: string;
+  /**
+   * The token issuer the service trusts (AUTH_ISSUER): exactly the `iss` of its tokens, the
+   * Cognito user pool's provider URL (app/README.md "Authentication").
+   */
+  readonly issuerUrl: string;
 }
 
 /** The task of the service, as addServiceTask created it. */
@@ -151,6 +156,10 @@ function addAppContainer(taskDefinition: ecs.FargateTaskDefinition, from: {
       SERVICE_REGION: settings.region,
       DB_WRITER_REGION: settings.writerRegion,
       ...(props.databaseHost ? { DB_HOST: props.databaseHost } : {}),
+      // Who may call the API: tokens of this issuer (its published keys, fetched by key id, so a
+      // key rotation at the issuer needs no redeploy) with a scope of the resource server
+      // `transactions`, the service's default AUTH_RESOURCE_SERVER (API_RESOURCE_SERVER).
+      AUTH_ISSUER: props.issuerUrl,
     },
     secrets: {
       // In a secondary region the replicated secret's host is the primary's writer: the

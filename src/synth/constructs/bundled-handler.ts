@@ -1,0 +1,45 @@
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+// esbuild bundles the handlers at synth, which always runs with devDependencies installed (here
+// and in the pipeline's synth step, after `npm ci`); the deployed templates never load it.
+// eslint-disable-next-line import/no-extraneous-dependencies
+import { buildSync } from 'esbuild';
+import { NODE_MAJOR } from '../../shared/versions/toolchain';
+
+const bundled = new Map<string, string>();
+
+/**
+ * A Lambda handler of src/lambda/ bundled by esbuild (no Docker) into a directory holding
+ * `index.js` (handler `index.handler`), ONCE per process and source: every stage of a synth
+ * shares the same directory, hence the same asset hash. `source` is the handler's path from the
+ * repository root (e.g. `src/lambda/pre-traffic-hook/pre-traffic-hook.handler.ts`); it is found
+ * by walking up from this file, which runs from src/ (tests, ts-node) or from the synth bundle
+ * in .cache/synth/. The AWS SDK clients the handler imports are bundled too, so the function
+ * runs the SDK version the tests ran, not the one the Lambda runtime happens to ship.
+ */
+export function bundledHandlerCode(source: string): string {
+  const done = bundled.get(source);
+  if (done) return done;
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, source))) {
+    const parent = path.dirname(dir);
+    if (parent === dir) throw new Error(`cannot find ${source} above ${__dirname}`);
+    dir = parent;
+  }
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), `${path.basename(source, '.ts').replace(/\W+/g, '-')}-`));
+  buildSync({
+    entryPoints: [path.join(dir, source)],
+    outfile: path.join(out, 'index.js'),
+    bundle: true,
+    minify: true,
+    platform: 'node',
+    format: 'cjs',
+    target: `node${NODE_MAJOR}`,
+    logLevel: 'warning',
+  });
+  // Assets are staged (copied into the assembly) at synth, later in the same process.
+  process.once('exit', () => fs.rmSync(out, { recursive: true, force: true }));
+  bundled.set(source, out);
+  return out;
+}
