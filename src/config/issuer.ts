@@ -39,11 +39,12 @@ export function tokenUrlOf(domainPrefix: string, region: string): string {
 
 /**
  * Name of the Secrets Manager secret (in the issuer region) holding the checks' own app client:
- * `<application>-<env>-issuer/checks-client`, JSON `client_id`, `client_secret`, `token_url`,
- * `user_pool_id`, `client_secret_id`. Fixed, so the other regions' checks can read it by name.
+ * `<application>-<env>-<issuer region>/checks-client`, JSON `client_id`, `client_secret`,
+ * `token_url`, `user_pool_id`, `client_secret_id`. Fixed, so the other regions' checks can read
+ * it by name.
  */
-export function checksClientSecretNameOf(application: string, environmentName: string): string {
-  return `${applicationSlug(application)}-${environmentName}-issuer/checks-client`;
+export function checksClientSecretNameOf(application: string, environmentName: string, issuerRegion: string): string {
+  return `${applicationSlug(application)}-${environmentName}-${issuerRegion}/checks-client`;
 }
 
 /** Purpose (alias suffix) of the key encrypting the checks' credentials secret: `alias/<namePrefix of the issuer region>/issuer-secret`. */

@@ -38,7 +38,7 @@ export function remoteIssuerOf(application: string, environment: EnvironmentConf
     account: environment.account,
     domainPrefix,
     tokenUrl: tokenUrlOf(domainPrefix, region),
-    secretName: checksClientSecretNameOf(application, environment.name),
+    secretName: checksClientSecretNameOf(application, environment.name, region),
     keyAlias: `${applicationSlug(application)}-${environment.name}-${region}/${ISSUER_SECRET_KEY_PURPOSE}`,
   };
 }

@@ -106,7 +106,9 @@ export class TokenIssuer extends Construct {
       removalPolicy: stateful,
     });
     const scopes = API_SCOPE_NAMES.map((name) => new cognito.ResourceServerScope({ scopeName: name, scopeDescription: `${name} transactions` }));
-    this.resourceServer = this.userPool.addResourceServer('Api', { identifier: API_RESOURCE_SERVER, scopes });
+    this.resourceServer = this.userPool.addResourceServer('Api', {
+      identifier: API_RESOURCE_SERVER, scopes, userPoolResourceServerName: `${props.namePrefix}-${API_RESOURCE_SERVER}`,
+    });
     this.domainPrefix = issuerDomainPrefixOf(props.application, environment.name, environment.account);
     this.domain = this.userPool.addDomain('Domain', { cognitoDomain: { domainPrefix: this.domainPrefix } });
     // UserPoolDomain.baseUrl() + /oauth2/token, written out so that the template (and the other
@@ -127,7 +129,7 @@ export class TokenIssuer extends Construct {
 
     this.secretKey = new WorkloadKey(this, 'SecretKey', { environment, namePrefix: props.namePrefix, purpose: ISSUER_SECRET_KEY_PURPOSE });
     this.checksSecret = new secretsmanager.Secret(this, 'ChecksClientSecret', {
-      secretName: checksClientSecretNameOf(props.application, environment.name),
+      secretName: checksClientSecretNameOf(props.application, environment.name, Stack.of(this).region),
       description: `Client credentials of the post-deploy checks of ${environment.name} (Cognito app client, rotated)`,
       encryptionKey: this.secretKey,
       secretObjectValue: {

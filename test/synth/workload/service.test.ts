@@ -65,12 +65,12 @@ describe.each([
     expect(JSON.stringify(container().Image)).toContain('111111111111.dkr.ecr.us-east-1.');
   });
 
-  test('database credentials arrive as ECS secrets from the secret fields; plain settings are the port, TLS, the secret\'s ARN and the regions', () => {
+  test('database credentials arrive as ECS secrets from the secret fields; plain settings are the port, TLS, the secret\'s ARN, the regions and the issuer', () => {
     const c = container();
-    expect(c.Environment.map((e: any) => e.Name)).toEqual(['PORT', 'DB_SSL', 'DB_SECRET_ARN', 'SERVICE_REGION', 'DB_WRITER_REGION']);
+    expect(c.Environment.map((e: any) => e.Name)).toEqual(['PORT', 'DB_SSL', 'DB_SECRET_ARN', 'SERVICE_REGION', 'DB_WRITER_REGION', 'AUTH_ISSUER']);
     expect(c.Environment.slice(0, 2)).toEqual([{ Name: 'PORT', Value: '8080' }, { Name: 'DB_SSL', Value: 'true' }]);
     // A primary or independent region writes locally.
-    expect(c.Environment.slice(3)).toEqual([{ Name: 'SERVICE_REGION', Value: region }, { Name: 'DB_WRITER_REGION', Value: region }]);
+    expect(c.Environment.slice(3, 5)).toEqual([{ Name: 'SERVICE_REGION', Value: region }, { Name: 'DB_WRITER_REGION', Value: region }]);
     expect(importsIn(c.Environment[2].Value)).toEqual([expect.stringContaining('DatabaseSecretAttachment')]);
     const fields = Object.fromEntries(c.Secrets.map((s: any) => [s.Name, s.ValueFrom['Fn::Join'][1][1]]));
     expect(fields).toEqual({ DB_HOST: ':host::', DB_PORT: ':port::', DB_NAME: ':dbname::', DB_USER: ':username::', DB_PASSWORD: ':password::' });
@@ -86,8 +86,15 @@ describe.each([
     expect(c.PortMappings).toEqual([expect.objectContaining({ ContainerPort: 8080 })]);
   });
 
+  test('AUTH_ISSUER is the provider URL of the environment\'s user pool, which this (primary) region\'s Platform stack holds', () => {
+    const issuer = container().Environment.find((e: any) => e.Name === 'AUTH_ISSUER').Value;
+    expect(importsIn(issuer)).toEqual([expect.stringMatching(/^\w+-us-east-1-Platform:ExportsOutputFnGetAttIssuerUserPool\w+ProviderURL/)]);
+    expect(stage.platform.issuer).toBeDefined();
+    expect(stage.service.auth.lookup).toBeUndefined();
+  });
+
   test('logs go to a KMS-encrypted log group with the configured retention', () => {
-    const logGroup = only(template, 'AWS::Logs::LogGroup');
+    const logGroup = resources(template, 'AWS::Logs::LogGroup')[id(stage.service.logGroup)];
     expect(logGroup.Properties!.KmsKeyId).toEqual({ 'Fn::GetAtt': [id(stage.service.logsKey), 'Arn'] });
     expect(logGroup.Properties!.RetentionInDays).toBe(sizing.logRetentionDays);
     expect(container().LogConfiguration).toMatchObject({ LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: id(stage.service.logGroup) }, 'mode': 'non-blocking' } });
@@ -118,7 +125,7 @@ describe.each([
     const env = Object.fromEntries((container().Environment as Array<{ Name: string; Value: unknown }>).map((e) => [e.Name, e.Value]));
     expect(JSON.stringify(env.DB_SECRET_ARN)).toBe(JSON.stringify(roleStatements(id(stage.service.taskRole))
       .find((s) => s.Sid === 'ReadDatabaseSecretAfterRotation')!.Resource));
-    for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) {
+    for (const role of [stage.service.executionRole, stage.service.taskRole].map((r) => resources(template, 'AWS::IAM::Role')[id(r)])) {
       expect(role.Properties!.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['aws:SourceAccount']).toBe(environment.account);
     }
   });
