@@ -77,6 +77,7 @@ export const WILDCARD_REASONS: Readonly<Record<string, string>> = {
   rds: 'Cluster, instance and parameter group names are generated with truncation and several RDS calls take no resource ARN.',
   elasticloadbalancing: 'Load balancer and target group names are capped at 32 characters, so CloudFormation truncates the stack name out of them.',
   lambda: 'Function names are generated with truncation, and the custom-resource provider functions are invoked by ARN that CDK generates.',
+  'cognito-idp': 'User pool ids are random (<region>_<suffix>) and carry no stack name, and CreateUserPool is authorized on no resource at all.',
 };
 
 /** The reason for a `*` service without its own entry. */
