@@ -10,8 +10,9 @@ import { ClientCredentials, ClientCredentialsError, parseClientCredentials } fro
  * (AddUserPoolClientSecret, https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_AddUserPoolClientSecret.html;
  * ListUserPoolClientSecrets; DeleteUserPoolClientSecret, which refuses the last secret). So:
  * - createSecret: delete every secret of the client except the one the secret's AWSCURRENT value
- *   holds (`client_secret_id`; the one before it, unused since the last rotation), then add a new
- *   one (Cognito generates it) and store it as AWSPENDING;
+ *   holds (`client_secret_id`, else the oldest: the one the create gave it); the one deleted is
+ *   the previous one, unused since the last rotation. Then add a new one (Cognito generates it)
+ *   and store it as AWSPENDING;
  * - setSecret: nothing (Cognito already accepts the new secret);
  * - testSecret: ask the token endpoint for a token with the pending credentials;
  * - finishSecret: move AWSCURRENT to the new version.
@@ -127,15 +128,14 @@ async function createSecret(secretId: string, token: string, deps: RotationDeps)
   }
   const { userPoolId, clientId } = current;
   const existing = await deps.cognito.list(userPoolId, clientId);
-  const keep = current.clientSecretId;
-  const others = existing.filter((s) => s.id !== keep);
-  if (existing.length >= 2 && (keep === undefined || others.length === existing.length)) {
-    throw new RotationError(`app client ${clientId} has ${existing.length} secrets and ${secretId} does not say which one is in use `
-      + '(no client_secret_id, or one Cognito does not list): delete the unused one with aws cognito-idp delete-user-pool-client-secret '
-      + `--user-pool-id ${userPoolId} --client-id ${clientId} --client-secret-id <id from list-user-pool-client-secrets>, then rotate again`);
+  const keep = current.clientSecretId ?? oldest(existing);
+  if (!existing.some((s) => s.id === keep)) {
+    throw new RotationError(`app client ${clientId} has no secret ${keep ?? '(none listed)'}, the one ${secretId} holds: its AWSCURRENT value no longer works. `
+      + `Put a working value back (aws cognito-idp add-user-pool-client-secret --user-pool-id ${userPoolId} --client-id ${clientId}, then `
+      + 'aws secretsmanager put-secret-value with its id and value; RUNBOOKS.md "Rotate the checks\' client secret"), then rotate again');
   }
   if (existing.length >= 2) {
-    for (const s of others) {
+    for (const s of existing.filter((x) => x.id !== keep)) {
       await deps.cognito.remove(userPoolId, clientId, s.id);
       deps.log(`createSecret: deleted the previous secret ${s.id} of app client ${clientId}`);
     }
@@ -143,6 +143,17 @@ async function createSecret(secretId: string, token: string, deps: RotationDeps)
   const added = await deps.cognito.add(userPoolId, clientId);
   await deps.secrets.putPending(secretId, token, storedCredentialsJson({ ...current, clientSecret: added.value, clientSecretId: added.id }));
   deps.log(`createSecret: added secret ${added.id} to app client ${clientId}, stored as AWSPENDING version ${token}`);
+}
+
+/**
+ * The secret CloudFormation's create gave the client: the oldest one. The value CloudFormation
+ * stores names no `client_secret_id` (CDK reads only the secret's value), and only this
+ * rotation adds secrets, so until the first rotation finishes the oldest is the one in use and
+ * any newer one was added by an attempt that did not finish.
+ */
+function oldest(secrets: ReadonlyArray<{ readonly id: string; readonly createdAt?: Date }>): string | undefined {
+  const time = (s: { id: string; createdAt?: Date }) => s.createdAt?.getTime() ?? Number(s.id.split('--').pop()) * 1000;
+  return [...secrets].sort((a, b) => time(a) - time(b))[0]?.id;
 }
 
 async function testSecret(secretId: string, token: string, deps: RotationDeps): Promise<void> {
