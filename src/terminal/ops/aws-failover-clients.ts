@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { FailoverClients, HttpResponse } from './failover-clients';
 
@@ -32,6 +33,10 @@ export function awsFailoverClients(homeRegion: string): FailoverClients {
     cloudFormation: (region) => {
       const client = new CloudFormationClient({ region, maxAttempts: 2, requestHandler });
       return { describeStacks: (input) => client.send(new DescribeStacksCommand(input)) };
+    },
+    secretsManager: (region) => {
+      const client = new SecretsManagerClient({ region, maxAttempts: 2, requestHandler });
+      return { getSecretValue: (input) => client.send(new GetSecretValueCommand(input)) };
     },
     http: async (request): Promise<HttpResponse> => {
       const response = await fetch(request.url, {

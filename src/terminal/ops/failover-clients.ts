@@ -60,6 +60,11 @@ export interface HttpResponse {
   readonly body: unknown;
 }
 
+/** Secrets Manager in one region: the checks' credentials (GetSecretValue). */
+export interface SecretsApi {
+  getSecretValue(input: { SecretId: string }): Promise<{ SecretString?: string }>;
+}
+
 /** Everything `failover --run` touches outside the process. */
 export interface FailoverClients {
   /** STS GetCallerIdentity: the account of the credentials. */
@@ -68,6 +73,8 @@ export interface FailoverClients {
   rds(region: string): GlobalClusterApi;
   /** CloudFormation in one region (the `LoadBalancerUrl` output, without a domain). */
   cloudFormation(region: string): CloudFormationApi;
+  /** Secrets Manager in one region (the checks' credentials, in the environment's issuer region). */
+  secretsManager(region: string): SecretsApi;
   /** One HTTP request (bounded by a timeout; a network error throws). */
   http(request: HttpRequest): Promise<HttpResponse>;
   /** Wait (real time in the CLI, nothing in tests). */

@@ -1,9 +1,10 @@
 import { FailoverClients, GlobalClusterDescription, HttpResponse } from './failover-clients';
 import {
   describeWriterCommand, FailoverTarget, LOAD_BALANCER_URL_OUTPUT_PREFIX, loadBalancerUrlCommand, moveCommand, PROBE_TRANSACTION,
-  probeKeyOf, regionOfArn,
+probeKeyOf, PROOF_SCOPES, regionOfArn,
 } from './failover-plan';
 import { errorText } from '../../shared/aws-errors';
+import { FetchLike, parseClientCredentials, requestAccessToken } from '../../shared/client-credentials';
 
 /**
  * `npx projen failover ... --run`: the plan of ./failover-plan.ts, executed with the AWS SDK
@@ -121,7 +122,7 @@ export async function runFailover(
   if (!url.ok) return fail(url.problem, from);
 
   // 5. Prove the new writer serves: deep health as writer, a fresh write, the write read back.
-  const proof = await proveWriter(url.url, probeKey, clients, out, options.proofTimeoutMs ?? 5 * MINUTE, poll);
+  const proof = await proveWriter(url.url, probeKey, clients, out, options.proofTimeoutMs ?? 5 * MINUTE, poll, target);
   if (proof) return { ...fail(proof, from), probeKey };
   ok(`the new writer serves: ${url.url} wrote and read back transaction ${probeKey}`);
   out(`Fail back later (when ${from ?? 'the old region'} is a healthy secondary again): npx projen failover -- --env ${environment.name} `
@@ -210,16 +211,44 @@ async function until(
 const bodyOf = (r: HttpResponse): Record<string, unknown> => (r.body && typeof r.body === 'object' ? r.body as Record<string, unknown> : {});
 const shortBody = (r: HttpResponse) => JSON.stringify(r.body).slice(0, 200);
 
+/**
+ * The checks' access token for the proof's transaction calls: their credentials from the
+ * issuer region's secret (the caller's credentials), then the token endpoint, through the same
+ * HTTP client as the checks. The token, or the problem (naming no secret).
+ */
+async function checksToken(target: FailoverTarget, clients: FailoverClients): Promise<{ token: string } | { problem: string }> {
+  const { issuer } = target;
+  const why = `the proof's writes need the checks' access token, from the token issuer in ${issuer.region}`;
+  let secretString: string | undefined;
+  try {
+    secretString = (await clients.secretsManager(issuer.region).getSecretValue({ SecretId: issuer.checksSecretName })).SecretString;
+  } catch (e) {
+    return { problem: `${why}, but its credentials ${issuer.checksSecretName} could not be read there (${errorText(e)}). If ${issuer.region} is down, `
+      + 'see RUNBOOKS.md "The token issuer\'s region is down"; the writer itself has moved' };
+  }
+  const fetchThrough: FetchLike = async (url, init) => {
+    const r = await clients.http({ method: 'POST', url, headers: init.headers, body: init.body });
+    return { status: r.status, text: async () => (typeof r.body === 'string' ? r.body : JSON.stringify(r.body)) };
+  };
+  try {
+    const credentials = parseClientCredentials(secretString);
+    return { token: (await requestAccessToken(credentials, PROOF_SCOPES, { fetch: fetchThrough })).token };
+  } catch (e) {
+    return { problem: `${why}, which gave none: ${(e as Error).message}. If ${issuer.region} is down, see RUNBOOKS.md "The token issuer's region is down"; the writer itself has moved` };
+  }
+}
+
 /** The three checks; the problem found, or undefined when the new writer serves. */
 async function proveWriter(
-  url: string, key: string, clients: FailoverClients, out: (line: string) => void, timeoutMs: number, poll: number,
+  url: string, key: string, clients: FailoverClients, out: (line: string) => void, timeoutMs: number, poll: number, target: FailoverTarget,
 ): Promise<string | undefined> {
+  let bearer: Record<string, string> = {};
   const call = async (method: 'GET' | 'POST', path: string, body?: string): Promise<HttpResponse | string> => {
     try {
       return await clients.http({
         method,
         url: `${url}${path}`,
-        headers: body ? { 'content-type': 'application/json', 'idempotency-key': key } : undefined,
+        headers: body ? { ...bearer, 'content-type': 'application/json', 'idempotency-key': key } : path.startsWith('/transactions') ? bearer : undefined,
         body,
       });
     } catch (e) {
@@ -236,6 +265,11 @@ async function proveWriter(
   });
   if (deep) return `the new writer does not report itself writer in time: ${deep}`;
   out(`OK   GET ${url}/health/deep?require=writer: 200, role writer`);
+
+  const token = await checksToken(target, clients);
+  if ('problem' in token) return token.problem;
+  bearer = { authorization: `Bearer ${token.token}` };
+  out(`OK   the checks' access token from ${target.issuer.tokenUrl}`);
 
   const created = await call('POST', '/transactions', JSON.stringify(PROBE_TRANSACTION));
   if (typeof created === 'string') return created;

@@ -40,7 +40,13 @@ interface FakeWorld {
   unreachable?: string[];
   stacks?: Record<string, Answer>;
   http: Record<string, Answer[]>;
+  /** GetSecretValue per region (default: the checks' credentials in us-east-1, the issuer region). */
+  secrets?: Record<string, Answer>;
 }
+
+/** The issuer's token endpoint (sample prod: us-east-1) and the checks' token it issues. */
+const TOKEN_URL = 'https://transactions-prod-444444444444.auth.us-east-1.amazoncognito.com/oauth2/token';
+const TOKEN = (F('http-token-200.json') as any).body.access_token as string;
 
 function fakeClients(world: FakeWorld) {
   const calls: string[] = [];
@@ -78,8 +84,18 @@ function fakeClients(world: FakeWorld) {
         return answer(world.stacks?.[`${region}/${StackName}`] ?? recordedError('error-stack-missing.json'));
       },
     }),
+    secretsManager: (region) => ({
+      getSecretValue: async ({ SecretId }) => {
+        calls.push(`GetSecretValue ${region} ${SecretId}`);
+        reach(region);
+        return answer((world.secrets ?? { 'us-east-1': F('secretsmanager-get-secret-value-checks.json') })[region]
+          ?? recordedError(path.join('failover', 'error-region-unreachable.json')));
+      },
+    }),
     http: async (request) => {
-      calls.push(`${request.method} ${request.url}${request.headers?.['idempotency-key'] ? ` key=${request.headers['idempotency-key']}` : ''}`);
+      const auth = request.headers?.authorization;
+      const shown = auth === `Bearer ${TOKEN}` ? ' bearer=checks' : auth?.startsWith('Basic ') ? ' basic=checks-client' : auth ? ' bearer=OTHER' : '';
+      calls.push(`${request.method} ${request.url}${request.headers?.['idempotency-key'] ? ` key=${request.headers['idempotency-key']}` : ''}${shown}`);
       return answer(next(world.http[`${request.method} ${request.url}`], `${request.method} ${request.url}`));
     },
     sleep: async (ms) => {
@@ -93,6 +109,7 @@ function fakeClients(world: FakeWorld) {
 /** The proof checks answering as a healthy new writer in us-east-2. */
 const servingWriter = (base = URL2, key = KEY): FakeWorld['http'] => ({
   [`GET ${base}/health/deep?require=writer`]: [F('http-health-deep-writer-us-east-2.json')],
+  [`POST ${TOKEN_URL}`]: [F('http-token-200.json')],
   [`POST ${base}/transactions`]: [F('http-post-transaction-201.json')],
   [`GET ${base}/transactions/by-idempotency-key/${key}`]: [F('http-get-transaction-by-key-200.json')],
 });
@@ -118,6 +135,16 @@ describe('failover plan: names derived from the config', () => {
       targetPlatformStack: 'prod-us-east-2-Platform',
       targetRegionalUrl: URL2,
       serviceUrl: 'https://api.prod.example.com',
+    });
+  });
+
+  test('the token issuer the proof asks is the one a synthesized prod stage creates (its region, token endpoint and secret name)', () => {
+    const stage = buildStage(sampleEnvironment('prod'), 'us-east-1');
+    const issuer = stage.platform.issuer!;
+    expect(prod('us-east-2').issuer).toEqual({
+      region: 'us-east-1',
+      tokenUrl: issuer.tokenUrl,
+      checksSecretName: stage.platform.resolve((issuer.checksSecret.node.defaultChild as any).name),
     });
   });
 
@@ -157,7 +184,13 @@ describe('failover plan: the exact commands', () => {
     expect(commands).toContain('aws rds failover-global-cluster --global-cluster-identifier transactions-prod-global '
       + `--target-db-cluster-identifier ${E2} --allow-data-loss --region us-east-2`);
     expect(commands.join('\n')).toContain('--metric-name AuroraGlobalDBRPOLag --dimensions Name=DBClusterIdentifier,Value=transactions-prod-us-east-2');
-    expect(commands.join('\n')).not.toMatch(/--region us-east-1/);
+    // Nothing is asked of the old writer's region, but the checks' credentials: the token issuer
+    // stays in the configured primary (us-east-1), and the plan says what to do when it is down.
+    expect(commands.filter((c) => /--region us-east-1/.test(c))).toEqual([
+      'CHECKS=$(aws secretsmanager get-secret-value --secret-id transactions-prod-us-east-1/checks-client --region us-east-1 --query SecretString --output text)',
+    ]);
+    const proof = failoverSteps(prod('us-east-2', 'unplanned'), { probeKey: KEY }).find((s) => s.title.startsWith('Prove'))!;
+    expect(proof.notes[0]).toMatch(/If us-east-1 is down, no token can be had: see RUNBOOKS\.md "The token issuer's region is down"/);
   });
 
   test('then wait for the writer, the Route 53 checks, and the proof against the region\'s own name', () => {
@@ -166,9 +199,12 @@ describe('failover plan: the exact commands', () => {
     expect(commands).toContain('aws route53 get-health-check-status --health-check-id <id printed above>');
     expect(commands).toContain('aws route53 test-dns-answer --hosted-zone-id Z00000000000000EXAMPLE --record-name api.prod.example.com --record-type A');
     expect(commands).toContain(`curl -fsS '${URL2}/health/deep?require=writer'`);
-    expect(commands).toContain(`curl -fsS -X POST ${URL2}/transactions -H 'content-type: application/json' -H 'idempotency-key: ${KEY}' `
+    // The transaction calls carry the checks' token, fetched first with their client credentials.
+    expect(commands).toContain(`TOKEN=$(curl -fsS -X POST "$(echo "$CHECKS" | jq -r .token_url)" -u "$(echo "$CHECKS" | jq -r '.client_id + ":" + .client_secret')" `
+      + '-d grant_type=client_credentials -d \'scope=transactions/read transactions/write\' | jq -r .access_token)');
+    expect(commands).toContain(`curl -fsS -X POST ${URL2}/transactions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: ${KEY}' `
       + '-d \'{"amount":"12.34","currency":"USD"}\'');
-    expect(commands).toContain(`curl -fsS ${URL2}/transactions/by-idempotency-key/${KEY}`);
+    expect(commands).toContain(`curl -fsS -H "Authorization: Bearer $TOKEN" ${URL2}/transactions/by-idempotency-key/${KEY}`);
     expect(commands).toContain('npx projen failover -- --env prod --to us-east-1 --planned');
   });
 
@@ -287,9 +323,13 @@ describe('failover --run on recorded AWS responses', () => {
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
       `GET ${URL2}/health/deep?require=writer`,
-      `POST ${URL2}/transactions key=${KEY}`,
-      `GET ${URL2}/transactions/by-idempotency-key/${KEY}`,
+      // The checks' token: their credentials in the issuer region, then its token endpoint.
+      'GetSecretValue us-east-1 transactions-prod-us-east-1/checks-client',
+      `POST ${TOKEN_URL} basic=checks-client`,
+      `POST ${URL2}/transactions key=${KEY} bearer=checks`,
+      `GET ${URL2}/transactions/by-idempotency-key/${KEY} bearer=checks`,
     ]);
+    expect(lines).toContain(`OK   the checks' access token from ${TOKEN_URL}`);
     expect(lines).toContain(`OK   transactions-prod-global: writer ${E1} (us-east-1); ${E2} is a member (connected)`);
     expect(lines).toContain('...  Status switching-over, FailoverState switching-over, writer ' + E1);
     expect(lines).toContain(`OK   transactions-prod-global reports ${E2} as the writer`);
@@ -330,28 +370,52 @@ describe('failover --run on recorded AWS responses', () => {
     expect(elapsedMs).toBe(30 * 60_000);
   });
 
-  test('unplanned while the writer region does not answer: only the target region is asked, the failover allows data loss', async () => {
-    const { result, calls, failures } = await run({
-      unreachable: ['us-east-1'],
-      describe: {
-        'us-east-2': [
-          F('describe-global-clusters-writer-us-east-1.json'),
-          F('describe-global-clusters-failing-over.json'),
-          F('describe-global-clusters-after-failover.json'),
-        ],
-      },
-      failover: F('failover-global-cluster.json'),
-      http: servingWriter(),
-    }, 'us-east-2', 'unplanned');
+  const failingOver = () => ({
+    'us-east-2': [
+      F('describe-global-clusters-writer-us-east-1.json'),
+      F('describe-global-clusters-failing-over.json'),
+      F('describe-global-clusters-after-failover.json'),
+    ],
+  });
+
+  test('unplanned while the writer\'s database fails (its region answers): the failover allows data loss, the proof writes with the checks\' token', async () => {
+    const { result, calls, failures } = await run({ describe: failingOver(), failover: F('failover-global-cluster.json'), http: servingWriter() }, 'us-east-2', 'unplanned');
     expect(failures).toEqual([]);
     expect(result.ok).toBe(true);
-    expect(calls.filter((c) => c.includes(' us-east-1 '))).toEqual([]);
+    // Of us-east-1 only the token issuer is asked (its secret and token endpoint), never RDS.
+    expect(calls.filter((c) => c.includes('us-east-1'))).toEqual([
+      'GetSecretValue us-east-1 transactions-prod-us-east-1/checks-client', `POST ${TOKEN_URL} basic=checks-client`,
+    ]);
     expect(calls).toContain(`FailoverGlobalCluster us-east-2 transactions-prod-global -> ${E2} AllowDataLoss=true`);
+  });
+
+  test('unplanned while the writer region does not answer at all: the writer moves (only the target region asked), '
+    + 'the proof stops where it needs the token issuer of that region, saying so', async () => {
+    const { result, calls, failures, lines } = await run({
+      unreachable: ['us-east-1'], describe: failingOver(), failover: F('failover-global-cluster.json'), http: servingWriter(),
+    }, 'us-east-2', 'unplanned');
+    expect(result.ok).toBe(false);
+    expect(calls.filter((c) => c.includes(' us-east-1 '))).toEqual(['GetSecretValue us-east-1 transactions-prod-us-east-1/checks-client']);
+    expect(calls).toContain(`FailoverGlobalCluster us-east-2 transactions-prod-global -> ${E2} AllowDataLoss=true`);
+    // What did happen is on the OK lines: the writer moved and reports itself writer.
+    expect(lines).toContain(`OK   transactions-prod-global reports ${E2} as the writer`);
+    expect(lines).toContain(`OK   GET ${URL2}/health/deep?require=writer: 200, role writer`);
+    expect(failures).toEqual([expect.stringMatching(/^FAIL the proof's writes need the checks' access token, from the token issuer in us-east-1, but its credentials transactions-prod-us-east-1\/checks-client could not be read there \(TimeoutError: .*\)\. If us-east-1 is down, see RUNBOOKS\.md "The token issuer's region is down"; the writer itself has moved$/)]);
+    expect(calls.some((c) => c.startsWith('POST https://api-'))).toBe(false);
+  });
+
+  test('the issuer refusing the checks\' client (rotated away, say): FAIL naming the endpoint and the OAuth error, no write', async () => {
+    const http = { ...servingWriter(), [`POST ${TOKEN_URL}`]: [F('http-token-400-invalid-client.json')] };
+    const { result, failures, calls } = await run({ describe: failingOver(), failover: F('failover-global-cluster.json'), http }, 'us-east-2', 'unplanned');
+    expect(result.ok).toBe(false);
+    expect(failures).toEqual([`FAIL the proof's writes need the checks' access token, from the token issuer in us-east-1, which gave none: the token endpoint ${TOKEN_URL} `
+      + 'answered HTTP 400 invalid_client. If us-east-1 is down, see RUNBOOKS.md "The token issuer\'s region is down"; the writer itself has moved']);
+    expect(failures[0]).not.toContain('sample0not0a0real0secret');
+    expect(calls.some((c) => c.startsWith('POST https://api-'))).toBe(false);
   });
 
   test('unplanned when the global cluster no longer reports the old writer at all: still runs in the target region', async () => {
     const { result } = await run({
-      unreachable: ['us-east-1'],
       describe: {
         'us-east-2': [
           { GlobalClusters: [{ ...F('describe-global-clusters-writer-us-east-1.json').GlobalClusters[0], GlobalClusterMembers: [{ DBClusterArn: E2, IsWriter: false }] }] },
@@ -496,6 +560,7 @@ describe('failover --run on recorded AWS responses', () => {
     const key = 'failover-prod-us-east-1-20261202T020000Z';
     const http = {
       [`GET ${URL1}/health/deep?require=writer`]: [{ status: 200, body: { status: 'ok', region: 'us-east-1', role: 'writer', writerRegion: 'us-east-1' } }],
+      [`POST ${TOKEN_URL}`]: [F('http-token-200.json')],
       [`POST ${URL1}/transactions`]: [F('http-post-transaction-201.json')],
       [`GET ${URL1}/transactions/by-idempotency-key/${key}`]: [F('http-get-transaction-by-key-200.json')],
     };
