@@ -61,7 +61,8 @@ export class GlobalClusterOfPrimary extends Construct {
       deletionProtection: props.environment.production,
     });
     // Retained in production, except after a failed first create: its fixed identifier would
-    // block the retry (RUNBOOKS.md, "Retained resources that block a re-create").
+    // block the retry (RUNBOOKS.md "Retained resources that block a re-create" under
+    // "A stack is stuck after a failed deploy").
     this.globalCluster.applyRemovalPolicy(fixedNameRemovalPolicy(props.environment));
   }
 }
