@@ -89,6 +89,36 @@ describe('what a stage has', () => {
   });
 });
 
+describe('app/README on what the stages give the service', () => {
+  const stages = sampleAssembly().stages;
+  const container = (stage: typeof stages[number]) => Object.values<any>(stage.stacks.Service.template.Resources)
+    .find((r) => r.Type === 'AWS::ECS::TaskDefinition').Properties.ContainerDefinitions[0];
+
+  test('DB_HOST: the secret\'s host (the cluster endpoint) where the stage owns the secret, the reader endpoint in a secondary', () => {
+    const sources = new Set(stages.map((stage) => {
+      const c = container(stage);
+      if (c.Secrets.some((x: any) => x.Name === 'DB_HOST' && /":host::"/.test(JSON.stringify(x.ValueFrom)))) return 'secret host';
+      const plain = c.Environment.find((e: any) => e.Name === 'DB_HOST');
+      return /ReadEndpointAddress/.test(JSON.stringify(plain?.Value)) ? 'reader endpoint' : `other: ${JSON.stringify(plain)}`;
+    }));
+    expect([...sources].sort()).toEqual(['reader endpoint', 'secret host']);
+    const row = /^\| `DB_HOST` \|.*$/m.exec(read('app/README.md'))![0];
+    expect(row).toMatch(/cluster endpoint of the local cluster \(the writer\), from the secret's `host`/);
+    expect(row).toMatch(/secondary region of a global database the local cluster's reader endpoint/);
+  });
+
+  test('credential rotation: a generated secret rotated by the hosted rotation, no RDS-managed master password', () => {
+    const platforms = stages.map((s) => s.stacks.Platform.template);
+    const resources = platforms.flatMap((t) => Object.values<any>(t.Resources));
+    expect(resources.filter((r) => r.Type === 'AWS::RDS::DBCluster').every((r) => r.Properties.ManageMasterUserPassword === undefined)).toBe(true);
+    expect(resources.filter((r) => r.Type === 'AWS::SecretsManager::RotationSchedule').map((r) => r.Properties.HostedRotationLambda?.RotationType))
+      .toEqual(expect.arrayContaining(['PostgreSQLSingleUser']));
+    const section = /### Credential rotation\n([\s\S]*?)\n### /.exec(read('app/README.md'))![1].replace(/\s*\n\s*/g, ' ');
+    expect(section).toMatch(/hosted rotation function for PostgreSQL, single-user strategy/);
+    expect(section).not.toMatch(/uses RDS-managed master credentials/);
+  });
+});
+
 test('app/README: the requests the pause test sends at once', () => {
   const source = read('app/test/database-unavailable.test.ts');
   const batch = /test\('paused[\s\S]*?Promise\.all\(\[([\s\S]*?)\]\);/.exec(source)![1];
