@@ -424,6 +424,14 @@ describe('the checks themselves', () => {
     expect(problems).toHaveLength(expected.length);
   });
 
+  test('a task\'s flags are read from the options its CLI hands the kit (spread-in ones too), or from a hand-written parser', () => {
+    expect([...taskFlags('failover').flags].sort()).toEqual(['config', 'env', 'help', 'planned', 'run', 'to', 'unplanned']);
+    expect(taskFlags('failover').file).toBe('src/terminal/ops/failover-cli.ts');
+    expect(taskFlags('bootstrap').patterns.some((p) => p.test('profile-444444444444'))).toBe(true);
+    expect(taskFlags('app:bench')).toMatchObject({ file: 'app/tools/bench.ts', flags: new Set(['seconds']) });
+    expect(taskFlags('integ').file).toBeUndefined();
+  });
+
   test('a section is found by the start of its title, or as a heading or bold run-in under another section', () => {
     const md = '# T\n## Bake between regions, and rollback\ntext\n## The workload\n**HTTPS and HTTP-only mode.** text\n### Global database (two regions)\n## Next\n';
     expect(resolvesTo(md, 'Bake between regions')).toBe(true);

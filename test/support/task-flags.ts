@@ -3,9 +3,8 @@ import * as path from 'path';
 import { REPO_ROOT } from './repo-root';
 
 /**
- * The flags a projen task accepts, read from the TypeScript file its step runs (the CLI's own
- * option list: the kit's `options` spec, `parseOpsArgs`' flag lists, or the `--x` names a
- * hand-written parser looks for). A task of the app subproject (`app:<name>`) is followed to
+ * The flags a projen task accepts, read from the TypeScript file its step runs: the options
+ * spec it hands the CLI kit's parseCliArgs, or the `--x` names a hand-written parser looks for. A task of the app subproject (`app:<name>`) is followed to
  * app/.projen/tasks.json.
  */
 
@@ -40,21 +39,22 @@ function fileOf(task: string, dir = ''): string | undefined {
   return undefined;
 }
 
-/** The option names a CLI's source declares. */
-function flagsIn(source: string): { flags: Set<string>; patterns: RegExp[] } {
+/** The option names a CLI's source declares (`file` relative to the root, for the modules it spreads options from). */
+function flagsIn(file: string): { flags: Set<string>; patterns: RegExp[] } {
+  const source = fs.readFileSync(path.join(REPO_ROOT, file), 'utf8');
   const flags = new Set<string>();
   const patterns: RegExp[] = [];
-  // The CLI kit: `options: { name: { type: 'string' } }`, and options named by a pattern.
+  // The CLI kit (src/shared/cli/parse-args.ts): `name: { type: 'string' }`, options named by a
+  // pattern, options spread in from another module (`...CONFIG_OPTION`), and --help (runCli).
   for (const m of source.matchAll(/['"]?([a-z][\w-]*)['"]?\s*:\s*\{\s*type:\s*'(?:string|boolean)'/g)) flags.add(m[1]);
   for (const m of source.matchAll(/pattern:\s*\/\^([^/]+)\$\//g)) patterns.push(new RegExp(`^${m[1]}$`));
-  // parseOpsArgs(argv, env, ['flag', ...], acceptProfiles, ['option', ...]): --config always.
-  for (const m of source.matchAll(/parseOpsArgs\(([^;]*?)\)/g)) {
-    flags.add('config');
-    for (const s of m[1].matchAll(/'([a-z][\w-]*)'/g)) flags.add(s[1]);
-    if (/,\s*true\b/.test(m[1])) patterns.push(/^profile-\d{12}$/);
+  for (const m of source.matchAll(/\.\.\.([A-Z_]+)\b/g)) {
+    const from = new RegExp(`import \\{[^}]*\\b${m[1]}\\b[^}]*\\} from '(\\.[^']+)'`).exec(source)?.[1];
+    if (from) for (const f of flagsIn(path.posix.join(path.posix.dirname(file), `${from}.ts`)).flags) flags.add(f);
   }
-  // A hand-written parser: arg('--x'), argv.includes('--x'), argv.indexOf('--x'), option(argv, 'x').
-  for (const m of source.matchAll(/(?:arg|includes|indexOf)\('--([a-z][\w-]*)'\)|option\(argv, '([a-z][\w-]*)'\)/g)) flags.add(m[1] ?? m[2]);
+  if (/\brun(?:Cli|Main)\(/.test(source)) flags.add('help');
+  // A hand-written parser: argv.indexOf('--x'), argv.includes('--x').
+  for (const m of source.matchAll(/(?:includes|indexOf)\('--([a-z][\w-]*)'\)/g)) flags.add(m[1]);
   return { flags, patterns };
 }
 
@@ -62,5 +62,5 @@ function flagsIn(source: string): { flags: Set<string>; patterns: RegExp[] } {
 export function taskFlags(task: string): TaskFlags {
   const file = fileOf(task);
   if (!file) return { flags: new Set(), patterns: [] };
-  return { file, ...flagsIn(fs.readFileSync(path.join(REPO_ROOT, file), 'utf8')) };
+  return { file, ...flagsIn(file) };
 }
