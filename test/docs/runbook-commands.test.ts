@@ -168,8 +168,12 @@ type Tally = Record<string, number>;
 
 /** The names of one resolved command that the sample must have; problems are pushed, checks counted. */
 function checkResolved(r: Resolved, names: SampleNames, config: DeliveryConfig, problems: string[], tally: Tally): void {
-  const count = (kind: string) => { tally[kind] = (tally[kind] ?? 0) + 1; };
-  const fail = (message: string) => problems.push(`${r.where}: ${message}`);
+  const count = (kind: string): void => {
+    tally[kind] = (tally[kind] ?? 0) + 1;
+  };
+  const fail = (message: string): void => {
+    problems.push(`${r.where}: ${message}`);
+  };
   const [program, ...args] = r.words;
   const options = optionsOf({ ...r.command, words: r.words });
   const opt = (name: string) => options.get(name)?.[0];

@@ -1,5 +1,8 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand, DescribeGlobalClustersCommand, DescribePendingMaintenanceActionsCommand, FailoverGlobalClusterCommand, RDSClient,
+  SwitchoverGlobalClusterCommand,
+} from '@aws-sdk/client-rds';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { FailoverClients, HttpResponse } from './failover-clients';
 
@@ -26,6 +29,8 @@ export function awsFailoverClients(homeRegion: string): FailoverClients {
     callerAccount: async () => (await new STSClient({ region: homeRegion }).send(new GetCallerIdentityCommand({}))).Account ?? '',
     rds: (region) => ({
       describeGlobalClusters: (input) => rdsIn(region).send(new DescribeGlobalClustersCommand(input)),
+      describeDBClusters: (input) => rdsIn(region).send(new DescribeDBClustersCommand(input)),
+      describePendingMaintenanceActions: (input) => rdsIn(region).send(new DescribePendingMaintenanceActionsCommand(input)),
       switchoverGlobalCluster: (input) => rdsIn(region).send(new SwitchoverGlobalClusterCommand(input)),
       failoverGlobalCluster: (input) => rdsIn(region).send(new FailoverGlobalClusterCommand(input)),
     }),

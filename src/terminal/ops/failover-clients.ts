@@ -37,9 +37,40 @@ export interface MoveWriterInput {
   readonly TargetDbClusterIdentifier: string;
 }
 
+/** A regional cluster as DescribeDBClusters reports it (the fields the preflight reads). */
+export interface DbClusterDescription {
+  readonly DBClusterIdentifier?: string;
+  readonly DBClusterArn?: string;
+  /** `available`, `modifying`, `upgrading`, `backing-up`, ... */
+  readonly Status?: string;
+  readonly Engine?: string;
+  /** The member's own engine version (GlobalClusterMembers has none). */
+  readonly EngineVersion?: string;
+  /** Its DB instances: a cluster without one (headless) cannot be promoted. */
+  readonly DBClusterMembers?: ReadonlyArray<{ readonly DBInstanceIdentifier?: string; readonly IsClusterWriter?: boolean }>;
+  /** Changes waiting for the maintenance window, e.g. an `EngineVersion`. */
+  readonly PendingModifiedValues?: { readonly EngineVersion?: string };
+}
+
+/** Maintenance AWS has scheduled for a resource (DescribePendingMaintenanceActions). */
+export interface PendingMaintenance {
+  readonly ResourceIdentifier?: string;
+  readonly PendingMaintenanceActionDetails?: ReadonlyArray<{
+    /** `system-update`, `db-upgrade`, `os-upgrade`, ... */
+    readonly Action?: string;
+    readonly Description?: string;
+    readonly AutoAppliedAfterDate?: string | Date;
+    readonly ForcedApplyDate?: string | Date;
+  }>;
+}
+
 /** The RDS calls, in one region. */
 export interface GlobalClusterApi {
   describeGlobalClusters(input: { GlobalClusterIdentifier: string }): Promise<{ GlobalClusters?: readonly GlobalClusterDescription[] }>;
+  /** One cluster, by identifier or ARN; throws DBClusterNotFoundFault when there is none. */
+  describeDBClusters(input: { DBClusterIdentifier: string }): Promise<{ DBClusters?: readonly DbClusterDescription[] }>;
+  /** The maintenance pending on one resource (its ARN). */
+  describePendingMaintenanceActions(input: { ResourceIdentifier: string }): Promise<{ PendingMaintenanceActions?: readonly PendingMaintenance[] }>;
   switchoverGlobalCluster(input: MoveWriterInput): Promise<{ GlobalCluster?: GlobalClusterDescription }>;
   failoverGlobalCluster(input: MoveWriterInput & { AllowDataLoss: boolean }): Promise<{ GlobalCluster?: GlobalClusterDescription }>;
 }

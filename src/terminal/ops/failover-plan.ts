@@ -43,6 +43,8 @@ export const PROBE_TRANSACTION = { amount: '12.34', currency: 'USD' } as const;
 /** The resolved names of one failover. */
 export interface FailoverTarget {
   readonly environment: EnvironmentConfig;
+  /** The application name the stages derive their names from (`tags.Application`). */
+  readonly application: string;
   readonly mode: FailoverMode;
   /** The Aurora global cluster (`globalClusterIdentifierOf`). */
   readonly globalClusterIdentifier: string;
@@ -98,6 +100,7 @@ export function resolveFailover(config: DeliveryConfig, request: FailoverRequest
   const domain = environment.domain;
   return {
     environment,
+    application: app,
     mode: request.mode,
     globalClusterIdentifier: globalClusterIdentifierOf(app, environment.name),
     to: request.to,
@@ -137,7 +140,13 @@ function q(value: string): string {
 /** The describe-global-clusters command that shows the writer (asked in `region`). */
 export function describeWriterCommand(target: FailoverTarget, region: string): string {
   return `aws rds describe-global-clusters --global-cluster-identifier ${target.globalClusterIdentifier} --region ${region} `
-    + '--query "GlobalClusters[0].{Status:Status,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"';
+    + '--query "GlobalClusters[0].{Status:Status,EngineVersion:EngineVersion,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"';
+}
+
+/** The command that shows a cluster's status, engine version, instance count and pending changes. */
+export function describeClusterCommand(id: string, region: string): string {
+  return `aws rds describe-db-clusters --db-cluster-identifier ${id} --region ${region} `
+    + '--query "DBClusters[0].{Status:Status,EngineVersion:EngineVersion,Instances:length(DBClusterMembers),Pending:PendingModifiedValues}"';
 }
 
 /** The command that moves the writer. */
@@ -195,6 +204,24 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       ] : [],
     ],
   });
+  const writerCluster = from ? regionalClusterIdentifierOf(target.application, environment.name, from) : undefined;
+  steps.push({
+    title: 'Check both clusters: what AWS requires before it moves the writer (npx projen failover --run refuses otherwise)',
+    commands: [
+      describeClusterCommand(target.targetClusterIdentifier, to),
+      // A failover asks nothing of the writer's region (it may be lost): the global cluster's EngineVersion stands for it.
+      ...writerCluster && from && target.mode === 'planned' ? [describeClusterCommand(writerCluster, from)] : [],
+      `aws rds describe-pending-maintenance-actions --resource-identifier ${target.targetClusterArn} --region ${to}`,
+    ],
+    notes: [
+      `${target.targetClusterIdentifier}: Status available and at least one DB instance (Aurora promotes neither an unavailable nor a headless secondary).`,
+      `Both clusters: the same EngineVersion${target.mode === 'planned' ? ', and the writer available too (a switchover is for a healthy global database)'
+        : ' (the writer\'s: the EngineVersion step 1 printed for the global cluster)'}. `
+      + 'Different versions: upgrade the older cluster first, aws rds modify-db-cluster --db-cluster-identifier <older> --engine-version <newer> '
+      + '--apply-immediately --region <its region> (RUNBOOKS.md "Database engine upgrade"). A pending system-update or db-upgrade on one '
+      + 'cluster can leave their patch levels apart: apply it first.',
+    ],
+  });
   steps.push({
     title: target.mode === 'planned'
       ? `Switch over (planned: ${from ?? 'the writer region'} is healthy, RPO 0)`
@@ -204,9 +231,6 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       ...target.mode === 'planned'
         ? ['A switchover needs the writer region to answer. If it cannot, use --unplanned.']
         : ['Aurora attempts to fence writes on the old primary (best effort): stop writers there if you still can.'],
-      `Aurora promotes only a cluster with a DB instance: if ${target.targetClusterIdentifier} is headless it refuses; `
-      + `check with aws rds describe-db-clusters --db-cluster-identifier ${target.targetClusterIdentifier} --region ${target.to} `
-      + '--query "DBClusters[0].DBClusterMembers" and add an instance first.',
     ],
   });
   steps.push({

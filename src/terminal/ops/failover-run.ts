@@ -3,6 +3,7 @@ import {
   describeWriterCommand, FailoverTarget, LOAD_BALANCER_URL_OUTPUT_PREFIX, loadBalancerUrlCommand, moveCommand, PROBE_TRANSACTION,
   probeKeyOf, regionOfArn,
 } from './failover-plan';
+import { preflightFailover } from './failover-preflight';
 import { errorText } from '../../shared/aws-errors';
 
 /**
@@ -97,6 +98,15 @@ export async function runFailover(
   }
   ok(`${global}: writer ${writer ?? 'none reported'}${from ? ` (${from})` : ''}; ${targetClusterArn} is a member`
     + ` (${members.find((m) => m.DBClusterArn === targetClusterArn)?.SynchronizationStatus ?? 'synchronization status not reported'})`);
+
+  // 1b. What AWS requires of both clusters (available, not headless, same engine version):
+  // refused here, before anything changes, with the remedy.
+  const preflight = await preflightFailover(target, clients, before, writer);
+  for (const line of preflight.lines) out(line);
+  if (preflight.problems.length) {
+    for (const problem of preflight.problems.slice(0, -1)) out(`FAIL ${problem}`);
+    return fail(preflight.problems[preflight.problems.length - 1], from);
+  }
 
   // 2. Move the writer.
   out(`...  ${moveCommand(target, from)}`);

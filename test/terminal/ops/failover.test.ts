@@ -39,8 +39,18 @@ interface FakeWorld {
   failover?: Answer;
   unreachable?: string[];
   stacks?: Record<string, Answer>;
+  /** DescribeDBClusters by `<region>/<cluster identifier>` (asked by identifier or ARN). @default both clusters healthy on 16.8 */
+  clusters?: Record<string, Answer[]>;
+  /** DescribePendingMaintenanceActions by cluster ARN. @default nothing pending */
+  maintenance?: Record<string, Answer>;
   http: Record<string, Answer[]>;
 }
+
+/** Both regional clusters available, with instances, on the same engine version. */
+const HEALTHY_CLUSTERS = {
+  'us-east-1/transactions-prod-us-east-1': [F('describe-db-clusters-us-east-1.json')],
+  'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2.json')],
+};
 
 function fakeClients(world: FakeWorld) {
   const calls: string[] = [];
@@ -64,6 +74,17 @@ function fakeClients(world: FakeWorld) {
         calls.push(`SwitchoverGlobalCluster ${region} ${input.GlobalClusterIdentifier} -> ${input.TargetDbClusterIdentifier}`);
         reach(region);
         return answer(world.switchover);
+      },
+      describeDBClusters: async ({ DBClusterIdentifier: id }) => {
+        calls.push(`DescribeDBClusters ${region} ${id}`);
+        reach(region);
+        const key = `${region}/${id.split(':cluster:').pop()}`;
+        return answer(next({ ...HEALTHY_CLUSTERS, ...world.clusters }[key], `DescribeDBClusters ${key}`));
+      },
+      describePendingMaintenanceActions: async ({ ResourceIdentifier }) => {
+        calls.push(`DescribePendingMaintenanceActions ${region} ${ResourceIdentifier}`);
+        reach(region);
+        return answer(world.maintenance?.[ResourceIdentifier] ?? F('describe-pending-maintenance-actions-none.json'));
       },
       failoverGlobalCluster: async (input) => {
         calls.push(`FailoverGlobalCluster ${region} ${input.GlobalClusterIdentifier} -> ${input.TargetDbClusterIdentifier} AllowDataLoss=${input.AllowDataLoss}`);
@@ -147,9 +168,15 @@ describe('failover plan: the exact commands', () => {
     expect(text('us-east-2', 'planned')).toContain('aws rds switchover-global-cluster --global-cluster-identifier transactions-prod-global '
       + `--target-db-cluster-identifier ${E2} --region us-east-1`);
     expect(text('us-east-2', 'planned').join('\n')).not.toContain('failover-global-cluster');
-    // Aurora refuses to promote a headless secondary: the plan says how to see it first.
-    const move = failoverSteps(prod('us-east-2'), { probeKey: KEY })[1];
-    expect(move.notes.join('\n')).toContain('aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-2 --region us-east-2');
+    // Before the move: both clusters, as AWS requires them (available, not headless, same engine version).
+    const check = failoverSteps(prod('us-east-2'), { probeKey: KEY })[1];
+    expect(check.commands.filter((c) => c.startsWith('aws rds describe-db-clusters'))).toEqual([
+      'aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-2 --region us-east-2 '
+      + '--query "DBClusters[0].{Status:Status,EngineVersion:EngineVersion,Instances:length(DBClusterMembers),Pending:PendingModifiedValues}"',
+      'aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-1 --region us-east-1 '
+      + '--query "DBClusters[0].{Status:Status,EngineVersion:EngineVersion,Instances:length(DBClusterMembers),Pending:PendingModifiedValues}"',
+    ]);
+    expect(check.notes.join('\n')).toContain('the same EngineVersion, and the writer available too');
   });
 
   test('unplanned: failover with --allow-data-loss sent to the target region (the writer region may be down)', () => {
@@ -264,6 +291,122 @@ describe('failover CLI', () => {
   });
 });
 
+describe('failover --run: the preflight refuses what AWS would refuse, before anything changes', () => {
+  const moved = (calls: readonly string[]) => calls.filter((c) => /^(Switchover|Failover)GlobalCluster/.test(c));
+  const writerUs1 = () => ({ 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json')] });
+
+  test('planned, the target on an older minor version: FAIL naming both versions and the upgrade command, nothing moved', async () => {
+    const { result, failures, calls } = await run({
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2-older-minor.json')] },
+      http: {},
+    });
+    expect(result.ok).toBe(false);
+    expect(failures).toEqual(['FAIL engine versions differ (minor version): transactions-prod-us-east-1 (us-east-1) runs 16.8, '
+      + 'transactions-prod-us-east-2 (us-east-2) runs 16.6. AWS moves the writer of a global database only between clusters of the same engine version '
+      + '(Aurora User Guide, "Upgrading an Amazon Aurora global database"). Nothing was changed. Fix: upgrade transactions-prod-us-east-2 (us-east-2) to 16.8: '
+      + 'aws rds modify-db-cluster --db-cluster-identifier transactions-prod-us-east-2 --engine-version 16.8 --apply-immediately --region us-east-2; '
+      + 'wait until it is available, run this command again, and set DATABASE_ENGINE_VERSION in src/synth/workload/database-engine.ts to what both run '
+      + '(RUNBOOKS.md "Database engine upgrade")']);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('unplanned, the target older: the same refusal, the target (reachable) is the one to upgrade; the lost region is never asked', async () => {
+    const { failures, calls } = await run({
+      unreachable: ['us-east-1'],
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2-older-minor.json')] },
+      http: {},
+    }, 'us-east-2', 'unplanned');
+    expect(failures[0]).toContain('transactions-prod-us-east-1 (us-east-1) runs 16.8 (the global cluster\'s version: its region is not asked)');
+    expect(failures[0]).toContain('aws rds modify-db-cluster --db-cluster-identifier transactions-prod-us-east-2 --engine-version 16.8');
+    expect(calls.filter((c) => c.includes(' us-east-1 '))).toEqual([]);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('unplanned, the lost writer older than the target: no upgrade is possible, the manual path is named', async () => {
+    const global = F('describe-global-clusters-writer-us-east-1.json');
+    global.GlobalClusters[0].EngineVersion = '15.10';
+    const { failures, calls } = await run({ unreachable: ['us-east-1'], describe: { 'us-east-2': [global] }, http: {} }, 'us-east-2', 'unplanned');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/^FAIL engine versions differ \(major version\): .* runs 15\.10 .* runs 16\.8\./);
+    expect(failures[0]).toContain('the writer\'s region may be lost, so transactions-prod-us-east-1 cannot be upgraded now');
+    expect(failures[0]).toContain('RUNBOOKS.md "Regional failure and failover"');
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('the target not available (an upgrade running): FAIL with the command to watch it, and the pending version named', async () => {
+    const { failures, lines, calls } = await run({
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2-upgrading.json')] },
+      http: {},
+    });
+    expect(failures[0]).toBe('FAIL transactions-prod-us-east-2 is upgrading, and AWS moves the writer only to an available secondary '
+      + '("The secondary DB cluster must be available"). Wait until it is: aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-2 '
+      + '--region us-east-2 --query "DBClusters[0].{Status:Status,EngineVersion:EngineVersion,Instances:length(DBClusterMembers),Pending:PendingModifiedValues}"');
+    expect(lines).toContain('WARN transactions-prod-us-east-2 has an engine version change to 16.8 pending: apply it to both clusters (or neither) before moving the writer');
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('a headless target: FAIL with the command that adds an instance, nothing moved', async () => {
+    const { failures, calls } = await run({
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2-headless.json')] },
+      http: {},
+    }, 'us-east-2', 'unplanned');
+    expect(failures).toEqual(['FAIL transactions-prod-us-east-2 has no DB instance (headless), and Aurora promotes only a cluster with one. Add one first: '
+      + 'aws rds create-db-instance --db-instance-identifier transactions-prod-us-east-2-1 --db-cluster-identifier transactions-prod-us-east-2 '
+      + '--engine aurora-postgresql --db-instance-class db.serverless --region us-east-2']);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('planned, the writer not available: FAIL (a switchover is for a healthy database), --unplanned named', async () => {
+    const writer = F('describe-db-clusters-us-east-1.json');
+    writer.DBClusters[0].Status = 'backtracking';
+    const { failures, calls } = await run({ describe: writerUs1(), clusters: { 'us-east-1/transactions-prod-us-east-1': [writer] }, http: {} });
+    expect(failures[0]).toMatch(/^FAIL the writer transactions-prod-us-east-1 is backtracking: a switchover is for a healthy global database .* or for an outage use --unplanned$/);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('the target cluster cannot be read: FAIL, nothing moved', async () => {
+    const { failures, calls } = await run({
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [recordedError(path.join('failover', 'error-db-cluster-not-found.json'))] },
+      http: {},
+    });
+    expect(failures).toEqual(['FAIL cannot read the target cluster: describe-db-clusters transactions-prod-us-east-2 in us-east-2: '
+      + 'DBClusterNotFoundFault: DBCluster transactions-prod-us-east-2 not found.']);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('only the patch level differs: a WARN with the remedy should Aurora refuse, and the move goes ahead', async () => {
+    const target = F('describe-db-clusters-us-east-2.json');
+    target.DBClusters[0].EngineVersion = '16.8.1';
+    const { result, lines, calls } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [target] },
+      switchover: F('switchover-global-cluster.json'),
+      http: servingWriter(),
+    });
+    expect(result.ok).toBe(true);
+    expect(lines.find((l) => l.startsWith('WARN patch levels differ'))).toContain('if Aurora refuses, upgrade transactions-prod-us-east-1 (us-east-1) to 16.8.1');
+    expect(moved(calls)).toHaveLength(1);
+  });
+
+  test('a pending system-update on the writer: a WARN with the command that applies it, and the move goes ahead', async () => {
+    const { result, lines } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      maintenance: { [E1]: F('describe-pending-maintenance-actions-system-update.json') },
+      switchover: F('switchover-global-cluster.json'),
+      http: servingWriter(),
+    });
+    expect(result.ok).toBe(true);
+    expect(lines).toContain('WARN transactions-prod-us-east-1 has a pending system-update (Aurora PostgreSQL 16.8.2 patch release): the two clusters may run '
+      + 'different patch levels, which Aurora may refuse. Apply it now, in a quiet moment: aws rds apply-pending-maintenance-action '
+      + `--resource-identifier ${E1} --apply-action system-update --opt-in-type immediate --region us-east-1`);
+  });
+});
+
 describe('failover --run on recorded AWS responses', () => {
   test('planned: switchover in the writer region, wait, then the new writer proves it serves', async () => {
     const { result, lines, calls, failures } = await run({
@@ -282,6 +425,10 @@ describe('failover --run on recorded AWS responses', () => {
     expect(result).toEqual({ ok: true, from: 'us-east-1', probeKey: KEY });
     expect(calls).toEqual([
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
+      'DescribeDBClusters us-east-2 transactions-prod-us-east-2',
+      `DescribeDBClusters us-east-1 ${E1}`,
+      `DescribePendingMaintenanceActions us-east-2 ${E2}`,
+      `DescribePendingMaintenanceActions us-east-1 ${E1}`,
       `SwitchoverGlobalCluster us-east-1 transactions-prod-global -> ${E2}`,
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
@@ -291,6 +438,8 @@ describe('failover --run on recorded AWS responses', () => {
       `GET ${URL2}/transactions/by-idempotency-key/${KEY}`,
     ]);
     expect(lines).toContain(`OK   transactions-prod-global: writer ${E1} (us-east-1); ${E2} is a member (connected)`);
+    expect(lines).toContain('OK   preflight: transactions-prod-us-east-2 is available with 1 DB instance(s)');
+    expect(lines).toContain('OK   both clusters run aurora-postgresql 16.8');
     expect(lines).toContain('...  Status switching-over, FailoverState switching-over, writer ' + E1);
     expect(lines).toContain(`OK   transactions-prod-global reports ${E2} as the writer`);
     expect(lines.some((l) => l.startsWith('OK   DNS: nothing to change'))).toBe(true);
@@ -324,7 +473,7 @@ describe('failover --run on recorded AWS responses', () => {
     expect(result.ok).toBe(false);
     expect(failures).toEqual([`FAIL timed out after 30 min waiting for us-east-2 to become the writer (last: Status switching-over, FailoverState switching-over, writer ${E1}). `
       + 'The switchover may still be running: do not start another; watch it with: aws rds describe-global-clusters --global-cluster-identifier transactions-prod-global '
-      + '--region us-east-2 --query "GlobalClusters[0].{Status:Status,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"']);
+      + '--region us-east-2 --query "GlobalClusters[0].{Status:Status,EngineVersion:EngineVersion,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"']);
     expect(calls.filter((c) => c.startsWith('Switchover'))).toHaveLength(1);
     expect(calls.filter((c) => /^(GET|POST) /.test(c))).toEqual([]);
     expect(elapsedMs).toBe(30 * 60_000);
@@ -371,19 +520,20 @@ describe('failover --run on recorded AWS responses', () => {
       http: {},
     });
     expect(result.ok).toBe(false);
-    expect(failures).toEqual(['FAIL switchover refused or unreachable: TimeoutError: Socket timed out without establishing a connection within 5000 ms. '
-      + 'If us-east-1 is down, a switchover cannot run: use --unplanned (writes not yet replicated are lost)']);
-    expect(calls).toHaveLength(2);
+    expect(failures).toEqual([`FAIL a switchover needs a healthy writer, and it cannot be read (describe-db-clusters ${E1} in us-east-1: `
+      + 'TimeoutError: Socket timed out without establishing a connection within 5000 ms): for an outage use --unplanned (writes not yet replicated are lost)']);
+    expect(calls.filter((c) => c.startsWith('Switchover'))).toEqual([]);
   });
 
-  test('a switchover Aurora refuses (headless target): its message, and nothing else tried', async () => {
+  test('a switchover Aurora refuses anyway: its message, and nothing else tried', async () => {
     const { failures, calls } = await run({
       describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json')] },
       switchover: recordedError(path.join('failover', 'error-invalid-global-cluster-state.json')),
       http: {},
     });
     expect(failures[0]).toContain('FAIL switchover refused or unreachable: InvalidGlobalClusterStateFault: The global cluster transactions-prod-global is not in a valid state');
-    expect(calls).toHaveLength(2);
+    expect(calls.filter((c) => c.startsWith('Switchover'))).toHaveLength(1);
+    expect(calls[calls.length - 1]).toMatch(/^SwitchoverGlobalCluster/);
   });
 
   test('--to already the writer: FAIL, nothing moved, and the way back named', async () => {
