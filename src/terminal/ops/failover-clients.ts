@@ -97,7 +97,7 @@ export interface FailoverClients {
   callerAccount(): Promise<string>;
   /** RDS in one region (the environment's account: the caller's own credentials). */
   rds(region: string): GlobalClusterApi;
-  /** CloudFormation in one region (the `LoadBalancerUrl` output, without a domain). */
+  /** CloudFormation in one region (the `EdgeLoadBalancerUrl…` output, without a domain). */
   cloudFormation(region: string): CloudFormationApi;
   /** One HTTP request (bounded by a timeout; a network error throws). */
   http(request: HttpRequest): Promise<HttpResponse>;

@@ -30,10 +30,10 @@ export class FailoverInputError extends Error {
   }
 }
 
-/** The stage stack that holds the edge tier (and its `LoadBalancerUrl` output). */
+/** The stage stack that holds the edge tier (and its `EdgeLoadBalancerUrl…` output). */
 export const PLATFORM_STACK = 'Platform';
 /**
- * The `LoadBalancerUrl` output's logical id starts with this (then a path hash): the EdgeTier's
+ * The `EdgeLoadBalancerUrl…` output's logical id starts with this (then a path hash): the EdgeTier's
  * construct id + the output's id. test/terminal/ops/failover.test.ts checks it against a synthesized stage.
  */
 export const LOAD_BALANCER_URL_OUTPUT_PREFIX = 'EdgeLoadBalancerUrl';
@@ -63,11 +63,11 @@ export interface FailoverTarget {
   readonly from?: string;
   /** The configured primary region (where the pipeline expects the writer). */
   readonly configuredPrimary: string;
-  /** The stack `<env>-<to>-Platform` (its `LoadBalancerUrl` output is the region's URL). */
+  /** The stack `<env>-<to>-Platform` (its `EdgeLoadBalancerUrl…` output is the region's URL). */
   readonly targetPlatformStack: string;
   /**
    * URL of the target region's own load balancer name, `https://<record>-<to>.<zone>`, when the
-   * environment has a domain; without one it is the `LoadBalancerUrl` output (known only in AWS).
+   * environment has a domain; without one it is the `EdgeLoadBalancerUrl…` output (known only in AWS).
    * @default - none: no domain
    */
   readonly targetRegionalUrl?: string;
@@ -166,7 +166,7 @@ export function rpoLagCommand(target: FailoverTarget): string {
     + '--start-time "$(date -u -d \'-15 min\' +%FT%TZ)" --end-time "$(date -u +%FT%TZ)"';
 }
 
-/** The command that prints the target region's `LoadBalancerUrl` output (no domain). */
+/** The command that prints the target region's `EdgeLoadBalancerUrl…` output (no domain). */
 export function loadBalancerUrlCommand(target: FailoverTarget): string {
   return `aws cloudformation describe-stacks --stack-name ${target.targetPlatformStack} --region ${target.to} `
     + `--query "Stacks[0].Outputs[?starts_with(OutputKey,'${LOAD_BALANCER_URL_OUTPUT_PREFIX}')].OutputValue|[0]" --output text`;
@@ -259,12 +259,12 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       title: 'DNS: there is none (no domain): clients must call the new writer region\'s load balancer',
       commands: [loadBalancerUrlCommand(target)],
       notes: [
-        `Point clients (and anything configured with the old region's URL) at this URL, the LoadBalancerUrl output of ${target.targetPlatformStack}.`,
+        `Point clients (and anything configured with the old region's URL) at this URL, the EdgeLoadBalancerUrl… output of ${target.targetPlatformStack}.`,
         'The old region\'s URL keeps answering reads; its writes answer 503 read_only_region naming the writer region.',
       ],
     });
   }
-  const url = target.targetRegionalUrl ?? '<LoadBalancerUrl printed above>';
+  const url = target.targetRegionalUrl ?? '<EdgeLoadBalancerUrl… printed above>';
   steps.push({
     title: `Prove the new writer serves (through ${to}'s own load balancer)`,
     commands: proofCommands(url, options.probeKey),

@@ -179,7 +179,7 @@ async function waitForWriter(
 
 /**
  * The URL the proof checks call: the service URL with a domain (DNS follows the writer by
- * itself), else the LoadBalancerUrl output of the target region's platform stack.
+ * itself), else the EdgeLoadBalancerUrl… output of the target region's platform stack.
  */
 async function newWriterUrl(
   target: FailoverTarget, clients: FailoverClients, ok: (text: string) => void,
@@ -196,12 +196,12 @@ async function newWriterUrl(
   } catch (e) {
     return {
       ok: false,
-      problem: `the writer moved, but the LoadBalancerUrl of ${target.targetPlatformStack} could not be read (${errorText(e)}): `
+      problem: `the writer moved, but the EdgeLoadBalancerUrl… output of ${target.targetPlatformStack} could not be read (${errorText(e)}): `
         + `find it with ${loadBalancerUrlCommand(target)} and run the proof checks by hand`,
     };
   }
-  if (!url) return { ok: false, problem: `the writer moved, but ${target.targetPlatformStack} has no LoadBalancerUrl output: run the proof checks by hand` };
-  ok(`no domain: clients must now call ${url} (the LoadBalancerUrl of ${target.targetPlatformStack})`);
+  if (!url) return { ok: false, problem: `the writer moved, but ${target.targetPlatformStack} has no EdgeLoadBalancerUrl… output: run the proof checks by hand` };
+  ok(`no domain: clients must now call ${url} (the EdgeLoadBalancerUrl… output of ${target.targetPlatformStack})`);
   return { ok: true, url };
 }
 

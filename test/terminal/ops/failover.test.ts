@@ -142,7 +142,7 @@ describe('failover plan: names derived from the config', () => {
     });
   });
 
-  test('the stack name and LoadBalancerUrl output the plan looks for are what a synthesized stage has', () => {
+  test('the stack name and EdgeLoadBalancerUrl… output the plan looks for are what a synthesized stage has', () => {
     const stage = buildStage(sampleEnvironment('prod'), 'us-east-2');
     expect(stage.platform.stackName).toBe(prod('us-east-2').targetPlatformStack);
     expect(stage.platform.getLogicalId(stage.edge.urlOutput)).toMatch(new RegExp(`^${LOAD_BALANCER_URL_OUTPUT_PREFIX}[0-9A-F]{8}$`));
@@ -199,7 +199,7 @@ describe('failover plan: the exact commands', () => {
     expect(commands).toContain('npx projen failover -- --env prod --to us-east-1 --planned');
   });
 
-  test('without a domain: the LoadBalancerUrl output of the target stage is the URL to use', () => {
+  test('without a domain: the EdgeLoadBalancerUrl… output of the target stage is the URL to use', () => {
     const input = sampleInput();
     const environment = input.environments.find((e) => e.name === 'prod')!;
     Object.assign(environment, { domain: undefined, allowPlainHttp: { reason: 'Internal rehearsal environment behind a VPN, no customer data.' } });
@@ -208,7 +208,7 @@ describe('failover plan: the exact commands', () => {
     const dns = steps.find((s) => s.title.startsWith('DNS'))!;
     expect(dns.commands).toEqual(['aws cloudformation describe-stacks --stack-name prod-us-east-2-Platform --region us-east-2 '
       + '--query "Stacks[0].Outputs[?starts_with(OutputKey,\'EdgeLoadBalancerUrl\')].OutputValue|[0]" --output text']);
-    expect(steps.flatMap((s) => s.commands)).toContain('curl -fsS \'<LoadBalancerUrl printed above>/health/deep?require=writer\'');
+    expect(steps.flatMap((s) => s.commands)).toContain('curl -fsS \'<EdgeLoadBalancerUrl… printed above>/health/deep?require=writer\'');
     expect(steps.flatMap((s) => s.commands).join('\n')).not.toContain('route53');
   });
 
@@ -618,7 +618,7 @@ describe('failover --run on recorded AWS responses', () => {
       + 'expected 200 with transaction 5b0f8a64-3e1d-4c2a-9f7e-0d6c1b2a3f4e']);
   });
 
-  test('without a domain: the proof runs against the LoadBalancerUrl output of the target stage', async () => {
+  test('without a domain: the proof runs against the EdgeLoadBalancerUrl… output of the target stage', async () => {
     const input = sampleInput();
     Object.assign(input.environments.find((e) => e.name === 'prod')!, {
       domain: undefined, allowPlainHttp: { reason: 'Internal rehearsal environment behind a VPN, no customer data.' },
@@ -633,7 +633,7 @@ describe('failover --run on recorded AWS responses', () => {
     }, 'us-east-2', 'planned', target);
     expect(result.ok).toBe(true);
     expect(calls).toContain('DescribeStacks us-east-2 prod-us-east-2-Platform');
-    expect(lines).toContain(`OK   no domain: clients must now call ${alb} (the LoadBalancerUrl of prod-us-east-2-Platform)`);
+    expect(lines).toContain(`OK   no domain: clients must now call ${alb} (the EdgeLoadBalancerUrl… output of prod-us-east-2-Platform)`);
   });
 
   test('fail back: from us-east-2 (now the writer) to us-east-1 with a switchover sent to us-east-2', async () => {
