@@ -53,3 +53,17 @@ export function globalClusterIdentifierOf(application: string, environmentName: 
 export function regionalClusterIdentifierOf(application: string, environmentName: string, region: string): string {
   return `${applicationSlug(application)}-${environmentName}-${region}`;
 }
+
+/** Longest Lambda function name AWS accepts (FunctionName, Lambda API reference). */
+const FUNCTION_NAME_MAX = 64;
+
+/**
+ * Name of the database secret's rotation function in one region of a `global` environment:
+ * `<application>-<env>-<region>-rotation` (the primary's hosted rotation and each secondary's
+ * standby one). Derived, so `npx projen failover` can turn rotation on with it in the region
+ * that writes. The application part is shortened when the name would pass 64 characters.
+ */
+export function rotationFunctionNameOf(application: string, environmentName: string, region: string): string {
+  const rest = `-${environmentName}-${region}-rotation`;
+  return `${applicationSlug(application).slice(0, FUNCTION_NAME_MAX - rest.length).replace(/-+$/, '')}${rest}`;
+}

@@ -33,10 +33,12 @@ const EXPECTED_SUPPRESSIONS: Record<string, number> = {
   // Progressive deployment, per prod stage (x2): AwsSolutions +2 (IAM5 on the hook role's ENI
   // actions and on ECS's load-balancer role's Describe actions); NIST/HIPAA +7 (3 inline
   // policies, LambdaDLQ, LambdaConcurrency, the 2 unreadable NAT-address CIDRs); PCI +5.
-  'AwsSolutions': 125,
-  'NIST.800.53.R5': 97,
-  'HIPAA.Security': 111,
-  'PCI.DSS.321': 93,
+  // +1/+3/+3/+1: the secondary region's standby rotation function (issue 27, prod-us-east-2):
+  // IAM5 on GetRandomPassword and the ENI actions; its inline CDK grant, DLQ and concurrency.
+  'AwsSolutions': 126,
+  'NIST.800.53.R5': 100,
+  'HIPAA.Security': 114,
+  'PCI.DSS.321': 94,
 };
 
 /** Every template of an assembly, nested stage assemblies included. */
