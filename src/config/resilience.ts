@@ -67,3 +67,18 @@ export function rotationFunctionNameOf(application: string, environmentName: str
   const rest = `-${environmentName}-${region}-rotation`;
   return `${applicationSlug(application).slice(0, FUNCTION_NAME_MAX - rest.length).replace(/-+$/, '')}${rest}`;
 }
+
+/**
+ * Name of the credentials secret of a `global` environment:
+ * `<globalClusterIdentifierOf(application, env)>/credentials`, e.g. `transactions-prod-global/credentials`.
+ * Fixed, because a secondary region asks Secrets Manager to replicate it by name (it cannot
+ * know the primary's generated ARN); replicas keep the primary's name, so it must not name a
+ * region. Unique per application and environment, so two environments in one account and
+ * region never collide.
+ */
+export function databaseSecretNameOf(application: string, environmentName: string): string {
+  return `${globalClusterIdentifierOf(application, environmentName)}/credentials`;
+}
+
+/** Days between two rotations of the database password, in every region (and where `npx projen failover` moves rotation). */
+export const DATABASE_ROTATION_DAYS = 30;

@@ -5,12 +5,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { namePrefixFor } from './common';
 import { DATABASE_AUTO_MINOR_VERSION_UPGRADE, databaseEngine } from './database-engine';
-import { databaseSecretNameOf, GlobalClusterOfPrimary, makeSecondary } from './global-database';
+import { GlobalClusterOfPrimary, makeSecondary } from './global-database';
 import { DATABASE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { SecretReplica } from './secret-replica';
 import { StageSettings } from './stage-settings';
 import { StandbyRotation } from './standby-rotation';
-import { globalClusterIdentifierOf, RegionRole, regionalClusterIdentifierOf, rotationFunctionNameOf } from '../../config/resilience';
+import {
+  DATABASE_ROTATION_DAYS, databaseSecretNameOf, globalClusterIdentifierOf, RegionRole, regionalClusterIdentifierOf, rotationFunctionNameOf,
+} from '../../config/resilience';
 import { EnvironmentConfig } from '../../config/schema';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { fixedNameRemovalPolicy, statefulRemovalPolicy } from '../constructs/removal-policies';
@@ -38,7 +40,7 @@ export interface DataTierProps {
   readonly username?: string;
   /**
    * Days between automatic rotations of the database password.
-   * @default 30
+   * @default DATABASE_ROTATION_DAYS (30)
    */
   readonly rotationDays?: number;
 }
@@ -293,7 +295,7 @@ export class DataTier extends Construct {
   private addRotation(props: DataTierProps): void {
     const { settings } = props;
     this.secret.addRotationSchedule('Rotation', {
-      automaticallyAfter: Duration.days(props.rotationDays ?? 30),
+      automaticallyAfter: Duration.days(props.rotationDays ?? DATABASE_ROTATION_DAYS),
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },

@@ -1,4 +1,5 @@
-import { globalClusterIdentifierOf, primaryRegionOf, regionalClusterIdentifierOf, resilienceOf } from '../../config/resilience';
+import { describeSecretCommand, rotateCommand, secretArrangementOf } from './failover-secret';
+import { globalClusterIdentifierOf, primaryRegionOf, regionalClusterIdentifierOf, resilienceOf, rotationFunctionNameOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { stageIdOf } from '../../config/waves';
 import { partitionOf } from '../../shared/aws-names';
@@ -222,6 +223,7 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       + 'cluster can leave their patch levels apart: apply it first.',
     ],
   });
+  steps.push(secretBeforeStep(target, from));
   steps.push({
     title: target.mode === 'planned'
       ? `Switch over (planned: ${from ?? 'the writer region'} is healthy, RPO 0)`
@@ -273,8 +275,62 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       '2: 201 (or 200 when repeated), a transaction with a fresh idempotency key. 3: 200 with the same transaction.',
     ],
   });
+  steps.push(secretAfterStep(target, from));
   steps.push(afterwards(target, from));
   return steps;
+}
+
+/** The secret before the move: a copy in the target region; for a switchover, rotation off in the writer's. */
+function secretBeforeStep(target: FailoverTarget, from: string | undefined): FailoverStep {
+  const arrangement = secretArrangementOf(target);
+  const { secretName } = arrangement;
+  const planned = target.mode === 'planned' && from;
+  return {
+    title: 'The database secret: a copy in the target region; rotation paused where the writer is',
+    commands: [
+      describeSecretCommand(secretName, target.to),
+      ...planned ? [describeSecretCommand(secretName, from), `aws secretsmanager cancel-rotate-secret --secret-id ${secretName} --region ${from}`] : [],
+    ],
+    notes: [
+      `${target.to} must hold a copy (a replica of the primary copy${planned ? `, InSync in the ReplicationStatus of the ${from} copy` : ''}).`,
+      ...planned ? [
+        `No version of the ${from} copy may be AWSPENDING (a rotation under way): wait until it ends. Then turn rotation off there: `
+        + 'a rotation could no longer write its password once that cluster only reads. If the switchover does not happen, turn it back on: '
+        + `${rotateCommand(arrangement, from)}.`,
+      ] : [],
+    ],
+  };
+}
+
+/** The secret after the move: promoted in the target region, replicated back, rotating where the writer is. */
+function secretAfterStep(target: FailoverTarget, from: string | undefined): FailoverStep {
+  const arrangement = secretArrangementOf(target);
+  const { secretName } = arrangement;
+  const { to } = target;
+  const others = target.environment.regions.filter((r) => r !== to);
+  return {
+    title: `Move the database secret with the writer: promoted in ${to}, replicated back, rotating in ${to}`,
+    commands: [
+      `aws secretsmanager stop-replication-to-replica --secret-id ${secretName} --region ${to}`,
+      ...others.flatMap((r) => [
+        `aws secretsmanager cancel-rotate-secret --secret-id ${secretName} --region ${r}`,
+        `aws secretsmanager replicate-secret-to-regions --secret-id ${secretName} --add-replica-regions Region=${r},KmsKeyId=${arrangement.keyAlias(r)} `
+        + `--force-overwrite-replica-secret --region ${to}`,
+      ]),
+      describeSecretCommand(secretName, to),
+      rotateCommand(arrangement, to),
+    ],
+    notes: [
+      `A replica cannot be rotated: the ${to} copy becomes the primary (StopReplicationToReplica needs nothing of ${from ?? 'the old writer region'}).`,
+      'Each other region\'s copy is replaced by a replica of it (ForceOverwriteReplicaSecret), so its service keeps reading the password the database '
+      + 'has; repeat the describe command until their ReplicationStatus is InSync.'
+      + (target.mode === 'unplanned' ? ` While ${from ?? 'a region'} does not answer, skip its two commands and run them `
+        + '(or npx projen failover ... --run again) once it does.' : ''),
+      `Rotation runs in ${to} with ${rotationFunctionNameOf(target.application, target.environment.name, to)}, which connects to the ${to} cluster `
+      + '(a secondary region\'s standby function, dormant until now). The secret\'s host still names the configured primary\'s cluster: its service '
+      + 'connects there in either role; no service reads host from a replica.',
+    ],
+  };
 }
 
 /** What to do once the writer has moved: fail back, and the old primary after an unplanned failover. */

@@ -1,7 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { rotationFunctionNameOf } from '../../../src/config/resilience';
-import { databaseSecretNameOf } from '../../../src/synth/workload/global-database';
+import { databaseSecretNameOf, rotationFunctionNameOf } from '../../../src/config/resilience';
 import { sampleAssembly } from '../../support/sample-assembly';
 
 /**
