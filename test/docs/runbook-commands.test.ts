@@ -38,6 +38,7 @@ const RUNTIME_VALUES: Record<string, string> = {
   '<why>': 'the reader\'s reason',
   '<arn>': 'an ARN AWS assigns',
   '<its ARN>': 'an ARN AWS assigns',
+  '<cluster arn>': 'the ARN of a cluster the text names',
   '<cluster>': 'the ECS cluster name CloudFormation generates (the ClusterName output)',
   '<service>': 'the ECS service name CloudFormation generates (the ServiceName output)',
   '<family>': 'the task definition family CloudFormation generates',

@@ -132,25 +132,14 @@ function words(statement: string, vars: Vars): string[][] {
   }
   flush(true);
   if (word) raw.push(word);
-  // Every combination of the values of the variables used (a `for` loop gives several).
-  let combos: string[][] = [[]];
-  for (const w of raw) {
-    let texts = [''];
-    for (const p of w) {
-      if (!p.expand) {
-        texts = texts.map((t) => t + p.text);
-        continue;
-      }
-      const pieces = p.text.split(/(\$\{?[A-Za-z_][A-Za-z0-9_]*\}?)/);
-      for (const piece of pieces) {
-        const name = /^\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?$/.exec(piece)?.[1];
-        const values = name !== undefined && vars.has(name) ? vars.get(name) : undefined;
-        texts = values ? texts.flatMap((t) => values.map((v) => t + v)) : texts.map((t) => t + piece);
-      }
-    }
-    combos = combos.flatMap((c) => texts.map((t) => [...c, t]));
-  }
-  return combos;
+  // One word list per combination of the values of the variables used: a `for` loop's variable
+  // has one value at a time, the same in every word of the statement.
+  const NAME = /\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g;
+  const used = [...new Set(raw.flatMap((w) => w.filter((p) => p.expand).flatMap((p) => [...p.text.matchAll(NAME)].map((m) => m[1]))))]
+    .filter((name) => vars.get(name) !== undefined);
+  let bindings: Array<Record<string, string>> = [{}];
+  for (const name of used) bindings = bindings.flatMap((b) => vars.get(name)!.map((v) => ({ ...b, [name]: v })));
+  return bindings.map((b) => raw.map((w) => w.map((p) => (p.expand ? p.text.replace(NAME, (all, name: string) => b[name] ?? all) : p.text)).join('')));
 }
 
 /** What one block (or one inline span) holds, read statement by statement. */

@@ -12,7 +12,8 @@ import {
 /**
  * `doctor`: the preflight. Offline it explains what the config will build (waves, stages,
  * approvals, notifications, gates); with AWS credentials it checks what the pipeline needs from
- * the accounts: bootstrap stacks (version, trust), the GitHub connection, confirmed e-mails.
+ * the accounts: bootstrap stacks (version, trust), the GitHub connection, confirmed e-mails, and
+ * that a global environment's clusters run one engine version (what a failover needs).
  */
 
 /**
