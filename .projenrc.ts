@@ -247,9 +247,10 @@ const lintWorkflows = project.addTask('lint:workflows', {
 });
 
 // The guard rules over the synthesized templates; the execution policies against them; the
-// integ snapshots; the workflows.
+// rollback analysis of them; the integ snapshots; the workflows.
 assemblyLane.spawn(project.tasks.tryFind('compliance:guard')!);
 assemblyLane.spawn(project.tasks.tryFind('policy:check')!);
+assemblyLane.spawn(project.tasks.tryFind('rollback:check')!);
 assemblyLane.spawn(integ);
 assemblyLane.spawn(lintWorkflows);
 // Lint (root and app) runs in `build` (the pipeline's synth step) and as its own step of the
