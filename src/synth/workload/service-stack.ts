@@ -16,7 +16,7 @@ import { ReplicationLagAlarms } from './replication-alarms';
 import { scaleOnRequestsPerTask } from './request-scaling';
 import { ServiceImage } from './service-image';
 import { deploymentOf, DeploymentStrategyName } from '../../config/deployment';
-import { regionRoleOf } from '../../config/resilience';
+import { primaryRegionOf, regionRoleOf } from '../../config/resilience';
 import { stageIdOf } from '../../config/waves';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { PreTrafficHook } from '../progressive-deployment/pre-traffic-hook';
@@ -360,6 +360,7 @@ export class ServiceStack extends Stack {
       this.replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {
         namePrefix: props.namePrefix,
         clusterIdentifier: props.replicationLagClusterIdentifier,
+        sourceRegion: primaryRegionOf(environment),
         topic: this.monitoring.topic,
       });
       this.monitoring.dashboard.addWidgets(new cloudwatch.AlarmWidget({

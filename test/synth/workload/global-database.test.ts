@@ -207,7 +207,8 @@ describe('secondary region (us-east-2)', () => {
     expect(topic.Type).toBe('AWS::SNS::Topic');
     expect(lag[0].Properties).toMatchObject({
       Namespace: 'AWS/RDS',
-      Dimensions: [{ Name: 'DBClusterIdentifier', Value: regionalClusterIdentifierOf(APP, 'prod', 'us-east-2') }],
+      // Published in the secondary region under {DBClusterIdentifier, SourceRegion = the primary's region}.
+      Dimensions: [{ Name: 'DBClusterIdentifier', Value: regionalClusterIdentifierOf(APP, 'prod', 'us-east-2') }, { Name: 'SourceRegion', Value: 'us-east-1' }],
       Statistic: 'Maximum',
       Period: 60,
       Threshold: REPLICATION_LAG_THRESHOLD_MS,
