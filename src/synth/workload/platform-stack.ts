@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { WorkloadStackProps } from './common';
 import { DataTier } from './data-tier';
+import { DeletionProtectionTargets } from './deletion-protection';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
 
@@ -31,7 +32,8 @@ export interface PlatformStackProps extends WorkloadStackProps {
  * parallel. These tiers change rarely; the ServiceStack, which changes with every commit,
  * stays separate, so a service deployment never touches (or rolls back) stateful resources.
  *
- * Production stacks have termination protection; stateful resources are retained.
+ * Production stacks have termination protection; stateful resources are retained; deletion
+ * protection is turned on after the first successful create (DeletionProtectionTargets).
  */
 export class PlatformStack extends Stack {
   /** Whether this is a production stage (termination protection, retention). */
@@ -42,6 +44,11 @@ export class PlatformStack extends Stack {
   public readonly data: DataTier;
   /** The load balancer, WAF, TLS and DNS. */
   public readonly edge: EdgeTier;
+  /**
+   * Production: the role and outputs the post-deploy step turns deletion protection on with.
+   * @default - undefined outside production
+   */
+  public readonly deletionProtection?: DeletionProtectionTargets;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { environment, namePrefix } = props;
@@ -52,5 +59,6 @@ export class PlatformStack extends Stack {
     const { vpc, securityGroups } = this.network;
     this.data = new DataTier(this, 'Data', { environment, namePrefix, vpc, securityGroups, application: props.application, region: props.region });
     this.edge = new EdgeTier(this, 'Edge', { environment, namePrefix, vpc, securityGroups });
+    if (this.production) this.deletionProtection = new DeletionProtectionTargets(this, 'DeletionProtection', { data: this.data, edge: this.edge });
   }
 }

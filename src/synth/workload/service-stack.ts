@@ -19,6 +19,7 @@ import { deploymentOf, DeploymentStrategyName } from '../../config/deployment';
 import { primaryRegionOf, regionRoleOf } from '../../config/resilience';
 import { stageIdOf } from '../../config/waves';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
+import { waitForRolePolicies } from '../constructs/role-policy-order';
 import { PreTrafficHook } from '../progressive-deployment/pre-traffic-hook';
 import { TrafficSwitch } from '../progressive-deployment/traffic-switch';
 import { TrafficSwitchRole } from '../progressive-deployment/traffic-switch-role';
@@ -299,7 +300,7 @@ export class ServiceStack extends Stack {
       throw new Error(`Environment "${environment.name}": deployment strategy ${deployment.strategy} ${deployment.progressive ? 'needs' : 'must not have'} the edge tier's TrafficSwitch`);
     }
     if (traffic) {
-      this.loadBalancerRole = new TrafficSwitchRole(this, 'LoadBalancerRole', { primaryTargetGroup: props.targetGroup, traffic });
+      this.loadBalancerRole = new TrafficSwitchRole(this, 'LoadBalancerRole');
       this.service.loadBalancerTarget({
         containerName: container.containerName,
         containerPort: SERVICE_PORT,
@@ -378,5 +379,7 @@ export class ServiceStack extends Stack {
     this.alarmNamesOutput = new CfnOutput(this, 'AlarmNames', {
       value: Fn.join(',', this.alarms.map((a) => a.alarmName)),
     });
+    // After the last grant: the service waits for every policy of the roles it hands to ECS.
+    waitForRolePolicies(this.service, [this.executionRole, this.taskDefinition.taskRole, this.loadBalancerRole, this.preTrafficHook?.invokeRole]);
   }
 }

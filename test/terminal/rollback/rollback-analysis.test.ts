@@ -1,9 +1,10 @@
 import * as path from 'path';
 import { CfnTemplate } from '../../../src/codebuild/change-report/template';
 import { analyze, analyzeCreate, analyzeOrdering, analyzeUpdate, RollbackFinding, StackTemplate } from '../../../src/terminal/rollback/rollback-analysis';
-import { directoryStacks, main } from '../../../src/terminal/rollback/rollback-cli';
+import { assemblyStacks, directoryStacks, main } from '../../../src/terminal/rollback/rollback-cli';
 import { referencesIn, TemplateGraph } from '../../../src/terminal/rollback/template-graph';
 import { REPO_ROOT } from '../../support/repo-root';
+import { sampleAssembly } from '../../support/sample-assembly';
 
 const BEFORE_FIX = path.join(REPO_ROOT, 'test/fixtures/rollback/before-issue-26');
 
@@ -169,5 +170,12 @@ describe('the templates of the commit before issue 26 (test/fixtures/rollback/be
     expect(lines).toContain('prod-us-east-1-Platform:');
     expect(lines.some((l) => /DataCluster9E8A15F8 \(AWS::RDS::DBCluster\) \[deletion-protection, before-issue-26\]: DeletionProtection: true/.test(l))).toBe(true);
     expect(lines.some((l) => l.startsWith('  [deletion-protection] AWS::RDS::DBCluster DeleteHandler'))).toBe(true);
+  });
+});
+describe('the sample as synthesized now', () => {
+  test('every create of every stack rolls back cleanly, and nothing starts before what it needs', () => {
+    const stacks = assemblyStacks(sampleAssembly().directory);
+    expect(stacks.length).toBeGreaterThan(15);
+    expect(analyze(stacks).findings).toEqual([]);
   });
 });
