@@ -3,6 +3,11 @@ import * as path from 'path';
 import { analyze, describeFindings, StackTemplate } from './rollback-analysis';
 import { CfnTemplate } from '../../codebuild/change-report/template';
 import { loadConfig } from '../../config/load-config';
+import { InputError } from '../../shared/cli/errors';
+import { EXIT } from '../../shared/cli/exit-codes';
+import { parseCliArgs } from '../../shared/cli/parse-args';
+import { CliIo, PROCESS_IO, runCli, runMain } from '../../shared/cli/run-cli';
+import { cloudAssemblyDir } from '../cloud-assembly';
 import { stacksOfAssembly } from '../execution-policy/sufficiency';
 import { extraPolicyVariants, PolicyVariant, synthesizeVariant } from '../execution-policy/variants';
 
@@ -10,7 +15,7 @@ import { extraPolicyVariants, PolicyVariant, synthesizeVariant } from '../execut
  * `npx projen rollback:check`: the rollback analysis (rollback-analysis.ts) over every stack
  * template of the sample (cdk.out) and of the variants the execution policies cover (every
  * environment with a domain: variants.ts), created from nothing and updated to the next commit.
- * Prints one line per finding and exits 1 on any.
+ * Prints one line per finding and exits 1 on any (2 on bad input, or without a cloud assembly).
  *
  * Options:
  * - `--assembly <dir>`: the sample's cloud assembly (default `cdk.out`; run synth first);
@@ -56,28 +61,25 @@ function pairs(before: readonly StackTemplate[], after: readonly StackTemplate[]
   });
 }
 
-/** The value of `--<name>`. */
-function option(argv: readonly string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  return i >= 0 ? argv[i + 1] : undefined;
-}
+/** How to call it. */
+export const ROLLBACK_USAGE = 'usage: npx projen rollback:check [-- --assembly path/to/cdk.out] [-- --templates <dir of *.template.json>]';
 
-export function main(argv: readonly string[], rootDir = process.cwd(), out: (line: string) => void = (l) => process.stdout.write(`${l}\n`)): number {
+function rollbackCheck(argv: readonly string[], out: (line: string) => void, rootDir: string): number {
+  const { values } = parseCliArgs(argv, {
+    options: { assembly: { type: 'string', hint: 'path/to/cdk.out' }, templates: { type: 'string', hint: '<dir of *.template.json>' } },
+  });
   const started = Date.now();
-  const templatesDir = option(argv, 'templates');
   let stacks: StackTemplate[];
   let updates: [StackTemplate, StackTemplate][] = [];
   let scope: string;
-  if (templatesDir) {
-    stacks = directoryStacks(path.resolve(templatesDir));
-    scope = `${stacks.length} stacks of ${templatesDir} (create and order)`;
+  if (values.templates) {
+    const dir = path.resolve(values.templates);
+    if (!fs.existsSync(dir)) throw new InputError(`--templates ${values.templates}: no such directory`);
+    stacks = directoryStacks(dir);
+    if (stacks.length === 0) throw new InputError(`--templates ${values.templates}: no *.template.json in it`);
+    scope = `${stacks.length} stacks of ${values.templates} (create and order)`;
   } else {
-    const assemblyDir = path.resolve(option(argv, 'assembly') ?? 'cdk.out');
-    if (!fs.existsSync(path.join(assemblyDir, 'manifest.json'))) {
-      out(`${assemblyDir} holds no cloud assembly: run \`npx projen synth\` first`);
-      return 1;
-    }
-    const sample = assemblyStacks(assemblyDir);
+    const sample = assemblyStacks(cloudAssemblyDir(values.assembly));
     const variants = extraPolicyVariants();
     const variantStacks = variants.flatMap((v) => synthesizedStacks(v, rootDir, VARIANT_COMMIT));
     const sampleNext = synthesizedStacks({ name: 'the sample', config: loadConfig() }, rootDir, NEXT_COMMIT);
@@ -92,7 +94,12 @@ export function main(argv: readonly string[], rootDir = process.cwd(), out: (lin
     + `${result.stepsEvaluated} rollback steps, ${seconds} s: `
     + `${result.findings.length ? `${result.findings.length} finding(s)` : 'every rollback completes and the retry is free'}.`);
   for (const line of describeFindings(result.findings)) out(line);
-  return result.findings.length ? 1 : 0;
+  return result.findings.length ? EXIT.FAILED : EXIT.OK;
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+/** The CLI; resolves to the exit code (1 on findings, 2 on bad input or no cloud assembly). */
+export function rollbackCli(argv: readonly string[], io: CliIo = PROCESS_IO, rootDir = process.cwd()): Promise<number> {
+  return runCli({ name: 'rollback:check', usage: ROLLBACK_USAGE }, argv, () => rollbackCheck(argv, (line) => io.out(`${line}\n`), rootDir), io);
+}
+
+if (require.main === module) runMain((argv) => rollbackCli(argv));

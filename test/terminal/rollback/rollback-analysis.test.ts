@@ -1,7 +1,7 @@
 import * as path from 'path';
 import { CfnTemplate } from '../../../src/codebuild/change-report/template';
 import { analyze, analyzeCreate, analyzeOrdering, analyzeUpdate, RollbackFinding, StackTemplate } from '../../../src/terminal/rollback/rollback-analysis';
-import { assemblyStacks, directoryStacks, main } from '../../../src/terminal/rollback/rollback-cli';
+import { assemblyStacks, directoryStacks, rollbackCli } from '../../../src/terminal/rollback/rollback-cli';
 import { referencesIn, TemplateGraph } from '../../../src/terminal/rollback/template-graph';
 import { REPO_ROOT } from '../../support/repo-root';
 import { sampleAssembly } from '../../support/sample-assembly';
@@ -163,15 +163,28 @@ describe('the templates of the commit before issue 26 (test/fixtures/rollback/be
     expect(of('prod-us-east-1-Service')).toEqual(['ServiceD69D759B:service-before-role-policies']);
   });
 
-  test('the CLI prints them as a list and exits 1', () => {
-    const lines: string[] = [];
-    expect(main(['--templates', BEFORE_FIX], REPO_ROOT, (l) => lines.push(l))).toBe(1);
+  test('the CLI prints them as a list and exits 1', async () => {
+    const text: string[] = [];
+    expect(await rollbackCli(['--', '--templates', BEFORE_FIX], { out: (t) => text.push(t), err: (t) => text.push(t) }, REPO_ROOT)).toBe(1);
+    const lines = text.join('').split('\n');
     expect(lines[0]).toMatch(/^Rollback analysis: 4 stacks of .*before-issue-26 \(create and order\): \d+ failure points .*: \d+ finding\(s\)\.$/);
     expect(lines).toContain('prod-us-east-1-Platform:');
     expect(lines.some((l) => /DataCluster9E8A15F8 \(AWS::RDS::DBCluster\) \[deletion-protection, before-issue-26\]: DeletionProtection: true/.test(l))).toBe(true);
     expect(lines.some((l) => l.startsWith('  [deletion-protection] AWS::RDS::DBCluster DeleteHandler'))).toBe(true);
   });
 });
+describe('the CLI on bad input', () => {
+  test('an unknown flag or a directory without templates is a usage error (exit 2) naming the flag', async () => {
+    const text: string[] = [];
+    const io = { out: (t: string) => text.push(t), err: (t: string) => text.push(t) };
+    expect(await rollbackCli(['--template', 'x'], io, REPO_ROOT)).toBe(2);
+    expect(text.join('')).toContain('unknown argument "--template"');
+    text.length = 0;
+    expect(await rollbackCli(['--templates', path.join(REPO_ROOT, 'test/fixtures/rollback')], io, REPO_ROOT)).toBe(2);
+    expect(text.join('')).toContain('no *.template.json in it');
+  });
+});
+
 describe('the sample as synthesized now', () => {
   test('every create of every stack rolls back cleanly, and nothing starts before what it needs', () => {
     const stacks = assemblyStacks(sampleAssembly().directory);
