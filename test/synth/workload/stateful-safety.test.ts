@@ -168,6 +168,8 @@ describe.each([
       'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
       // The prod deletion-protection role reading back the load balancer's attributes.
       'elasticloadbalancing:DescribeLoadBalancerAttributes',
+      // The pre-traffic hook's lookup: ListServices has no resource type (limited by the ecs:cluster condition).
+      'ecs:ListServices',
     ]);
     for (const [, template] of templates) {
       for (const s of identityStatements(template)) {
