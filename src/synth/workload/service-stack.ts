@@ -16,6 +16,7 @@ import { scaleService } from './service-scaling';
 import { addServiceTask } from './service-task';
 import { StageSettings } from './stage-settings';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
+import { waitForRolePolicies } from '../constructs/role-policy-order';
 import { ecsDeploymentOf } from '../progressive-deployment/ecs-deployment';
 import { PreTrafficHook } from '../progressive-deployment/pre-traffic-hook';
 import { registerProgressively } from '../progressive-deployment/progressive-registration';
@@ -220,6 +221,8 @@ export class ServiceStack extends Stack {
     this.alarmNamesOutput = new CfnOutput(this, 'AlarmNames', {
       value: Fn.join(',', this.alarms.map((a) => a.alarmName)),
     });
+    // After the last grant: the service waits for every policy of the roles it hands to ECS.
+    waitForRolePolicies(this.service, [this.executionRole, this.taskDefinition.taskRole, this.loadBalancerRole, this.preTrafficHook?.invokeRole]);
   }
 
   /**
@@ -242,6 +245,7 @@ export class ServiceStack extends Stack {
     const replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {
       namePrefix,
       clusterIdentifier: props.replicationLagClusterIdentifier,
+      sourceRegion: props.settings.primaryRegion,
       topic: monitoring.topic,
     });
     monitoring.dashboard.addWidgets(new cloudwatch.AlarmWidget({
