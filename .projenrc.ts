@@ -52,6 +52,12 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // `failover --run` (src/terminal/ops/failover-aws.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
+    // The delivery metrics (src/lambda/delivery-metrics, `pipeline:metrics`) read CodePipeline's
+    // execution history and publish CloudWatch metrics; the function dedupes its datapoints in
+    // DynamoDB. The drift check (src/shared/drift, `drift`) reads CloudFormation through the STS client.
+    '@aws-sdk/client-codepipeline@^3',
+    '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/credential-providers@^3',
   ],
   devDeps: [
