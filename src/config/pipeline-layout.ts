@@ -1,6 +1,7 @@
-import { plannedWaves, stageIdOf } from './waves';
 import { DeliveryConfig } from './schema';
+import { plannedWaves, stageIdOf } from './waves';
 import { PipelineLayout } from '../shared/delivery-metrics/history';
+import { DriftTarget } from '../shared/drift/drift-check';
 
 /**
  * What the delivery metrics and the drift check need to know about what the config builds:
@@ -31,20 +32,8 @@ export function pipelineLayoutOf(config: DeliveryConfig): PipelineLayout {
 /** The stacks of one stage, by their id within the stage (CloudFormation names them `<stage id>-<id>`). */
 export const STAGE_STACK_IDS = ['Platform', 'Service', 'Assertions'] as const;
 
-/** One deployed stage stack. */
-export interface StageStack {
-  /** The environment's name. */
-  readonly environment: string;
-  /** `<env>-<region>`. */
-  readonly stageId: string;
-  /** The CloudFormation stack name, `<env>-<region>-<Platform|Service|Assertions>`. */
-  readonly stackName: string;
-  readonly account: string;
-  readonly region: string;
-}
-
 /** Every stage stack of the config (or of one environment), in pipeline order. */
-export function stageStacksOf(config: DeliveryConfig, environment?: string): StageStack[] {
+export function stageStacksOf(config: DeliveryConfig, environment?: string): DriftTarget[] {
   return plannedWaves(config)
     .filter((w) => environment === undefined || w.environment.name === environment)
     .flatMap((w) => w.stages.flatMap((s) => STAGE_STACK_IDS.map((id) => ({

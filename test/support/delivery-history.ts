@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { REPO_ROOT } from './repo-root';
 import { CodePipelineApi } from '../../src/shared/delivery-metrics/codepipeline-reader';
 import { ActionExecutionShape, ExecutionSummaryShape, PipelineLayout } from '../../src/shared/delivery-metrics/history';
-import { REPO_ROOT } from './repo-root';
 
 /** A recorded history of test/fixtures/delivery-metrics/ (see its README). */
 export interface RecordedHistory {
@@ -10,8 +10,12 @@ export interface RecordedHistory {
   /** When the CLI runs. */
   readonly now: string;
   readonly pipelineName: string;
-  readonly listPipelineExecutions: { pipelineExecutionSummaries: Array<ExecutionSummaryShape & { startTime: string; lastUpdateTime: string }> };
-  readonly listActionExecutions: Record<string, { actionExecutionDetails: Array<ActionExecutionShape & { startTime: string; lastUpdateTime: string }> }>;
+  readonly listPipelineExecutions: {
+    pipelineExecutionSummaries: Array<ExecutionSummaryShape & { startTime: string; lastUpdateTime: string }>;
+  };
+  readonly listActionExecutions: Record<string, {
+    actionExecutionDetails: Array<ActionExecutionShape & { startTime: string; lastUpdateTime: string }>;
+  }>;
   readonly events: Array<{ 'time': string; 'detail-type': string; 'detail': Record<string, any> }>;
 }
 
@@ -72,7 +76,9 @@ export function historyApi(recorded: RecordedHistory, clock: () => Date, pageSiz
         if (!seen || Date.parse(a.startTime) > Date.parse(seen.startTime)) latestByName.set(key, a);
       }
       const stages = new Map<string, Array<{ actionName?: string; latestExecution: { status?: string } }>>();
-      for (const a of latestByName.values()) stages.set(a.stageName!, [...(stages.get(a.stageName!) ?? []), { actionName: a.actionName, latestExecution: { status: a.status } }]);
+      for (const a of latestByName.values()) {
+        stages.set(a.stageName!, [...(stages.get(a.stageName!) ?? []), { actionName: a.actionName, latestExecution: { status: a.status } }]);
+      }
       return { stageStates: [...stages.entries()].map(([stageName, actionStates]) => ({ stageName, actionStates })) };
     },
   };

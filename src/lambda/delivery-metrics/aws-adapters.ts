@@ -37,7 +37,10 @@ export function cloudWatchSink(): MetricSink {
       await client.send(new PutMetricDataCommand({
         Namespace: DELIVERY_METRICS_NAMESPACE,
         MetricData: data.map((d) => ({
-          MetricName: d.name, Value: d.value, Unit: d.unit, Timestamp: d.timestamp,
+          MetricName: d.name,
+          Value: d.value,
+          Unit: d.unit,
+          Timestamp: d.timestamp,
           Dimensions: Object.entries(d.dimensions).map(([Name, Value]) => ({ Name, Value })),
         })),
       }));

@@ -5,8 +5,8 @@ import { CodePipelineApi } from './codepipeline-reader';
  * The real CodePipeline reads (SDK v3) behind CodePipelineApi, for the function and the CLI.
  * Loaded only by their entry points, so unit tests never touch the SDK or the network.
  */
-export function sdkCodePipeline(region: string, credentials?: ConstructorParameters<typeof CodePipelineClient>[0]['credentials']): CodePipelineApi {
-  const client = new CodePipelineClient({ region, credentials });
+export function sdkCodePipeline(region: string): CodePipelineApi {
+  const client = new CodePipelineClient({ region });
   return {
     listPipelineExecutions: (input) => client.send(new ListPipelineExecutionsCommand(input)),
     listActionExecutions: (input) => client.send(new ListActionExecutionsCommand(input)),

@@ -96,12 +96,19 @@ export function deployedAt(actions: readonly ActionRecord[], layout: PipelineLay
 function stageDurations(execution: ExecutionRecord, actions: readonly ActionRecord[]): Datapoint[] {
   const stages = new Map<string, ActionRecord[]>();
   for (const a of actions) stages.set(a.stage, [...(stages.get(a.stage) ?? []), a]);
-  const ordered = [...stages.entries()].sort(([, a], [, b]) => earliest(a.map((x) => x.startTime)).getTime() - earliest(b.map((x) => x.startTime)).getTime());
+  const firstStart = (list: readonly ActionRecord[]) => earliest(list.map((x) => x.startTime)).getTime();
+  const ordered = [...stages.entries()].sort(([, a], [, b]) => firstStart(a) - firstStart(b));
   return ordered.map(([stage, list], index) => {
     const end = latest(list.map((a) => a.lastUpdateTime));
     return {
-      key: `stage#${execution.id}#${stage}`, owner: execution.id, metric: DURATIONS.stageDuration, unit: 'Seconds',
-      value: seconds(earliest(list.map((a) => a.startTime)), end), timestamp: end, stage, stageOrder: index,
+      key: `stage#${execution.id}#${stage}`,
+      owner: execution.id,
+      metric: DURATIONS.stageDuration,
+      unit: 'Seconds',
+      value: seconds(earliest(list.map((a) => a.startTime)), end),
+      timestamp: end,
+      stage,
+      stageOrder: index,
     };
   });
 }
@@ -115,16 +122,24 @@ function approvalsAndBakes(execution: ExecutionRecord, actions: readonly ActionR
     if (!ended) continue;
     if (is(a, layout.approvals)) {
       out.push({
-        key: `approval#${a.actionExecutionId}`, owner: execution.id, metric: DURATIONS.approvalWait, unit: 'Seconds',
-        value: seconds(a.startTime, a.lastUpdateTime), timestamp: a.lastUpdateTime,
+        key: `approval#${a.actionExecutionId}`,
+        owner: execution.id,
+        metric: DURATIONS.approvalWait,
+        unit: 'Seconds',
+        value: seconds(a.startTime, a.lastUpdateTime),
+        timestamp: a.lastUpdateTime,
       });
       if (a.status === 'Failed') {
         out.push({ key: `rejected#${a.actionExecutionId}`, owner: execution.id, metric: COUNTERS.approvalsRejected, unit: 'Count', value: 1, timestamp: a.lastUpdateTime });
       }
     } else if (is(a, layout.bakes)) {
       out.push({
-        key: `bake#${a.actionExecutionId}`, owner: execution.id, metric: DURATIONS.bakeTime, unit: 'Seconds',
-        value: seconds(a.startTime, a.lastUpdateTime), timestamp: a.lastUpdateTime,
+        key: `bake#${a.actionExecutionId}`,
+        owner: execution.id,
+        metric: DURATIONS.bakeTime,
+        unit: 'Seconds',
+        value: seconds(a.startTime, a.lastUpdateTime),
+        timestamp: a.lastUpdateTime,
       });
     }
   }
@@ -139,7 +154,11 @@ function standardExecution(execution: ExecutionRecord, actions: readonly ActionR
   const prod = actions.filter((a) => layout.prodStages.includes(a.stage));
   if (prod.length === 0) return { datapoints };
   datapoints.push({
-    key: `attempt#${execution.id}`, owner: execution.id, metric: COUNTERS.deploymentAttempts, unit: 'Count', value: 1,
+    key: `attempt#${execution.id}`,
+    owner: execution.id,
+    metric: COUNTERS.deploymentAttempts,
+    unit: 'Count',
+    value: 1,
     timestamp: latest(prod.map((a) => a.lastUpdateTime)),
   });
   const failed = prod.filter((a) => a.status === 'Failed' || a.status === 'Abandoned');
@@ -150,8 +169,13 @@ function standardExecution(execution: ExecutionRecord, actions: readonly ActionR
     datapoints.push(
       { key: `deployment#${execution.id}`, owner: execution.id, metric: COUNTERS.deployments, unit: 'Count', value: 1, timestamp: deployment },
       {
-        key: `leadtime#${execution.id}`, owner: execution.id, metric: DURATIONS.leadTime, unit: 'Seconds', timestamp: deployment,
-        value: seconds(commit ?? execution.startTime, deployment), from: commit ? 'commit' : 'execution-start',
+        key: `leadtime#${execution.id}`,
+        owner: execution.id,
+        metric: DURATIONS.leadTime,
+        unit: 'Seconds',
+        timestamp: deployment,
+        value: seconds(commit ?? execution.startTime, deployment),
+        from: commit ? 'commit' : 'execution-start',
       },
       ...stageDurations(execution, actions),
     );
@@ -164,7 +188,8 @@ function standardExecution(execution: ExecutionRecord, actions: readonly ActionR
  * the latest STANDARD execution, started before the rollback, that succeeded in that stage.
  */
 function manualRollbackFailures(
-  rollback: ExecutionRecord, actions: readonly ActionRecord[], history: History, byExecution: ReadonlyMap<string, ActionRecord[]>, layout: PipelineLayout,
+  rollback: ExecutionRecord, actions: readonly ActionRecord[], history: History,
+  byExecution: ReadonlyMap<string, ActionRecord[]>, layout: PipelineLayout,
 ): FailureCandidate[] {
   if (rollback.triggerType !== 'ManualRollback') return [];
   const stages = [...new Set(actions.map((a) => a.stage))].filter((s) => layout.prodStages.includes(s));
@@ -198,8 +223,12 @@ function restores(deployments: ReadonlyArray<{ execution: string; time: Date }>,
     const open = failures.filter((f) => f.time.getTime() > after && f.time.getTime() <= d.time.getTime());
     if (open.length === 0) return;
     out.push({
-      key: `restore#${d.execution}`, owner: d.execution, metric: DURATIONS.timeToRestore, unit: 'Seconds',
-      value: seconds(earliest(open.map((f) => f.time)), d.time), timestamp: d.time,
+      key: `restore#${d.execution}`,
+      owner: d.execution,
+      metric: DURATIONS.timeToRestore,
+      unit: 'Seconds',
+      value: seconds(earliest(open.map((f) => f.time)), d.time),
+      timestamp: d.time,
     });
   });
   return out;
@@ -218,8 +247,13 @@ function supersededLeadTimes(
     if (!carrier) continue;
     const commit = commitTimeOf(byExecution.get(e.id) ?? []);
     out.push({
-      key: `leadtime#${e.id}`, owner: carrier.execution, metric: DURATIONS.leadTime, unit: 'Seconds', timestamp: carrier.time,
-      value: seconds(commit ?? e.startTime, carrier.time), from: commit ? 'commit' : 'execution-start',
+      key: `leadtime#${e.id}`,
+      owner: carrier.execution,
+      metric: DURATIONS.leadTime,
+      unit: 'Seconds',
+      timestamp: carrier.time,
+      value: seconds(commit ?? e.startTime, carrier.time),
+      from: commit ? 'commit' : 'execution-start',
     });
   }
   return out;

@@ -1,5 +1,5 @@
-import { pipelineLayoutOf } from '../../config/pipeline-layout';
 import { ConfigError, loadConfig } from '../../config/load-config';
+import { pipelineLayoutOf } from '../../config/pipeline-layout';
 import { approvalsWaiting, CodePipelineApi, loadHistory } from '../../shared/delivery-metrics/codepipeline-reader';
 import { deliveryDatapoints } from '../../shared/delivery-metrics/datapoints';
 import { formatSummary } from '../../shared/delivery-metrics/format';
@@ -87,5 +87,5 @@ export async function pipelineMetricsCli(argv: readonly string[], io: PipelineMe
 }
 
 if (require.main === module) {
-  pipelineMetricsCli(process.argv.slice(2)).then((code) => process.exit(code));
+  void pipelineMetricsCli(process.argv.slice(2)).then((code) => process.exit(code));
 }

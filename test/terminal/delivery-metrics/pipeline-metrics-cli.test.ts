@@ -46,7 +46,8 @@ describe('npx projen pipeline:metrics on recorded histories', () => {
     expect(code).toBe(0);
     const summary = JSON.parse(out);
     expect(summary).toMatchObject({
-      pipeline: 'cdk-delivery-pipeline', days: 8,
+      pipeline: 'cdk-delivery-pipeline',
+      days: 8,
       deploymentFrequency: { deployments: 2, band: 'high' },
       changeFailureRate: { failures: 0, attempts: 2, rate: 0, band: 'elite' },
       approvalWait: { count: 3, rejected: 1, waitingNow: 1, medianSeconds: 1800 },
@@ -62,10 +63,12 @@ describe('npx projen pipeline:metrics on recorded histories', () => {
     for (const event of recorded.events) {
       clock = Date.parse(event.time) + 60_000;
       await handleDeliveryEvent(event as unknown as CodePipelineEvent, {
-        api, layout: JSON.parse(JSON.stringify({ pipelineName: 'cdk-delivery-pipeline', prodStages: ['prod-us-east-1', 'prod-us-east-2'], approvals: [{ stage: 'Approve-prod', action: 'Approve-prod' }], bakes: [{ stage: 'prod-us-east-1', action: 'Bake-prod-us-east-1' }] })),
+        api,
+        layout: JSON.parse(JSON.stringify({ pipelineName: 'cdk-delivery-pipeline', prodStages: ['prod-us-east-1', 'prod-us-east-2'], approvals: [{ stage: 'Approve-prod', action: 'Approve-prod' }], bakes: [{ stage: 'prod-us-east-1', action: 'Bake-prod-us-east-1' }] })),
         claims: { claim: async (k) => !claims.has(k) && Boolean(claims.add(k)), release: async (k) => { claims.delete(k); } },
         metrics: { put: async (d) => { published.push(...d); } },
-        now: () => new Date(clock), log: () => undefined,
+        now: () => new Date(clock),
+        log: () => undefined,
       });
     }
     const values = (name: string) => published.filter((d) => d.name === name).map((d) => d.value);
@@ -99,7 +102,8 @@ describe('npx projen pipeline:metrics on recorded histories', () => {
     const denied = await run('clean-week', [], {
       codePipeline: () => ({
         listPipelineExecutions: async () => { throw Object.assign(new Error('User is not authorized to perform: codepipeline:ListPipelineExecutions'), { name: 'AccessDeniedException' }); },
-        listActionExecutions: async () => ({}), getPipelineState: async () => ({}),
+        listActionExecutions: async () => ({}),
+        getPipelineState: async () => ({}),
       }),
     });
     expect(denied).toMatchObject({ code: 1, err: 'pipeline:metrics: reading the history failed: AccessDeniedException: User is not authorized to perform: codepipeline:ListPipelineExecutions\n' });
