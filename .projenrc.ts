@@ -198,7 +198,7 @@ addOpsTasks(project);
 addComplianceTasks(project);
 
 // `mutate`: mutation testing of the pure-logic modules (not part of `test`). Each threshold is
-// the module's first measured score rounded down (README "Mutation testing").
+// the module's first measured score rounded down (docs/mutation-testing.md).
 addMutationTasks(project, [
   // plannedWaves (src/config/waves.ts) is tested through doctor's plan.
   { name: 'config', breakBelow: 87, tests: ['test/config/**/*.test.ts', 'test/terminal/ops/doctor.test.ts'], ignoreTests: ['forwarding\\.test\\.ts'], readsSampleAssembly: true },

@@ -11,7 +11,7 @@ export interface MutatedModule {
   readonly dir?: string;
   /**
    * Mutation score (%) below which `mutate:<name>` fails: set from the first measurement on
-   * this machine (README "Mutation testing"), so a change that leaves new mutants alive fails.
+   * this machine (docs/mutation-testing.md), so a change that leaves new mutants alive fails.
    */
   readonly breakBelow: number;
   /**
@@ -83,7 +83,7 @@ export function addMutationTasks(project: awscdk.AwsCdkTypeScriptApp, modules: r
         // Static mutants (module-level values such as the zod schemas' constants) are active
         // while a module loads, so each one re-runs every test in a fresh module registry:
         // measured on src/config, 48% of the mutants and ~93% of the time (~55 min instead of
-        // ~4). They are reported as ignored, outside the score; the README says so.
+        // ~4). They are reported as ignored, outside the score; docs/mutation-testing.md says so.
         ignoreStatic: true,
         // The sandbox copy needs the sources, tests, fixtures and sample config only.
         ignorePatterns: ['/app', '/cdk.out', '/integ', '/docs', '/.cache', '/reports', '/test-reports', '/coverage', '/bootstrap/rendered'],

@@ -1,4 +1,7 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { BUDGETS, median, spread, verdict } from '../../../src/terminal/bench/budgets';
+import { REPO_ROOT } from '../../support/repo-root';
 
 test('median and spread', () => {
   expect(median([3, 1, 2])).toBe(2);
@@ -20,4 +23,21 @@ test('a value over its budget fails the verdict, at the budget passes', () => {
 
 test('the budgets are the ones the README states', () => {
   expect(BUDGETS).toEqual({ synthSeconds: 10, testCommandSeconds: 90, coldSeconds: 180, sequentialSlots: 20, codeBuildActions: 10 });
+});
+
+test('docs/performance.md states the budgets bench enforces, in its Budget column', () => {
+  const doc = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'performance.md'), 'utf8');
+  // The first column of a row of the table, and its last (Budget) column without the unit.
+  const budgetOf = (rowStart: string): number | undefined => {
+    const row = doc.split('\n').find((line) => line.startsWith(`| ${rowStart}`));
+    const cells = row?.split('|').map((c) => c.trim()).filter((c) => c !== '');
+    return cells ? Number(cells[cells.length - 1].replace(/ s$/, '')) : undefined;
+  };
+  expect({
+    synthSeconds: budgetOf('`npx projen synth`'),
+    testCommandSeconds: budgetOf('`npx projen test`'),
+    coldSeconds: budgetOf('`.ci/run`'),
+    sequentialSlots: budgetOf('Sequential action slots'),
+    codeBuildActions: budgetOf('CodeBuild actions per run'),
+  }).toEqual(BUDGETS);
 });
