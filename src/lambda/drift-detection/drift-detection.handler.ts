@@ -1,13 +1,8 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { runScheduledDrift } from './scheduled-drift';
+import { DRIFT_POLL_SECONDS, DRIFT_TIMEOUT_SECONDS, runScheduledDrift } from './scheduled-drift';
 import { sdkDriftClients } from '../../shared/drift/drift-aws';
 import { DriftTarget } from '../../shared/drift/drift-check';
 import { cloudWatchSink } from '../delivery-metrics/aws-adapters';
-
-/** Seconds between two reads of a detection's status. */
-export const DRIFT_POLL_SECONDS = 10;
-/** A detection still running after this long leaves its stack unchecked (the function runs at most 15 minutes). */
-export const DRIFT_TIMEOUT_SECONDS = 600;
 
 /** The stacks to check, from the environment (set by DriftDetection, src/synth/pipeline/drift-detection.ts). */
 export function targetsFromEnvironment(env: NodeJS.ProcessEnv): DriftTarget[] {

@@ -10,6 +10,11 @@ import { MetricSink } from '../delivery-metrics/handle-event';
  * with the drifted resources and properties.
  */
 
+/** Seconds between two reads of a detection's status. */
+export const DRIFT_POLL_SECONDS = 10;
+/** A detection still running after this long leaves its stack unchecked (the function runs at most 15 minutes). */
+export const DRIFT_TIMEOUT_SECONDS = 600;
+
 /** SNS Publish to the pipeline's topic. */
 export interface Notifier {
   publish(subject: string, message: string): Promise<void>;
