@@ -113,25 +113,33 @@ export function publishToNamespace(): iam.PolicyStatement {
 /** The dashboard: the four keys over 7 and 30 days, time per stage, approvals, drift. */
 function deliveryDashboard(scope: Construct, layout: PipelineLayout, stages: readonly string[]): cloudwatch.Dashboard {
   const metric = (metricName: string, statistic: string, extra: Record<string, string> = {}) => new cloudwatch.Metric({
-    namespace: DELIVERY_METRICS_NAMESPACE, metricName, statistic, dimensionsMap: { [PIPELINE_DIMENSION]: layout.pipelineName, ...extra }, period: Duration.days(1),
+    namespace: DELIVERY_METRICS_NAMESPACE,
+    metricName,
+    statistic,
+    dimensionsMap: { [PIPELINE_DIMENSION]: layout.pipelineName, ...extra },
+    period: Duration.days(1),
   });
   const keys = (days: number) => {
     const range = { start: `-P${days}D`, setPeriodToTimeRange: true, width: 6, height: 4 };
     return [
       new cloudwatch.SingleValueWidget({ ...range, title: `Deployments, ${days} days`, metrics: [metric(COUNTERS.deployments, 'Sum').with({ label: 'deployments' })] }),
       new cloudwatch.SingleValueWidget({
-        ...range, title: `Lead time (median, hours), ${days} days`,
+        ...range,
+        title: `Lead time (median, hours), ${days} days`,
         metrics: [new cloudwatch.MathExpression({ expression: 'lt / 3600', usingMetrics: { lt: metric(DURATIONS.leadTime, 'p50') }, label: 'hours' })],
       }),
       new cloudwatch.SingleValueWidget({
-        ...range, title: `Change failure rate (%), ${days} days`,
+        ...range,
+        title: `Change failure rate (%), ${days} days`,
         metrics: [new cloudwatch.MathExpression({
-          expression: '100 * f / a', label: '%',
+          expression: '100 * f / a',
+          label: '%',
           usingMetrics: { f: metric(COUNTERS.changeFailures, 'Sum'), a: metric(COUNTERS.deploymentAttempts, 'Sum') },
         })],
       }),
       new cloudwatch.SingleValueWidget({
-        ...range, title: `Time to restore (median, hours), ${days} days`,
+        ...range,
+        title: `Time to restore (median, hours), ${days} days`,
         metrics: [new cloudwatch.MathExpression({ expression: 'r / 3600', usingMetrics: { r: metric(DURATIONS.timeToRestore, 'p50') }, label: 'hours' })],
       }),
     ];
@@ -139,17 +147,23 @@ function deliveryDashboard(scope: Construct, layout: PipelineLayout, stages: rea
   const dashboard = new cloudwatch.Dashboard(scope, 'Dashboard', { defaultInterval: Duration.days(30) });
   dashboard.addWidgets(new cloudwatch.TextWidget({
     markdown: `## Delivery of ${layout.pipelineName}\nDefinitions: README "Delivery metrics". The same numbers for any period: \`npx projen pipeline:metrics -- --days 30\`.`,
-    width: 24, height: 2,
+    width: 24,
+    height: 2,
   }));
   dashboard.addWidgets(...keys(7));
   dashboard.addWidgets(...keys(30));
   dashboard.addWidgets(
     new cloudwatch.GraphWidget({
-      title: 'Time per stage of each deployment (median per day, seconds)', width: 12, height: 6, stacked: true,
+      title: 'Time per stage of each deployment (median per day, seconds)',
+      width: 12,
+      height: 6,
+      stacked: true,
       left: stages.map((s) => metric(DURATIONS.stageDuration, 'p50', { [STAGE_DIMENSION]: s }).with({ label: s })),
     }),
     new cloudwatch.GraphWidget({
-      title: 'Approval wait and bake (median per day, seconds)', width: 12, height: 6,
+      title: 'Approval wait and bake (median per day, seconds)',
+      width: 12,
+      height: 6,
       left: [metric(DURATIONS.approvalWait, 'p50').with({ label: 'approval wait' }), metric(DURATIONS.bakeTime, 'p50').with({ label: 'bake' })],
       right: [metric(COUNTERS.approvalsRejected, 'Sum').with({ label: 'approvals rejected' })],
     }),
@@ -157,7 +171,9 @@ function deliveryDashboard(scope: Construct, layout: PipelineLayout, stages: rea
   dashboard.addWidgets(
     new cloudwatch.SingleValueWidget({ title: 'Approvals waiting now', width: 8, height: 4, metrics: [metric(GAUGES.approvalsWaiting, 'Maximum').with({ period: Duration.minutes(5), label: 'waiting' })] }),
     new cloudwatch.GraphWidget({
-      title: 'Drifted stage stacks (scheduled drift check)', width: 16, height: 4,
+      title: 'Drifted stage stacks (scheduled drift check)',
+      width: 16,
+      height: 4,
       left: [metric(GAUGES.driftedStacks, 'Maximum').with({ label: 'drifted' }), metric(GAUGES.driftUnchecked, 'Maximum').with({ label: 'not checked' })],
     }),
   );

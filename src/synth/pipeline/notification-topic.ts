@@ -21,6 +21,7 @@ export class NotificationTopic extends Construct {
   public readonly topic: sns.Topic;
   /** The customer-managed key encrypting the topic (rotation on). */
   public readonly key: kms.Key;
+  private alarmsAllowed = false;
 
   constructor(scope: Construct, id: string, props: NotificationTopicProps) {
     super(scope, id);
@@ -47,8 +48,6 @@ export class NotificationTopic extends Construct {
       this.topic.addSubscription(new subs.EmailSubscription(email));
     }
   }
-
-  private alarmsAllowed = false;
 
   /**
    * Let CloudWatch alarms of this account publish to the topic (the delivery metrics' and the

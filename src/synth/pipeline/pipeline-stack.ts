@@ -256,7 +256,10 @@ export class PipelineStack extends Stack {
     // and the scheduled drift check of every stage stack (README "Delivery metrics", "Drift detection").
     const observed = { logsKey: buildLogsKey, notifications: this.notifications };
     this.deliveryMetrics = new DeliveryMetrics(this, 'DeliveryMetrics', {
-      ...observed, layout: pipelineLayoutOf(config), pipelineArn: this.pipeline.pipeline.pipelineArn, stageNames: this.pipeline.pipeline.stages.map((s) => s.stageName),
+      ...observed,
+      layout: pipelineLayoutOf(config),
+      pipelineArn: this.pipeline.pipeline.pipelineArn,
+      stageNames: this.pipeline.pipeline.stages.map((s) => s.stageName),
     });
     this.driftDetection = new DriftDetection(this, 'DriftDetection', {
       ...observed, pipelineName: config.pipeline.name, targets: stageStacksOf(config), intervalHours: config.driftDetection.intervalHours,
