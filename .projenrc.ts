@@ -49,7 +49,7 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-sts@^3',
-    // `failover --run` (src/terminal/ops/failover-aws.ts): switchover/failover and describe the Aurora
+    // `failover --run` (src/terminal/ops/aws-failover-clients.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
     // The delivery metrics (src/lambda/delivery-metrics, `pipeline:metrics`) read CodePipeline's

@@ -24,11 +24,14 @@ export function secondaryRegionsOf(environment: Pick<EnvironmentConfig, 'regions
   return environment.regions.filter((r) => r !== primary);
 }
 
+/** The role of a region: `primary` or `secondary` of a global database, or `independent`. */
+export type RegionRole = 'primary' | 'secondary' | 'independent';
+
 /** The role of one region of an environment. */
 export function regionRoleOf(
   environment: Pick<EnvironmentConfig, 'regions' | 'production' | 'resilience' | 'primaryRegion'>,
   region: string,
-): 'primary' | 'secondary' | 'independent' {
+): RegionRole {
   if (resilienceOf(environment) !== 'global') return 'independent';
   return region === primaryRegionOf(environment) ? 'primary' : 'secondary';
 }

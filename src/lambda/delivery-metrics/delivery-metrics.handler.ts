@@ -1,7 +1,7 @@
-import { cloudWatchSink, dynamoClaims } from './aws-adapters';
+import { cloudWatchSink, dynamoClaims } from './aws-metrics-clients';
 import { CodePipelineEvent, handleDeliveryEvent, HandleResult } from './handle-event';
 import { layoutFromEnvironment } from './layout-env';
-import { sdkCodePipeline } from '../../shared/delivery-metrics/codepipeline-aws';
+import { awsCodePipeline } from '../../shared/delivery-metrics/aws-codepipeline-clients';
 
 /**
  * The Lambda entry point the EventBridge rule on CodePipeline's state-change events invokes
@@ -11,7 +11,7 @@ import { sdkCodePipeline } from '../../shared/delivery-metrics/codepipeline-aws'
 export async function handler(event: CodePipelineEvent): Promise<HandleResult> {
   const layout = layoutFromEnvironment(process.env);
   return handleDeliveryEvent(event, {
-    api: sdkCodePipeline(process.env.AWS_REGION!),
+    api: awsCodePipeline(process.env.AWS_REGION!),
     claims: dynamoClaims(process.env.CLAIMS_TABLE!),
     metrics: cloudWatchSink(),
     layout,

@@ -1,8 +1,8 @@
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { DRIFT_POLL_SECONDS, DRIFT_TIMEOUT_SECONDS, runScheduledDrift } from './scheduled-drift';
-import { sdkDriftClients } from '../../shared/drift/drift-aws';
+import { awsDriftClients } from '../../shared/drift/aws-drift-clients';
 import { DriftTarget } from '../../shared/drift/drift-check';
-import { cloudWatchSink } from '../delivery-metrics/aws-adapters';
+import { cloudWatchSink } from '../delivery-metrics/aws-metrics-clients';
 
 /** The stacks to check, from the environment (set by DriftDetection, src/synth/pipeline/drift-detection.ts). */
 export function targetsFromEnvironment(env: NodeJS.ProcessEnv): DriftTarget[] {
@@ -21,7 +21,7 @@ export async function handler(): Promise<{ drifted: number; unchecked: number }>
   const results = await runScheduledDrift({
     pipelineName: process.env.PIPELINE_NAME!,
     targets: targetsFromEnvironment(process.env),
-    cloudFormation: sdkDriftClients('delivery-drift-check'),
+    cloudFormation: awsDriftClients('delivery-drift-check'),
     metrics: cloudWatchSink(),
     notifier: {
       publish: async (Subject, Message) => { await sns.send(new PublishCommand({ TopicArn: process.env.TOPIC_ARN!, Subject, Message })); },

@@ -4,7 +4,7 @@ import {
 
 /**
  * The CodePipeline reads the delivery metrics make, as the smallest interfaces that fit them
- * (SDK v3 command shapes, so ./codepipeline-aws.ts stays one-liners and tests answer with
+ * (SDK v3 command shapes, so ./aws-codepipeline-clients.ts stays one-liners and tests answer with
  * recorded responses). The function and the CLI both read through `loadHistory`.
  */
 export interface CodePipelineApi {

@@ -117,31 +117,8 @@ export class PipelineStack extends Stack {
       repositoryName: imageRepositoryName(config),
       pullAccounts: config.environments.map((e) => e.account),
     });
-    // Images in every region: the creation templates first (their stacks deploy before this
-    // one, as the cross-region support stacks do), then the rule that creates the replicas.
     const replicationRegions = replicationRegionsOf(config);
-    const imageRegions: Record<string, ImageRegionStack> = {};
-    for (const region of replicationRegions) {
-      const stack = new ImageRegionStack(scope, `${this.stackName}-Images-${region}`, {
-        env: { account: config.pipeline.account, region },
-        description: `Creation template, key and role for the ${imageRepositoryName(config)} replica in ${region} (delivery pipeline)`,
-        namespace: imageRepositoryNamespace(config),
-        repositoryName: imageRepositoryName(config),
-        pullAccounts: config.environments.map((e) => e.account),
-        repositoryTags: governanceTags({ environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags }),
-      });
-      applyGovernanceTags(stack, { environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags });
-      this.addDependency(stack, 'the replica\'s creation template must exist before the replication rule creates the replica');
-      imageRegions[region] = stack;
-    }
-    this.imageRegions = imageRegions;
-    if (replicationRegions.length > 0) {
-      this.imageReplication = new ImageReplication(this, 'ImageReplication', {
-        repositoryName: imageRepositoryName(config),
-        regions: replicationRegions,
-        account: config.pipeline.account,
-      });
-    }
+    ({ imageRegions: this.imageRegions, imageReplication: this.imageReplication } = this.addImageRegions(scope, config, replicationRegions));
 
     this.reports = new ReportBucket(this, 'ChangeReports');
 
@@ -153,20 +130,7 @@ export class PipelineStack extends Stack {
     });
     const commitId = this.source.sourceAttribute('CommitId');
 
-    const buildLogsKey = new kms.Key(this, 'BuildLogsKey', {
-      description: 'Encrypts the delivery pipeline CodeBuild logs',
-      enableKeyRotation: true,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-    restrictGrantsToAwsResources(buildLogsKey);
-    // CloudWatch Logs encrypts with the key on behalf of CodeBuild.
-    buildLogsKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
-    const buildLogs = new logs.LogGroup(this, 'BuildLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      encryptionKey: buildLogsKey,
-      removalPolicy: RemovalPolicy.DESTROY,
-    });
-
+    const buildLogs = this.addBuildLogs();
     const synth = new pipelines.ShellStep('Synth', {
       input: this.source,
       env: {
@@ -179,8 +143,99 @@ export class PipelineStack extends Stack {
       commands: ['npx projen build'],
       primaryOutputDirectory: 'cdk.out',
     });
+    this.pipeline = this.addPipeline(config, synth, buildLogs);
 
-    this.pipeline = new pipelines.CodePipeline(this, 'Pipeline', {
+    // Supply-chain gates: their own stage before the first wave, so no deploy action of any
+    // wave can start before the image passed Trivy and the ECR scan.
+    this.imageGate = new ImageGateStep('ImageGate', {
+      source: this.source,
+      cloudAssembly: synth.primaryOutput!,
+      images: this.images,
+      commitId,
+      gates: config.gates,
+      replicationRegions,
+    });
+    this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
+
+    for (const planned of plannedWaves(config)) {
+      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
+    }
+
+    this.rollbackStages = this.buildAndHardenPipeline();
+    ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
+    this.tagPipelineAccount(config);
+  }
+
+  /**
+   * The pipeline measures and watches itself: DORA metrics from its own events, a dashboard,
+   * and the scheduled drift check of every stage stack (README "Delivery metrics", "Drift
+   * detection"). Their log groups use the build logs' key. Needs the built pipeline.
+   */
+  private addSelfObservation(config: DeliveryConfig): { deliveryMetrics: DeliveryMetrics; driftDetection: DriftDetection } {
+    const observed = { logsKey: this.node.findChild('BuildLogsKey') as kms.IKey, notifications: this.notifications };
+    const deliveryMetrics = new DeliveryMetrics(this, 'DeliveryMetrics', {
+      ...observed,
+      layout: pipelineLayoutOf(config),
+      pipelineArn: this.pipeline.pipeline.pipelineArn,
+      stageNames: this.pipeline.pipeline.stages.map((s) => s.stageName),
+    });
+    const driftDetection = new DriftDetection(this, 'DriftDetection', {
+      ...observed, pipelineName: config.pipeline.name, targets: stageStacksOf(config), intervalHours: config.driftDetection.intervalHours,
+    });
+    return { deliveryMetrics, driftDetection };
+  }
+
+  /**
+   * Images in every region: the creation templates first (their stacks, children of the App,
+   * deploy before this one, as the cross-region support stacks do), then the rule that creates
+   * the replicas.
+   */
+  private addImageRegions(app: Construct, config: DeliveryConfig, replicationRegions: string[]): {
+    imageRegions: Record<string, ImageRegionStack>; imageReplication?: ImageReplication;
+  } {
+    const imageRegions: Record<string, ImageRegionStack> = {};
+    for (const region of replicationRegions) {
+      const stack = new ImageRegionStack(app, `${this.stackName}-Images-${region}`, {
+        env: { account: config.pipeline.account, region },
+        description: `Creation template, key and role for the ${imageRepositoryName(config)} replica in ${region} (delivery pipeline)`,
+        namespace: imageRepositoryNamespace(config),
+        repositoryName: imageRepositoryName(config),
+        pullAccounts: config.environments.map((e) => e.account),
+        repositoryTags: governanceTags({ environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags }),
+      });
+      applyGovernanceTags(stack, { environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags });
+      this.addDependency(stack, 'the replica\'s creation template must exist before the replication rule creates the replica');
+      imageRegions[region] = stack;
+    }
+    if (replicationRegions.length === 0) return { imageRegions };
+    const imageReplication = new ImageReplication(this, 'ImageReplication', {
+      repositoryName: imageRepositoryName(config),
+      regions: replicationRegions,
+      account: config.pipeline.account,
+    });
+    return { imageRegions, imageReplication };
+  }
+
+  /** The KMS-encrypted log group of every CodeBuild action of the pipeline. */
+  private addBuildLogs(): logs.LogGroup {
+    const buildLogsKey = new kms.Key(this, 'BuildLogsKey', {
+      description: 'Encrypts the delivery pipeline CodeBuild logs',
+      enableKeyRotation: true,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    restrictGrantsToAwsResources(buildLogsKey);
+    // CloudWatch Logs encrypts with the key on behalf of CodeBuild.
+    buildLogsKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
+    return new logs.LogGroup(this, 'BuildLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: buildLogsKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+  }
+
+  /** The self-mutating CodePipeline (V2) around the synth step, with the project's CodeBuild defaults. */
+  private addPipeline(config: DeliveryConfig, synth: pipelines.ShellStep, buildLogs: logs.ILogGroup): pipelines.CodePipeline {
+    return new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineName: config.pipeline.name,
       pipelineType: cp.PipelineType.V2,
       selfMutation: true,
@@ -216,27 +271,16 @@ export class PipelineStack extends Stack {
         timeout: Duration.minutes(30),
       },
     });
+  }
 
-    // Supply-chain gates: their own stage before the first wave, so no deploy action of any
-    // wave can start before the image passed Trivy and the ECR scan.
-    this.imageGate = new ImageGateStep('ImageGate', {
-      source: this.source,
-      cloudAssembly: synth.primaryOutput!,
-      images: this.images,
-      commitId,
-      gates: config.gates,
-      replicationRegions,
-    });
-    this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
-
-    for (const planned of plannedWaves(config)) {
-      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
-    }
-
-    // Build now so the CodePipeline exists: its buckets are hardened and it notifies.
+  /**
+   * Builds the pipeline now so the CodePipeline exists: hardens its artifact buckets, makes
+   * its deploy stages roll back on failure (returns their names) and notifies the team.
+   */
+  private buildAndHardenPipeline(): readonly string[] {
     this.pipeline.buildPipeline();
     hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
-    this.rollbackStages = rollBackDeployStagesOnFailure(this.pipeline.pipeline);
+    const rollbackStages = rollBackDeployStagesOnFailure(this.pipeline.pipeline);
     for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
       hardenArtifactBucket(support.replicationBucket);
       // CDK gives the replication bucket a fixed physical name: a failed first create of the
@@ -251,22 +295,14 @@ export class PipelineStack extends Stack {
         cp.PipelineNotificationEvents.MANUAL_APPROVAL_FAILED,
       ],
     });
+    return rollbackStages;
+  }
 
-    // The pipeline measures and watches itself: DORA metrics from its own events, a dashboard,
-    // and the scheduled drift check of every stage stack (README "Delivery metrics", "Drift detection").
-    const observed = { logsKey: buildLogsKey, notifications: this.notifications };
-    this.deliveryMetrics = new DeliveryMetrics(this, 'DeliveryMetrics', {
-      ...observed,
-      layout: pipelineLayoutOf(config),
-      pipelineArn: this.pipeline.pipeline.pipelineArn,
-      stageNames: this.pipeline.pipeline.stages.map((s) => s.stageName),
-    });
-    this.driftDetection = new DriftDetection(this, 'DriftDetection', {
-      ...observed, pipelineName: config.pipeline.name, targets: stageStacksOf(config), intervalHours: config.driftDetection.intervalHours,
-    });
-
-    // The pipeline account carries the organisation's tags too: this stack and the cross-region
-    // support stacks (children of the App, created by buildPipeline). Stages tag themselves.
+  /**
+   * The pipeline account carries the organisation's tags too: this stack and the cross-region
+   * support stacks (children of the App, created by buildPipeline). Stages tag themselves.
+   */
+  private tagPipelineAccount(config: DeliveryConfig): void {
     applyGovernanceTags(this, { environment: PIPELINE_ENVIRONMENT_TAG, region: this.region, tags: config.tags });
     for (const [region, support] of Object.entries(this.pipeline.pipeline.crossRegionSupport)) {
       if (support.stack !== this) applyGovernanceTags(support.stack, { environment: PIPELINE_ENVIRONMENT_TAG, region, tags: config.tags });

@@ -1,10 +1,10 @@
-import { StackProps } from 'aws-cdk-lib';
 import { EnvironmentConfig } from '../../config/schema';
 import { applicationSlug } from '../../shared/aws-names';
 
 /**
- * Props every workload tier receives from the ServiceStage. Tiers and stacks never read config
- * files or environment variables: everything arrives here, typed.
+ * What every workload tier needs of its stage (StageSettings carries it, with the rest of the
+ * stage's settings). Tiers and stacks never read config files or environment variables:
+ * everything arrives in their props, typed.
  */
 export interface WorkloadProps {
   /** The environment (name, sizing, production data rules). */
@@ -16,9 +16,6 @@ export interface WorkloadProps {
    */
   readonly namePrefix: string;
 }
-
-/** Props of a workload stack: the workload props plus the usual stack props. */
-export interface WorkloadStackProps extends StackProps, WorkloadProps {}
 
 /** `<application>-<env>-<region>`, lowercased and reduced to characters every AWS name accepts. */
 export function namePrefixFor(application: string, environment: string, region: string): string {

@@ -3,21 +3,24 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { namePrefixFor, WorkloadProps } from './common';
+import { namePrefixFor } from './common';
 import { DATABASE_AUTO_MINOR_VERSION_UPGRADE, databaseEngine } from './database-engine';
 import { databaseSecretNameOf, GlobalClusterOfPrimary, makeSecondary } from './global-database';
 import { DATABASE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { SecretReplica } from './secret-replica';
-import { globalClusterIdentifierOf, primaryRegionOf, regionalClusterIdentifierOf, regionRoleOf } from '../../config/resilience';
+import { StageSettings } from './stage-settings';
+import { globalClusterIdentifierOf, RegionRole, regionalClusterIdentifierOf } from '../../config/resilience';
+import { EnvironmentConfig } from '../../config/schema';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { fixedNameRemovalPolicy, statefulRemovalPolicy } from '../constructs/removal-policies';
 
 /** Props of the DataTier. */
-export interface DataTierProps extends WorkloadProps {
-  /** The application (`tags.Application`): global and regional cluster names derive from it. */
-  readonly application: string;
-  /** The region of this stage: with the environment it decides the role (primary, secondary, independent). */
-  readonly region: string;
+export interface DataTierProps {
+  /**
+   * The settings of the stage: its region's role (primary, secondary, independent) decides the
+   * shape, and the global and regional cluster names derive from the application.
+   */
+  readonly settings: StageSettings;
   /** The stage VPC (the cluster goes into its isolated subnets). */
   readonly vpc: ec2.IVpc;
   /** The stage security groups (database and rotation groups are used). */
@@ -81,7 +84,7 @@ export class DataTier extends Construct {
   /** Output: the generated DB cluster identifier (for assertions and runbooks). */
   public readonly clusterIdentifierOutput: CfnOutput;
   /** The role of this region: `primary` or `secondary` of a global database, or `independent`. */
-  public readonly role: 'primary' | 'secondary' | 'independent';
+  public readonly role: RegionRole;
   /** The region whose cluster takes writes (this one unless the role is `secondary`). */
   public readonly writerRegion: string;
   /**
@@ -97,37 +100,95 @@ export class DataTier extends Construct {
 
   constructor(scope: Construct, id: string, props: DataTierProps) {
     super(scope, id);
-    const { environment } = props;
-    const { sizing, production } = environment;
-    this.production = production === true;
+    const { settings } = props;
+    const { environment, application, region } = settings;
+    this.production = settings.production;
     this.databaseName = props.databaseName ?? 'app';
 
     const key = (keyId: string, purpose: string, allowCloudWatchLogs = false) =>
-      new WorkloadKey(this, keyId, { environment, namePrefix: props.namePrefix, purpose, allowCloudWatchLogs });
+      new WorkloadKey(this, keyId, { environment, namePrefix: settings.namePrefix, purpose, allowCloudWatchLogs });
     this.storageKey = key('StorageKey', 'db-storage');
     this.secretKey = key('SecretKey', 'db-secret');
     this.logsKey = key('LogsKey', 'db-logs', true);
 
-    this.role = regionRoleOf(environment, props.region);
-    this.writerRegion = this.role === 'secondary' ? primaryRegionOf(environment) : props.region;
+    this.role = settings.role;
+    this.writerRegion = settings.writerRegion;
     const global = this.role !== 'independent';
-    const globalClusterIdentifier = globalClusterIdentifierOf(props.application, environment.name);
+    const globalClusterIdentifier = globalClusterIdentifierOf(application, environment.name);
     const secondary = this.role === 'secondary';
-    const fixedIdentifier = global ? regionalClusterIdentifierOf(props.application, environment.name, props.region) : undefined;
+    const fixedIdentifier = global ? regionalClusterIdentifierOf(application, environment.name, region) : undefined;
 
-    // Created here rather than by the cluster so the secret carries `dbname` (the cluster's own
-    // generated secret has no database name, and the attachment only adds host and port).
-    // A secondary has none: its credentials are the primary's, replicated below.
-    const generated = secondary ? undefined : new rds.DatabaseSecret(this, 'DatabaseSecret', {
+    // A secondary has no credentials of its own: they are the primary's, replicated below.
+    const generated = secondary ? undefined : this.addGeneratedSecret(props);
+    this.cluster = this.addCluster(props, { credentials: generated, clusterIdentifier: fixedIdentifier });
+    if (secondary) {
+      makeSecondary(this.cluster, globalClusterIdentifier);
+      const { primaryRegion } = settings;
+      this.secretReplica = new SecretReplica(this, 'SecretReplica', {
+        secretName: databaseSecretNameOf(application, environment.name),
+        primaryRegion,
+        primaryKeyAlias: `${namePrefixFor(application, environment.name, primaryRegion)}/db-secret`,
+        replicaKey: this.secretKey,
+      });
+      this.secret = this.secretReplica.secret;
+      this.serviceHost = this.cluster.clusterReadEndpoint.hostname;
+    } else {
+      this.secret = this.cluster.secret!;
+    }
+    if (this.role === 'primary') {
+      this.globalCluster = new GlobalClusterOfPrimary(this, 'GlobalCluster', {
+        environment, globalClusterIdentifier, primary: this.cluster,
+      });
+    }
+
+    this.postgresLogGroup = this.addPostgresLogGroup(environment, fixedIdentifier);
+
+    // Hosted single-user rotation: Secrets Manager deploys the rotation function (no asset,
+    // no bundling at synth) into the isolated subnets, where it reaches the database directly
+    // and Secrets Manager through the interface endpoint.
+    // Secondaries: none (the replica follows the primary's rotations).
+    if (!secondary) this.addRotation(props);
+
+    this.clusterIdentifierOutput = new CfnOutput(this, 'DatabaseClusterIdentifier', {
+      value: this.cluster.clusterIdentifier,
+      description: 'Aurora cluster identifier',
+    });
+  }
+
+  /**
+   * The master credentials (not in a secondary: its credentials are the primary's, replicated).
+   * Created here rather than by the cluster so the secret carries `dbname` (the cluster's own
+   * generated secret has no database name, and the attachment only adds host and port).
+   */
+  private addGeneratedSecret(props: DataTierProps): rds.DatabaseSecret {
+    const { environment, application, role } = props.settings;
+    const global = role !== 'independent';
+    const generated = new rds.DatabaseSecret(this, 'DatabaseSecret', {
       username: props.username ?? 'postgres',
       dbname: this.databaseName,
       encryptionKey: this.secretKey,
       // The primary of a global database: a name the secondaries can derive (SecretReplica).
-      secretName: global ? databaseSecretNameOf(props.application, environment.name) : undefined,
+      secretName: global ? databaseSecretNameOf(application, environment.name) : undefined,
     });
     // A fixed name must not survive a failed first create (the retry would find it taken).
-    generated?.applyRemovalPolicy(global ? fixedNameRemovalPolicy(environment) : statefulRemovalPolicy(environment));
+    generated.applyRemovalPolicy(global ? fixedNameRemovalPolicy(environment) : statefulRemovalPolicy(environment));
+    return generated;
+  }
 
+  /**
+   * The parameter group and the Aurora Serverless v2 cluster: a writer plus `sizing.dbReaders`
+   * readers (none in a secondary), encrypted storage, IAM auth, backups, Performance Insights.
+   */
+  private addCluster(props: DataTierProps, options: {
+    /** The generated master secret. @default - none: a secondary of a global database */
+    credentials?: rds.DatabaseSecret;
+    /** The fixed cluster identifier of a global environment. @default - generated */
+    clusterIdentifier?: string;
+  }): rds.DatabaseCluster {
+    const { environment } = props.settings;
+    const { sizing, production } = environment;
+    const secondary = props.settings.role === 'secondary';
+    const { credentials } = options;
     const parameterGroup = new rds.ParameterGroup(this, 'ClusterParameters', {
       engine: databaseEngine(),
       description: 'TLS-only connections, slow statements logged',
@@ -143,14 +204,14 @@ export class DataTier extends Construct {
       publiclyAccessible: false,
       autoMinorVersionUpgrade: DATABASE_AUTO_MINOR_VERSION_UPGRADE,
     };
-    this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+    return new rds.DatabaseCluster(this, 'Cluster', {
       engine: databaseEngine(),
       // The LTS minor stays put: no automatic minor upgrades (src/synth/workload/database-engine.ts).
       autoMinorVersionUpgrade: DATABASE_AUTO_MINOR_VERSION_UPGRADE,
       parameterGroup,
       // Fixed in a global environment: the other regions and `npx projen failover` name it.
-      clusterIdentifier: fixedIdentifier,
-      credentials: generated ? rds.Credentials.fromSecret(generated) : undefined,
+      clusterIdentifier: options.clusterIdentifier,
+      credentials: credentials ? rds.Credentials.fromSecret(credentials) : undefined,
       defaultDatabaseName: secondary ? undefined : this.databaseName,
       writer: rds.ClusterInstance.serverlessV2('Writer', instanceProps),
       // A secondary of a global database runs ONE instance: its service connects through the
@@ -188,50 +249,25 @@ export class DataTier extends Construct {
       deletionProtection: production,
       removalPolicy: production ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     });
-    if (secondary) {
-      makeSecondary(this.cluster, globalClusterIdentifier);
-      const primaryRegion = primaryRegionOf(environment);
-      this.secretReplica = new SecretReplica(this, 'SecretReplica', {
-        secretName: databaseSecretNameOf(props.application, environment.name),
-        primaryRegion,
-        primaryKeyAlias: `${namePrefixFor(props.application, environment.name, primaryRegion)}/db-secret`,
-        replicaKey: this.secretKey,
-      });
-      this.secret = this.secretReplica.secret;
-      this.serviceHost = this.cluster.clusterReadEndpoint.hostname;
-    } else {
-      this.secret = this.cluster.secret!;
-    }
-    if (this.role === 'primary') {
-      this.globalCluster = new GlobalClusterOfPrimary(this, 'GlobalCluster', {
-        environment, globalClusterIdentifier, primary: this.cluster,
-      });
-    }
+  }
 
-    // Our own KMS-encrypted log group with retention instead of `cloudwatchLogsRetention`
-    // (which adds a log-retention custom resource and leaves the group unencrypted). Its name
-    // is fixed by RDS and contains the cluster id (generated, or in a global environment the
-    // fixed one, written literally so a failed first create does not keep it), so it never collides. The
-    // instances wait for it: RDS would otherwise create it on first export, unencrypted.
-    this.postgresLogGroup = new EncryptedLogGroup(this, 'PostgresLogGroup', {
+  /**
+   * Our own KMS-encrypted log group with retention instead of `cloudwatchLogsRetention`
+   * (which adds a log-retention custom resource and leaves the group unencrypted). Its name
+   * is fixed by RDS and contains the cluster id (generated, or in a global environment the
+   * fixed one, written literally so a failed first create does not keep it), so it never
+   * collides. The instances wait for it: RDS would otherwise create it on first export, unencrypted.
+   */
+  private addPostgresLogGroup(environment: EnvironmentConfig, fixedIdentifier: string | undefined): EncryptedLogGroup {
+    const logGroup = new EncryptedLogGroup(this, 'PostgresLogGroup', {
       environment,
       encryptionKey: this.logsKey,
       logGroupName: `/aws/rds/cluster/${fixedIdentifier ?? this.cluster.clusterIdentifier}/postgresql`,
     });
     for (const child of this.cluster.node.findAll()) {
-      if (child instanceof rds.CfnDBInstance) child.node.addDependency(this.postgresLogGroup);
+      if (child instanceof rds.CfnDBInstance) child.node.addDependency(logGroup);
     }
-
-    // Hosted single-user rotation: Secrets Manager deploys the rotation function (no asset,
-    // no bundling at synth) into the isolated subnets, where it reaches the database directly
-    // and Secrets Manager through the interface endpoint.
-    // Secondaries: none (the replica follows the primary's rotations).
-    if (!secondary) this.addRotation(props);
-
-    this.clusterIdentifierOutput = new CfnOutput(this, 'DatabaseClusterIdentifier', {
-      value: this.cluster.clusterIdentifier,
-      description: 'Aurora cluster identifier',
-    });
+    return logGroup;
   }
 
   private addRotation(props: DataTierProps): void {

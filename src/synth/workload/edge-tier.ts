@@ -1,23 +1,24 @@
-import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration } from 'aws-cdk-lib';
 import * as acm from 'aws-cdk-lib/aws-certificatemanager';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import { WorkloadProps } from './common';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { addServiceRecord, ServiceRecord } from './service-dns';
+import { StageSettings } from './stage-settings';
 import { RegionalWebAcl } from './web-acl';
-import { deploymentOf } from '../../config/deployment';
-import { stageIdOf } from '../../config/waves';
+import { EnvironmentConfig } from '../../config/schema';
 import { WorkloadKey } from '../constructs/encryption';
 import { LogDeliveryBucket } from '../constructs/log-delivery-bucket';
 import { statefulRemovalPolicy } from '../constructs/removal-policies';
 import { TrafficSwitch } from '../progressive-deployment/traffic-switch';
 
 /** Props of the EdgeTier. */
-export interface EdgeTierProps extends WorkloadProps {
+export interface EdgeTierProps {
+  /** The settings of the stage (its deployment strategy decides whether a TrafficSwitch is built). */
+  readonly settings: StageSettings;
   /** The stage VPC (the ALB goes into its public subnets). */
   readonly vpc: ec2.IVpc;
   /** The stage security groups (the load balancer group is used). */
@@ -95,9 +96,9 @@ export class EdgeTier extends Construct {
 
   constructor(scope: Construct, id: string, props: EdgeTierProps) {
     super(scope, id);
-    const { environment } = props;
-    const { region } = Stack.of(this);
-    this.production = environment.production === true;
+    const { settings } = props;
+    const { environment } = settings;
+    this.production = settings.production;
     const healthCheckPath = props.healthCheckPath ?? '/health';
 
     this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'LoadBalancer', {
@@ -118,87 +119,15 @@ export class EdgeTier extends Construct {
     });
     this.loadBalancer.logAccessLogs(this.accessLogsBucket, 'alb');
 
-    // One shape for the service's target groups: the primary, and with a progressive deployment
-    // strategy the alternate one ECS switches to (TrafficSwitch).
-    const newTargetGroup = (owner: Construct, targetGroupId: string) => new elbv2.ApplicationTargetGroup(owner, targetGroupId, {
-      vpc: props.vpc,
-      targetType: elbv2.TargetType.IP,
-      protocol: elbv2.ApplicationProtocol.HTTP,
-      port: SERVICE_PORT,
-      deregistrationDelay: Duration.seconds(30),
-      // Liveness, not readiness: ECS replaces tasks the ALB calls unhealthy, and a database
-      // failover must not make it kill every task. /ready is checked by the post-deploy assertions.
-      healthCheck: {
-        path: healthCheckPath,
-        healthyHttpCodes: '200',
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        healthyThresholdCount: 2,
-        unhealthyThresholdCount: 3,
-      },
-    });
+    const newTargetGroup = serviceTargetGroups(props.vpc, healthCheckPath);
     this.targetGroup = newTargetGroup(this, 'ServiceTargets');
 
-    const domain = environment.domain;
-    if (this.production && !domain) {
-      // The config refuses this (src/config/plain-http.ts); stacks built without it must too.
-      if (!environment.allowPlainHttp) {
-        throw new Error(`Production environment "${environment.name}" has no domain: set environment.domain (HTTPS), or allowPlainHttp with a reason`);
-      }
-      this.plainHttpReason = environment.allowPlainHttp.reason;
-    }
-    if (domain) {
-      const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
-        hostedZoneId: domain.hostedZoneId,
-        zoneName: domain.zoneName,
-      });
-      const globalName = `${domain.recordName}.${domain.zoneName}`;
-      const regionalName = `${domain.recordName}-${region}.${domain.zoneName}`;
-      this.certificate = new acm.Certificate(this, 'Certificate', {
-        domainName: globalName,
-        subjectAlternativeNames: [regionalName],
-        validation: acm.CertificateValidation.fromDns(zone),
-      });
-      this.listener = this.loadBalancer.addListener('Https', {
-        protocol: elbv2.ApplicationProtocol.HTTPS,
-        port: 443,
-        open: false, // the ingress rules are explicit in WorkloadSecurityGroups
-        certificates: [this.certificate],
-        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        defaultTargetGroups: [this.targetGroup],
-      });
-      this.loadBalancer.addListener('HttpRedirect', {
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        port: 80,
-        open: false,
-        defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
-      });
+    this.plainHttpReason = plainHttpReasonOf(settings);
+    ({
+      listener: this.listener, url: this.url, serviceUrl: this.serviceUrl, certificate: this.certificate, serviceRecord: this.serviceRecord,
+    } = environment.domain ? this.serveHttps(environment.domain, settings, healthCheckPath) : this.serveHttp());
 
-      // Latency routing for independent regions, failover routing on the deep health check
-      // when the environment has one writer (src/synth/workload/service-dns.ts).
-      this.serviceRecord = addServiceRecord(this, {
-        environment, region, zone, recordName: globalName, loadBalancer: this.loadBalancer, latencyHealthCheckPath: healthCheckPath,
-      });
-      new route53.ARecord(this, 'RegionalRecord', {
-        zone,
-        recordName: regionalName,
-        target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
-      });
-      this.url = `https://${regionalName}`;
-      this.serviceUrl = `https://${globalName}`;
-    } else {
-      // HTTP-only mode (no domain configured): see the class comment and README.
-      this.listener = this.loadBalancer.addListener('Http', {
-        protocol: elbv2.ApplicationProtocol.HTTP,
-        port: 80,
-        open: false,
-        defaultTargetGroups: [this.targetGroup],
-      });
-      this.url = `http://${this.loadBalancer.loadBalancerDnsName}`;
-      this.serviceUrl = this.url;
-    }
-
-    if (deploymentOf(environment).progressive) {
+    if (settings.deployment.progressive) {
       this.trafficSwitch = new TrafficSwitch(this, 'TrafficSwitch', {
         vpc: props.vpc,
         loadBalancer: this.loadBalancer,
@@ -212,11 +141,11 @@ export class EdgeTier extends Construct {
     }
 
     this.logsKey = new WorkloadKey(this, 'LogsKey', {
-      environment, namePrefix: props.namePrefix, purpose: 'edge-logs', allowCloudWatchLogs: true,
+      environment, namePrefix: settings.namePrefix, purpose: 'edge-logs', allowCloudWatchLogs: true,
     });
     this.webAcl = new RegionalWebAcl(this, 'Waf', {
       environment,
-      namePrefix: props.namePrefix,
+      namePrefix: settings.namePrefix,
       resourceArn: this.loadBalancer.loadBalancerArn,
       logsKey: this.logsKey,
       rateLimitPer5Minutes: props.rateLimitPer5Minutes,
@@ -225,4 +154,114 @@ export class EdgeTier extends Construct {
     this.urlOutput = new CfnOutput(this, 'LoadBalancerUrl', { value: this.url, description: 'URL of this stage\'s load balancer' });
     this.serviceUrlOutput = new CfnOutput(this, 'ServiceUrl', { value: this.serviceUrl, description: 'URL users call' });
   }
+
+  /**
+   * With a domain: the certificate (the service name plus this region's name), HTTPS on 443
+   * (HTTP redirects to it), the routed service record and this region's own record.
+   */
+  private serveHttps(domain: Domain, settings: StageSettings, healthCheckPath: string): Serving {
+    const zone = route53.HostedZone.fromHostedZoneAttributes(this, 'Zone', {
+      hostedZoneId: domain.hostedZoneId,
+      zoneName: domain.zoneName,
+    });
+    const globalName = `${domain.recordName}.${domain.zoneName}`;
+    const regionalName = `${domain.recordName}-${settings.region}.${domain.zoneName}`;
+    const certificate = new acm.Certificate(this, 'Certificate', {
+      domainName: globalName,
+      subjectAlternativeNames: [regionalName],
+      validation: acm.CertificateValidation.fromDns(zone),
+    });
+    const listener = this.loadBalancer.addListener('Https', {
+      protocol: elbv2.ApplicationProtocol.HTTPS,
+      port: 443,
+      open: false, // the ingress rules are explicit in WorkloadSecurityGroups
+      certificates: [certificate],
+      sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+      defaultTargetGroups: [this.targetGroup],
+    });
+    this.loadBalancer.addListener('HttpRedirect', {
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: 80,
+      open: false,
+      defaultAction: elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true }),
+    });
+
+    // Latency routing for independent regions, failover routing on the deep health check
+    // when the environment has one writer (src/synth/workload/service-dns.ts).
+    const serviceRecord = addServiceRecord(this, {
+      settings, zone, recordName: globalName, loadBalancer: this.loadBalancer, latencyHealthCheckPath: healthCheckPath,
+    });
+    new route53.ARecord(this, 'RegionalRecord', {
+      zone,
+      recordName: regionalName,
+      target: route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(this.loadBalancer)),
+    });
+    return { listener, certificate, serviceRecord, url: `https://${regionalName}`, serviceUrl: `https://${globalName}` };
+  }
+
+  /** HTTP-only mode (no domain configured): see the class comment and README. */
+  private serveHttp(): Serving {
+    const listener = this.loadBalancer.addListener('Http', {
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      port: 80,
+      open: false,
+      defaultTargetGroups: [this.targetGroup],
+    });
+    const url = `http://${this.loadBalancer.loadBalancerDnsName}`;
+    return { listener, url, serviceUrl: url };
+  }
+}
+
+/** The environment's domain (`environment.domain`). */
+type Domain = NonNullable<EnvironmentConfig['domain']>;
+
+/** How the edge serves: the production listener and the URLs, with a domain also the certificate and DNS records. */
+interface Serving {
+  /** The listener that forwards to the service. */
+  readonly listener: elbv2.ApplicationListener;
+  /** URL of this stage's load balancer. */
+  readonly url: string;
+  /** URL users call. */
+  readonly serviceUrl: string;
+  /** The certificate. @default - none: HTTP only */
+  readonly certificate?: acm.Certificate;
+  /** The routed service record and its health check. @default - none: no domain */
+  readonly serviceRecord?: ServiceRecord;
+}
+
+/**
+ * One shape for the service's target groups: the primary, and with a progressive deployment
+ * strategy the alternate one ECS switches to (TrafficSwitch builds it with this function).
+ */
+function serviceTargetGroups(vpc: ec2.IVpc, healthCheckPath: string): (owner: Construct, id: string) => elbv2.ApplicationTargetGroup {
+  return (owner, targetGroupId) => new elbv2.ApplicationTargetGroup(owner, targetGroupId, {
+    vpc,
+    targetType: elbv2.TargetType.IP,
+    protocol: elbv2.ApplicationProtocol.HTTP,
+    port: SERVICE_PORT,
+    deregistrationDelay: Duration.seconds(30),
+    // Liveness, not readiness: ECS replaces tasks the ALB calls unhealthy, and a database
+    // failover must not make it kill every task. /ready is checked by the post-deploy assertions.
+    healthCheck: {
+      path: healthCheckPath,
+      healthyHttpCodes: '200',
+      interval: Duration.seconds(15),
+      timeout: Duration.seconds(5),
+      healthyThresholdCount: 2,
+      unhealthyThresholdCount: 3,
+    },
+  });
+}
+
+/**
+ * The config's written reason for serving a production stage over plain HTTP, when it has no
+ * domain; a production stage without a domain and without that opt-out is refused (the config
+ * refuses it too, src/config/plain-http.ts: stacks built without the config must as well).
+ */
+function plainHttpReasonOf({ environment, production }: StageSettings): string | undefined {
+  if (!production || environment.domain) return undefined;
+  if (!environment.allowPlainHttp) {
+    throw new Error(`Production environment "${environment.name}" has no domain: set environment.domain (HTTPS), or allowPlainHttp with a reason`);
+  }
+  return environment.allowPlainHttp.reason;
 }

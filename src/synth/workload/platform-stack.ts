@@ -1,16 +1,14 @@
-import { Stack } from 'aws-cdk-lib';
+import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
-import { WorkloadStackProps } from './common';
 import { DataTier } from './data-tier';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
+import { StageSettings } from './stage-settings';
 
 /** Props of the PlatformStack. */
-export interface PlatformStackProps extends WorkloadStackProps {
-  /** The application (`tags.Application`): global database names derive from it. */
-  readonly application: string;
-  /** The region of the stage (decides its role in a global environment). */
-  readonly region: string;
+export interface PlatformStackProps extends StackProps {
+  /** The settings of the stage (environment, region and its role, name prefix, deployment strategy). */
+  readonly settings: StageSettings;
   /**
    * CIDR of the stage VPC (`vpcCidrOf`).
    * @default '10.0.0.0/16'
@@ -44,13 +42,14 @@ export class PlatformStack extends Stack {
   public readonly edge: EdgeTier;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
-    const { environment, namePrefix } = props;
+    const { settings } = props;
+    const { environment, namePrefix } = settings;
     super(scope, id, { ...props, terminationProtection: environment.production });
-    this.production = environment.production === true;
+    this.production = settings.production;
 
     this.network = new NetworkTier(this, 'Network', { environment, namePrefix, cidr: props.cidr });
     const { vpc, securityGroups } = this.network;
-    this.data = new DataTier(this, 'Data', { environment, namePrefix, vpc, securityGroups, application: props.application, region: props.region });
-    this.edge = new EdgeTier(this, 'Edge', { environment, namePrefix, vpc, securityGroups });
+    this.data = new DataTier(this, 'Data', { settings, vpc, securityGroups });
+    this.edge = new EdgeTier(this, 'Edge', { settings, vpc, securityGroups });
   }
 }

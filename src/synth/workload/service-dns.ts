@@ -3,9 +3,8 @@ import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as route53 from 'aws-cdk-lib/aws-route53';
 import * as targets from 'aws-cdk-lib/aws-route53-targets';
 import { Construct } from 'constructs';
-import { primaryRegionOf, regionRoleOf, secondaryRegionsOf } from '../../config/resilience';
-import { EnvironmentConfig } from '../../config/schema';
-import { stageIdOf } from '../../config/waves';
+import { StageSettings } from './stage-settings';
+import { secondaryRegionsOf } from '../../config/resilience';
 
 /** Deep health path of the primary region's failover record: 200 only while this region's database takes writes. */
 export const WRITER_HEALTH_PATH = '/health/deep?require=writer';
@@ -14,10 +13,8 @@ export const DEEP_HEALTH_PATH = '/health/deep';
 
 /** Props of addServiceRecord. */
 export interface ServiceRecordProps {
-  /** The environment (its resilience mode decides the routing policy). */
-  readonly environment: EnvironmentConfig;
-  /** The region of this stage. */
-  readonly region: string;
+  /** The settings of the stage (the role of its region decides the routing policy). */
+  readonly settings: StageSettings;
   /** The hosted zone of the environment's domain. */
   readonly zone: route53.IHostedZone;
   /** The name users call, e.g. `api.prod.example.com`. */
@@ -65,8 +62,8 @@ export interface ServiceRecord {
  * ~15 Route 53 checker locations add well under one query per second.
  */
 export function addServiceRecord(scope: Construct, props: ServiceRecordProps): ServiceRecord {
-  const { environment, region, zone, loadBalancer } = props;
-  const role = regionRoleOf(environment, region);
+  const { zone, loadBalancer } = props;
+  const { environment, region, role } = props.settings;
   if (role !== 'independent' && secondaryRegionsOf(environment).length > 1) {
     throw new Error(`Environment "${environment.name}" is global with a domain and ${environment.regions.length} regions, `
       + 'but Route 53 failover routing has exactly one PRIMARY and one SECONDARY record per name: '
@@ -84,14 +81,14 @@ export function addServiceRecord(scope: Construct, props: ServiceRecordProps): S
   const common = {
     zone,
     recordName: props.recordName,
-    setIdentifier: stageIdOf(environment, region),
+    setIdentifier: props.settings.stageId,
     healthCheck,
   };
   if (role === 'independent') {
     const target = route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(loadBalancer));
     return { healthCheck, routing: 'latency', record: new route53.ARecord(scope, 'LatencyRecord', { ...common, target, region }) };
   }
-  const failover = region === primaryRegionOf(environment) ? route53.Failover.PRIMARY : route53.Failover.SECONDARY;
+  const failover = role === 'primary' ? route53.Failover.PRIMARY : route53.Failover.SECONDARY;
   // Failover alias records must evaluate the target's health (CDK enforces it): the region is
   // then also unhealthy when its ALB has no healthy target, whatever the deep check says.
   const target = route53.RecordTarget.fromAlias(new targets.LoadBalancerTarget(loadBalancer, { evaluateTargetHealth: true }));

@@ -1,7 +1,6 @@
-import { CfnOutput, Duration, Fn, Size, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Stack, StackProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -9,22 +8,26 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
-import { WorkloadStackProps } from './common';
 import { ServiceMonitoring } from './monitoring';
 import { SERVICE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { ReplicationLagAlarms } from './replication-alarms';
-import { scaleOnRequestsPerTask } from './request-scaling';
 import { ServiceImage } from './service-image';
-import { deploymentOf, DeploymentStrategyName } from '../../config/deployment';
-import { regionRoleOf } from '../../config/resilience';
-import { stageIdOf } from '../../config/waves';
+import { scaleService } from './service-scaling';
+import { addServiceTask } from './service-task';
+import { StageSettings } from './stage-settings';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
+import { ecsDeploymentOf } from '../progressive-deployment/ecs-deployment';
 import { PreTrafficHook } from '../progressive-deployment/pre-traffic-hook';
+import { registerProgressively } from '../progressive-deployment/progressive-registration';
 import { TrafficSwitch } from '../progressive-deployment/traffic-switch';
-import { TrafficSwitchRole } from '../progressive-deployment/traffic-switch-role';
 
 /** Props of the ServiceStack. */
-export interface ServiceStackProps extends WorkloadStackProps {
+export interface ServiceStackProps extends StackProps {
+  /**
+   * The settings of the stage: its deployment strategy, the region (env SERVICE_REGION) and the
+   * region whose database takes writes (env DB_WRITER_REGION), the name prefix.
+   */
+  readonly settings: StageSettings;
   /** The stage VPC (tasks run in its private-with-egress subnets). */
   readonly vpc: ec2.IVpc;
   /** The stage security groups (the service group is used). */
@@ -43,10 +46,6 @@ export interface ServiceStackProps extends WorkloadStackProps {
    * @default - DB_HOST from the secret
    */
   readonly databaseHost?: string;
-  /** The region the service runs in (env SERVICE_REGION). */
-  readonly serviceRegion: string;
-  /** The region whose database takes writes (env DB_WRITER_REGION). */
-  readonly writerRegion: string;
   /**
    * Identifier of this region's secondary cluster of a global database: replication-lag alarms
    * page through the stage's alarm topic.
@@ -59,7 +58,8 @@ export interface ServiceStackProps extends WorkloadStackProps {
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   /**
    * The alternate target group and listener rules of a progressive deployment strategy
-   * (EdgeTier.trafficSwitch); required when `deployment.strategy` is not rolling.
+   * (EdgeTier.trafficSwitch, built from the same settings); present exactly when
+   * `settings.deployment` is progressive.
    * @default - none: rolling deployment into `targetGroup`
    */
   readonly trafficSwitch?: TrafficSwitch;
@@ -71,26 +71,15 @@ export interface ServiceStackProps extends WorkloadStackProps {
   readonly requestsPerTarget?: number;
 }
 
-/** The strategy names of the config, as ECS's. */
-const ECS_STRATEGY: Readonly<Record<DeploymentStrategyName, ecs.DeploymentStrategy>> = {
-  rolling: ecs.DeploymentStrategy.ROLLING,
-  blueGreen: ecs.DeploymentStrategy.BLUE_GREEN,
-  canary: ecs.DeploymentStrategy.CANARY,
-  linear: ecs.DeploymentStrategy.LINEAR,
-};
-
-/**
- * Liveness probe run inside the container with `node -e`: Node is the one tool the image is
- * sure to have (no curl, maybe no shell), so the check is exec form, not CMD-SHELL.
- */
-export const CONTAINER_HEALTH_SCRIPT =
-  `fetch('http://localhost:${SERVICE_PORT}/health').then(r=>process.exit(r.ok?0:1)).catch(()=>process.exit(1))`;
-
 /**
  * The service of one stage: an ECS cluster (Container Insights enhanced) and a Fargate service
  * in private subnets without public IPs, registered in the edge tier's target group, plus its
  * monitoring (alarms, topic, dashboard: in this stack because the deployment alarms must exist
  * before ECS can watch them and must still page through the topic).
+ *
+ * Built in the stack's own scope from: the task (addServiceTask, service-task.ts), how ECS
+ * deploys and registers it (ecsDeploymentOf and registerProgressively in
+ * src/synth/progressive-deployment/), scaling (scaleService, service-scaling.ts) and monitoring.
  *
  * Deployment strategy, per environment (`deployment` in the config, src/config/deployment.ts):
  * - `rolling` (default outside production): tasks are replaced in place, minHealthyPercent 100
@@ -151,124 +140,21 @@ export class ServiceStack extends Stack {
   public readonly loadBalancerRole?: iam.Role;
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
-    const { environment } = props;
+    const { settings } = props;
+    const { environment } = settings;
     const { sizing } = environment;
     super(scope, id, { ...props, terminationProtection: environment.production });
-    this.production = environment.production === true;
-    const deployment = deploymentOf(environment);
+    this.production = settings.production;
 
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       vpc: props.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENHANCED,
     });
-
-    // Both roles trust ECS tasks of this account and region only (confused-deputy guard).
-    const ecsTasks = () => new iam.ServicePrincipal('ecs-tasks.amazonaws.com', {
-      conditions: {
-        StringEquals: { 'aws:SourceAccount': this.account },
-        ArnLike: { 'aws:SourceArn': `arn:${this.partition}:ecs:${this.region}:${this.account}:*` },
-      },
-    });
-    // Granted below by CDK, each scoped to one resource: pull from the gated repository (plus
-    // ecr:GetAuthorizationToken, which has no resource-level form), write to the log group,
-    // read the database secret (and decrypt it via Secrets Manager only).
-    this.executionRole = new iam.Role(this, 'ExecutionRole', {
-      assumedBy: ecsTasks(),
-      description: 'ECS agent: pull the gated image, write container logs, read the database secret',
-    });
-    this.taskRole = new iam.Role(this, 'TaskRole', {
-      assumedBy: ecsTasks(),
-      description: 'The application: re-reads the database secret after a rotation (GetSecretValue on that one secret), nothing else',
-    });
-
-    this.taskDefinition = new ecs.FargateTaskDefinition(this, 'TaskDefinition', {
-      cpu: sizing.cpu,
-      memoryLimitMiB: sizing.memoryMiB,
-      executionRole: this.executionRole,
-      taskRole: this.taskRole,
-      runtimePlatform: { cpuArchitecture: ecs.CpuArchitecture.X86_64, operatingSystemFamily: ecs.OperatingSystemFamily.LINUX },
-    });
-
-    this.logsKey = new WorkloadKey(this, 'LogsKey', {
-      environment, namePrefix: props.namePrefix, purpose: 'service-logs', allowCloudWatchLogs: true,
-    });
-    this.logGroup = new EncryptedLogGroup(this, 'LogGroup', { environment, encryptionKey: this.logsKey });
-
-    const repository = ecr.Repository.fromRepositoryAttributes(this, 'GatedRepository', {
-      repositoryArn: props.image.repositoryArn,
-      repositoryName: props.image.repositoryName,
-    });
-    // Re-imported by ARN: the grants then land on the execution role's own policy instead of
-    // the Platform stack's secret and key policies (which would make Platform depend on Service).
-    const databaseSecret = secretsmanager.Secret.fromSecretCompleteArn(this, 'DatabaseSecret', props.databaseSecret.secretArn);
-    this.executionRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'DecryptDatabaseSecretViaSecretsManager',
-      actions: ['kms:Decrypt'],
-      resources: [props.databaseSecretKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
-    }));
-    // Rotation without outage: the password arrives as an ECS secret at task start; after
-    // Secrets Manager rotates it, a new connection fails authentication and the service
-    // re-reads the secret (DB_SECRET_ARN) once and retries (app/src/db/credentials.ts). So the
-    // task role may read exactly that secret, decrypting through Secrets Manager only.
-    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadDatabaseSecretAfterRotation',
-      actions: ['secretsmanager:GetSecretValue'],
-      resources: [props.databaseSecret.secretArn],
-    }));
-    this.taskRole.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'DecryptDatabaseSecretViaSecretsManager',
-      actions: ['kms:Decrypt'],
-      resources: [props.databaseSecretKey.keyArn],
-      conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
-    }));
-    const secret = (field: string) => ecs.Secret.fromSecretsManager(databaseSecret, field);
-    const container = this.taskDefinition.addContainer('App', {
-      image: ecs.ContainerImage.fromEcrRepository(repository, props.image.tag),
-      essential: true,
-      portMappings: [{ containerPort: SERVICE_PORT, name: 'http', protocol: ecs.Protocol.TCP }],
-      environment: {
-        PORT: String(SERVICE_PORT),
-        DB_SSL: 'true',
-        DB_SECRET_ARN: props.databaseSecret.secretArn,
-        SERVICE_REGION: props.serviceRegion,
-        DB_WRITER_REGION: props.writerRegion,
-        ...(props.databaseHost ? { DB_HOST: props.databaseHost } : {}),
-      },
-      secrets: {
-        // In a secondary region the replicated secret's host is the primary's writer: the
-        // service reads through the local reader endpoint instead (databaseHost).
-        ...(props.databaseHost ? {} : { DB_HOST: secret('host') }),
-        DB_PORT: secret('port'),
-        DB_NAME: secret('dbname'),
-        DB_USER: secret('username'),
-        DB_PASSWORD: secret('password'),
-      },
-      readonlyRootFilesystem: true,
-      // The image's own non-root user (app/Dockerfile: USER node), stated in the task so the
-      // container never runs as root even if a future image forgets its USER line.
-      user: 'node',
-      // A hard limit equal to the task's memory: a leak kills the container, not its neighbours.
-      memoryLimitMiB: sizing.memoryMiB,
-      healthCheck: {
-        command: ['CMD', 'node', '-e', CONTAINER_HEALTH_SCRIPT],
-        interval: Duration.seconds(15),
-        timeout: Duration.seconds(5),
-        retries: 3,
-        startPeriod: Duration.seconds(30),
-      },
-      stopTimeout: Duration.seconds(30),
-      logging: ecs.LogDrivers.awsLogs({
-        logGroup: this.logGroup,
-        streamPrefix: 'app',
-        // A full log buffer must not block the event loop (and with it /health).
-        mode: ecs.AwsLogDriverMode.NON_BLOCKING,
-        maxBufferSize: Size.mebibytes(25),
-      }),
-    });
-    // The root filesystem is read-only; /tmp is a task-local scratch volume for Node and libraries.
-    this.taskDefinition.addVolume({ name: 'tmp' });
-    container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
+    const task = addServiceTask(this, props);
+    ({
+      executionRole: this.executionRole, taskRole: this.taskRole, taskDefinition: this.taskDefinition,
+      logsKey: this.logsKey, logGroup: this.logGroup,
+    } = task);
 
     this.service = new ecs.FargateService(this, 'Service', {
       cluster: this.cluster,
@@ -278,14 +164,7 @@ export class ServiceStack extends Stack {
       securityGroups: [props.securityGroups.service],
       assignPublicIp: false,
       platformVersion: ecs.FargatePlatformVersion.LATEST,
-      deploymentStrategy: ECS_STRATEGY[deployment.strategy],
-      ...(deployment.canary ? {
-        canaryConfiguration: { stepPercent: deployment.canary.percent, stepBakeTime: Duration.minutes(deployment.canary.bakeMinutes) },
-      } : {}),
-      ...(deployment.linear ? {
-        linearConfiguration: { stepPercent: deployment.linear.stepPercent, stepBakeTime: Duration.minutes(deployment.linear.stepBakeMinutes) },
-      } : {}),
-      ...(deployment.progressive ? { bakeTime: Duration.minutes(deployment.bakeMinutes) } : {}),
+      ...ecsDeploymentOf(settings.deployment),
       minHealthyPercent: 100,
       maxHealthyPercent: 200,
       circuitBreaker: { enable: true, rollback: true },
@@ -295,77 +174,32 @@ export class ServiceStack extends Stack {
       enableExecuteCommand: false,
     });
     const traffic = props.trafficSwitch;
-    if (deployment.progressive !== (traffic !== undefined)) {
-      throw new Error(`Environment "${environment.name}": deployment strategy ${deployment.strategy} ${deployment.progressive ? 'needs' : 'must not have'} the edge tier's TrafficSwitch`);
-    }
     if (traffic) {
-      this.loadBalancerRole = new TrafficSwitchRole(this, 'LoadBalancerRole', { primaryTargetGroup: props.targetGroup, traffic });
-      this.service.loadBalancerTarget({
-        containerName: container.containerName,
+      ({ loadBalancerRole: this.loadBalancerRole, preTrafficHook: this.preTrafficHook } = registerProgressively(this, {
+        service: this.service,
+        container: task.container,
         containerPort: SERVICE_PORT,
-        alternateTarget: new ecs.AlternateTarget('AlternateTarget', {
-          alternateTargetGroup: traffic.alternateTargetGroup,
-          productionListener: ecs.ListenerRuleConfiguration.applicationListenerRule(traffic.productionRule),
-          testListener: ecs.ListenerRuleConfiguration.applicationListenerRule(traffic.testRule),
-          role: this.loadBalancerRole,
-        }),
-      }).attachToApplicationTargetGroup(props.targetGroup);
-      this.preTrafficHook = new PreTrafficHook(this, 'PreTrafficHook', {
-        environment,
-        namePrefix: props.namePrefix,
-        vpc: props.vpc,
-        testUrl: traffic.testUrl,
-        testPort: traffic.testPort,
-        commit: props.image.tag,
-        stageId: stageIdOf(environment, this.region),
-        role: regionRoleOf(environment, this.region),
-      });
-      this.service.addLifecycleHook(this.preTrafficHook.target);
+        targetGroup: props.targetGroup,
+        traffic,
+        hook: {
+          environment, namePrefix: settings.namePrefix, vpc: props.vpc, commit: props.image.tag, stageId: settings.stageId, role: settings.role,
+        },
+      }));
     } else {
       this.service.attachToApplicationTargetGroup(props.targetGroup);
     }
-
-    const scaling = this.service.autoScaleTaskCount({ minCapacity: sizing.minCapacity, maxCapacity: sizing.maxCapacity });
-    // Scale out fast (1 min), in slowly (5 min) so a short lull does not drop capacity a new
-    // burst needs right away.
-    const cooldowns = { scaleOutCooldown: Duration.minutes(1), scaleInCooldown: Duration.minutes(5) };
-    scaling.scaleOnCpuUtilization('CpuScaling', { targetUtilizationPercent: props.cpuTargetPercent ?? 60, ...cooldowns });
-    if (traffic) {
-      scaleOnRequestsPerTask(scaling, 'RequestScaling', {
-        loadBalancer: props.loadBalancer,
-        cluster: this.cluster,
-        service: this.service,
-        requestsPerTask: props.requestsPerTarget ?? 1000,
-        ...cooldowns,
-      });
-    } else {
-      scaling.scaleOnRequestCount('RequestScaling', {
-        requestsPerTarget: props.requestsPerTarget ?? 1000,
-        targetGroup: props.targetGroup,
-        ...cooldowns,
-      });
-    }
-
-    this.monitoring = new ServiceMonitoring(this, 'Monitoring', {
-      environment,
-      namePrefix: props.namePrefix,
-      service: this.service,
+    scaleService(this.service, {
+      minCapacity: sizing.minCapacity,
+      maxCapacity: sizing.maxCapacity,
+      cpuTargetPercent: props.cpuTargetPercent ?? 60,
+      requestsPerTarget: props.requestsPerTarget ?? 1000,
+      cluster: this.cluster,
       loadBalancer: props.loadBalancer,
       targetGroup: props.targetGroup,
-      alternateTargetGroup: traffic?.alternateTargetGroup,
-      database: props.database,
-      alarmEmails: props.alarmEmails,
+      switchesTargetGroups: traffic !== undefined,
     });
-    if (props.replicationLagClusterIdentifier) {
-      this.replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {
-        namePrefix: props.namePrefix,
-        clusterIdentifier: props.replicationLagClusterIdentifier,
-        topic: this.monitoring.topic,
-      });
-      this.monitoring.dashboard.addWidgets(new cloudwatch.AlarmWidget({
-        title: 'Global database replication lag into this region (ms)', alarm: this.replicationAlarms.replicationLagAlarm, width: 24,
-      }));
-    }
+
+    ({ monitoring: this.monitoring, replicationAlarms: this.replicationAlarms } = this.addMonitoring(props));
     this.alarms = [...this.monitoring.alarms, ...(this.replicationAlarms?.alarms ?? [])];
     this.service.enableDeploymentAlarms(this.monitoring.deploymentAlarms.map((a) => a.alarmName), {
       behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
@@ -377,5 +211,33 @@ export class ServiceStack extends Stack {
     this.alarmNamesOutput = new CfnOutput(this, 'AlarmNames', {
       value: Fn.join(',', this.alarms.map((a) => a.alarmName)),
     });
+  }
+
+  /**
+   * Alarms, topic and dashboard over the service, its load balancer (both target groups with a
+   * progressive strategy) and the database, plus the replication-lag alarms of a secondary region.
+   */
+  private addMonitoring(props: ServiceStackProps): { monitoring: ServiceMonitoring; replicationAlarms?: ReplicationLagAlarms } {
+    const { environment, namePrefix } = props.settings;
+    const monitoring = new ServiceMonitoring(this, 'Monitoring', {
+      environment,
+      namePrefix,
+      service: this.service,
+      loadBalancer: props.loadBalancer,
+      targetGroup: props.targetGroup,
+      alternateTargetGroup: props.trafficSwitch?.alternateTargetGroup,
+      database: props.database,
+      alarmEmails: props.alarmEmails,
+    });
+    if (!props.replicationLagClusterIdentifier) return { monitoring };
+    const replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {
+      namePrefix,
+      clusterIdentifier: props.replicationLagClusterIdentifier,
+      topic: monitoring.topic,
+    });
+    monitoring.dashboard.addWidgets(new cloudwatch.AlarmWidget({
+      title: 'Global database replication lag into this region (ms)', alarm: replicationAlarms.replicationLagAlarm, width: 24,
+    }));
+    return { monitoring, replicationAlarms };
   }
 }

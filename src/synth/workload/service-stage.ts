@@ -2,13 +2,13 @@ import { CfnOutput, Stack, Stage, StageProps } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
-import { namePrefixFor } from './common';
 import { DataTier } from './data-tier';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
 import { PlatformStack } from './platform-stack';
 import { ServiceImage } from './service-image';
 import { ServiceStack } from './service-stack';
+import { StageSettings, stageSettingsOf } from './stage-settings';
 import { regionalClusterIdentifierOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { vpcCidrOf } from '../../config/vpc-cidrs';
@@ -79,21 +79,22 @@ export class ServiceStacks {
   public readonly alarms: readonly cloudwatch.IAlarm[];
   /** The governance tags of the stacks (and of whatever deploys beside them, e.g. assertions). */
   public readonly governanceTags: GovernanceTagsProps;
+  /** The settings of the stage, derived from the config once here and passed to every stack and tier. */
+  public readonly settings: StageSettings;
 
   constructor(scope: Construct, props: ServiceStacksProps) {
     const { environment } = props;
     const prefix = props.stackIdPrefix ?? '';
-    const namePrefix = namePrefixFor(props.tags.Application, environment.name, props.region);
-    const common = { environment, namePrefix };
+    this.settings = stageSettingsOf(environment, props.tags.Application, props.region);
+    const { settings } = this;
+    const { namePrefix } = settings;
     const env = { account: environment.account, region: props.region };
     const inApp = prefix !== '';
     this.governanceTags = { environment: environment.name, region: props.region, tags: props.tags };
 
     this.platform = new PlatformStack(scope, `${prefix}Platform`, {
-      ...common,
+      settings,
       ...(inApp ? { env } : {}),
-      application: props.tags.Application,
-      region: props.region,
       cidr: vpcCidrOf(environment, props.region),
       description: `Platform of ${namePrefix}: VPC, Aurora PostgreSQL, ALB with WAF, keys, logs`,
     });
@@ -101,7 +102,7 @@ export class ServiceStacks {
     const { vpc, securityGroups } = this.network;
 
     this.service = new ServiceStack(scope, `${prefix}Service`, {
-      ...common,
+      settings,
       ...(inApp ? { env } : {}),
       vpc,
       securityGroups,
@@ -110,9 +111,7 @@ export class ServiceStacks {
       databaseSecretKey: this.data.secretKey,
       database: this.data.cluster,
       databaseHost: this.data.serviceHost,
-      serviceRegion: props.region,
-      writerRegion: this.data.writerRegion,
-      replicationLagClusterIdentifier: this.data.role === 'secondary'
+      replicationLagClusterIdentifier: settings.role === 'secondary'
         ? regionalClusterIdentifierOf(props.tags.Application, environment.name, props.region) : undefined,
       loadBalancer: this.edge.loadBalancer,
       targetGroup: this.edge.targetGroup,

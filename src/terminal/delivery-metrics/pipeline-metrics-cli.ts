@@ -1,10 +1,16 @@
 import { ConfigError, loadConfig } from '../../config/load-config';
 import { pipelineLayoutOf } from '../../config/pipeline-layout';
+import { UsageError } from '../../shared/cli/errors';
+import { EXIT } from '../../shared/cli/exit-codes';
+import { parseCliArgs } from '../../shared/cli/parse-args';
+import { CliIo, PROCESS_IO, runCli, runMain } from '../../shared/cli/run-cli';
+import type * as AwsCodePipelineClients from '../../shared/delivery-metrics/aws-codepipeline-clients';
 import { approvalsWaiting, CodePipelineApi, loadHistory } from '../../shared/delivery-metrics/codepipeline-reader';
 import { deliveryDatapoints } from '../../shared/delivery-metrics/datapoints';
 import { formatSummary } from '../../shared/delivery-metrics/format';
+import { History } from '../../shared/delivery-metrics/history';
 import { summarize } from '../../shared/delivery-metrics/summary';
-import { parseOpsArgs, UsageError } from '../ops/args';
+import { CONFIG_OPTION, configPathOf } from '../ops/config-option';
 
 /**
  * `npx projen pipeline:metrics -- [--days 30] [--json] [--config path]`
@@ -13,24 +19,30 @@ import { parseOpsArgs, UsageError } from '../ops/args';
  * band each falls in, and the approval wait, bake and time per stage, computed from CodePipeline's
  * execution history (ListPipelineExecutions, ListActionExecutions, GetPipelineState) by the same
  * code the delivery metrics function runs (src/shared/delivery-metrics/). Needs credentials of the
- * pipeline account that may read the pipeline. Exit 0, 1 on a broken config or a failed read, 2
- * on a bad command line.
+ * pipeline account that may read the pipeline.
  */
 
-export const PIPELINE_METRICS_USAGE = 'usage: npx projen pipeline:metrics -- [--days 30] [--json] [--config path/to/delivery.json]';
+export const PIPELINE_METRICS_USAGE = 'usage: npx projen pipeline:metrics -- [--days 30] [--json] [--config path/to/delivery.json]\n'
+  + 'exit 0 printed; 1 a config it cannot use, or reading the history failed; 2 a bad command line';
 /** The default period. */
 export const DEFAULT_DAYS = 30;
 /** CodePipeline keeps 12 months of history. */
 export const MAX_DAYS = 365;
 
-export interface PipelineMetricsIo {
+export interface PipelineMetricsIo extends CliIo {
   readonly env: NodeJS.ProcessEnv;
-  readonly out: (text: string) => void;
-  readonly err: (text: string) => void;
   /** CodePipeline of the pipeline's region. */
   readonly codePipeline: (region: string) => CodePipelineApi;
   /** @default the system clock */
   readonly now?: () => Date;
+}
+
+/** Reading CodePipeline's history failed (credentials, AccessDenied, throttling): nothing was computed. */
+export class HistoryReadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'HistoryReadError';
+  }
 }
 
 function daysOf(value: string | undefined): number {
@@ -43,49 +55,38 @@ function daysOf(value: string | undefined): number {
 }
 
 function defaultIo(): PipelineMetricsIo {
-  return {
-    env: process.env,
-    out: (t) => process.stdout.write(t),
-    err: (t) => process.stderr.write(t),
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    codePipeline: (region) => (require('../../shared/delivery-metrics/codepipeline-aws') as typeof import('../../shared/delivery-metrics/codepipeline-aws')).sdkCodePipeline(region),
-  };
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const aws = () => require('../../shared/delivery-metrics/aws-codepipeline-clients') as typeof AwsCodePipelineClients;
+  return { ...PROCESS_IO, env: process.env, codePipeline: (region) => aws().awsCodePipeline(region) };
+}
+
+const OPTIONS = { ...CONFIG_OPTION, days: { type: 'string', hint: '30' }, json: { type: 'boolean' } } as const;
+
+async function pipelineMetrics(argv: readonly string[], io: PipelineMetricsIo): Promise<number> {
+  const { values } = parseCliArgs(argv, { options: OPTIONS });
+  const days = daysOf(values.days);
+  const config = loadConfig(configPathOf(values.config, io.env));
+  const layout = pipelineLayoutOf(config);
+  const now = io.now?.() ?? new Date();
+  const api = io.codePipeline(config.pipeline.region);
+  let history: History;
+  let waiting: number;
+  try {
+    history = await loadHistory(api, layout.pipelineName, { since: new Date(now.getTime() - days * 86_400_000) });
+    waiting = await approvalsWaiting(api, layout);
+  } catch (e) {
+    const err = e as Error;
+    throw new HistoryReadError(`reading the history of ${layout.pipelineName} failed: ${err.name}: ${err.message}`);
+  }
+  const summary = summarize(deliveryDatapoints(history, layout), { pipeline: layout.pipelineName, to: now, days, approvalsWaiting: waiting });
+  io.out(values.json ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
+  return EXIT.OK;
 }
 
 /** The CLI; resolves to the exit code. */
 export async function pipelineMetricsCli(argv: readonly string[], io: PipelineMetricsIo = defaultIo()): Promise<number> {
-  try {
-    const args = parseOpsArgs(argv, io.env, ['json', 'help'], false, ['days']);
-    if (args.flags.has('help')) {
-      io.out(`${PIPELINE_METRICS_USAGE}\n`);
-      return 0;
-    }
-    const days = daysOf(args.values.days);
-    const config = loadConfig(args.configPath);
-    const layout = pipelineLayoutOf(config);
-    const now = io.now?.() ?? new Date();
-    const api = io.codePipeline(config.pipeline.region);
-    const history = await loadHistory(api, layout.pipelineName, { since: new Date(now.getTime() - days * 86_400_000) });
-    const summary = summarize(deliveryDatapoints(history, layout), {
-      pipeline: layout.pipelineName, to: now, days, approvalsWaiting: await approvalsWaiting(api, layout),
-    });
-    io.out(args.flags.has('json') ? `${JSON.stringify(summary, null, 2)}\n` : formatSummary(summary));
-    return 0;
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.err(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof UsageError) {
-      io.err(`${e.message}\n${PIPELINE_METRICS_USAGE}\n`);
-      return 2;
-    }
-    const err = e as Error;
-    io.err(`pipeline:metrics: reading the history failed: ${err.name}: ${err.message}\n`);
-    return 1;
-  }
+  const expected = [ConfigError, HistoryReadError].map((error) => ({ error, exitCode: EXIT.FAILED }));
+  return runCli({ name: 'pipeline:metrics', usage: PIPELINE_METRICS_USAGE, expected }, argv, () => pipelineMetrics(argv, io), io);
 }
 
-if (require.main === module) {
-  void pipelineMetricsCli(process.argv.slice(2)).then((code) => process.exit(code));
-}
+if (require.main === module) runMain(pipelineMetricsCli);

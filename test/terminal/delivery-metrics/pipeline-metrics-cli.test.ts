@@ -94,7 +94,7 @@ describe('npx projen pipeline:metrics on recorded histories', () => {
   test('bad input: one clear error and the usage (exit 2); a broken config or a failed read exit 1', async () => {
     for (const days of ['0', '366', '7.5', 'week']) {
       const { code, err } = await run('clean-week', ['--days', days]);
-      expect({ code, err: err.split('\n')[0] }).toEqual({ code: 2, err: `--days must be a whole number of days from 1 to 365 (CodePipeline keeps 12 months of history); got ${JSON.stringify(days)}` });
+      expect({ code, err: err.split('\n')[0] }).toEqual({ code: 2, err: `pipeline:metrics: --days must be a whole number of days from 1 to 365 (CodePipeline keeps 12 months of history); got ${JSON.stringify(days)}` });
     }
     expect((await run('clean-week', ['--weeks', '2'])).code).toBe(2);
     const missing = await run('clean-week', ['--config', path.join(REPO_ROOT, 'no-such-config.json')]);
@@ -106,6 +106,6 @@ describe('npx projen pipeline:metrics on recorded histories', () => {
         getPipelineState: async () => ({}),
       }),
     });
-    expect(denied).toMatchObject({ code: 1, err: 'pipeline:metrics: reading the history failed: AccessDeniedException: User is not authorized to perform: codepipeline:ListPipelineExecutions\n' });
+    expect(denied).toMatchObject({ code: 1, err: 'pipeline:metrics: reading the history of cdk-delivery-pipeline failed: AccessDeniedException: User is not authorized to perform: codepipeline:ListPipelineExecutions\n' });
   });
 });

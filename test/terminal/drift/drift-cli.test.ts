@@ -39,6 +39,6 @@ describe('npx projen drift', () => {
     expect(none).toMatchObject({ code: 1, err: 'drift: no stage stack of the selection is deployed, so nothing was checked.\n' });
     const bad = await run(['--env', 'staging'], {});
     expect(bad.code).toBe(2);
-    expect(bad.err.split('\n')[0]).toBe('--env must name an environment of the config (dev, test, prod); got "staging"');
+    expect(bad.err.split('\n')[0]).toBe('drift: --env must name an environment of the config (dev, test, prod); got "staging"');
   });
 });

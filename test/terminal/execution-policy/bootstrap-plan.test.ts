@@ -4,7 +4,7 @@ import * as path from 'path';
 import {
   bootstrapPlan, bootstrapTargets, commandLine, MANAGED_POLICY_MAX_CHARS, policySize, POLICY_SOURCES, renderPlanText, renderPolicy, splitPolicy,
 } from '../../../src/terminal/execution-policy/bootstrap-plan';
-import { bootstrapCli, BootstrapCliIo } from '../../../src/terminal/ops/bootstrap-cli';
+import { BOOTSTRAP_USAGE, bootstrapCli, BootstrapCliIo } from '../../../src/terminal/ops/bootstrap-cli';
 import { sampleAssembly } from '../../support/sample-assembly';
 import { captureIo, configFrom, ROOT, sampleInput } from '../ops/ops-helpers';
 
@@ -247,6 +247,25 @@ describe('bootstrap CLI', () => {
     const t = io();
     expect(await bootstrapCli(['--yes'], t.io)).toBe(2);
     expect(t.cap.stderr()).toContain('usage: npx projen bootstrap');
+  });
+
+  test.each([
+    [['--profile-1234=dev'], 'bootstrap: unknown argument "--profile-1234=dev"; the options are --config path/to/delivery.json, --json, --run, '
+      + '--profile-<12-digit account>=<aws profile>'],
+    [['--run=yes'], 'bootstrap: --run takes no value (got "--run=yes"): give it alone'],
+    [['--config'], 'bootstrap: --config needs a value: --config path/to/delivery.json'],
+  ])('%j exits 2 naming the flag and the fix, then the usage; nothing is written', async (argv, message) => {
+    const t = io();
+    expect(await bootstrapCli(argv, t.io)).toBe(2);
+    expect(t.cap.stderr()).toBe(`${message}\n${BOOTSTRAP_USAGE}\n`);
+    expect(t.written).toEqual({});
+  });
+
+  test('--help prints the usage and does nothing else', async () => {
+    const t = io();
+    expect(await bootstrapCli(['--help'], t.io)).toBe(0);
+    expect(t.cap.stdout()).toBe(`${BOOTSTRAP_USAGE}\n`);
+    expect(t.written).toEqual({});
   });
 
   test('--run: creates missing policies, updates existing ones, bootstraps in order, stops at the first failure', async () => {

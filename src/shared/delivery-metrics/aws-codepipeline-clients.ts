@@ -5,7 +5,7 @@ import { CodePipelineApi } from './codepipeline-reader';
  * The real CodePipeline reads (SDK v3) behind CodePipelineApi, for the function and the CLI.
  * Loaded only by their entry points, so unit tests never touch the SDK or the network.
  */
-export function sdkCodePipeline(region: string): CodePipelineApi {
+export function awsCodePipeline(region: string): CodePipelineApi {
   const client = new CodePipelineClient({ region });
   return {
     listPipelineExecutions: (input) => client.send(new ListPipelineExecutionsCommand(input)),

@@ -2,27 +2,17 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { DoctorClients, Where } from './doctor-clients';
 import { lookupRoleArn } from '../../shared/aws-names';
 
 /**
- * The real AWS adapters of `doctor --aws`. Loaded only by the CLI, so unit tests never touch
- * the SDK or the network.
+ * The real clients of `doctor --aws` (and of the integ:deploy preflight): the AWS SDK v3.
+ * Loaded only by the CLIs, so unit tests never touch the SDK or the network.
  */
 
-/** True when the default credential chain yields credentials (env, profile, SSO, IMDS...). */
-export async function hasCredentials(): Promise<boolean> {
-  try {
-    await fromNodeProviderChain({ timeout: 1000, maxRetries: 0 } as Parameters<typeof fromNodeProviderChain>[0])();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 /** SDK-backed clients; other accounts are reached through their CDK lookup role. */
-export function sdkDoctorClients(homeRegion: string): DoctorClients {
+export function awsDoctorClients(homeRegion: string): DoctorClients {
   let caller: Promise<string> | undefined;
   const callerAccount = () => {
     caller ??= new STSClient({ region: homeRegion }).send(new GetCallerIdentityCommand({})).then((r) => r.Account ?? '');

@@ -29,7 +29,7 @@ function sdkDriftApi(where: { account: string; region: string }, sessionName: st
 }
 
 /** One client per account and region (one role session each), built on first use. */
-export function sdkDriftClients(sessionName: string): (where: { account: string; region: string }) => CloudFormationDriftApi {
+export function awsDriftClients(sessionName: string): (where: { account: string; region: string }) => CloudFormationDriftApi {
   const clients = new Map<string, CloudFormationDriftApi>();
   return (where) => {
     const key = `${where.account}/${where.region}`;

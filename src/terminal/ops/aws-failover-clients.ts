@@ -4,9 +4,9 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { FailoverClients, HttpResponse } from './failover-clients';
 
 /**
- * The real adapters of `failover --run`: the caller's own credentials (the environment's
- * account), one client per region. Loaded only by the CLI with --run, so tests never touch
- * the SDK or the network.
+ * The real clients of `failover --run`: the AWS SDK v3 with the caller's own credentials (the
+ * environment's account), one client per region, and `fetch` for the proof checks. Loaded only
+ * by the CLI with --run, so tests never touch the SDK or the network.
  */
 
 /** Each HTTP check gives up after this long (a hung region must not hang the run). */
@@ -16,7 +16,7 @@ const AWS_TIMEOUT_MS = 20_000;
 
 const requestHandler = { requestTimeout: AWS_TIMEOUT_MS, connectionTimeout: 5_000 };
 
-export function sdkFailoverClients(homeRegion: string): FailoverClients {
+export function awsFailoverClients(homeRegion: string): FailoverClients {
   const rds = new Map<string, RDSClient>();
   const rdsIn = (region: string) => {
     if (!rds.has(region)) rds.set(region, new RDSClient({ region, maxAttempts: 2, requestHandler }));

@@ -1,15 +1,15 @@
 import { CloudFormationClient, GetTemplateCommand } from '@aws-sdk/client-cloudformation';
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
-import { ObjectStore, TemplateClientFactory } from './clients';
+import { ObjectStore, TemplateClientFactory } from './change-report-clients';
 
 /**
- * The real AWS adapters. Loaded only by the CLI when no clients are injected, so unit tests
- * never touch the SDK or the network.
+ * The real clients of the change report: the AWS SDK v3. Loaded only by the CLI when no clients
+ * are injected, so unit tests never touch the SDK or the network.
  */
 
 /** GetTemplate as the CDK bootstrap lookup role of the stack's account/region (read-only). */
-export const sdkTemplateClientFactory: TemplateClientFactory = ({ roleArn, region }) => {
+export const awsTemplateClientFactory: TemplateClientFactory = ({ roleArn, region }) => {
   const client = new CloudFormationClient({
     region,
     credentials: fromTemporaryCredentials({
@@ -21,7 +21,7 @@ export const sdkTemplateClientFactory: TemplateClientFactory = ({ roleArn, regio
 };
 
 /** The report bucket in the pipeline account, with the CodeBuild role's own credentials. */
-export function sdkObjectStore(region: string | undefined): ObjectStore {
+export function awsObjectStore(region: string | undefined): ObjectStore {
   const client = new S3Client(region ? { region } : {});
   return { putObject: (input) => client.send(new PutObjectCommand(input)) };
 }

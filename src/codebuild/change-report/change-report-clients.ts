@@ -1,7 +1,7 @@
 /**
  * The AWS calls the change report makes, as the smallest interfaces that fit them. The CLI
- * takes these injected; ./aws.ts implements them with the AWS SDK, tests with recorded
- * responses. Shapes follow the SDK v3 commands so the real adapters stay one-liners.
+ * takes these injected; ./aws-change-report-clients.ts implements them with the AWS SDK, tests
+ * with recorded responses. Shapes follow the SDK v3 commands so the real adapters stay one-liners.
  */
 
 export interface GetTemplateInput {
@@ -28,12 +28,4 @@ export interface PutObjectInput {
 
 export interface ObjectStore {
   putObject(input: PutObjectInput): Promise<unknown>;
-}
-
-/** True for CloudFormation's answer about a stack that was never deployed (or was deleted). */
-export function isStackMissingError(err: unknown): boolean {
-  if (!err || typeof err !== 'object') return false;
-  const e = err as { name?: unknown; Code?: unknown; message?: unknown };
-  const isValidation = e.name === 'ValidationError' || e.Code === 'ValidationError';
-  return isValidation && typeof e.message === 'string' && /does not exist/i.test(e.message);
 }
