@@ -52,6 +52,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // `failover --run` (src/terminal/ops/aws-failover-clients.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
+    // The pre-traffic hook (bundled into its Lambda asset): when a check fails it reads when the
+    // ECS service deployment started, which bounds its retries (src/lambda/pre-traffic-hook/).
+    '@aws-sdk/client-ecs@^3',
     // The delivery metrics (src/lambda/delivery-metrics, `pipeline:metrics`) read CodePipeline's
     // execution history and publish CloudWatch metrics; the function dedupes its datapoints in
     // DynamoDB. The drift check (src/shared/drift, `drift`) reads CloudFormation through the STS client.

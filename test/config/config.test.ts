@@ -132,6 +132,8 @@ describe('bad config gets one clear message per problem', () => {
     ['CPU as a string', (c: any) => { c.environments[2].sizing.cpu = '512'; }, 'environments[2].sizing.cpu', /must be one of the Fargate CPU sizes .*; got the string "512"/],
     ['more NAT gateways than AZs', (c: any) => { c.environments[2].sizing.natGateways = 3; }, 'environments[2].sizing.natGateways', /\(3\) is more than maxAzs \(2\).*lower natGateways or raise maxAzs/],
     ['min above max capacity', (c: any) => { c.environments[0].sizing.minCapacity = 3; }, 'environments[0].sizing.minCapacity', /above maxCapacity/],
+    ['desired outside min and max', (c: any) => { c.environments[2].sizing.desiredCount = 7; }, 'environments[2].sizing.desiredCount', /^environments\[2\]\.sizing\.desiredCount: \(7\) must lie between minCapacity \(2\) and maxCapacity \(6\)$/],
+    ['database min above max capacity', (c: any) => { c.environments[2].sizing.dbMinCapacity = 16; }, 'environments[2].sizing.dbMinCapacity', /^environments\[2\]\.sizing\.dbMinCapacity: \(16\) is above dbMaxCapacity \(8\); lower it or raise dbMaxCapacity$/],
     ['sizing as a list', (c: any) => { c.environments[0].sizing = []; }, 'environments[0].sizing', /must be an object of sizing knobs, e\.g\. .*; got a list/],
     ['log retention CloudWatch refuses', (c: any) => { c.environments[0].sizing.logRetentionDays = 10; }, 'environments[0].sizing.logRetentionDays', /CloudWatch retention/],
     ['record name with a dot', (c: any) => { c.environments[0].domain = { zoneName: 'dev.example.com', hostedZoneId: 'Z0123456789ABCDEFGHIJ', recordName: 'api.dev' }; }, 'environments[0].domain.recordName', /"api\.dev" is not one DNS label; write a single name such as "api"/],

@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, CfnResource, only, resources, sampleEnvironment, TEST_DOMAIN, TEST_IMAGE, tierTemplate } from './support';
 import { EnvironmentConfig } from '../../../src/config/schema';
 import { LAMBDA_NODE_RUNTIME } from '../../../src/synth/constructs/lambda-runtime';
-import { bundledHookCode, PRE_TRAFFIC_MAX_ATTEMPTS } from '../../../src/synth/progressive-deployment/pre-traffic-hook';
+import { bundledHookCode, PRE_TRAFFIC_DEADLINE_MINUTES, PRE_TRAFFIC_MAX_ATTEMPTS } from '../../../src/synth/progressive-deployment/pre-traffic-hook';
 import { TEST_LISTENER_HTTP_PORT, TEST_LISTENER_HTTPS_PORT } from '../../../src/synth/progressive-deployment/traffic-switch';
 import { ServiceStage } from '../../../src/synth/workload/service-stage';
 import { sampleConfig, testApp } from '../../support/test-app';
@@ -152,7 +152,7 @@ describe.each([
     expect(invokeStatements).toEqual([{ Sid: 'InvokePreTrafficHook', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [fnId, 'Arn'] } }]);
   });
 
-  test(`the hook function: pinned runtime, in the VPC, egress to the test port only, checks this commit as a ${role} region`, () => {
+  test(`the hook function: pinned runtime, in the VPC, egress to the test port and HTTPS only, checks this commit as a ${role} region`, () => {
     const hook = stage.service.preTrafficHook!;
     const fn = resources(svc, 'AWS::Lambda::Function')[serviceId(hook.function)].Properties!;
     expect(fn.Runtime).toBe(LAMBDA_NODE_RUNTIME.name);
@@ -165,12 +165,42 @@ describe.each([
       REGION_ROLE: role,
       MAX_ATTEMPTS: String(PRE_TRAFFIC_MAX_ATTEMPTS),
       RETRY_DELAY_SECONDS: '30',
+      DEADLINE_MINUTES: String(PRE_TRAFFIC_DEADLINE_MINUTES),
+      CLUSTER_NAME: { Ref: serviceId(stage.service.cluster) },
     });
     const sg = resources(svc, 'AWS::EC2::SecurityGroup')[serviceId(hook.securityGroup)].Properties!;
-    expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: TEST_LISTENER_HTTPS_PORT, ToPort: TEST_LISTENER_HTTPS_PORT })]);
+    // The test listener, and 443 for the ECS API (through the NAT: the stage has no ECS endpoint).
+    expect(sg.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: TEST_LISTENER_HTTPS_PORT, ToPort: TEST_LISTENER_HTTPS_PORT }),
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'HTTPS to the ECS API' }),
+    ]);
     expect(sg.SecurityGroupIngress).toBeUndefined();
     const logGroup = resources(svc, 'AWS::Logs::LogGroup')[fn.LoggingConfig.LogGroup.Ref];
     expect(logGroup.Properties!.KmsKeyId).toBeDefined();
+  });
+
+  test('the hook may list the services of its own cluster and the deployments of that cluster\'s services, nothing else of ECS', () => {
+    const hook = stage.service.preTrafficHook!;
+    const statements = Object.values(resources(svc, 'AWS::IAM::Policy'))
+      .filter((p) => p.Properties!.Roles.some((r: any) => r.Ref === serviceId(hook.role)))
+      .flatMap((p) => p.Properties!.PolicyDocument.Statement);
+    const ecsStatements = statements.filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('ecs:')));
+    const cluster = serviceId(stage.service.cluster);
+    expect(ecsStatements).toEqual([
+      {
+        Sid: 'ListServicesOfOwnCluster',
+        Effect: 'Allow',
+        Action: 'ecs:ListServices',
+        Resource: '*',
+        Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } },
+      },
+      {
+        Sid: 'ListDeploymentsOfOwnService',
+        Effect: 'Allow',
+        Action: 'ecs:ListServiceDeployments',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ecs:${region}:${prod().account}:service/`, { Ref: cluster }, '/*']] },
+      },
+    ]);
   });
 
   test('alarms and the dashboard follow whichever target group serves', () => {

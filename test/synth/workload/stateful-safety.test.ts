@@ -167,6 +167,8 @@ describe.each([
       'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
       'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules',
       'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+      // The pre-traffic hook's lookup: ListServices has no resource type (limited by the ecs:cluster condition).
+      'ecs:ListServices',
     ]);
     for (const [, template] of templates) {
       for (const s of identityStatements(template)) {
