@@ -7,7 +7,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { DATABASE_PORT } from './network-tier';
 import { EnvironmentConfig } from '../../config/schema';
-import { bundledHandler } from '../constructs/bundled-handler';
+import { bundledHandlerCode } from '../constructs/bundled-handler';
 import { EncryptedLogGroup } from '../constructs/encryption';
 import { LAMBDA_NODE_RUNTIME } from '../constructs/lambda-runtime';
 
@@ -111,7 +111,7 @@ export class StandbyRotation extends Construct {
       runtime: LAMBDA_NODE_RUNTIME,
       handler: 'index.handler',
       // pg tries the optional native driver only when asked for it: left out of the bundle.
-      code: lambda.Code.fromAsset(bundledHandler(HANDLER_SOURCE, ['pg-native'])),
+      code: lambda.Code.fromAsset(bundledHandlerCode(HANDLER_SOURCE, ['pg-native'])),
       role: this.role,
       logGroup: this.logGroup,
       timeout: Duration.seconds(30),
