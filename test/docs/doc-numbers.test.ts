@@ -83,7 +83,7 @@ describe('what a stage has', () => {
   test('README: the number of alarms of a Service stack (a secondary adds the replication-lag alarm)', () => {
     const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
     const alarms = sampleAssembly().stages.map((s) => Object.values<any>(s.stacks.Service.template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').length);
-    const stated = words.indexOf(/autoscaling on CPU and requests, .*? with the circuit breaker and alarm-based rollback, (\w+) alarms/.exec(flat('README.md'))?.[1] ?? '');
+    const stated = words.indexOf(/\bService`: ECS Fargate .*?, (\w+) alarms to a KMS-encrypted topic/.exec(flat('README.md'))?.[1] ?? '');
     expect(Math.min(...alarms)).toBe(stated);
     expect(Math.max(...alarms)).toBe(stated + 1);
   });

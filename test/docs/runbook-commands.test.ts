@@ -39,6 +39,15 @@ const RUNTIME_VALUES: Record<string, string> = {
   '<arn>': 'an ARN AWS assigns',
   '<its ARN>': 'an ARN AWS assigns',
   '<cluster arn>': 'the ARN of a cluster the text names',
+  '<cluster id>': 'the physical id a stack event names',
+  '<load balancer arn>': 'the physical id a stack event names',
+  '<DeletionProtectionClusterId>': 'an output value of the deployed stack',
+  '<DeletionProtectionLoadBalancerArn>': 'an output value of the deployed stack',
+  '<physical id>': 'the physical id a drift report names',
+  '<role>': 'a role name CloudFormation generates',
+  '<version id>': 'a secret version id describe-secret lists',
+  '<1 h ago>': 'a time',
+  '<now>': 'a time',
   '<cluster>': 'the ECS cluster name CloudFormation generates (the ClusterName output)',
   '<service>': 'the ECS service name CloudFormation generates (the ServiceName output)',
   '<family>': 'the task definition family CloudFormation generates',
@@ -89,6 +98,7 @@ const RESOLVED: Record<string, Resolver> = {
   '<account>': (b) => b.account,
   '<region>': (b) => b.region,
   '<stage>': (b) => (b.env ? `${b.env.name}-${b.region}` : undefined),
+  '<global env>': (b) => (b.env && resilienceOf(b.env) === 'global' ? b.env.name : undefined),
   '<independent stage>': (b) => (b.env && resilienceOf(b.env) === 'independent' ? `${b.env.name}-${b.region}` : undefined),
   '<primary region>': (b) => (b.env && resilienceOf(b.env) === 'global' ? primaryRegionOf(b.env) : undefined),
   '<writer region>': (b) => (b.env && resilienceOf(b.env) === 'global' ? primaryRegionOf(b.env) : undefined),
@@ -137,8 +147,9 @@ function resolveCommand(command: DocCommand, names: SampleNames, config: Deliver
   const region = options.get('region')?.[0];
   const out = new Map<string, Resolved>();
   for (const binding of bindingsOf(config)) {
-    if (profile !== undefined && !PLACEHOLDER.test(profile) && profile !== binding.profile) continue;
-    PLACEHOLDER.lastIndex = 0;
+    // The profile decides the account an AWS CLI call reaches; a projen task takes its own options (`--env <env>`).
+    const pinnedProfile = command.words[0] === 'aws' && profile !== undefined && !/<[^<>]+>/.test(profile);
+    if (pinnedProfile && profile !== binding.profile) continue;
     let combos: string[][] = [[]];
     let fits = true;
     for (const word of words) {
@@ -276,7 +287,7 @@ function checkResolved(r: Resolved, names: SampleNames, config: DeliveryConfig, 
     if (task.startsWith('-') || task === '...') return;
     count('task');
     if (!(task in names.tasks)) return fail(`no projen task ${task} (.projen/tasks.json)`);
-    const given = args.slice(2).filter((a) => a !== '--').map((a) => a.replace(/^\[|\]$/g, '')).filter((a) => a.startsWith('--'));
+    const given = args.slice(2).map((a) => a.replace(/^\[|\]$/g, '')).filter((a) => a.startsWith('--') && a !== '--');
     if (given.length === 0) return;
     const accepted = taskFlags(task);
     for (const flag of given) {

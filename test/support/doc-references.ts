@@ -71,7 +71,9 @@ export function sectionReferences(text: string, from: string, ownDoc?: string): 
   for (const m of prose.matchAll(pattern)) {
     const doc = m[1] ? DOC_NAMES[m[1]] : ownDoc;
     if (!doc) continue;
-    out.push({ from, line: lineOf(prose, m.index), doc, title: m[3], under: m[4] });
+    // A quoted link (`"[Drift detected](RUNBOOKS.md#drift-detected)"`): its text is the title (the navigation test checks the anchor).
+    const title = /^\[(.+)\]\([^)]*\)$/.exec(m[3])?.[1] ?? m[3];
+    out.push({ from, line: lineOf(prose, m.index), doc, title, under: m[4] });
   }
   return out;
 }
@@ -93,7 +95,8 @@ export function resolvesTo(markdown: string, title: string, under?: string): boo
   const index = headings.findIndex((h) => plain(h.text).startsWith(plain(under)));
   if (index < 0) return false;
   const level = headings[index].level;
-  const lines = markdown.split('\n');
+  // Lines of code blocks (a `# comment` in a shell block) are no headings.
+  const lines = withoutFences(markdown).split('\n');
   const start = lines.findIndex((l) => /^#{1,6}\s/.test(l) && plain(l.replace(/^#+\s+/, '')) === plain(headings[index].text));
   const end = lines.findIndex((l, i) => i > start && new RegExp(`^#{1,${level}}\\s`).test(l));
   const section = lines.slice(start + 1, end < 0 ? undefined : end);

@@ -45,7 +45,7 @@ export async function handler(event: RotationEvent): Promise<void> {
   await rotate(event, secrets, connect, {
     region: process.env.AWS_REGION ?? '',
     excludeCharacters: process.env.EXCLUDE_CHARACTERS ?? '',
-    passwordLength: Number(process.env.PASSWORD_LENGTH ?? 30),
+    passwordLength: Number(process.env.GENERATED_LENGTH ?? 30),
   });
   console.log(JSON.stringify({ secretId: event.SecretId, step: event.Step, token: event.ClientRequestToken, result: 'done' }));
 }

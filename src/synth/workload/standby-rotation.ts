@@ -123,7 +123,7 @@ export class StandbyRotation extends Construct {
         DB_HOST: props.databaseHost,
         DB_PORT: String(DATABASE_PORT),
         EXCLUDE_CHARACTERS: PASSWORD_EXCLUDE_CHARACTERS,
-        PASSWORD_LENGTH: String(PASSWORD_LENGTH),
+        GENERATED_LENGTH: String(PASSWORD_LENGTH),
         // The Node.js 20+ runtimes no longer load the Amazon CA certificates (RDS included) by
         // default; they ship them in this file (AWS Compute Blog, "Node.js 20.x runtime now
         // available in AWS Lambda"), so TLS to the cluster verifies its certificate.

@@ -51,7 +51,7 @@ describe('the secondary region of prod (us-east-2): the standby rotation', () =>
     const [[, schedule]] = ofType(platform('prod-us-east-1'), 'AWS::SecretsManager::RotationSchedule');
     expect(fn.Environment.Variables.EXCLUDE_CHARACTERS).toBe(schedule.Properties.HostedRotationLambda.ExcludeCharacters);
     const [[, secret]] = ofType(platform('prod-us-east-1'), 'AWS::SecretsManager::Secret');
-    expect(fn.Environment.Variables.PASSWORD_LENGTH).toBe(String(secret.Properties.GenerateSecretString.PasswordLength));
+    expect(fn.Environment.Variables.GENERATED_LENGTH).toBe(String(secret.Properties.GenerateSecretString.PasswordLength));
   });
 
   test('it runs where the primary\'s hosted rotation runs: the isolated subnets, the rotation security group (5432 to the database)', () => {
