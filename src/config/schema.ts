@@ -184,7 +184,7 @@ export const environmentFieldsSchema = z.strictObject({
   /**
    * A public Route 53 hosted zone for this environment. With it the ALB gets an ACM certificate
    * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and per region a latency record (`independent`) or a failover record (`global`).
-   * Without it the ALB serves HTTP only (see README "HTTP-only mode"); production requires it
+   * Without it the ALB serves HTTP only (see README "HTTPS and HTTP-only mode" under "The workload"); production requires it
    * unless `allowPlainHttp` states why not.
    * @default - no domain, HTTP-only
    */
@@ -262,6 +262,20 @@ export const changeReportSchema = z.strictObject({
     .default(DEFAULT_OVERRIDE_MARKER),
 }, expecting('an object, e.g. { "blockStatefulReplacement": true }'));
 
+/** Default and ceiling of `driftDetection.intervalHours`. */
+export const DEFAULT_DRIFT_INTERVAL_HOURS = 24;
+export const MAX_DRIFT_INTERVAL_HOURS = 168;
+
+/** The scheduled drift check of every deployed stage stack (README "Drift detection"). */
+export const driftDetectionSchema = z.strictObject({
+  /**
+   * Hours between two drift checks of every deployed stage stack (1 to 168, a week). Each check
+   * runs CloudFormation drift detection on every stage stack through the lookup roles.
+   * @default 24 (daily)
+   */
+  intervalHours: wholeNumber('hours', 1, MAX_DRIFT_INTERVAL_HOURS).default(DEFAULT_DRIFT_INTERVAL_HOURS),
+}, expecting(`an object, e.g. { "intervalHours": ${DEFAULT_DRIFT_INTERVAL_HOURS} }`));
+
 /** `"org/repo"` in one field: the suggestion to split it. */
 function ownerRepoHint(value: unknown, field: 'owner' | 'repo'): string {
   if (typeof value === 'string' && value.includes('/')) {
@@ -320,6 +334,8 @@ export const deliveryConfigSchema = z.strictObject({
   gates: gatesSchema.default(() => gatesSchema.parse({})),
   /** The prod change report shown before the prod approval. */
   changeReport: changeReportSchema.default(() => changeReportSchema.parse({})),
+  /** The scheduled drift check. */
+  driftDetection: driftDetectionSchema.default(() => driftDetectionSchema.parse({})),
 }, expecting('an object with "pipeline", "source", "environments", "notifications" and "tags" (see config/delivery.sample.json)'));
 
 /** The validated config, defaults applied. */

@@ -10,36 +10,37 @@ import { NODE_MAJOR } from '../../shared/versions/toolchain';
 const bundled = new Map<string, string>();
 
 /**
- * A Lambda handler of src/lambda/ bundled by esbuild (no Docker) into a directory holding
- * `index.js` (handler `index.handler`), ONCE per process and source: every stage of a synth
- * shares the same directory, hence the same asset hash. `source` is the handler's path from the
- * repository root (e.g. `src/lambda/pre-traffic-hook/pre-traffic-hook.handler.ts`); it is found
- * by walking up from this file, which runs from src/ (tests, ts-node) or from the synth bundle
- * in .cache/synth/. The AWS SDK clients the handler imports are bundled too, so the function
- * runs the SDK version the tests ran, not the one the Lambda runtime happens to ship.
+ * A Lambda handler of src/lambda/ bundled by esbuild (no Docker) into a directory with
+ * `index.js`, ONCE per process and handler: every use in a synth shares the same directory,
+ * hence the same asset hash. `handlerSource` is relative to the repository root; the root is
+ * found by walking up from this file, which runs from src/ (tests, ts-node) or from the synth
+ * bundle in .cache/synth/. The AWS SDK clients a handler imports are bundled with it (pinned by
+ * package-lock.json), not taken from the runtime. `external`: modules left out of the bundle
+ * (an optional native add-on a driver only tries, such as pg's `pg-native`).
  */
-export function bundledHandlerCode(source: string): string {
-  const done = bundled.get(source);
-  if (done) return done;
+export function bundledHandlerCode(handlerSource: string, external: readonly string[] = []): string {
+  const cached = bundled.get(handlerSource);
+  if (cached) return cached;
   let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, source))) {
+  while (!fs.existsSync(path.join(dir, handlerSource))) {
     const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find ${source} above ${__dirname}`);
+    if (parent === dir) throw new Error(`cannot find ${handlerSource} above ${__dirname}`);
     dir = parent;
   }
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), `${path.basename(source, '.ts').replace(/\W+/g, '-')}-`));
+  const out = fs.mkdtempSync(path.join(os.tmpdir(), `${path.basename(handlerSource, '.ts').replace(/\W+/g, '-')}-`));
   buildSync({
-    entryPoints: [path.join(dir, source)],
+    entryPoints: [path.join(dir, handlerSource)],
     outfile: path.join(out, 'index.js'),
     bundle: true,
     minify: true,
     platform: 'node',
     format: 'cjs',
     target: `node${NODE_MAJOR}`,
+    external: [...external],
     logLevel: 'warning',
   });
   // Assets are staged (copied into the assembly) at synth, later in the same process.
   process.once('exit', () => fs.rmSync(out, { recursive: true, force: true }));
-  bundled.set(source, out);
+  bundled.set(handlerSource, out);
   return out;
 }

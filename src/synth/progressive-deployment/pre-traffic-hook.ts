@@ -30,7 +30,7 @@ export const PRE_TRAFFIC_DEADLINE_MINUTES = 15 + (PRE_TRAFFIC_MAX_ATTEMPTS * PRE
 
 const HANDLER_SOURCE = path.join('src', 'lambda', 'pre-traffic-hook', 'pre-traffic-hook.handler.ts');
 
-/** The hook's handler bundled by esbuild, once per process (bundledHandlerCode). */
+/** The hook's handler bundled by esbuild at synth (once per process: every stage shares the asset). */
 export function bundledHookCode(): string {
   return bundledHandlerCode(HANDLER_SOURCE);
 }

@@ -5,11 +5,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { namePrefixFor } from './common';
 import { DATABASE_AUTO_MINOR_VERSION_UPGRADE, databaseEngine } from './database-engine';
-import { databaseSecretNameOf, GlobalClusterOfPrimary, makeSecondary } from './global-database';
+import { GlobalClusterOfPrimary, makeSecondary } from './global-database';
 import { DATABASE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { SecretReplica } from './secret-replica';
 import { StageSettings } from './stage-settings';
-import { globalClusterIdentifierOf, RegionRole, regionalClusterIdentifierOf } from '../../config/resilience';
+import { StandbyRotation } from './standby-rotation';
+import {
+  DATABASE_ROTATION_DAYS, databaseSecretNameOf, globalClusterIdentifierOf, RegionRole, regionalClusterIdentifierOf, rotationFunctionNameOf,
+} from '../../config/resilience';
 import { EnvironmentConfig } from '../../config/schema';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { fixedNameRemovalPolicy, statefulRemovalPolicy } from '../constructs/removal-policies';
@@ -37,7 +40,7 @@ export interface DataTierProps {
   readonly username?: string;
   /**
    * Days between automatic rotations of the database password.
-   * @default 30
+   * @default DATABASE_ROTATION_DAYS (30)
    */
   readonly rotationDays?: number;
 }
@@ -97,6 +100,11 @@ export class DataTier extends Construct {
   public readonly globalCluster?: GlobalClusterOfPrimary;
   /** The replica of the primary's credentials secret (secondary regions only). */
   public readonly secretReplica?: SecretReplica;
+  /**
+   * The dormant rotation function `npx projen failover` turns on once this region writes
+   * (secondary regions only).
+   */
+  public readonly standbyRotation?: StandbyRotation;
 
   constructor(scope: Construct, id: string, props: DataTierProps) {
     super(scope, id);
@@ -146,8 +154,22 @@ export class DataTier extends Construct {
     // Hosted single-user rotation: Secrets Manager deploys the rotation function (no asset,
     // no bundling at synth) into the isolated subnets, where it reaches the database directly
     // and Secrets Manager through the interface endpoint.
-    // Secondaries: none (the replica follows the primary's rotations).
-    if (!secondary) this.addRotation(props);
+    // Secondaries: the replica follows the primary's rotations; a standby function of their
+    // own waits for a failover to this region (StandbyRotation).
+    if (!secondary) {
+      this.addRotation(props);
+    } else {
+      this.standbyRotation = new StandbyRotation(this, 'StandbyRotation', {
+        environment,
+        vpc: props.vpc,
+        securityGroup: props.securityGroups.rotation,
+        functionName: rotationFunctionNameOf(application, environment.name, region),
+        databaseHost: this.cluster.clusterEndpoint.hostname,
+        secretName: databaseSecretNameOf(application, environment.name),
+        secretKey: this.secretKey,
+        logsKey: this.logsKey,
+      });
+    }
 
     this.clusterIdentifierOutput = new CfnOutput(this, 'DatabaseClusterIdentifier', {
       value: this.cluster.clusterIdentifier,
@@ -246,7 +268,11 @@ export class DataTier extends Construct {
       enablePerformanceInsights: true,
       performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
       performanceInsightEncryptionKey: this.storageKey,
-      deletionProtection: production,
+      // Production: unset here, so the stage's first create is unprotected and a failed one rolls
+      // back (the RDS handler refuses to delete a protected cluster); the prod stage's post-deploy
+      // step turns it on once the stage exists, and an unset property is never reset by an update
+      // (DeletionProtectionTargets, src/synth/workload/deletion-protection.ts, says why).
+      deletionProtection: production ? undefined : false,
       removalPolicy: production ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     });
   }
@@ -270,14 +296,40 @@ export class DataTier extends Construct {
     return logGroup;
   }
 
+  /**
+   * The rotation schedule, in the order rotation needs (issue 26):
+   * - It waits for the writer instance: Secrets Manager starts the rotation function as soon as
+   *   the schedule exists, and the function logs in to the database; the schedule's SecretId
+   *   (the secret's target attachment) only waits for the cluster, which has no endpoint anyone
+   *   can log in to before an instance exists. A rotation that fails there leaves an AWSPENDING
+   *   version behind, and every later RotateSecret fails ("A previous rotation isn't complete")
+   *   until someone fixes the labels by hand (RotateSecret API reference; aws-cdk issues 28539,
+   *   17288).
+   * - RotateImmediatelyOnUpdate is false: a create or a change of the schedule then only tests
+   *   the configuration (Secrets Manager runs the function's testSecret step) and the first
+   *   rotation happens in the schedule's window, never inside a deploy. With the default (true)
+   *   every deploy that touches the schedule rotates the password while the release is rolling
+   *   out, and its rollback (an update back to the old schedule) rotates it once more: a
+   *   deploy would depend on an asynchronous rotation, and a rollback would re-run one
+   *   (AWS::SecretsManager::RotationSchedule RotateImmediatelyOnUpdate: "The default is true";
+   *   with false "Secrets Manager tests the rotation configuration by running the testSecret
+   *   step"). The password is freshly generated at the first create, so nothing is lost by
+   *   waiting for the first window.
+   */
   private addRotation(props: DataTierProps): void {
-    this.secret.addRotationSchedule('Rotation', {
-      automaticallyAfter: Duration.days(props.rotationDays ?? 30),
+    const { settings } = props;
+    const schedule = this.secret.addRotationSchedule('Rotation', {
+      automaticallyAfter: Duration.days(props.rotationDays ?? DATABASE_ROTATION_DAYS),
+      rotateImmediatelyOnUpdate: false,
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
         securityGroups: [props.securityGroups.rotation],
+        // The primary of a global database: a name `npx projen failover` can turn rotation back
+        // on with when the writer returns here (fail back).
+        functionName: settings.role === 'primary' ? rotationFunctionNameOf(settings.application, settings.environment.name, settings.region) : undefined,
       }),
     });
+    schedule.node.addDependency(this.cluster.node.findChild('Writer'));
   }
 }

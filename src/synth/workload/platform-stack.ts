@@ -1,6 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DataTier } from './data-tier';
+import { DeletionProtectionTargets } from './deletion-protection';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
 import { StageSettings } from './stage-settings';
@@ -32,7 +33,8 @@ export interface PlatformStackProps extends StackProps {
  * parallel. These tiers change rarely; the ServiceStack, which changes with every commit,
  * stays separate, so a service deployment never touches (or rolls back) stateful resources.
  *
- * Production stacks have termination protection; stateful resources are retained.
+ * Production stacks have termination protection; stateful resources are retained; deletion
+ * protection is turned on after the first successful create (DeletionProtectionTargets).
  */
 export class PlatformStack extends Stack {
   /** Whether this is a production stage (termination protection, retention). */
@@ -48,6 +50,11 @@ export class PlatformStack extends Stack {
    * @default - none: a stage outside the issuer region uses the issuer region's (IssuerLookup)
    */
   public readonly issuer?: TokenIssuer;
+  /**
+   * Production: the role and outputs the post-deploy step turns deletion protection on with.
+   * @default - undefined outside production
+   */
+  public readonly deletionProtection?: DeletionProtectionTargets;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { settings } = props;
@@ -62,5 +69,6 @@ export class PlatformStack extends Stack {
     if (settings.region === settings.issuerRegion) {
       this.issuer = new TokenIssuer(this, 'Issuer', { environment, application: settings.application, namePrefix, vpc });
     }
+    if (this.production) this.deletionProtection = new DeletionProtectionTargets(this, 'DeletionProtection', { data: this.data, edge: this.edge });
   }
 }

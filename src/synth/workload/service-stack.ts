@@ -17,6 +17,7 @@ import { addServiceTask } from './service-task';
 import { StageSettings } from './stage-settings';
 import { READ_SCOPE, WRITE_SCOPE } from '../../shared/client-credentials';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
+import { waitForRolePolicies } from '../constructs/role-policy-order';
 import { ChecksTokenFunction } from '../issuer/checks-token-function';
 import { IssuerAccess, issuerAccess, IssuerReference } from '../issuer/issuer-reference';
 import { ecsDeploymentOf } from '../progressive-deployment/ecs-deployment';
@@ -241,6 +242,8 @@ export class ServiceStack extends Stack {
     this.alarmNamesOutput = new CfnOutput(this, 'AlarmNames', {
       value: Fn.join(',', this.alarms.map((a) => a.alarmName)),
     });
+    // After the last grant: the service waits for every policy of the roles it hands to ECS.
+    waitForRolePolicies(this.service, [this.executionRole, this.taskDefinition.taskRole, this.loadBalancerRole, this.preTrafficHook?.invokeRole]);
   }
 
   /**
@@ -263,6 +266,7 @@ export class ServiceStack extends Stack {
     const replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {
       namePrefix,
       clusterIdentifier: props.replicationLagClusterIdentifier,
+      sourceRegion: props.settings.primaryRegion,
       topic: monitoring.topic,
     });
     monitoring.dashboard.addWidgets(new cloudwatch.AlarmWidget({

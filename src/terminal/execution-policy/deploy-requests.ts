@@ -18,7 +18,9 @@ import { partitionOf } from '../../shared/aws-names';
  *   literal `BucketName`); a bucket policy's actions target its bucket.
  * - Lambda code in the bootstrap asset bucket: the handler's S3 reads target that object.
  * - ECR repository actions target the repository (its `RepositoryName`); those of a
- *   repository creation template target the repositories of its namespace (`<Prefix>/*`).
+ *   repository creation template target the repositories of its namespace (`<Prefix>/*`),
+ *   except the checks ECR makes on the caller while it writes the template (CreateRepository,
+ *   PutLifecyclePolicy, SetRepositoryPolicy: REGISTRY_LEVEL_ACTIONS), requested on `*`.
  * - SSM-typed template parameters (the bootstrap version check) need `ssm:GetParameters`.
  * - Every other action is requested on `*`: the generated policy grants those services on `*`
  *   with a reason (policy-rules.ts), so a finer target would not change the decision.
@@ -245,8 +247,11 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
       } else if (service === 'ecr' && type === 'AWS::ECR::Repository' && action !== 'ecr:GetAuthorizationToken') {
         const repository = resolveString(props.RepositoryName, target);
         add(action, repository ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${repository}` : '*');
-      } else if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate' && !REGISTRY_LEVEL_ACTIONS['ecr-registry'].actions.includes(action)) {
-        // Repository actions of a creation template act on the repositories of its namespace.
+      } else if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate'
+        && !Object.values(REGISTRY_LEVEL_ACTIONS).some((r) => r.actions.includes(action))) {
+        // Repository actions of a creation template act on the repositories of its namespace;
+        // the checks ECR makes when the template is written act on an undocumented ARN
+        // (policy-rules.ts, 'ecr-template-checks'): requested on `*`, the only safe target.
         const prefix = resolveString(props.Prefix, target);
         add(action, prefix ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${prefix}/*` : '*');
       } else if (service === 'cloudformation' && type === 'AWS::CloudFormation::Stack') {

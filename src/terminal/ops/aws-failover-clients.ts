@@ -1,6 +1,12 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  DescribeDBClustersCommand, DescribeGlobalClustersCommand, DescribePendingMaintenanceActionsCommand, FailoverGlobalClusterCommand, RDSClient,
+  SwitchoverGlobalClusterCommand,
+} from '@aws-sdk/client-rds';
+import {
+  CancelRotateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ReplicateSecretToRegionsCommand, RotateSecretCommand, SecretsManagerClient,
+  StopReplicationToReplicaCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { FailoverClients, HttpResponse } from './failover-clients';
 
@@ -27,16 +33,27 @@ export function awsFailoverClients(homeRegion: string): FailoverClients {
     callerAccount: async () => (await new STSClient({ region: homeRegion }).send(new GetCallerIdentityCommand({}))).Account ?? '',
     rds: (region) => ({
       describeGlobalClusters: (input) => rdsIn(region).send(new DescribeGlobalClustersCommand(input)),
+      describeDBClusters: (input) => rdsIn(region).send(new DescribeDBClustersCommand(input)),
+      describePendingMaintenanceActions: (input) => rdsIn(region).send(new DescribePendingMaintenanceActionsCommand(input)),
       switchoverGlobalCluster: (input) => rdsIn(region).send(new SwitchoverGlobalClusterCommand(input)),
       failoverGlobalCluster: (input) => rdsIn(region).send(new FailoverGlobalClusterCommand(input)),
     }),
+    secretsManager: (region) => {
+      const client = new SecretsManagerClient({ region, maxAttempts: 2, requestHandler });
+      return {
+        describeSecret: (input) => client.send(new DescribeSecretCommand(input)),
+        stopReplicationToReplica: (input) => client.send(new StopReplicationToReplicaCommand(input)),
+        replicateSecretToRegions: (input) => client.send(new ReplicateSecretToRegionsCommand({
+          ...input, AddReplicaRegions: [...input.AddReplicaRegions],
+        })),
+        rotateSecret: (input) => client.send(new RotateSecretCommand(input)),
+        cancelRotateSecret: (input) => client.send(new CancelRotateSecretCommand(input)),
+        getSecretValue: (input) => client.send(new GetSecretValueCommand(input)),
+      };
+    },
     cloudFormation: (region) => {
       const client = new CloudFormationClient({ region, maxAttempts: 2, requestHandler });
       return { describeStacks: (input) => client.send(new DescribeStacksCommand(input)) };
-    },
-    secretsManager: (region) => {
-      const client = new SecretsManagerClient({ region, maxAttempts: 2, requestHandler });
-      return { getSecretValue: (input) => client.send(new GetSecretValueCommand(input)) };
     },
     http: async (request): Promise<HttpResponse> => {
       const response = await fetch(request.url, {

@@ -68,6 +68,10 @@ function expectedFor(
   // reads a replica of the primary's, which is not a resource of its template).
   if (role !== 'primary') delete pinned['AWS::RDS::GlobalCluster'];
   if (role === 'secondary') delete pinned['AWS::SecretsManager::Secret'];
+  // A secondary holds the standby rotation function of the secret (issue 27), with its log group.
+  if (role === 'secondary' && stackId === 'Platform') {
+    pinned['AWS::Logs::LogGroup'] = [...pinned['AWS::Logs::LogGroup'], 'DataStandbyRotationLogGroup019C2CC2'].sort();
+  }
   if (pinned['AWS::RDS::DBInstance']) {
     pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => (dbReaders > 0 && role !== 'secondary') || !id.startsWith('DataClusterReader'));
   }
@@ -158,8 +162,10 @@ describe.each([
     for (const type of role === 'secondary' ? stores : [...stores, 'AWS::SecretsManager::Secret']) {
       expect(counts[type]).toBeGreaterThan(0);
     }
-    // The stage's own four, the assertions' token function's, the hook's (progressive), the rotation's (issuer region).
-    expect(counts['AWS::Logs::LogGroup']).toBe(5 + (deploymentOf(environment).progressive ? 1 : 0) + (region === issuerRegionOf(environment) ? 1 : 0));
+    // The stage's own four, the hook's (progressive), the standby rotation's (secondary), the
+    // assertions' token function's, the client-secret rotation's (issuer region).
+    expect(counts['AWS::Logs::LogGroup']).toBe((deploymentOf(environment).progressive ? 5 : 4) + (role === 'secondary' ? 1 : 0) + 1
+      + (region === issuerRegionOf(environment) ? 1 : 0));
   });
 
   test('no literal secret in any template', () => {
@@ -185,11 +191,14 @@ describe.each([
   test('identity policies name their resources; "*" only for actions that have no resource form', () => {
     const allowedOnStar = new Set([
       'ecr:GetAuthorizationToken',
-      // Progressive deployment: Lambda's VPC network interfaces, and ECS reading the load balancer.
+      // Progressive deployment: Lambda's VPC network interfaces (ECS's load-balancer role uses
+      // the AWS managed policy: traffic-switch-role.ts).
       'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
       'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
-      'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules',
-      'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+      // The standby rotation function generating a password (issue 27): no resource type.
+      'secretsmanager:GetRandomPassword',
+      // The prod deletion-protection role reading back the load balancer's attributes.
+      'elasticloadbalancing:DescribeLoadBalancerAttributes',
       // The pre-traffic hook's lookup: ListServices has no resource type (limited by the ecs:cluster condition).
       'ecs:ListServices',
       // The token issuer (issue 32): CDK's rotation grant adds GetRandomPassword (no resource type),
