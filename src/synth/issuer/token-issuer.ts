@@ -1,4 +1,4 @@
-import { Duration, SecretValue, Stack } from 'aws-cdk-lib';
+import { CfnOutput, Duration, SecretValue, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -87,6 +87,8 @@ export class TokenIssuer extends Construct {
   public readonly domainPrefix: string;
   /** How the checks read their credentials (in this stage: by ARN). */
   public readonly checksCredentials: ChecksCredentials;
+  /** Outputs for the runbooks: the pool id (`IssuerUserPoolId…`), the issuer URL, the token endpoint, the checks' client id. */
+  public readonly outputs: { readonly userPoolId: CfnOutput; readonly issuerUrl: CfnOutput; readonly tokenUrl: CfnOutput; readonly checksClientId: CfnOutput };
 
   constructor(scope: Construct, id: string, props: TokenIssuerProps) {
     super(scope, id);
@@ -150,5 +152,11 @@ export class TokenIssuer extends Construct {
       rotationDays: CHECKS_SECRET_ROTATION_DAYS,
     });
     this.checksCredentials = ChecksCredentials.ofSecret(this.checksSecret, this.secretKey, Stack.of(this).region);
+    this.outputs = {
+      userPoolId: new CfnOutput(this, 'UserPoolId', { value: this.userPool.userPoolId, description: 'The token issuer\'s user pool (RUNBOOKS.md "Add an API client")' }),
+      issuerUrl: new CfnOutput(this, 'IssuerUrl', { value: this.issuerUrl, description: 'iss of every token: AUTH_ISSUER of every region\'s service' }),
+      tokenUrl: new CfnOutput(this, 'TokenUrl', { value: this.tokenUrl, description: 'The client-credentials token endpoint' }),
+      checksClientId: new CfnOutput(this, 'ChecksClientId', { value: this.checksClient.userPoolClientId, description: 'The post-deploy checks\' own app client' }),
+    };
   }
 }
