@@ -74,7 +74,9 @@ export function domainPrefixProblem(prefix: string): string | undefined {
  * be one Cognito accepts: checked before synth, naming the field to change. Only environments
  * whose name and account passed their own rules are checked.
  */
-export function issuerProblems(rawTags: unknown, environments: ReadonlyArray<{ readonly index: number; readonly name?: string; readonly account?: string }>): RelationProblem[] {
+export function issuerProblems(
+  rawTags: unknown, environments: ReadonlyArray<{ readonly index: number; readonly name?: string; readonly account?: string }>,
+): RelationProblem[] {
   const application = isObject(rawTags) ? valid(tagsSchema.shape.Application, rawTags.Application) : undefined;
   if (application === undefined) return [];
   const problems: RelationProblem[] = [];

@@ -106,7 +106,9 @@ export function basicAuthorization(credentials: Pick<ClientCredentials, 'clientI
  * (its status and OAuth `error` code, e.g. `HTTP 400 invalid_client`), an answer without a
  * token, a timeout or a network error.
  */
-export async function requestAccessToken(credentials: ClientCredentials, scopes: readonly string[], options: TokenRequestOptions = {}): Promise<AccessToken> {
+export async function requestAccessToken(
+  credentials: ClientCredentials, scopes: readonly string[], options: TokenRequestOptions = {},
+): Promise<AccessToken> {
   const doFetch = options.fetch ?? (fetch as unknown as FetchLike);
   const now = options.now ?? Date.now;
   const sentAt = now();

@@ -88,7 +88,8 @@ export class LocalAws {
         await sm.moveCurrent(input.SecretId, input.MoveToVersionId, input.RemoveFromVersionId);
         return { ARN: sm.secretId };
       case 'AWSCognitoIdentityProviderService.ListUserPoolClientSecrets':
-        return { ClientSecrets: (await cognito.list(input.UserPoolId, input.ClientId)).map((s) => ({ ClientSecretId: s.id, ClientSecretCreateDate: s.createdAt!.getTime() / 1000 })) };
+        const listed = await cognito.list(input.UserPoolId, input.ClientId);
+        return { ClientSecrets: listed.map((s) => ({ ClientSecretId: s.id, ClientSecretCreateDate: s.createdAt!.getTime() / 1000 })) };
       case 'AWSCognitoIdentityProviderService.AddUserPoolClientSecret': {
         const added = await cognito.add(input.UserPoolId, input.ClientId);
         return { ClientSecretDescriptor: { ClientSecretId: added.id, ClientSecretValue: added.value, ClientSecretCreateDate: Date.now() / 1000 } };

@@ -88,7 +88,9 @@ export class TokenIssuer extends Construct {
   /** How the checks read their credentials (in this stage: by ARN). */
   public readonly checksCredentials: ChecksCredentials;
   /** Outputs for the runbooks: the pool id (`IssuerUserPoolId…`), the issuer URL, the token endpoint, the checks' client id. */
-  public readonly outputs: { readonly userPoolId: CfnOutput; readonly issuerUrl: CfnOutput; readonly tokenUrl: CfnOutput; readonly checksClientId: CfnOutput };
+  public readonly outputs: {
+    readonly userPoolId: CfnOutput; readonly issuerUrl: CfnOutput; readonly tokenUrl: CfnOutput; readonly checksClientId: CfnOutput;
+  };
 
   constructor(scope: Construct, id: string, props: TokenIssuerProps) {
     super(scope, id);
@@ -101,7 +103,11 @@ export class TokenIssuer extends Construct {
       mfa: cognito.Mfa.REQUIRED,
       mfaSecondFactor: { sms: false, otp: true },
       passwordPolicy: {
-        minLength: 16, requireDigits: true, requireLowercase: true, requireUppercase: true, requireSymbols: true,
+        minLength: 16,
+        requireDigits: true,
+        requireLowercase: true,
+        requireUppercase: true,
+        requireSymbols: true,
         tempPasswordValidity: Duration.days(1),
       },
       deletionProtection: environment.production,
@@ -148,7 +154,11 @@ export class TokenIssuer extends Construct {
     awsCustomResourceFunction(Stack.of(this), this.node.path);
 
     this.rotation = new ClientSecretRotation(this, 'Rotation', {
-      environment, namePrefix: props.namePrefix, vpc: props.vpc, userPool: this.userPool, secret: this.checksSecret,
+      environment,
+      namePrefix: props.namePrefix,
+      vpc: props.vpc,
+      userPool: this.userPool,
+      secret: this.checksSecret,
       rotationDays: CHECKS_SECRET_ROTATION_DAYS,
     });
     this.checksCredentials = ChecksCredentials.ofSecret(this.checksSecret, this.secretKey, Stack.of(this).region);

@@ -6,12 +6,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { EnvironmentConfig } from '../../config/schema';
-import { ChecksCredentials } from '../issuer/checks-credentials';
 import { HOOK_FUNCTION_TIMEOUT_SECONDS, RegionRole } from '../../lambda/pre-traffic-hook/pre-traffic-checks';
 import { bundledHandlerCode } from '../constructs/bundled-handler';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { LAMBDA_NODE_RUNTIME } from '../constructs/lambda-runtime';
 import { lambdaVpcAccessStatement } from '../constructs/lambda-vpc-access';
+import { ChecksCredentials } from '../issuer/checks-credentials';
 
 /** Invocations before a failing check rolls the deployment back (x RETRY_DELAY_SECONDS: ~5 minutes). */
 export const PRE_TRAFFIC_MAX_ATTEMPTS = 10;

@@ -2,8 +2,8 @@ import { Stack } from 'aws-cdk-lib';
 import { PreTrafficHook } from './pre-traffic-hook';
 import { TrafficSwitch } from './traffic-switch';
 import { ECS_LOAD_BALANCER_POLICY, TrafficSwitchRole } from './traffic-switch-role';
-import { crossRegionKeyFinding } from '../issuer/suppressions';
 import { AWS, CDK_GRANT_INLINE, child, FRAMEWORKS, guard, HIPAA, isFullSentence, logicalId, NIST, rule, suppress, Suppressor } from '../compliance/suppressions';
+import { crossRegionKeyFinding } from '../issuer/suppressions';
 
 /**
  * The test listener admits the NAT gateways' Elastic IPs, which exist only at deploy time, so

@@ -13,9 +13,9 @@ import { regionalClusterIdentifierOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { vpcCidrOf } from '../../config/vpc-cidrs';
 import { stageIdOf } from '../../config/waves';
-import { remoteIssuerOf } from '../issuer/issuer-reference';
 import { applyGovernanceTags, GovernanceTagsProps } from '../constructs/governance-tags';
 import { pinNodeLambdaRuntimes } from '../constructs/lambda-runtime';
+import { remoteIssuerOf } from '../issuer/issuer-reference';
 
 /** Props of one ServiceStage: one environment in one region. */
 export interface ServiceStageProps extends StageProps {

@@ -1,7 +1,7 @@
 import { FailoverClients, GlobalClusterDescription, HttpResponse } from './failover-clients';
 import {
   describeWriterCommand, FailoverTarget, LOAD_BALANCER_URL_OUTPUT_PREFIX, loadBalancerUrlCommand, moveCommand, PROBE_TRANSACTION,
-probeKeyOf, PROOF_SCOPES, regionOfArn,
+  probeKeyOf, PROOF_SCOPES, regionOfArn,
 } from './failover-plan';
 import { preflightFailover } from './failover-preflight';
 import { moveSecret, pauseRotation, resumeRotation, secretPreflight } from './failover-secret';
@@ -291,8 +291,10 @@ async function checksToken(target: FailoverTarget, clients: FailoverClients): Pr
   try {
     secretString = (await clients.secretsManager(issuer.region).getSecretValue({ SecretId: issuer.checksSecretName })).SecretString;
   } catch (e) {
-    return { problem: `${why}, but its credentials ${issuer.checksSecretName} could not be read there (${errorText(e)}), so no write was tried. If ${issuer.region} is down, `
-      + `see RUNBOOKS.md "The token issuer's region is down"; the writer itself has moved` };
+    return {
+      problem: `${why}, but its credentials ${issuer.checksSecretName} could not be read there (${errorText(e)}), so no write was tried. If ${issuer.region} is down, `
+      + 'see RUNBOOKS.md "The token issuer\'s region is down"; the writer itself has moved',
+    };
   }
   const fetchThrough: FetchLike = async (url, init) => {
     const r = await clients.http({ method: 'POST', url, headers: init.headers, body: init.body });
@@ -318,7 +320,7 @@ type Proof = undefined | { readonly problem: string } | { readonly noToken: stri
 async function proveWriter(
   url: string, key: string, clients: FailoverClients, out: (line: string) => void, timeoutMs: number, poll: number, target: FailoverTarget,
 ): Promise<Proof> {
-  const problem = (text: string) => ({ problem: text });
+  const failed = (text: string) => ({ problem: text });
   let bearer: Record<string, string> = {};
   const call = async (method: 'GET' | 'POST', path: string, body?: string): Promise<HttpResponse | string> => {
     try {
@@ -340,7 +342,7 @@ async function proveWriter(
     if (problem) out(`...  ${problem}`);
     return problem;
   });
-  if (deep) return problem(`the new writer does not report itself writer in time: ${deep}`);
+  if (deep) return failed(`the new writer does not report itself writer in time: ${deep}`);
   out(`OK   GET ${url}/health/deep?require=writer: 200, role writer`);
 
   const token = await checksToken(target, clients);
@@ -349,16 +351,16 @@ async function proveWriter(
   out(`OK   the checks' access token from ${target.issuer.tokenUrl}`);
 
   const created = await call('POST', '/transactions', JSON.stringify(PROBE_TRANSACTION));
-  if (typeof created === 'string') return problem(created);
-  if (created.status !== 201 && created.status !== 200) return problem(`POST ${url}/transactions answered ${created.status} ${shortBody(created)}`);
+  if (typeof created === 'string') return failed(created);
+  if (created.status !== 201 && created.status !== 200) return failed(`POST ${url}/transactions answered ${created.status} ${shortBody(created)}`);
   const id = bodyOf(created).id;
   out(`OK   POST ${url}/transactions (idempotency-key ${key}): ${created.status}, id ${String(id)}`);
 
   const read = await call('GET', `/transactions/by-idempotency-key/${encodeURIComponent(key)}`);
-  if (typeof read === 'string') return problem(read);
+  if (typeof read === 'string') return failed(read);
   const body = bodyOf(read);
   if (read.status !== 200 || body.id !== id || body.amount !== PROBE_TRANSACTION.amount || body.currency !== PROBE_TRANSACTION.currency) {
-    return problem(`GET ${url}/transactions/by-idempotency-key/${key} answered ${read.status} ${shortBody(read)}, expected 200 with transaction ${String(id)}`);
+    return failed(`GET ${url}/transactions/by-idempotency-key/${key} answered ${read.status} ${shortBody(read)}, expected 200 with transaction ${String(id)}`);
   }
   out(`OK   GET ${url}/transactions/by-idempotency-key/${key}: 200, the same transaction`);
   return undefined;

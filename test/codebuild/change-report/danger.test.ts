@@ -95,7 +95,10 @@ describe('(f) token-issuer-changed: who may call the API (issue 32)', () => {
   test('a new API client on an existing issuer is flagged, with the scopes it may get', () => {
     const found = check(tokenIssuerRule, issuer(), issuer({ Orders: client(['transactions/write']) }));
     expect(found).toEqual([expect.objectContaining({
-      ruleId: 'token-issuer-changed', category: 'issuer', logicalId: 'Orders', resourceType: 'AWS::Cognito::UserPoolClient',
+      ruleId: 'token-issuer-changed',
+      category: 'issuer',
+      logicalId: 'Orders',
+      resourceType: 'AWS::Cognito::UserPoolClient',
       message: 'NEW an API client (app client): may get tokens with transactions/write.',
     })]);
   });

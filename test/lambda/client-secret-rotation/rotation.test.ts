@@ -100,7 +100,10 @@ test('a createSecret whose store failed after Cognito added the secret heals on 
     sm.putPending = putPending;
     for (const step of ROTATION_STEPS) await rotate({ SecretId: SECRET, ClientRequestToken: 'v9', Step: step }, deps);
     const after = parseStoredCredentials(sm.current());
-    expect({ rotationsBefore, inUse: cognito.accepts(CLIENT, inUse), current: cognito.accepts(CLIENT, after.clientSecret), count: cognito.secrets.size })
+    const state = {
+      rotationsBefore, inUse: cognito.accepts(CLIENT, inUse), current: cognito.accepts(CLIENT, after.clientSecret), count: cognito.secrets.size,
+    };
+    expect(state)
       // The retry deletes the orphan, keeps the secret in use (it stays valid until the next
       // rotation) and adds the new one: never more than two.
       .toEqual({ rotationsBefore, inUse: true, current: true, count: 2 });

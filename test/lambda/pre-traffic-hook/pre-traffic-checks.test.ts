@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { attemptOf, decide, ElapsedSinceStart } from '../../../src/lambda/pre-traffic-hook/hook-decision';
 import { SECRETS_MAX_ATTEMPTS, SECRETS_REQUEST_TIMEOUT_MS } from '../../../src/lambda/checks-token/secrets-manager';
+import { attemptOf, decide, ElapsedSinceStart } from '../../../src/lambda/pre-traffic-hook/hook-decision';
 import {
   CheckRequest, configFromEnvironment, ECS_CALLS, ECS_MAX_ATTEMPTS, ECS_REQUEST_TIMEOUT_MS, handleHookEvent, HOOK_FUNCTION_TIMEOUT_SECONDS,
   HttpOutcome, PreTrafficConfig, REQUEST_TIMEOUT_MS, runChecks, TokenSource,

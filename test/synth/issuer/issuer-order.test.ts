@@ -34,7 +34,8 @@ function expectIssuerFirst(stages: any[], config = sampleConfig()): number {
     for (const region of environment.regions.filter((r) => r !== issuerRegionOf(environment))) {
       for (const stack of ['Service', 'Assertions']) {
         const other = deploys.find((d) => d.stack === `${stageIdOf(environment, region)}-${stack}`)!;
-        expect({ after: other.stack, issuer: platform.stack, ordered: before(platform, other) }).toEqual({ after: other.stack, issuer: platform.stack, ordered: true });
+        const order = { after: other.stack, issuer: platform.stack };
+        expect({ ...order, ordered: before(platform, other) }).toEqual({ ...order, ordered: true });
         checked++;
       }
     }

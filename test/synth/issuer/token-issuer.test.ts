@@ -139,7 +139,9 @@ describe('prod us-east-2: the environment\'s other region uses the issuer of us-
     const lookup = only(service, 'Custom::IssuerLookup').Properties!;
     const create = JSON.parse(lookup.Create['Fn::Join'] ? lookup.Create['Fn::Join'][1].join('') : lookup.Create);
     expect(create).toMatchObject({
-      service: 'CognitoIdentityServiceProvider', action: 'describeUserPoolDomain', region: 'us-east-1',
+      service: 'CognitoIdentityServiceProvider',
+      action: 'describeUserPoolDomain',
+      region: 'us-east-1',
       parameters: { Domain: `transactions-prod-${sampleEnvironment('prod').account}` },
       outputPaths: ['DomainDescription.UserPoolId'],
     });

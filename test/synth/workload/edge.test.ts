@@ -54,7 +54,8 @@ function commonEdgeTests(get: () => { stage: ServiceStage; template: Template; p
       'AWS/AWSManagedRulesAmazonIpReputationList', 'AWS/AWSManagedRulesCommonRuleSet',
       'AWS/AWSManagedRulesKnownBadInputsRuleSet', 'AWS/AWSManagedRulesSQLiRuleSet',
     ]);
-    const rate = acl.Rules.filter((r: any) => r.Statement.RateBasedStatement).map((r: any) => [r.Name, r.Statement.RateBasedStatement.AggregateKeyType]);
+    const rate = acl.Rules.filter((r: any) => r.Statement.RateBasedStatement)
+      .map((r: any) => [r.Name, r.Statement.RateBasedStatement.AggregateKeyType]);
     expect(rate).toEqual([['RateLimitPerIp', 'IP'], ['RateLimitPerToken', 'CUSTOM_KEYS']]);
     const priorities = acl.Rules.map((r: any) => r.Priority);
     expect(new Set(priorities).size).toBe(priorities.length);

@@ -114,7 +114,8 @@ describe.each([
       expect({ stack: stack.node.id, ids: statefulIds(template) })
         .toEqual({
           stack: stack.node.id,
-          ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role, deploymentOf(environment).progressive, region === issuerRegionOf(environment)),
+          ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role, deploymentOf(environment).progressive,
+            region === issuerRegionOf(environment)),
         });
     }
   });

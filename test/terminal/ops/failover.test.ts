@@ -298,7 +298,7 @@ describe('failover plan: the exact commands', () => {
     expect(commands).toContain('aws route53 test-dns-answer --hosted-zone-id Z00000000000000EXAMPLE --record-name api.prod.example.com --record-type A');
     expect(commands).toContain(`curl -fsS '${URL2}/health/deep?require=writer'`);
     // The transaction calls carry the checks' token, fetched first with their client credentials.
-    expect(commands).toContain(`TOKEN=$(curl -fsS -X POST "$(echo "$CHECKS" | jq -r .token_url)" -u "$(echo "$CHECKS" | jq -r '.client_id + ":" + .client_secret')" `
+    expect(commands).toContain('TOKEN=$(curl -fsS -X POST "$(echo "$CHECKS" | jq -r .token_url)" -u "$(echo "$CHECKS" | jq -r \'.client_id + ":" + .client_secret\')" '
       + '-d grant_type=client_credentials -d \'scope=transactions/read transactions/write\' | jq -r .access_token)');
     expect(commands).toContain(`curl -fsS -X POST ${URL2}/transactions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: ${KEY}' `
       + '-d \'{"amount":"12.34","currency":"USD"}\'');
@@ -706,7 +706,7 @@ describe('failover --run on recorded AWS responses', () => {
     const { result, failures, calls } = await run({ describe: failingOver(), failover: F('failover-global-cluster.json'), http }, 'us-east-2', 'unplanned');
     expect(result.ok).toBe(false);
     expect(failures.slice(0, 1)).toEqual([`FAIL the proof's writes need the checks' access token, from the token issuer in us-east-1, which gave none (the token endpoint ${TOKEN_URL} `
-      + `answered HTTP 400 invalid_client), so no write was tried. If us-east-1 is down, see RUNBOOKS.md "The token issuer's region is down"; `
+      + 'answered HTTP 400 invalid_client), so no write was tried. If us-east-1 is down, see RUNBOOKS.md "The token issuer\'s region is down"; '
       + 'the writer itself has moved; the database secret follows the writer all the same']);
     expect(failures[0]).not.toContain('sample0not0a0real0secret');
     expect(calls.some((c) => c.startsWith('POST https://api-'))).toBe(false);
