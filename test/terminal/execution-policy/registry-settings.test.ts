@@ -1,11 +1,11 @@
 import * as path from 'path';
+import { permissionsBoundaryArn } from '../../../src/shared/aws-names';
 import { renderPolicy } from '../../../src/terminal/execution-policy/bootstrap-plan';
 import { generatePolicy, wildcardReasonOf } from '../../../src/terminal/execution-policy/generate-policy';
 import { HandlerPermissions } from '../../../src/terminal/execution-policy/handler-permissions';
 import { PolicyStatement } from '../../../src/terminal/execution-policy/iam-evaluator';
 import { REGISTRY_LEVEL_ACTIONS } from '../../../src/terminal/execution-policy/policy-rules';
 import { checkSufficiency, describeGaps, stacksOfAssembly } from '../../../src/terminal/execution-policy/sufficiency';
-import { permissionsBoundaryArn } from '../../../src/shared/aws-names';
 import { REPO_ROOT } from '../../support/repo-root';
 import { sampleAssembly } from '../../support/sample-assembly';
 
