@@ -52,6 +52,9 @@ export function stockTemplatePath(): string {
 /** The committed, customised template (relative to the repository root). */
 export const BOOTSTRAP_TEMPLATE_FILE = 'bootstrap/bootstrap-template.yaml';
 
+/** The variant of the CLI's own template (a stack without the parameter is one too). */
+export const DEFAULT_BOOTSTRAP_VARIANT = 'AWS CDK: Default Resources';
+
 /** The variant the customised template declares (the CLI compares it before it updates a stack). */
 export const DELIVERY_BOOTSTRAP_VARIANT = 'cdk-delivery-pipeline: trust narrowed to the pipeline roles, delivery permissions boundary';
 

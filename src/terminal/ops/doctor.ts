@@ -3,10 +3,11 @@ import {
 } from './doctor-clients';
 import { DeliveryConfig } from '../../config/schema';
 import { plannedWaves } from '../../config/waves';
-import { lookupRoleArn } from '../../shared/aws-names';
+import { lookupRoleArn, permissionsBoundaryArn, PIPELINE_ROLE_NAME_PREFIX } from '../../shared/aws-names';
 import {
   BOOTSTRAP_STACK_NAME, BootstrapPlan, BootstrapStep, commandLine, PIPELINE_STACK_NAME,
 } from '../execution-policy/bootstrap-plan';
+import { DEFAULT_BOOTSTRAP_VARIANT, DELIVERY_BOOTSTRAP_VARIANT } from '../execution-policy/bootstrap-template';
 
 /**
  * `doctor`: the preflight. Offline it explains what the config will build (waves, stages,
@@ -101,6 +102,42 @@ function assumeFix(where: Where, caller: string, pipelineAccount: string, step: 
     : 'npx projen bootstrap   (then re-run doctor)';
 }
 
+/**
+ * The project's template (bootstrap/bootstrap-template.yaml): trust narrowed to the pipeline's
+ * roles, and the permissions boundary every role of the project must carry. What is wrong, or
+ * nothing.
+ */
+function checkTemplateVariant(stack: StackDescription, step: BootstrapStep, pipelineAccount: string): { message: string; fix: string } | undefined {
+  const fix = commandLine(step.command);
+  const variant = param(stack, 'BootstrapVariant') ?? DEFAULT_BOOTSTRAP_VARIANT;
+  if (variant !== DELIVERY_BOOTSTRAP_VARIANT) {
+    return {
+      message: `${BOOTSTRAP_STACK_NAME} comes from another template (BootstrapVariant "${variant}"): its roles trust every principal `
+        + `of ${pipelineAccount}, not only the pipeline's roles, and it has no permissions boundary, so the execution policies refuse every role`,
+      fix: `${fix} --force   (once: the CDK CLI does not replace a bootstrap stack of another variant without --force)`,
+    };
+  }
+  const prefix = param(stack, 'PipelineRoleNamePrefix');
+  if (prefix !== PIPELINE_ROLE_NAME_PREFIX) {
+    return {
+      message: `${BOOTSTRAP_STACK_NAME} trusts the roles ${prefix ?? '(none)'}* of ${pipelineAccount}, not the pipeline's ${PIPELINE_ROLE_NAME_PREFIX}*`,
+      fix: `aws cloudformation update-stack --stack-name ${BOOTSTRAP_STACK_NAME} --region ${step.region} --use-previous-template `
+        + `--capabilities CAPABILITY_NAMED_IAM --parameters ParameterKey=PipelineRoleNamePrefix,ParameterValue=${PIPELINE_ROLE_NAME_PREFIX}   `
+        + '(and ParameterKey=<each other parameter>,UsePreviousValue=true)',
+    };
+  }
+  const expected = permissionsBoundaryArn(step.account, step.region);
+  const boundary = output(stack, 'DeliveryPermissionsBoundaryArn');
+  if (boundary !== expected) {
+    return {
+      message: `${BOOTSTRAP_STACK_NAME} has no permissions boundary ${expected} (output DeliveryPermissionsBoundaryArn: ${boundary ?? 'none'}); `
+        + 'every role the stacks create needs it',
+      fix: `${fix} --force`,
+    };
+  }
+  return undefined;
+}
+
 async function checkBootstrap(
   step: BootstrapStep, pipelineAccount: string, caller: string, clients: DoctorClients, options: AwsCheckOptions,
 ): Promise<CheckResult[]> {
@@ -159,10 +196,12 @@ async function checkBootstrap(
     return fail(`the CloudFormation execution policies are ${policies.join(',') || 'none'}; expected ${expected.join(',')}`
       + `${absent.length ? ` (missing ${absent.map((p) => p.split('/').pop()).join(', ')})` : ''}`, `${fix}   (create the policies first: npx projen bootstrap)`);
   }
+  const variantProblem = checkTemplateVariant(stack, step, pipelineAccount);
+  if (variantProblem) return fail(variantProblem.message, variantProblem.fix);
   if (options.currentTemplateVersion && version < options.currentTemplateVersion) {
     results.push({ status: 'warn', check: 'bootstrap', where, message: `version ${version} works, but the CDK CLI of this repo deploys ${options.currentTemplateVersion}; update when convenient`, fix });
   }
-  const trustText = step.account === pipelineAccount ? '' : `, trusts ${pipelineAccount}`;
+  const trustText = step.account === pipelineAccount ? ', boundary' : `, trusts ${pipelineAccount}'s ${PIPELINE_ROLE_NAME_PREFIX}* roles, boundary`;
   results.unshift({ status: 'ok', check: 'bootstrap', where, message: `${BOOTSTRAP_STACK_NAME} version ${version}${trustText}` });
   return results;
 }
@@ -266,8 +305,9 @@ async function checkEmails(config: DeliveryConfig, clients: DoctorClients): Prom
 }
 
 /**
- * The checks `integ:deploy` runs before it deploys anything: the credentials are the sandbox
- * account's, the sandbox is one of the config's environment account/regions, and its
+ * The checks `integ:deploy` runs before it deploys anything: the sandbox is one of the config's
+ * environment account/regions and none of a production environment, the credentials are the
+ * sandbox account's, and its
  * bootstrap carries exactly the generated execution policies, so one sandbox run proves the
  * policies, never AdministratorAccess.
  */
@@ -284,6 +324,17 @@ export async function runSandboxChecks(
       message: 'INTEG_ACCOUNT/INTEG_REGION is not an environment account and region of the config '
       + '(only those may pull the gated image, and only those are bootstrapped with the execution policies)',
       fix: 'set INTEG_ACCOUNT and INTEG_REGION to a dev or test account/region of the config, e.g. the dev one',
+    }];
+  }
+  const production = config.environments.find((e) => e.production && e.account === sandbox.account);
+  if (production) {
+    return [{
+      status: 'fail',
+      check: 'sandbox',
+      where,
+      message: `INTEG_ACCOUNT ${sandbox.account} hosts the production environment ${production.name}: integ:deploy never deploys there `
+        + '(its execution policy has no integ-<region>-* scope, and a test stack has no place beside production)',
+      fix: 'set INTEG_ACCOUNT and INTEG_REGION to a non-production account/region of the config, e.g. the dev one',
     }];
   }
   let caller: string;

@@ -4,9 +4,10 @@ import { ConfigError, loadConfig } from '../../config/load-config';
 import { bootstrapPlan } from '../execution-policy/bootstrap-plan';
 
 /**
- * `integ:deploy` step 1: refuse to deploy into a sandbox whose CloudFormation execution role
- * is not bootstrapped with exactly the generated execution policies (see doctor.ts
- * runSandboxChecks). Reads INTEG_ACCOUNT, INTEG_REGION and the config like `doctor`.
+ * `integ:deploy` step 1: refuse to deploy into an account of a production environment, or into
+ * a sandbox whose CloudFormation execution role is not bootstrapped with exactly the generated
+ * execution policies and the project's template (see doctor.ts runSandboxChecks). Reads
+ * INTEG_ACCOUNT, INTEG_REGION and the config like `doctor`.
  */
 async function main(): Promise<number> {
   const account = process.env.INTEG_ACCOUNT;

@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { captureIo, configFrom, fakeClients, FakeWorld, fixture, greenWorld, recordedError, ROOT, sampleInput, withExecutionPolicies } from './ops-helpers';
+import {
+  captureIo, configFrom, fakeClients, FakeWorld, fixture, greenWorld, recordedError, ROOT, sampleInput, withDeliveryTemplate, withExecutionPolicies,
+} from './ops-helpers';
 import { plannedWaves } from '../../../src/config/waves';
 import { loadCalendar } from '../../../src/shared/versions/calendar';
 import { bootstrapPlan } from '../../../src/terminal/execution-policy/bootstrap-plan';
@@ -12,7 +14,7 @@ import { DoctorClients } from '../../../src/terminal/ops/doctor-clients';
 const config = configFrom(sampleInput());
 const plan = bootstrapPlan(config, { rootDir: ROOT });
 const prodPolicies = plan.policies.filter((p) => p.account === '444444444444').map((p) => p.policyArn).join(',');
-const stageFix = 'npx cdk bootstrap aws://444444444444/us-east-2 --trust 111111111111 --trust-for-lookup 111111111111 '
+const stageFix = 'npx cdk bootstrap aws://444444444444/us-east-2 --template bootstrap/bootstrap-template.yaml --trust 111111111111 --trust-for-lookup 111111111111 '
   + `--cloudformation-execution-policies ${prodPolicies} --termination-protection`;
 
 async function check(world: FakeWorld) {
@@ -52,13 +54,13 @@ describe('doctor --aws checks (recorded responses)', () => {
     expect(failed).toEqual([]);
     expect(results.filter((r) => r.status === 'warn')).toEqual([]);
     expect(lines).toEqual([
-      'OK   bootstrap 111111111111/us-east-1: CDKToolkit version 33',
-      'OK   bootstrap 111111111111/us-east-2: CDKToolkit version 33',
-      'OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111',
-      'OK   bootstrap 333333333333/us-east-1: CDKToolkit version 33, trusts 111111111111',
-      'OK   bootstrap 333333333333/us-east-2: CDKToolkit version 33, trusts 111111111111',
-      'OK   bootstrap 444444444444/us-east-1: CDKToolkit version 33, trusts 111111111111',
-      'OK   bootstrap 444444444444/us-east-2: CDKToolkit version 33, trusts 111111111111',
+      'OK   bootstrap 111111111111/us-east-1: CDKToolkit version 33, boundary',
+      'OK   bootstrap 111111111111/us-east-2: CDKToolkit version 33, boundary',
+      'OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
+      'OK   bootstrap 333333333333/us-east-1: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
+      'OK   bootstrap 333333333333/us-east-2: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
+      'OK   bootstrap 444444444444/us-east-1: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
+      'OK   bootstrap 444444444444/us-east-2: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
       'OK   connection 111111111111/us-east-1: connection cdk-delivery-pipeline is AVAILABLE',
       'OK   e-mail platform-team@example.com on arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4: subscribed and confirmed',
     ]);
@@ -88,7 +90,7 @@ describe('doctor --aws checks (recorded responses)', () => {
 
   test('a current stack older than the repo CLI template only warns', async () => {
     const world = greenWorld();
-    world.stacks['444444444444/us-east-2/CDKToolkit'] = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = withDeliveryTemplate(withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444'), '444444444444', 'us-east-2');
     const { clients } = fakeClients(world);
     const results = await runAwsChecks(config, plan, clients, { currentTemplateVersion: 35 });
     expect(results.filter((r) => r.status === 'fail')).toEqual([]);
@@ -116,12 +118,36 @@ describe('doctor --aws checks (recorded responses)', () => {
 
   test('AdministratorAccess on the execution role fails: a sandbox run with it would prove nothing about the policies', async () => {
     const world = greenWorld();
-    const admin = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
+    const admin = withDeliveryTemplate(withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444'), '444444444444', 'us-east-2');
     admin.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'CloudFormationExecutionPolicies').ParameterValue = 'arn:aws:iam::aws:policy/AdministratorAccess';
     world.stacks['444444444444/us-east-2/CDKToolkit'] = admin;
     const { failed } = await check(world);
     expect(failed.map((f) => f.message)).toEqual(['the CloudFormation execution role has arn:aws:iam::aws:policy/AdministratorAccess; '
       + 'deploy with the generated least-privilege policies instead']);
+  });
+
+  test('a bootstrap from the stock template fails: its roles trust the whole pipeline account; the fix adds --force once', async () => {
+    const world = greenWorld();
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
+    const { failed } = await check(world);
+    expect(failed).toEqual([{
+      status: 'fail',
+      check: 'bootstrap',
+      where: '444444444444/us-east-2',
+      message: 'CDKToolkit comes from another template (BootstrapVariant "AWS CDK: Default Resources"): its roles trust every principal of 111111111111, '
+        + 'not only the pipeline\'s roles, and it has no permissions boundary, so the execution policies refuse every role',
+      fix: `${stageFix} --force   (once: the CDK CLI does not replace a bootstrap stack of another variant without --force)`,
+    }]);
+  });
+
+  test('the project template with another role prefix, or without the boundary output, fails', async () => {
+    const world = greenWorld();
+    const stack = world.stacks['444444444444/us-east-2/CDKToolkit'] as any;
+    stack.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'PipelineRoleNamePrefix').ParameterValue = 'Other-';
+    expect((await check(world)).failed.map((f) => f.message)).toEqual(['CDKToolkit trusts the roles Other-* of 111111111111, not the pipeline\'s DeliveryPipeline-*']);
+    stack.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'PipelineRoleNamePrefix').ParameterValue = 'DeliveryPipeline-';
+    stack.Stacks[0].Outputs = stack.Stacks[0].Outputs.filter((o: any) => o.OutputKey !== 'DeliveryPermissionsBoundaryArn');
+    expect((await check(world)).failed.map((f) => f.message)).toEqual([expect.stringMatching(/^CDKToolkit has no permissions boundary arn:aws:iam::444444444444:policy\/cdk-hnb659fds-delivery-boundary-444444444444-us-east-2 /)]);
   });
 
   test('lookup role cannot be assumed: reported with the --trust-for-lookup fix', async () => {
@@ -334,7 +360,7 @@ describe('integ:deploy preflight: the sandbox proves the generated execution pol
   test('sandbox credentials and a bootstrap with exactly the generated policies: OK', async () => {
     const { clients, calls } = fakeClients({ ...greenWorld(), caller: '222222222222' });
     const results = await runSandboxChecks(config, plan, clients, sandbox);
-    expect(results.map(formatResult)).toEqual(['OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111']);
+    expect(results.map(formatResult)).toEqual(['OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary']);
     expect(calls).toEqual(['DescribeStacks 222222222222/us-east-1 CDKToolkit']);
   });
 
@@ -345,6 +371,20 @@ describe('integ:deploy preflight: the sandbox proves the generated execution pol
     world.stacks['222222222222/us-east-1/CDKToolkit'] = admin;
     const results = await runSandboxChecks(config, plan, fakeClients(world).clients, sandbox);
     expect(results).toMatchObject([{ status: 'fail', check: 'bootstrap', message: expect.stringContaining('AdministratorAccess') }]);
+  });
+
+  test('an account of a production environment is never a sandbox, whatever the credentials', async () => {
+    const { clients, calls } = fakeClients({ ...greenWorld(), caller: '444444444444' });
+    const results = await runSandboxChecks(config, plan, clients, { account: '444444444444', region: 'us-east-1' });
+    expect(results).toEqual([{
+      status: 'fail',
+      check: 'sandbox',
+      where: '444444444444/us-east-1',
+      message: 'INTEG_ACCOUNT 444444444444 hosts the production environment prod: integ:deploy never deploys there '
+        + '(its execution policy has no integ-<region>-* scope, and a test stack has no place beside production)',
+      fix: 'set INTEG_ACCOUNT and INTEG_REGION to a non-production account/region of the config, e.g. the dev one',
+    }]);
+    expect(calls).toEqual([]);
   });
 
   test('a sandbox outside the config, or credentials of another account: refused with the fix', async () => {

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { parseConfig } from '../../../src/config/load-config';
 import { DeliveryConfig, DeliveryConfigInput } from '../../../src/config/schema';
 import { bootstrapPlan } from '../../../src/terminal/execution-policy/bootstrap-plan';
+import { DELIVERY_BOOTSTRAP_VARIANT } from '../../../src/terminal/execution-policy/bootstrap-template';
 import { CloudFormationApi, DoctorClients, Where } from '../../../src/terminal/ops/doctor-clients';
 import { REPO_ROOT } from '../../support/repo-root';
 
@@ -66,6 +67,25 @@ export function withExecutionPolicies(recorded: any, account: string): any {
   return copy;
 }
 
+/**
+ * A recorded CDKToolkit description (deployed from the CLI's own template) as the project's
+ * template leaves it: its BootstrapVariant, the PipelineRoleNamePrefix parameter and the
+ * DeliveryPermissionsBoundaryArn output (bootstrap/bootstrap-template.yaml).
+ */
+export function withDeliveryTemplate(recorded: any, account: string, region: string): any {
+  const copy = JSON.parse(JSON.stringify(recorded));
+  for (const stack of copy.Stacks ?? []) {
+    stack.Parameters = [...(stack.Parameters ?? []).filter((p: any) => p.ParameterKey !== 'BootstrapVariant'),
+      { ParameterKey: 'BootstrapVariant', ParameterValue: DELIVERY_BOOTSTRAP_VARIANT },
+      { ParameterKey: 'PipelineRoleNamePrefix', ParameterValue: 'DeliveryPipeline-' }];
+    stack.Outputs = [...(stack.Outputs ?? []), {
+      OutputKey: 'DeliveryPermissionsBoundaryArn',
+      OutputValue: `arn:aws:iam::${account}:policy/cdk-hnb659fds-delivery-boundary-${account}-${region}`,
+    }];
+  }
+  return copy;
+}
+
 export function greenWorld(): FakeWorld {
   const stacks: Record<string, Answer> = {
     '111111111111/us-east-1/CDKToolkit': fixture('describe-stacks-cdktoolkit-pipeline-v33.json'),
@@ -77,6 +97,10 @@ export function greenWorld(): FakeWorld {
   }
   stacks['111111111111/us-east-1/CDKToolkit'] = withExecutionPolicies(stacks['111111111111/us-east-1/CDKToolkit'], '111111111111');
   stacks['111111111111/us-east-2/CDKToolkit'] = withExecutionPolicies(stacks['111111111111/us-east-2/CDKToolkit'], '111111111111');
+  for (const key of Object.keys(stacks).filter((k) => k.endsWith('/CDKToolkit'))) {
+    const [account, region] = key.split('/');
+    stacks[key] = withDeliveryTemplate(stacks[key], account, region);
+  }
   return {
     caller: '111111111111',
     stacks,
