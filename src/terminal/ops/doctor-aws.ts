@@ -2,7 +2,7 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import { fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { DoctorClients, Where } from './doctor-clients';
 import { lookupRoleArn } from '../../shared/aws-names';
 
@@ -21,8 +21,13 @@ export async function hasCredentials(): Promise<boolean> {
   }
 }
 
-/** SDK-backed clients; other accounts are reached through their CDK lookup role. */
-export function sdkDoctorClients(homeRegion: string): DoctorClients {
+/**
+ * SDK-backed clients. The caller's account uses the caller's credentials; an account with a
+ * profile (`--profile-<account>=<name>`) uses that profile; any other account is reached
+ * through its CDK lookup role (which the project's bootstrap template lets only the pipeline's
+ * own roles assume).
+ */
+export function sdkDoctorClients(homeRegion: string, profiles: Readonly<Record<string, string>> = {}): DoctorClients {
   let caller: Promise<string> | undefined;
   const callerAccount = () => {
     caller ??= new STSClient({ region: homeRegion }).send(new GetCallerIdentityCommand({})).then((r) => r.Account ?? '');
@@ -32,7 +37,7 @@ export function sdkDoctorClients(homeRegion: string): DoctorClients {
   let knownCaller = '';
   const config = (where: Where) => ({
     region: where.region,
-    credentials: where.account === knownCaller ? undefined : fromTemporaryCredentials({
+    credentials: where.account === knownCaller ? undefined : profiles[where.account] ? fromIni({ profile: profiles[where.account] }) : fromTemporaryCredentials({
       params: { RoleArn: lookupRoleArn(where.account, where.region), RoleSessionName: 'cdk-delivery-doctor', DurationSeconds: 900 },
       clientConfig: { region: where.region },
     }),

@@ -9,17 +9,19 @@ import { CALENDAR_FILE, CalendarError, calendarStatus, formatPinStatus, loadCale
 import { bootstrapPlan } from '../execution-policy/bootstrap-plan';
 
 /**
- * `npx projen doctor [--config path] [--aws]`
+ * `npx projen doctor [--config path] [--aws [--profile-<account>=<profile> ...]]`
  *
  * Offline (default): validate the config and print what it builds, and report the remaining
  * support of every pinned version (versions/calendar.json: WARN within 90 days of its end of
  * support, FAIL after it); exit 0, or 1 with the readable list of config problems or when a
  * pin is past its end of support. `--aws` (with credentials): also check bootstrap stacks,
  * the GitHub connection and the approval e-mails; exit 1 if any check failed. Without
- * credentials `--aws` says so and exits 1: the checks it asked for did not run.
+ * credentials `--aws` says so and exits 1: the checks it asked for did not run. Other accounts
+ * are read with their `--profile-<account>`, else through their lookup roles, which trust only
+ * the pipeline's own roles.
  */
 
-export const DOCTOR_USAGE = 'usage: npx projen doctor [--config path/to/delivery.json] [--aws]';
+export const DOCTOR_USAGE = 'usage: npx projen doctor [--config path/to/delivery.json] [--aws [--profile-<12-digit account>=<aws profile> ...]]';
 
 export interface DoctorCliIo {
   readonly env: NodeJS.ProcessEnv;
@@ -27,8 +29,8 @@ export interface DoctorCliIo {
   readonly err: (text: string) => void;
   /** Whether AWS credentials are available. */
   readonly hasCredentials: () => Promise<boolean>;
-  /** AWS clients (built only for `--aws` with credentials). */
-  readonly clients: (homeRegion: string) => DoctorClients;
+  /** AWS clients (built only for `--aws` with credentials), with the `--profile-<account>` profiles. */
+  readonly clients: (homeRegion: string, profiles: Readonly<Record<string, string>>) => DoctorClients;
   readonly options?: AwsCheckOptions;
   readonly rootDir: string;
   /** Today, for the version calendar. @default - the system clock */
@@ -59,7 +61,7 @@ function defaultIo(): DoctorCliIo {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     hasCredentials: () => awsAdapters().hasCredentials(),
-    clients: (region) => awsAdapters().sdkDoctorClients(region),
+    clients: (region, profiles) => awsAdapters().sdkDoctorClients(region, profiles),
     options: { currentTemplateVersion: cliTemplateVersion() },
     rootDir: process.cwd(),
   };
@@ -68,7 +70,7 @@ function defaultIo(): DoctorCliIo {
 /** The CLI; resolves to the exit code (0 ok, 1 broken config or failed check, 2 usage). */
 export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defaultIo()): Promise<number> {
   try {
-    const args = parseOpsArgs(argv, io.env, ['aws', 'help']);
+    const args = parseOpsArgs(argv, io.env, ['aws', 'help'], true);
     if (args.flags.has('help')) {
       io.out(`${DOCTOR_USAGE}\n`);
       return 0;
@@ -93,7 +95,7 @@ export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defau
     }
     const plan = bootstrapPlan(config, { rootDir: io.rootDir });
     io.out(`\nAWS checks (minimum bootstrap version ${MINIMUM_BOOTSTRAP_VERSION}):\n`);
-    const results = await runAwsChecks(config, plan, io.clients(config.pipeline.region), io.options);
+    const results = await runAwsChecks(config, plan, io.clients(config.pipeline.region, args.profiles), io.options);
     for (const r of results) io.out(`${formatResult(r)}\n`);
     const failed = results.filter((r) => r.status === 'fail').length;
     const warned = results.filter((r) => r.status === 'warn').length;

@@ -90,16 +90,17 @@ const output = (stack: StackDescription, key: string) => stack.Outputs?.find((o)
 const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const whereText = (w: Where) => `${w.account}/${w.region}`;
 
-/** The fix when a lookup role cannot be assumed. */
+/**
+ * The fix when a lookup role cannot be assumed. The project's bootstrap template lets only the
+ * pipeline's own roles (DeliveryPipeline-*) assume them, so a person reads another account with
+ * their own access there (`--profile-<account>`); when the lookup role itself is missing, the
+ * bootstrap command creates it.
+ */
 function assumeFix(where: Where, caller: string, pipelineAccount: string, step: BootstrapStep | undefined): string {
-  if (caller !== pipelineAccount) {
-    return `run doctor with credentials of the pipeline account ${pipelineAccount} (the account the lookup roles trust): `
-      + 'AWS_PROFILE=<pipeline-account-profile> npx projen doctor --aws';
-  }
-  return step
-    ? `${commandLine(step.command)}   (--trust-for-lookup ${pipelineAccount} creates ${lookupRoleArn(where.account, where.region)}; `
-      + 'the caller also needs sts:AssumeRole on it)'
-    : 'npx projen bootstrap   (then re-run doctor)';
+  const ownAccess = `read ${where.account} with your own credentials there: npx projen doctor -- --aws --profile-${where.account}=<profile of ${where.account}>`;
+  if (caller !== pipelineAccount) return ownAccess;
+  return `${ownAccess}   (the lookup roles trust only the pipeline's ${PIPELINE_ROLE_NAME_PREFIX}* roles of ${pipelineAccount}; `
+    + `if ${lookupRoleArn(where.account, where.region)} is missing: ${step ? commandLine(step.command) : 'npx projen bootstrap'})`;
 }
 
 /**
@@ -362,7 +363,13 @@ export async function runAwsChecks(
   const pipelineAccount = config.pipeline.account;
   const results: CheckResult[] = [];
   if (caller !== pipelineAccount) {
-    results.push({ status: 'warn', check: 'credentials', where: caller, message: `running as account ${caller}, not the pipeline account ${pipelineAccount}: other accounts are reached through lookup roles that trust ${pipelineAccount}` });
+    results.push({
+      status: 'warn',
+      check: 'credentials',
+      where: caller,
+      message: `running as account ${caller}, not the pipeline account ${pipelineAccount}: other accounts are read with their --profile-<account>, `
+      + `else through their lookup roles (which trust only the pipeline's ${PIPELINE_ROLE_NAME_PREFIX}* roles)`,
+    });
   }
   const bootstrap = await Promise.all(plan.bootstrap.map((step) => checkBootstrap(step, pipelineAccount, caller, clients, options)));
   results.push(...bootstrap.flat());

@@ -150,21 +150,23 @@ describe('doctor --aws checks (recorded responses)', () => {
     expect((await check(world)).failed.map((f) => f.message)).toEqual([expect.stringMatching(/^CDKToolkit has no permissions boundary arn:aws:iam::444444444444:policy\/cdk-hnb659fds-delivery-boundary-444444444444-us-east-2 /)]);
   });
 
-  test('lookup role cannot be assumed: reported with the --trust-for-lookup fix', async () => {
+  test('lookup role cannot be assumed (it trusts only the pipeline\'s roles): the fix reads the account with the person\'s own profile', async () => {
     const world = greenWorld();
     world.stacks['444444444444/us-east-2/CDKToolkit'] = recordedError('error-assume-role-access-denied.json');
     const { failed } = await check(world);
     expect(failed).toHaveLength(1);
     expect(failed[0].message).toMatch(/^cannot assume arn:aws:iam::444444444444:role\/cdk-hnb659fds-lookup-role-444444444444-us-east-2 from account 111111111111 \(AccessDenied: User: .* is not authorized to perform: sts:AssumeRole/);
-    expect(failed[0].fix).toContain(`${stageFix}   (--trust-for-lookup 111111111111 creates arn:aws:iam::444444444444:role/cdk-hnb659fds-lookup-role-444444444444-us-east-2`);
+    expect(failed[0].fix).toBe('read 444444444444 with your own credentials there: npx projen doctor -- --aws --profile-444444444444=<profile of 444444444444>'
+      + '   (the lookup roles trust only the pipeline\'s DeliveryPipeline-* roles of 111111111111; '
+      + `if arn:aws:iam::444444444444:role/cdk-hnb659fds-lookup-role-444444444444-us-east-2 is missing: ${stageFix})`);
   });
 
-  test('running as another account: the fix is to use the pipeline account', async () => {
+  test('running as another account: a warning, and the fix reads the account with its own profile', async () => {
     const world = { ...greenWorld(), caller: '999999999999' };
     world.stacks['444444444444/us-east-2/CDKToolkit'] = recordedError('error-assume-role-access-denied.json');
     const { results, failed } = await check(world);
     expect(results[0]).toMatchObject({ status: 'warn', check: 'credentials', where: '999999999999' });
-    expect(failed[0].fix).toContain('AWS_PROFILE=<pipeline-account-profile> npx projen doctor --aws');
+    expect(failed[0].fix).toBe('read 444444444444 with your own credentials there: npx projen doctor -- --aws --profile-444444444444=<profile of 444444444444>');
   });
 
   test('connection PENDING: fails with the console step that completes it', async () => {
@@ -261,6 +263,20 @@ describe('doctor CLI', () => {
     expect(await doctorCli(['--aws'], red.io)).toBe(1);
     expect(red.cap.stdout()).toMatch(/FAIL connection 111111111111\/us-east-1: .*PENDING.*\n {7}fix: open https:/);
     expect(red.cap.stdout()).toContain('1 check(s) failed.');
+  });
+
+  test('--profile-<account> reaches the AWS clients (other accounts are read with the person\'s own access there)', async () => {
+    const seen: Array<Readonly<Record<string, string>>> = [];
+    const t = io(fakeClients(greenWorld()).clients);
+    const clients = t.io.clients;
+    expect(await doctorCli(['--aws', '--profile-444444444444=prod-readonly'], {
+      ...t.io,
+      clients: (region, profiles) => {
+        seen.push(profiles);
+        return clients(region, profiles);
+      },
+    })).toBe(0);
+    expect(seen).toEqual([{ 444444444444: 'prod-readonly' }]);
   });
 
   test('a broken config exits 1 with the readable ConfigError list', async () => {
