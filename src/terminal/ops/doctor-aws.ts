@@ -35,9 +35,10 @@ export function sdkDoctorClients(homeRegion: string, profiles: Readonly<Record<s
   };
   // The caller's account is known before any client is built (callerAccount() runs first).
   let knownCaller = '';
+  const profile = (account: string) => (profiles[account] ? fromIni({ profile: profiles[account] }) : undefined);
   const config = (where: Where) => ({
     region: where.region,
-    credentials: where.account === knownCaller ? undefined : profiles[where.account] ? fromIni({ profile: profiles[where.account] }) : fromTemporaryCredentials({
+    credentials: where.account === knownCaller ? undefined : profile(where.account) ?? fromTemporaryCredentials({
       params: { RoleArn: lookupRoleArn(where.account, where.region), RoleSessionName: 'cdk-delivery-doctor', DurationSeconds: 900 },
       clientConfig: { region: where.region },
     }),
