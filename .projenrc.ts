@@ -52,6 +52,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // `failover --run` (src/terminal/ops/failover-aws.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
+    // `doctor --aws` (src/terminal/ops/doctor-aws.ts): which principals of the pipeline account
+    // may override a pipeline build (ListRoles, ListUsers, SimulatePrincipalPolicy).
+    '@aws-sdk/client-iam@^3',
     '@aws-sdk/credential-providers@^3',
   ],
   devDeps: [

@@ -1,6 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { BOOTSTRAP_TEMPLATE_FILE } from './bootstrap-template';
+import { pipelineGuardrailScp, scpDocumentFile } from './pipeline-guardrail-scp';
 import { BOUNDARY_PLACEHOLDER } from './policy-rules';
 import { DeliveryConfig } from '../../config/schema';
 import { integStageIdOf, stageIdOf } from '../../config/waves';
@@ -75,12 +76,29 @@ export interface BootstrapStep extends BootstrapTarget {
   readonly command: Command;
 }
 
+/**
+ * The organization guardrail for the pipeline account (pipeline-guardrail-scp.ts): an SCP the
+ * management account creates and attaches. Printed, never run: the bootstrap credentials are
+ * not the management account's.
+ */
+export interface GuardrailStep {
+  readonly account: string;
+  /** The rendered SCP (written to `documentFile` by the CLI). */
+  readonly document: unknown;
+  readonly documentFile: string;
+  /** With credentials of the organization's management account. */
+  readonly create: Command;
+  readonly attach: Command;
+}
+
 /** The whole plan. */
 export interface BootstrapPlan {
   readonly pipeline: { readonly account: string; readonly region: string };
   /** Policies first: the bootstrap commands reference them. */
   readonly policies: readonly PolicyStep[];
   readonly bootstrap: readonly BootstrapStep[];
+  /** The SCP that keeps build overrides and pipeline edits to the pipeline itself. */
+  readonly guardrail: GuardrailStep;
   /** What the ECR scan gate needs from bootstrap (nothing): one line. */
   readonly ecrScanGate: string;
   /**
@@ -307,10 +325,23 @@ export function bootstrapPlan(config: DeliveryConfig, options: PlanOptions = {})
     return { ...t, command: withProfile(argv, t.account, profiles) };
   });
 
+  const scpFile = scpDocumentFile(pipelineAccount);
+  const guardrail: GuardrailStep = {
+    account: pipelineAccount,
+    document: pipelineGuardrailScp(partitionOf(pipelineRegion), pipelineAccount),
+    documentFile: scpFile,
+    create: {
+      argv: ['aws', 'organizations', 'create-policy', '--type', 'SERVICE_CONTROL_POLICY', '--name', `cdk-delivery-pipeline-guardrails-${pipelineAccount}`,
+        '--description', `Only the delivery pipeline overrides its builds or changes its projects (account ${pipelineAccount})`, '--content', `file://${scpFile}`],
+    },
+    attach: { argv: ['aws', 'organizations', 'attach-policy', '--policy-id', '<id printed by create-policy>', '--target-id', pipelineAccount] },
+  };
+
   return {
     pipeline: { account: pipelineAccount, region: pipelineRegion },
     policies,
     bootstrap,
+    guardrail,
     ecrScanGate: `ECR scan gate: needs nothing from bootstrap; it scans the project-owned repository ${pipelineRepositoryPrefix(config)}/service `
       + `(scan-on-push, immutable tags) that the ${PIPELINE_STACK_NAME} stack creates in ${pipelineAccount}/${pipelineRegion}, `
       + 'not the bootstrap asset repositories (cdk-*-container-assets-*).',
@@ -368,6 +399,13 @@ export function renderPlanText(plan: BootstrapPlan, config: DeliveryConfig): str
     lines.push(`# ${b.account}/${b.region}: ${why.join('; ')}`);
     lines.push(commandLine(b.command));
   }
+  lines.push('');
+  lines.push(`# 3. Organization guardrail (SCP) for the pipeline account ${plan.guardrail.account}, rendered to ${plan.guardrail.documentFile}:`);
+  lines.push('#    only the pipeline overrides its builds (buildspec, source, image, privileged mode, role, environment variables),');
+  lines.push('#    only CloudFormation changes its projects and the pipeline, nobody overrides a stage condition. With credentials of the');
+  lines.push('#    organization\'s management account (never run by --run); doctor --aws then checks its effect (README "Pipeline account guardrails").');
+  lines.push(commandLine(plan.guardrail.create));
+  lines.push(commandLine(plan.guardrail.attach));
   lines.push('');
   lines.push(`# ${plan.ecrScanGate}`);
   if (plan.imageReplication) lines.push(`# ${plan.imageReplication}`);
