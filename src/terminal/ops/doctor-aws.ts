@@ -1,5 +1,6 @@
-import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
+import { IAMClient, ListRolesCommand, ListUsersCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromNodeProviderChain, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -50,7 +51,21 @@ export function sdkDoctorClients(homeRegion: string, profiles: Readonly<Record<s
     },
     cloudFormation: (where) => {
       const client = new CloudFormationClient(config(where));
-      return { describeStacks: (input) => client.send(new DescribeStacksCommand(input)) };
+      return {
+        describeStacks: (input) => client.send(new DescribeStacksCommand(input)),
+        listStackResources: (input) => client.send(new ListStackResourcesCommand(input)),
+      };
+    },
+    iam: (where) => {
+      const client = new IAMClient(config(where));
+      return {
+        listRoles: (input) => client.send(new ListRolesCommand(input)),
+        listUsers: (input) => client.send(new ListUsersCommand(input)),
+        // The SDK's ContextEntry is a mutable copy of SimulationContextEntry.
+        simulatePrincipalPolicy: (input) => client.send(new SimulatePrincipalPolicyCommand({
+          ...input, ContextEntries: input.ContextEntries?.map((e) => ({ ...e, ContextKeyValues: [...e.ContextKeyValues] })),
+        })),
+      };
     },
     connections: (where) => {
       const client = new CodeStarConnectionsClient(config(where));

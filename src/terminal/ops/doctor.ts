@@ -1,3 +1,4 @@
+import { checkBuildOverrides } from './doctor-build-overrides';
 import {
   DoctorClients, errorText, isAssumeRoleDenied, isStackMissingError, StackDescription, Subscription, Where,
 } from './doctor-clients';
@@ -12,7 +13,8 @@ import { DEFAULT_BOOTSTRAP_VARIANT, DELIVERY_BOOTSTRAP_VARIANT } from '../execut
 /**
  * `doctor`: the preflight. Offline it explains what the config will build (waves, stages,
  * approvals, notifications, gates); with AWS credentials it checks what the pipeline needs from
- * the accounts: bootstrap stacks (version, trust), the GitHub connection, confirmed e-mails.
+ * the accounts: bootstrap stacks (version, trust, template), the GitHub connection, who may
+ * override the pipeline's builds, confirmed e-mails.
  */
 
 /**
@@ -374,6 +376,7 @@ export async function runAwsChecks(
   const bootstrap = await Promise.all(plan.bootstrap.map((step) => checkBootstrap(step, pipelineAccount, caller, clients, options)));
   results.push(...bootstrap.flat());
   results.push(await checkConnection(config, caller, plan, clients));
+  results.push(await checkBuildOverrides(config, clients));
   results.push(...await checkEmails(config, clients));
   return results;
 }

@@ -62,6 +62,8 @@ describe('doctor --aws checks (recorded responses)', () => {
       'OK   bootstrap 444444444444/us-east-1: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
       'OK   bootstrap 444444444444/us-east-2: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
       'OK   connection 111111111111/us-east-1: connection cdk-delivery-pipeline is AVAILABLE',
+      'OK   build overrides 111111111111/us-east-1: 4 role(s) and user(s) checked with IAM\'s policy simulator: none may override a build '
+        + 'of the 2 pipeline projects (2 of them stopped by the organization\'s SCP)',
       'OK   e-mail platform-team@example.com on arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4: subscribed and confirmed',
     ]);
     expect(calls).toContain('ListSubscriptionsByTopic arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4');
@@ -167,6 +169,41 @@ describe('doctor --aws checks (recorded responses)', () => {
     const { results, failed } = await check(world);
     expect(results[0]).toMatchObject({ status: 'warn', check: 'credentials', where: '999999999999' });
     expect(failed[0].fix).toBe('read 444444444444 with your own credentials there: npx projen doctor -- --aws --profile-444444444444=<profile of 444444444444>');
+  });
+
+  test('build overrides: every role and user but service-linked roles and the pipeline\'s action role is simulated with a buildspec override', async () => {
+    const { calls } = await check(greenWorld());
+    const simulated = calls.filter((c) => c.startsWith('SimulatePrincipalPolicy')).map((c) => c.split(' ')[1]);
+    expect(simulated).toEqual([
+      'arn:aws:iam::111111111111:role/DeliveryPipeline-PipelineAssetsFileRole59943A77-Tn5Rw1Xc8Zb3',
+      'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformAdmin_0123456789abcdef',
+      'arn:aws:iam::111111111111:role/cdk-hnb659fds-deploy-role-111111111111-us-east-1',
+      'arn:aws:iam::111111111111:user/legacy-ci',
+    ]);
+    expect(calls.filter((c) => c.startsWith('SimulatePrincipalPolicy')).every((c) => c.endsWith('codebuild:StartBuild codebuild:source.buildspec'))).toBe(true);
+  });
+
+  test('build overrides: a principal the simulator allows (no SCP) fails, named, with the SCP as the fix', async () => {
+    const world = greenWorld();
+    world.simulations!['arn:aws:iam::111111111111:user/legacy-ci'] = fixture('simulate-start-build-allowed.json');
+    const { failed } = await check(world);
+    expect(failed).toEqual([{
+      status: 'fail',
+      check: 'build overrides',
+      where: '111111111111/us-east-1',
+      message: '1 principal(s) of 111111111111 may start a pipeline build with a buildspec override, outside the pipeline '
+        + '(their commands then run with the project\'s role): arn:aws:iam::111111111111:user/legacy-ci',
+      fix: 'attach the pipeline account SCP (npx projen bootstrap renders it to bootstrap/rendered/111111111111-scp-pipeline-guardrails.json; '
+        + 'README "Pipeline account guardrails"), or remove codebuild:StartBuild on the pipeline projects from these principals',
+    }]);
+  });
+
+  test('build overrides: IAM refuses the listing: fails with the permissions doctor needs', async () => {
+    const world = greenWorld();
+    world.roles = Object.assign(new Error('User is not authorized to perform: iam:ListRoles'), { name: 'AccessDenied' });
+    const { failed } = await check(world);
+    expect(failed).toMatchObject([{ check: 'build overrides', message: 'cannot check who may override the pipeline\'s builds (AccessDenied: User is not authorized to perform: iam:ListRoles)' }]);
+    expect(failed[0].fix).toContain('iam:SimulatePrincipalPolicy');
   });
 
   test('connection PENDING: fails with the console step that completes it', async () => {

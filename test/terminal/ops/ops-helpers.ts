@@ -4,7 +4,7 @@ import { parseConfig } from '../../../src/config/load-config';
 import { DeliveryConfig, DeliveryConfigInput } from '../../../src/config/schema';
 import { bootstrapPlan } from '../../../src/terminal/execution-policy/bootstrap-plan';
 import { DELIVERY_BOOTSTRAP_VARIANT } from '../../../src/terminal/execution-policy/bootstrap-template';
-import { CloudFormationApi, DoctorClients, Where } from '../../../src/terminal/ops/doctor-clients';
+import { DoctorClients, IamApi, StackResourcesApi, Where } from '../../../src/terminal/ops/doctor-clients';
 import { REPO_ROOT } from '../../support/repo-root';
 
 export const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'ops');
@@ -50,6 +50,12 @@ export interface FakeWorld {
   connection: Answer;
   topics?: Answer;
   subscriptions?: Answer;
+  /** ListStackResources of the pipeline stack. */
+  pipelineResources?: Answer;
+  roles?: Answer;
+  users?: Answer;
+  /** SimulatePrincipalPolicy answers by principal ARN; others: an implicit deny. */
+  simulations?: Record<string, Answer>;
 }
 
 /** A fully green world for the sample config. */
@@ -107,6 +113,14 @@ export function greenWorld(): FakeWorld {
     connection: fixture('get-connection-available.json'),
     topics: fixture('list-topics.json'),
     subscriptions: fixture('list-subscriptions-confirmed.json'),
+    pipelineResources: fixture('list-stack-resources-delivery-pipeline.json'),
+    roles: fixture('list-roles.json'),
+    users: fixture('list-users.json'),
+    // The SCP stops the people and the other pipeline roles that hold codebuild:StartBuild.
+    simulations: {
+      'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformAdmin_0123456789abcdef': fixture('simulate-start-build-denied-by-scp.json'),
+      'arn:aws:iam::111111111111:role/DeliveryPipeline-PipelineAssetsFileRole59943A77-Tn5Rw1Xc8Zb3': fixture('simulate-start-build-denied-by-scp.json'),
+    },
   };
 }
 
@@ -114,17 +128,38 @@ export function greenWorld(): FakeWorld {
 export function fakeClients(world: FakeWorld) {
   const calls: string[] = [];
   const key = (w: Where) => `${w.account}/${w.region}`;
-  const cfn = (w: Where): CloudFormationApi => ({
+  const missing = (name: string) => Object.assign(new Error(`Stack with id ${name} does not exist`), { name: 'ValidationError' });
+  const cfn = (w: Where): StackResourcesApi => ({
     describeStacks: async ({ StackName }) => {
       calls.push(`DescribeStacks ${key(w)} ${StackName}`);
       const a = world.stacks[`${key(w)}/${StackName}`];
-      if (a === undefined) throw Object.assign(new Error(`Stack with id ${StackName} does not exist`), { name: 'ValidationError' });
+      if (a === undefined) throw missing(StackName);
       return answer(a);
+    },
+    listStackResources: async ({ StackName }) => {
+      calls.push(`ListStackResources ${key(w)} ${StackName}`);
+      if (world.pipelineResources === undefined || world.stacks[`${key(w)}/${StackName}`] === undefined) throw missing(StackName);
+      return answer(world.pipelineResources);
+    },
+  });
+  const iam = (w: Where): IamApi => ({
+    listRoles: async () => {
+      calls.push(`ListRoles ${w.account}`);
+      return answer(world.roles ?? { Roles: [] });
+    },
+    listUsers: async () => {
+      calls.push(`ListUsers ${w.account}`);
+      return answer(world.users ?? { Users: [] });
+    },
+    simulatePrincipalPolicy: async (input) => {
+      calls.push(`SimulatePrincipalPolicy ${input.PolicySourceArn} ${input.ActionNames.join(',')} ${(input.ContextEntries ?? []).map((c) => c.ContextKeyName).join(',')}`);
+      return answer(world.simulations?.[input.PolicySourceArn] ?? fixture('simulate-start-build-implicit-deny.json'));
     },
   });
   const clients: DoctorClients = {
     callerAccount: async () => world.caller ?? '111111111111',
     cloudFormation: cfn,
+    iam,
     connections: (w) => ({
       getConnection: async () => {
         calls.push(`GetConnection ${key(w)}`);
