@@ -22,7 +22,9 @@ import { partitionOf } from '../../shared/aws-names';
  *   the function a permission names, and the provider function of a custom resource
  *   (its ServiceToken), which CloudFormation invokes with the execution role.
  * - ECR repository actions target the repository (its `RepositoryName`); those of a
- *   repository creation template target the repositories of its namespace (`<Prefix>/*`).
+ *   repository creation template target the repositories of its namespace (`<Prefix>/*`),
+ *   except the checks ECR makes on the caller while it writes the template (CreateRepository,
+ *   PutLifecyclePolicy, SetRepositoryPolicy: REGISTRY_LEVEL_ACTIONS), requested on `*`.
  * - SSM-typed template parameters (the bootstrap version check) need `ssm:GetParameters`.
  * - Every other action is requested on `*`: the generated policy grants those services on `*`
  *   with a reason (policy-rules.ts), so a finer target would not change the decision.
@@ -298,6 +300,7 @@ function iamTargets(action: string, type: string, logicalId: string, props: Reco
 function resourceTargets(action: string, type: string, logicalId: string, props: Record<string, unknown>, names: TemplateNames): Target[] {
   const service = action.split(':')[0];
   const { partition, target, resources } = names;
+  if (service === 'lambda' && REGISTRY_LEVEL_ACTIONS['lambda-function-settings'].actions.includes(action)) return [['*']];
   if (service === 'lambda') {
     // Lambda actions act on functions: the function itself, the one a permission or a
     // scalable target names (a scalable target of another namespace makes no Lambda call).
@@ -316,8 +319,10 @@ function resourceTargets(action: string, type: string, logicalId: string, props:
     const repository = resolveString(props.RepositoryName, target);
     return [[repository ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${repository}` : '*']];
   }
-  if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate' && !REGISTRY_LEVEL_ACTIONS['ecr-registry'].actions.includes(action)) {
-    // Repository actions of a creation template act on the repositories of its namespace.
+  if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate' && !Object.values(REGISTRY_LEVEL_ACTIONS).some((r) => r.actions.includes(action))) {
+    // Repository actions of a creation template act on the repositories of its namespace;
+    // the checks ECR makes when the template is written act on an undocumented ARN
+    // (policy-rules.ts, 'ecr-template-checks'): requested on `*`, the only safe target.
     const prefix = resolveString(props.Prefix, target);
     return [[prefix ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${prefix}/*` : '*']];
   }

@@ -52,6 +52,10 @@ export const SERVICE_SCOPES: Readonly<Record<PolicyKind, Readonly<Record<string,
       resources: ['arn:*:s3:::deliverypipeline*', 'arn:*:s3:::deliverypipeline*/*'],
       reason: 'CloudFormation names the artifact, log and report buckets after the lower-case pipeline stack names.',
     },
+    lambda: {
+      resources: ['arn:*:lambda:*:*:function:DeliveryPipeline-*'],
+      reason: 'CloudFormation names every function of the pipeline stacks <stack>-<logicalId>-<suffix>, and the stacks are DeliveryPipeline and DeliveryPipeline-<...>, so the prefix scopes every Lambda action, custom-resource invocations included.',
+    },
     ecr: {
       resources: ['arn:*:ecr:*:*:repository/{pipeline}/*'],
       reason: 'The only repository the pipeline stack creates is the gated image repository under the pipeline name prefix.',
@@ -71,6 +75,28 @@ export const REGISTRY_LEVEL_ACTIONS: Readonly<Record<string, { readonly actions:
       'ecr:DescribeRepositoryCreationTemplates', 'ecr:PutReplicationConfiguration', 'ecr:UpdateRepositoryCreationTemplate',
     ],
     reason: 'The registry replication configuration and the repository creation templates are settings of the whole registry (one account and region), which IAM authorizes on no repository ARN.',
+  },
+  // Issue 26, verified as far as AWS documents it: ECR requires the caller that creates or
+  // updates a repository creation template to hold ecr:CreateRepository, and
+  // ecr:PutLifecyclePolicy / ecr:SetRepositoryPolicy when the template carries a lifecycle or
+  // repository policy (ECR user guide, "Creating a repository creation template",
+  // docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates-create.html).
+  // The template names a prefix, no repository exists yet, and no AWS page says which ARN
+  // those checks use (the ECR guide's own policies for templates grant them on "*"; the service
+  // authorization reference only says the actions take a repository ARN). A scope of
+  // repository/<pipeline>/* would fail the first deploy of every DeliveryPipeline-Images stack
+  // if ECR checks anything else, so these three are granted on `*`. The pipeline's own gated
+  // repository needs the same actions, so the repository statement loses nothing it used.
+  'ecr-template-checks': {
+    actions: ['ecr:CreateRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy'],
+    reason: 'ECR checks these against the caller that writes a repository creation template carrying a lifecycle and a repository policy, before any repository exists, and AWS documents no resource ARN for that check: only `*` cannot miss it.',
+  },
+  // The Lambda statements are scoped to the stacks' functions; these reads act on other resource
+  // types (Service Authorization Reference for Lambda: GetCodeSigningConfig on "code signing
+  // config", GetLayerVersion on "layerVersion"), so they stay outside that scope.
+  'lambda-function-settings': {
+    actions: ['lambda:GetCodeSigningConfig', 'lambda:GetLayerVersion'],
+    reason: 'Code signing configurations and layer versions are resource types of their own (code-signing-config:csc-<random id>, layer:<name>:<version>, often another account\'s), not functions, and the function handler reads the ones a function names.',
   },
 };
 

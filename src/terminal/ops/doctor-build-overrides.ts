@@ -1,6 +1,7 @@
 import type { CheckResult } from './doctor';
-import { DoctorClients, errorText, IamApi, IamPrincipal, isStackMissingError, SimulationContextEntry, Where } from './doctor-clients';
+import { DoctorClients, IamApi, IamPrincipal, SimulationContextEntry, Where } from './doctor-clients';
 import { DeliveryConfig } from '../../config/schema';
+import { errorText, isStackMissingError } from '../../shared/aws-errors';
 import { partitionOf } from '../../shared/aws-names';
 import { PIPELINE_STACK_NAME } from '../execution-policy/bootstrap-plan';
 import { wildcardMatch } from '../execution-policy/iam-evaluator';

@@ -69,7 +69,8 @@ describe('(b\') permissions-boundary', () => {
   });
 
   test('a trust change that adds no principal (e.g. a replaced condition) is flagged here; a broadened one is left to iam-broadening', () => {
-    const narrowed = { ...trust('lambda.amazonaws.com'), Statement: [{ ...trust('lambda.amazonaws.com').Statement[0], Condition: { StringEquals: { 'aws:SourceAccount': '1' } } }] };
+    const statement = { ...trust('lambda.amazonaws.com').Statement[0], Condition: { StringEquals: { 'aws:SourceAccount': '1' } } };
+    const narrowed = { ...trust('lambda.amazonaws.com'), Statement: [statement] };
     const found = check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), role({ PermissionsBoundary: BOUNDARY, AssumeRolePolicyDocument: narrowed }));
     expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/^Trust policy changed/)]);
     const broadened = role({ PermissionsBoundary: BOUNDARY, AssumeRolePolicyDocument: trust('ec2.amazonaws.com') });
