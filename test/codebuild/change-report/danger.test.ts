@@ -71,7 +71,8 @@ describe('(b\') permissions-boundary', () => {
   test('a trust change that adds no principal (e.g. a replaced condition) is flagged here; a broadened one is left to iam-broadening', () => {
     const statement = { ...trust('lambda.amazonaws.com').Statement[0], Condition: { StringEquals: { 'aws:SourceAccount': '1' } } };
     const narrowed = { ...trust('lambda.amazonaws.com'), Statement: [statement] };
-    const found = check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), role({ PermissionsBoundary: BOUNDARY, AssumeRolePolicyDocument: narrowed }));
+    const before = role({ PermissionsBoundary: BOUNDARY });
+    const found = check(permissionsBoundaryRule, before, role({ PermissionsBoundary: BOUNDARY, AssumeRolePolicyDocument: narrowed }));
     expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/^Trust policy changed/)]);
     const broadened = role({ PermissionsBoundary: BOUNDARY, AssumeRolePolicyDocument: trust('ec2.amazonaws.com') });
     expect(check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), broadened)).toEqual([]);
