@@ -270,6 +270,9 @@ describe('doctor CLI', () => {
         if (!clients) throw new Error('no AWS in this test');
         return clients;
       },
+      github: () => {
+        throw new Error('no GitHub in this test');
+      },
       options: { currentTemplateVersion: 33 },
       rootDir: ROOT,
       // A day on which every pin of the committed calendar is more than 90 days from its end.
@@ -288,7 +291,7 @@ describe('doctor CLI', () => {
   test('a usage error exits 2 naming the flag and the fix, then the usage; --help exits 0', async () => {
     const unknown = io();
     expect(await doctorCli(['--aws', '--frobnicate'], unknown.io)).toBe(2);
-    expect(unknown.cap.stderr()).toBe('doctor: unknown argument "--frobnicate"; the options are --config path/to/delivery.json, --aws, '
+    expect(unknown.cap.stderr()).toBe('doctor: unknown argument "--frobnicate"; the options are --config path/to/delivery.json, --aws, --github, '
       + `--profile-<12-digit account>=<aws profile>\n${DOCTOR_USAGE}\n`);
     expect(unknown.cap.stdout()).toBe('');
     const noPath = io();
