@@ -120,7 +120,8 @@ async function sandboxResult(api: GitHubApi, repo: string, branch: string): Prom
     return { status: 'fail', check: 'github', where, message: 'does not exist: integ-deploy cannot run (its role trusts only this environment)', fix };
   }
   if (env.status !== 200) throw new Error(`GET environment ${SANDBOX_ENVIRONMENT}: HTTP ${env.status} ${JSON.stringify(env.body)}`);
-  const policy = (env.body as { deployment_branch_policy?: { protected_branches?: boolean; custom_branch_policies?: boolean } | null }).deployment_branch_policy;
+  type BranchPolicy = { protected_branches?: boolean; custom_branch_policies?: boolean } | null;
+  const policy = (env.body as { deployment_branch_policy?: BranchPolicy }).deployment_branch_policy;
   if (!policy) return { status: 'fail', check: 'github', where, message: 'any branch may deploy to it (and get the sandbox role)', fix };
   if (policy.protected_branches) {
     return { status: 'warn', check: 'github', where, message: `every protected branch may deploy to it, not only ${branch}`, fix };
