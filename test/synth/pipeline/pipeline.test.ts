@@ -96,6 +96,8 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     const comment: string = approval.Configuration.CustomData;
     expect(comment).toMatch(/^#\{Approve-prod@ChangeReport-prod\.CHANGE_SUMMARY\} \| Promote to prod \(444444444444: us-east-1, us-east-2\)/);
     expect(comment).toMatch(/commit https:\/\/github\.com\/example-org\/cdk-delivery-pipeline\/commit\/#\{Source@.*\.CommitId\}$/);
+    // Who may approve: the notification says it, because CodePipeline cannot enforce it (RUNBOOKS.md).
+    expect(comment).toContain('approver not its author (RUNBOOKS "Who may approve"): commit https://');
     // CodePipeline refuses comments over 500 characters after variables are filled in:
     // the summary is cut to 250 characters by the report step, a commit id has 40.
     const filledIn = comment
