@@ -57,7 +57,10 @@ async function drift(argv: readonly string[], io: DriftCliIo): Promise<number> {
   if (env !== undefined && !names.includes(env)) throw new UsageError(`--env must name an environment of the config (${names.join(', ')}); got ${JSON.stringify(env)}`);
   const results = await checkDrift(stageStacksOf(config, env), {
     cloudFormation: (where) => io.cloudFormation(where, profiles),
-    pollMs: io.pollMs ?? DRIFT_POLL_MS, timeoutMs: DRIFT_TIMEOUT_MS, sleep: io.sleep, now: io.now,
+    pollMs: io.pollMs ?? DRIFT_POLL_MS,
+    timeoutMs: DRIFT_TIMEOUT_MS,
+    sleep: io.sleep,
+    now: io.now,
   });
   io.out(values.json ? `${JSON.stringify({ counts: driftCounts(results), results }, null, 2)}\n` : formatDriftReport(results));
   if (driftCounts(results).checked === 0) {
