@@ -5,7 +5,7 @@ import { pipelineGuardrailScp, scpDocumentFile } from './pipeline-guardrail-scp'
 import { BOUNDARY_PLACEHOLDER } from './policy-rules';
 import { DeliveryConfig } from '../../config/schema';
 import { integStageIdOf, stageIdOf } from '../../config/waves';
-import { partitionOf, permissionsBoundaryArn, PIPELINE_ROLE_NAME_PREFIX } from '../../shared/aws-names';
+import { applicationSlug, partitionOf, permissionsBoundaryArn, PIPELINE_ROLE_NAME_PREFIX } from '../../shared/aws-names';
 
 /**
  * What `npx projen bootstrap` does, as data: which account/region pairs need `cdk bootstrap`,
@@ -169,6 +169,8 @@ export interface RenderValues {
   readonly stages: readonly string[];
   /** The gated image repository's prefix (`{pipeline}`). */
   readonly pipeline: string;
+  /** The application slug that starts the stages' fixed names (`{app}`: `<app>-<stage>-...`). @default 'app' */
+  readonly app?: string;
   /** The ARNs of the account's permissions boundaries, one per region it is bootstrapped in (`{boundary}`). @default none */
   readonly boundaries?: readonly string[];
 }
@@ -176,7 +178,7 @@ export interface RenderValues {
 /**
  * Render a shipped policy document for one account: every Resource or NotResource containing
  * `{stage}` is repeated once per stage id deployed in that account; `{pipeline}` becomes the
- * gated image repository's prefix; a condition value `{boundary}` becomes the account's
+ * gated image repository's prefix, `{app}` the application slug; a condition value `{boundary}` becomes the account's
  * permissions boundaries. Stage stacks are named `<env>-<region>-<Stack>` and CloudFormation
  * names the roles, buckets, functions, rules and nested stacks it creates after the stack, so
  * `<stage>-*` scopes IAM, S3, Lambda, EventBridge and CloudFormation to this project's stages.
@@ -186,7 +188,7 @@ export function renderPolicy(document: unknown, values: RenderValues): unknown {
   const expand = (list: string | string[]) => (Array.isArray(list) ? list : [list])
     .flatMap((r) => (r.includes('{stage}') ? values.stages.map((st) => r.split('{stage}').join(st)) : [r]))
     .flatMap((r) => (r === BOUNDARY_PLACEHOLDER ? values.boundaries ?? [] : [r]))
-    .map((r) => r.split('{pipeline}').join(values.pipeline));
+    .map((r) => r.split('{pipeline}').join(values.pipeline).split('{app}').join(values.app ?? 'app'));
   const single = (list: string[]) => (list.length === 1 ? list[0] : list);
   for (const statement of doc.Statement) {
     for (const key of ['Resource', 'NotResource']) {
@@ -283,6 +285,7 @@ export function bootstrapPlan(config: DeliveryConfig, options: PlanOptions = {})
       const rendered = renderPolicy(readPolicy(source), {
         stages: [...entry.stages, ...sandboxes],
         pipeline: pipelineRepositoryPrefix(config),
+        app: applicationSlug(config.tags.Application),
         boundaries: entry.regions.map((region) => permissionsBoundaryArn(account, region)),
       });
       // One generated document can outgrow one managed policy: it is attached as several.

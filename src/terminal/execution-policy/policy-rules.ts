@@ -5,7 +5,8 @@ import { PolicyStatement } from './iam-evaluator';
  * resources each service's actions may touch, and why a service keeps `*`. Placeholders are
  * filled per account by `npx projen bootstrap` (src/terminal/execution-policy/bootstrap-plan.ts renderPolicy):
  * `{stage}` becomes each stage id deployed in the account, `{pipeline}` the gated image
- * repository prefix, `{boundary}` the account's permissions boundaries (one per region).
+ * repository prefix, `{app}` the application slug of fixed names (`<app>-<stage>-...`),
+ * `{boundary}` the account's permissions boundaries (one per region).
  */
 
 /** The two execution policies: stage accounts, and the pipeline account. */
@@ -39,8 +40,8 @@ export const SERVICE_SCOPES: Readonly<Record<PolicyKind, Readonly<Record<string,
       reason: 'The only stacks CloudFormation creates for a stage are nested stacks (hosted rotation), named after their parent stack.',
     },
     lambda: {
-      resources: ['arn:*:lambda:*:*:function:{stage}-*'],
-      reason: 'CloudFormation names every function it creates <stack>-<logicalId>-<suffix> (the hosted rotation\'s after its nested stack, itself named after the Platform stack), and custom resources invoke functions of their own stack, so the stage id scopes every Lambda action, invocation included.',
+      resources: ['arn:*:lambda:*:*:function:{stage}-*', 'arn:*:lambda:*:*:function:{app}-{stage}-*'],
+      reason: 'CloudFormation names every function it creates <stack>-<logicalId>-<suffix>, and custom resources invoke functions of their own stack; the rotation functions have a name the failover command derives, <application>-<stage>-rotation: so the stage id scopes every Lambda action, invocation included.',
     },
   },
   pipeline: {

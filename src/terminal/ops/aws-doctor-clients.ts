@@ -1,6 +1,7 @@
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
 import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { IAMClient, ListRolesCommand, ListUsersCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
+import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromIni, fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -60,6 +61,10 @@ export function awsDoctorClients(homeRegion: string, profiles: Readonly<Record<s
     connections: (where) => {
       const client = new CodeStarConnectionsClient(config(where));
       return { getConnection: (input) => client.send(new GetConnectionCommand(input)) };
+    },
+    rds: (where) => {
+      const client = new RDSClient(config(where));
+      return { describeDBClusters: (input) => client.send(new DescribeDBClustersCommand(input)) };
     },
     sns: (where) => {
       const client = new SNSClient(config(where));

@@ -22,12 +22,13 @@ import { bootstrapPlan } from '../execution-policy/bootstrap-plan';
  * support of every pinned version (versions/calendar.json: WARN within 90 days of its end of
  * support, FAIL after it); exit 0, or 1 with the readable list of config problems or when a
  * pin is past its end of support. `--aws` (with credentials): also check bootstrap stacks,
- * the GitHub connection, who may override the pipeline's builds and the approval e-mails; exit
- * 1 if any check failed. Without credentials `--aws` says so and exits 1: the checks it asked
- * for did not run. Other accounts are read with their `--profile-<account>`, else through their
- * lookup roles, which trust only the pipeline's own roles. `--github` (a token in GITHUB_TOKEN or
- * GH_TOKEN): the repository settings the gates rely on (doctor-github.ts); exit 1 if any failed,
- * or without a token.
+ * the GitHub connection, who may override the pipeline's builds and the approval e-mails, and
+ * warn when the clusters of a global environment run different engine versions (a failover
+ * would be refused); exit 1 if any check failed. Without credentials `--aws` says so and exits 1:
+ * the checks it asked for did not run. Other accounts are read with their `--profile-<account>`,
+ * else through their lookup roles, which trust only the pipeline's own roles. `--github` (a token
+ * in GITHUB_TOKEN or GH_TOKEN): the repository settings the gates rely on (doctor-github.ts);
+ * exit 1 if any failed, or without a token.
  */
 
 export const DOCTOR_USAGE = 'usage: npx projen doctor [--config path/to/delivery.json] [--aws [--profile-<12-digit account>=<aws profile> ...]] [--github]';

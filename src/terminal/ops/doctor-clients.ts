@@ -79,6 +79,19 @@ export interface SnsApi {
   listTopics(input: { NextToken?: string }): Promise<{ Topics?: ReadonlyArray<{ TopicArn?: string }>; NextToken?: string }>;
 }
 
+/** A regional cluster as DescribeDBClusters reports it (the fields doctor reads). */
+export interface DbClusterVersion {
+  readonly DBClusterIdentifier?: string;
+  readonly Status?: string;
+  readonly Engine?: string;
+  readonly EngineVersion?: string;
+}
+
+export interface RdsApi {
+  /** DescribeDBClusters of one cluster. Throws `DBClusterNotFoundFault` when there is none. */
+  describeDBClusters(input: { DBClusterIdentifier: string }): Promise<{ DBClusters?: readonly DbClusterVersion[] }>;
+}
+
 /**
  * Clients per account/region. In the caller's own account they use the caller's credentials;
  * in any other account they assume that account's CDK lookup role (read-only), so a failed
@@ -92,4 +105,5 @@ export interface DoctorClients {
   sns(where: Where): SnsApi;
   /** IAM of an account (a global service; `where.region` only picks the endpoint). */
   iam(where: Where): IamApi;
+  rds(where: Where): RdsApi;
 }

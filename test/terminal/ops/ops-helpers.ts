@@ -56,6 +56,8 @@ export interface FakeWorld {
   users?: Answer;
   /** SimulatePrincipalPolicy answers by principal ARN; others: an implicit deny. */
   simulations?: Record<string, Answer>;
+  /** DescribeDBClusters by `account/region/cluster identifier`; unknown keys are missing clusters. @default none */
+  clusters?: Record<string, Answer>;
 }
 
 /** A fully green world for the sample config. */
@@ -121,6 +123,10 @@ export function greenWorld(): FakeWorld {
       'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformAdmin_0123456789abcdef': fixture('simulate-start-build-denied-by-scp.json'),
       'arn:aws:iam::111111111111:role/DeliveryPipeline-PipelineAssetsFileRole59943A77-Tn5Rw1Xc8Zb3': fixture('simulate-start-build-denied-by-scp.json'),
     },
+    clusters: {
+      '444444444444/us-east-1/transactions-prod-us-east-1': fixture('failover/describe-db-clusters-us-east-1.json'),
+      '444444444444/us-east-2/transactions-prod-us-east-2': fixture('failover/describe-db-clusters-us-east-2.json'),
+    },
   };
 }
 
@@ -164,6 +170,14 @@ export function fakeClients(world: FakeWorld) {
       getConnection: async () => {
         calls.push(`GetConnection ${key(w)}`);
         return answer(world.connection);
+      },
+    }),
+    rds: (w) => ({
+      describeDBClusters: async ({ DBClusterIdentifier }) => {
+        calls.push(`DescribeDBClusters ${key(w)} ${DBClusterIdentifier}`);
+        const a = world.clusters?.[`${key(w)}/${DBClusterIdentifier}`];
+        if (a === undefined) throw recordedError('failover/error-db-cluster-not-found.json');
+        return answer(a);
       },
     }),
     sns: (w) => ({
