@@ -92,6 +92,9 @@ export function addWorkflows(project: awscdk.AwsCdkTypeScriptApp): void {
         // aws-cdk-lib stays pinned (see .projenrc.ts): integ-runner reads schema <= 53 only.
         { name: 'Upgrade within the pinned ranges', run: 'npx projen upgrade' },
         { name: 'Refresh integ snapshots offline (so the PR does not fail on drift)', run: 'npx projen integ:update' },
+        // A new CDK CLI may ship a new bootstrap template: the project's is regenerated from it,
+        // and the pull request shows the diff for review (RUNBOOKS.md "Bootstrap template").
+        { name: 'Regenerate the bootstrap template from the upgraded CDK CLI', run: 'npx projen bootstrap:template' },
         { name: 'Test', run: 'npx projen test' },
         {
           name: 'The change as one patch',

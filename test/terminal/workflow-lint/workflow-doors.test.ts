@@ -73,7 +73,7 @@ describe('upgrade', () => {
     const uses = jobs.pullRequest.steps.map((s: any) => String(s.uses ?? '').split('@')[0]).filter(Boolean);
     expect(uses).toEqual(['actions/checkout', 'actions/download-artifact', 'peter-evans/create-pull-request']);
     // The read-only job does the npm work and hands over only the patch.
-    expect(jobs.patch.steps.map((s: any) => s.run).filter(Boolean)).toEqual(expect.arrayContaining(['npm ci', 'npx projen upgrade', 'npx projen test']));
+    expect(jobs.patch.steps.map((s: any) => s.run).filter(Boolean)).toEqual(expect.arrayContaining(['npm ci', 'npx projen upgrade', 'npx projen bootstrap:template', 'npx projen test']));
     expect(jobs.patch.steps.find((s: any) => String(s.uses ?? '').startsWith('actions/upload-artifact')).with.path).toBe('${{ runner.temp }}/upgrade.patch');
   });
 
