@@ -11,6 +11,7 @@ export const DATABASE_PORT = 5432;
 /**
  * What the service tasks reach over HTTPS that no interface endpoint of the stage serves, and
  * why: the reason the task security group keeps 443 to 0.0.0.0/0 (through the NAT gateway).
+ * `what` goes into the rule's description, so it uses only the characters EC2 allows there.
  * Everything else the tasks call has an endpoint (the endpoints' security group) or is the
  * database (its security group). Remove an entry when its need goes; the rule goes with the last.
  */
@@ -23,7 +24,7 @@ export const SERVICE_INTERNET_NEEDS: readonly { readonly what: string; readonly 
       + 'a lookup in the account at synth time.',
   },
   {
-    what: 'the token issuer\'s signing keys',
+    what: 'the token issuer JWKS',
     why: 'The service verifies access tokens against its Amazon Cognito issuer\'s JWKS (app/README.md "Authentication"), and a user '
       + 'pool with a domain (the client-credentials token endpoint needs one) cannot be reached through an interface endpoint '
       + '(https://docs.aws.amazon.com/cognito/latest/developerguide/vpc-interface-endpoints.html).',

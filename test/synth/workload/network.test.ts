@@ -185,7 +185,9 @@ describe.each([
       }
     }
     expect(toCidr).toEqual([`service tcp:443 -> 0.0.0.0/0: HTTPS out of the VPC, only for: ${SERVICE_INTERNET_NEEDS.map((n) => n.what).join('; ')}`]);
-    expect(SERVICE_INTERNET_NEEDS.map((n) => n.what)).toEqual(['S3 image layers', 'the token issuer\'s signing keys']);
+    expect(SERVICE_INTERNET_NEEDS.map((n) => n.what)).toEqual(['S3 image layers', 'the token issuer JWKS']);
+    // EC2 refuses any other character in a rule description (IpRange.Description, EC2 API Reference).
+    for (const rule of toCidr) expect(rule.split(': ').slice(1).join(': ')).toMatch(/^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]{1,255}$/);
     for (const need of SERVICE_INTERNET_NEEDS) expect(need.why).toMatch(/^[A-Z].{60,}https:\/\/docs\.aws\.amazon\.com\/.*\.$/s);
   });
 
