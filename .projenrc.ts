@@ -55,6 +55,12 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // The pre-traffic hook (bundled into its Lambda asset): when a check fails it reads when the
     // ECS service deployment started, which bounds its retries (src/lambda/pre-traffic-hook/).
     '@aws-sdk/client-ecs@^3',
+    // The delivery metrics (src/lambda/delivery-metrics, `pipeline:metrics`) read CodePipeline's
+    // execution history and publish CloudWatch metrics; the function dedupes its datapoints in
+    // DynamoDB. The drift check (src/shared/drift, `drift`) reads CloudFormation through the STS client.
+    '@aws-sdk/client-codepipeline@^3',
+    '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/credential-providers@^3',
   ],
   devDeps: [

@@ -7,6 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { hardenArtifactBucket } from './artifact-bucket-hardening';
+import { DeliveryMetrics } from './delivery-metrics';
+import { DriftDetection } from './drift-detection';
 import { ImageRegionStack } from './image-region-stack';
 import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
 import { ImageRepository } from './image-repository';
@@ -17,6 +19,7 @@ import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
 import { PROVENANCE_PREFIX } from '../../shared/image-provenance';
@@ -96,6 +99,10 @@ export class PipelineStack extends Stack {
   public readonly bakes: BakeStep[] = [];
   /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
   public readonly rollbackStages: readonly string[];
+  /** The delivery metrics: rules on the pipeline's events, the function, the dashboard. */
+  public readonly deliveryMetrics: DeliveryMetrics;
+  /** The scheduled drift check of every stage stack. */
+  public readonly driftDetection: DriftDetection;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, {
@@ -163,7 +170,27 @@ export class PipelineStack extends Stack {
     const gateRole = this.imageGateRole();
     this.images.reserveImageWritesTo(gateRole);
     this.reports.reserveWritesUnder(PROVENANCE_PREFIX, gateRole);
+    ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
+  }
+
+  /**
+   * The pipeline measures and watches itself: DORA metrics from its own events, a dashboard,
+   * and the scheduled drift check of every stage stack (README "Delivery metrics", "Drift
+   * detection"). Their log groups use the build logs' key. Needs the built pipeline.
+   */
+  private addSelfObservation(config: DeliveryConfig): { deliveryMetrics: DeliveryMetrics; driftDetection: DriftDetection } {
+    const observed = { logsKey: this.node.findChild('BuildLogsKey') as kms.IKey, notifications: this.notifications };
+    const deliveryMetrics = new DeliveryMetrics(this, 'DeliveryMetrics', {
+      ...observed,
+      layout: pipelineLayoutOf(config),
+      pipelineArn: this.pipeline.pipeline.pipelineArn,
+      stageNames: this.pipeline.pipeline.stages.map((s) => s.stageName),
+    });
+    const driftDetection = new DriftDetection(this, 'DriftDetection', {
+      ...observed, pipelineName: config.pipeline.name, targets: stageStacksOf(config), intervalHours: config.driftDetection.intervalHours,
+    });
+    return { deliveryMetrics, driftDetection };
   }
 
   /**
