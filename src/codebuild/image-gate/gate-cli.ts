@@ -60,9 +60,9 @@ const WAIT = {
 
 /** The tag a provenance record is about. */
 const TAG = {
-  'repository': { type: 'string', hint: 'NAME' },
-  'commit': { type: 'string', hint: 'SHA' },
-  'digest': { type: 'string', hint: 'sha256:...' },
+  repository: { type: 'string', hint: 'NAME' },
+  commit: { type: 'string', hint: 'SHA' },
+  digest: { type: 'string', hint: 'sha256:...' },
 } as const;
 
 /** The options of each command. */

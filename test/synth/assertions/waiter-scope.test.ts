@@ -1,6 +1,6 @@
+import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { AssertionStack } from '../../../src/synth/assertions/assertion-stack';
 import { waiterNamePrefixOf } from '../../../src/synth/assertions/waiter-scope';
 import { wildcardMatch } from '../../../src/terminal/execution-policy/iam-evaluator';

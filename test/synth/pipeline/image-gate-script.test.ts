@@ -54,7 +54,11 @@ function imageGateBuildspec(): { commands: string[]; exportedVariables: string[]
  * its exported variables afterwards.
  */
 function runGate(opts: {
-  trivyImage: string; ecr: string; alreadyDeployable?: boolean; throughBuildspec?: boolean; replication?: string;
+  trivyImage: string;
+  ecr: string;
+  alreadyDeployable?: boolean;
+  throughBuildspec?: boolean;
+  replication?: string;
   /** With alreadyDeployable, the gate's provenance record of the commit: of that digest (default), of another, or none. */
   recorded?: 'same digest' | 'other digest' | 'none';
 }): Run {

