@@ -25,7 +25,7 @@ export const SERVICE_INTERNET_NEEDS: readonly { readonly what: string; readonly 
   },
   {
     what: 'the token issuer JWKS',
-    why: 'The service verifies access tokens against its Amazon Cognito issuer\'s JWKS (app/README.md "Authentication"), and a user '
+    why: 'The service verifies access tokens against its Amazon Cognito issuer\'s JWKS (its token check, app/README.md), and a user '
       + 'pool with a domain (the client-credentials token endpoint needs one) cannot be reached through an interface endpoint '
       + '(https://docs.aws.amazon.com/cognito/latest/developerguide/vpc-interface-endpoints.html).',
   },
