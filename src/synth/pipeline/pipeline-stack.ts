@@ -22,6 +22,7 @@ import { NotifyingApprovalStep } from './steps/notifying-approval-step';
 import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
+import { PROVENANCE_PREFIX } from '../../shared/image-provenance';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../shared/versions/toolchain';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
@@ -154,6 +155,7 @@ export class PipelineStack extends Stack {
       commitId,
       gates: config.gates,
       replicationRegions,
+      provenance: { bucket: this.reports.bucket, key: this.reports.key },
     });
     this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
 
@@ -162,6 +164,12 @@ export class PipelineStack extends Stack {
     }
 
     this.rollbackStages = this.buildAndHardenPipeline();
+    // The gate's project exists once the pipeline is built: from now on only its role may put
+    // or delete images in the gated repository (and only CloudFormation may change its policy).
+    // The same for its provenance records (the change-report bucket, under image-provenance/).
+    const gateRole = this.imageGateRole();
+    this.images.reserveImageWritesTo(gateRole);
+    this.reports.reserveWritesUnder(PROVENANCE_PREFIX, gateRole);
     ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
   }
@@ -296,6 +304,13 @@ export class PipelineStack extends Stack {
       ],
     });
     return rollbackStages;
+  }
+
+  /** The role the ImageGate project runs as: the only writer of the gated images. */
+  private imageGateRole(): iam.IRole {
+    const role = this.imageGate.project.role;
+    if (!role) throw new Error('the ImageGate CodeBuild project has no role (aws-cdk-lib changed?): the gated repository cannot name its only writer');
+    return role;
   }
 
   /**
