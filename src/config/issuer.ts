@@ -47,6 +47,18 @@ export function checksClientSecretNameOf(application: string, environmentName: s
   return `${applicationSlug(application)}-${environmentName}-${issuerRegion}/checks-client`;
 }
 
+/**
+ * Name of the function the post-deploy assertions of one stage invoke for their access token:
+ * `<application>-<env>-<region>-checks-token` (the application part shortened when the name would
+ * pass Lambda's 64 characters). Fixed rather than generated so the assertion stack names it
+ * without importing it, and so the permission integ-tests-alpha adds for it names a function of
+ * the stage (the execution policy scopes Lambda calls to `<application>-<stage>-*`).
+ */
+export function checksTokenFunctionNameOf(application: string, environmentName: string, region: string): string {
+  const rest = `-${environmentName}-${region}-checks-token`;
+  return `${applicationSlug(application).slice(0, 64 - rest.length).replace(/-+$/, '')}${rest}`;
+}
+
 /** Purpose (alias suffix) of the key encrypting the checks' credentials secret: `alias/<namePrefix of the issuer region>/issuer-secret`. */
 export const ISSUER_SECRET_KEY_PURPOSE = 'issuer-secret';
 

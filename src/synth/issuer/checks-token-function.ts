@@ -33,6 +33,8 @@ export interface ChecksTokenFunctionProps {
   readonly credentials: ChecksCredentials;
   /** The scopes the token carries (a read-only region asks for `transactions/read` only). */
   readonly scopes: readonly string[];
+  /** Its name (`checksTokenFunctionNameOf`): the assertions invoke it by name. */
+  readonly functionName: string;
 }
 
 /**
@@ -57,10 +59,16 @@ export class ChecksTokenFunction extends Construct {
   public readonly logGroup: EncryptedLogGroup;
   /** Where it reads the credentials. */
   public readonly credentials: ChecksCredentials;
+  /**
+   * Its name as a literal (not the function's token): another stack of the stage names it
+   * without a CloudFormation export, so the Service stack stays free to replace it.
+   */
+  public readonly functionName: string;
 
   constructor(scope: Construct, id: string, props: ChecksTokenFunctionProps) {
     super(scope, id);
     this.credentials = props.credentials;
+    this.functionName = props.functionName;
     this.logGroup = new EncryptedLogGroup(this, 'LogGroup', { environment: props.environment, encryptionKey: props.logsKey });
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
@@ -78,6 +86,7 @@ export class ChecksTokenFunction extends Construct {
     this.role.addToPrincipalPolicy(lambdaVpcAccessStatement());
     props.credentials.grantRead(this.role);
     this.function = new lambda.Function(this, 'Function', {
+      functionName: props.functionName,
       description: `Access token of the post-deploy checks of ${props.stageId} (client credentials)`,
       runtime: LAMBDA_NODE_RUNTIME,
       handler: 'index.handler',

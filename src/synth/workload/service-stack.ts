@@ -15,6 +15,7 @@ import { ServiceImage } from './service-image';
 import { scaleService } from './service-scaling';
 import { addServiceTask } from './service-task';
 import { StageSettings } from './stage-settings';
+import { checksTokenFunctionNameOf } from '../../config/issuer';
 import { READ_SCOPE, WRITE_SCOPE } from '../../shared/client-credentials';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { waitForRolePolicies } from '../constructs/role-policy-order';
@@ -218,6 +219,7 @@ export class ServiceStack extends Stack {
     }
     this.checksToken = new ChecksTokenFunction(this, 'ChecksToken', {
       environment, stageId: settings.stageId, vpc: props.vpc, logsKey: this.logsKey, credentials: this.auth.checks, scopes: this.checksScopes,
+      functionName: checksTokenFunctionNameOf(settings.application, environment.name, settings.region),
     });
     scaleService(this.service, {
       minCapacity: sizing.minCapacity,

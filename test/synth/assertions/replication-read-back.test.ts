@@ -41,7 +41,7 @@ describe('post-deploy checks of a global environment (sample prod: us-east-1 pri
     // With the checks' token, the same client id as the primary's checks (one issuer per
     // environment): the service scopes data by client, so only that client sees the transaction.
     expect(secondary[readBack[0]].request).toEqual({
-      headers: { authorization: 'Bearer ${response of Lambda.invoke {"FunctionName":"${import prod-us-east-2-Service:ExportsOutputRefChecksTokenFunctionA27983E24779CADD}"}: apiCallResponse.Payload.token}' },
+      headers: { authorization: 'Bearer ${response of Lambda.invoke {"FunctionName":"transactions-prod-us-east-2-checks-token"}: apiCallResponse.Payload.token}' },
     });
   });
 
@@ -49,7 +49,7 @@ describe('post-deploy checks of a global environment (sample prod: us-east-1 pri
     for (const [name, checks] of stages) {
       for (const target of targets(checks)) {
         const auth = checks[target].request?.headers?.authorization;
-        if (target.includes('/transactions')) expect({ name, target, auth }).toEqual({ name, target, auth: expect.stringMatching(/^Bearer \$\{response of Lambda\.invoke .*ChecksTokenFunction.*: apiCallResponse\.Payload\.token\}$/) });
+        if (target.includes('/transactions')) expect({ name, target, auth }).toEqual({ name, target, auth: expect.stringMatching(/^Bearer \$\{response of Lambda\.invoke \{"FunctionName":"transactions-[a-z]+-us-east-[12]-checks-token"\}: apiCallResponse\.Payload\.token\}$/) });
         else expect({ name, target, auth }).toEqual({ name, target, auth: undefined });
       }
     }
