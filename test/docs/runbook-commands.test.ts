@@ -477,6 +477,8 @@ describe('the checks themselves', () => {
     expect(sectionReferences('(README "HTTPS and HTTP-only mode"\nunder "The workload"); see "Versions"', 'README.md', 'README.md').map((r) => [r.doc, r.title, r.under ?? ''])).toEqual([
       ['README.md', 'HTTPS and HTTP-only mode', 'The workload'], ['README.md', 'Versions', ''],
     ]);
+    // A title inside a single-quoted string of a source file, its apostrophe escaped.
+    expect(sectionReferences('throw new Error(\'see RUNBOOKS.md "The issuer\\\'s region is down"\');', 'a.ts').map((r) => r.title)).toEqual(["The issuer's region is down"]);
   });
 
   test('outputs named in prose are found, with … marking the start of a key', () => {

@@ -132,7 +132,7 @@ async function createSecret(secretId: string, token: string, deps: RotationDeps)
   if (!existing.some((s) => s.id === keep)) {
     throw new RotationError(`app client ${clientId} has no secret ${keep ?? '(none listed)'}, the one ${secretId} holds: its AWSCURRENT value no longer works. `
       + `Put a working value back (aws cognito-idp add-user-pool-client-secret --user-pool-id ${userPoolId} --client-id ${clientId}, then `
-      + `aws secretsmanager put-secret-value with its id and value; RUNBOOKS.md "Rotate the checks' client secret"), then rotate again`);
+      + 'aws secretsmanager put-secret-value with its id and value; RUNBOOKS.md "Rotate the checks\' client secret"), then rotate again');
   }
   if (existing.length >= 2) {
     for (const s of existing.filter((x) => x.id !== keep)) {

@@ -218,7 +218,12 @@ export class ServiceStack extends Stack {
       this.service.attachToApplicationTargetGroup(props.targetGroup);
     }
     this.checksToken = new ChecksTokenFunction(this, 'ChecksToken', {
-      environment, stageId: settings.stageId, vpc: props.vpc, logsKey: this.logsKey, credentials: this.auth.checks, scopes: this.checksScopes,
+      environment,
+      stageId: settings.stageId,
+      vpc: props.vpc,
+      logsKey: this.logsKey,
+      credentials: this.auth.checks,
+      scopes: this.checksScopes,
       functionName: checksTokenFunctionNameOf(settings.application, environment.name, settings.region),
     });
     scaleService(this.service, {

@@ -293,7 +293,7 @@ async function checksToken(target: FailoverTarget, clients: FailoverClients): Pr
   } catch (e) {
     return {
       problem: `${why}, but its credentials ${issuer.checksSecretName} could not be read there (${errorText(e)}), so no write was tried. If ${issuer.region} is down, `
-      + `see RUNBOOKS.md "The token issuer's region is down"; the writer itself has moved`,
+      + 'see RUNBOOKS.md "The token issuer\'s region is down"; the writer itself has moved',
     };
   }
   const fetchThrough: FetchLike = async (url, init) => {

@@ -706,7 +706,7 @@ describe('failover --run on recorded AWS responses', () => {
     const { result, failures, calls } = await run({ describe: failingOver(), failover: F('failover-global-cluster.json'), http }, 'us-east-2', 'unplanned');
     expect(result.ok).toBe(false);
     expect(failures.slice(0, 1)).toEqual([`FAIL the proof's writes need the checks' access token, from the token issuer in us-east-1, which gave none (the token endpoint ${TOKEN_URL} `
-      + `answered HTTP 400 invalid_client), so no write was tried. If us-east-1 is down, see RUNBOOKS.md "The token issuer's region is down"; `
+      + 'answered HTTP 400 invalid_client), so no write was tried. If us-east-1 is down, see RUNBOOKS.md "The token issuer\'s region is down"; '
       + 'the writer itself has moved; the database secret follows the writer all the same']);
     expect(failures[0]).not.toContain('sample0not0a0real0secret');
     expect(calls.some((c) => c.startsWith('POST https://api-'))).toBe(false);
