@@ -11,6 +11,7 @@ import { ImageRegionStack } from './image-region-stack';
 import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
+import { addPipelineOutputs, PipelineOutputs } from './pipeline-outputs';
 import { ReportBucket } from './report-bucket';
 import { rollBackDeployStagesOnFailure } from './stage-rollback';
 import { BakeStep } from './steps/bake-step';
@@ -95,6 +96,8 @@ export class PipelineStack extends Stack {
   public readonly bakes: BakeStep[] = [];
   /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
   public readonly rollbackStages: readonly string[];
+  /** Outputs for runbooks and scripts: pipeline name, image repository URI, notification topic, artifact bucket. */
+  public readonly outputs: PipelineOutputs;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, {
@@ -155,6 +158,7 @@ export class PipelineStack extends Stack {
     }
 
     this.rollbackStages = this.buildAndHardenPipeline();
+    this.outputs = addPipelineOutputs(this, { pipeline: this.pipeline.pipeline, repository: this.images.repository, topic: this.notifications.topic });
     this.tagPipelineAccount(config);
   }
 

@@ -228,6 +228,7 @@ export class ServiceStack extends Stack {
       alternateTargetGroup: props.trafficSwitch?.alternateTargetGroup,
       database: props.database,
       alarmEmails: props.alarmEmails,
+      preTrafficHook: this.preTrafficHook?.function,
     });
     if (!props.replicationLagClusterIdentifier) return { monitoring };
     const replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {

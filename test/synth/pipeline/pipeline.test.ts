@@ -190,6 +190,24 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     expect(deploys.every((a: any) => !/CHANGE_SET/.test(a.Configuration.ActionMode))).toBe(true);
   });
 
+  test('outputs without exports: pipeline name, image repository URI, notification topic, artifact bucket', () => {
+    const outputs = p.template.toJSON().Outputs;
+    const ref = (type: string) => Object.keys(p.template.findResources(type)).filter((id) => !/Support|Replication/.test(id));
+    const [repository] = ref('AWS::ECR::Repository');
+    const [topic] = ref('AWS::SNS::Topic');
+    const [pipeline] = ref('AWS::CodePipeline::Pipeline');
+    expect(outputs.PipelineName.Value).toEqual({ Ref: pipeline });
+    expect(outputs.NotificationTopicArn.Value).toEqual({ Ref: topic });
+    expect(JSON.stringify(outputs.ImageRepositoryUri.Value)).toContain(repository);
+    const artifactStore = p.template.findResources('AWS::CodePipeline::Pipeline')[pipeline].Properties.ArtifactStores
+      .find((s: any) => s.Region === 'us-east-1').ArtifactStore.Location;
+    expect(outputs.ArtifactBucketName.Value).toEqual(artifactStore);
+    for (const key of ['PipelineName', 'ImageRepositoryUri', 'NotificationTopicArn', 'ArtifactBucketName']) {
+      expect(outputs[key].Export).toBeUndefined();
+      expect(outputs[key].Description).toMatch(/\w/);
+    }
+  });
+
   test('stages pull the image from the gated repository by the commit tag', () => {
     p.template.hasResourceProperties('AWS::ECR::Repository', {
       ImageTagMutability: 'IMMUTABLE',

@@ -25,6 +25,8 @@ describe('strategy per environment', () => {
     platform.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 0);
     Template.fromStack(stage.service).resourceCountIs('AWS::Lambda::Function', 0);
     expect(stage.edge.trafficSwitch).toBeUndefined();
+    expect(stage.service.monitoring.preTrafficHookErrorsAlarm).toBeUndefined();
+    expect(s.DeploymentConfiguration.Alarms.AlarmNames).toHaveLength(2);
   });
 
   test('prod defaults to canary: 10% for 10 minutes, then the rest; old tasks kept 10 minutes; breaker and alarms still roll back', () => {
@@ -36,7 +38,8 @@ describe('strategy per environment', () => {
       DeploymentCircuitBreaker: { Enable: true, Rollback: true },
       Alarms: { Enable: true, Rollback: true },
     });
-    expect(d.Alarms.AlarmNames).toHaveLength(2);
+    // 5xx, unhealthy hosts and the pre-traffic hook's errors.
+    expect(d.Alarms.AlarmNames).toHaveLength(3);
   });
 
   test.each([
@@ -171,6 +174,36 @@ describe.each([
     expect(sg.SecurityGroupIngress).toBeUndefined();
     const logGroup = resources(svc, 'AWS::Logs::LogGroup')[fn.LoggingConfig.LogGroup.Ref];
     expect(logGroup.Properties!.KmsKeyId).toBeDefined();
+  });
+
+  test('the hook has an Errors alarm: paging, a deployment alarm ECS rolls back on, and one of the alarms the bake watches', () => {
+    const hook = stage.service.preTrafficHook!;
+    const alarm = stage.service.monitoring.preTrafficHookErrorsAlarm!;
+    const props = resources(svc, 'AWS::CloudWatch::Alarm')[serviceId(alarm)].Properties!;
+    expect(props).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: serviceId(hook.function) } }],
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      // No invocation between releases: no data is no error, and the bake needs OK, not INSUFFICIENT_DATA.
+      TreatMissingData: 'notBreaching',
+    });
+    const topic = { Ref: serviceId(stage.service.monitoring.topic) };
+    expect(props.AlarmActions).toEqual([topic]);
+    expect(props.OKActions).toEqual([topic]);
+    // ECS watches it during the deployment (with 5xx and unhealthy hosts) and rolls back on ALARM.
+    const deployment = only(svc, 'AWS::ECS::Service').Properties!.DeploymentConfiguration.Alarms;
+    expect(deployment).toMatchObject({ Enable: true, Rollback: true });
+    expect(deployment.AlarmNames).toHaveLength(3);
+    expect(deployment.AlarmNames).toContainEqual({ Ref: serviceId(alarm) });
+    // The bake reads the AlarmNames output: it lists the hook's alarm.
+    expect(svc.findOutputs('AlarmNames').AlarmNames.Value['Fn::Join'][1]).toContainEqual({ Ref: serviceId(alarm) });
+    expect(stage.alarms).toContain(alarm);
   });
 
   test('alarms and the dashboard follow whichever target group serves', () => {
