@@ -2,6 +2,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
 import { renderPlainHttpOptOuts } from './config/plain-http';
+import { renderReplicationLagAlarms } from './config/replication-lag';
 import { configWarnings, formatWarnings } from './config/warnings';
 import { assemblyProblems } from './synth/assembly-problems';
 import { committedContext } from './synth/committed-context';
@@ -56,7 +57,8 @@ function main(): void {
     // `npx projen synth`: the short summary (waves, stages, accounts, regions, gates).
     const template = assembly.getStackArtifact(pipelineStack.artifactId).template;
     const optOuts = renderPlainHttpOptOuts(compliance.plainHttpOptOuts);
-    process.stdout.write(`${[renderSummary(pipelineShapeFromTemplate(template, config.pipeline.region)), ...optOuts].join('\n')}\n`);
+    const lagAlarms = renderReplicationLagAlarms(config);
+    process.stdout.write(`${[renderSummary(pipelineShapeFromTemplate(template, config.pipeline.region)), ...lagAlarms, ...optOuts].join('\n')}\n`);
   }
 }
 

@@ -5,6 +5,7 @@ import { deploymentSchema } from './deployment';
 import { describeValue, expecting, wrongType } from './messages';
 import { DEFAULT_OVERRIDE_MARKER } from './override-marker';
 import { plainHttpOptOutSchema } from './plain-http';
+import { replicationLagAlarmSecondsSchema } from './replication-lag';
 import { tagsSchema } from './tags';
 import { parseVpcCidr } from './vpc-cidrs';
 
@@ -225,6 +226,13 @@ export const environmentSchema = z.strictObject({
    * @default - `global` for a production environment with two or more regions, else `independent`
    */
   resilience: z.enum(['global', 'independent'], { error: (iss) => `must be one of "global" (one writer region, replicated) or "independent" (a database per region); got ${describeValue(iss.input)}` }).optional(),
+  /**
+   * Seconds a secondary region of a `global` environment may lag the writer before its
+   * replication-lag alarm pages (3 of 5 one-minute maxima above it). Read it through
+   * `replicationLagAlarmSecondsOf` (src/config/replication-lag.ts, which says why 30).
+   * @default 30
+   */
+  replicationLagAlarmSeconds: replicationLagAlarmSecondsSchema.optional(),
   /**
    * The VPC CIDR of each region, e.g. `{ "us-east-1": "10.0.0.0/16", "us-east-2": "10.1.0.0/16" }`:
    * an IPv4 network address from /16 to /19, keyed by one of `regions`, no two overlapping.

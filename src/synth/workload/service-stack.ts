@@ -52,6 +52,12 @@ export interface ServiceStackProps extends StackProps {
    * @default - no replication alarms (primary or independent region)
    */
   readonly replicationLagClusterIdentifier?: string;
+  /**
+   * Lag (milliseconds) above which the replication-lag alarm pages (config
+   * `replicationLagAlarmSeconds`).
+   * @default REPLICATION_LAG_THRESHOLD_MS (30 s)
+   */
+  readonly replicationLagThresholdMs?: number;
   /** The load balancer in front of the service. */
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   /** The target group (in the PlatformStack's edge tier) the service registers into. */
@@ -235,6 +241,7 @@ export class ServiceStack extends Stack {
       namePrefix,
       clusterIdentifier: props.replicationLagClusterIdentifier,
       topic: monitoring.topic,
+      thresholdMs: props.replicationLagThresholdMs,
     });
     monitoring.dashboard.addWidgets(new cloudwatch.AlarmWidget({
       title: 'Global database replication lag into this region (ms)', alarm: replicationAlarms.replicationLagAlarm, width: 24,

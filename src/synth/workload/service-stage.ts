@@ -9,6 +9,7 @@ import { PlatformStack } from './platform-stack';
 import { ServiceImage } from './service-image';
 import { ServiceStack } from './service-stack';
 import { StageSettings, stageSettingsOf } from './stage-settings';
+import { replicationLagAlarmMillisecondsOf } from '../../config/replication-lag';
 import { regionalClusterIdentifierOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { vpcCidrOf } from '../../config/vpc-cidrs';
@@ -113,6 +114,7 @@ export class ServiceStacks {
       databaseHost: this.data.serviceHost,
       replicationLagClusterIdentifier: settings.role === 'secondary'
         ? regionalClusterIdentifierOf(props.tags.Application, environment.name, props.region) : undefined,
+      replicationLagThresholdMs: replicationLagAlarmMillisecondsOf(environment),
       loadBalancer: this.edge.loadBalancer,
       targetGroup: this.edge.targetGroup,
       trafficSwitch: this.edge.trafficSwitch,
