@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { logServerAccess } from './artifact-bucket-hardening';
+import { logServerAccess } from '../constructs/server-access-logs';
 import { restrictGrantsToAwsResources } from '../constructs/key-policy';
 
 /** Props of the ReportBucket. */
