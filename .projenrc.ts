@@ -52,6 +52,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // `failover --run` (src/terminal/ops/failover-aws.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
+    // `doctor --aws` with `audit.trail: "organization"` (src/terminal/ops/audit-trail-check.ts):
+    // DescribeTrails and GetTrailStatus in every environment account and region.
+    '@aws-sdk/client-cloudtrail@^3',
     '@aws-sdk/credential-providers@^3',
   ],
   devDeps: [

@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -55,6 +56,13 @@ export function sdkDoctorClients(homeRegion: string): DoctorClients {
       return {
         listSubscriptionsByTopic: (input) => client.send(new ListSubscriptionsByTopicCommand(input)),
         listTopics: (input) => client.send(new ListTopicsCommand(input)),
+      };
+    },
+    cloudTrail: (where) => {
+      const client = new CloudTrailClient(config(where));
+      return {
+        describeTrails: (input) => client.send(new DescribeTrailsCommand(input)),
+        getTrailStatus: (input) => client.send(new GetTrailStatusCommand(input)),
       };
     },
   };

@@ -1,3 +1,5 @@
+import type { CloudTrailApi } from './audit-trail-check';
+
 /**
  * The AWS calls `doctor --aws` makes, as the smallest interfaces that fit them. Shapes follow
  * the SDK v3 command outputs, so ./doctor-aws.ts stays one-liners and tests feed recorded
@@ -55,6 +57,8 @@ export interface DoctorClients {
   cloudFormation(where: Where): CloudFormationApi;
   connections(where: Where): ConnectionsApi;
   sns(where: Where): SnsApi;
+  /** DescribeTrails and GetTrailStatus (the organization-trail check, src/terminal/ops/audit-trail-check.ts). */
+  cloudTrail(where: Where): CloudTrailApi;
 }
 
 function errorFields(err: unknown): { name: string; message: string } {

@@ -1,3 +1,4 @@
+import { checkAuditTrails, describeAuditTrail } from './audit-trail-check';
 import {
   DoctorClients, errorText, isAssumeRoleDenied, isStackMissingError, StackDescription, Subscription, Where,
 } from './doctor-clients';
@@ -57,6 +58,7 @@ export function describeDelivery(config: DeliveryConfig, source: string): string
     : `${e.name} plain HTTP (no domain${e.allowPlainHttp ? `; allowPlainHttp: ${e.allowPlainHttp.reason}` : ''})`)).join('; ')}`);
   lines.push(`Prod change report: ${config.changeReport.blockStatefulReplacement ? 'blocks' : 'reports'} stateful replacements `
     + `(override marker ${config.changeReport.overrideMarker})`);
+  lines.push(describeAuditTrail(config));
   return `${lines.join('\n')}\n`;
 }
 
@@ -317,5 +319,6 @@ export async function runAwsChecks(
   results.push(...bootstrap.flat());
   results.push(await checkConnection(config, caller, plan, clients));
   results.push(...await checkEmails(config, clients));
+  results.push(...await checkAuditTrails(config, (where) => clients.cloudTrail(where), caller));
   return results;
 }

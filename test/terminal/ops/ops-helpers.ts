@@ -49,6 +49,9 @@ export interface FakeWorld {
   connection: Answer;
   topics?: Answer;
   subscriptions?: Answer;
+  /** DescribeTrails per `account/region` (default: no trail), and GetTrailStatus by trail ARN. */
+  trails?: Record<string, Answer>;
+  trailStatus?: Record<string, Answer>;
 }
 
 /** A fully green world for the sample config. */
@@ -115,6 +118,16 @@ export function fakeClients(world: FakeWorld) {
       listSubscriptionsByTopic: async ({ TopicArn }) => {
         calls.push(`ListSubscriptionsByTopic ${TopicArn}`);
         return answer(world.subscriptions ?? { Subscriptions: [] });
+      },
+    }),
+    cloudTrail: (w) => ({
+      describeTrails: async ({ includeShadowTrails }) => {
+        calls.push(`DescribeTrails ${key(w)} includeShadowTrails=${includeShadowTrails}`);
+        return answer(world.trails?.[key(w)] ?? { trailList: [] });
+      },
+      getTrailStatus: async ({ Name }) => {
+        calls.push(`GetTrailStatus ${key(w)} ${Name}`);
+        return answer(world.trailStatus?.[Name] ?? { IsLogging: false });
       },
     }),
   };
