@@ -1,5 +1,6 @@
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { FeatureFlagsError, loadFeatureFlags } from './config/feature-flags';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
 import { renderPlainHttpOptOuts } from './config/plain-http';
 import { renderReplicationLagAlarms } from './config/replication-lag';
@@ -36,6 +37,8 @@ function main(): void {
     config,
     configFile: path.relative(process.cwd(), configPath),
     commit: commitBeingDelivered(),
+    // The repository's flags (config/feature-flags.json), deployed into every stage's AppConfig.
+    featureFlags: loadFeatureFlags(process.cwd()),
   });
   const assembly = app.synth();
   compliance.writeReport(assembly.directory);
@@ -65,7 +68,7 @@ function main(): void {
 try {
   main();
 } catch (e) {
-  if (e instanceof ConfigError) {
+  if (e instanceof ConfigError || e instanceof FeatureFlagsError) {
     // One readable list, no stack trace, non-zero exit, nothing written to cdk.out.
     process.stderr.write(`${e.message}\n`);
     process.exit(1);

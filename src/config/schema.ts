@@ -1,5 +1,6 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { auditSchema } from './audit';
 import { branchNameProblem } from './branch-name';
 import { deploymentSchema } from './deployment';
 import { describeValue, expecting, wrongType } from './messages';
@@ -339,6 +340,12 @@ export const deliveryConfigSchema = z.strictObject({
   gates: gatesSchema.default(() => gatesSchema.parse({})),
   /** The prod change report shown before the prod approval. */
   changeReport: changeReportSchema.default(() => changeReportSchema.parse({})),
+  /**
+   * Audit: where the accounts' audit trail comes from (`trail`), and the retention and Object
+   * Lock mode of the production audit buckets (src/config/audit.ts).
+   * @default { "trail": "organization", "retentionDays": 365, "objectLockMode": "GOVERNANCE" }
+   */
+  audit: auditSchema.default(() => auditSchema.parse({})),
 }, expecting('an object with "pipeline", "source", "environments", "notifications" and "tags" (see config/delivery.sample.json)'));
 
 /** The validated config, defaults applied. */

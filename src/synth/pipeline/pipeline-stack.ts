@@ -18,6 +18,7 @@ import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { FeatureFlagsDocument } from '../../config/feature-flags';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../shared/versions/toolchain';
@@ -43,6 +44,8 @@ export interface PipelineStackProps extends StackProps {
    * that `/version` reports it.
    */
   readonly commit: string;
+  /** The feature-flag document (config/feature-flags.json) every stage deploys into its AppConfig environment. */
+  readonly featureFlags: FeatureFlagsDocument;
   /**
    * Compliance packs to run over every stage (stages synthesize on their own, so App-level
    * aspects do not reach them).
@@ -154,7 +157,9 @@ export class PipelineStack extends Stack {
     this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
 
     for (const planned of plannedWaves(config)) {
-      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
+      this.addWave(config, planned, {
+        commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance, featureFlags: props.featureFlags,
+      });
     }
 
     this.rollbackStages = this.buildAndHardenPipeline();
@@ -292,7 +297,7 @@ export class PipelineStack extends Stack {
    * their own); after it, when the next wave is another region of the same environment, the bake.
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
-    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
+    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks; featureFlags: FeatureFlagsDocument;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
@@ -332,6 +337,8 @@ export class PipelineStack extends Stack {
         tags: config.tags,
         commit,
         alarmEmails: config.notifications.emails,
+        audit: config.audit,
+        featureFlags: run.featureFlags,
         image: {
           // The repository in the stage's own region (the replica outside the pipeline region),
           // so a stage keeps starting tasks when the pipeline region is down. Literal ARN, not

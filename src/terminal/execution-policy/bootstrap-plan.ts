@@ -139,20 +139,32 @@ function pipelineRepositoryPrefix(config: DeliveryConfig): string {
 }
 
 /**
- * Render a shipped policy document for one account: every Resource containing `{stage}` is
- * repeated once per stage id deployed in that account; `{pipeline}` becomes the gated image
+ * Render a shipped policy document for one account: every Resource (and NotResource) containing
+ * `{stage}` is repeated once per stage id deployed in that account; `{pipeline}` becomes the gated image
  * repository's prefix. Stage stacks are named `<env>-<region>-<Stack>` and CloudFormation names
  * the roles, buckets, rules and nested stacks it creates after the stack, so `<stage>-*`
  * scopes IAM, S3, EventBridge and CloudFormation to this project's stages.
  */
 export function renderPolicy(document: unknown, values: { readonly stages: readonly string[]; readonly pipeline: string }): unknown {
-  const doc = JSON.parse(JSON.stringify(document)) as { Statement: Array<{ Resource?: string | string[] }> };
+  const doc = JSON.parse(JSON.stringify(document)) as { Statement: Array<{ Resource?: string | string[]; NotResource?: string | string[] }> };
+  const render = (patterns: string | string[]) => (Array.isArray(patterns) ? patterns : [patterns])
+    .flatMap((r) => (r.includes('{stage}') ? values.stages.map((s) => r.split('{stage}').join(s)) : [r]))
+    .map((r) => r.split('{pipeline}').join(values.pipeline));
   for (const statement of doc.Statement) {
-    if (statement.Resource === undefined) continue;
-    const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-    const rendered = resources.flatMap((r) => (r.includes('{stage}') ? values.stages.map((s) => r.split('{stage}').join(s)) : [r]))
-      .map((r) => r.split('{pipeline}').join(values.pipeline));
-    statement.Resource = rendered.length === 1 ? rendered[0] : rendered;
+    if (statement.Resource !== undefined) {
+      const rendered = render(statement.Resource);
+      statement.Resource = rendered.length === 1 ? rendered[0] : rendered;
+    }
+    if (statement.NotResource !== undefined) {
+      // No stage in the account: nothing is excepted, the statement covers every resource.
+      const rendered = render(statement.NotResource);
+      if (rendered.length === 0) {
+        delete statement.NotResource;
+        statement.Resource = '*';
+      } else {
+        statement.NotResource = rendered.length === 1 ? rendered[0] : rendered;
+      }
+    }
   }
   return doc;
 }

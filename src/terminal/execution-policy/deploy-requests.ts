@@ -254,6 +254,11 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
         add(action, `arn:${partition}:cloudformation:${target.region}:${target.account}:stack/${nested}/00000000-0000-0000-0000-000000000000`);
       } else if (service === 's3' && type === 'AWS::S3::Bucket') {
         add(action, bucketArn(logicalId));
+      } else if (service === 'cloudtrail' && type === 'AWS::CloudTrail::Trail') {
+        // A trail is named by CloudFormation after its stack unless TrailName is set: the
+        // guardrail lets the execution role stop and delete only trails of its own stages.
+        const name = resolveString(props.TrailName, target) ?? generatedName(target.stackName, logicalId, 128);
+        add(action, `arn:${partition}:cloudtrail:${target.region}:${target.account}:trail/${name}`);
       } else if (service === 's3' && type === 'AWS::S3::BucketPolicy') {
         const [bucketId] = [...referencedLogicalIds(props.Bucket)].filter((id) => resources[id]?.Type === 'AWS::S3::Bucket');
         const literal = resolveString(props.Bucket, target);

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { loadFeatureFlags } from '../../../src/config/feature-flags';
 import { ComplianceChecks, ComplianceReportJson, PACK_NAMES } from '../../../src/synth/compliance/compliance-checks';
 import { isFullSentence } from '../../../src/synth/compliance/suppressions';
 import { addDeliveryPipeline } from '../../../src/synth/delivery-app';
@@ -83,7 +84,7 @@ describe('a deliberate violation in the pipeline stack fails every pack', () => 
   violationTests('the pipeline stack', () => {
     // The app as src/main.ts builds it (on a two-stage config: quicker), plus one violation.
     const app: App = testApp();
-    const { pipeline, compliance } = addDeliveryPipeline(app, { config: sampleConfigWith(DEV_AND_PROD), commit: 'abc1234' });
+    const { pipeline, compliance } = addDeliveryPipeline(app, { config: sampleConfigWith(DEV_AND_PROD), commit: 'abc1234', featureFlags: loadFeatureFlags(REPO_ROOT) });
     const violationPath = new s3.CfnBucket(pipeline, 'Violation').node.path;
     app.synth();
     return { compliance, violationPath };

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildStage, CfnResource, only, resources, sampleEnvironment, TEST_DOMAIN, TEST_IMAGE, tierTemplate } from './support';
+import { buildStage, CfnResource, FEATURE_FLAGS, only, resources, sampleEnvironment, TEST_DOMAIN, TEST_IMAGE, tierTemplate } from './support';
 import { EnvironmentConfig } from '../../../src/config/schema';
 import { LAMBDA_NODE_RUNTIME } from '../../../src/synth/constructs/lambda-runtime';
 import { bundledHookCode, PRE_TRAFFIC_MAX_ATTEMPTS } from '../../../src/synth/progressive-deployment/pre-traffic-hook';
@@ -247,6 +247,7 @@ describe('what a release changes', () => {
       tags: config.tags,
       commit: tag,
       alarmEmails: config.notifications.emails,
+      featureFlags: FEATURE_FLAGS,
       image: { ...TEST_IMAGE, tag },
     });
   };
@@ -272,7 +273,7 @@ describe('what a release changes', () => {
     const app = testApp();
     const config = sampleConfig();
     const stages = ['us-east-1', 'us-east-2'].map((region) => new ServiceStage(app, ServiceStage.idFor(prod(), region), {
-      environment: prod(), region, tags: config.tags, commit: 'c', image: TEST_IMAGE,
+      environment: prod(), region, tags: config.tags, commit: 'c', image: TEST_IMAGE, featureFlags: FEATURE_FLAGS,
     }));
     const codeOf = (stage: ServiceStage) => {
       const fn = stage.service.preTrafficHook!.function;
