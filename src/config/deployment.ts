@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { describeValue, expecting } from './messages';
+import type { RelationProblem } from './relations';
 import type { EnvironmentConfig } from './schema';
+import { isObject, valid } from './valid-input';
 
 /** How ECS replaces the tasks of a release (`deployment.strategy` in the config). */
 export type DeploymentStrategyName = 'rolling' | 'blueGreen' | 'canary' | 'linear';
@@ -56,16 +58,28 @@ export const deploymentSchema = z.strictObject({
    * shifted, so a deployment alarm can still switch back instantly. @default 10
    */
   bakeMinutes: minutes('the bake time').optional(),
-}, expecting('an object such as { "strategy": "canary", "canaryPercent": 10, "canaryBakeMinutes": 10 }')).superRefine((d, ctx) => {
+}, expecting('an object such as { "strategy": "canary", "canaryPercent": 10, "canaryBakeMinutes": 10 }'));
+
+/**
+ * Fields of `deployment` (at `environments[i].deployment`) that do not belong to its strategy.
+ * Reported in the same run as any other mistake: it needs only a valid strategy and which fields
+ * are present (a misplaced field with a bad value gets both lines; removing it fixes both).
+ */
+export function deploymentProblems(rawDeployment: unknown, at: string): RelationProblem[] {
+  if (!isObject(rawDeployment)) return [];
+  const strategy = valid(deploymentSchema.shape.strategy, rawDeployment.strategy);
+  if (strategy === undefined) return [];
+  const problems: RelationProblem[] = [];
   for (const [field, owner] of Object.entries(FIELD_OWNER)) {
-    if ((d as Record<string, unknown>)[field] !== undefined && d.strategy !== owner) {
-      ctx.addIssue({ code: 'custom', path: [field], message: `applies to strategy "${owner}" only; remove it or set strategy to "${owner}"` });
+    if (rawDeployment[field] !== undefined && strategy !== owner) {
+      problems.push({ field: `${at}.${field}`, message: `applies to strategy "${owner}" only; remove it or set strategy to "${owner}"` });
     }
   }
-  if (d.strategy === 'rolling' && d.bakeMinutes !== undefined) {
-    ctx.addIssue({ code: 'custom', path: ['bakeMinutes'], message: 'applies to "blueGreen", "canary" and "linear" only (a rolling deployment keeps no old tasks to switch back to); remove it or choose one of those strategies' });
+  if (strategy === 'rolling' && rawDeployment.bakeMinutes !== undefined) {
+    problems.push({ field: `${at}.bakeMinutes`, message: 'applies to "blueGreen", "canary" and "linear" only (a rolling deployment keeps no old tasks to switch back to); remove it or choose one of those strategies' });
   }
-});
+  return problems;
+}
 
 /** A resolved deployment: every number filled in. */
 export interface ResolvedDeployment {

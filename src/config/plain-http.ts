@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { RelationProblem } from './relations';
 import type { DeliveryConfig } from './schema';
+import { flag, isObject } from './valid-input';
 import { isFullSentence, MIN_REASON_WORDS } from '../shared/full-sentence';
 
 /*
@@ -20,19 +21,20 @@ export const plainHttpOptOutSchema = z.strictObject({
     }),
 }, { error: 'must be { "reason": "<why, in a full sentence>" }' });
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-
 /**
- * The HTTPS rule over the raw environments (tolerant of other errors, like every relation rule):
+ * The HTTPS rule over the raw environments (tolerant of other errors, like every relation rule:
+ * valid-input.ts):
  * production needs `domain` or `allowPlainHttp`; `allowPlainHttp` belongs to a production
  * environment without a domain and nowhere else.
  */
 export function plainHttpProblems(environments: readonly unknown[]): RelationProblem[] {
   const problems: RelationProblem[] = [];
   environments.forEach((e, i) => {
-    if (!isObject(e)) return;
+    // A `production` that is not a boolean is its own rule's to report: which rule applies is unknown.
+    const productionFlag = isObject(e) ? flag(e.production) : undefined;
+    if (!isObject(e) || productionFlag === undefined) return;
     const name = JSON.stringify(e.name);
-    const production = e.production === true;
+    const production = productionFlag;
     const hasDomain = e.domain !== undefined;
     const optOut = e.allowPlainHttp !== undefined;
     if (production && !hasDomain && !optOut) {

@@ -1,12 +1,16 @@
 /**
  * Rules that relate several fields of the delivery config. They read the raw input tolerantly
  * (applying the schema's defaults) so that they are reported in the same run as per-field
- * problems: a user fixes everything in one pass.
+ * problems: a user fixes everything in one pass. A rule whose inputs fail their own field rule
+ * is skipped (valid-input.ts): the field rule reports them, once.
  */
+import { deploymentProblems } from './deployment';
 import { plainHttpProblems } from './plain-http';
 import { regionProblems } from './region-rules';
-import { KNOWN_REGIONS } from './schema';
+import { deliveryConfigSchema, environmentFieldsSchema, KNOWN_REGIONS } from './schema';
+import { sizingProblems } from './sizing-rules';
 import { tagKeyProblems } from './tags';
+import { flag, isObject, valid } from './valid-input';
 import { partitionOf } from '../shared/aws-names';
 
 /** One problem: the field path and what to do about it. */
@@ -17,20 +21,35 @@ export interface RelationProblem {
   readonly message: string;
 }
 
-interface LooseEnv {
-  name?: unknown;
-  account?: unknown;
-  regions?: unknown;
-  production?: unknown;
-  requireApproval?: unknown;
-  allowSharedProdAccount?: unknown;
+/** The fields of one raw environment the relation rules read: each undefined when it (or the environment) fails its own rule. */
+interface CheckedEnv {
+  /** The name as written, for messages (`"prod"`, or `undefined` when missing). */
+  readonly label: string;
+  readonly name?: string;
+  readonly account?: string;
+  readonly regions?: readonly unknown[];
+  readonly production?: boolean;
+  readonly requireApproval?: boolean;
+  readonly allowSharedProdAccount?: boolean;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+function checkedEnv(e: unknown): CheckedEnv {
+  if (!isObject(e)) return { label: String(JSON.stringify(e)) };
+  return {
+    label: String(JSON.stringify(e.name)),
+    name: valid(environmentFieldsSchema.shape.name, e.name),
+    account: valid(environmentFieldsSchema.shape.account, e.account),
+    regions: Array.isArray(e.regions) ? e.regions : undefined,
+    production: flag(e.production),
+    requireApproval: flag(e.requireApproval),
+    allowSharedProdAccount: flag(e.allowSharedProdAccount),
+  };
+}
 
 /**
  * Cross-field rules: duplicate names and regions, prod approval and order, prod account
- * isolation, one partition, duplicate e-mails, tag keys.
+ * isolation, one partition, duplicate e-mails, tag keys, and per environment its sizing,
+ * deployment, HTTPS and region rules.
  */
 export function relationProblems(raw: unknown): RelationProblem[] {
   if (!isObject(raw)) return [];
@@ -49,8 +68,9 @@ function duplicateEmailProblems(notifications: unknown): RelationProblem[] {
   if (!isObject(notifications) || !Array.isArray(notifications.emails)) return [];
   const first = new Map<string, number>();
   const problems: RelationProblem[] = [];
+  const address = deliveryConfigSchema.shape.notifications.shape.emails.element;
   notifications.emails.forEach((e, i) => {
-    if (typeof e !== 'string') return;
+    if (typeof e !== 'string' || valid(address, e) === undefined) return;
     const key = e.trim().toLowerCase();
     const j = first.get(key);
     if (j === undefined) {
@@ -93,12 +113,12 @@ function partitionProblems(raw: Record<string, unknown>): RelationProblem[] {
 }
 
 function environmentProblems(rawEnvs: unknown[]): RelationProblem[] {
-  const envs = rawEnvs.map((e): LooseEnv => (isObject(e) ? e : {}));
+  const envs = rawEnvs.map(checkedEnv);
   const problems: RelationProblem[] = [];
 
-  const firstByName = new Map<unknown, number>();
+  const firstByName = new Map<string, number>();
   envs.forEach((env, i) => {
-    if (typeof env.name === 'string') {
+    if (env.name !== undefined) {
       const first = firstByName.get(env.name);
       if (first !== undefined) {
         problems.push({ field: `environments[${i}].name`, message: `"${env.name}" is already used by environments[${first}]; give each environment its own name` });
@@ -106,51 +126,73 @@ function environmentProblems(rawEnvs: unknown[]): RelationProblem[] {
         firstByName.set(env.name, i);
       }
     }
-    if (Array.isArray(env.regions)) {
+    if (env.regions) {
       const seen = new Set<unknown>();
       env.regions.forEach((r, j) => {
+        // An unknown region code is its own rule's to report.
+        if (typeof r !== 'string' || !KNOWN_REGIONS.has(r)) return;
         if (seen.has(r)) {
           problems.push({ field: `environments[${i}].regions[${j}]`, message: `lists ${JSON.stringify(r)} twice; keep each region once` });
         }
         seen.add(r);
       });
     }
-    if (env.production === true && env.requireApproval !== true) {
+    if (env.production === true && env.requireApproval === false) {
       problems.push({
         field: `environments[${i}].requireApproval`,
-        message: `is not true for production environment ${JSON.stringify(env.name)}; set "requireApproval": true so nothing reaches prod without a manual approval`,
+        message: `is not true for production environment ${env.label}; set "requireApproval": true so nothing reaches prod without a manual approval`,
       });
+    }
+    const raw = rawEnvs[i];
+    if (isObject(raw)) {
+      problems.push(...sizingProblems(raw.sizing, `environments[${i}].sizing`));
+      problems.push(...deploymentProblems(raw.deployment, `environments[${i}].deployment`));
     }
   });
 
   problems.push(...plainHttpProblems(rawEnvs));
   problems.push(...regionProblems(rawEnvs));
+  problems.push(...orderProblems(envs));
+  problems.push(...sharedAccountProblems(envs));
+  return problems;
+}
 
-  if (envs.length > 0 && !envs.some((e) => e.production === true)) {
+/**
+ * At least one production environment, and every production environment after every
+ * non-production one. Environments whose `production` failed its own rule (or that are not
+ * objects) are left out: "no production environment" only when every one is known.
+ */
+function orderProblems(envs: readonly CheckedEnv[]): RelationProblem[] {
+  const problems: RelationProblem[] = [];
+  if (envs.length > 0 && envs.every((e) => e.production === false)) {
     problems.push({ field: 'environments', message: 'has no production environment; mark the last one with "production": true' });
   }
-
   // The pipeline deploys in list order: a non-production environment after a production one
   // would receive a change only after production had it.
   const firstProd = envs.findIndex((e) => e.production === true);
   if (firstProd >= 0) {
     envs.forEach((env, i) => {
-      if (i > firstProd && env.production !== true) {
+      if (i > firstProd && env.production === false) {
         problems.push({
           field: `environments[${i}]`,
-          message: `non-production ${JSON.stringify(env.name)} comes after production ${JSON.stringify(envs[firstProd].name)} (environments[${firstProd}]), so production would be deployed first; move it before ${JSON.stringify(envs[firstProd].name)}: environments deploy in list order`,
+          message: `non-production ${env.label} comes after production ${envs[firstProd].label} (environments[${firstProd}]), so production would be deployed first; move it before ${envs[firstProd].label}: environments deploy in list order`,
         });
       }
     });
   }
+  return problems;
+}
 
+/** A production environment does not share its account with a non-production one, unless it says so. */
+function sharedAccountProblems(envs: readonly CheckedEnv[]): RelationProblem[] {
+  const problems: RelationProblem[] = [];
   envs.forEach((env, i) => {
-    if (env.production !== true || typeof env.account !== 'string' || env.allowSharedProdAccount === true) return;
+    if (env.production !== true || env.account === undefined || env.allowSharedProdAccount !== false) return;
     for (const other of envs) {
-      if (other.production !== true && other.account === env.account) {
+      if (other.production === false && other.account === env.account) {
         problems.push({
           field: `environments[${i}].account`,
-          message: `${env.account} is also the account of non-production ${JSON.stringify(other.name)}; give ${JSON.stringify(env.name)} its own account, or accept the shared blast radius with "allowSharedProdAccount": true in environments[${i}] (the ${JSON.stringify(env.name)} environment)`,
+          message: `${env.account} is also the account of non-production ${other.label}; give ${env.label} its own account, or accept the shared blast radius with "allowSharedProdAccount": true in environments[${i}] (the ${env.label} environment)`,
         });
       }
     }

@@ -9,12 +9,28 @@ export function primaryRegionOf(environment: Pick<EnvironmentConfig, 'regions' |
   return environment.primaryRegion ?? environment.regions[0];
 }
 
+/** What decides an environment's resilience (the fields of EnvironmentConfig, before or after its defaults). */
+export interface ResilienceInput {
+  readonly regions: readonly string[];
+  readonly production: boolean;
+  readonly resilience?: Resilience;
+}
+
 /**
  * The environment's resilience mode: as configured, else `global` for a production environment
  * with two or more regions and `independent` for everything else.
  */
-export function resilienceOf(environment: Pick<EnvironmentConfig, 'regions' | 'production' | 'resilience'>): Resilience {
+export function resilienceOf(environment: ResilienceInput): Resilience {
   return environment.resilience ?? (environment.production && environment.regions.length >= 2 ? 'global' : 'independent');
+}
+
+/**
+ * The rollout an environment gets without `rollout`: what its resilience needs. A `global`
+ * environment rolls out `sequential`ly (its secondary regions attach to the global cluster the
+ * primary region creates, so the primary deploys first); every other one in `parallel`.
+ */
+export function defaultRolloutOf(environment: ResilienceInput): 'sequential' | 'parallel' {
+  return resilienceOf(environment) === 'global' ? 'sequential' : 'parallel';
 }
 
 /** The regions that hold read-only secondaries (empty unless the environment is `global`). */

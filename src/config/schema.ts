@@ -7,6 +7,7 @@ import { describeValue, expecting, wrongType } from './messages';
 import { DEFAULT_OVERRIDE_MARKER } from './override-marker';
 import { plainHttpOptOutSchema } from './plain-http';
 import { replicationLagAlarmSecondsSchema } from './replication-lag';
+import { defaultRolloutOf } from './resilience';
 import { tagsSchema } from './tags';
 import { parseVpcCidr } from './vpc-cidrs';
 
@@ -87,15 +88,13 @@ export const FARGATE_MEMORY: Readonly<Record<number, readonly number[]>> = {
 };
 const FARGATE_CPUS = Object.keys(FARGATE_MEMORY).map(Number);
 
-/** `8192 to 30720 in steps of 1024` or the list when it is short. */
-function memoryChoices(cpu: number): string {
-  const m = FARGATE_MEMORY[cpu];
-  return m.length > 7 ? `${m[0]} to ${m[m.length - 1]} in steps of ${m[1] - m[0]}` : m.join(', ');
-}
-
 export const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
 
-/** Per-environment sizing knobs. Environments differ only through these values. */
+/**
+ * Per-environment sizing knobs. Environments differ only through these values. The rules
+ * between knobs (memory fits cpu, NAT gateways per AZ, min <= desired <= max) are in
+ * sizing-rules.ts, so that they are reported in the same run as a bad knob elsewhere.
+ */
 export const sizingSchema = z.strictObject({
   /** NAT gateways in the VPC (at most maxAzs): 1 is cheap, one per AZ survives an AZ outage. @default 1 */
   natGateways: wholeNumber('NAT gateways', 1, 3).default(1),
@@ -129,24 +128,7 @@ export const sizingSchema = z.strictObject({
     .refine((d) => LOG_RETENTION_DAYS.includes(d), {
       error: (iss) => `must be one of the CloudWatch retention periods ${LOG_RETENTION_DAYS.join(', ')}; got ${describeValue(iss.input)}`,
     }).default(30),
-}, expecting('an object of sizing knobs, e.g. { "natGateways": 1, "cpu": 256, "memoryMiB": 512 }')).superRefine((s, ctx) => {
-  const allowed = FARGATE_MEMORY[s.cpu];
-  if (allowed && !allowed.includes(s.memoryMiB)) {
-    ctx.addIssue({ code: 'custom', path: ['memoryMiB'], message: `${s.memoryMiB} does not fit cpu ${s.cpu}; use ${memoryChoices(s.cpu)} (AWS's Fargate task sizes)` });
-  }
-  if (s.natGateways > s.maxAzs) {
-    ctx.addIssue({ code: 'custom', path: ['natGateways'], message: `(${s.natGateways}) is more than maxAzs (${s.maxAzs}): a VPC has at most one NAT gateway per availability zone; lower natGateways or raise maxAzs` });
-  }
-  if (s.minCapacity > s.maxCapacity) {
-    ctx.addIssue({ code: 'custom', path: ['minCapacity'], message: `(${s.minCapacity}) is above maxCapacity (${s.maxCapacity}); lower it or raise maxCapacity` });
-  }
-  if (s.desiredCount < s.minCapacity || s.desiredCount > s.maxCapacity) {
-    ctx.addIssue({ code: 'custom', path: ['desiredCount'], message: `(${s.desiredCount}) must lie between minCapacity (${s.minCapacity}) and maxCapacity (${s.maxCapacity})` });
-  }
-  if (s.dbMinCapacity > s.dbMaxCapacity) {
-    ctx.addIssue({ code: 'custom', path: ['dbMinCapacity'], message: `(${s.dbMinCapacity}) is above dbMaxCapacity (${s.dbMaxCapacity}); lower it or raise dbMaxCapacity` });
-  }
-});
+}, expecting('an object of sizing knobs, e.g. { "natGateways": 1, "cpu": 256, "memoryMiB": 512 }'));
 
 /** A public Route 53 hosted zone for an environment (HTTPS and DNS records). */
 export const domainSchema = z.strictObject({
@@ -164,8 +146,8 @@ export const domainSchema = z.strictObject({
     .default('api'),
 }, expecting('an object { "zoneName": "dev.example.com", "hostedZoneId": "Z0123456789ABCDEFGHIJ" }'));
 
-/** One environment (dev, test, prod): an account and the regions it runs in. */
-export const environmentSchema = z.strictObject({
+/** The fields of one environment (dev, test, prod), before the defaults that depend on other fields. */
+export const environmentFieldsSchema = z.strictObject({
   /** Short lowercase name used in stage ids (`<name>-<region>`), stack names and the Environment tag. */
   name: z.string(expecting(`a string of ${NAME_RULE}`))
     .regex(NAME, { error: (iss) => `${JSON.stringify(iss.input)} is not a valid environment name; use ${NAME_RULE} (it becomes part of stage ids and stack names)` }),
@@ -194,10 +176,11 @@ export const environmentSchema = z.strictObject({
   allowSharedProdAccount: bool('share the account with a non-production environment').default(false),
   /**
    * How regions roll out: `sequential` deploys one region at a time in the listed order
-   * (primary first), `parallel` deploys all regions at once.
-   * @default 'parallel'
+   * (primary first), `parallel` deploys all regions at once. Always set after parsing
+   * (`defaultRolloutOf`, src/config/resilience.ts).
+   * @default - what the resilience needs: `sequential` for a `global` environment, else `parallel`
    */
-  rollout: z.enum(['sequential', 'parallel'], { error: (iss) => `must be "sequential" or "parallel"; got ${describeValue(iss.input)}` }).default('parallel'),
+  rollout: z.enum(['sequential', 'parallel'], { error: (iss) => `must be "sequential" or "parallel"; got ${describeValue(iss.input)}` }).optional(),
   /** Sizing knobs; anything left out takes the small defaults. */
   sizing: sizingSchema.default(() => sizingSchema.parse({})),
   /**
@@ -257,6 +240,12 @@ export const environmentSchema = z.strictObject({
   deployment: deploymentSchema.optional(),
 }, expecting('an object { "name": "dev", "account": "123456789012", "regions": ["us-east-1"] }'));
 
+/**
+ * One environment (dev, test, prod): an account and the regions it runs in, with the defaults
+ * that depend on other fields filled in (`rollout` from the resilience).
+ */
+export const environmentSchema = environmentFieldsSchema.transform((env) => ({ ...env, rollout: env.rollout ?? defaultRolloutOf(env) }));
+
 /** Supply-chain gate thresholds (Trivy and ECR image scan). */
 export const gatesSchema = z.strictObject({
   /** Severities that fail the gates whether or not a fix exists. @default ['CRITICAL'] */
@@ -281,6 +270,20 @@ export const changeReportSchema = z.strictObject({
     .min(3, { error: (iss) => `must be at least 3 characters long, so that it is not written by accident; got ${describeValue(iss.input)}` })
     .default(DEFAULT_OVERRIDE_MARKER),
 }, expecting('an object, e.g. { "blockStatefulReplacement": true }'));
+
+/** Default and ceiling of `driftDetection.intervalHours`. */
+export const DEFAULT_DRIFT_INTERVAL_HOURS = 24;
+export const MAX_DRIFT_INTERVAL_HOURS = 168;
+
+/** The scheduled drift check of every deployed stage stack (README "Drift detection"). */
+export const driftDetectionSchema = z.strictObject({
+  /**
+   * Hours between two drift checks of every deployed stage stack (1 to 168, a week). Each check
+   * runs CloudFormation drift detection on every stage stack through the lookup roles.
+   * @default 24 (daily)
+   */
+  intervalHours: wholeNumber('hours', 1, MAX_DRIFT_INTERVAL_HOURS).default(DEFAULT_DRIFT_INTERVAL_HOURS),
+}, expecting(`an object, e.g. { "intervalHours": ${DEFAULT_DRIFT_INTERVAL_HOURS} }`));
 
 /** `"org/repo"` in one field: the suggestion to split it. */
 function ownerRepoHint(value: unknown, field: 'owner' | 'repo'): string {
@@ -346,6 +349,8 @@ export const deliveryConfigSchema = z.strictObject({
    * @default { "trail": "organization", "retentionDays": 365, "objectLockMode": "GOVERNANCE" }
    */
   audit: auditSchema.default(() => auditSchema.parse({})),
+  /** The scheduled drift check. */
+  driftDetection: driftDetectionSchema.default(() => driftDetectionSchema.parse({})),
 }, expecting('an object with "pipeline", "source", "environments", "notifications" and "tags" (see config/delivery.sample.json)'));
 
 /** The validated config, defaults applied. */

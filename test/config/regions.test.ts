@@ -81,8 +81,49 @@ describe('resilience', () => {
     expect(line).toMatch(/or "resilience": "independent"/);
   });
 
-  test('an omitted rollout is parallel, and refused for a global environment', () => {
-    lineFor((c) => { delete c.environments[PROD].rollout; }, `environments[${PROD}].rollout`);
+  test('a two-region global prod without rollout is accepted and rolls out sequentially, primary first', () => {
+    // Given and defaulted resilience alike: the default rollout is what global needs.
+    for (const edit of [(e: any) => { delete e.rollout; }, (e: any) => { delete e.rollout; delete e.resilience; }]) {
+      const c = sample();
+      edit(c.environments[PROD]);
+      c.environments[PROD].primaryRegion = 'us-east-2';
+      const parsed = parseConfig(c);
+      expect(parsed.environments[PROD].rollout).toBe('sequential');
+      expect(plannedWaves(parsed).filter((w) => w.environment.name === 'prod').map((w) => w.id)).toEqual(['prod-us-east-2', 'prod-us-east-1']);
+    }
+  });
+
+  test('an environment that is not global still defaults to a parallel rollout', () => {
+    const c = sample();
+    delete c.environments[TEST].rollout;
+    c.environments[0] = { name: 'dev', account: '222222222222', regions: ['us-east-1'] };
+    const parsed = parseConfig(c);
+    expect([parsed.environments[0].rollout, parsed.environments[TEST].rollout]).toEqual(['parallel', 'parallel']);
+    // test is "independent" in the sample; without that it is non-production, so independent too.
+    delete c.environments[TEST].resilience;
+    expect(parseConfig(c).environments[TEST].rollout).toBe('parallel');
+  });
+
+  test('an explicit parallel rollout of a global environment stays refused', () => {
+    expect(lineFor((c) => { c.environments[PROD].rollout = 'parallel'; }, `environments[${PROD}].rollout`))
+      .toMatch(/^environments\[2\]\.rollout: is "parallel", but "prod" is "global": .* set "rollout": "sequential"/);
+  });
+
+  test('a global environment with a domain has at most two regions (Route 53 failover pair), named by the loader', () => {
+    // Before: accepted here, then synth threw from the service record with a stack trace.
+    const line = lineFor((c) => { c.environments[PROD].regions.push('us-west-2'); }, `environments[${PROD}].regions`);
+    expect(line).toMatch(/lists 3 regions, but "prod" is "global" with a domain, and Route 53 failover routing has exactly/);
+    expect(line).toMatch(/one PRIMARY and one SECONDARY record per name; keep two regions, or set "resilience": "independent"/);
+    // Without a domain (no failover records) or independent, three regions are fine.
+    const c = sample();
+    c.environments[PROD].regions.push('us-west-2');
+    c.environments[PROD].allowPlainHttp = { reason: 'Internal load test environment behind a VPN, it never carries customer data.' };
+    delete c.environments[PROD].domain;
+    expect(() => parseConfig(c)).not.toThrow();
+    const d = sample();
+    d.environments[PROD].regions.push('us-west-2');
+    Object.assign(d.environments[PROD], { resilience: 'independent', rollout: 'parallel' });
+    expect(() => parseConfig(d)).not.toThrow();
   });
 
   test('test rehearses the global topology when set global and sequential', () => {

@@ -1,6 +1,11 @@
-import * as fs from 'fs';
-import { AlarmClient, awsCliAlarmClient, RecordedCall, recordedAlarmClient } from './alarm-client';
+import type * as AwsClients from './aws-bake-clients';
 import { bake, parseAlarmNames } from './bake';
+import { AlarmClient } from './bake-clients';
+import { alarmClientFromFile } from './recorded-bake-clients';
+import { UsageError } from '../../shared/cli/errors';
+import { EXIT } from '../../shared/cli/exit-codes';
+import { OptionValues, parseCliArgs, requireOption } from '../../shared/cli/parse-args';
+import { lineWriters, runCli, runMain } from '../../shared/cli/run-cli';
 
 /**
  * The bake as the pipeline runs it (bundled into cdk.out/.delivery-tools/bake/bake-cli.js):
@@ -14,56 +19,37 @@ import { bake, parseAlarmNames } from './bake';
  * would fail the rollback itself) and exits 0.
  */
 
-/** Exit codes: the CodeBuild action fails on anything but 0. */
-export const EXIT = { PASS: 0, BAKE_FAILED: 1, BAD_INPUT: 2 } as const;
-
-const KNOWN = ['alarm-names', 'region', 'minutes', 'poll-seconds', 'profile', 'pipeline', 'stage', 'pipeline-region', 'from-file', 'max-errors'];
+const OPTIONS = {
+  'alarm-names': { type: 'string', hint: 'A,B,...' },
+  'region': { type: 'string', hint: 'REGION' },
+  'minutes': { type: 'string', hint: 'N' },
+  'poll-seconds': { type: 'string', hint: 'SECONDS' },
+  'max-errors': { type: 'string', hint: 'N' },
+  'profile': { type: 'string', hint: 'PROFILE' },
+  'pipeline': { type: 'string', hint: 'NAME' },
+  'stage': { type: 'string', hint: 'NAME' },
+  'pipeline-region': { type: 'string', hint: 'REGION' },
+  'from-file': { type: 'string', hint: 'recorded.json' },
+} as const;
 
 export const USAGE = `Usage: bake-cli --alarm-names A,B,... --region REGION --minutes N [--poll-seconds 30] [--max-errors 5]
        [--profile PROFILE] [--pipeline NAME --stage NAME [--pipeline-region REGION]] [--from-file recorded.json]
 Exit: 0 every alarm stayed out of ALARM for N minutes, 1 an alarm went to ALARM (or the bake could
-not see the alarms), 2 usage error.`;
+not see the alarms), 2 usage error or an unreadable recording, 4 unexpected error.`;
 
-class BakeInputError extends Error {}
+type Flags = OptionValues<typeof OPTIONS>;
 
-function parseFlags(args: readonly string[]): Map<string, string> {
-  const flags = new Map<string, string>();
-  for (let i = 0; i < args.length; i++) {
-    const m = /^--([a-z-]+)(?:=(.*))?$/.exec(args[i]);
-    if (!m || !KNOWN.includes(m[1])) throw new BakeInputError(`unknown argument "${args[i]}"`);
-    const value = m[2] ?? args[++i];
-    if (value === undefined) throw new BakeInputError(`--${m[1]} needs a value`);
-    if (flags.has(m[1])) throw new BakeInputError(`--${m[1]} given more than once`);
-    flags.set(m[1], value);
-  }
-  return flags;
-}
-
-function required(flags: Map<string, string>, name: string): string {
-  const v = flags.get(name);
-  if (v === undefined || v.trim() === '') throw new BakeInputError(`--${name} is required`);
-  return v;
-}
-
-function number(flags: Map<string, string>, name: string, fallback: string, min: number): number {
-  const raw = flags.get(name) ?? fallback;
+function number(flags: Flags, name: 'minutes' | 'poll-seconds' | 'max-errors', fallback: string, min: number): number {
+  const raw = flags[name] ?? fallback;
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n < min) throw new BakeInputError(`--${name} must be a number of at least ${min}, got "${raw}"`);
+  if (raw.trim() === '' || !Number.isFinite(n) || n < min) throw new UsageError(`--${name} must be a number of at least ${min}, got "${raw}"`);
   return n;
 }
 
-function recordedClient(file: string): AlarmClient {
-  let raw: any;
-  try {
-    raw = JSON.parse(fs.readFileSync(file, 'utf8'));
-  } catch (e) {
-    throw new BakeInputError(`cannot read recorded responses ${file}: ${(e as Error).message}`);
-  }
-  const calls = Array.isArray(raw?.calls) ? raw.calls : [{ response: raw }];
-  if (calls.length === 0 || !calls.every((c: unknown) => typeof c === 'object' && c !== null && ('response' in c || 'error' in c))) {
-    throw new BakeInputError(`${file}: expected a DescribeAlarms response, or { "calls": [ { "response": ... } | { "error": { "name": ... } } ], "stageType"?: "ROLLBACK" }`);
-  }
-  return recordedAlarmClient(calls as RecordedCall[], typeof raw?.stageType === 'string' ? raw.stageType : undefined);
+/** The AWS CLI client, loaded only when the bake reads CloudWatch. */
+function aws(): typeof AwsClients {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  return require('./aws-bake-clients') as typeof AwsClients;
 }
 
 interface Io { out: (text: string) => void; err: (text: string) => void }
@@ -74,81 +60,78 @@ export interface BakeCliDeps {
   readonly sleep?: (ms: number) => Promise<void>;
 }
 
+/** What the command line asks for. */
+interface BakeRequest {
+  readonly flags: Flags;
+  readonly alarmNames: string[];
+  readonly region: string;
+  readonly minutes: number;
+  readonly pollSeconds: number;
+  readonly maxErrors: number;
+}
+
+/** Read and check the command line; throws UsageError. */
+function requestOf(argv: readonly string[]): BakeRequest {
+  const flags = parseCliArgs(argv, { options: OPTIONS }).values;
+  // An unresolved CodePipeline variable reaches the shell literally: refuse it, never watch nothing.
+  const csv = requireOption(flags['alarm-names'], 'alarm-names', 'A,B,...');
+  if (/#\{/.test(csv)) throw new UsageError(`--alarm-names is an unresolved pipeline variable (${csv}): the stage's AlarmNames output did not reach the bake`);
+  const alarmNames = parseAlarmNames(csv);
+  if (alarmNames.length === 0) throw new UsageError('--alarm-names names no alarm: there is nothing to watch, and a bake that watches nothing proves nothing');
+  const region = requireOption(flags.region, 'region', 'REGION');
+  const minutes = number(flags, 'minutes', '', 0);
+  const pollSeconds = number(flags, 'poll-seconds', '30', 0);
+  const maxErrors = number(flags, 'max-errors', '5', 1);
+  if ((flags.pipeline === undefined) !== (flags.stage === undefined)) throw new UsageError('--pipeline and --stage go together');
+  return { flags, alarmNames, region, minutes, pollSeconds, maxErrors };
+}
+
+/** Whether the stage runs a ROLLBACK execution (then the bake does not watch). Not knowing is no reason to skip it. */
+async function isRollback(client: AlarmClient, flags: Flags, io: Io): Promise<boolean> {
+  const { pipeline, stage } = flags;
+  if (!pipeline || !stage || !client.stageExecutionType) return false;
+  try {
+    if (await client.stageExecutionType(pipeline, stage) !== 'ROLLBACK') return false;
+    io.out(`Stage ${stage} of ${pipeline} is running a ROLLBACK execution: the previous release is being redeployed because this one failed. `
+      + 'The bake does not watch now (the alarms that caused the rollback would fail the rollback itself); it passes.');
+    return true;
+  } catch (e) {
+    io.out(`Could not read the execution type of stage ${stage} (${(e as Error).name}: ${(e as Error).message}); baking as for a normal run.`);
+    return false;
+  }
+}
+
 /** Run the bake CLI; resolves with the exit code. */
 export async function runBakeCli(
   argv: readonly string[],
   io: Io = { out: (t) => console.log(t), err: (t) => console.error(t) },
   deps: BakeCliDeps = {},
 ): Promise<number> {
-  let flags: Map<string, string>;
-  let alarmNames: string[];
-  let minutes: number;
-  let pollSeconds: number;
-  let maxErrors: number;
-  try {
-    flags = parseFlags(argv);
-    // An unresolved CodePipeline variable reaches the shell literally: refuse it, never watch nothing.
-    const csv = required(flags, 'alarm-names');
-    if (/#\{/.test(csv)) throw new BakeInputError(`--alarm-names is an unresolved pipeline variable (${csv}): the stage's AlarmNames output did not reach the bake`);
-    alarmNames = parseAlarmNames(csv);
-    if (alarmNames.length === 0) throw new BakeInputError('--alarm-names names no alarm: there is nothing to watch, and a bake that watches nothing proves nothing');
-    required(flags, 'region');
-    minutes = number(flags, 'minutes', '', 0);
-    pollSeconds = number(flags, 'poll-seconds', '30', 0);
-    maxErrors = number(flags, 'max-errors', '5', 1);
-    if ((flags.has('pipeline') || flags.has('stage')) && !(flags.has('pipeline') && flags.has('stage'))) {
-      throw new BakeInputError('--pipeline and --stage go together');
-    }
-  } catch (e) {
-    io.err(`bake-cli: ${(e as Error).message}\n${USAGE}`);
-    return EXIT.BAD_INPUT;
-  }
-  const region = flags.get('region')!;
-  let client: AlarmClient;
-  try {
-    client = flags.has('from-file')
-      ? recordedClient(flags.get('from-file')!)
-      : awsCliAlarmClient({ region, profile: flags.get('profile'), pipelineRegion: flags.get('pipeline-region') });
-  } catch (e) {
-    io.err(`bake-cli: ${(e as Error).message}`);
-    return EXIT.BAD_INPUT;
-  }
+  return runCli({ name: 'bake-cli', usage: USAGE }, argv, async () => {
+    const { flags, alarmNames, region, minutes, pollSeconds, maxErrors } = requestOf(argv);
+    const client = flags['from-file'] !== undefined
+      ? alarmClientFromFile(flags['from-file'])
+      : aws().awsAlarmClient({ region, profile: flags.profile, pipelineRegion: flags['pipeline-region'] });
+    if (await isRollback(client, flags, io)) return EXIT.OK;
 
-  const pipeline = flags.get('pipeline');
-  const stage = flags.get('stage');
-  if (pipeline && stage && client.stageExecutionType) {
-    try {
-      const type = await client.stageExecutionType(pipeline, stage);
-      if (type === 'ROLLBACK') {
-        io.out(`Stage ${stage} of ${pipeline} is running a ROLLBACK execution: the previous release is being redeployed because this one failed. `
-          + 'The bake does not watch now (the alarms that caused the rollback would fail the rollback itself); it passes.');
-        return EXIT.PASS;
-      }
-    } catch (e) {
-      // Not knowing is no reason to skip the bake: watch as for a normal run.
-      io.out(`Could not read the execution type of stage ${stage} (${(e as Error).name}: ${(e as Error).message}); baking as for a normal run.`);
+    io.out(`Baking ${region}: watching ${alarmNames.length} alarm(s) for ${minutes} min, a read every ${pollSeconds} s.`);
+    const result = await bake({
+      client,
+      alarmNames,
+      durationMs: minutes * 60_000,
+      pollMs: pollSeconds * 1000,
+      maxConsecutiveErrors: maxErrors,
+      now: deps.now,
+      sleep: deps.sleep,
+      log: io.out,
+    });
+    if (result.ok) {
+      io.out(`Bake PASSED: ${alarmNames.length} alarm(s) stayed out of ALARM for ${minutes} min (${result.reads} reads).`);
+      return EXIT.OK;
     }
-  }
-
-  io.out(`Baking ${region}: watching ${alarmNames.length} alarm(s) for ${minutes} min, a read every ${pollSeconds} s.`);
-  const result = await bake({
-    client,
-    alarmNames,
-    durationMs: minutes * 60_000,
-    pollMs: pollSeconds * 1000,
-    maxConsecutiveErrors: maxErrors,
-    now: deps.now,
-    sleep: deps.sleep,
-    log: io.out,
-  });
-  if (result.ok) {
-    io.out(`Bake PASSED: ${alarmNames.length} alarm(s) stayed out of ALARM for ${minutes} min (${result.reads} reads).`);
-    return EXIT.PASS;
-  }
-  io.out(`Bake FAILED in ${region}: ${result.reason}\nThe next region does not start; the stage rolls back to its last successful release.`);
-  return EXIT.BAKE_FAILED;
+    io.out(`Bake FAILED in ${region}: ${result.reason}\nThe next region does not start; the stage rolls back to its last successful release.`);
+    return EXIT.FAILED;
+  }, lineWriters(io));
 }
 
-if (require.main === module) {
-  void runBakeCli(process.argv.slice(2)).then((code) => { process.exitCode = code; });
-}
+if (require.main === module) runMain(runBakeCli);

@@ -1,4 +1,5 @@
-import { AlarmClient, AlarmReading, parseDescribeAlarms } from './alarm-client';
+import { AlarmReading, parseDescribeAlarms } from './alarm-readings';
+import { AlarmClient } from './bake-clients';
 import { PollOptions } from '../../shared/polling';
 
 /**

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { z } from 'zod';
 import { CfnTemplate } from './template';
 import { lookupRoleArn, partitionOf } from '../../shared/aws-names';
+import { InputError } from '../../shared/cli/errors';
 
 /**
  * Reads the stacks to report on from a synthesized cloud assembly (cdk.out).
@@ -15,13 +16,6 @@ import { lookupRoleArn, partitionOf } from '../../shared/aws-names';
  * `properties.templateFile`, `properties.stackName`, `properties.lookupRole.arn` (the ARN uses
  * `${AWS::Partition}`). Only the fields used here are validated; others pass through.
  */
-
-export class AssemblyError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'AssemblyError';
-  }
-}
 
 const artifactSchema = z.object({
   type: z.string(),
@@ -80,11 +74,11 @@ function readManifest(dir: string): z.infer<typeof manifestSchema> {
   try {
     raw = JSON.parse(fs.readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new AssemblyError(`cannot read cloud assembly manifest ${file}: ${(e as Error).message}. Pass the synthesized cdk.out directory with --assembly.`);
+    throw new InputError(`cannot read cloud assembly manifest ${file}: ${(e as Error).message}. Pass the synthesized cdk.out directory with --assembly.`);
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new AssemblyError(`${file} is not a cloud assembly manifest: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
+    throw new InputError(`${file} is not a cloud assembly manifest: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`);
   }
   return parsed.data;
 }
@@ -104,7 +98,7 @@ export function listStages(assemblyDir: string): StageAssembly[] {
     for (const [id, artifact] of Object.entries(manifest.artifacts ?? {})) {
       if (artifact.type !== 'cdk:cloud-assembly') continue;
       const p = nestedAssemblyPropertiesSchema.safeParse(artifact.properties ?? {});
-      if (!p.success) throw new AssemblyError(`artifact ${id} in ${dir}/manifest.json has no properties.directoryName`);
+      if (!p.success) throw new InputError(`artifact ${id} in ${dir}/manifest.json has no properties.directoryName`);
       const displayName = p.data.displayName ?? artifact.displayName ?? id;
       const stageDir = path.join(dir, p.data.directoryName);
       out.push({ stageId: displayName.split('/').pop()!, directory: stageDir });
@@ -117,15 +111,15 @@ export function listStages(assemblyDir: string): StageAssembly[] {
 
 export function selectStages(all: readonly StageAssembly[], selection: StageSelection): StageAssembly[] {
   const wanted = selection.stages?.filter((s) => s.length > 0) ?? [];
-  if (!wanted.length && !selection.prefix) throw new AssemblyError('no stages selected: pass --stages <id,id> or --stage-prefix <prefix>');
+  if (!wanted.length && !selection.prefix) throw new InputError('no stages selected: pass --stages <id,id> or --stage-prefix <prefix>');
   const known = all.map((s) => s.stageId);
   const missing = wanted.filter((w) => !known.includes(w));
   if (missing.length) {
-    throw new AssemblyError(`stage(s) ${missing.join(', ')} not found in the assembly; it has: ${known.join(', ') || '(none)'}`);
+    throw new InputError(`stage(s) ${missing.join(', ')} not found in the assembly; it has: ${known.join(', ') || '(none)'}`);
   }
   const picked = all.filter((s) => wanted.includes(s.stageId) || (selection.prefix !== undefined && s.stageId.startsWith(selection.prefix)));
   if (!picked.length) {
-    throw new AssemblyError(`no stage id starts with "${selection.prefix}"; the assembly has: ${known.join(', ') || '(none)'}`);
+    throw new InputError(`no stage id starts with "${selection.prefix}"; the assembly has: ${known.join(', ') || '(none)'}`);
   }
   return picked;
 }
@@ -141,11 +135,11 @@ export function stackTargets(stage: StageAssembly): StackTarget[] {
     const where = `stack ${artifactId} in ${stage.directory}/manifest.json`;
     const env = ENV_RE.exec(artifact.environment ?? '');
     if (!env) {
-      throw new AssemblyError(`${where} has environment "${artifact.environment}"; a prod stack needs an explicit account and region to be compared`);
+      throw new InputError(`${where} has environment "${artifact.environment}"; a prod stack needs an explicit account and region to be compared`);
     }
     const [, account, region] = env;
     const p = stackPropertiesSchema.safeParse(artifact.properties ?? {});
-    if (!p.success) throw new AssemblyError(`${where}: ${p.error.issues.map((i) => `properties.${i.path.join('.')}: ${i.message}`).join('; ')}`);
+    if (!p.success) throw new InputError(`${where}: ${p.error.issues.map((i) => `properties.${i.path.join('.')}: ${i.message}`).join('; ')}`);
     out.push({
       stageId: stage.stageId,
       artifactId,
@@ -169,6 +163,6 @@ export function readSynthesizedTemplate(target: StackTarget): CfnTemplate {
   try {
     return JSON.parse(fs.readFileSync(target.templatePath, 'utf8')) as CfnTemplate;
   } catch (e) {
-    throw new AssemblyError(`cannot read the synthesized template of ${target.stackName} (${target.templatePath}): ${(e as Error).message}`);
+    throw new InputError(`cannot read the synthesized template of ${target.stackName} (${target.templatePath}): ${(e as Error).message}`);
   }
 }

@@ -1,9 +1,10 @@
 import { readSynthesizedTemplate, StackTarget } from './assembly';
-import { isStackMissingError, TemplateClientFactory } from './clients';
+import { TemplateClientFactory } from './change-report-clients';
 import { findDangers } from './danger';
 import { diffTemplates } from './diff';
 import { ChangeReport, StackReport } from './render';
 import { CfnTemplate, parseTemplateBody } from './template';
+import { errorText, isStackMissingError } from '../../shared/aws-errors';
 
 export type DeployedTemplate = { readonly exists: false } | { readonly exists: true; readonly template: CfnTemplate };
 
@@ -27,12 +28,11 @@ export async function compareStack(target: StackTarget, clientFor: TemplateClien
   try {
     deployed = await fetchDeployedTemplate(target, clientFor);
   } catch (err) {
-    const e = err as { name?: string; message?: string };
     return {
       target,
       status: 'ERROR',
       dangers: [],
-      error: `reading the deployed template as ${target.lookupRoleArn} failed: ${e.name ?? 'Error'}: ${e.message ?? String(err)}`,
+      error: `reading the deployed template as ${target.lookupRoleArn} failed: ${errorText(err)}`,
     };
   }
   const diff = diffTemplates(deployed.exists ? deployed.template : undefined, synthesized);

@@ -1,13 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseArgs } from 'util';
-import { AssemblyError, findStacks } from './assembly';
-import type * as AwsAdapters from './aws';
-import { ObjectStore, TemplateClientFactory } from './clients';
+import { findStacks } from './assembly';
+import type * as AwsClients from './aws-change-report-clients';
+import { ObjectStore, TemplateClientFactory } from './change-report-clients';
 import { buildReport } from './compare';
 import { evaluatePolicy } from './policy';
 import { renderJson, renderMarkdown, summaryLine } from './render';
 import { DEFAULT_OVERRIDE_MARKER } from '../../config/override-marker';
+import { errorText } from '../../shared/aws-errors';
+import { InputError, UsageError } from '../../shared/cli/errors';
+import { EXIT } from '../../shared/cli/exit-codes';
+import { parseCliArgs } from '../../shared/cli/parse-args';
+import { lineWriters, runCli, runMain } from '../../shared/cli/run-cli';
 
 /**
  * The prod change report, as run by the CodeBuild step before the prod approval:
@@ -17,13 +21,11 @@ import { DEFAULT_OVERRIDE_MARKER } from '../../config/override-marker';
  *     --commit-message-file commit-message.txt --bucket "$REPORT_BUCKET" --key-prefix change-reports/ \
  *     --block-stateful-replacement --out change-report.md
  *
- * Exit codes: 0 report written (and uploaded); 1 refused by the stateful-replacement policy;
- * 2 usage error or unreadable assembly; 3 an AWS call failed (a stack could not be compared,
- * or the upload failed): the report is incomplete, so the step fails rather than let an
- * approver sign off on half a picture. 4: unexpected error (a bug).
+ * Exit codes (src/shared/cli/exit-codes.ts): 0 report written (and uploaded); 1 refused by the
+ * stateful-replacement policy; 2 usage error or unreadable assembly; 3 an AWS call failed (a
+ * stack could not be compared, or the upload failed): the report is incomplete, so the step
+ * fails rather than let an approver sign off on half a picture. 4: unexpected error (a bug).
  */
-
-export const EXIT = { OK: 0, REFUSED: 1, USAGE: 2, AWS: 3 } as const;
 
 export interface CliDeps {
   /** GetTemplate clients per lookup role; default: the AWS SDK with STS AssumeRole. */
@@ -43,11 +45,31 @@ export const USAGE = `Usage: report-cli --assembly <cdk.out> (--stages <id,id> |
                   [--out change-report.md] [--json-out change-report.json] [--summary-out change-summary.txt]
                   [--url-out change-report-url.txt]
                   [--label prod]
+Exit: 0 written, 1 refused by policy, 2 usage error or unreadable assembly, 3 an AWS call failed, 4 unexpected error.
 Environment fallbacks: CHANGE_REPORT_ASSEMBLY, CHANGE_REPORT_STAGES, CHANGE_REPORT_STAGE_PREFIX,
   COMMIT_ID or CODEBUILD_RESOLVED_SOURCE_VERSION, COMMIT_MESSAGE, REPORT_BUCKET, REPORT_KEY_PREFIX,
   REPORT_KMS_KEY_ID, AWS_REGION, BLOCK_STATEFUL_REPLACEMENT=true, OVERRIDE_MARKER.`;
 
-class UsageError extends Error {}
+const OPTIONS = {
+  'assembly': { type: 'string', hint: '<cdk.out>' },
+  'stages': { type: 'string', hint: '<id,id>' },
+  'stage-prefix': { type: 'string', hint: '<prefix>' },
+  'commit': { type: 'string', hint: '<sha>' },
+  'commit-message': { type: 'string', hint: '<text>' },
+  'commit-message-file': { type: 'string', hint: '<file>' },
+  'bucket': { type: 'string', hint: '<name>' },
+  'key-prefix': { type: 'string', hint: '<prefix>' },
+  'kms-key-id': { type: 'string', hint: '<key>' },
+  'bucket-region': { type: 'string', hint: '<region>' },
+  'no-upload': { type: 'boolean' },
+  'block-stateful-replacement': { type: 'boolean' },
+  'override-marker': { type: 'string', hint: '<text>' },
+  'out': { type: 'string', hint: 'change-report.md' },
+  'json-out': { type: 'string', hint: 'change-report.json' },
+  'summary-out': { type: 'string', hint: 'change-summary.txt' },
+  'url-out': { type: 'string', hint: 'change-report-url.txt' },
+  'label': { type: 'string', hint: 'prod' },
+} as const;
 
 interface CliOptions {
   assembly: string;
@@ -74,40 +96,9 @@ function truthy(v: string | undefined): boolean {
   return v !== undefined && /^(1|true|yes|on)$/i.test(v.trim());
 }
 
-export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
-  let values;
-  try {
-    ({ values } = parseArgs({
-      args: [...argv],
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'assembly': { type: 'string' },
-        'stages': { type: 'string' },
-        'stage-prefix': { type: 'string' },
-        'commit': { type: 'string' },
-        'commit-message': { type: 'string' },
-        'commit-message-file': { type: 'string' },
-        'bucket': { type: 'string' },
-        'key-prefix': { type: 'string' },
-        'kms-key-id': { type: 'string' },
-        'bucket-region': { type: 'string' },
-        'no-upload': { type: 'boolean' },
-        'block-stateful-replacement': { type: 'boolean' },
-        'override-marker': { type: 'string' },
-        'out': { type: 'string' },
-        'json-out': { type: 'string' },
-        'summary-out': { type: 'string' },
-        'url-out': { type: 'string' },
-        'label': { type: 'string' },
-        'help': { type: 'boolean' },
-      },
-    }));
-  } catch (e) {
-    throw new UsageError((e as Error).message);
-  }
-  if (values.help) throw new UsageError('');
-
+/** The options from the command line, else the environment, else the defaults; throws UsageError. */
+function optionsOf(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions {
+  const { values } = parseCliArgs(argv, { options: OPTIONS });
   const stagesRaw = values.stages ?? env.CHANGE_REPORT_STAGES;
   const stagePrefix = values['stage-prefix'] ?? env.CHANGE_REPORT_STAGE_PREFIX;
   const stages = stagesRaw?.split(',').map((s) => s.trim()).filter(Boolean);
@@ -121,7 +112,7 @@ export function parseCliArgs(argv: readonly string[], env: NodeJS.ProcessEnv): C
     try {
       commitMessage = fs.readFileSync(values['commit-message-file'], 'utf8');
     } catch (e) {
-      throw new UsageError(`cannot read --commit-message-file: ${(e as Error).message}`);
+      throw new InputError(`cannot read --commit-message-file: ${(e as Error).message}`);
     }
   } else if (!values['commit-message']) {
     commitMessage = env.COMMIT_MESSAGE ?? '';
@@ -162,56 +153,49 @@ export function consoleUrl(bucket: string, key: string, region: string | undefin
   return `https://${r}.console.aws.amazon.com/s3/object/${bucket}?region=${r}&bucketType=general&prefix=${encodeURIComponent(key)}`;
 }
 
-/** The SDK adapters, loaded only when no clients are injected (tests never load the SDK). */
-function loadAws(): typeof AwsAdapters {
+/** The SDK clients, loaded only when none are injected (tests never load the SDK). */
+function aws(): typeof AwsClients {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./aws') as typeof AwsAdapters;
+  return require('./aws-change-report-clients') as typeof AwsClients;
 }
 
-export async function main(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
-  const env = deps.env ?? process.env;
-  const log = deps.log ?? ((l: string) => process.stdout.write(l + '\n'));
-  const error = deps.error ?? ((l: string) => process.stderr.write(l + '\n'));
-
-  let opts: CliOptions;
+/** Upload the report; true when it is uploaded, false (with the error printed) when the upload failed. */
+async function uploadReport(
+  opts: CliOptions, store: ObjectStore, markdown: string, json: string, log: (line: string) => void, error: (line: string) => void,
+): Promise<boolean> {
+  const base = `${opts.keyPrefix}${opts.commit}/`;
   try {
-    opts = parseCliArgs(argv, env);
-  } catch (e) {
-    if (e instanceof UsageError) {
-      if (!e.message) {
-        log(USAGE); // --help
-        return EXIT.OK;
+    for (const [name, body, type] of [['change-report.md', markdown, 'text/markdown; charset=utf-8'], ['change-report.json', json, 'application/json']] as const) {
+      const key = base + name;
+      await store.putObject({
+        Bucket: opts.bucket!,
+        Key: key,
+        Body: body,
+        ContentType: type,
+        ServerSideEncryption: 'aws:kms',
+        ...(opts.kmsKeyId ? { SSEKMSKeyId: opts.kmsKeyId } : {}),
+      });
+      if (name.endsWith('.md')) {
+        const url = consoleUrl(opts.bucket!, key, opts.bucketRegion);
+        log(`Report: s3://${opts.bucket}/${key}`);
+        log(`Console: ${url}`);
+        fs.writeFileSync(opts.urlOut, `${url}\n`);
       }
-      error(`change report: ${e.message}`);
-      error(USAGE);
-      return EXIT.USAGE;
     }
-    throw e;
-  }
-
-  let targets;
-  try {
-    targets = findStacks(opts.assembly, { stages: opts.stages, prefix: opts.stagePrefix });
-    if (!targets.length) throw new AssemblyError('the selected stages contain no CloudFormation stacks');
+    return true;
   } catch (e) {
-    if (e instanceof AssemblyError) {
-      error(`change report: ${e.message}`);
-      return EXIT.USAGE;
-    }
-    throw e;
+    error(`change report: upload to s3://${opts.bucket}/${base} failed: ${errorText(e)}`);
+    return false;
   }
+}
 
-  const clientFor = deps.templateClientFor ?? loadAws().sdkTemplateClientFactory;
-  let report;
-  try {
-    report = await buildReport({ targets, clientFor, commit: opts.commit, label: opts.label, now: deps.now });
-  } catch (e) {
-    if (e instanceof AssemblyError) {
-      error(`change report: ${e.message}`);
-      return EXIT.USAGE;
-    }
-    throw e;
-  }
+/** The report: compare, judge, write, upload; resolves to the exit code. */
+async function changeReport(opts: CliOptions, deps: CliDeps, log: (line: string) => void, error: (line: string) => void): Promise<number> {
+  const targets = findStacks(opts.assembly, { stages: opts.stages, prefix: opts.stagePrefix });
+  if (!targets.length) throw new InputError('the selected stages contain no CloudFormation stacks');
+
+  const clientFor = deps.templateClientFor ?? aws().awsTemplateClientFactory;
+  const report = await buildReport({ targets, clientFor, commit: opts.commit, label: opts.label, now: deps.now });
 
   const verdict = evaluatePolicy(report, {
     blockStatefulReplacement: opts.block,
@@ -229,47 +213,23 @@ export async function main(argv: readonly string[], deps: CliDeps = {}): Promise
 
   let awsFailed = report.stacks.some((s) => s.status === 'ERROR');
   if (opts.upload) {
-    const store = deps.objectStore ?? loadAws().sdkObjectStore(opts.bucketRegion);
-    const base = `${opts.keyPrefix}${opts.commit}/`;
-    try {
-      for (const [name, body, type] of [['change-report.md', markdown, 'text/markdown; charset=utf-8'], ['change-report.json', json, 'application/json']] as const) {
-        const key = base + name;
-        await store.putObject({
-          Bucket: opts.bucket!,
-          Key: key,
-          Body: body,
-          ContentType: type,
-          ServerSideEncryption: 'aws:kms',
-          ...(opts.kmsKeyId ? { SSEKMSKeyId: opts.kmsKeyId } : {}),
-        });
-        if (name.endsWith('.md')) {
-          const url = consoleUrl(opts.bucket!, key, opts.bucketRegion);
-          log(`Report: s3://${opts.bucket}/${key}`);
-          log(`Console: ${url}`);
-          fs.writeFileSync(opts.urlOut, `${url}\n`);
-        }
-      }
-    } catch (e) {
-      const err = e as { name?: string; message?: string };
-      error(`change report: upload to s3://${opts.bucket}/${base} failed: ${err.name ?? 'Error'}: ${err.message ?? String(e)}`);
-      awsFailed = true;
-    }
+    const store = deps.objectStore ?? aws().awsObjectStore(opts.bucketRegion);
+    if (!(await uploadReport(opts, store, markdown, json, log, error))) awsFailed = true;
   }
 
   log(summary);
   log(verdict.reason);
   for (const s of report.stacks.filter((x) => x.status === 'ERROR')) error(`change report: ${s.target.stackName}: ${s.error}`);
-  if (verdict.refused) return EXIT.REFUSED;
+  if (verdict.refused) return EXIT.FAILED;
   if (awsFailed) return EXIT.AWS;
   return EXIT.OK;
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => { process.exitCode = code; },
-    (e) => {
-      process.stderr.write(`change report: unexpected error: ${(e as Error).stack ?? String(e)}\n`);
-      process.exitCode = 4; // a bug, not a verdict
-    },
-  );
+/** The CLI; resolves to the exit code. */
+export async function main(argv: readonly string[], deps: CliDeps = {}): Promise<number> {
+  const log = deps.log ?? ((l: string) => process.stdout.write(l + '\n'));
+  const error = deps.error ?? ((l: string) => process.stderr.write(l + '\n'));
+  return runCli({ name: 'change report', usage: USAGE }, argv, () => changeReport(optionsOf(argv, deps.env ?? process.env), deps, log, error), lineWriters({ out: log, err: error }));
 }
+
+if (require.main === module) runMain(main);

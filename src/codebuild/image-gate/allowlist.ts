@@ -1,7 +1,8 @@
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { Finding, FindingKind } from './finding';
-import { GateInputError, issuePath } from './input-error';
+import { issuePath } from './issue-path';
+import { InputError } from '../../shared/cli/errors';
 
 /**
  * The allowlist is Trivy's own `.trivyignore.yaml` format, so the same file documents every
@@ -75,18 +76,18 @@ export function entryName(e: AllowlistEntry): string {
 
 /**
  * Parse and validate the text of a `.trivyignore.yaml`. An empty file or empty lists is a
- * valid, empty allowlist. Throws GateInputError naming every bad entry and field.
+ * valid, empty allowlist. Throws InputError naming every bad entry and field.
  */
 export function parseAllowlist(text: string, source = '.trivyignore.yaml'): Allowlist {
   let raw: unknown;
   try {
     raw = parseYaml(text);
   } catch (e) {
-    throw new GateInputError(`${source} is not valid YAML: ${(e as Error).message}`);
+    throw new InputError(`${source} is not valid YAML: ${(e as Error).message}`);
   }
   const file = fileSchema.safeParse(raw ?? {});
   if (!file.success) {
-    throw new GateInputError(`${source} is not a valid ignore file:\n${file.error.issues.map((i) => `  - ${issuePath(i.path)}: ${i.message}`).join('\n')}`);
+    throw new InputError(`${source} is not a valid ignore file:\n${file.error.issues.map((i) => `  - ${issuePath(i.path)}: ${i.message}`).join('\n')}`);
   }
   const problems: string[] = [];
   const entries: AllowlistEntry[] = [];
@@ -106,7 +107,7 @@ export function parseAllowlist(text: string, source = '.trivyignore.yaml'): Allo
     });
   }
   if (problems.length > 0) {
-    throw new GateInputError(`${source} has entries the gate cannot accept (every entry needs id, statement and expired_at):\n${problems.join('\n')}`);
+    throw new InputError(`${source} has entries the gate cannot accept (every entry needs id, statement and expired_at):\n${problems.join('\n')}`);
   }
   return { source, entries };
 }

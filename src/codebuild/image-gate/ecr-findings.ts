@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FixAvailable, Finding, Severity, isSeverity } from './finding';
-import { GateInputError, issuePath } from './input-error';
+import { issuePath } from './issue-path';
+import { InputError } from '../../shared/cli/errors';
 
 /**
  * One page of an ECR DescribeImageScanFindings response, as the SDK returns it or as
@@ -51,11 +52,11 @@ export const ecrScanPageSchema = z.looseObject({
 /** A validated response page. */
 export type EcrScanPage = z.infer<typeof ecrScanPageSchema>;
 
-/** Validate one response page; throws GateInputError naming the field. */
+/** Validate one response page; throws InputError naming the field. */
 export function parseEcrScanPage(raw: unknown, source = 'DescribeImageScanFindings response'): EcrScanPage {
   const parsed = ecrScanPageSchema.safeParse(raw);
   if (!parsed.success) {
-    throw new GateInputError(`${source} is malformed:\n${parsed.error.issues.slice(0, 10).map((i) => `  - ${issuePath(i.path)}: ${i.message}`).join('\n')}`);
+    throw new InputError(`${source} is malformed:\n${parsed.error.issues.slice(0, 10).map((i) => `  - ${issuePath(i.path)}: ${i.message}`).join('\n')}`);
   }
   return parsed.data;
 }

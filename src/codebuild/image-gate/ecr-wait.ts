@@ -1,6 +1,6 @@
-import { EcrScanClient } from './ecr-client';
 import { EcrScanPage, ecrPageFindings, parseEcrScanPage, rawSeverityCounts } from './ecr-findings';
 import { Finding } from './finding';
+import { EcrScanClient } from './image-gate-clients';
 import { DeadlinePollOptions } from '../../shared/polling';
 
 /** Statuses after which findings are final (basic: COMPLETE; enhanced: ACTIVE). */
@@ -107,7 +107,7 @@ function fingerprint(read: Read): string {
  * - No usable result within `timeoutMs`: fail closed with a message naming the timeout.
  *
  * Errors other than ScanNotFoundException (access denied, image not found, throttling after
- * the SDK's retries) are rethrown, as are malformed responses (GateInputError).
+ * the SDK's retries) are rethrown, as are malformed responses (InputError).
  */
 export async function waitForEcrScan(opts: WaitForEcrScanOptions): Promise<EcrScanDone | EcrScanNotDone> {
   const now = opts.now ?? Date.now;

@@ -1,5 +1,5 @@
-import { GateInputError } from './input-error';
-import { EcrReplicationClient } from './replication-client';
+import { EcrReplicationClient } from './image-gate-clients';
+import { InputError } from '../../shared/cli/errors';
 import { DeadlinePollOptions } from '../../shared/polling';
 
 /**
@@ -48,16 +48,16 @@ function parseStatuses(raw: unknown): DestinationStatus[] {
   const list = (raw as { replicationStatuses?: unknown } | null)?.replicationStatuses;
   if (list === undefined) return [];
   if (!Array.isArray(list) || !list.every((s) => typeof s === 'object' && s !== null && typeof s.region === 'string' && typeof s.status === 'string')) {
-    throw new GateInputError('DescribeImageReplicationStatus: replicationStatuses is not a list of { region, status }');
+    throw new InputError('DescribeImageReplicationStatus: replicationStatuses is not a list of { region, status }');
   }
   return list as DestinationStatus[];
 }
 
 function digestOf(raw: unknown): string | undefined {
   const details = (raw as { imageDetails?: unknown } | null)?.imageDetails;
-  if (!Array.isArray(details)) throw new GateInputError('DescribeImages: imageDetails is not a list');
+  if (!Array.isArray(details)) throw new InputError('DescribeImages: imageDetails is not a list');
   const digest = (details[0] as { imageDigest?: unknown } | undefined)?.imageDigest;
-  if (digest !== undefined && typeof digest !== 'string') throw new GateInputError('DescribeImages: imageDigest is not a string');
+  if (digest !== undefined && typeof digest !== 'string') throw new InputError('DescribeImages: imageDigest is not a string');
   return digest;
 }
 

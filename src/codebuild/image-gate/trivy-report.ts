@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { Finding } from './finding';
-import { GateInputError, issuePath } from './input-error';
+import { issuePath } from './issue-path';
+import { InputError } from '../../shared/cli/errors';
 
 const trivySeverity = z.enum(['CRITICAL', 'HIGH', 'MEDIUM', 'LOW', 'UNKNOWN']);
 
@@ -50,19 +51,19 @@ export type TrivyReport = z.infer<typeof trivyReportSchema>;
 
 /**
  * Parse the text of `trivy image --format json --scanners vuln,secret,misconfig` output.
- * Throws GateInputError for text that is not JSON or not a SchemaVersion 2 report with Results.
+ * Throws InputError for text that is not JSON or not a SchemaVersion 2 report with Results.
  */
 export function parseTrivyReport(text: string, source = 'Trivy report'): TrivyReport {
   let raw: unknown;
   try {
     raw = JSON.parse(text);
   } catch (e) {
-    throw new GateInputError(`${source} is not JSON (${(e as Error).message}); run trivy with --format json and pass that file.`);
+    throw new InputError(`${source} is not JSON (${(e as Error).message}); run trivy with --format json and pass that file.`);
   }
   const parsed = trivyReportSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.slice(0, 10).map((i) => `  - ${issuePath(i.path)}: ${i.message}`);
-    throw new GateInputError(`${source} is not a valid Trivy JSON report:\n${problems.join('\n')}`);
+    throw new InputError(`${source} is not a valid Trivy JSON report:\n${problems.join('\n')}`);
   }
   return parsed.data;
 }

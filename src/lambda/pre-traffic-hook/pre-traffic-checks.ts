@@ -1,8 +1,8 @@
 /**
  * The pre-traffic checks of a progressive ECS deployment, as pure logic: which requests to send
- * to the test listener, how to judge each answer, and what to tell ECS (hookStatus). The Lambda
- * handler (pre-traffic-hook.handler.ts) only adds `fetch`; everything here is unit-tested on
- * recorded responses (test/fixtures/pre-traffic/).
+ * to the test listener and how to judge each answer; what to tell ECS is hook-decision.ts. The
+ * Lambda handler (pre-traffic-hook.handler.ts) only adds `fetch` and the ECS client; everything
+ * here is unit-tested on recorded responses (test/fixtures/pre-traffic/).
  *
  * The checks are the post-deploy assertions' (src/synth/assertions/service-assertions.ts): /health,
  * /ready, /version = the commit, a transaction round trip; plus /health/deep for the database
@@ -12,8 +12,7 @@
  * to have replicated yet, so 404 is as good as 200 there; 5xx or a timeout is not.
  */
 
-/** How ECS continues after the hook (its three documented values). */
-export type HookStatus = 'SUCCEEDED' | 'FAILED' | 'IN_PROGRESS';
+import { attemptOf, decide, ElapsedSinceStart, HookEvent, HookResponse } from './hook-decision';
 
 /** The role of the region the hook runs in (regionRoleOf in src/config/resilience.ts). */
 export type RegionRole = 'primary' | 'secondary' | 'independent';
@@ -28,10 +27,17 @@ export interface PreTrafficConfig {
   readonly idempotencyKey: string;
   /** The region's role: a secondary is read-only. */
   readonly role: RegionRole;
-  /** Invocations before a failing check fails the deployment. */
+  /** Invocations before a failing check fails the deployment (counted in the echoed hookDetails). */
   readonly maxAttempts: number;
   /** Seconds ECS waits before calling again after IN_PROGRESS. */
   readonly retryDelaySeconds: number;
+  /**
+   * Minutes after the ECS service deployment started from which a failing check fails the
+   * deployment, whatever ECS passes back (deployment-start.ts).
+   */
+  readonly deadlineMinutes: number;
+  /** The ECS cluster of the service (it holds that one service). */
+  readonly clusterName: string;
 }
 
 /** One HTTP request of a check. */
@@ -70,9 +76,18 @@ export const REQUEST_TIMEOUT_MS = 5000;
 /**
  * Seconds the hook function may run. Its requests are sequential, so the slowest invocation is
  * (requests sent) x REQUEST_TIMEOUT_MS; test/lambda/pre-traffic-hook/pre-traffic-checks.test.ts keeps that at
- * half of this at most, so a hanging service yields IN_PROGRESS or FAILED, never a Lambda timeout.
+ * half of this at most, and the checks plus the ECS lookup (ECS_CALLS x ECS_MAX_ATTEMPTS x
+ * ECS_REQUEST_TIMEOUT_MS) within three quarters, so a hanging service or API yields IN_PROGRESS
+ * or FAILED, never a Lambda timeout.
  */
 export const HOOK_FUNCTION_TIMEOUT_SECONDS = 60;
+
+/** The ECS calls of one lookup of the deployment start (ListServices, ListServiceDeployments). */
+export const ECS_CALLS = 2;
+/** Attempts per ECS call (the SDK's `maxAttempts`: the first try and one retry). */
+export const ECS_MAX_ATTEMPTS = 2;
+/** Milliseconds one ECS request may take (the SDK's connection and request timeouts). */
+export const ECS_REQUEST_TIMEOUT_MS = 3000;
 
 type Answer = Extract<HttpOutcome, { readonly status: number }>;
 const isAnswer = (o: HttpOutcome): o is Answer => 'status' in o;
@@ -143,59 +158,21 @@ export async function runChecks(config: PreTrafficConfig, http: HttpClient): Pro
   return results;
 }
 
-/** The part of ECS's hook event the decision reads. */
-export interface HookEvent {
-  readonly lifecycleStage?: string;
-  /** What the previous invocation returned with IN_PROGRESS (ECS passes it back). */
-  readonly hookDetails?: { readonly attempt?: unknown };
-}
-
-/** What the hook returns to ECS. */
-export interface HookResponse {
-  readonly hookStatus: HookStatus;
-  /** Seconds before ECS calls again (IN_PROGRESS only). */
-  readonly callBackDelay?: number;
-  /** Passed back to the next invocation: the attempt counter that bounds the retries. */
-  readonly hookDetails?: { readonly attempt: number };
-  /** For the log: why. */
-  readonly reason: string;
-}
-
-/** Which attempt this invocation is (1 for the first; ECS echoes hookDetails back). */
-export function attemptOf(event: HookEvent): number {
-  const n = event.hookDetails?.attempt;
-  return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : 1;
-}
-
-/**
- * SUCCEEDED when every check passed; otherwise IN_PROGRESS (ECS calls again after
- * `retryDelaySeconds`, new tasks may still be warming up) until `maxAttempts`, then FAILED, which
- * makes ECS roll back to the previous tasks: production traffic never reached the new ones.
- */
-export function decide(results: readonly CheckResult[], attempt: number, config: Pick<PreTrafficConfig, 'maxAttempts' | 'retryDelaySeconds'>): HookResponse {
-  const failed = results.filter((r) => !r.ok);
-  if (failed.length === 0) return { hookStatus: 'SUCCEEDED', reason: `all ${results.length} checks passed on attempt ${attempt}` };
-  const why = failed.map((r) => `${r.name}: ${r.detail}`).join('; ');
-  if (attempt >= config.maxAttempts) {
-    return { hookStatus: 'FAILED', reason: `attempt ${attempt} of ${config.maxAttempts} still failing, rolling back: ${why}` };
-  }
-  return {
-    hookStatus: 'IN_PROGRESS',
-    callBackDelay: config.retryDelaySeconds,
-    hookDetails: { attempt: attempt + 1 },
-    reason: `attempt ${attempt} of ${config.maxAttempts} failing, retrying in ${config.retryDelaySeconds}s: ${why}`,
-  };
-}
-
 /**
  * One invocation: checks only at POST_TEST_TRAFFIC_SHIFT (the stage it is registered for); any
  * other stage succeeds without a request, so a registration mistake cannot block a rollback.
+ * The deployment's start is read only when a check failed (a passing revision needs no bound).
  */
-export async function handleHookEvent(event: HookEvent, config: PreTrafficConfig, http: HttpClient): Promise<HookResponse> {
+export async function handleHookEvent(
+  event: HookEvent, config: PreTrafficConfig, http: HttpClient, elapsedSinceStart: ElapsedSinceStart,
+): Promise<HookResponse> {
   if (event.lifecycleStage !== undefined && event.lifecycleStage !== CHECKED_STAGE) {
     return { hookStatus: 'SUCCEEDED', reason: `stage ${event.lifecycleStage} is not checked (only ${CHECKED_STAGE})` };
   }
-  return decide(await runChecks(config, http), attemptOf(event), config);
+  const results = await runChecks(config, http);
+  const attempt = attemptOf(event);
+  if (results.every((r) => r.ok)) return decide(results, { attempt, elapsed: { ms: 0 } }, config);
+  return decide(results, { attempt, elapsed: await elapsedSinceStart() }, config);
 }
 
 /** Reads the hook's configuration from its environment; a missing value is a deployment-time bug. */
@@ -214,5 +191,7 @@ export function configFromEnvironment(env: Readonly<Record<string, string | unde
     role,
     maxAttempts: Number(env.MAX_ATTEMPTS ?? '10'),
     retryDelaySeconds: Number(env.RETRY_DELAY_SECONDS ?? '30'),
+    deadlineMinutes: Number(env.DEADLINE_MINUTES ?? '20'),
+    clusterName: need('CLUSTER_NAME'),
   };
 }

@@ -1,10 +1,28 @@
+import { ECSClient, ListServiceDeploymentsCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
+import { EcsDeploymentClient, elapsedSinceStart } from './deployment-start';
+import { HookEvent, HookResponse } from './hook-decision';
 import {
-  CheckRequest, configFromEnvironment, handleHookEvent, HookEvent, HookResponse, HttpOutcome, REQUEST_TIMEOUT_MS,
+  CheckRequest, configFromEnvironment, ECS_MAX_ATTEMPTS, ECS_REQUEST_TIMEOUT_MS, handleHookEvent, HttpOutcome, REQUEST_TIMEOUT_MS,
 } from './pre-traffic-checks';
 
 /**
+ * The ECS API through the SDK, each call cut at ECS_REQUEST_TIMEOUT_MS and tried ECS_MAX_ATTEMPTS
+ * times, so a slow API cannot run the function into its timeout. Created once per execution
+ * environment (the region and credentials come from the Lambda environment).
+ */
+const ecs = new ECSClient({
+  maxAttempts: ECS_MAX_ATTEMPTS,
+  requestHandler: { connectionTimeout: ECS_REQUEST_TIMEOUT_MS, requestTimeout: ECS_REQUEST_TIMEOUT_MS },
+});
+const ecsDeployments: EcsDeploymentClient = {
+  listServices: (cluster) => ecs.send(new ListServicesCommand({ cluster })),
+  listServiceDeployments: (cluster, service) => ecs.send(new ListServiceDeploymentsCommand({ cluster, service, status: ['IN_PROGRESS'] })),
+};
+
+/**
  * The Lambda entry point ECS calls at POST_TEST_TRAFFIC_SHIFT (bundled by esbuild at synth,
- * see pre-traffic-hook.ts). Only I/O lives here; the logic is in pre-traffic-checks.ts.
+ * see pre-traffic-hook.ts). Only I/O lives here; the logic is in pre-traffic-checks.ts,
+ * hook-decision.ts and deployment-start.ts.
  */
 export async function handler(event: HookEvent): Promise<Omit<HookResponse, 'reason'>> {
   const config = configFromEnvironment(process.env);
@@ -25,7 +43,8 @@ export async function handler(event: HookEvent): Promise<Omit<HookResponse, 'rea
       return { error: err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timeout' : 'network', message: err.message };
     }
   };
-  const { reason, ...response } = await handleHookEvent(event, config, http);
-  console.log(JSON.stringify({ lifecycleStage: event.lifecycleStage, ...response, reason }));
+  const { reason, ...response } = await handleHookEvent(event, config, http, elapsedSinceStart(ecsDeployments, config.clusterName));
+  // The whole event is logged: what ECS passes (and where) is visible in the log group.
+  console.log(JSON.stringify({ lifecycleStage: event.lifecycleStage, ...response, reason, event }));
   return response;
 }

@@ -7,6 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { hardenArtifactBucket } from './artifact-bucket-hardening';
+import { DeliveryMetrics } from './delivery-metrics';
+import { DriftDetection } from './drift-detection';
 import { ImageRegionStack } from './image-region-stack';
 import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
 import { ImageRepository } from './image-repository';
@@ -19,6 +21,7 @@ import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
 import { FeatureFlagsDocument } from '../../config/feature-flags';
+import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../shared/versions/toolchain';
@@ -101,6 +104,10 @@ export class PipelineStack extends Stack {
   public readonly rollbackStages: readonly string[];
   /** Outputs for runbooks and scripts: pipeline name, image repository URI, notification topic, artifact bucket. */
   public readonly outputs: PipelineOutputs;
+  /** The delivery metrics: rules on the pipeline's events, the function, the dashboard. */
+  public readonly deliveryMetrics: DeliveryMetrics;
+  /** The scheduled drift check of every stage stack. */
+  public readonly driftDetection: DriftDetection;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, {
@@ -164,7 +171,27 @@ export class PipelineStack extends Stack {
 
     this.rollbackStages = this.buildAndHardenPipeline();
     this.outputs = addPipelineOutputs(this, { pipeline: this.pipeline.pipeline, repository: this.images.repository, topic: this.notifications.topic });
+    ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
+  }
+
+  /**
+   * The pipeline measures and watches itself: DORA metrics from its own events, a dashboard,
+   * and the scheduled drift check of every stage stack (README "Delivery metrics", "Drift
+   * detection"). Their log groups use the build logs' key. Needs the built pipeline.
+   */
+  private addSelfObservation(config: DeliveryConfig): { deliveryMetrics: DeliveryMetrics; driftDetection: DriftDetection } {
+    const observed = { logsKey: this.node.findChild('BuildLogsKey') as kms.IKey, notifications: this.notifications };
+    const deliveryMetrics = new DeliveryMetrics(this, 'DeliveryMetrics', {
+      ...observed,
+      layout: pipelineLayoutOf(config),
+      pipelineArn: this.pipeline.pipeline.pipelineArn,
+      stageNames: this.pipeline.pipeline.stages.map((s) => s.stageName),
+    });
+    const driftDetection = new DriftDetection(this, 'DriftDetection', {
+      ...observed, pipelineName: config.pipeline.name, targets: stageStacksOf(config), intervalHours: config.driftDetection.intervalHours,
+    });
+    return { deliveryMetrics, driftDetection };
   }
 
   /**
@@ -355,10 +382,12 @@ export class PipelineStack extends Stack {
       compliance?.applyTo(stage);
       wave.addStage(stage, environment.production ? {
         // CDK Pipelines does not apply terminationProtection (aws-cdk issue 17871): a step
-        // after the Service deploy (beside the Assertions deploy) turns it on for real.
+        // after the Service deploy (beside the Assertions deploy) turns it on for real, and
+        // deletion protection too, which the templates leave unset so a failed first create
+        // can roll back (src/synth/workload/deletion-protection.ts).
         stackSteps: [{
           stack: stage.service,
-          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks })],
+          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks, deletionProtection: stage.platform.deletionProtection })],
         }],
       } : undefined);
       return stage;

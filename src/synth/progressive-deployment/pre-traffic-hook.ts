@@ -1,19 +1,13 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-// esbuild bundles the hook at synth, which always runs with devDependencies installed (here and
-// in the pipeline's synth step, after `npm ci`); the deployed templates never load it.
-// eslint-disable-next-line import/no-extraneous-dependencies
-import { buildSync } from 'esbuild';
 import { EnvironmentConfig } from '../../config/schema';
 import { HOOK_FUNCTION_TIMEOUT_SECONDS, RegionRole } from '../../lambda/pre-traffic-hook/pre-traffic-checks';
-import { NODE_MAJOR } from '../../shared/versions/toolchain';
+import { bundledHandlerCode } from '../constructs/bundled-handler';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { LAMBDA_NODE_RUNTIME } from '../constructs/lambda-runtime';
 
@@ -21,38 +15,22 @@ import { LAMBDA_NODE_RUNTIME } from '../constructs/lambda-runtime';
 export const PRE_TRAFFIC_MAX_ATTEMPTS = 10;
 /** Seconds ECS waits between two invocations after IN_PROGRESS. */
 export const PRE_TRAFFIC_RETRY_DELAY_SECONDS = 30;
+/**
+ * Minutes after the ECS service deployment started from which a failing check rolls back,
+ * whether or not ECS passes the attempt counter back (src/lambda/pre-traffic-hook/deployment-start.ts):
+ * up to 15 minutes for ECS to start the new tasks, pass their health checks and route the test
+ * listener to them, then the retry window (PRE_TRAFFIC_MAX_ATTEMPTS x PRE_TRAFFIC_RETRY_DELAY_SECONDS).
+ * The hook answers FAILED on its first invocation after this: at the latest two invocations and
+ * one callback delay later (with 42-second worst-case invocations, 21.9 minutes after the start;
+ * test/lambda/pre-traffic-hook/hook-bound.test.ts).
+ */
+export const PRE_TRAFFIC_DEADLINE_MINUTES = 15 + (PRE_TRAFFIC_MAX_ATTEMPTS * PRE_TRAFFIC_RETRY_DELAY_SECONDS) / 60;
 
 const HANDLER_SOURCE = path.join('src', 'lambda', 'pre-traffic-hook', 'pre-traffic-hook.handler.ts');
-let bundledDirectory: string | undefined;
 
-/**
- * The handler bundled by esbuild (no Docker), ONCE per process: every stage of a synth shares
- * the same directory, hence the same asset hash. The source is found by walking up from this
- * file, which runs from src/ (tests, ts-node) or from the synth bundle in .cache/synth/.
- */
+/** The hook's handler bundled by esbuild at synth (once per process: every stage shares the asset). */
 export function bundledHookCode(): string {
-  if (bundledDirectory) return bundledDirectory;
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, HANDLER_SOURCE))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find ${HANDLER_SOURCE} above ${__dirname}`);
-    dir = parent;
-  }
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pre-traffic-hook-'));
-  buildSync({
-    entryPoints: [path.join(dir, HANDLER_SOURCE)],
-    outfile: path.join(out, 'index.js'),
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'cjs',
-    target: `node${NODE_MAJOR}`,
-    logLevel: 'warning',
-  });
-  // Assets are staged (copied into the assembly) at synth, later in the same process.
-  process.once('exit', () => fs.rmSync(out, { recursive: true, force: true }));
-  bundledDirectory = out;
-  return out;
+  return bundledHandlerCode(HANDLER_SOURCE);
 }
 
 /** Props of the PreTrafficHook. */
@@ -73,6 +51,11 @@ export interface PreTrafficHookProps {
   readonly stageId: string;
   /** The region's role (a secondary is read-only: reads, no write). */
   readonly role: RegionRole;
+  /**
+   * The cluster of the service the hook checks (it holds that one service): the hook asks ECS
+   * when the deployment in progress there started, which bounds its retries.
+   */
+  readonly cluster: ecs.ICluster;
 }
 
 /**
@@ -81,9 +64,10 @@ export interface PreTrafficHookProps {
  * them (pre-traffic-checks.ts). FAILED, a thrown error or no answer make ECS roll back to the
  * previous tasks, which never stopped serving production.
  *
- * Least privilege: the function may write its own log stream and manage its VPC network
- * interfaces (Lambda's requirement for VPC functions); ECS calls it through `invokeRole`, which
- * may invoke this one function and nothing else.
+ * Least privilege: the function may write its own log stream, manage its VPC network
+ * interfaces (Lambda's requirement for VPC functions) and list the services and service
+ * deployments of its own cluster (the bound on its retries); ECS calls it through `invokeRole`,
+ * which may invoke this one function and nothing else.
  */
 export class PreTrafficHook extends Construct {
   /** The function. */
@@ -98,9 +82,12 @@ export class PreTrafficHook extends Construct {
   public readonly logGroup: EncryptedLogGroup;
   /** The lifecycle hook to add to the service. */
   public readonly target: ecs.DeploymentLifecycleLambdaTarget;
+  /** The cluster whose services and service deployments the function may list. */
+  public readonly cluster: ecs.ICluster;
 
   constructor(scope: Construct, id: string, props: PreTrafficHookProps) {
     super(scope, id);
+    this.cluster = props.cluster;
     const logsKey = new WorkloadKey(this, 'LogsKey', {
       environment: props.environment, namePrefix: props.namePrefix, purpose: 'pre-traffic-logs', allowCloudWatchLogs: true,
     });
@@ -108,16 +95,20 @@ export class PreTrafficHook extends Construct {
 
     this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: props.vpc,
+      // The description is immutable (a change replaces the group): it predates the ECS API rule.
       description: 'Pre-traffic hook: out to the test listener only (through the NAT gateway)',
       allowAllOutbound: false,
     });
     // The ALB is internet-facing: its addresses are public and not known at synth, so the egress
     // names the port, not the peer. The test listener's own ingress admits the NAT addresses only.
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(props.testPort), 'To the test listener of the load balancer');
+    // The ECS API (public endpoint, through the NAT like the service tasks' AWS calls): the
+    // stage has no ECS interface endpoint, and AWS publishes no prefix list for it.
+    this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the ECS API');
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Pre-traffic hook: write its logs, attach to the VPC',
+      description: 'Pre-traffic hook: write its logs, attach to the VPC, read when its deployment started',
     });
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'WriteOwnLogs',
@@ -133,6 +124,22 @@ export class PreTrafficHook extends Construct {
         'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
       ],
       resources: ['*'],
+    }));
+    // When the deployment in progress started (deployment-start.ts). ListServices has no
+    // resource type, only the ecs:cluster condition key; ListServiceDeployments is authorized on
+    // the service, whose generated name the function cannot know without a dependency cycle,
+    // so it is every service of this cluster, which holds only this one (Service Authorization
+    // Reference, https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html).
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ListServicesOfOwnCluster',
+      actions: ['ecs:ListServices'],
+      resources: ['*'],
+      conditions: { ArnEquals: { 'ecs:cluster': props.cluster.clusterArn } },
+    }));
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
+      sid: 'ListDeploymentsOfOwnService',
+      actions: ['ecs:ListServiceDeployments'],
+      resources: [Stack.of(this).formatArn({ service: 'ecs', resource: 'service', resourceName: `${props.cluster.clusterName}/*` })],
     }));
 
     this.function = new lambda.Function(this, 'Function', {
@@ -155,6 +162,8 @@ export class PreTrafficHook extends Construct {
         REGION_ROLE: props.role,
         MAX_ATTEMPTS: String(PRE_TRAFFIC_MAX_ATTEMPTS),
         RETRY_DELAY_SECONDS: String(PRE_TRAFFIC_RETRY_DELAY_SECONDS),
+        DEADLINE_MINUTES: String(PRE_TRAFFIC_DEADLINE_MINUTES),
+        CLUSTER_NAME: props.cluster.clusterName,
       },
     });
 

@@ -39,7 +39,7 @@ export interface ProgressiveRegistration {
  */
 export function registerProgressively(scope: Construct, props: ProgressiveRegistrationProps): ProgressiveRegistration {
   const { traffic } = props;
-  const loadBalancerRole = new TrafficSwitchRole(scope, 'LoadBalancerRole', { primaryTargetGroup: props.targetGroup, traffic });
+  const loadBalancerRole = new TrafficSwitchRole(scope, 'LoadBalancerRole');
   props.service.loadBalancerTarget({
     containerName: props.container.containerName,
     containerPort: props.containerPort,

@@ -1,7 +1,8 @@
+import { Stack } from 'aws-cdk-lib';
 import { PreTrafficHook } from './pre-traffic-hook';
 import { TrafficSwitch } from './traffic-switch';
-import { TrafficSwitchRole } from './traffic-switch-role';
-import { AWS, CDK_GRANT_INLINE, child, FRAMEWORKS, guard, HIPAA, isFullSentence, NIST, rule, suppress, Suppressor } from '../compliance/suppressions';
+import { ECS_LOAD_BALANCER_POLICY, TrafficSwitchRole } from './traffic-switch-role';
+import { AWS, CDK_GRANT_INLINE, child, FRAMEWORKS, guard, HIPAA, isFullSentence, logicalId, NIST, rule, suppress, Suppressor } from '../compliance/suppressions';
 
 /**
  * The test listener admits the NAT gateways' Elastic IPs, which exist only at deploy time, so
@@ -18,10 +19,15 @@ function testListenerIngress(traffic: TrafficSwitch): void {
 
 /** The pre-traffic hook function, its role, and ECS's role to invoke it. */
 function preTrafficHook(hook: PreTrafficHook): void {
+  const { region, account } = Stack.of(hook);
   suppress(child(hook.role, 'DefaultPolicy'),
-    rule('IAMNoInlinePolicy', FRAMEWORKS, `The hook role may write its own log group and manage its VPC network interfaces. ${CDK_GRANT_INLINE}`),
-    rule('IAM5', [AWS], 'Lambda creates and deletes the network interfaces of a VPC function with EC2 actions that take no resource-level permissions.',
-      ['Resource::*']));
+    rule('IAMNoInlinePolicy', FRAMEWORKS,
+      `The hook role may write its own log group, manage its VPC network interfaces and list its own cluster's services and deployments. ${CDK_GRANT_INLINE}`),
+    rule('IAM5', [AWS], 'Lambda manages the network interfaces of a VPC function with EC2 actions that take no resource-level permissions, '
+      + 'and ecs:ListServices has none either: the ecs:cluster condition limits it to this stage\'s cluster.',
+    ['Resource::*']),
+    rule('IAM5', [AWS], 'The service\'s name is generated and naming it here would make a dependency cycle, so the deployments of every service of this cluster are listed: it holds only this one service.',
+      [`Resource::arn:<AWS::Partition>:ecs:${region}:${account}:service/<${logicalId(hook.cluster)}>/*`]));
   suppress(child(hook.invokeRole, 'DefaultPolicy'),
     rule('IAMNoInlinePolicy', FRAMEWORKS, `ECS may invoke exactly this one hook function through this role. ${CDK_GRANT_INLINE}`));
   suppress(hook.function,
@@ -32,13 +38,11 @@ function preTrafficHook(hook: PreTrafficHook): void {
     'The hook runs in the stage VPC\'s private subnets, whose ids arrive from the Platform stack as imports that this rule cannot follow.');
 }
 
-/** ECS's load balancer role: CDK's grants, and the Describe actions without resource form. */
+/** ECS's load balancer role: the AWS managed policy ECS prescribes (traffic-switch-role.ts says why). */
 function trafficSwitchRole(role: TrafficSwitchRole): void {
-  suppress(child(role, 'DefaultPolicy'),
-    rule('IAMNoInlinePolicy', FRAMEWORKS,
-      `ECS may switch this stage's two listener rules and register tasks in its two target groups only. ${CDK_GRANT_INLINE}`),
-    rule('IAM5', [AWS], 'The Elastic Load Balancing Describe actions ECS reads listeners, rules and target health with take no resource-level permissions.',
-      ['Resource::*']));
+  suppress(role, rule('IAM4', [AWS],
+    'ECS documents this AWS managed policy for its load-balancer infrastructure role, and AWS keeps it current as ECS adds calls, which a scoped copy cannot show offline.',
+    [`Policy::arn:<AWS::Partition>:iam::aws:policy/${ECS_LOAD_BALANCER_POLICY}`]));
 }
 
 /** The exceptions of the progressive-deployment pieces (deployment.strategy other than rolling). */

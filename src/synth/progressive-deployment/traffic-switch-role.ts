@@ -1,53 +1,37 @@
-import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import type { TrafficSwitch } from './traffic-switch';
 
-/** Props of the TrafficSwitchRole. */
-export interface TrafficSwitchRoleProps {
-  /** The target group the service starts in. */
-  readonly primaryTargetGroup: elbv2.IApplicationTargetGroup;
-  /** The alternate target group, the two listener rules and the two listeners. */
-  readonly traffic: TrafficSwitch;
-}
+/** The AWS managed policy ECS documents for its load-balancer infrastructure role. */
+export const ECS_LOAD_BALANCER_POLICY = 'AmazonECSInfrastructureRolePolicyForLoadBalancers';
 
 /**
  * The role ECS assumes to switch traffic during a progressive deployment (AlternateTarget's
- * `role`): what the AWS managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers grants,
- * scoped to this stage's two target groups, two listener rules and two listeners. The Describe
- * actions have no resource-level permissions (suppression explains). No trust conditions: ECS's
- * documented trust policy for this role is the bare service principal, and only a principal
- * allowed iam:PassRole on it (this stack's CloudFormation role) can hand it to a service.
+ * `role`): the AWS managed policy AmazonECSInfrastructureRolePolicyForLoadBalancers, as the ECS
+ * developer guide prescribes for blue/green, linear and canary deployments
+ * (docs.aws.amazon.com/AmazonECS/latest/developerguide/AmazonECSInfrastructureRolePolicyForLoadBalancers.html).
+ *
+ * Why the managed policy and not a copy scoped to this stage's target groups, rules and
+ * listeners (what this role carried before issue 26): the copy matched the managed policy's
+ * actions as of its version v6 (2026-02-12: Describe listeners, rules, target groups and target
+ * health; Register/DeregisterTargets; ModifyListener; ModifyRule), but nothing can show offline
+ * that a copy stays current, and AWS revises this policy (v2 in July 2025 to v6 in February
+ * 2026). A copy that lacks an action ECS starts calling fails a prod release in the middle of its
+ * traffic shift, when the rollback needs the same role. AWS keeps the managed policy current.
+ * Its extra breadth (every target group, listener and rule of the account rather than this
+ * stage's) is usable only through this role, which only ECS may assume and only a principal
+ * allowed iam:PassRole on it (this stack's CloudFormation role) can hand to a service.
+ * Being a managed policy ARN of the role, it is on the role from its creation: the service
+ * never starts before its permissions exist.
+ *
+ * No trust conditions: ECS's documented trust policy for this role is the bare service
+ * principal.
  */
 export class TrafficSwitchRole extends iam.Role {
-  constructor(scope: Construct, id: string, props: TrafficSwitchRoleProps) {
+  constructor(scope: Construct, id: string) {
     super(scope, id, {
       assumedBy: new iam.ServicePrincipal('ecs.amazonaws.com'),
       description: 'ECS: switch the listener rules and (de)register tasks of this service during a progressive deployment',
+      managedPolicies: [iam.ManagedPolicy.fromAwsManagedPolicyName(ECS_LOAD_BALANCER_POLICY)],
     });
-    const { traffic } = props;
-    this.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ReadLoadBalancer',
-      actions: [
-        'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules',
-        'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
-      ],
-      resources: ['*'],
-    }));
-    this.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'RegisterTasksInBothTargetGroups',
-      actions: ['elasticloadbalancing:RegisterTargets', 'elasticloadbalancing:DeregisterTargets'],
-      resources: [props.primaryTargetGroup.targetGroupArn, traffic.alternateTargetGroup.targetGroupArn],
-    }));
-    this.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'SwitchProductionAndTestRules',
-      actions: ['elasticloadbalancing:ModifyRule'],
-      resources: [traffic.productionRule.listenerRuleArn, traffic.testRule.listenerRuleArn],
-    }));
-    this.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'SwitchProductionAndTestListeners',
-      actions: ['elasticloadbalancing:ModifyListener'],
-      resources: [traffic.productionListenerArn, traffic.testListener.listenerArn],
-    }));
   }
 }

@@ -246,7 +246,11 @@ export class DataTier extends Construct {
       enablePerformanceInsights: true,
       performanceInsightRetention: rds.PerformanceInsightRetention.DEFAULT,
       performanceInsightEncryptionKey: this.storageKey,
-      deletionProtection: production,
+      // Production: unset here, so the stage's first create is unprotected and a failed one rolls
+      // back (the RDS handler refuses to delete a protected cluster); the prod stage's post-deploy
+      // step turns it on once the stage exists, and an unset property is never reset by an update
+      // (DeletionProtectionTargets, src/synth/workload/deletion-protection.ts, says why).
+      deletionProtection: production ? undefined : false,
       removalPolicy: production ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
     });
   }
@@ -270,14 +274,36 @@ export class DataTier extends Construct {
     return logGroup;
   }
 
+  /**
+   * The rotation schedule, in the order rotation needs (issue 26):
+   * - It waits for the writer instance: Secrets Manager starts the rotation function as soon as
+   *   the schedule exists, and the function logs in to the database; the schedule's SecretId
+   *   (the secret's target attachment) only waits for the cluster, which has no endpoint anyone
+   *   can log in to before an instance exists. A rotation that fails there leaves an AWSPENDING
+   *   version behind, and every later RotateSecret fails ("A previous rotation isn't complete")
+   *   until someone fixes the labels by hand (RotateSecret API reference; aws-cdk issues 28539,
+   *   17288).
+   * - RotateImmediatelyOnUpdate is false: a create or a change of the schedule then only tests
+   *   the configuration (Secrets Manager runs the function's testSecret step) and the first
+   *   rotation happens in the schedule's window, never inside a deploy. With the default (true)
+   *   every deploy that touches the schedule rotates the password while the release is rolling
+   *   out, and its rollback (an update back to the old schedule) rotates it once more: a
+   *   deploy would depend on an asynchronous rotation, and a rollback would re-run one
+   *   (AWS::SecretsManager::RotationSchedule RotateImmediatelyOnUpdate: "The default is true";
+   *   with false "Secrets Manager tests the rotation configuration by running the testSecret
+   *   step"). The password is freshly generated at the first create, so nothing is lost by
+   *   waiting for the first window.
+   */
   private addRotation(props: DataTierProps): void {
-    this.secret.addRotationSchedule('Rotation', {
+    const schedule = this.secret.addRotationSchedule('Rotation', {
       automaticallyAfter: Duration.days(props.rotationDays ?? 30),
+      rotateImmediatelyOnUpdate: false,
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
         securityGroups: [props.securityGroups.rotation],
       }),
     });
+    schedule.node.addDependency(this.cluster.node.findChild('Writer'));
   }
 }

@@ -107,9 +107,14 @@ export class EdgeTier extends Construct {
       vpcSubnets: { subnetType: ec2.SubnetType.PUBLIC },
       securityGroup: props.securityGroups.loadBalancer,
       dropInvalidHeaderFields: true,
-      deletionProtection: environment.production,
+      deletionProtection: false,
       idleTimeout: Duration.seconds(60),
     });
+    // Production: the attribute is left out (the L2 writes "false" when it is not asked for
+    // protection), so the stage's first create is unprotected and a failed one rolls back (ELB
+    // refuses to delete a protected load balancer); the prod stage's post-deploy step turns it
+    // on once the stage exists (src/synth/workload/deletion-protection.ts says why).
+    if (environment.production) this.loadBalancer.removeAttribute('deletion_protection.enabled');
 
     this.accessLogsBucket = new LogDeliveryBucket(this, 'AccessLogsBucket', {
       retentionDays: environment.sizing.logRetentionDays,

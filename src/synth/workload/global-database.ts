@@ -58,7 +58,8 @@ export class GlobalClusterOfPrimary extends Construct {
     this.globalCluster = new rds.CfnGlobalCluster(this, 'Resource', {
       globalClusterIdentifier: props.globalClusterIdentifier,
       sourceDbClusterIdentifier: props.primary.clusterArn,
-      deletionProtection: props.environment.production,
+      // Production: unset, turned on after the first successful create (deletion-protection.ts).
+      deletionProtection: props.environment.production ? undefined : false,
     });
     // Retained in production, except after a failed first create: its fixed identifier would
     // block the retry (RUNBOOKS.md, "Retained resources that block a re-create").

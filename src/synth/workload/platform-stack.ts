@@ -1,6 +1,7 @@
 import { Stack, StackProps } from 'aws-cdk-lib';
 import { Construct } from 'constructs';
 import { DataTier } from './data-tier';
+import { DeletionProtectionTargets } from './deletion-protection';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
 import { StageSettings } from './stage-settings';
@@ -29,7 +30,8 @@ export interface PlatformStackProps extends StackProps {
  * parallel. These tiers change rarely; the ServiceStack, which changes with every commit,
  * stays separate, so a service deployment never touches (or rolls back) stateful resources.
  *
- * Production stacks have termination protection; stateful resources are retained.
+ * Production stacks have termination protection; stateful resources are retained; deletion
+ * protection is turned on after the first successful create (DeletionProtectionTargets).
  */
 export class PlatformStack extends Stack {
   /** Whether this is a production stage (termination protection, retention). */
@@ -40,6 +42,11 @@ export class PlatformStack extends Stack {
   public readonly data: DataTier;
   /** The load balancer, WAF, TLS and DNS. */
   public readonly edge: EdgeTier;
+  /**
+   * Production: the role and outputs the post-deploy step turns deletion protection on with.
+   * @default - undefined outside production
+   */
+  public readonly deletionProtection?: DeletionProtectionTargets;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { settings } = props;
@@ -51,5 +58,6 @@ export class PlatformStack extends Stack {
     const { vpc, securityGroups } = this.network;
     this.data = new DataTier(this, 'Data', { settings, vpc, securityGroups });
     this.edge = new EdgeTier(this, 'Edge', { settings, vpc, securityGroups });
+    if (this.production) this.deletionProtection = new DeletionProtectionTargets(this, 'DeletionProtection', { data: this.data, edge: this.edge });
   }
 }

@@ -13,6 +13,8 @@ export interface ReplicationLagAlarmsProps {
   readonly namePrefix: string;
   /** Identifier of this region's secondary cluster (`regionalClusterIdentifierOf`). */
   readonly clusterIdentifier: string;
+  /** The region of the primary cluster it replicates from (`primaryRegionOf`): the metric's `SourceRegion`. */
+  readonly sourceRegion: string;
   /** The stage's alarm topic: ALARM and OK go there, like every other alarm of the stage. */
   readonly topic: sns.ITopic;
   /**
@@ -24,8 +26,23 @@ export interface ReplicationLagAlarmsProps {
 
 /**
  * The replication alarm of a secondary region of an Aurora global database:
- * `AuroraGlobalDBReplicationLag` (AWS/RDS, per DBClusterIdentifier of the secondary), the
- * Maximum over one-minute periods above 30 s in 3 of 5 minutes.
+ * `AuroraGlobalDBReplicationLag` (AWS/RDS, in the secondary's region, dimensions
+ * `DBClusterIdentifier` of the secondary and `SourceRegion` of the primary), the Maximum over
+ * one-minute periods above 30 s in 3 of 5 minutes.
+ *
+ * - Dimensions: an alarm matches exactly one dimension set, and a set the metric is not published
+ *   with gives no data, which this alarm (missing data is breaching) would turn into an alarm that
+ *   never clears. Aurora publishes the metric in the secondary region under the metric group
+ *   "DBClusterIdentifier, SourceRegion", SourceRegion being the primary's region (AWS's Aurora
+ *   workshop, "Monitor an Aurora Global Database": "select the metrics group named
+ *   DBClusterIdentifier, SourceRegion ... Choose the metric named AuroraGlobalDBReplicationLag",
+ *   github.com/aws-samples/amazon-aurora-labs-for-mysql docs/global/monitor/index.md; the earlier
+ *   lab at awsauroralabsmy.com/global/cw lists it under the group SourceRegion with the primary's
+ *   region as value). The Aurora dimensions page lists SourceRegion and DBClusterIdentifier but
+ *   not which set each metric uses, and no AWS page shows the series with DBClusterIdentifier
+ *   alone except a dashboard snippet; so the alarm uses the documented pair. Check a live
+ *   environment with `aws cloudwatch list-metrics --namespace AWS/RDS --metric-name
+ *   AuroraGlobalDBReplicationLag --region <secondary>` (RUNBOOKS.md "An alarm fired").
  *
  * - Threshold: replication normally runs well under a second; a burst of writes or primary
  *   maintenance can push it up for a minute. Sustained lag above 30 s means an unplanned
@@ -53,7 +70,7 @@ export class ReplicationLagAlarms extends Construct {
     const metric = new cloudwatch.Metric({
       namespace: 'AWS/RDS',
       metricName: 'AuroraGlobalDBReplicationLag',
-      dimensionsMap: { DBClusterIdentifier: props.clusterIdentifier },
+      dimensionsMap: { DBClusterIdentifier: props.clusterIdentifier, SourceRegion: props.sourceRegion },
       statistic: 'Maximum',
       period: Duration.minutes(1),
     });

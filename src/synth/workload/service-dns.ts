@@ -54,7 +54,8 @@ export interface ServiceRecord {
  *   - both unhealthy: Route 53 answers with the PRIMARY record (its documented behaviour when
  *     every record of a failover pair is unhealthy), so clients see the primary region's errors.
  *   Route 53 allows exactly one PRIMARY and one SECONDARY record per name, so a global
- *   environment with a domain has at most two regions (checked here with a clear error).
+ *   environment with a domain has at most two regions (the config loader refuses more:
+ *   src/config/region-rules.ts; checked here again).
  *
  * The health check calls the ALB's own name over HTTPS (the service name resolves to whichever
  * region Route 53 picks, not necessarily this one). Route 53 does not validate the certificate,

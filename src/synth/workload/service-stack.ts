@@ -21,6 +21,7 @@ import { AuditTier } from '../audit/audit-tier';
 import { FeatureFlagsDocument } from '../../config/feature-flags';
 import { FeatureFlags } from '../feature-flags/feature-flags';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
+import { waitForRolePolicies } from '../constructs/role-policy-order';
 import { ecsDeploymentOf } from '../progressive-deployment/ecs-deployment';
 import { PreTrafficHook } from '../progressive-deployment/pre-traffic-hook';
 import { registerProgressively } from '../progressive-deployment/progressive-registration';
@@ -121,10 +122,13 @@ export interface ServiceAuditProps {
  *   transaction round trip, through the test listener); only when it answers SUCCEEDED does ECS
  *   move the PRODUCTION listener rule's weights, all at once or in steps, then keeps the old
  *   tasks for `bakeMinutes` so a rollback is a weight switch, not a new deployment.
- * For every strategy the circuit breaker (tasks that fail to start or stay unhealthy) and the
- * deployment alarms (5xx, unhealthy targets, over whichever target group serves) roll back to
- * the previous tasks automatically; with a progressive strategy a FAILED hook does too, and the
- * previous tasks kept serving production throughout.
+ * The deployment alarms (5xx, unhealthy targets, over whichever target group serves) roll back
+ * to the previous tasks automatically for every strategy; with a progressive strategy a FAILED
+ * hook does too, and the previous tasks kept serving production throughout. The circuit breaker
+ * (tasks that fail to start or stay unhealthy) is set for every strategy, but ECS documents it
+ * for rolling and blue/green only, not canary or linear
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/deployment-failure-detection.html),
+ * so nothing relies on it there (README "Releases: rolling, blue/green, canary, linear").
  */
 export class ServiceStack extends Stack {
   /** Whether this is a production stage (deletion protection, retention). */
@@ -222,7 +226,13 @@ export class ServiceStack extends Stack {
         targetGroup: props.targetGroup,
         traffic,
         hook: {
-          environment, namePrefix: settings.namePrefix, vpc: props.vpc, commit: props.image.tag, stageId: settings.stageId, role: settings.role,
+          environment,
+          namePrefix: settings.namePrefix,
+          vpc: props.vpc,
+          commit: props.image.tag,
+          stageId: settings.stageId,
+          role: settings.role,
+          cluster: this.cluster,
         },
       }));
     } else {
@@ -252,6 +262,8 @@ export class ServiceStack extends Stack {
     this.alarmNamesOutput = new CfnOutput(this, 'AlarmNames', {
       value: Fn.join(',', this.alarms.map((a) => a.alarmName)),
     });
+    // After the last grant: the service waits for every policy of the roles it hands to ECS.
+    waitForRolePolicies(this.service, [this.executionRole, this.taskDefinition.taskRole, this.loadBalancerRole, this.preTrafficHook?.invokeRole]);
   }
 
   /** The audit tier of a production stage, its alarms on the stage's topic and dashboard. */
@@ -293,6 +305,7 @@ export class ServiceStack extends Stack {
     const replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {
       namePrefix,
       clusterIdentifier: props.replicationLagClusterIdentifier,
+      sourceRegion: props.settings.primaryRegion,
       topic: monitoring.topic,
       thresholdMs: props.replicationLagThresholdMs,
     });

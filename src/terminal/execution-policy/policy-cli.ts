@@ -9,6 +9,11 @@ import { PolicyKind } from './policy-rules';
 import { checkSufficiency, describeGaps, integSnapshotStacks, stacksOfAssembly, StackToCheck, unrequestedGrants } from './sufficiency';
 import { extraPolicyVariants, synthesizeVariant } from './variants';
 import { loadConfig } from '../../config/load-config';
+import { UsageError } from '../../shared/cli/errors';
+import { EXIT } from '../../shared/cli/exit-codes';
+import { parseCliArgs } from '../../shared/cli/parse-args';
+import { runCli, runMain } from '../../shared/cli/run-cli';
+import { cloudAssemblyDir } from '../cloud-assembly';
 
 /**
  * `npx projen policy:<command>`: the execution policies, from CloudFormation's own data.
@@ -54,49 +59,65 @@ function typesOf(stacks: readonly StackToCheck[]): Set<string> {
   return new Set(stacks.flatMap((s) => Object.values(expandTransforms(s.template, s.stackName).Resources ?? {}).map((r) => r.Type)));
 }
 
+export const POLICY_USAGE = `usage: policy-cli.ts check|generate|handlers [--assembly cdk.out]
+  npx projen policy:check | policy:generate
+  npx projen policy:handlers -- --schemas <dir of registry schema JSON files> --source "<where they came from>"`;
+
 /**
- * The value of `--<name>`: every word up to the next `--option`, joined by spaces. projen hands
+ * The options. Every value takes the words after it up to the next `--option`: projen hands
  * `-- ...` arguments to a shell unquoted, so `--source "registry schemas, us-east-1"` arrives as
  * several words.
  */
-export function option(argv: readonly string[], name: string): string | undefined {
-  const i = argv.indexOf(`--${name}`);
-  if (i < 0) return undefined;
-  const end = argv.findIndex((a, j) => j > i && a.startsWith('--'));
-  const words = argv.slice(i + 1, end < 0 ? undefined : end);
-  return words.length > 0 ? words.join(' ') : undefined;
+const OPTIONS = {
+  assembly: { type: 'string', hint: 'cdk.out', words: true },
+  schemas: { type: 'string', hint: '<dir of registry schema JSON files>', words: true },
+  source: { type: 'string', hint: '"<where they came from>"', words: true },
+} as const;
+
+const COMMANDS = ['check', 'generate', 'handlers'] as const;
+
+/** What the command line asks for. */
+export interface PolicyArgs {
+  readonly command: typeof COMMANDS[number];
+  /** @default cdk.out */
+  readonly assembly?: string;
+  /** `handlers` only. */
+  readonly schemas?: string;
+  /** `handlers` only. */
+  readonly source?: string;
 }
 
-function main(argv: readonly string[]): number {
-  const [command] = argv;
-  const assemblyDir = path.resolve(option(argv, 'assembly') ?? 'cdk.out');
-  const log = (line: string) => process.stderr.write(`${line}\n`);
-  if (!fs.existsSync(path.join(assemblyDir, 'manifest.json'))) {
-    log(`${assemblyDir} holds no cloud assembly: run \`npx projen synth\` first`);
-    return 1;
+/** Read the command line; throws UsageError. */
+export function parsePolicyArgs(argv: readonly string[]): PolicyArgs {
+  const { values, positionals } = parseCliArgs(argv, { options: OPTIONS, positionals: 1 });
+  const command = COMMANDS.find((c) => c === positionals[0]);
+  if (!command) throw new UsageError(`${positionals[0] === undefined ? 'missing command' : `unknown command "${positionals[0]}"`}: use ${COMMANDS.join(', ')}`);
+  if (command === 'handlers' && (!values.schemas || !values.source)) {
+    throw new UsageError('policy:handlers needs --schemas <dir of registry schema JSON files> and --source "<where they came from>"');
   }
-  if (command === 'handlers') {
-    const schemaDir = option(argv, 'schemas');
-    const source = option(argv, 'source');
-    if (!schemaDir || !source) {
-      log('usage: npx projen policy:handlers -- --schemas <dir of registry schema JSON files> --source "<where they came from>"');
-      return 2;
-    }
+  return { command, ...values };
+}
+
+function policy(argv: readonly string[]): number {
+  const args = parsePolicyArgs(argv);
+  const assemblyDir = cloudAssemblyDir(args.assembly);
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  if (args.command === 'handlers') {
     const stacks = allStacks(assemblyDir, log);
     const current = HandlerPermissions.load(ROOT).snapshot;
     const types = new Set([...Object.keys(current.types), ...typesOf(stacks.stage), ...typesOf(stacks.pipeline)]);
     const snapshot: HandlerPermissionsSnapshot = {
-      source,
+      source: args.source!,
       readAt: new Date().toISOString().slice(0, 10),
       refresh: current.refresh,
-      types: readHandlerLists(schemaDir, types),
+      types: readHandlerLists(args.schemas!, types),
     };
     fs.writeFileSync(path.join(ROOT, SNAPSHOT_FILE), `${JSON.stringify(snapshot, null, 2)}\n`);
-    process.stdout.write(`${SNAPSHOT_FILE}: ${Object.keys(snapshot.types).length} resource types from ${source}\n`);
-    return 0;
+    process.stdout.write(`${SNAPSHOT_FILE}: ${Object.keys(snapshot.types).length} resource types from ${args.source}\n`);
+    return EXIT.OK;
   }
   const permissions = HandlerPermissions.load(ROOT);
-  if (command === 'generate') {
+  if (args.command === 'generate') {
     const stacks = allStacks(assemblyDir, log);
     for (const kind of ['stage', 'pipeline'] as const) {
       const transforms = stacks[kind].flatMap((s) => transformsOf(s.template));
@@ -104,36 +125,44 @@ function main(argv: readonly string[]): number {
       fs.writeFileSync(path.join(ROOT, POLICY_FILE[kind]), `${JSON.stringify(document, null, 2)}\n`);
       process.stdout.write(`${POLICY_FILE[kind]}: ${typesOf(stacks[kind]).size} resource types\n`);
     }
-    return 0;
+    return EXIT.OK;
   }
-  if (command === 'check') {
-    const stacks = allStacks(assemblyDir, log);
-    const problems: string[] = [];
-    // 1. The committed documents are what the handler data generates for these templates.
-    for (const kind of ['stage', 'pipeline'] as const) {
-      const transforms = stacks[kind].flatMap((s) => transformsOf(s.template));
-      const expected = JSON.stringify(generatePolicy(kind, typesOf(stacks[kind]), permissions, transforms), null, 2);
-      const committed = JSON.stringify(JSON.parse(fs.readFileSync(path.join(ROOT, POLICY_FILE[kind]), 'utf8')), null, 2);
-      if (expected !== committed) problems.push(`${POLICY_FILE[kind]} is not what the handler data generates for the templates: run \`npx projen policy:generate\` and review the diff`);
-    }
-    // 2. Every request is allowed by the rendered policies of its account.
-    const plan = bootstrapPlan(loadConfig(), { rootDir: ROOT });
-    const policiesOf = (account: string) => plan.policies.filter((p) => p.account === account).map((p) => p.document as PolicyDocument);
-    const everything = [...stacks.pipeline, ...stacks.stage];
-    const result = checkSufficiency(everything, policiesOf, permissions);
-    problems.push(...describeGaps([...result.missing, ...result.unevaluable]));
-    if (result.unknownTypes.length) problems.push(`no handler data for ${result.unknownTypes.join(', ')}: run \`npx projen policy:handlers\``);
-    // 3. Least privilege: nothing allowed that no request needs.
-    const unneeded = unrequestedGrants(plan.policies.map((p) => p.document as PolicyDocument), everything, permissions);
-    if (unneeded.length) problems.push(`allowed but needed by no template: ${unneeded.join(', ')}`);
-    process.stdout.write(`Execution policies: ${result.pairsChecked} (action, resource type) pairs over ${result.typesChecked.length} resource types, `
-      + `${result.requestsChecked} requests in ${result.stacksChecked} stacks (sample + ${extraPolicyVariants().length} variants): `
-      + `${problems.length ? `${problems.length} problem(s)` : 'all allowed, nothing unneeded'}.\n`);
-    for (const line of problems) process.stdout.write(`  - ${line}\n`);
-    return problems.length ? 1 : 0;
-  }
-  log('usage: policy-cli.ts check|generate|handlers');
-  return 2;
+  return check(allStacks(assemblyDir, log), permissions);
 }
 
-if (require.main === module) process.exit(main(process.argv.slice(2)));
+/**
+ * `policy:check`: the committed documents are what the handler data generates, every request is
+ * allowed, nothing unneeded is; exit 1 listing each problem.
+ */
+function check(stacks: Record<PolicyKind, StackToCheck[]>, permissions: HandlerPermissions): number {
+  const problems: string[] = [];
+  // 1. The committed documents are what the handler data generates for these templates.
+  for (const kind of ['stage', 'pipeline'] as const) {
+    const transforms = stacks[kind].flatMap((s) => transformsOf(s.template));
+    const expected = JSON.stringify(generatePolicy(kind, typesOf(stacks[kind]), permissions, transforms), null, 2);
+    const committed = JSON.stringify(JSON.parse(fs.readFileSync(path.join(ROOT, POLICY_FILE[kind]), 'utf8')), null, 2);
+    if (expected !== committed) problems.push(`${POLICY_FILE[kind]} is not what the handler data generates for the templates: run \`npx projen policy:generate\` and review the diff`);
+  }
+  // 2. Every request is allowed by the rendered policies of its account.
+  const plan = bootstrapPlan(loadConfig(), { rootDir: ROOT });
+  const policiesOf = (account: string) => plan.policies.filter((p) => p.account === account).map((p) => p.document as PolicyDocument);
+  const everything = [...stacks.pipeline, ...stacks.stage];
+  const result = checkSufficiency(everything, policiesOf, permissions);
+  problems.push(...describeGaps([...result.missing, ...result.unevaluable]));
+  if (result.unknownTypes.length) problems.push(`no handler data for ${result.unknownTypes.join(', ')}: run \`npx projen policy:handlers\``);
+  // 3. Least privilege: nothing allowed that no request needs.
+  const unneeded = unrequestedGrants(plan.policies.map((p) => p.document as PolicyDocument), everything, permissions);
+  if (unneeded.length) problems.push(`allowed but needed by no template: ${unneeded.join(', ')}`);
+  process.stdout.write(`Execution policies: ${result.pairsChecked} (action, resource type) pairs over ${result.typesChecked.length} resource types, `
+    + `${result.requestsChecked} requests in ${result.stacksChecked} stacks (sample + ${extraPolicyVariants().length} variants): `
+    + `${problems.length ? `${problems.length} problem(s)` : 'all allowed, nothing unneeded'}.\n`);
+  for (const line of problems) process.stdout.write(`  - ${line}\n`);
+  return problems.length ? EXIT.FAILED : EXIT.OK;
+}
+
+/** The CLI; resolves to the exit code. */
+export function policyCli(argv: readonly string[]): Promise<number> {
+  return runCli({ name: 'policy', usage: POLICY_USAGE }, argv, () => policy(argv));
+}
+
+if (require.main === module) runMain(policyCli);

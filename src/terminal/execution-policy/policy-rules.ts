@@ -68,6 +68,21 @@ export const REGISTRY_LEVEL_ACTIONS: Readonly<Record<string, { readonly actions:
     ],
     reason: 'The registry replication configuration and the repository creation templates are settings of the whole registry (one account and region), which IAM authorizes on no repository ARN.',
   },
+  // Issue 26, verified as far as AWS documents it: ECR requires the caller that creates or
+  // updates a repository creation template to hold ecr:CreateRepository, and
+  // ecr:PutLifecyclePolicy / ecr:SetRepositoryPolicy when the template carries a lifecycle or
+  // repository policy (ECR user guide, "Creating a repository creation template",
+  // docs.aws.amazon.com/AmazonECR/latest/userguide/repository-creation-templates-create.html).
+  // The template names a prefix, no repository exists yet, and no AWS page says which ARN
+  // those checks use (the ECR guide's own policies for templates grant them on "*"; the service
+  // authorization reference only says the actions take a repository ARN). A scope of
+  // repository/<pipeline>/* would fail the first deploy of every DeliveryPipeline-Images stack
+  // if ECR checks anything else, so these three are granted on `*`. The pipeline's own gated
+  // repository needs the same actions, so the repository statement loses nothing it used.
+  'ecr-template-checks': {
+    actions: ['ecr:CreateRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy'],
+    reason: 'ECR checks these against the caller that writes a repository creation template carrying a lifecycle and a repository policy, before any repository exists, and AWS documents no resource ARN for that check: only `*` cannot miss it.',
+  },
 };
 
 /** Why a service keeps `*`, per service; the fallback covers the rest. */

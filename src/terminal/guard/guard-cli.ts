@@ -1,19 +1,21 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { findTemplates, renderGuardFailures, renderGuardReport, runGuard } from './guard';
+import { EXIT } from '../../shared/cli/exit-codes';
+import { parseCliArgs } from '../../shared/cli/parse-args';
+import { runCli, runMain } from '../../shared/cli/run-cli';
+import { cloudAssemblyDir } from '../cloud-assembly';
 
 /**
  * `npx projen compliance:guard [cdk.out]`: the Control Tower guard rules over every template
  * of the cloud assembly (nested stage assemblies included). Prints one readable list, writes
  * <outdir>/guard-report.md (every suppression with its reason) and exits 1 on any
- * unsuppressed finding. Run `synth` first.
+ * unsuppressed finding, 2 when there is no cloud assembly (run `synth` first).
  */
-function main(): void {
-  const outdir = path.resolve(process.argv[2] ?? 'cdk.out');
-  if (!fs.existsSync(path.join(outdir, 'manifest.json'))) {
-    process.stderr.write(`compliance:guard: no cloud assembly at ${outdir}; run \`npx projen synth\` first.\n`);
-    process.exit(1);
-  }
+export const GUARD_USAGE = 'usage: npx projen compliance:guard [path/to/cdk.out]';
+
+function guard(argv: readonly string[]): number {
+  const outdir = cloudAssemblyDir(parseCliArgs(argv, { options: {}, positionals: 1 }).positionals[0]);
   const templates = findTemplates(outdir);
   const started = Date.now();
   const result = runGuard(templates, outdir);
@@ -22,10 +24,16 @@ function main(): void {
   const failures = renderGuardFailures(result);
   if (failures) {
     process.stderr.write(`${failures}\n`);
-    process.exit(1);
+    return EXIT.FAILED;
   }
   process.stdout.write(`Control Tower guard rules: ${templates.length} templates, 0 unsuppressed findings, `
     + `${result.suppressed.length} suppressed with reasons (${path.relative(process.cwd(), path.join(outdir, 'guard-report.md'))}), ${seconds} s.\n`);
+  return EXIT.OK;
 }
 
-main();
+/** The CLI; resolves to the exit code. */
+export function guardCli(argv: readonly string[]): Promise<number> {
+  return runCli({ name: 'compliance:guard', usage: GUARD_USAGE }, argv, () => guard(argv));
+}
+
+if (require.main === module) runMain(guardCli);

@@ -1,5 +1,6 @@
 import type { CheckResult } from './doctor';
-import { errorText, isAssumeRoleDenied, Where } from './doctor-clients';
+import { Where } from './doctor-clients';
+import { errorText, isAssumeRoleDenied } from '../../shared/aws-errors';
 import { AuditConfig } from '../../config/audit';
 import { DeliveryConfig } from '../../config/schema';
 import { lookupRoleArn } from '../../shared/aws-names';

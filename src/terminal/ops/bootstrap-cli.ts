@@ -1,8 +1,11 @@
 import { spawn } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseOpsArgs, UsageError } from './args';
+import { CONFIG_OPTION, configPathOf } from './config-option';
 import { ConfigError, loadConfig } from '../../config/load-config';
+import { EXIT } from '../../shared/cli/exit-codes';
+import { parseCliArgs } from '../../shared/cli/parse-args';
+import { runCli, runMain } from '../../shared/cli/run-cli';
 import { BootstrapPlan, bootstrapPlan, Command, commandLine, renderPlanText } from '../execution-policy/bootstrap-plan';
 import { HandlerPermissions } from '../execution-policy/handler-permissions';
 import { PolicyDocument } from '../execution-policy/iam-evaluator';
@@ -112,63 +115,51 @@ async function runPlan(plan: BootstrapPlan, io: BootstrapCliIo): Promise<number>
     const ok = exists
       ? await step(`update ${p.policyName} in ${p.account} (exists: new default version)`, p.update)
       : await step(`create ${p.policyName} in ${p.account}`, p.create);
-    if (!ok) return 1;
+    if (!ok) return EXIT.FAILED;
   }
   for (const b of plan.bootstrap) {
-    if (!(await step(`bootstrap ${b.account}/${b.region}`, b.command))) return 1;
+    if (!(await step(`bootstrap ${b.account}/${b.region}`, b.command))) return EXIT.FAILED;
   }
   io.out(`\nDone: ${plan.policies.length} policies, ${plan.bootstrap.length} bootstrap stacks. Check them with: npx projen doctor --aws\n`);
-  return 0;
+  return EXIT.OK;
+}
+
+const OPTIONS = { ...CONFIG_OPTION, json: { type: 'boolean' }, run: { type: 'boolean' } } as const;
+const PROFILE = { pattern: /^profile-\d{12}$/, shown: '--profile-<12-digit account>=<aws profile>' };
+
+/** Print, print as JSON or run the plan; resolves to the exit code. */
+async function bootstrap(argv: readonly string[], io: BootstrapCliIo): Promise<number> {
+  const { values, patterned } = parseCliArgs(argv, { options: OPTIONS, patterns: [PROFILE] });
+  const profiles = Object.fromEntries(Object.entries(patterned).map(([name, profile]) => [name.slice('profile-'.length), profile]));
+  const config = loadConfig(configPathOf(values.config, io.env));
+  const plan = bootstrapPlan(config, { profiles, rootDir: io.rootDir });
+  const check = checkPlanPolicies(plan, io.assemblyDir ?? path.join(io.rootDir, 'cdk.out'), io.rootDir);
+  for (const p of plan.policies) {
+    io.writeFile(path.join(io.rootDir, p.documentFile), `${JSON.stringify(p.document, null, 2)}\n`);
+  }
+  if (values.json) {
+    io.out(`${JSON.stringify({
+      ...plan,
+      policyCheck: check,
+      policies: plan.policies.map((p) => ({ ...p, probe: commandLine(p.probe), create: commandLine(p.create), update: commandLine(p.update) })),
+      bootstrap: plan.bootstrap.map((b) => ({ ...b, command: commandLine(b.command) })),
+    }, null, 2)}\n`);
+    if (!values.run) return EXIT.OK;
+  } else {
+    io.out(renderPlanText(plan, config));
+    io.out(`# Execution policies: ${check.summary}\n${check.gaps.map((g) => `#   - ${g}\n`).join('')}`);
+  }
+  if (!check.ok && check.pairsChecked > 0) {
+    io.err('The rendered execution policies would not let CloudFormation deploy the synthesized templates (see above); fix bootstrap/*.json '
+      + '(npx projen policy:generate) before bootstrapping.\n');
+    return EXIT.FAILED;
+  }
+  return values.run ? runPlan(plan, io) : EXIT.OK;
 }
 
 /** The CLI; resolves to the exit code (0 ok, 1 failed config or command, 2 usage). */
 export async function bootstrapCli(argv: readonly string[], io: BootstrapCliIo = defaultIo()): Promise<number> {
-  try {
-    const args = parseOpsArgs(argv, io.env, ['json', 'run', 'help'], true);
-    if (args.flags.has('help')) {
-      io.out(`${BOOTSTRAP_USAGE}\n`);
-      return 0;
-    }
-    const config = loadConfig(args.configPath);
-    const plan = bootstrapPlan(config, { profiles: args.profiles, rootDir: io.rootDir });
-    const check = checkPlanPolicies(plan, io.assemblyDir ?? path.join(io.rootDir, 'cdk.out'), io.rootDir);
-    for (const p of plan.policies) {
-      io.writeFile(path.join(io.rootDir, p.documentFile), `${JSON.stringify(p.document, null, 2)}\n`);
-    }
-    if (args.flags.has('json')) {
-      io.out(`${JSON.stringify({
-        ...plan,
-        policyCheck: check,
-        policies: plan.policies.map((p) => ({ ...p, probe: commandLine(p.probe), create: commandLine(p.create), update: commandLine(p.update) })),
-        bootstrap: plan.bootstrap.map((b) => ({ ...b, command: commandLine(b.command) })),
-      }, null, 2)}\n`);
-      if (!args.flags.has('run')) return 0;
-    } else {
-      io.out(renderPlanText(plan, config));
-      io.out(`# Execution policies: ${check.summary}\n${check.gaps.map((g) => `#   - ${g}\n`).join('')}`);
-    }
-    if (!check.ok && check.pairsChecked > 0) {
-      io.err('The rendered execution policies would not let CloudFormation deploy the synthesized templates (see above); fix bootstrap/*.json '
-        + '(npx projen policy:generate) before bootstrapping.\n');
-      return 1;
-    }
-    return args.flags.has('run') ? await runPlan(plan, io) : 0;
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      io.err(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof UsageError) {
-      io.err(`${e.message}\n${BOOTSTRAP_USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  return runCli({ name: 'bootstrap', usage: BOOTSTRAP_USAGE, expected: [{ error: ConfigError, exitCode: EXIT.FAILED }] }, argv, () => bootstrap(argv, io), io);
 }
 
-if (require.main === module) {
-  bootstrapCli(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(bootstrapCli);

@@ -1,10 +1,15 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseOpsArgs, UsageError } from './args';
+import type * as AwsCredentials from './aws-credentials';
+import type * as AwsDoctorClients from './aws-doctor-clients';
+import { CONFIG_OPTION, configPathOf } from './config-option';
 import { AwsCheckOptions, describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks } from './doctor';
 import { DoctorClients } from './doctor-clients';
 import { ConfigError, loadConfig } from '../../config/load-config';
 import { configWarnings, formatWarnings } from '../../config/warnings';
+import { EXIT } from '../../shared/cli/exit-codes';
+import { parseCliArgs } from '../../shared/cli/parse-args';
+import { runCli, runMain } from '../../shared/cli/run-cli';
 import { CALENDAR_FILE, CalendarError, calendarStatus, formatPinStatus, loadCalendar, WARN_DAYS } from '../../shared/versions/calendar';
 import { bootstrapPlan } from '../execution-policy/bootstrap-plan';
 
@@ -47,74 +52,62 @@ export function cliTemplateVersion(): number | undefined {
   }
 }
 
-/** The SDK adapters, required lazily: the offline doctor never loads the AWS SDK. */
-function awsAdapters(): typeof import('./doctor-aws') {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require('./doctor-aws');
-}
+/* The SDK clients, required lazily: the offline doctor never loads the AWS SDK. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const awsCredentials = () => require('./aws-credentials') as typeof AwsCredentials;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const awsClients = () => require('./aws-doctor-clients') as typeof AwsDoctorClients;
 
 function defaultIo(): DoctorCliIo {
   return {
     env: process.env,
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
-    hasCredentials: () => awsAdapters().hasCredentials(),
-    clients: (region) => awsAdapters().sdkDoctorClients(region),
+    hasCredentials: () => awsCredentials().hasAwsCredentials(),
+    clients: (region) => awsClients().awsDoctorClients(region),
     options: { currentTemplateVersion: cliTemplateVersion() },
     rootDir: process.cwd(),
   };
 }
 
-/** The CLI; resolves to the exit code (0 ok, 1 broken config or failed check, 2 usage). */
-export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defaultIo()): Promise<number> {
-  try {
-    const args = parseOpsArgs(argv, io.env, ['aws', 'help']);
-    if (args.flags.has('help')) {
-      io.out(`${DOCTOR_USAGE}\n`);
-      return 0;
-    }
-    const config = loadConfig(args.configPath);
-    io.out(describeDelivery(config, path.relative(io.rootDir, args.configPath) || args.configPath));
-    io.err(formatWarnings(configWarnings(config)));
-    const pins = calendarStatus(loadCalendar(io.rootDir), io.now?.() ?? new Date());
-    io.out(`\nVersion calendar (${CALENDAR_FILE}; WARN within ${WARN_DAYS} days of the end of support, FAIL after it):\n`);
-    for (const p of pins) io.out(`${formatPinStatus(p)}\n`);
-    const expired = pins.filter((p) => p.status === 'fail').length;
-    if (expired) io.err(`\n${expired} pinned version(s) past their end of support: move them (see the fix lines above).\n`);
-    if (!args.flags.has('aws')) {
-      if (expired) return 1;
-      io.out('\nOffline checks passed. Run with --aws (AWS credentials of the pipeline account) to check bootstrap, connection and e-mails.\n');
-      return 0;
-    }
-    if (!(await io.hasCredentials())) {
-      // --aws asked for the AWS checks: none ran, so this is not a pass.
-      io.err('\ndoctor --aws: no AWS credentials found, so no AWS check ran (the offline checks passed). Export credentials or set AWS_PROFILE and run again.\n');
-      return 1;
-    }
-    const plan = bootstrapPlan(config, { rootDir: io.rootDir });
-    io.out(`\nAWS checks (minimum bootstrap version ${MINIMUM_BOOTSTRAP_VERSION}):\n`);
-    const results = await runAwsChecks(config, plan, io.clients(config.pipeline.region), io.options);
-    for (const r of results) io.out(`${formatResult(r)}\n`);
-    const failed = results.filter((r) => r.status === 'fail').length;
-    const warned = results.filter((r) => r.status === 'warn').length;
-    io.out(`\n${failed === 0 ? 'All checks passed' : `${failed} check(s) failed`}${warned ? `, ${warned} warning(s)` : ''}.\n`);
-    return failed === 0 && !expired ? 0 : 1;
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof CalendarError) {
-      io.err(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof UsageError) {
-      io.err(`${e.message}\n${DOCTOR_USAGE}\n`);
-      return 2;
-    }
-    throw e;
+const OPTIONS = { ...CONFIG_OPTION, aws: { type: 'boolean' } } as const;
+
+/** The checks; resolves to the exit code. */
+async function doctor(argv: readonly string[], io: DoctorCliIo): Promise<number> {
+  const { values } = parseCliArgs(argv, { options: OPTIONS });
+  const configPath = configPathOf(values.config, io.env);
+  const config = loadConfig(configPath);
+  io.out(describeDelivery(config, path.relative(io.rootDir, configPath) || configPath));
+  io.err(formatWarnings(configWarnings(config)));
+  const pins = calendarStatus(loadCalendar(io.rootDir), io.now?.() ?? new Date());
+  io.out(`\nVersion calendar (${CALENDAR_FILE}; WARN within ${WARN_DAYS} days of the end of support, FAIL after it):\n`);
+  for (const p of pins) io.out(`${formatPinStatus(p)}\n`);
+  const expired = pins.filter((p) => p.status === 'fail').length;
+  if (expired) io.err(`\n${expired} pinned version(s) past their end of support: move them (see the fix lines above).\n`);
+  if (!values.aws) {
+    if (expired) return EXIT.FAILED;
+    io.out('\nOffline checks passed. Run with --aws (AWS credentials of the pipeline account) to check bootstrap, connection and e-mails.\n');
+    return EXIT.OK;
   }
+  if (!(await io.hasCredentials())) {
+    // --aws asked for the AWS checks: none ran, so this is not a pass.
+    io.err('\ndoctor --aws: no AWS credentials found, so no AWS check ran (the offline checks passed). Export credentials or set AWS_PROFILE and run again.\n');
+    return EXIT.FAILED;
+  }
+  const plan = bootstrapPlan(config, { rootDir: io.rootDir });
+  io.out(`\nAWS checks (minimum bootstrap version ${MINIMUM_BOOTSTRAP_VERSION}):\n`);
+  const results = await runAwsChecks(config, plan, io.clients(config.pipeline.region), io.options);
+  for (const r of results) io.out(`${formatResult(r)}\n`);
+  const failed = results.filter((r) => r.status === 'fail').length;
+  const warned = results.filter((r) => r.status === 'warn').length;
+  io.out(`\n${failed === 0 ? 'All checks passed' : `${failed} check(s) failed`}${warned ? `, ${warned} warning(s)` : ''}.\n`);
+  return failed === 0 && !expired ? EXIT.OK : EXIT.FAILED;
 }
 
-if (require.main === module) {
-  doctorCli(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(1);
-  });
+/** The CLI; resolves to the exit code (0 ok, 1 broken config or failed check, 2 usage). */
+export async function doctorCli(argv: readonly string[], io: DoctorCliIo = defaultIo()): Promise<number> {
+  const expected = [ConfigError, CalendarError].map((error) => ({ error, exitCode: EXIT.FAILED }));
+  return runCli({ name: 'doctor', usage: DOCTOR_USAGE, expected }, argv, () => doctor(argv, io), io);
 }
+
+if (require.main === module) runMain(doctorCli);

@@ -2,7 +2,7 @@ import type { CloudTrailApi } from './audit-trail-check';
 
 /**
  * The AWS calls `doctor --aws` makes, as the smallest interfaces that fit them. Shapes follow
- * the SDK v3 command outputs, so ./doctor-aws.ts stays one-liners and tests feed recorded
+ * the SDK v3 command outputs, so ./aws-doctor-clients.ts stays one-liners and tests feed recorded
  * responses (test/fixtures/ops/).
  */
 
@@ -59,28 +59,4 @@ export interface DoctorClients {
   sns(where: Where): SnsApi;
   /** DescribeTrails and GetTrailStatus (the organization-trail check, src/terminal/ops/audit-trail-check.ts). */
   cloudTrail(where: Where): CloudTrailApi;
-}
-
-function errorFields(err: unknown): { name: string; message: string } {
-  if (!err || typeof err !== 'object') return { name: '', message: String(err) };
-  const e = err as { name?: unknown; Code?: unknown; message?: unknown };
-  return { name: String(e.name ?? e.Code ?? ''), message: String(e.message ?? '') };
-}
-
-/** CloudFormation's answer about a stack that was never deployed (or was deleted). */
-export function isStackMissingError(err: unknown): boolean {
-  const { name, message } = errorFields(err);
-  return name === 'ValidationError' && /does not exist/i.test(message);
-}
-
-/** STS refused to let the caller assume the lookup role (no trust, or no sts:AssumeRole). */
-export function isAssumeRoleDenied(err: unknown): boolean {
-  const { name, message } = errorFields(err);
-  return (name === 'AccessDenied' || name === 'AccessDeniedException') && /sts:AssumeRole/i.test(message);
-}
-
-/** The short error text for a report line. */
-export function errorText(err: unknown): string {
-  const { name, message } = errorFields(err);
-  return name ? `${name}: ${message}` : message;
 }

@@ -1,9 +1,8 @@
 import { checkAuditTrails, describeAuditTrail } from './audit-trail-check';
-import {
-  DoctorClients, errorText, isAssumeRoleDenied, isStackMissingError, StackDescription, Subscription, Where,
-} from './doctor-clients';
+import { DoctorClients, StackDescription, Subscription, Where } from './doctor-clients';
 import { DeliveryConfig } from '../../config/schema';
 import { plannedWaves } from '../../config/waves';
+import { errorText, isAssumeRoleDenied, isStackMissingError } from '../../shared/aws-errors';
 import { lookupRoleArn } from '../../shared/aws-names';
 import {
   BOOTSTRAP_STACK_NAME, BootstrapPlan, BootstrapStep, commandLine, PIPELINE_STACK_NAME,

@@ -1,8 +1,14 @@
-import { parseOpsArgs, UsageError } from './args';
+import type * as AwsCredentials from './aws-credentials';
+import type * as AwsFailoverClients from './aws-failover-clients';
+import { CONFIG_OPTION, configPathOf } from './config-option';
 import { FailoverClients } from './failover-clients';
 import { failoverSteps, FailoverInputError, FailoverMode, formatSteps, probeKeyOf, resolveFailover } from './failover-plan';
 import { FailoverRunOptions, runFailover } from './failover-run';
 import { ConfigError, loadConfig } from '../../config/load-config';
+import { UsageError } from '../../shared/cli/errors';
+import { EXIT } from '../../shared/cli/exit-codes';
+import { OptionValues, parseCliArgs, requireOption } from '../../shared/cli/parse-args';
+import { runCli, runMain } from '../../shared/cli/run-cli';
 
 /**
  * `npx projen failover -- --env <name> --to <region> [--planned|--unplanned] [--run] [--config path]`
@@ -35,77 +41,70 @@ export interface FailoverCliIo {
   readonly options?: FailoverRunOptions;
 }
 
-/** The SDK adapters, required lazily: printing the plan never loads the AWS SDK. */
-function lazy<T>(module: string): T {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  return require(module) as T;
-}
+/* The SDK clients, required lazily: printing the plan never loads the AWS SDK. */
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const awsCredentials = () => require('./aws-credentials') as typeof AwsCredentials;
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const awsClients = () => require('./aws-failover-clients') as typeof AwsFailoverClients;
 
 function defaultIo(): FailoverCliIo {
   return {
     env: process.env,
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
-    hasCredentials: () => lazy<typeof import('./doctor-aws')>('./doctor-aws').hasCredentials(),
-    clients: (region) => lazy<typeof import('./failover-aws')>('./failover-aws').sdkFailoverClients(region),
+    hasCredentials: () => awsCredentials().hasAwsCredentials(),
+    clients: (region) => awsClients().awsFailoverClients(region),
   };
 }
 
+const OPTIONS = {
+  ...CONFIG_OPTION,
+  env: { type: 'string', hint: '<name>' },
+  to: { type: 'string', hint: '<region>' },
+  planned: { type: 'boolean' },
+  unplanned: { type: 'boolean' },
+  run: { type: 'boolean' },
+} as const;
+
 /** The mode from the flags: --planned (default) or --unplanned, never both. */
-function modeOf(flags: ReadonlySet<string>): FailoverMode {
-  if (flags.has('planned') && flags.has('unplanned')) {
+function modeOf(values: OptionValues<typeof OPTIONS>): FailoverMode {
+  if (values.planned && values.unplanned) {
     throw new UsageError('--planned and --unplanned exclude each other: --planned for a switchover (writer region healthy, no data loss), '
       + '--unplanned for a failover during an outage (possible data loss)');
   }
-  return flags.has('unplanned') ? 'unplanned' : 'planned';
+  return values.unplanned ? 'unplanned' : 'planned';
+}
+
+/** Print or run the failover; resolves to the exit code. */
+async function failover(argv: readonly string[], io: FailoverCliIo): Promise<number> {
+  const { values } = parseCliArgs(argv, { options: OPTIONS });
+  const environmentName = requireOption(values.env, 'env', '<name>');
+  const to = requireOption(values.to, 'to', '<region>');
+  const mode = modeOf(values);
+  const config = loadConfig(configPathOf(values.config, io.env));
+  const target = resolveFailover(config, { environmentName, to, mode });
+  const now = io.now?.() ?? new Date();
+  if (!values.run) {
+    io.out(formatSteps(target, failoverSteps(target, { probeKey: probeKeyOf(target, now) })));
+    io.out('Nothing was changed. Add --run to execute these steps with the AWS SDK (credentials of account '
+      + `${target.environment.account}).\n`);
+    return EXIT.OK;
+  }
+  if (!(await io.hasCredentials())) {
+    io.err(`failover --run: no AWS credentials found, nothing was changed. Export credentials of account ${target.environment.account} `
+      + '(or set AWS_PROFILE) and run again, or drop --run to print the commands.\n');
+    return EXIT.FAILED;
+  }
+  io.out(`${mode === 'planned' ? 'Planned switchover' : 'Unplanned failover'} of ${target.environment.name} to ${to}: `
+    + `global cluster ${target.globalClusterIdentifier}, target ${target.targetClusterArn}\n`);
+  const result = await runFailover(target, io.clients(to), (line) => io.out(`${line}\n`), io.options);
+  return result.ok ? EXIT.OK : EXIT.FAILED;
 }
 
 /** The CLI; resolves to the exit code (0 ok, 1 bad input or failed step, 2 usage). */
 export async function failoverCli(argv: readonly string[], io: FailoverCliIo = defaultIo()): Promise<number> {
-  try {
-    const args = parseOpsArgs(argv, io.env, ['planned', 'unplanned', 'run', 'help'], false, ['env', 'to']);
-    if (args.flags.has('help')) {
-      io.out(`${FAILOVER_USAGE}\n`);
-      return 0;
-    }
-    const environmentName = args.values.env;
-    const to = args.values.to;
-    if (!environmentName || !to) throw new UsageError(`${!environmentName ? '--env' : '--to'} is required`);
-    const mode = modeOf(args.flags);
-    const config = loadConfig(args.configPath);
-    const target = resolveFailover(config, { environmentName, to, mode });
-    const now = io.now?.() ?? new Date();
-    if (!args.flags.has('run')) {
-      io.out(formatSteps(target, failoverSteps(target, { probeKey: probeKeyOf(target, now) })));
-      io.out('Nothing was changed. Add --run to execute these steps with the AWS SDK (credentials of account '
-        + `${target.environment.account}).\n`);
-      return 0;
-    }
-    if (!(await io.hasCredentials())) {
-      io.err(`failover --run: no AWS credentials found, nothing was changed. Export credentials of account ${target.environment.account} `
-        + '(or set AWS_PROFILE) and run again, or drop --run to print the commands.\n');
-      return 1;
-    }
-    io.out(`${mode === 'planned' ? 'Planned switchover' : 'Unplanned failover'} of ${target.environment.name} to ${to}: `
-      + `global cluster ${target.globalClusterIdentifier}, target ${target.targetClusterArn}\n`);
-    const result = await runFailover(target, io.clients(to), (line) => io.out(`${line}\n`), io.options);
-    return result.ok ? 0 : 1;
-  } catch (e) {
-    if (e instanceof ConfigError || e instanceof FailoverInputError) {
-      io.err(`${e.message}\n`);
-      return 1;
-    }
-    if (e instanceof UsageError) {
-      io.err(`${e.message}\n${FAILOVER_USAGE}\n`);
-      return 2;
-    }
-    throw e;
-  }
+  const expected = [ConfigError, FailoverInputError].map((error) => ({ error, exitCode: EXIT.FAILED }));
+  return runCli({ name: 'failover', usage: FAILOVER_USAGE, expected }, argv, () => failover(argv, io), io);
 }
 
-if (require.main === module) {
-  failoverCli(process.argv.slice(2)).then((code) => process.exit(code), (e) => {
-    process.stderr.write(`${(e as Error).message}\n`);
-    process.exit(1);
-  });
-}
+if (require.main === module) runMain(failoverCli);

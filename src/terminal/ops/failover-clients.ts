@@ -3,7 +3,7 @@ import { CloudFormationApi } from './doctor-clients';
 /**
  * The calls `failover --run` makes, as the smallest interfaces that fit them. Shapes follow
  * the AWS SDK v3 outputs (RDS DescribeGlobalClusters, SwitchoverGlobalCluster,
- * FailoverGlobalCluster), so ./failover-aws.ts stays one-liners and tests feed recorded
+ * FailoverGlobalCluster), so ./aws-failover-clients.ts stays one-liners and tests feed recorded
  * responses (test/fixtures/ops/failover/).
  */
 

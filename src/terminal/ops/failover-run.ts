@@ -1,9 +1,9 @@
-import { errorText } from './doctor-clients';
 import { FailoverClients, GlobalClusterDescription, HttpResponse } from './failover-clients';
 import {
   describeWriterCommand, FailoverTarget, LOAD_BALANCER_URL_OUTPUT_PREFIX, loadBalancerUrlCommand, moveCommand, PROBE_TRANSACTION,
   probeKeyOf, regionOfArn,
 } from './failover-plan';
+import { errorText } from '../../shared/aws-errors';
 
 /**
  * `npx projen failover ... --run`: the plan of ./failover-plan.ts, executed with the AWS SDK
@@ -111,15 +111,40 @@ export async function runFailover(
   ok(`${verb} of ${global} to ${to} accepted`);
 
   // 3. Wait until the target is the writer and the operation is over.
-  const waitTimeout = options.waitTimeoutMs ?? 30 * MINUTE;
   const poll = options.pollMs ?? 15_000;
+  const stuck = await waitForWriter(target, clients, out, options.waitTimeoutMs ?? 30 * MINUTE, poll);
+  if (stuck) return fail(stuck, from);
+  ok(`${global} reports ${targetClusterArn} as the writer`);
+
+  // 4. DNS, and the URL of the new writer's region.
+  const url = await newWriterUrl(target, clients, ok);
+  if (!url.ok) return fail(url.problem, from);
+
+  // 5. Prove the new writer serves: deep health as writer, a fresh write, the write read back.
+  const proof = await proveWriter(url.url, probeKey, clients, out, options.proofTimeoutMs ?? 5 * MINUTE, poll);
+  if (proof) return { ...fail(proof, from), probeKey };
+  ok(`the new writer serves: ${url.url} wrote and read back transaction ${probeKey}`);
+  out(`Fail back later (when ${from ?? 'the old region'} is a healthy secondary again): npx projen failover -- --env ${environment.name} `
+    + `--to ${from ?? '<old writer region>'} --planned`);
+  return { ok: true, from, probeKey };
+}
+
+/**
+ * Poll the global cluster in the target region until it reports the target as writer with no
+ * operation in progress; the problem (timeout, a cancelled operation), or undefined.
+ */
+async function waitForWriter(
+  target: FailoverTarget, clients: FailoverClients, out: (line: string) => void, waitTimeout: number, poll: number,
+): Promise<string | undefined> {
+  const { to, globalClusterIdentifier: global, targetClusterArn } = target;
+  const verb = target.mode === 'planned' ? 'switchover' : 'failover';
   const deadline = clients.now().getTime() + waitTimeout;
   let last = 'no answer yet';
   let sawInProgress = false;
   for (;;) {
     if (clients.now().getTime() >= deadline) {
-      return fail(`timed out after ${Math.round(waitTimeout / MINUTE)} min waiting for ${to} to become the writer (last: ${last}). `
-        + `The ${verb} may still be running: do not start another; watch it with: ${describeWriterCommand(target, to)}`, from);
+      return `timed out after ${Math.round(waitTimeout / MINUTE)} min waiting for ${to} to become the writer (last: ${last}). `
+        + `The ${verb} may still be running: do not start another; watch it with: ${describeWriterCommand(target, to)}`;
     }
     await clients.sleep(poll);
     let now: GlobalClusterDescription | undefined;
@@ -134,38 +159,40 @@ export async function runFailover(
     const state = now?.FailoverState?.Status;
     last = `Status ${now?.Status ?? '?'}, FailoverState ${state ?? 'none'}, writer ${current ?? 'none'}`;
     if (state) sawInProgress = true;
-    if (current === targetClusterArn && !state && now?.Status === 'available') break;
+    if (current === targetClusterArn && !state && now?.Status === 'available') return undefined;
     if (!state && sawInProgress && current !== targetClusterArn && now?.Status === 'available') {
-      return fail(`the ${verb} ended without moving the writer (${last}): Aurora cancelled it; see the RDS events of ${global}`, from);
+      return `the ${verb} ended without moving the writer (${last}): Aurora cancelled it; see the RDS events of ${global}`;
     }
     out(`...  ${last}`);
   }
-  ok(`${global} reports ${targetClusterArn} as the writer`);
+}
 
-  // 4. DNS, and the URL of the new writer's region.
-  let url = target.targetRegionalUrl;
-  if (environment.domain) {
+/**
+ * The URL the proof checks call: the service URL with a domain (DNS follows the writer by
+ * itself), else the LoadBalancerUrl output of the target region's platform stack.
+ */
+async function newWriterUrl(
+  target: FailoverTarget, clients: FailoverClients, ok: (text: string) => void,
+): Promise<{ readonly ok: true; readonly url: string } | { readonly ok: false; readonly problem: string }> {
+  if (target.environment.domain) {
     ok(`DNS: nothing to change: the failover records follow the writer's deep health check (${target.serviceUrl}); `
       + 'check with aws route53 get-health-check-status (RUNBOOKS "Regional failure")');
-  } else {
-    try {
-      const stacks = await clients.cloudFormation(to).describeStacks({ StackName: target.targetPlatformStack });
-      url = stacks.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey?.startsWith(LOAD_BALANCER_URL_OUTPUT_PREFIX))?.OutputValue;
-    } catch (e) {
-      return fail(`the writer moved, but the LoadBalancerUrl of ${target.targetPlatformStack} could not be read (${errorText(e)}): `
-        + `find it with ${loadBalancerUrlCommand(target)} and run the proof checks by hand`, from);
-    }
-    if (!url) return fail(`the writer moved, but ${target.targetPlatformStack} has no LoadBalancerUrl output: run the proof checks by hand`, from);
-    ok(`no domain: clients must now call ${url} (the LoadBalancerUrl of ${target.targetPlatformStack})`);
+    return { ok: true, url: target.targetRegionalUrl! };
   }
-
-  // 5. Prove the new writer serves: deep health as writer, a fresh write, the write read back.
-  const proof = await proveWriter(url!, probeKey, clients, out, options.proofTimeoutMs ?? 5 * MINUTE, poll);
-  if (proof) return { ...fail(proof, from), probeKey };
-  ok(`the new writer serves: ${url} wrote and read back transaction ${probeKey}`);
-  out(`Fail back later (when ${from ?? 'the old region'} is a healthy secondary again): npx projen failover -- --env ${environment.name} `
-    + `--to ${from ?? '<old writer region>'} --planned`);
-  return { ok: true, from, probeKey };
+  let url: string | undefined;
+  try {
+    const stacks = await clients.cloudFormation(target.to).describeStacks({ StackName: target.targetPlatformStack });
+    url = stacks.Stacks?.[0]?.Outputs?.find((o) => o.OutputKey?.startsWith(LOAD_BALANCER_URL_OUTPUT_PREFIX))?.OutputValue;
+  } catch (e) {
+    return {
+      ok: false,
+      problem: `the writer moved, but the LoadBalancerUrl of ${target.targetPlatformStack} could not be read (${errorText(e)}): `
+        + `find it with ${loadBalancerUrlCommand(target)} and run the proof checks by hand`,
+    };
+  }
+  if (!url) return { ok: false, problem: `the writer moved, but ${target.targetPlatformStack} has no LoadBalancerUrl output: run the proof checks by hand` };
+  ok(`no domain: clients must now call ${url} (the LoadBalancerUrl of ${target.targetPlatformStack})`);
+  return { ok: true, url };
 }
 
 /** Repeat `attempt` until it reports no problem or `timeoutMs` passes; the last problem, or undefined. */

@@ -1,8 +1,12 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AlarmClient, awsCliErrorCode, parseDescribeAlarms, RecordedCall, recordedAlarmClient } from '../../../src/codebuild/bake/alarm-client';
+import { parseDescribeAlarms } from '../../../src/codebuild/bake/alarm-readings';
+import { awsCliErrorCode } from '../../../src/codebuild/bake/aws-bake-clients';
 import { bake, BakeOptions, MAX_NAMES_PER_CALL, parseAlarmNames } from '../../../src/codebuild/bake/bake';
+import { AlarmClient } from '../../../src/codebuild/bake/bake-clients';
+import { RecordedCall } from '../../../src/shared/cli/recorded-calls';
 import { fakeClock } from '../../support/fake-clock';
+import { recordedAlarmClient } from '../../support/recorded-clients';
 import { REPO_ROOT } from '../../support/repo-root';
 
 const FIXTURES = path.join(REPO_ROOT, 'test', 'fixtures', 'bake');

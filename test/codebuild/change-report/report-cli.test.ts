@@ -2,8 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fakeCloudFormation, FIXTURE_ASSEMBLY, fixtureTemplate } from './support';
-import { PutObjectInput } from '../../../src/codebuild/change-report/clients';
-import { EXIT, main } from '../../../src/codebuild/change-report/report-cli';
+import { PutObjectInput } from '../../../src/codebuild/change-report/change-report-clients';
+import { main } from '../../../src/codebuild/change-report/report-cli';
+import { EXIT } from '../../../src/shared/cli/exit-codes';
 
 function deployedWithDanger() {
   const data = fixtureTemplate('prod-us-east-1-Data');
@@ -20,12 +21,13 @@ async function run(args: string[], deployed: Record<string, any>, opts: { failUp
   const out: string[] = [];
   const err: string[] = [];
   const cfn = fakeCloudFormation(deployed);
-  const code = await main([
-    '--assembly', FIXTURE_ASSEMBLY, '--commit', 'abc1234',
-    '--out', path.join(dir, 'change-report.md'), '--summary-out', path.join(dir, 'change-summary.txt'),
-    '--url-out', path.join(dir, 'change-report-url.txt'),
-    ...args,
-  ], {
+  // Defaults for the flags the test does not give (a flag may be given once).
+  const defaults: [string, string][] = [
+    ['--assembly', FIXTURE_ASSEMBLY], ['--commit', 'abc1234'],
+    ['--out', path.join(dir, 'change-report.md')], ['--summary-out', path.join(dir, 'change-summary.txt')],
+    ['--url-out', path.join(dir, 'change-report-url.txt')],
+  ];
+  const code = await main([...defaults.filter(([flag]) => !args.includes(flag)).flat(), ...args], {
     templateClientFor: cfn.factory,
     objectStore: { putObject: async (i) => { if (opts.failUpload) throw Object.assign(new Error('Access Denied'), { name: 'AccessDenied' }); puts.push(i); return {}; } },
     env: opts.env ?? { AWS_REGION: 'us-east-1' },
@@ -64,7 +66,7 @@ describe('report-cli end to end on the fixture assembly', () => {
     const msgFile = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'msg-')), 'msg.txt');
     fs.writeFileSync(msgFile, 'Rename the reports bucket construct\n');
     const r = await run(['--stages', 'prod-us-east-1,prod-us-east-2', '--bucket', 'b', '--block-stateful-replacement', '--commit-message-file', msgFile], deployedWithDanger());
-    expect(r.code).toBe(EXIT.REFUSED);
+    expect(r.code).toBe(EXIT.FAILED);
     expect(r.summary).toMatch(/\[REFUSED by policy\]\n$/);
     expect(r.md).toMatch(/## Policy\n\nREFUSED: 1 stateful/);
     expect(r.puts).toHaveLength(2);
@@ -79,7 +81,7 @@ describe('report-cli end to end on the fixture assembly', () => {
     });
     expect(viaEnv.code).toBe(EXIT.OK);
     const refusedViaEnv = await run(['--stage-prefix', 'prod-', '--no-upload'], deployedWithDanger(), { env: { BLOCK_STATEFUL_REPLACEMENT: 'true', COMMIT_MESSAGE: 'rename' } });
-    expect(refusedViaEnv.code).toBe(EXIT.REFUSED);
+    expect(refusedViaEnv.code).toBe(EXIT.FAILED);
   });
 
   test('narrowing a policy from * to one bucket is not a broadening; a changed CIDR is', async () => {
@@ -112,6 +114,21 @@ describe('report-cli end to end on the fixture assembly', () => {
     const unknownFlag = await run(['--stage-prefix', 'prod-', '--no-upload', '--frobnicate'], {});
     expect(unknownFlag.code).toBe(EXIT.USAGE);
     for (const r of [noStages, noBucket, badAssembly, unknownStage, unknownFlag]) expect(r.calls).toEqual([]);
+  });
+
+  test('each usage error names the flag and the fix, then the usage; --help prints the usage (exit 0)', async () => {
+    const unknownFlag = await run(['--stage-prefix', 'prod-', '--no-upload', '--frobnicate'], {});
+    expect(unknownFlag.err[0]).toMatch(/^change report: unknown argument "--frobnicate"; the options are --assembly <cdk\.out>, .*--no-upload, /);
+    expect(unknownFlag.err[0]).toContain('Usage: report-cli');
+    const twice = await run(['--stage-prefix', 'prod-', '--bucket', 'a', '--bucket', 'b'], {});
+    expect(twice.code).toBe(EXIT.USAGE);
+    expect(twice.err[0]).toMatch(/^change report: --bucket given more than once: give it once\n/);
+    const noValue = await run(['--stage-prefix'], {});
+    expect(noValue.err[0]).toMatch(/^change report: --stage-prefix needs a value: --stage-prefix <prefix>\n/);
+    const help = await run(['--help'], {});
+    expect(help.code).toBe(EXIT.OK);
+    expect(help.out.join('\n')).toMatch(/^Usage: report-cli --assembly/);
+    expect(help.err).toEqual([]);
   });
 
   test('an AWS failure (stack unreadable or upload denied) exits 3 after writing the local report', async () => {

@@ -1,9 +1,10 @@
 import * as path from 'path';
 import { fakeCloudFormation, FIXTURE_ASSEMBLY, fixtureTemplate } from './support';
-import { AssemblyError, findStacks, listStages, selectStages } from '../../../src/codebuild/change-report/assembly';
+import { findStacks, listStages, selectStages } from '../../../src/codebuild/change-report/assembly';
 import { buildReport } from '../../../src/codebuild/change-report/compare';
 import { evaluatePolicy } from '../../../src/codebuild/change-report/policy';
 import { renderJson, renderMarkdown, summaryLine } from '../../../src/codebuild/change-report/render';
+import { InputError } from '../../../src/shared/cli/errors';
 
 const NOW = new Date('2025-01-02T03:04:05Z');
 
@@ -28,11 +29,11 @@ describe('assembly', () => {
   test('selects by an explicit list, and names unknown stages', () => {
     expect(findStacks(FIXTURE_ASSEMBLY, { stages: ['prod-us-east-2'] }).map((s) => s.stackName)).toEqual(['prod-us-east-2-Data', 'prod-us-east-2-Service']);
     expect(() => selectStages(listStages(FIXTURE_ASSEMBLY), { stages: ['prod-eu-west-1'] })).toThrow(/prod-eu-west-1 not found.*prod-us-east-1/);
-    expect(() => selectStages(listStages(FIXTURE_ASSEMBLY), { prefix: 'staging-' })).toThrow(AssemblyError);
+    expect(() => selectStages(listStages(FIXTURE_ASSEMBLY), { prefix: 'staging-' })).toThrow(InputError);
     expect(() => selectStages(listStages(FIXTURE_ASSEMBLY), {})).toThrow(/no stages selected/);
   });
 
-  test('a directory without a manifest is a clear AssemblyError', () => {
+  test('a directory without a manifest is a clear InputError', () => {
     expect(() => listStages(__dirname)).toThrow(/cannot read cloud assembly manifest .*--assembly/);
   });
 });

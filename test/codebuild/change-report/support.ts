@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { GetTemplateInput, TemplateClientFactory } from '../../../src/codebuild/change-report/clients';
+import { GetTemplateInput, TemplateClientFactory } from '../../../src/codebuild/change-report/change-report-clients';
 import { CfnTemplate } from '../../../src/codebuild/change-report/template';
 import { REPO_ROOT } from '../../support/repo-root';
 

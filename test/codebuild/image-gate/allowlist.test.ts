@@ -2,7 +2,7 @@ import * as path from 'path';
 import { fixture } from './fixtures';
 import { entryMatches, globToRegExp, isExpired, parseAllowlist } from '../../../src/codebuild/image-gate/allowlist';
 import { Finding } from '../../../src/codebuild/image-gate/finding';
-import { GateInputError } from '../../../src/codebuild/image-gate/input-error';
+import { InputError } from '../../../src/shared/cli/errors';
 
 const vuln: Finding = { source: 'trivy', kind: 'vulnerability', id: 'CVE-2023-45853', aliases: [], severity: 'CRITICAL', fix: 'no', path: 'usr/lib/x86_64-linux-gnu/libz.so.1' };
 
@@ -46,7 +46,7 @@ describe('allowlist (.trivyignore.yaml)', () => {
     ['a list at the top', '- id: CVE-1\n', /\(root\): must be a mapping of vulnerabilities/],
     ['not YAML', 'vulnerabilities: [\n', /not valid YAML/],
   ])('rejects %s (exit 2 in the CLI)', (_name, text, message) => {
-    expect(() => parseAllowlist(text)).toThrow(GateInputError);
+    expect(() => parseAllowlist(text)).toThrow(InputError);
     expect(() => parseAllowlist(text)).toThrow(message);
   });
 

@@ -1,6 +1,6 @@
 import { ecrCalls } from './fixtures';
 import { ecrPageFindings, ecrSeverity, parseEcrScanPage } from '../../../src/codebuild/image-gate/ecr-findings';
-import { GateInputError } from '../../../src/codebuild/image-gate/input-error';
+import { InputError } from '../../../src/shared/cli/errors';
 
 const page = (name: string, i: number) => parseEcrScanPage((ecrCalls(name)[i] as { response: unknown }).response);
 
@@ -46,7 +46,7 @@ describe('ECR DescribeImageScanFindings parsing', () => {
 
   test('a malformed response fails closed naming the field', () => {
     const raw = (ecrCalls('scan-malformed')[0] as { response: unknown }).response;
-    expect(() => parseEcrScanPage(raw)).toThrow(GateInputError);
+    expect(() => parseEcrScanPage(raw)).toThrow(InputError);
     expect(() => parseEcrScanPage(raw)).toThrow(/imageScanFindings\.findings/);
   });
 });

@@ -1,8 +1,9 @@
 import { DIGEST, ecrCalls } from './fixtures';
-import { EcrScanClient, recordedEcrScanClient } from '../../../src/codebuild/image-gate/ecr-client';
 import { WaitForEcrScanOptions, waitForEcrScan } from '../../../src/codebuild/image-gate/ecr-wait';
-import { GateInputError } from '../../../src/codebuild/image-gate/input-error';
+import { EcrScanClient } from '../../../src/codebuild/image-gate/image-gate-clients';
+import { InputError } from '../../../src/shared/cli/errors';
 import { fakeClock } from '../../support/fake-clock';
+import { recordedEcrScanClient } from '../../support/recorded-clients';
 
 /** A fake clock: sleep advances time instantly, so a 15-minute wait takes microseconds. */
 function run(client: EcrScanClient, over: Partial<WaitForEcrScanOptions> = {}) {
@@ -108,8 +109,8 @@ describe('waitForEcrScan', () => {
     await expect(run(client).result).rejects.toThrow(/not authorized/);
   });
 
-  test('a malformed response is a GateInputError', async () => {
-    await expect(run(replay('scan-malformed')).result).rejects.toThrow(GateInputError);
+  test('a malformed response is a InputError', async () => {
+    await expect(run(replay('scan-malformed')).result).rejects.toThrow(InputError);
   });
 
   test('passes registryId when given', async () => {

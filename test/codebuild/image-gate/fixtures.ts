@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { RecordedCall } from '../../../src/codebuild/image-gate/ecr-client';
+import { RecordedCall } from '../../../src/shared/cli/recorded-calls';
 import { REPO_ROOT } from '../../support/repo-root';
 
 /** Root of the recorded supply-chain fixtures. */

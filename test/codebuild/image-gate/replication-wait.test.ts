@@ -2,10 +2,12 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { DIGEST, FIXTURES, fixture } from './fixtures';
 import { runGateCli } from '../../../src/codebuild/image-gate/gate-cli';
-import { GateInputError } from '../../../src/codebuild/image-gate/input-error';
-import { EcrReplicationClient, ReplicationRecording, recordedEcrReplicationClient } from '../../../src/codebuild/image-gate/replication-client';
+import { EcrReplicationClient } from '../../../src/codebuild/image-gate/image-gate-clients';
+import { ReplicationRecording } from '../../../src/codebuild/image-gate/recorded-image-gate-clients';
 import { WaitForReplicationOptions, waitForReplication } from '../../../src/codebuild/image-gate/replication-wait';
+import { InputError } from '../../../src/shared/cli/errors';
 import { fakeClock } from '../../support/fake-clock';
+import { recordedEcrReplicationClient } from '../../support/recorded-clients';
 import { REPO_ROOT } from '../../support/repo-root';
 
 const REPOSITORY = 'cdk-delivery-pipeline/service';
@@ -100,8 +102,8 @@ describe('waitForReplication', () => {
     await expect(run(replay('access-denied')).result).rejects.toThrow(/not authorized to perform: ecr:DescribeImageReplicationStatus/);
   });
 
-  test('a malformed response is a GateInputError', async () => {
-    await expect(run(replay('malformed')).result).rejects.toThrow(GateInputError);
+  test('a malformed response is a InputError', async () => {
+    await expect(run(replay('malformed')).result).rejects.toThrow(InputError);
   });
 
   test('passes registryId and ignores statuses of another registry', async () => {
@@ -158,7 +160,7 @@ describe('gate-cli replication', () => {
     [['--destinations', 'us-east-1'], /--destinations must not include the source region us-east-1/],
     [['--destinations', 'US-EAST-2'], /not a region: "US-EAST-2"/],
     [['--digest', 'sha256:abc'], /--digest must be sha256:<64 hex>/],
-    [['--fail-on', 'HIGH'], /unknown argument "--fail-on" for "replication"/],
+    [['--fail-on', 'HIGH'], /gate-cli replication: unknown argument "--fail-on"/],
   ])('2 on bad input %p', async (more, message) => {
     const base = args('in-progress-then-complete');
     // Later flags replace earlier ones of the same name (one() refuses repeats): rebuild without them.

@@ -1,6 +1,6 @@
 import { fixture } from './fixtures';
-import { GateInputError } from '../../../src/codebuild/image-gate/input-error';
 import { parseTrivyReport, trivyFindings } from '../../../src/codebuild/image-gate/trivy-report';
+import { InputError } from '../../../src/shared/cli/errors';
 
 const findings = (name: string) => trivyFindings(parseTrivyReport(fixture(`trivy/${name}`)));
 
@@ -38,7 +38,7 @@ describe('Trivy report parsing', () => {
     ['malformed-missing-results.json', /Results: is missing/],
     ['malformed-bad-severity.json', /Results\[0\]\.Vulnerabilities\[0\]\.Severity/],
   ])('%s fails closed with a message naming the problem', (name, message) => {
-    expect(() => parseTrivyReport(fixture(`trivy/${name}`), name)).toThrow(GateInputError);
+    expect(() => parseTrivyReport(fixture(`trivy/${name}`), name)).toThrow(InputError);
     expect(() => parseTrivyReport(fixture(`trivy/${name}`), name)).toThrow(message);
   });
 

@@ -1,8 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { attemptOf, decide, ElapsedSinceStart } from '../../../src/lambda/pre-traffic-hook/hook-decision';
 import {
-  attemptOf, CheckRequest, configFromEnvironment, decide, handleHookEvent, HOOK_FUNCTION_TIMEOUT_SECONDS, HttpOutcome, PreTrafficConfig,
-  REQUEST_TIMEOUT_MS, runChecks,
+  CheckRequest, configFromEnvironment, ECS_CALLS, ECS_MAX_ATTEMPTS, ECS_REQUEST_TIMEOUT_MS, handleHookEvent, HOOK_FUNCTION_TIMEOUT_SECONDS,
+  HttpOutcome, PreTrafficConfig, REQUEST_TIMEOUT_MS, runChecks,
 } from '../../../src/lambda/pre-traffic-hook/pre-traffic-checks';
 import { REPO_ROOT } from '../../support/repo-root';
 
@@ -17,7 +18,11 @@ const primary: PreTrafficConfig = {
   role: 'primary',
   maxAttempts: 3,
   retryDelaySeconds: 30,
+  deadlineMinutes: 20,
+  clusterName: 'prod-us-east-1-cluster',
 };
+/** The deployment started a minute ago (ECS's record), for tests about the attempt counter. */
+const oneMinuteIn: ElapsedSinceStart = async () => ({ ms: 60_000 });
 const secondary: PreTrafficConfig = { ...primary, role: 'secondary', idempotencyKey: 'pretraffic-prod-us-east-2-0123abc', testUrl: 'https://api-us-east-2.example.com:9443' };
 
 /** Answers from a recorded fixture; a request it has no answer for is a test failure. */
@@ -93,18 +98,35 @@ describe('the hook decision (hookStatus to ECS)', () => {
   const pass = [{ name: 'health', ok: true, detail: 'HTTP 200' }];
   const fail = [{ name: 'health', ok: false, detail: 'timeout: aborted' }];
 
+  const early = { ms: 60_000 };
+
   test('all checks pass: SUCCEEDED, and ECS shifts production traffic', () => {
-    expect(decide(pass, 1, primary)).toMatchObject({ hookStatus: 'SUCCEEDED' });
+    expect(decide(pass, { attempt: 1, elapsed: early }, primary)).toMatchObject({ hookStatus: 'SUCCEEDED' });
   });
 
-  test('a failure before the last attempt: IN_PROGRESS with the next attempt number and the retry delay', () => {
-    expect(decide(fail, 1, primary)).toMatchObject({ hookStatus: 'IN_PROGRESS', callBackDelay: 30, hookDetails: { attempt: 2 } });
+  test('a failure before the last attempt and the deadline: IN_PROGRESS with the next attempt number and the retry delay', () => {
+    expect(decide(fail, { attempt: 1, elapsed: early }, primary)).toMatchObject({ hookStatus: 'IN_PROGRESS', callBackDelay: 30, hookDetails: { attempt: 2 } });
   });
 
   test('a failure on the last attempt: FAILED (ECS rolls back), and the reason names the check', () => {
-    const r = decide(fail, 3, primary);
+    const r = decide(fail, { attempt: 3, elapsed: early }, primary);
     expect(r.hookStatus).toBe('FAILED');
     expect(r.reason).toMatch(/attempt 3 of 3 .*health: timeout/);
+  });
+
+  test('a failure at the deadline after the deployment started: FAILED whatever the attempt counter says', () => {
+    expect(decide(fail, { attempt: 1, elapsed: { ms: 20 * 60_000 - 1 } }, primary).hookStatus).toBe('IN_PROGRESS');
+    const r = decide(fail, { attempt: 1, elapsed: { ms: 20 * 60_000 } }, primary);
+    expect(r.hookStatus).toBe('FAILED');
+    expect(r.reason).toMatch(/still failing 20\.0 minutes after the deployment started \(deadline 20\), rolling back: health: timeout/);
+  });
+
+  test('a failure when the deployment start cannot be read: FAILED (fail closed), naming the error; a pass needs no start', () => {
+    const unknown = { error: 'AccessDeniedException: not authorized to perform ecs:ListServiceDeployments' };
+    const r = decide(fail, { attempt: 1, elapsed: unknown }, primary);
+    expect(r.hookStatus).toBe('FAILED');
+    expect(r.reason).toMatch(/cannot be bounded .*AccessDeniedException.*rolling back: health: timeout/);
+    expect(decide(pass, { attempt: 1, elapsed: unknown }, primary).hookStatus).toBe('SUCCEEDED');
   });
 
   test('the attempt counter comes back from ECS in hookDetails; anything else counts as the first', () => {
@@ -119,7 +141,7 @@ describe('the hook decision (hookStatus to ECS)', () => {
     let event: { lifecycleStage: string; hookDetails?: { attempt: number } } = { lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT' };
     const statuses: string[] = [];
     for (let i = 0; i < 10; i++) {
-      const r = await handleHookEvent(event, primary, http);
+      const r = await handleHookEvent(event, primary, http, oneMinuteIn);
       statuses.push(r.hookStatus);
       if (r.hookStatus !== 'IN_PROGRESS') break;
       event = { ...event, hookDetails: r.hookDetails };
@@ -130,15 +152,15 @@ describe('the hook decision (hookStatus to ECS)', () => {
   test('a revision that recovers on the second attempt succeeds', async () => {
     const healthy = replay(load('healthy-primary.json'));
     const first = await handleHookEvent({ lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT' }, primary,
-      replay(load('healthy-primary.json'), { 'GET /health': failures.timeout }).http);
+      replay(load('healthy-primary.json'), { 'GET /health': failures.timeout }).http, oneMinuteIn);
     expect(first.hookStatus).toBe('IN_PROGRESS');
-    const second = await handleHookEvent({ lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', hookDetails: first.hookDetails }, primary, healthy.http);
+    const second = await handleHookEvent({ lifecycleStage: 'POST_TEST_TRAFFIC_SHIFT', hookDetails: first.hookDetails }, primary, healthy.http, oneMinuteIn);
     expect(second.hookStatus).toBe('SUCCEEDED');
   });
 
   test('another lifecycle stage succeeds without a request, so it can never block a rollback', async () => {
     const { http, sent } = replay({});
-    expect(await handleHookEvent({ lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT' }, primary, http)).toMatchObject({ hookStatus: 'SUCCEEDED' });
+    expect(await handleHookEvent({ lifecycleStage: 'PRODUCTION_TRAFFIC_SHIFT' }, primary, http, oneMinuteIn)).toMatchObject({ hookStatus: 'SUCCEEDED' });
     expect(sent).toEqual([]);
   });
 });
@@ -151,6 +173,8 @@ describe('the hook configuration', () => {
     REGION_ROLE: 'independent',
     MAX_ATTEMPTS: '10',
     RETRY_DELAY_SECONDS: '30',
+    DEADLINE_MINUTES: '20',
+    CLUSTER_NAME: 'dev-us-east-1-cluster',
   };
   test('is read from the environment the ServiceStack sets', () => {
     expect(configFromEnvironment(env)).toEqual({
@@ -160,6 +184,8 @@ describe('the hook configuration', () => {
       role: 'independent',
       maxAttempts: 10,
       retryDelaySeconds: 30,
+      deadlineMinutes: 20,
+      clusterName: 'dev-us-east-1-cluster',
     });
   });
   test('a missing or wrong value is named', () => {
@@ -180,5 +206,9 @@ describe('a hanging service cannot time the hook function out', () => {
     const most = Math.max(healthy.sent.length, hanging.length);
     expect(most).toBeGreaterThanOrEqual(config.role === 'secondary' ? 4 : 6);
     expect(most * REQUEST_TIMEOUT_MS * 2).toBeLessThanOrEqual(HOOK_FUNCTION_TIMEOUT_SECONDS * 1000);
+    // After failing checks the hook asks ECS when the deployment started: every call hanging
+    // too, the whole invocation still ends within three quarters of the function's timeout.
+    const ecsWorst = ECS_CALLS * ECS_MAX_ATTEMPTS * ECS_REQUEST_TIMEOUT_MS;
+    expect((most * REQUEST_TIMEOUT_MS + ecsWorst) * 4).toBeLessThanOrEqual(HOOK_FUNCTION_TIMEOUT_SECONDS * 1000 * 3);
   });
 });

@@ -69,6 +69,23 @@ describe('termination protection of prod stacks, on the synthesized pipeline', (
     for (const stage of others) expect(protectionActions(stage)).toEqual([]);
   });
 
+  test('every prod stage also turns deletion protection on for its Platform stack\'s database and load balancer (global cluster in the primary only)', () => {
+    for (const stage of prodStages()) {
+      const commands = commandsOf(protectionActions(stage)[0]);
+      const platform = sample.stages.find((s) => s.name === stage.Name)!.stacks.Platform;
+      const outputs = Object.keys(platform.template.Outputs ?? {});
+      // Every output the step reads is one the Platform stack has.
+      const read = commands.flatMap((c) => [...c.matchAll(/OutputKey=='(\w+)'/g)].map((m) => m[1]));
+      expect(read.length).toBeGreaterThanOrEqual(3);
+      for (const key of read) expect(outputs).toContain(key);
+      expect(commands.every((c) => !c.includes('describe-stacks --stack-name') || c.includes(`--stack-name ${stage.Name}-`))).toBe(true);
+      expect(commands.some((c) => c.includes('rds modify-db-cluster') && c.includes('--deletion-protection'))).toBe(true);
+      expect(commands.some((c) => c.includes('elbv2 modify-load-balancer-attributes') && c.includes('Key=deletion_protection.enabled,Value=true'))).toBe(true);
+      expect(commands.some((c) => c.includes('rds modify-global-cluster'))).toBe(stage.Name === 'prod-us-east-1');
+      expect(commands).toContain('aws configure set profile.protect-data.source_profile protect-target');
+    }
+  });
+
   describe('its commands, run like CodeBuild against a stub AWS CLI', () => {
     let commands: string[];
     beforeAll(() => {
@@ -76,17 +93,28 @@ describe('termination protection of prod stacks, on the synthesized pipeline', (
       commands = commandsOf(protectionActions(stage)[0]);
     });
 
-    /** `aws` stub: logs calls; fails update-termination-protection for `failStack`; reports `flag`. */
-    function run(opts: { failStack?: string; flag?: string } = {}) {
+    /**
+     * `aws` stub: logs calls; fails update-termination-protection for `failStack`; reports the
+     * termination flag `flag`, the Platform stack's outputs (`missingOutput` answers None), and
+     * deletion protection `deletion` (True/true) on read-back.
+     */
+    function run(opts: { failStack?: string; flag?: string; missingOutput?: string; deletion?: boolean } = {}) {
       const work = fs.mkdtempSync(path.join(os.tmpdir(), 'protect-'));
       const bin = path.join(work, 'bin');
       fs.mkdirSync(bin);
       const log = path.join(work, 'calls.log');
+      const on = opts.deletion ?? true;
       fs.writeFileSync(path.join(bin, 'aws'), `#!/usr/bin/env bash
 echo "aws $*" >> "${log}"
 case "$*" in
   *update-termination-protection*${opts.failStack ? `--stack-name ${opts.failStack}` : 'NEVER-FAILS'}*) echo "AccessDenied" >&2; exit 254 ;;
+  *OutputKey==\\'${opts.missingOutput ?? 'NONE-MISSING'}\\'*) echo "None" ;;
+  *OutputKey==\\'DeletionProtectionRoleArn\\'*) echo "arn:aws:iam::444444444444:role/prod-us-east-2-Platform-DeletionProtectionRole-X" ;;
+  *OutputKey==\\'DeletionProtectionClusterId\\'*) echo "transactions-prod-us-east-2" ;;
+  *OutputKey==\\'DeletionProtectionLoadBalancerArn\\'*) echo "arn:aws:elasticloadbalancing:us-east-2:444444444444:loadbalancer/app/x/1" ;;
   *describe-stacks*) echo "${opts.flag ?? 'True'}" ;;
+  *describe-db-clusters*) echo "${on ? 'True' : 'False'}" ;;
+  *describe-load-balancer-attributes*) echo "${on ? 'true' : 'false'}" ;;
 esac
 `, { mode: 0o755 });
       const result = runLikeCodeBuild(commands, { cwd: work, env: { PATH: `${bin}:${process.env.PATH}` } });
@@ -114,6 +142,27 @@ esac
     test('a stack CloudFormation does not report as protected fails the action', () => {
       const r = run({ flag: 'False' });
       expect(r.status).not.toBe(0);
+    });
+
+    test('turns deletion protection on through the role the Platform stack names, chained from the deploy role, and reads it back', () => {
+      const r = run();
+      expect(r.status).toBe(0);
+      expect(r.calls).toContain('aws configure set profile.protect-data.role_arn arn:aws:iam::444444444444:role/prod-us-east-2-Platform-DeletionProtectionRole-X');
+      expect(r.calls).toContain('aws --profile protect-data --region us-east-2 rds modify-db-cluster --db-cluster-identifier transactions-prod-us-east-2 --deletion-protection --apply-immediately');
+      expect(r.calls).toContain('aws --profile protect-data --region us-east-2 elbv2 modify-load-balancer-attributes --load-balancer-arn '
+        + 'arn:aws:elasticloadbalancing:us-east-2:444444444444:loadbalancer/app/x/1 --attributes Key=deletion_protection.enabled,Value=true');
+      // The secondary region has no global cluster to protect.
+      expect(r.calls.some((c) => c.includes('global-cluster'))).toBe(false);
+    });
+
+    test('protection that does not read back as on fails the action', () => {
+      expect(run({ deletion: false }).status).not.toBe(0);
+    });
+
+    test('an output the Platform stack does not have fails the action before any call with it', () => {
+      const r = run({ missingOutput: 'DeletionProtectionClusterId' });
+      expect(r.status).not.toBe(0);
+      expect(r.calls.some((c) => c.includes('modify-db-cluster'))).toBe(false);
     });
   });
 });

@@ -1,5 +1,6 @@
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as rds from 'aws-cdk-lib/aws-rds';
 import { buildStage, only, resources, sampleEnvironment, tierTemplate } from './support';
 import { ServiceStage } from '../../../src/synth/workload/service-stage';
 
@@ -85,6 +86,15 @@ describe.each([
     expect(hosted.VpcSecurityGroupIds).toEqual(cfn(stage.network.securityGroups.rotation.securityGroupId));
   });
 
+  test('rotation waits for the writer instance and never rotates inside a deploy (issue 26)', () => {
+    const rotation = only(template, 'AWS::SecretsManager::RotationSchedule');
+    const writer = stage.data.cluster.node.findChild('Writer').node.findAll().find((c) => c instanceof rds.CfnDBInstance)!;
+    // The secret attachment only waits for the cluster; the rotation function logs in to an instance.
+    expect(rotation.DependsOn).toContain(stage.platform.getLogicalId(writer as rds.CfnDBInstance));
+    // A create or a change of the schedule only tests the configuration; rotations run in the window.
+    expect(rotation.Properties!.RotateImmediatelyOnUpdate).toBe(false);
+  });
+
   test('backups, TLS-only connections and PostgreSQL log export with retention', () => {
     const cluster = only(template, 'AWS::RDS::DBCluster');
     expect(cluster.Properties!.BackupRetentionPeriod).toBe(sizing.backupRetentionDays);
@@ -107,7 +117,10 @@ describe.each([
 
   test(`removal follows production=${production}`, () => {
     const cluster = only(template, 'AWS::RDS::DBCluster');
-    expect(cluster.Properties!.DeletionProtection).toBe(production);
+    // Production leaves it unset (the post-deploy step turns it on after the first create, so a
+    // failed first create can roll back); dev and test say false.
+    expect(cluster.Properties!.DeletionProtection).toBe(production ? undefined : false);
+    expect('DeletionProtection' in cluster.Properties!).toBe(!production);
     expect(cluster.DeletionPolicy).toBe(production ? 'Snapshot' : 'Delete');
     const kept = production ? 'Retain' : 'Delete';
     for (const type of ['AWS::KMS::Key', 'AWS::SecretsManager::Secret', 'AWS::Logs::LogGroup']) {

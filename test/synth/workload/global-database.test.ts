@@ -44,9 +44,10 @@ describe('primary region (us-east-1)', () => {
       DBClusterIdentifier: regionalClusterIdentifierOf(APP, 'prod', 'us-east-1'),
       StorageEncrypted: true,
       KmsKeyId: cfnOf(primary, primary.data.storageKey.keyArn),
-      DeletionProtection: true,
       MasterUsername: expect.anything(),
     });
+    // Unset in the template: turned on after the first successful create (deletion-protection.ts).
+    expect(cluster.Properties!.DeletionProtection).toBeUndefined();
     expect(cluster.Properties!.GlobalClusterIdentifier).toBeUndefined();
     expect(cluster).toMatchObject({ DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot' });
   });
@@ -56,7 +57,6 @@ describe('primary region (us-east-1)', () => {
     expect(global.Properties).toEqual({
       GlobalClusterIdentifier: globalClusterIdentifierOf(APP, 'prod'),
       SourceDBClusterIdentifier: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':rds:us-east-1:444444444444:cluster:', { Ref: logicalIdOf(primary, primary.data.cluster) }]] },
-      DeletionProtection: true,
       Tags: expect.any(Array),
     });
     // Inherited from the source cluster: setting them as well is refused by RDS.
@@ -118,8 +118,9 @@ describe('secondary region (us-east-2)', () => {
     expect(resources(secondaryPlatform, 'AWS::RDS::GlobalCluster')).toEqual({});
   });
 
-  test('prod data rules unchanged: deletion protection, SNAPSHOT, same engine parameters', () => {
-    expect(cluster.Properties!.DeletionProtection).toBe(true);
+  test('prod data rules unchanged: deletion protection after the first create, SNAPSHOT, same engine parameters', () => {
+    expect(cluster.Properties!.DeletionProtection).toBeUndefined();
+    expect(secondary.platform.deletionProtection?.hasGlobalCluster).toBe(false);
     expect(cluster).toMatchObject({ DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot' });
     const family = (t: Template) => only(t, 'AWS::RDS::DBClusterParameterGroup').Properties!.Family;
     expect(family(secondaryData)).toBe(family(primaryData));
@@ -207,7 +208,8 @@ describe('secondary region (us-east-2)', () => {
     expect(topic.Type).toBe('AWS::SNS::Topic');
     expect(lag[0].Properties).toMatchObject({
       Namespace: 'AWS/RDS',
-      Dimensions: [{ Name: 'DBClusterIdentifier', Value: regionalClusterIdentifierOf(APP, 'prod', 'us-east-2') }],
+      // Published in the secondary region under {DBClusterIdentifier, SourceRegion = the primary's region}.
+      Dimensions: [{ Name: 'DBClusterIdentifier', Value: regionalClusterIdentifierOf(APP, 'prod', 'us-east-2') }, { Name: 'SourceRegion', Value: 'us-east-1' }],
       Statistic: 'Maximum',
       Period: 60,
       Threshold: REPLICATION_LAG_THRESHOLD_MS,

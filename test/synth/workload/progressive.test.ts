@@ -3,7 +3,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, CfnResource, FEATURE_FLAGS, only, resources, sampleEnvironment, TEST_DOMAIN, TEST_IMAGE, tierTemplate } from './support';
 import { EnvironmentConfig } from '../../../src/config/schema';
 import { LAMBDA_NODE_RUNTIME } from '../../../src/synth/constructs/lambda-runtime';
-import { bundledHookCode, PRE_TRAFFIC_MAX_ATTEMPTS } from '../../../src/synth/progressive-deployment/pre-traffic-hook';
+import { bundledHookCode, PRE_TRAFFIC_DEADLINE_MINUTES, PRE_TRAFFIC_MAX_ATTEMPTS } from '../../../src/synth/progressive-deployment/pre-traffic-hook';
 import { TEST_LISTENER_HTTP_PORT, TEST_LISTENER_HTTPS_PORT } from '../../../src/synth/progressive-deployment/traffic-switch';
 import { ServiceStage } from '../../../src/synth/workload/service-stage';
 import { sampleConfig, testApp } from '../../support/test-app';
@@ -114,7 +114,7 @@ describe.each([
     expect(JSON.stringify(onTestPort)).not.toContain('0.0.0.0/0');
   });
 
-  test('the service switches between the two groups through the two rules, with a role scoped to them', () => {
+  test('the service switches between the two groups through the two rules, with the role AWS maintains the permissions of', () => {
     const sw = stage.edge.trafficSwitch!;
     const lb = service(stage).LoadBalancers;
     expect(lb).toHaveLength(1);
@@ -127,18 +127,22 @@ describe.each([
     const roles = resources(svc, 'AWS::IAM::Role');
     expect(roles[serviceId(stage.service.loadBalancerRole)].Properties!.AssumeRolePolicyDocument.Statement)
       .toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'ecs.amazonaws.com' } }]);
-    expect(roles[serviceId(stage.service.loadBalancerRole)].Properties!.ManagedPolicyArns).toBeUndefined();
-    const statements = Object.values(resources(svc, 'AWS::IAM::Policy'))
-      .filter((p) => p.Properties!.Roles.some((r: any) => r.Ref === serviceId(stage.service.loadBalancerRole)))
-      .flatMap((p) => p.Properties!.PolicyDocument.Statement);
-    const bySid = Object.fromEntries(statements.map((s: any) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(['ReadLoadBalancer', 'RegisterTasksInBothTargetGroups', 'SwitchProductionAndTestListeners', 'SwitchProductionAndTestRules']);
-    // Only the Describe actions (no resource-level form) use "*".
-    for (const s of statements) {
-      if (s.Resource === '*') expect(s.Sid).toBe('ReadLoadBalancer');
-    }
-    expect(bySid.SwitchProductionAndTestRules.Resource).toHaveLength(2);
-    expect(bySid.RegisterTasksInBothTargetGroups.Resource).toHaveLength(2);
+    // The managed policy ECS documents for this role (traffic-switch-role.ts says why), on the role
+    // from its creation; no copy of it in a policy of ours.
+    expect(roles[serviceId(stage.service.loadBalancerRole)].Properties!.ManagedPolicyArns)
+      .toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers']] }]);
+    const ownPolicies = Object.values(resources(svc, 'AWS::IAM::Policy'))
+      .filter((p) => p.Properties!.Roles.some((r: any) => r.Ref === serviceId(stage.service.loadBalancerRole)));
+    expect(ownPolicies).toEqual([]);
+  });
+
+  test('the service waits for every policy of the roles it hands to ECS (issue 26: ECS validates them at create and update)', () => {
+    const serviceResource = resources(svc, 'AWS::ECS::Service')[serviceId(stage.service.service)];
+    const roles = [stage.service.executionRole, stage.service.taskDefinition.taskRole, stage.service.preTrafficHook!.invokeRole];
+    const policies = Object.entries(resources(svc, 'AWS::IAM::Policy'))
+      .filter(([, p]) => p.Properties!.Roles.some((r: any) => roles.some((handed) => r.Ref === serviceId(handed))));
+    expect(policies.length).toBe(3);
+    for (const [policyId] of policies) expect(serviceResource.DependsOn).toContain(policyId);
   });
 
   test('the hook runs at POST_TEST_TRAFFIC_SHIFT, invoked through a role that may invoke that one function only', () => {
@@ -155,7 +159,7 @@ describe.each([
     expect(invokeStatements).toEqual([{ Sid: 'InvokePreTrafficHook', Effect: 'Allow', Action: 'lambda:InvokeFunction', Resource: { 'Fn::GetAtt': [fnId, 'Arn'] } }]);
   });
 
-  test(`the hook function: pinned runtime, in the VPC, egress to the test port only, checks this commit as a ${role} region`, () => {
+  test(`the hook function: pinned runtime, in the VPC, egress to the test port and HTTPS only, checks this commit as a ${role} region`, () => {
     const hook = stage.service.preTrafficHook!;
     const fn = resources(svc, 'AWS::Lambda::Function')[serviceId(hook.function)].Properties!;
     expect(fn.Runtime).toBe(LAMBDA_NODE_RUNTIME.name);
@@ -168,9 +172,15 @@ describe.each([
       REGION_ROLE: role,
       MAX_ATTEMPTS: String(PRE_TRAFFIC_MAX_ATTEMPTS),
       RETRY_DELAY_SECONDS: '30',
+      DEADLINE_MINUTES: String(PRE_TRAFFIC_DEADLINE_MINUTES),
+      CLUSTER_NAME: { Ref: serviceId(stage.service.cluster) },
     });
     const sg = resources(svc, 'AWS::EC2::SecurityGroup')[serviceId(hook.securityGroup)].Properties!;
-    expect(sg.SecurityGroupEgress).toEqual([expect.objectContaining({ IpProtocol: 'tcp', FromPort: TEST_LISTENER_HTTPS_PORT, ToPort: TEST_LISTENER_HTTPS_PORT })]);
+    // The test listener, and 443 for the ECS API (through the NAT: the stage has no ECS endpoint).
+    expect(sg.SecurityGroupEgress).toEqual([
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: TEST_LISTENER_HTTPS_PORT, ToPort: TEST_LISTENER_HTTPS_PORT }),
+      expect.objectContaining({ IpProtocol: 'tcp', FromPort: 443, ToPort: 443, CidrIp: '0.0.0.0/0', Description: 'HTTPS to the ECS API' }),
+    ]);
     expect(sg.SecurityGroupIngress).toBeUndefined();
     const logGroup = resources(svc, 'AWS::Logs::LogGroup')[fn.LoggingConfig.LogGroup.Ref];
     expect(logGroup.Properties!.KmsKeyId).toBeDefined();
@@ -204,6 +214,30 @@ describe.each([
     // The bake reads the AlarmNames output: it lists the hook's alarm.
     expect(svc.findOutputs('AlarmNames').AlarmNames.Value['Fn::Join'][1]).toContainEqual({ Ref: serviceId(alarm) });
     expect(stage.alarms).toContain(alarm);
+  });
+
+  test('the hook may list the services of its own cluster and the deployments of that cluster\'s services, nothing else of ECS', () => {
+    const hook = stage.service.preTrafficHook!;
+    const statements = Object.values(resources(svc, 'AWS::IAM::Policy'))
+      .filter((p) => p.Properties!.Roles.some((r: any) => r.Ref === serviceId(hook.role)))
+      .flatMap((p) => p.Properties!.PolicyDocument.Statement);
+    const ecsStatements = statements.filter((st: any) => [st.Action].flat().some((a: string) => a.startsWith('ecs:')));
+    const cluster = serviceId(stage.service.cluster);
+    expect(ecsStatements).toEqual([
+      {
+        Sid: 'ListServicesOfOwnCluster',
+        Effect: 'Allow',
+        Action: 'ecs:ListServices',
+        Resource: '*',
+        Condition: { ArnEquals: { 'ecs:cluster': { 'Fn::GetAtt': [cluster, 'Arn'] } } },
+      },
+      {
+        Sid: 'ListDeploymentsOfOwnService',
+        Effect: 'Allow',
+        Action: 'ecs:ListServiceDeployments',
+        Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:ecs:${region}:${prod().account}:service/`, { Ref: cluster }, '/*']] },
+      },
+    ]);
   });
 
   test('alarms and the dashboard follow whichever target group serves', () => {

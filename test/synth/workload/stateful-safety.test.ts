@@ -186,11 +186,14 @@ describe.each([
   test('identity policies name their resources; "*" only for actions that have no resource form', () => {
     const allowedOnStar = new Set([
       'ecr:GetAuthorizationToken',
-      // Progressive deployment: Lambda's VPC network interfaces, and ECS reading the load balancer.
+      // Progressive deployment: Lambda's VPC network interfaces (ECS's load-balancer role uses
+      // the AWS managed policy: traffic-switch-role.ts).
       'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
       'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
-      'elasticloadbalancing:DescribeListeners', 'elasticloadbalancing:DescribeRules',
-      'elasticloadbalancing:DescribeTargetGroups', 'elasticloadbalancing:DescribeTargetHealth',
+      // The prod deletion-protection role reading back the load balancer's attributes.
+      'elasticloadbalancing:DescribeLoadBalancerAttributes',
+      // The pre-traffic hook's lookup: ListServices has no resource type (limited by the ecs:cluster condition).
+      'ecs:ListServices',
     ]);
     for (const [, template] of templates) {
       for (const s of identityStatements(template)) {

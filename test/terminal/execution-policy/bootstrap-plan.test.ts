@@ -4,7 +4,7 @@ import * as path from 'path';
 import {
   bootstrapPlan, bootstrapTargets, commandLine, MANAGED_POLICY_MAX_CHARS, policySize, POLICY_SOURCES, renderPlanText, renderPolicy, splitPolicy,
 } from '../../../src/terminal/execution-policy/bootstrap-plan';
-import { bootstrapCli, BootstrapCliIo } from '../../../src/terminal/ops/bootstrap-cli';
+import { BOOTSTRAP_USAGE, bootstrapCli, BootstrapCliIo } from '../../../src/terminal/ops/bootstrap-cli';
 import { sampleAssembly } from '../../support/sample-assembly';
 import { captureIo, configFrom, ROOT, sampleInput } from '../ops/ops-helpers';
 
@@ -22,7 +22,7 @@ const namesByAccount = (plan: ReturnType<typeof bootstrapPlan>) => {
   return out;
 };
 const pipelineCmd = (region: string) =>
-  `npx cdk bootstrap aws://${P}/${region} --cloudformation-execution-policies arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec --termination-protection`;
+  `npx cdk bootstrap aws://${P}/${region} --cloudformation-execution-policies arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec-2 --termination-protection`;
 
 /** The sample plus a `perf` environment in a new account and region, sharing dev's account in us-east-1 too. */
 function extendedInput() {
@@ -47,7 +47,8 @@ describe('bootstrap plan', () => {
     ]);
     expect(plan.bootstrap.map((b) => b.purposes)).toEqual([['pipeline'], ['pipeline-support'], ['stage'], ['stage'], ['stage'], ['stage'], ['stage']]);
     const names = namesByAccount(plan);
-    expect(names[P]).toEqual(['cdk-delivery-pipeline-cfn-exec']);
+    // Two parts since the delivery metrics and drift check (issue 29) added Lambda, EventBridge, DynamoDB and CloudWatch actions.
+    expect(names[P]).toEqual(['cdk-delivery-pipeline-cfn-exec', 'cdk-delivery-pipeline-cfn-exec-2']);
     for (const account of ['222222222222', '333333333333', '444444444444']) {
       expect(names[account][0]).toBe('cdk-delivery-cfn-exec');
       expect(names[account]).toEqual(names[account].map((_, i) => (i === 0 ? 'cdk-delivery-cfn-exec' : `cdk-delivery-cfn-exec-${i + 1}`)));
@@ -247,6 +248,25 @@ describe('bootstrap CLI', () => {
     const t = io();
     expect(await bootstrapCli(['--yes'], t.io)).toBe(2);
     expect(t.cap.stderr()).toContain('usage: npx projen bootstrap');
+  });
+
+  test.each([
+    [['--profile-1234=dev'], 'bootstrap: unknown argument "--profile-1234=dev"; the options are --config path/to/delivery.json, --json, --run, '
+      + '--profile-<12-digit account>=<aws profile>'],
+    [['--run=yes'], 'bootstrap: --run takes no value (got "--run=yes"): give it alone'],
+    [['--config'], 'bootstrap: --config needs a value: --config path/to/delivery.json'],
+  ])('%j exits 2 naming the flag and the fix, then the usage; nothing is written', async (argv, message) => {
+    const t = io();
+    expect(await bootstrapCli(argv, t.io)).toBe(2);
+    expect(t.cap.stderr()).toBe(`${message}\n${BOOTSTRAP_USAGE}\n`);
+    expect(t.written).toEqual({});
+  });
+
+  test('--help prints the usage and does nothing else', async () => {
+    const t = io();
+    expect(await bootstrapCli(['--help'], t.io)).toBe(0);
+    expect(t.cap.stdout()).toBe(`${BOOTSTRAP_USAGE}\n`);
+    expect(t.written).toEqual({});
   });
 
   test('--run: creates missing policies, updates existing ones, bootstraps in order, stops at the first failure', async () => {

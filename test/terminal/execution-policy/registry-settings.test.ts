@@ -37,8 +37,20 @@ describe('the pipeline policy as generated now covers the image replication stac
     expect(wildcardReasonOf('pipeline', registry)).toBe(REGISTRY_LEVEL_ACTIONS['ecr-registry'].reason);
     const ecr = statements.find((s) => s.Sid === 'Ecr')!;
     expect(ecr.Resource).toBe('arn:*:ecr:*:*:repository/{pipeline}/*');
-    expect(ecr.Action).toEqual(expect.arrayContaining(['ecr:CreateRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy']));
+    expect(ecr.Action).toEqual(expect.arrayContaining(['ecr:DeleteRepository', 'ecr:PutImageTagMutability', 'ecr:TagResource']));
     expect([ecr.Action].flat().filter((a) => REGISTRY_LEVEL_ACTIONS['ecr-registry'].actions.includes(a as string))).toEqual([]);
+  });
+
+  test('the checks ECR makes on whoever writes a creation template (no documented ARN) are granted on `*`, and nothing else of ECR', () => {
+    const checks = statements.find((s) => s.Sid === 'EcrTemplateChecks')!;
+    expect(checks).toEqual({ Sid: 'EcrTemplateChecks', Effect: 'Allow', Resource: '*', Action: ['ecr:CreateRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy'] });
+    expect(wildcardReasonOf('pipeline', checks)).toBe(REGISTRY_LEVEL_ACTIONS['ecr-template-checks'].reason);
+    // The template's requests for them are on `*`: a policy scoping them to the namespace denies them.
+    const scoped = statements.map((s) => (s.Sid === 'EcrTemplateChecks' ? { ...s, Resource: 'arn:*:ecr:*:*:repository/{pipeline}/*' } : s));
+    const rendered = renderPolicy({ Version: '2012-10-17', Statement: scoped }, { stages: [], pipeline: 'cdk-delivery-pipeline' }) as typeof generated;
+    const images = stacks.filter((s) => s.stackName.startsWith('DeliveryPipeline-Images-'));
+    const gaps = describeGaps(checkSufficiency(images, () => [rendered], permissions).missing);
+    expect(gaps).toEqual(expect.arrayContaining([expect.stringMatching(/ReplicaTemplate \(AWS::ECR::RepositoryCreationTemplate\): ecr:SetRepositoryPolicy on \* -> implicit-deny/)]));
   });
 
   test('the ECR service-linked roles only, by service name', () => {

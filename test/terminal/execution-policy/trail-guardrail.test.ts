@@ -24,7 +24,7 @@ test.each(['cloudtrail:DeleteTrail', 'cloudtrail:StopLogging'])('%s: the project
 });
 
 test('an account without stages (the pipeline\'s) denies stopping and deleting every trail', () => {
-  const statement = pipelineAccount.Statement.find((s) => s.Sid === 'DenyStoppingTrailsOfOthers')!;
+  const statement = [pipelineAccount.Statement].flat().find((s) => s.Sid === 'DenyStoppingTrailsOfOthers')!;
   expect(statement).toEqual({ Sid: 'DenyStoppingTrailsOfOthers', Effect: 'Deny', Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail'], Resource: '*' });
   expect(evaluate([pipelineAccount], { action: 'cloudtrail:DeleteTrail', resource: trail('DeliveryPipeline-Trail') }).decision).toBe('explicit-deny');
 });

@@ -6,7 +6,7 @@ import { plannedWaves } from '../../../src/config/waves';
 import { loadCalendar } from '../../../src/shared/versions/calendar';
 import { bootstrapPlan } from '../../../src/terminal/execution-policy/bootstrap-plan';
 import { describeDelivery, formatResult, MINIMUM_BOOTSTRAP_VERSION, runAwsChecks, runSandboxChecks } from '../../../src/terminal/ops/doctor';
-import { cliTemplateVersion, doctorCli, DoctorCliIo } from '../../../src/terminal/ops/doctor-cli';
+import { cliTemplateVersion, doctorCli, DoctorCliIo, DOCTOR_USAGE } from '../../../src/terminal/ops/doctor-cli';
 import { DoctorClients } from '../../../src/terminal/ops/doctor-clients';
 
 const config = configFrom(sampleInput());
@@ -218,6 +218,25 @@ describe('doctor CLI', () => {
     expect(await doctorCli([], t.io)).toBe(0);
     expect(t.cap.stdout()).toContain('Config config/delivery.sample.json: valid.');
     expect(t.cap.stdout()).toContain('Offline checks passed.');
+  });
+
+  test('a usage error exits 2 naming the flag and the fix, then the usage; --help exits 0', async () => {
+    const unknown = io();
+    expect(await doctorCli(['--aws', '--frobnicate'], unknown.io)).toBe(2);
+    expect(unknown.cap.stderr()).toBe(`doctor: unknown argument "--frobnicate"; the options are --config path/to/delivery.json, --aws\n${DOCTOR_USAGE}\n`);
+    expect(unknown.cap.stdout()).toBe('');
+    const noPath = io();
+    expect(await doctorCli(['--config'], noPath.io)).toBe(2);
+    expect(noPath.cap.stderr()).toContain('doctor: --config needs a value: --config path/to/delivery.json\n');
+    const help = io();
+    expect(await doctorCli(['--help'], help.io)).toBe(0);
+    expect(help.cap.stdout()).toBe(`${DOCTOR_USAGE}\n`);
+  });
+
+  test('an unexpected error exits 4 with its stack (a bug, not a finding)', async () => {
+    const t = io(undefined, true);
+    expect(await doctorCli(['--aws'], t.io)).toBe(4);
+    expect(t.cap.stderr()).toMatch(/doctor: unexpected error: Error: no AWS in this test\n\s+at /);
   });
 
   test('--aws without credentials fails: the AWS checks it asked for did not run', async () => {

@@ -232,7 +232,7 @@ describe('failover CLI', () => {
     [['--env', 'prod'], 2, '--to is required'],
     [['--env', 'prod', '--to'], 2, '--to needs a value'],
     [['--env', 'prod', '--to', 'us-east-2', '--force'], 2, 'unknown argument "--force"'],
-    [['--env', 'prod', '--to', 'us-east-2', '--to', 'us-east-1'], 2, '--to given twice'],
+    [['--env', 'prod', '--to', 'us-east-2', '--to', 'us-east-1'], 2, '--to given more than once'],
     [['--env', 'qa', '--to', 'us-east-2'], 1, '--env qa: no such environment in the config'],
     [['--env', 'test', '--to', 'us-east-2'], 1, '--env test: the environment is "independent"'],
     [['--env', 'prod', '--to', 'us-west-2'], 1, '--to us-west-2: not a region of prod (regions: us-east-1, us-east-2)'],

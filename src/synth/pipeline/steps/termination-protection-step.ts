@@ -5,9 +5,12 @@ import * as cpa from 'aws-cdk-lib/aws-codepipeline-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { deployRoleArn } from '../../../shared/aws-names';
+import { DELETION_PROTECTION_OUTPUTS, DeletionProtectionTargetsInfo } from '../../workload/deletion-protection';
 
 /** Name of the AWS CLI profile the step writes for the target account. */
 const PROFILE = 'protect-target';
+/** Name of the profile for the stage's deletion-protection role (assumed from PROFILE). */
+const DATA_PROFILE = 'protect-data';
 /** Construct id of the action role CDK Pipelines shares between its CodeBuild actions. */
 const ACTION_ROLE_ID = 'CodeBuildActionRole';
 
@@ -18,13 +21,21 @@ export interface TerminationProtectionStepProps {
    * Service stacks; never its assertion stack, which is replaced on every run).
    */
   readonly stacks: readonly Stack[];
+  /**
+   * The stage's deletion-protection targets (its Platform stack's outputs): the step turns
+   * deletion protection on for them, after the stage exists, and reads it back.
+   * @default - no deletion protection is turned on
+   */
+  readonly deletionProtection?: DeletionProtectionTargetsInfo;
   /** How long the calls may take before the action fails. @default Duration.minutes(10) */
   readonly timeout?: Duration;
 }
 
 /**
  * Turns CloudFormation termination protection on for a production stage's stacks, after they
- * are deployed.
+ * are deployed, and deletion protection on for the stage's Aurora cluster, global cluster and
+ * load balancer, which the templates leave unset so a failed first create can roll back
+ * (src/synth/workload/deletion-protection.ts says why and how).
  *
  * Why a step: CDK Pipelines' CloudFormation deploy actions ignore a stack's
  * `terminationProtection` (aws-cdk issue 17871, open): the manifest says true, the deployed
@@ -56,6 +67,8 @@ export class TerminationProtectionStep extends pipelines.Step implements pipelin
   public readonly region: string;
   /** The shell commands the CodeBuild action runs, in order (each must exit 0). */
   public readonly commands: readonly string[];
+  /** The deletion-protection targets, if the step turns that on too. */
+  public readonly deletionProtection?: DeletionProtectionTargetsInfo;
   private readonly timeout: Duration;
 
   constructor(id: string, props: TerminationProtectionStepProps) {
@@ -72,6 +85,7 @@ export class TerminationProtectionStep extends pipelines.Step implements pipelin
     this.roleArn = deployRoleArn(this.account, this.region);
     this.stackNames = props.stacks.map((s) => s.stackName);
     this.timeout = props.timeout ?? Duration.minutes(10);
+    this.deletionProtection = props.deletionProtection;
     const cfn = `aws --profile ${PROFILE} --region ${this.region} cloudformation`;
     this.commands = [
       `aws configure set profile.${PROFILE}.role_arn ${this.roleArn}`,
@@ -82,6 +96,7 @@ export class TerminationProtectionStep extends pipelines.Step implements pipelin
         // Read back: the action passes only when CloudFormation reports the flag on.
         `test "$(${cfn} describe-stacks --stack-name ${name} --query 'Stacks[0].EnableTerminationProtection' --output text)" = True`,
       ]),
+      ...(props.deletionProtection ? deletionProtectionCommands(props.deletionProtection, cfn, this.region) : []),
     ];
   }
 
@@ -89,7 +104,7 @@ export class TerminationProtectionStep extends pipelines.Step implements pipelin
     const defaults = options.codeBuildDefaults ?? {};
     const commandsSpec = codebuild.BuildSpec.fromObject({ version: '0.2', phases: { build: { commands: this.commands } } });
     const project = new codebuild.PipelineProject(options.scope, options.actionName, {
-      description: `Turns on termination protection of ${this.stackNames.join(', ')} (${this.account} ${this.region})`,
+      description: `Turns on termination protection of ${this.stackNames.join(', ')}${this.deletionProtection ? ' and deletion protection of the stage\'s database and load balancer' : ''} (${this.account} ${this.region})`,
       environment: defaults.buildEnvironment,
       logging: defaults.logging,
       timeout: this.timeout,
@@ -109,4 +124,36 @@ export class TerminationProtectionStep extends pipelines.Step implements pipelin
     // Consumes no run order: the next action of the stage (the Assertions deploy) runs beside it.
     return { runOrdersConsumed: 0, project };
   }
+}
+
+/**
+ * Turn deletion protection on through the stage's DeletionProtectionTargets role and read it
+ * back. The role and the targets come from the Platform stack's outputs (read with the deploy
+ * role, whose managed policy AWSCloudFormationReadOnlyAccess allows DescribeStacks); the role
+ * is assumed from the deploy-role profile (the CLI chains `source_profile`), and every call is
+ * idempotent, so the step runs after every prod deploy and puts back whatever an update did.
+ */
+function deletionProtectionCommands(targets: DeletionProtectionTargetsInfo, cfn: string, region: string): string[] {
+  const data = `aws --profile ${DATA_PROFILE} --region ${region}`;
+  // One output into a shell variable; an output the stack does not have ("None") fails the action.
+  const read = (variable: string, key: string) =>
+    `${variable}=$(${cfn} describe-stacks --stack-name ${targets.stackName} --query "Stacks[0].Outputs[?OutputKey=='${key}'].OutputValue | [0]" --output text)`
+    + ` && test -n "$${variable}" && test "$${variable}" != None`;
+  return [
+    read('PROTECT_ROLE', DELETION_PROTECTION_OUTPUTS.role),
+    `aws configure set profile.${DATA_PROFILE}.role_arn "$PROTECT_ROLE"`,
+    `aws configure set profile.${DATA_PROFILE}.source_profile ${PROFILE}`,
+    `aws configure set profile.${DATA_PROFILE}.role_session_name deletion-protection`,
+    read('PROTECT_CLUSTER', DELETION_PROTECTION_OUTPUTS.cluster),
+    `${data} rds modify-db-cluster --db-cluster-identifier "$PROTECT_CLUSTER" --deletion-protection --apply-immediately`,
+    `test "$(${data} rds describe-db-clusters --db-cluster-identifier "$PROTECT_CLUSTER" --query 'DBClusters[0].DeletionProtection' --output text)" = True`,
+    ...(targets.hasGlobalCluster ? [
+      read('PROTECT_GLOBAL_CLUSTER', DELETION_PROTECTION_OUTPUTS.globalCluster),
+      `${data} rds modify-global-cluster --global-cluster-identifier "$PROTECT_GLOBAL_CLUSTER" --deletion-protection`,
+      `test "$(${data} rds describe-global-clusters --global-cluster-identifier "$PROTECT_GLOBAL_CLUSTER" --query 'GlobalClusters[0].DeletionProtection' --output text)" = True`,
+    ] : []),
+    read('PROTECT_LOAD_BALANCER', DELETION_PROTECTION_OUTPUTS.loadBalancer),
+    `${data} elbv2 modify-load-balancer-attributes --load-balancer-arn "$PROTECT_LOAD_BALANCER" --attributes Key=deletion_protection.enabled,Value=true`,
+    `test "$(${data} elbv2 describe-load-balancer-attributes --load-balancer-arn "$PROTECT_LOAD_BALANCER" --query "Attributes[?Key=='deletion_protection.enabled'].Value | [0]" --output text)" = true`,
+  ];
 }

@@ -1,0 +1,55 @@
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { FailoverClients, HttpResponse } from './failover-clients';
+
+/**
+ * The real clients of `failover --run`: the AWS SDK v3 with the caller's own credentials (the
+ * environment's account), one client per region, and `fetch` for the proof checks. Loaded only
+ * by the CLI with --run, so tests never touch the SDK or the network.
+ */
+
+/** Each HTTP check gives up after this long (a hung region must not hang the run). */
+const HTTP_TIMEOUT_MS = 10_000;
+/** Each AWS call: bounded too, so an unreachable region fails the step instead of hanging it. */
+const AWS_TIMEOUT_MS = 20_000;
+
+const requestHandler = { requestTimeout: AWS_TIMEOUT_MS, connectionTimeout: 5_000 };
+
+export function awsFailoverClients(homeRegion: string): FailoverClients {
+  const rds = new Map<string, RDSClient>();
+  const rdsIn = (region: string) => {
+    if (!rds.has(region)) rds.set(region, new RDSClient({ region, maxAttempts: 2, requestHandler }));
+    return rds.get(region)!;
+  };
+  return {
+    callerAccount: async () => (await new STSClient({ region: homeRegion }).send(new GetCallerIdentityCommand({}))).Account ?? '',
+    rds: (region) => ({
+      describeGlobalClusters: (input) => rdsIn(region).send(new DescribeGlobalClustersCommand(input)),
+      switchoverGlobalCluster: (input) => rdsIn(region).send(new SwitchoverGlobalClusterCommand(input)),
+      failoverGlobalCluster: (input) => rdsIn(region).send(new FailoverGlobalClusterCommand(input)),
+    }),
+    cloudFormation: (region) => {
+      const client = new CloudFormationClient({ region, maxAttempts: 2, requestHandler });
+      return { describeStacks: (input) => client.send(new DescribeStacksCommand(input)) };
+    },
+    http: async (request): Promise<HttpResponse> => {
+      const response = await fetch(request.url, {
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
+      });
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.status, body };
+    },
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    now: () => new Date(),
+  };
+}
