@@ -27,7 +27,7 @@ export const KILL_SWITCH_RETRY_AFTER = 'retry_after_seconds';
 
 const FLAG_KEY = /^[a-z][a-zA-Z\d_-]{0,63}$/;
 
-const flagKey = z.string().regex(FLAG_KEY, { error: (iss) => `${JSON.stringify(iss.input)} is not an AppConfig flag key: start with a lowercase letter, then up to 63 letters, digits, _ or -` });
+const flagKey = z.string().regex(FLAG_KEY);
 
 const definitionSchema = z.object({
   name: z.string({ error: (iss) => `must be the flag's display name as a string; got ${describeValue(iss.input)}` }).min(1),
@@ -79,7 +79,10 @@ export function parseFeatureFlags(data: unknown, source = FEATURE_FLAGS_FILE): F
   if (result.success) return result.data;
   throw new FeatureFlagsError(source, result.error.issues.map((i) => {
     const field = i.path.reduce<string>((acc, k) => (acc ? `${acc}.${String(k)}` : String(k)), '') || '(root)';
-    const message = i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}: AppConfig's feature-flag document has only "version", "flags" and "values"` : i.message;
+    const key = String(i.path[i.path.length - 1]);
+    const message = i.code === 'unrecognized_keys' ? `unknown key(s) ${i.keys.map((k) => JSON.stringify(k)).join(', ')}: AppConfig's feature-flag document has only "version", "flags" and "values"`
+      : i.code === 'invalid_key' ? `${JSON.stringify(key)} is not an AppConfig flag key: start with a lowercase letter, then up to 63 letters, digits, _ or -`
+        : i.message;
     return `${field}: ${message}`;
   }));
 }
