@@ -154,6 +154,36 @@ describe('the kill switch of new transactions, through the service', () => {
 });
 
 /**
+ * The same bound at every phase between the agent's poll and the service's refresh, with the
+ * intervals scaled down (agent 300 ms, service 100 ms; the formula is the same): 20 flips at
+ * random moments, each must reach the service within poll + refresh + 100 ms of slack.
+ */
+describe('the bound holds at every phase (scaled intervals)', () => {
+  test('20 flips at random moments each reach the service within the agent\'s poll + the service\'s refresh', async () => {
+    const pollMs = 300;
+    const refreshMs = 100;
+    const a = await agent(killSwitch(false), pollMs);
+    const flags = new FeatureFlags({ url: a.url, logger: pino({ level: 'silent' }), refreshMs });
+    flags.start();
+    const took: number[] = [];
+    try {
+      for (let i = 0; i < 20; i++) {
+        await new Promise((r) => setTimeout(r, Math.random() * pollMs));
+        const enabled = i % 2 === 0;
+        a.deploy(killSwitch(enabled));
+        const deployedAt = Date.now();
+        while (flags.current().killSwitch.enabled !== enabled && Date.now() - deployedAt < 5 * pollMs) await new Promise((r) => setTimeout(r, 5));
+        took.push(Date.now() - deployedAt);
+      }
+    } finally {
+      flags.stop();
+    }
+    if (process.env.PRINT_MEASUREMENTS) process.stderr.write(`scaled flips: max ${Math.max(...took)} ms, median ${took.sort((x, y) => x - y)[10]} ms (bound ${pollMs + refreshMs} ms)\n`);
+    expect(Math.max(...took)).toBeLessThanOrEqual(pollMs + refreshMs + 100);
+  });
+});
+
+/**
  * The bound, measured with the production intervals: the agent polls AppConfig every 15 s (the
  * task definition's POLL_INTERVAL, src/synth/feature-flags/appconfig-agent.ts) and the service asks
  * the agent every FLAGS_REFRESH_MS (5 s). A flip deployed with AppConfig.AllAtOnce is served by
