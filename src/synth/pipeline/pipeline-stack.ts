@@ -24,6 +24,7 @@ import { FeatureFlagsDocument } from '../../config/feature-flags';
 import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
+import { PROVENANCE_PREFIX } from '../../shared/image-provenance';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../shared/versions/toolchain';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
@@ -160,6 +161,7 @@ export class PipelineStack extends Stack {
       commitId,
       gates: config.gates,
       replicationRegions,
+      provenance: { bucket: this.reports.bucket, key: this.reports.key },
     });
     this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
 
@@ -170,6 +172,12 @@ export class PipelineStack extends Stack {
     }
 
     this.rollbackStages = this.buildAndHardenPipeline();
+    // The gate's project exists once the pipeline is built: from now on only its role may put
+    // or delete images in the gated repository (and only CloudFormation may change its policy).
+    // The same for its provenance records (the change-report bucket, under image-provenance/).
+    const gateRole = this.imageGateRole();
+    this.images.reserveImageWritesTo(gateRole);
+    this.reports.reserveWritesUnder(PROVENANCE_PREFIX, gateRole);
     this.outputs = addPipelineOutputs(this, { pipeline: this.pipeline.pipeline, repository: this.images.repository, topic: this.notifications.topic });
     ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
@@ -307,6 +315,13 @@ export class PipelineStack extends Stack {
     return rollbackStages;
   }
 
+  /** The role the ImageGate project runs as: the only writer of the gated images. */
+  private imageGateRole(): iam.IRole {
+    const role = this.imageGate.project.role;
+    if (!role) throw new Error('the ImageGate CodeBuild project has no role (aws-cdk-lib changed?): the gated repository cannot name its only writer');
+    return role;
+  }
+
   /**
    * The pipeline account carries the organisation's tags too: this stack and the cross-region
    * support stacks (children of the App, created by buildPipeline). Stages tag themselves.
@@ -345,8 +360,9 @@ export class PipelineStack extends Stack {
         topic: this.notifications.topic,
         // CodePipeline caps the comment at 500 characters once variables are filled in:
         // summary (<= 250) + the commit link that names the commit.
-        comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}) `
-          + `commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
+        // Who may approve: CodePipeline cannot refuse the commit's author (RUNBOOKS.md), so it is said here.
+        comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}), `
+          + `approver not its author (RUNBOOKS "Who may approve"): commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
         reviewUrl: report.reportUrl,
       });
       approval.addStepDependency(report);

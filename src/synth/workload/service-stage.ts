@@ -21,6 +21,7 @@ import { stageIdOf } from '../../config/waves';
 import { AuditReplicaStack } from '../audit/audit-replica-stack';
 import { applyGovernanceTags, GovernanceTagsProps } from '../constructs/governance-tags';
 import { pinNodeLambdaRuntimes } from '../constructs/lambda-runtime';
+import { applyPermissionsBoundary } from '../constructs/permissions-boundary';
 
 /** Props of one ServiceStage: one environment in one region. */
 export interface ServiceStageProps extends StageProps {
@@ -260,5 +261,7 @@ export class ServiceStage extends Stage {
     applyGovernanceTags(this, this.stacks.governanceTags);
     // Every function of the stage (custom resources, assertions) on the project's Node.js runtime.
     pinNodeLambdaRuntimes(this);
+    // Every role of the stage (custom resources and assertions too) carries the permissions boundary.
+    applyPermissionsBoundary(this);
   }
 }

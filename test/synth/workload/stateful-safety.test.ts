@@ -69,6 +69,10 @@ function expectedFor(
   // reads a replica of the primary's, which is not a resource of its template).
   if (role !== 'primary') delete pinned['AWS::RDS::GlobalCluster'];
   if (role === 'secondary') delete pinned['AWS::SecretsManager::Secret'];
+  // A secondary holds the standby rotation function of the secret (issue 27), with its log group.
+  if (role === 'secondary' && stackId === 'Platform') {
+    pinned['AWS::Logs::LogGroup'] = [...pinned['AWS::Logs::LogGroup'], 'DataStandbyRotationLogGroup019C2CC2'].sort();
+  }
   if (pinned['AWS::RDS::DBInstance']) {
     pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => (dbReaders > 0 && role !== 'secondary') || !id.startsWith('DataClusterReader'));
   }
@@ -159,9 +163,10 @@ describe.each([
     for (const type of role === 'secondary' ? stores : [...stores, 'AWS::SecretsManager::Secret']) {
       expect(counts[type]).toBeGreaterThan(0);
     }
-    // Platform 3, the service's 1, the hook's (progressive), Firehose's and the trail's (production audit tier).
+    // Platform 3, the service's 1, the hook's (progressive), the secondary's standby rotation's,
+    // Firehose's and the trail's (production audit tier).
     const auditGroups = environment.production ? (role === 'primary' ? 2 : 1) : 0;
-    expect(counts['AWS::Logs::LogGroup']).toBe((deploymentOf(environment).progressive ? 5 : 4) + auditGroups);
+    expect(counts['AWS::Logs::LogGroup']).toBe((deploymentOf(environment).progressive ? 5 : 4) + (role === 'secondary' ? 1 : 0) + auditGroups);
   });
 
   test('no literal secret in any template', () => {
@@ -190,6 +195,8 @@ describe.each([
       // the AWS managed policy: traffic-switch-role.ts).
       'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
       'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      // The standby rotation function generating a password (issue 27): no resource type.
+      'secretsmanager:GetRandomPassword',
       // The prod deletion-protection role reading back the load balancer's attributes.
       'elasticloadbalancing:DescribeLoadBalancerAttributes',
       // The pre-traffic hook's lookup: ListServices has no resource type (limited by the ecs:cluster condition).
