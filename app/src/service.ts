@@ -74,6 +74,9 @@ export async function startService(config: AppConfig, options: StartOptions = {}
     logger.info({ role, region: config.region }, 'database role detected');
     const featureFlags = new FeatureFlags({ url: config.featureFlagsUrl, logger, ...options.featureFlags });
     featureFlags.start();
+    // One answer before the first request when the agent already has the flags (at most the 1 s
+    // timeout; never throws): a task started while the kill switch is on refuses from its first POST.
+    await featureFlags.refresh();
     const server = buildServer({
       pool,
       logger,

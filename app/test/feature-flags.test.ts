@@ -151,6 +151,25 @@ describe('the kill switch of new transactions, through the service', () => {
     const retried = await postTransaction(service.url, payment, key);
     expect(retried.status).toBe(201);
   });
+
+  test('a task started while the switch is on refuses from its first POST (it asks the agent once before it listens)', async () => {
+    const a = await agent(killSwitch(true, 120));
+    const service = await serve({ featureFlags: { url: a.url, refreshMs: 60_000 } });
+    const first = await postTransaction(service.url, { amount: '1.00', currency: 'EUR' }, `first-${randomUUID()}`);
+    expect(first.status).toBe(503);
+    expect(first.headers.get('retry-after')).toBe('120');
+  });
+
+  test('a task whose agent does not answer yet starts anyway, with the defaults, within the 1 s timeout', async () => {
+    const a = await agent(killSwitch(true));
+    const url = a.url;
+    await a.down();
+    const started = Date.now();
+    const service = await serve({ featureFlags: { url, refreshMs: 60_000 } });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(service.featureFlags.status().source).toBe('default');
+    expect((await postTransaction(service.url, { amount: '1.00', currency: 'EUR' }, `cold-${randomUUID()}`)).status).toBe(201);
+  });
 });
 
 /**

@@ -49,7 +49,7 @@ export const featureFlagsSchema = z.strictObject({
     if (!(key in doc.values)) ctx.addIssue({ code: 'custom', path: ['values', key], message: `is missing: every flag needs its value, e.g. "${key}": { "enabled": false }` });
   }
   for (const key of Object.keys(doc.values)) {
-    if (!(key in doc.flags)) ctx.addIssue({ code: 'custom', path: ['values', key], message: `has no definition in "flags": define the flag, or remove its value` });
+    if (!(key in doc.flags)) ctx.addIssue({ code: 'custom', path: ['values', key], message: 'has no definition in "flags": define the flag, or remove its value' });
   }
   const kill = doc.values[KILL_SWITCH_FLAG];
   if (!(KILL_SWITCH_FLAG in doc.flags)) {

@@ -1,9 +1,9 @@
+import { problemsOf, sample } from './support';
 import {
   auditOf, auditReplicaBucketNameOf, auditReplicaKeyAliasOf, auditReplicaRegionsOf, DEFAULT_AUDIT_RETENTION_DAYS, projectTrailRegionOf,
 } from '../../src/config/audit';
 import { parseConfig } from '../../src/config/load-config';
 import { configWarnings } from '../../src/config/warnings';
-import { problemsOf, sample } from './support';
 
 describe('audit (config `audit`)', () => {
   test('defaults: an organization trail, 365 days, GOVERNANCE; the sample deploys the project trail', () => {

@@ -1,9 +1,9 @@
+import { problemsOf, sample } from './support';
 import { parseConfig } from '../../src/config/load-config';
 import {
   DEFAULT_REPLICATION_LAG_ALARM_SECONDS, renderReplicationLagAlarms, replicationLagAlarmMillisecondsOf, replicationLagAlarmSecondsOf,
 } from '../../src/config/replication-lag';
 import { configWarnings } from '../../src/config/warnings';
-import { problemsOf, sample } from './support';
 
 /** environments[i].replicationLagAlarmSeconds: the threshold of a secondary region's replication-lag alarm. */
 

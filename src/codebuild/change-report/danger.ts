@@ -501,7 +501,8 @@ const enabledReplicationRules = (p: Record<string, unknown>): Map<string, string
   return new Map(rules.filter((r) => r?.Status === 'Enabled').map((r) => [String(r.Id ?? stableJson(r.Destination)), stableJson(r.Destination?.Bucket)]));
 };
 const lockDays = (p: Record<string, unknown>): number | undefined => {
-  const retention = (p.ObjectLockConfiguration as { Rule?: { DefaultRetention?: { Days?: unknown; Years?: unknown } } } | undefined)?.Rule?.DefaultRetention;
+  type LockConfiguration = { Rule?: { DefaultRetention?: { Days?: unknown; Years?: unknown } } };
+  const retention = (p.ObjectLockConfiguration as LockConfiguration | undefined)?.Rule?.DefaultRetention;
   if (!retention) return undefined;
   return retention.Years !== undefined ? Number(retention.Years) * 365 : Number(retention.Days);
 };

@@ -1,4 +1,4 @@
-import { Duration } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -80,6 +80,8 @@ export class AuditTier extends Construct {
     this.records = new TransactionAuditDelivery(this, 'TransactionRecords', {
       environment, serviceLogGroup: props.serviceLogGroup, bucket: this.bucket, key: this.key,
     });
+    // For RUNBOOKS.md "Audit records and replication" (a plain output, no export).
+    new CfnOutput(Stack.of(this), 'AuditBucketName', { value: this.bucket.bucketName, description: 'Audit bucket of this region (trail log files, transaction audit records)' });
 
     const alarm = (alarmId: string, description: string, options: Omit<cloudwatch.AlarmProps, 'alarmDescription'>) => {
       const a = new cloudwatch.Alarm(this, alarmId, { ...options, alarmDescription: `${namePrefix}: ${description}` });

@@ -99,7 +99,9 @@ export class TransactionAuditDelivery extends Construct {
       sid: 'WriteDeliveryErrors',
       actions: ['logs:PutLogEvents'],
       resources: [stack.formatArn({
-        service: 'logs', resource: 'log-group', arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        service: 'logs',
+        resource: 'log-group',
+        arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         resourceName: `${this.errorLogGroup.logGroupName}:log-stream:${errorLogStream.logStreamName}`,
       })],
     }));

@@ -178,7 +178,9 @@ export class PipelineStack extends Stack {
     const gateRole = this.imageGateRole();
     this.images.reserveImageWritesTo(gateRole);
     this.reports.reserveWritesUnder(PROVENANCE_PREFIX, gateRole);
-    this.outputs = addPipelineOutputs(this, { pipeline: this.pipeline.pipeline, repository: this.images.repository, topic: this.notifications.topic });
+    this.outputs = addPipelineOutputs(this, {
+      pipeline: this.pipeline.pipeline, repository: this.images.repository, topic: this.notifications.topic,
+    });
     ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
   }

@@ -9,10 +9,10 @@ import { PlatformStack } from './platform-stack';
 import { ServiceImage } from './service-image';
 import { ServiceAuditProps, ServiceStack } from './service-stack';
 import { StageSettings, stageSettingsOf } from './stage-settings';
-import { FeatureFlagsDocument } from '../../config/feature-flags';
 import {
   AuditConfig, auditOf, auditReplicaBucketNameOf, auditReplicaKeyAliasOf, auditReplicaRegionsOf, auditReplicaStackIdOf, projectTrailRegionOf,
 } from '../../config/audit';
+import { FeatureFlagsDocument } from '../../config/feature-flags';
 import { replicationLagAlarmMillisecondsOf } from '../../config/replication-lag';
 import { regionalClusterIdentifierOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';

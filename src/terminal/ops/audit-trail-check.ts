@@ -1,8 +1,8 @@
 import type { CheckResult } from './doctor';
 import { Where } from './doctor-clients';
-import { errorText, isAssumeRoleDenied } from '../../shared/aws-errors';
 import { AuditConfig } from '../../config/audit';
 import { DeliveryConfig } from '../../config/schema';
+import { errorText, isAssumeRoleDenied } from '../../shared/aws-errors';
 import { lookupRoleArn } from '../../shared/aws-names';
 
 /**
@@ -69,11 +69,13 @@ export function describeAuditTrail(config: Pick<DeliveryConfig, 'environments'> 
 }
 
 const orgTrailFix = (w: Where) => 'in the management account, create or fix the organization trail (multi-region, log-file validation on, logging): '
-  + `aws cloudtrail create-trail --name org-trail --s3-bucket-name <log archive bucket> --is-organization-trail --is-multi-region-trail --enable-log-file-validation && aws cloudtrail start-logging --name org-trail; `
+  + 'aws cloudtrail create-trail --name org-trail --s3-bucket-name <log archive bucket> --is-organization-trail --is-multi-region-trail --enable-log-file-validation && aws cloudtrail start-logging --name org-trail; '
   + `or let this project deploy a trail into each production account: set "audit": { "trail": "project" } in the config (account ${w.account})`;
 
 /** The check in one account and region. */
-export async function checkOrganizationTrail(where: Where, cloudTrail: CloudTrailApi, context: { caller: string; pipelineAccount: string }): Promise<CheckResult> {
+export async function checkOrganizationTrail(
+  where: Where, cloudTrail: CloudTrailApi, context: { caller: string; pipelineAccount: string },
+): Promise<CheckResult> {
   const base = { check: CHECK, where: `${where.account}/${where.region}` };
   let trails: readonly TrailDescription[];
   try {
@@ -81,7 +83,9 @@ export async function checkOrganizationTrail(where: Where, cloudTrail: CloudTrai
   } catch (err) {
     if (isAssumeRoleDenied(err)) {
       return {
-        ...base, status: 'fail', message: `cannot assume ${lookupRoleArn(where.account, where.region)} from account ${context.caller} (${errorText(err)})`,
+        ...base,
+        status: 'fail',
+        message: `cannot assume ${lookupRoleArn(where.account, where.region)} from account ${context.caller} (${errorText(err)})`,
         fix: `run doctor with credentials of the pipeline account ${context.pipelineAccount}, after npx projen bootstrap (--trust-for-lookup)`,
       };
     }
@@ -112,7 +116,8 @@ export async function checkOrganizationTrail(where: Where, cloudTrail: CloudTrai
     return { ...base, status: delivery ? 'warn' : 'ok', message: `organization trail ${name}: multi-region, log-file validation on, logging${delivery}` };
   } catch (err) {
     return {
-      ...base, status: 'warn',
+      ...base,
+      status: 'warn',
       message: `organization trail ${name}: multi-region, log-file validation on; its logging status cannot be read from this account (${errorText(err)})`,
       fix: `confirm in the management account: aws cloudtrail get-trail-status --name ${arn} --region ${trail.HomeRegion ?? where.region}`,
     };

@@ -38,6 +38,9 @@ describe.each(['us-east-1', 'us-east-2'])('prod %s', (region) => {
     const policy = Object.values(resources(service(region), 'AWS::S3::BucketPolicy')).find((p) => p.Properties!.Bucket.Ref === id(stage, audit.bucket))!;
     expect(policy.Properties!.PolicyDocument.Statement).toContainEqual(expect.objectContaining({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }));
     expect(resources(service(region), 'AWS::KMS::Key')[id(stage, audit.key)].Properties!.EnableKeyRotation).toBe(true);
+    // Its name for the runbook: a plain output, no export.
+    expect(service(region).toJSON().Outputs.AuditBucketName).toEqual(expect.objectContaining({ Value: { Ref: id(stage, audit.bucket) } }));
+    expect(service(region).toJSON().Outputs.AuditBucketName.Export).toBeUndefined();
   });
 
   test(`replicates everything, KMS objects included, into its copy in ${other} with that region's key, metrics on`, () => {
@@ -110,7 +113,11 @@ describe.each(['us-east-1', 'us-east-2'])('prod %s', (region) => {
     expect(alarm(latency)).toMatchObject({ MetricName: 'ReplicationLatency', Statistic: 'Maximum', Threshold: 900, EvaluationPeriods: 5, DatapointsToAlarm: 5, TreatMissingData: 'notBreaching' });
     expect(alarm(failed)).toMatchObject({ MetricName: 'OperationsFailedReplication', Statistic: 'Sum', Threshold: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
     expect(alarm(audit.deliveryAlarm)).toMatchObject({
-      Namespace: 'AWS/Firehose', MetricName: 'DeliveryToS3.DataFreshness', Statistic: 'Maximum', Threshold: 900, TreatMissingData: 'notBreaching',
+      Namespace: 'AWS/Firehose',
+      MetricName: 'DeliveryToS3.DataFreshness',
+      Statistic: 'Maximum',
+      Threshold: 900,
+      TreatMissingData: 'notBreaching',
       Dimensions: [{ Name: 'DeliveryStreamName', Value: { Ref: stage.service.getLogicalId(audit.records.stream) } }],
     });
     const topic = { Ref: id(stage, stage.service.monitoring.topic) };
@@ -155,7 +162,10 @@ test('the trail (audit.trail "project"): one per production account, in the prim
   const stage = stageIn('us-east-1');
   const audit = stage.service.audit!;
   expect(trail).toMatchObject({
-    IsMultiRegionTrail: true, IncludeGlobalServiceEvents: true, EnableLogFileValidation: true, IsLogging: true,
+    IsMultiRegionTrail: true,
+    IncludeGlobalServiceEvents: true,
+    EnableLogFileValidation: true,
+    IsLogging: true,
     KMSKeyId: { 'Fn::GetAtt': [id(stage, audit.key), 'Arn'] },
     S3BucketName: { Ref: id(stage, audit.bucket) },
     S3KeyPrefix: 'cloudtrail',
@@ -174,8 +184,13 @@ test('the trail (audit.trail "project"): one per production account, in the prim
 test('audit.trail "organization": no trail anywhere (doctor --aws checks the organization trail instead); the buckets stay', () => {
   const config = sampleConfig();
   const stage = new ServiceStage(testApp(), 'prod-us-east-1', {
-    environment: prod, region: 'us-east-1', tags: config.tags, commit: 'c', image: TEST_IMAGE,
-    audit: { ...config.audit, trail: 'organization' }, featureFlags: FEATURE_FLAGS,
+    environment: prod,
+    region: 'us-east-1',
+    tags: config.tags,
+    commit: 'c',
+    image: TEST_IMAGE,
+    audit: { ...config.audit, trail: 'organization' },
+    featureFlags: FEATURE_FLAGS,
   });
   const template = Template.fromStack(stage.service);
   expect(Object.keys(resources(template, 'AWS::CloudTrail::Trail'))).toEqual([]);
@@ -198,8 +213,13 @@ test('non-production stages have no audit tier and no copies; a one-region produ
 test('audit.retentionDays and objectLockMode reach both buckets', () => {
   const config = sampleConfig();
   const stage = new ServiceStage(testApp(), 'prod-us-east-1', {
-    environment: prod, region: 'us-east-1', tags: config.tags, commit: 'c', image: TEST_IMAGE,
-    audit: { trail: 'project', retentionDays: 2555, objectLockMode: 'COMPLIANCE' }, featureFlags: FEATURE_FLAGS,
+    environment: prod,
+    region: 'us-east-1',
+    tags: config.tags,
+    commit: 'c',
+    image: TEST_IMAGE,
+    audit: { trail: 'project', retentionDays: 2555, objectLockMode: 'COMPLIANCE' },
+    featureFlags: FEATURE_FLAGS,
   });
   for (const stack of [stage.service, stage.stacks.auditReplicas[0]]) {
     const locked = Object.values(resources(Template.fromStack(stack), 'AWS::S3::Bucket')).find((b) => b.Properties!.ObjectLockEnabled)!;

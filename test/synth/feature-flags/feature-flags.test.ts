@@ -54,10 +54,12 @@ describe.each([
     expect(agent.Image).toMatch(/^public\.ecr\.aws\/aws-appconfig\/aws-appconfig-agent:2\.x@sha256:[0-9a-f]{64}$/);
     const env = Object.fromEntries(agent.Environment.map((e: any) => [e.Name, e.Value]));
     expect(env).toMatchObject({ SERVICE_REGION: region, POLL_INTERVAL: String(APPCONFIG_AGENT_POLL_SECONDS), BACKUP_DIRECTORY: '/tmp/appconfig-backups', HTTP_PORT: '2772' });
-    expect(env.PREFETCH_LIST).toEqual({ 'Fn::Join': ['', [
-      { Ref: id(stage.service.featureFlags.application) }, ':', { Ref: id(stage.service.featureFlags.environment) }, ':',
-      { Ref: stage.service.getLogicalId(stage.service.featureFlags.profile.node.findChild('ConfigurationProfile') as any) },
-    ]] });
+    expect(env.PREFETCH_LIST).toEqual({
+      'Fn::Join': ['', [
+        { Ref: id(stage.service.featureFlags.application) }, ':', { Ref: id(stage.service.featureFlags.environment) }, ':',
+        { Ref: stage.service.getLogicalId(stage.service.featureFlags.profile.node.findChild('ConfigurationProfile') as any) },
+      ]],
+    });
     expect(agent).toMatchObject({ Essential: true, ReadonlyRootFilesystem: true, User: '1000', MemoryReservation: 32, Memory: 128 });
     expect(agent.PortMappings).toBeUndefined();
     expect(agent.LogConfiguration.Options['awslogs-stream-prefix']).toBe('appconfig-agent');
@@ -78,10 +80,12 @@ describe.each([
       Sid: 'ReadOwnFeatureFlags',
       Effect: 'Allow',
       Action: ['appconfig:StartConfigurationSession', 'appconfig:GetLatestConfiguration'],
-      Resource: { 'Fn::Join': ['', [
-        'arn:', { Ref: 'AWS::Partition' }, `:appconfig:${region}:${stage.account}:application/`, { Ref: id(flags.application) },
-        '/environment/', { Ref: id(flags.environment) }, '/configuration/', { Ref: stage.service.getLogicalId(flags.profile.node.findChild('ConfigurationProfile') as any) },
-      ]] },
+      Resource: {
+        'Fn::Join': ['', [
+          'arn:', { Ref: 'AWS::Partition' }, `:appconfig:${region}:${stage.account}:application/`, { Ref: id(flags.application) },
+          '/environment/', { Ref: id(flags.environment) }, '/configuration/', { Ref: stage.service.getLogicalId(flags.profile.node.findChild('ConfigurationProfile') as any) },
+        ]],
+      },
     }]);
   });
 

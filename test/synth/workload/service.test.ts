@@ -73,10 +73,12 @@ describe.each([
     expect(c.Environment.slice(3, 5)).toEqual([{ Name: 'SERVICE_REGION', Value: region }, { Name: 'DB_WRITER_REGION', Value: region }]);
     // The AppConfig agent sidecar serves this stage's flags on localhost (test/synth/feature-flags/).
     const flags = stage.service.featureFlags;
-    expect(c.Environment[5].Value).toEqual({ 'Fn::Join': ['', [
-      'http://localhost:2772/applications/', { Ref: id(flags.application) }, '/environments/', { Ref: id(flags.environment) },
-      '/configurations/', { Ref: stage.service.getLogicalId(flags.profile.node.findChild('ConfigurationProfile') as any) },
-    ]] });
+    expect(c.Environment[5].Value).toEqual({
+      'Fn::Join': ['', [
+        'http://localhost:2772/applications/', { Ref: id(flags.application) }, '/environments/', { Ref: id(flags.environment) },
+        '/configurations/', { Ref: stage.service.getLogicalId(flags.profile.node.findChild('ConfigurationProfile') as any) },
+      ]],
+    });
     expect(importsIn(c.Environment[2].Value)).toEqual([expect.stringContaining('DatabaseSecretAttachment')]);
     const fields = Object.fromEntries(c.Secrets.map((s: any) => [s.Name, s.ValueFrom['Fn::Join'][1][1]]));
     expect(fields).toEqual({ DB_HOST: ':host::', DB_PORT: ':port::', DB_NAME: ':dbname::', DB_USER: ':username::', DB_PASSWORD: ':password::' });
