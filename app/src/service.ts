@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger, DestinationStream } from 'pino';
+import { AuditSink, stdoutAuditSink } from './audit/transaction-audit';
 import type { IssuerKeysOptions } from './auth/issuer-keys';
 import type { AppConfig } from './config';
 import type { CredentialSource } from './db/credentials';
@@ -7,6 +8,7 @@ import { pendingMigrations, runMigrations } from './db/migrations';
 import { createPool, PoolOptions } from './db/pool';
 import { DatabaseRoleMonitor, RoleMonitorOptions } from './db/role';
 import { SecretsManagerCredentialSource } from './db/secrets-manager-credentials';
+import { FeatureFlags, FeatureFlagsOptions } from './flags/feature-flags';
 import { createLogger } from './logger';
 import { buildServer } from './server';
 import { createShutdown } from './shutdown';
@@ -19,6 +21,8 @@ export interface RunningService {
   readonly url: string;
   /** Drains in-flight requests, then closes the database pool. Idempotent. */
   readonly shutdown: () => Promise<void>;
+  /** The feature flags the service applies (kept fresh from the AppConfig agent). */
+  readonly featureFlags: FeatureFlags;
 }
 
 /** Options for {@link startService}. */
@@ -48,6 +52,16 @@ export interface StartOptions {
    * @default stdout
    */
   readonly logDestination?: DestinationStream;
+  /**
+   * Feature-flag settings that override the configuration's (tests: a stand-in agent, intervals).
+   * @default FEATURE_FLAGS_URL, asked every FLAGS_REFRESH_MS
+   */
+  readonly featureFlags?: Partial<Omit<FeatureFlagsOptions, 'logger'>>;
+  /**
+   * Where transaction audit records go.
+   * @default one JSON line each on stdout, unless the configuration says `transactionAudit: 'off'`
+   */
+  readonly auditSink?: AuditSink;
 }
 
 /**
@@ -70,6 +84,11 @@ export async function startService(config: AppConfig, options: StartOptions = {}
     }
     logger.info({ role, region: config.region }, 'database role detected');
     logger.info({ issuer: config.auth.issuer, jwksUrl: config.auth.jwksUrl, resourceServer: config.auth.resourceServer, rateLimit: config.rateLimit }, 'accepting access tokens');
+    const featureFlags = new FeatureFlags({ url: config.featureFlagsUrl, logger, ...options.featureFlags });
+    featureFlags.start();
+    // One answer before the first request when the agent already has the flags (at most the 1 s
+    // timeout; never throws): a task started while the kill switch is on refuses from its first POST.
+    await featureFlags.refresh();
     const server = buildServer({
       pool,
       logger,
@@ -79,9 +98,11 @@ export async function startService(config: AppConfig, options: StartOptions = {}
       auth: config.auth,
       rateLimit: config.rateLimit,
       issuerKeys: options.issuerKeys,
+      transactions: { featureFlags, audit: options.auditSink ?? (config.transactionAudit === 'off' ? undefined : stdoutAuditSink) },
     });
     const address = await server.listen({ host: config.host, port: config.port });
-    return { server, logger, url: address, shutdown: createShutdown(server, pool, logger) };
+    const shutdown = createShutdown(server, pool, logger);
+    return { server, logger, url: address, featureFlags, shutdown: () => { featureFlags.stop(); return shutdown(); } };
   } catch (err) {
     await pool.end();
     throw err;

@@ -33,6 +33,8 @@ describe('loadConfig', () => {
         resourceServer: 'transactions',
       },
       rateLimit: { perSecond: 20, burst: 40 },
+      featureFlagsUrl: undefined,
+      transactionAudit: 'stdout',
     });
   });
 
@@ -163,5 +165,29 @@ describe('authentication and rate limits', () => {
     ['CLIENT_RATE_LIMIT_BURST', '1000000', /^CLIENT_RATE_LIMIT_BURST must be an integer/],
   ])('%s=%j is one problem naming the variable', (name, value, message) => {
     expect(problemsOf({ [name]: value })).toEqual([expect.stringMatching(message)]);
+  });
+});
+
+describe('FEATURE_FLAGS_URL and TRANSACTION_AUDIT', () => {
+  const AGENT_URL = 'http://localhost:2772/applications/transactions-prod/environments/transactions-prod/configurations/transactions-prod-feature-flags';
+
+  test('the agent URL the task definition sets is taken as is; TRANSACTION_AUDIT=off writes no records', () => {
+    const config = loadConfig({ ...VALID, FEATURE_FLAGS_URL: AGENT_URL, TRANSACTION_AUDIT: 'off' });
+    expect(config.featureFlagsUrl).toBe(AGENT_URL);
+    expect(config.transactionAudit).toBe('off');
+  });
+
+  test('a URL that is not the local agent\'s flags path, or an unknown audit target, is one clear problem each', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...VALID, FEATURE_FLAGS_URL: 'https://appconfigdata.us-east-1.amazonaws.com/x', TRANSACTION_AUDIT: 'firehose' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^FEATURE_FLAGS_URL must be the AppConfig agent's URL of the flags, like http:\/\/localhost:2772\/applications\/<app>\/environments\/<env>\/configurations\/<profile> \(got "https:\/\/appconfigdata/),
+      'TRANSACTION_AUDIT must be "stdout" or "off" (got "firehose"); leave it unset: production writes the audit records to stdout',
+    ]);
   });
 });

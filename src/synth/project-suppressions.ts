@@ -1,4 +1,5 @@
 import { assertionSuppressions } from './assertions/suppressions';
+import { auditSuppressions } from './audit/suppressions';
 import { Suppressor } from './compliance/suppressions';
 import { constructSuppressions } from './constructs/suppressions';
 import { issuerSuppressions } from './issuer/suppressions';
@@ -18,4 +19,5 @@ export const PROJECT_SUPPRESSIONS: readonly Suppressor[] = [
   issuerSuppressions,
   pipelineSuppressions,
   assertionSuppressions,
+  auditSuppressions,
 ];

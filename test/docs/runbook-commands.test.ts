@@ -77,6 +77,11 @@ const RUNTIME_VALUES: Record<string, string> = {
   '<checks client id>': 'the checks\' app client id (the IssuerChecksClientId output)',
   '<new pool id>': 'a user pool id Cognito generates',
   '<task definition arn>': 'a task definition revision ECS registers',
+  '<key>': 'an object key a listing returned',
+  '<yyyy>': 'the year of the hour the reader reconciles',
+  '<MM>': 'its month',
+  '<dd>': 'its day',
+  '<HH>': 'its hour (UTC)',
 };
 
 /** Paths the docs name that a command writes when it runs (not in the repository). */

@@ -74,6 +74,8 @@ export function testAppConfig(database: DatabaseConfig, issuer: LocalIssuer): Ap
     build: { commit: 'test-commit', buildTime: '2026-01-01T00:00:00Z' },
     auth: testAuthConfig(issuer),
     rateLimit: { perSecond: 100_000, burst: 100_000 },
+    // Audit records would go to the test run's stdout: the audit tests pass a sink of their own.
+    transactionAudit: 'off',
   };
 }
 

@@ -13,12 +13,14 @@ import { ImageRegionStack } from './image-region-stack';
 import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
+import { addPipelineOutputs, PipelineOutputs } from './pipeline-outputs';
 import { ReportBucket } from './report-bucket';
 import { rollBackDeployStagesOnFailure } from './stage-rollback';
 import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { FeatureFlagsDocument } from '../../config/feature-flags';
 import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
@@ -46,6 +48,8 @@ export interface PipelineStackProps extends StackProps {
    * that `/version` reports it.
    */
   readonly commit: string;
+  /** The feature-flag document (config/feature-flags.json) every stage deploys into its AppConfig environment. */
+  readonly featureFlags: FeatureFlagsDocument;
   /**
    * Compliance packs to run over every stage (stages synthesize on their own, so App-level
    * aspects do not reach them).
@@ -99,6 +103,8 @@ export class PipelineStack extends Stack {
   public readonly bakes: BakeStep[] = [];
   /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
   public readonly rollbackStages: readonly string[];
+  /** Outputs for runbooks and scripts: pipeline name, image repository URI, notification topic, artifact bucket. */
+  public readonly outputs: PipelineOutputs;
   /** The delivery metrics: rules on the pipeline's events, the function, the dashboard. */
   public readonly deliveryMetrics: DeliveryMetrics;
   /** The scheduled drift check of every stage stack. */
@@ -160,7 +166,9 @@ export class PipelineStack extends Stack {
     this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
 
     for (const planned of plannedWaves(config)) {
-      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
+      this.addWave(config, planned, {
+        commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance, featureFlags: props.featureFlags,
+      });
     }
 
     this.rollbackStages = this.buildAndHardenPipeline();
@@ -170,6 +178,9 @@ export class PipelineStack extends Stack {
     const gateRole = this.imageGateRole();
     this.images.reserveImageWritesTo(gateRole);
     this.reports.reserveWritesUnder(PROVENANCE_PREFIX, gateRole);
+    this.outputs = addPipelineOutputs(this, {
+      pipeline: this.pipeline.pipeline, repository: this.images.repository, topic: this.notifications.topic,
+    });
     ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
   }
@@ -330,7 +341,7 @@ export class PipelineStack extends Stack {
    * their own); after it, when the next wave is another region of the same environment, the bake.
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
-    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
+    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks; featureFlags: FeatureFlagsDocument;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
@@ -371,6 +382,8 @@ export class PipelineStack extends Stack {
         tags: config.tags,
         commit,
         alarmEmails: config.notifications.emails,
+        audit: config.audit,
+        featureFlags: run.featureFlags,
         image: {
           // The repository in the stage's own region (the replica outside the pipeline region),
           // so a stage keeps starting tasks when the pipeline region is down. Literal ARN, not
