@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { freePort } from '../tools/local-postgres';
 import { containerEnv, createTestDatabase } from './support/database';
 import { lockTransactions } from './support/locks';
-import { apiClient, readJson, useLocalIssuer } from './support/service';
+import { apiClient, readJson, TEST_CLIENT, useLocalIssuer } from './support/service';
 
 const APP_DIR = join(__dirname, '..');
 const local = useLocalIssuer();
@@ -65,7 +65,7 @@ test('SIGTERM drains the in-flight request, ends the pool and exits 0', async ()
     // Every line is JSON; the accepted transaction wrote exactly one audit record (TRANSACTION_AUDIT defaults to stdout).
     const lines = output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((line) => line.auditType === 'transaction.accepted')).toEqual([
-      expect.objectContaining({ amount: '3.00', currency: 'USD', region: 'local' }),
+      expect.objectContaining({ clientId: TEST_CLIENT, amount: '3.00', currency: 'USD', region: 'local' }),
     ]);
   } finally {
     child.kill('SIGKILL');

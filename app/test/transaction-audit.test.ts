@@ -43,7 +43,7 @@ afterAll(async () => {
   await pool.end();
 });
 
-test('a 201 writes one record: id, amount, currency, the key\'s SHA-256, creation time, region; never the key, the description or anything else', async () => {
+test('a 201 writes one record: id, client, amount, currency, the key\'s SHA-256, creation time, region; never the key, the description, the token or anything else', async () => {
   const sink = memorySink();
   const { api } = await serve({ auditSink: sink });
   const key = `order-4711-customer-jane.doe-${randomUUID()}`;
@@ -58,6 +58,7 @@ test('a 201 writes one record: id, amount, currency, the key\'s SHA-256, creatio
     auditType: 'transaction.accepted',
     auditVersion: 1,
     transactionId: transaction.id,
+    clientId: TEST_CLIENT,
     amount: '1000',
     currency: 'JPY',
     idempotencyKeySha256: sha256(key),
@@ -73,6 +74,32 @@ test('a 201 writes one record: id, amount, currency, the key\'s SHA-256, creatio
   // The record names the row the database holds.
   const { rows } = await pool.query('SELECT id, currency FROM transactions WHERE client_id = $1 AND client_idempotency_key = $2', [TEST_CLIENT, key]);
   expect(rows).toEqual([{ id: transaction.id, currency: 'JPY' }]);
+});
+
+test('the client is the token\'s client_id (not its sub): two clients with the same key get a record each, under their own id', async () => {
+  const sink = memorySink();
+  const { service } = await serve({ auditSink: sink });
+  const key = `order-0001-${randomUUID()}`;
+  const payment = { amount: '7.00', currency: 'EUR' };
+  // A token whose sub names someone else (a user who delegated): the owner is still client_id.
+  const orders = new ApiClient(service.url, await local.issuer.token({ client: 'orders-app', claims: { sub: 'user-jane' } }));
+  const billing = await apiClient(service.url, local.issuer, 'billing-app');
+  const first = await orders.post(payment, key);
+  const second = await billing.post(payment, key);
+  expect([first.status, second.status]).toEqual([201, 201]);
+
+  expect(sink.records.map((r) => r.clientId)).toEqual(['orders-app', 'billing-app']);
+  const [ordersId, billingId] = [(await readJson(first)).id, (await readJson(second)).id];
+  expect(sink.records.map((r) => r.transactionId)).toEqual([ordersId, billingId]);
+  // The same key hashes alike: the client id is what tells the two records apart.
+  expect(sink.records[0].idempotencyKeySha256).toBe(sink.records[1].idempotencyKeySha256);
+  expect(JSON.stringify(sink.records)).not.toContain('user-jane');
+  // Each record's client is the row's owner in the database.
+  const { rows } = await pool.query('SELECT id, client_id FROM transactions WHERE id = ANY($1) ORDER BY client_id', [[ordersId, billingId]]);
+  expect(rows).toEqual([{ id: billingId, client_id: 'billing-app' }, { id: ordersId, client_id: 'orders-app' }]);
+  // A replay by either client writes nothing more.
+  expect((await orders.post(payment, key)).status).toBe(200);
+  expect(sink.records).toHaveLength(2);
 });
 
 test('no record for anything that is not a new transaction: a replay, a 422 conflict, a 400, a read', async () => {
@@ -131,6 +158,7 @@ test('the stdout sink writes each record as one JSON line', () => {
       auditType: 'transaction.accepted',
       auditVersion: 1,
       transactionId: randomUUID(),
+      clientId: 'orders-app',
       amount: '1.00',
       currency: 'EUR',
       idempotencyKeySha256: sha256('k'),

@@ -44,12 +44,13 @@ export function registerTransactionRoutes(
     if (!input.ok) return reply.status(400).send(validationError(input.error.field, input.error.message));
     await region.assertWritable();
 
-    const outcome = await repository.createIdempotent(ownerOf(request), key.value, input.value);
+    const owner = ownerOf(request);
+    const outcome = await repository.createIdempotent(owner, key.value, input.value);
     switch (outcome.kind) {
       case 'created':
         // Who created which transaction (the log line carries clientId), and the audit record.
         request.log.info({ transactionId: outcome.transaction.id }, 'transaction created');
-        writeAuditRecord(options.audit, transactionAuditRecord(outcome.transaction, key.value, region.config.serviceRegion), request.log);
+        writeAuditRecord(options.audit, transactionAuditRecord(outcome.transaction, owner, key.value, region.config.serviceRegion), request.log);
         return reply.status(201).header('Location', `/transactions/${outcome.transaction.id}`).send(outcome.transaction);
       case 'replayed':
         return reply.status(200).header('Idempotent-Replayed', 'true').send(outcome.transaction);
