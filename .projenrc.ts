@@ -77,6 +77,10 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // for ts-node, typescript-eslint and projen. Both declare a `tsc` binary, and npm links
     // either one into node_modules/.bin: tasks call each compiler by its path.
     'typescript-native@npm:typescript@^7.0.2',
+    // The asset CLI CDK Pipelines installs in its asset-publishing action: listed here only so
+    // package-lock.json resolves one exact version, which the pipeline pins
+    // (src/synth/pipeline/tool-versions.ts; CDK's own default is cdk-assets@latest).
+    'cdk-assets@^4',
   ],
 
   jestOptions: {

@@ -26,6 +26,7 @@ import { applyGovernanceTags, governanceTags, PIPELINE_ENVIRONMENT_TAG } from '.
 import { restrictGrantsToAwsResources } from '../constructs/key-policy';
 import { ServiceStage } from '../workload/service-stage';
 import { TerminationProtectionStep } from './steps/termination-protection-step';
+import { lockedToolVersions, PipelineToolVersions } from './tool-versions';
 
 /** Props of the PipelineStack. */
 export interface PipelineStackProps extends StackProps {
@@ -48,6 +49,11 @@ export interface PipelineStackProps extends StackProps {
    * @default - no compliance checks (tests of other concerns)
    */
   readonly compliance?: ComplianceChecks;
+  /**
+   * Exact versions of the CLIs CDK Pipelines installs in the self-mutation and asset actions.
+   * @default - the versions package-lock.json resolves (lockedToolVersions)
+   */
+  readonly toolVersions?: PipelineToolVersions;
 }
 
 /** One wave of the pipeline and the stages it deploys. */
@@ -93,6 +99,8 @@ export class PipelineStack extends Stack {
   public readonly stages: ServiceStage[] = [];
   /** The bakes between regions of sequential rollouts, in order. */
   public readonly bakes: BakeStep[] = [];
+  /** The exact aws-cdk and cdk-assets versions the self-mutation and asset actions install. */
+  public readonly toolVersions: PipelineToolVersions;
   /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
   public readonly rollbackStages: readonly string[];
 
@@ -136,6 +144,7 @@ export class PipelineStack extends Stack {
       commands: ['npx projen build'],
       primaryOutputDirectory: 'cdk.out',
     });
+    this.toolVersions = props.toolVersions ?? lockedToolVersions();
     this.pipeline = this.addPipeline(config, synth, buildLogs);
 
     // Supply-chain gates: their own stage before the first wave, so no deploy action of any
@@ -212,6 +221,9 @@ export class PipelineStack extends Stack {
       pipelineName: config.pipeline.name,
       pipelineType: cp.PipelineType.V2,
       selfMutation: true,
+      // Both CLIs pinned to the lock file's versions, not "2" and "latest" (tool-versions.ts).
+      cliVersion: this.toolVersions.awsCdk,
+      cdkAssetsCliVersion: this.toolVersions.cdkAssets,
       // Cross-account deploys need KMS-encrypted artifact buckets the stage accounts can read.
       crossAccountKeys: true,
       enableKeyRotation: true,
