@@ -55,6 +55,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // The pre-traffic hook (bundled into its Lambda asset): when a check fails it reads when the
     // ECS service deployment started, which bounds its retries (src/lambda/pre-traffic-hook/).
     '@aws-sdk/client-ecs@^3',
+    // The change report's first-deploy check (src/codebuild/change-report/first-deploy.ts):
+    // ListActionExecutions of the pipeline.
+    '@aws-sdk/client-codepipeline@^3',
     '@aws-sdk/credential-providers@^3',
   ],
   devDeps: [

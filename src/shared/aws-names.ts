@@ -39,3 +39,43 @@ export function deployRoleArn(account: string, region: string): string {
 export function applicationSlug(application: string): string {
   return application.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'app';
 }
+
+/**
+ * What a pipeline step does in a stage account, each through a role of its own (issue 33): read
+ * the deployed templates for the change report, turn on termination and deletion protection
+ * after a production deploy, read the stage's alarms during the bake.
+ */
+export type PipelineStepPurpose = 'report' | 'protect' | 'bake';
+
+/** IAM's limit on a role name. */
+export const MAX_ROLE_NAME_LENGTH = 64;
+
+function checkedRoleName(name: string): string {
+  if (name.length > MAX_ROLE_NAME_LENGTH) throw new Error(`role name ${name} is ${name.length} characters; IAM allows ${MAX_ROLE_NAME_LENGTH}: shorten the stack, environment or pipeline name`);
+  if (!/^[\w+=,.@-]+$/.test(name)) throw new Error(`role name ${name} has characters IAM does not allow (letters, digits and +=,.@_- only)`);
+  return name;
+}
+
+/**
+ * The role a pipeline step runs as, in the pipeline account: `<pipeline stack>-<purpose>-<target>`
+ * (target: the environment of a change report, the stage id of a protect or bake step). A fixed
+ * name, because the stage account's role names it in its trust policy and a cross-account
+ * reference cannot carry a generated one; the pipeline stack's name prefixes it, as the pipeline
+ * execution policy requires of every role that stack creates.
+ */
+export function pipelineStepRoleName(pipelineStackName: string, purpose: PipelineStepPurpose, target: string): string {
+  return checkedRoleName(`${pipelineStackName}-${purpose}-${target}`);
+}
+
+/**
+ * The role in a stage's account that exactly one pipeline step assumes: `<stage id>-pipeline-<purpose>`.
+ * Prefixed by the stage id, as the stage execution policy requires of every role a stage creates.
+ */
+export function stageStepRoleName(stageId: string, purpose: PipelineStepPurpose): string {
+  return checkedRoleName(`${stageId}-pipeline-${purpose}`);
+}
+
+/** The ARN of a role by name (IAM is global: the region only says which partition). */
+export function roleArnOf(account: string, region: string, roleName: string): string {
+  return `arn:${partitionOf(region)}:iam::${account}:role/${roleName}`;
+}

@@ -14,6 +14,8 @@ export interface StackReport {
   readonly dangers: readonly DangerFinding[];
   /** Why the deployed template could not be read (status ERROR). */
   readonly error?: string;
+  /** Why a stack counts as NEW without being read (the first deploy of its stage). */
+  readonly note?: string;
 }
 
 export interface ChangeReport {
@@ -106,6 +108,7 @@ function stackSection(s: StackReport): string[] {
   const changed = diff.resources.filter((r) => r.status === 'changed');
   const removed = diff.resources.filter((r) => r.status === 'removed');
   if (s.status === 'NEW') lines.push(`New stack: ${plural(added.length, 'resource')} will be created.`, '');
+  if (s.note) lines.push(`**Note:** ${s.note}`, '');
   if (!diff.hasChanges) {
     lines.push('No changes.', '');
     return lines;
@@ -178,6 +181,7 @@ export function renderJson(report: ChangeReport, extra: Record<string, unknown> 
       region: s.target.region,
       status: s.status,
       error: s.error,
+      ...(s.note ? { note: s.note } : {}),
       added: s.diff?.resources.filter((r) => r.status === 'added').map((r) => ({ logicalId: r.logicalId, type: r.type })) ?? [],
       changed: s.diff?.resources.filter((r) => r.status === 'changed').map((r) => ({
         logicalId: r.logicalId,

@@ -32,6 +32,8 @@ export interface PipelineStageShape {
   readonly actions: readonly PipelineAction[];
   /** CodePipeline rolls the stage back to its last successful execution when an action fails (`OnFailure: ROLLBACK`). */
   readonly rollsBackOnFailure?: boolean;
+  /** CodePipeline retries the stage's failed actions once when one fails (`OnFailure: RETRY`). */
+  readonly retriesOnFailure?: boolean;
 }
 
 /** Totals of a pipeline run. */
@@ -41,8 +43,13 @@ export interface PipelineTotals {
    * per stage, the number of distinct run orders not made only of approvals.
    */
   readonly sequentialSlots: number;
-  /** CodeBuild actions per run. */
+  /** CodeBuild actions per run (actions of provider CodeBuild: a CodeBuild project each). */
   readonly codeBuildActions: number;
+  /**
+   * Commands actions per run (CodePipeline's own compute action: no project of ours, but it runs
+   * on "CodePipeline managed CodeBuild compute" and pays its provisioning too).
+   */
+  readonly commandsActions: number;
   /** CloudFormation actions per run. */
   readonly cloudFormationActions: number;
   /** Manual approvals per run. */
@@ -97,6 +104,7 @@ export function pipelineShapeFromTemplate(
       };
     }).sort((x: PipelineAction, y: PipelineAction) => x.runOrder - y.runOrder),
     ...(s.OnFailure?.Result === 'ROLLBACK' ? { rollsBackOnFailure: true } : {}),
+    ...(s.OnFailure?.Result === 'RETRY' ? { retriesOnFailure: true } : {}),
   }));
   return { logicalId, stages, totals: totalsOf(stages) };
 }
@@ -112,6 +120,7 @@ export function totalsOf(stages: readonly PipelineStageShape[]): PipelineTotals 
   return {
     sequentialSlots,
     codeBuildActions: all.filter((a) => a.provider === 'CodeBuild').length,
+    commandsActions: all.filter((a) => a.provider === 'Commands').length,
     cloudFormationActions: all.filter((a) => a.provider === 'CloudFormation').length,
     approvals: all.filter((a) => a.category === 'Approval').length,
     actions: all.length,

@@ -6,7 +6,8 @@ export function gateKind(name: string, category: string): string | undefined {
   if (/ImageGate/i.test(name)) return 'image build + Trivy + ECR scan gate';
   if (/ChangeReport/i.test(name)) return 'prod change report';
   if (/Assert/i.test(name)) return 'post-deploy assertions';
-  if (/^Bake-/.test(name)) return 'alarm bake before the next region';
+  if (/(^|\.)Bake-/.test(name)) return 'alarm bake before the next region';
+  if (/TerminationProtection/.test(name)) return 'termination and deletion protection';
   return undefined;
 }
 
@@ -37,7 +38,7 @@ export function renderSummary(shape: PipelineShape): string {
     line(header),
     ...rows.map(line),
     '',
-    `Totals: ${t.sequentialSlots} sequential action slots, ${t.codeBuildActions} CodeBuild actions, `
+    `Totals: ${t.sequentialSlots} sequential action slots, ${t.codeBuildActions} CodeBuild actions, ${t.commandsActions} Commands actions, `
       + `${t.cloudFormationActions} CloudFormation actions, ${t.approvals} approval(s) per run.`,
   ].join('\n');
 }
@@ -46,7 +47,9 @@ export function renderSummary(shape: PipelineShape): string {
 export function renderReport(shape: PipelineShape): string {
   const lines: string[] = [];
   for (const stage of shape.stages) {
-    lines.push(`${stage.name}${stage.rollsBackOnFailure ? ' (rolls back to its last successful execution when an action fails)' : ''}`);
+    const onFailure = stage.rollsBackOnFailure ? ' (rolls back to its last successful execution when an action fails)'
+      : stage.retriesOnFailure ? ' (retries its failed actions once)' : '';
+    lines.push(`${stage.name}${onFailure}`);
     for (const a of stage.actions) {
       const where = [a.account, a.region].filter(Boolean).join(' ');
       lines.push(`  ${String(a.runOrder).padStart(2)}. ${a.name} [${a.provider}]${where ? ` -> ${where}` : ''}`);
@@ -56,6 +59,7 @@ export function renderReport(shape: PipelineShape): string {
   lines.push('');
   lines.push(`sequential action slots (approvals excluded): ${t.sequentialSlots}`);
   lines.push(`CodeBuild actions per run:                     ${t.codeBuildActions}`);
+  lines.push(`Commands actions per run (CodeBuild compute):  ${t.commandsActions}`);
   lines.push(`CloudFormation actions per run:                ${t.cloudFormationActions}`);
   lines.push(`manual approvals per run:                      ${t.approvals}`);
   return lines.join('\n');

@@ -12,13 +12,16 @@ import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, Im
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
 import { ReportBucket } from './report-bucket';
-import { rollBackDeployStagesOnFailure } from './stage-rollback';
+import { denyAssetRoleBuilds, scopePipelineRoleKeys } from './pipeline-grants';
+import { configureStageFailures, StageFailurePolicy } from './stage-failures';
 import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
+import { renderCommandsEnvironments } from './steps/commands-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
+import { PipelineStepPurpose } from '../../shared/aws-names';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../shared/versions/toolchain';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
@@ -69,6 +72,16 @@ export interface DeliveryWave {
 export { imageRepositoryName } from './image-replication';
 
 /**
+ * The CodePipeline stage that publishes the file assets (CDK Pipelines names it `Assets`), and
+ * the wave the image gate joins: a wave of that name becomes the stage CDK Pipelines then adds
+ * its asset-publishing action to (its PipelineGraph finds the top-level graph by name:
+ * `topLevelGraph("Assets")`, aws-cdk-lib 2.257 pipelines/lib/helpers-internal/pipeline-graph.js),
+ * so the gate and the asset publishing run side by side in one slot, and every wave after it
+ * waits for both. test/synth/pipeline/gates-and-order.test.ts checks the synthesized result.
+ */
+export const ASSETS_STAGE = 'Assets';
+
+/**
  * The delivery pipeline, in the pipeline account: source -> synth (the project's own build)
  * -> self-mutation -> waves from the config (dev -> test -> prod), a notifying manual approval
  * before every environment that requires one.
@@ -103,6 +116,10 @@ export class PipelineStack extends Stack {
   public readonly toolVersions: PipelineToolVersions;
   /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
   public readonly rollbackStages: readonly string[];
+  /** What each CodePipeline stage does on failure (roll back, retry once, stop), and why. */
+  public readonly stageFailures: ReadonlyMap<string, StageFailurePolicy>;
+  /** The log group of the Commands actions (CodePipeline writes them to `/aws/codepipeline/<pipeline>`). */
+  public readonly commandsLogs: logs.LogGroup;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, {
@@ -131,7 +148,8 @@ export class PipelineStack extends Stack {
     });
     const commitId = this.source.sourceAttribute('CommitId');
 
-    const buildLogs = this.addBuildLogs();
+    const { buildLogs, commandsLogs } = this.addBuildLogs(config.pipeline.name);
+    this.commandsLogs = commandsLogs;
     const synth = new pipelines.ShellStep('Synth', {
       input: this.source,
       env: {
@@ -147,8 +165,9 @@ export class PipelineStack extends Stack {
     this.toolVersions = props.toolVersions ?? lockedToolVersions();
     this.pipeline = this.addPipeline(config, synth, buildLogs);
 
-    // Supply-chain gates: their own stage before the first wave, so no deploy action of any
-    // wave can start before the image passed Trivy and the ECR scan.
+    // Supply-chain gates, in the Assets stage beside the file-asset publishing, before the
+    // first wave: no deploy action of any wave can start before the image passed Trivy and
+    // the ECR scan, and the gate costs no sequential slot of its own (ASSETS_STAGE).
     this.imageGate = new ImageGateStep('ImageGate', {
       source: this.source,
       cloudAssembly: synth.primaryOutput!,
@@ -157,13 +176,18 @@ export class PipelineStack extends Stack {
       gates: config.gates,
       replicationRegions,
     });
-    this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
+    this.pipeline.addWave(ASSETS_STAGE, { post: [this.imageGate] });
 
-    for (const planned of plannedWaves(config)) {
-      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
+    const waves = plannedWaves(config);
+    const reported = new Set(waves.filter((w) => w.approval).map((w) => w.environment.name));
+    for (const planned of waves) {
+      this.addWave(config, planned, {
+        commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance, reported: reported.has(planned.environment.name),
+      });
     }
 
-    this.rollbackStages = this.buildAndHardenPipeline();
+    this.stageFailures = this.buildAndHardenPipeline();
+    this.rollbackStages = [...this.stageFailures].filter(([, p]) => p.onFailure === 'ROLLBACK').map(([name]) => name);
     this.tagPipelineAccount(config);
   }
 
@@ -198,8 +222,14 @@ export class PipelineStack extends Stack {
     return { imageRegions, imageReplication };
   }
 
-  /** The KMS-encrypted log group of every CodeBuild action of the pipeline. */
-  private addBuildLogs(): logs.LogGroup {
+  /**
+   * The KMS-encrypted log groups of the pipeline's compute: every CodeBuild project's, and the
+   * Commands actions'. CodePipeline "creates a log group using the name of the pipeline"
+   * (`/aws/codepipeline/<pipeline name>`, CodePipeline User Guide, "Commands action reference",
+   * service role policy permissions); created here first, it is encrypted with the build logs'
+   * key and keeps the same retention.
+   */
+  private addBuildLogs(pipelineName: string): { buildLogs: logs.LogGroup; commandsLogs: logs.LogGroup } {
     const buildLogsKey = new kms.Key(this, 'BuildLogsKey', {
       description: 'Encrypts the delivery pipeline CodeBuild logs',
       enableKeyRotation: true,
@@ -208,11 +238,18 @@ export class PipelineStack extends Stack {
     restrictGrantsToAwsResources(buildLogsKey);
     // CloudWatch Logs encrypts with the key on behalf of CodeBuild.
     buildLogsKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
-    return new logs.LogGroup(this, 'BuildLogs', {
+    const buildLogs = new logs.LogGroup(this, 'BuildLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       encryptionKey: buildLogsKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const commandsLogs = new logs.LogGroup(this, 'CommandsLogs', {
+      logGroupName: `/aws/codepipeline/${pipelineName}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: buildLogsKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return { buildLogs, commandsLogs };
   }
 
   /** The self-mutating CodePipeline (V2) around the synth step, with the project's CodeBuild defaults. */
@@ -259,13 +296,17 @@ export class PipelineStack extends Stack {
   }
 
   /**
-   * Builds the pipeline now so the CodePipeline exists: hardens its artifact buckets, makes
-   * its deploy stages roll back on failure (returns their names) and notifies the team.
+   * Builds the pipeline now so the CodePipeline exists: gives the Commands actions their
+   * environment, hardens its artifact buckets, narrows two CDK grants (pipeline-grants.ts),
+   * decides what each stage does on failure (returns the decisions) and notifies the team.
    */
-  private buildAndHardenPipeline(): readonly string[] {
+  private buildAndHardenPipeline(): ReadonlyMap<string, StageFailurePolicy> {
     this.pipeline.buildPipeline();
+    renderCommandsEnvironments(this.pipeline.pipeline);
     hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
-    const rollbackStages = rollBackDeployStagesOnFailure(this.pipeline.pipeline);
+    denyAssetRoleBuilds(this.pipeline);
+    scopePipelineRoleKeys(this.pipeline);
+    const stageFailures = configureStageFailures(this.pipeline.pipeline);
     for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
       hardenArtifactBucket(support.replicationBucket);
       // CDK gives the replication bucket a fixed physical name: a failed first create of the
@@ -280,7 +321,7 @@ export class PipelineStack extends Stack {
         cp.PipelineNotificationEvents.MANUAL_APPROVAL_FAILED,
       ],
     });
-    return rollbackStages;
+    return stageFailures;
   }
 
   /**
@@ -301,6 +342,8 @@ export class PipelineStack extends Stack {
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
     commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
+    /** Whether a change report reads this environment (before its approval). */
+    reported: boolean;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
@@ -310,12 +353,14 @@ export class PipelineStack extends Stack {
       const report = new ChangeReportStep(`ChangeReport-${environment.name}`, {
         cloudAssembly: run.synthOutput,
         environment,
-        stageIds: environment.regions.map((r) => stageIdOf(environment, r)),
+        stages: environment.regions.map((region) => ({ id: stageIdOf(environment, region), region })),
         bucket: this.reports.bucket,
         key: this.reports.key,
         commitId,
         commitMessage: this.source.sourceAttribute('CommitMessage'),
         policy: config.changeReport,
+        pipelineStackName: this.stackName,
+        pipeline: config.pipeline,
       });
       const approval = new NotifyingApprovalStep(planned.approval, {
         topic: this.notifications.topic,
@@ -333,8 +378,16 @@ export class PipelineStack extends Stack {
       this.pipeline.addWave(planned.approval, { post: [report, approval] });
     }
     const wave = this.pipeline.addWave(planned.id);
-    const stages = planned.stages.map(({ id, region }) => {
+    const stages = planned.stages.map(({ id, region }, index) => {
+      const baked = planned.bakeMinutes > 0 && index === 0;
+      // The role of each pipeline step that reaches the stage, in its Platform stack (issue 33).
+      const steps: PipelineStepPurpose[] = [
+        ...(run.reported ? ['report' as const] : []),
+        ...(environment.production ? ['protect' as const] : []),
+        ...(baked ? ['bake' as const] : []),
+      ];
       const stage = new ServiceStage(this, id, {
+        pipelineAccess: { account: config.pipeline.account, pipelineStackName: this.stackName, environmentName: environment.name, steps },
         environment,
         region,
         tags: config.tags,
@@ -354,33 +407,40 @@ export class PipelineStack extends Stack {
       // reads back what its primary's checks wrote (the primary's wave deploys first).
       addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName, stage: { environment, region } });
       compliance?.applyTo(stage);
-      wave.addStage(stage, environment.production ? {
+      const post: pipelines.Step[] = [];
+      if (environment.production) {
         // CDK Pipelines does not apply terminationProtection (aws-cdk issue 17871): a step
         // after the Service deploy (beside the Assertions deploy) turns it on for real, and
         // deletion protection too, which the templates leave unset so a failed first create
         // can roll back (src/synth/workload/deletion-protection.ts).
-        stackSteps: [{
-          stack: stage.service,
-          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks, deletionProtection: stage.platform.deletionProtection })],
-        }],
-      } : undefined);
+        post.push(new TerminationProtectionStep('TerminationProtection', {
+          stacks: stage.stacks.stacks,
+          deletionProtection: stage.platform.deletionProtection,
+          cloudAssembly: run.synthOutput,
+          pipelineStackName: this.stackName,
+          stageId: id,
+        }));
+      }
+      if (baked) {
+        // Once the region's Service stack is deployed, beside its assertions, in the same
+        // CodePipeline stage: a bake that fails rolls back the region it watched, and the next
+        // region never starts. No slot of its own (BakeStep says why and how).
+        const bake = new BakeStep(`Bake-${planned.id}`, {
+          cloudAssembly: run.synthOutput,
+          stage,
+          minutes: planned.bakeMinutes,
+          pipelineName: config.pipeline.name,
+          pipelineAccount: config.pipeline.account,
+          pipelineRegion: config.pipeline.region,
+          pipelineStackName: this.stackName,
+          pipelineStageName: planned.id,
+        });
+        post.push(bake);
+        this.bakes.push(bake);
+      }
+      wave.addStage(stage, post.length > 0 ? { stackSteps: [{ stack: stage.service, post }] } : undefined);
       return stage;
     });
-    if (planned.bakeMinutes > 0) {
-      // After the region's deploy and assertions, in the same CodePipeline stage: a bake that
-      // fails rolls back the region it watched, and the next region never starts. One slot.
-      const bake = new BakeStep(`Bake-${planned.id}`, {
-        cloudAssembly: run.synthOutput,
-        stage: stages[0],
-        minutes: planned.bakeMinutes,
-        pipelineName: config.pipeline.name,
-        pipelineAccount: config.pipeline.account,
-        pipelineRegion: config.pipeline.region,
-        pipelineStageName: planned.id,
-      });
-      wave.addPost(bake);
-      this.bakes.push(bake);
-    }
     this.stages.push(...stages);
     this.waves.push({ wave, environment, stages });
   }

@@ -31,7 +31,7 @@ export function describeDelivery(config: DeliveryConfig, source: string): string
   lines.push(`Pipeline "${pipeline.name}" (stack ${PIPELINE_STACK_NAME}) in ${pipeline.account}/${pipeline.region}; `
     + `source ${config.source.owner}/${config.source.repo}@${config.source.branch} via ${config.source.connectionArn}`);
   lines.push('Waves, in order:');
-  lines.push(`  1. SupplyChain: build the image once, Trivy scan, ECR scan gate (fail on ${gates.failOnSeverities.join('/') || 'nothing'}; `
+  lines.push(`  1. Assets: publish the file assets and, beside it, build the image once, Trivy scan, ECR scan gate (fail on ${gates.failOnSeverities.join('/') || 'nothing'}; `
     + `fail on fixable ${gates.failOnFixableSeverities.join('/') || 'nothing'}; ECR scan timeout ${gates.ecrScanTimeoutMinutes} min)`);
   const replicas = [...new Set(config.environments.flatMap((e) => e.regions))].filter((r) => r !== pipeline.region).sort();
   if (replicas.length > 0) {
