@@ -13,6 +13,7 @@ import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
 import { ReportBucket } from './report-bucket';
 import { denyAssetRoleBuilds, scopePipelineRoleKeys } from './pipeline-grants';
+import { gateCheckCommands, gateCheckStatements, sourceRevisionCheckCommands } from './pipeline-guards';
 import { configureStageFailures, StageFailurePolicy } from './stage-failures';
 import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
@@ -29,7 +30,7 @@ import { applyGovernanceTags, governanceTags, PIPELINE_ENVIRONMENT_TAG } from '.
 import { restrictGrantsToAwsResources } from '../constructs/key-policy';
 import { ServiceStage } from '../workload/service-stage';
 import { TerminationProtectionStep } from './steps/termination-protection-step';
-import { lockedToolVersions, PipelineToolVersions } from './tool-versions';
+import { integrityCheckCommand, lockedToolVersions, PipelineToolVersions } from './tool-versions';
 
 /** Props of the PipelineStack. */
 export interface PipelineStackProps extends StackProps {
@@ -143,8 +144,9 @@ export class PipelineStack extends Stack {
     this.source = pipelines.CodePipelineSource.connection(`${config.source.owner}/${config.source.repo}`, config.source.branch, {
       connectionArn: config.source.connectionArn,
       triggerOnPush: true,
-      // Full clone: the synth step reads git metadata and the image gate labels the commit.
-      codeBuildCloneOutput: false,
+      // Full clone (CodeBuild clones the repository: its history, not a ZIP of the tree): the
+      // synth step first proves the commit is on the branch (pipeline-guards.ts).
+      codeBuildCloneOutput: true,
     });
     const commitId = this.source.sourceAttribute('CommitId');
 
@@ -156,7 +158,9 @@ export class PipelineStack extends Stack {
         DELIVERY_CONFIG: configFile,
         COMMIT_ID: commitId,
       },
-      installCommands: ['npm ci'],
+      // First, before anything of the commit runs: it must be on the configured branch (a run
+      // started with a source revision override deploys only a commit reachable from it).
+      installCommands: [...sourceRevisionCheckCommands(config.source.branch), 'npm ci'],
       // The project's own build: compile, tests, synth with compliance, integ snapshots.
       // Its synth also bundles the gate and report CLIs into cdk.out/.delivery-tools.
       commands: ['npx projen build'],
@@ -186,7 +190,7 @@ export class PipelineStack extends Stack {
       });
     }
 
-    this.stageFailures = this.buildAndHardenPipeline();
+    this.stageFailures = this.buildAndHardenPipeline(commitId);
     this.rollbackStages = [...this.stageFailures].filter(([, p]) => p.onFailure === 'ROLLBACK').map(([name]) => name);
     this.tagPipelineAccount(config);
   }
@@ -254,13 +258,26 @@ export class PipelineStack extends Stack {
 
   /** The self-mutating CodePipeline (V2) around the synth step, with the project's CodeBuild defaults. */
   private addPipeline(config: DeliveryConfig, synth: pipelines.ShellStep, buildLogs: logs.ILogGroup): pipelines.CodePipeline {
+    const guard = { pipelineStackName: this.stackName, account: config.pipeline.account, region: config.pipeline.region };
     return new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineName: config.pipeline.name,
       pipelineType: cp.PipelineType.V2,
       selfMutation: true,
-      // Both CLIs pinned to the lock file's versions, not "2" and "latest" (tool-versions.ts).
-      cliVersion: this.toolVersions.awsCdk,
-      cdkAssetsCliVersion: this.toolVersions.cdkAssets,
+      // Both CLIs pinned to the lock file's versions, not "2" and "latest", and checked against
+      // the lock's integrity before they install (tool-versions.ts).
+      cliVersion: this.toolVersions.awsCdk.version,
+      cdkAssetsCliVersion: this.toolVersions.cdkAssets.version,
+      // Self-mutation refuses a pipeline that weakens a gate, unless a named approval allows it
+      // (pipeline-guards.ts); its commands run first, in the install phase.
+      selfMutationCodeBuildDefaults: {
+        partialBuildSpec: codebuild.BuildSpec.fromObject({
+          phases: { install: { commands: [...gateCheckCommands(guard), integrityCheckCommand(this.toolVersions.awsCdk)] } },
+        }),
+        rolePolicy: gateCheckStatements(guard),
+      },
+      assetPublishingCodeBuildDefaults: {
+        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { commands: [integrityCheckCommand(this.toolVersions.cdkAssets)] } } }),
+      },
       // Cross-account deploys need KMS-encrypted artifact buckets the stage accounts can read.
       crossAccountKeys: true,
       enableKeyRotation: true,
@@ -300,9 +317,10 @@ export class PipelineStack extends Stack {
    * environment, hardens its artifact buckets, narrows two CDK grants (pipeline-grants.ts),
    * decides what each stage does on failure (returns the decisions) and notifies the team.
    */
-  private buildAndHardenPipeline(): ReadonlyMap<string, StageFailurePolicy> {
+  private buildAndHardenPipeline(commitId: string): ReadonlyMap<string, StageFailurePolicy> {
     this.pipeline.buildPipeline();
     renderCommandsEnvironments(this.pipeline.pipeline);
+    passCommitToSelfMutation(this.pipeline.pipeline, commitId);
     hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
     denyAssetRoleBuilds(this.pipeline);
     scopePipelineRoleKeys(this.pipeline);
@@ -444,4 +462,18 @@ export class PipelineStack extends Stack {
     this.stages.push(...stages);
     this.waves.push({ wave, environment, stages });
   }
+}
+
+/**
+ * The self-mutation action's COMMIT_ID: the source action's commit variable, which the gate check
+ * needs to find the approval record of exactly this commit. CDK Pipelines gives that action no
+ * environment, so the rendered CodeBuild action configuration gets it (`EnvironmentVariables`,
+ * a JSON string, CodePipeline User Guide, "CodeBuild build and test action reference").
+ */
+function passCommitToSelfMutation(pipeline: cp.Pipeline, commitId: string): void {
+  const stageIndex = pipeline.stages.findIndex((s) => s.stageName === 'UpdatePipeline');
+  const actionIndex = stageIndex < 0 ? -1 : pipeline.stages[stageIndex].actions.findIndex((a) => a.actionProperties.actionName === 'SelfMutate');
+  if (actionIndex < 0) throw new Error('the pipeline has no UpdatePipeline/SelfMutate action to pass the commit to');
+  (pipeline.node.defaultChild as cp.CfnPipeline).addPropertyOverride(`Stages.${stageIndex}.Actions.${actionIndex}.Configuration.EnvironmentVariables`,
+    Stack.of(pipeline).toJsonString([{ name: 'COMMIT_ID', type: 'PLAINTEXT', value: commitId }]));
 }

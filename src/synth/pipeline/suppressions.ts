@@ -145,6 +145,13 @@ function pipelineRoles(pipeline: pipelines.CodePipeline): void {
       { reason: CODEBUILD_OWN, appliesTo: codeBuildOwnWildcards(selfMutation) },
       { reason: 'Self-mutation assumes the CDK bootstrap roles of every target account, whose names are only known by their prefix.', appliesTo: [`Resource::arn:*:iam::${account}:role/*`] },
       { reason: 'Self-mutation reads any stack and bucket listing through the bootstrap roles, which carry the real resource limits.', appliesTo: ['Resource::*'] },
+      {
+        reason: 'The gate check reads the deployed template of the pipeline stack, whose ARN ends in a random stack id, and the approval records of any commit under the pipeline\'s own parameter path.',
+        appliesTo: [
+          `Resource::arn:aws:cloudformation:${Stack.of(pipeline).region}:${account}:stack/${Stack.of(pipeline).stackName}/*`,
+          `Resource::arn:aws:ssm:${Stack.of(pipeline).region}:${account}:parameter/${Stack.of(pipeline).stackName}/gate-change-approvals/*`,
+        ],
+      },
     ]);
   }
 

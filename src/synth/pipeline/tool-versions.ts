@@ -21,10 +21,32 @@ import { lockedPackage } from '../../shared/versions/npm-lock';
  * the tarball against the integrity the registry lists for that version.
  */
 export interface PipelineToolVersions {
-  /** Exact aws-cdk (CDK CLI) version for the self-mutation action. */
-  readonly awsCdk: string;
-  /** Exact cdk-assets version for the asset-publishing action. */
-  readonly cdkAssets: string;
+  /** aws-cdk (the CDK CLI) for the self-mutation action. */
+  readonly awsCdk: LockedTool;
+  /** cdk-assets for the asset-publishing action. */
+  readonly cdkAssets: LockedTool;
+}
+
+/** One pinned CLI: its exact version and the integrity the lock recorded for it. */
+export interface LockedTool {
+  /** The npm package. */
+  readonly name: string;
+  /** Exact version. */
+  readonly version: string;
+  /** `sha512-<base64>` of the registry tarball, as package-lock.json recorded it. */
+  readonly integrity: string;
+}
+
+/**
+ * The command that refuses to go on unless the registry still lists, for the pinned version, the
+ * tarball integrity the lock recorded: `npm install -g name@version` then checks the tarball it
+ * downloads against that same registry value ("npm ... verifies the integrity of downloaded
+ * packages" against the packument's `dist.integrity`, npm Docs, "package-lock.json: integrity").
+ * So what the action installs is, byte for byte, what the lock file names.
+ */
+export function integrityCheckCommand(tool: LockedTool): string {
+  return `test "$(npm view ${tool.name}@${tool.version} dist.integrity)" = "${tool.integrity}" `
+    + `|| { echo "${tool.name}@${tool.version}: the registry's tarball integrity is not the one package-lock.json recorded"; exit 1; }`;
 }
 
 /** The packages pinned, with the lock file they are read from. */
@@ -38,13 +60,13 @@ export function lockedToolVersions(root: string = process.cwd()): PipelineToolVe
   const file = path.join(root, 'package-lock.json');
   if (!fs.existsSync(file)) throw new Error(`${file} not found: the pipeline pins its CLIs to the lock file's versions; synthesize from the repository root`);
   const lock = JSON.parse(fs.readFileSync(file, 'utf8'));
-  const read = (name: string) => {
+  const read = (name: string): LockedTool => {
     const entry = lockedPackage(lock, name);
     if (entry.dependencies.length > 0) {
       throw new Error(`package-lock.json: ${name}@${entry.version} has dependencies (${entry.dependencies.join(', ')}), so \`npm install -g ${name}@${entry.version}\` `
         + 'would resolve them anew in the pipeline: install it from a lock file instead of pinning its version alone');
     }
-    return entry.version;
+    return { name, version: entry.version, integrity: entry.integrity };
   };
   return { awsCdk: read(PINNED_TOOLS.awsCdk), cdkAssets: read(PINNED_TOOLS.cdkAssets) };
 }

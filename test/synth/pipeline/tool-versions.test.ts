@@ -36,7 +36,11 @@ describe('the CLIs the pipeline installs are the lock file\'s exact versions', (
 
   test('both are self-contained in the lock (no dependencies npm would resolve anew)', () => {
     for (const name of ['aws-cdk', 'cdk-assets']) expect(lockedPackage(LOCK, name).dependencies).toEqual([]);
-    expect(lockedToolVersions(REPO_ROOT)).toEqual({ awsCdk: lockVersion('aws-cdk'), cdkAssets: lockVersion('cdk-assets') });
+    const integrity = (name: string): string => LOCK.packages[`node_modules/${name}`].integrity;
+    expect(lockedToolVersions(REPO_ROOT)).toEqual({
+      awsCdk: { name: 'aws-cdk', version: lockVersion('aws-cdk'), integrity: integrity('aws-cdk') },
+      cdkAssets: { name: 'cdk-assets', version: lockVersion('cdk-assets'), integrity: integrity('cdk-assets') },
+    });
   });
 });
 
