@@ -55,9 +55,13 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // The pre-traffic hook (bundled into its Lambda asset): when a check fails it reads when the
     // ECS service deployment started, which bounds its retries (src/lambda/pre-traffic-hook/).
     '@aws-sdk/client-ecs@^3',
-    // The change report's first-deploy check (src/codebuild/change-report/first-deploy.ts):
-    // ListActionExecutions of the pipeline.
+    // The delivery metrics (src/lambda/delivery-metrics, `pipeline:metrics`) read CodePipeline's
+    // execution history and publish CloudWatch metrics; the function dedupes its datapoints in
+    // DynamoDB. The drift check (src/shared/drift, `drift`) reads CloudFormation through the STS client.
+    // The change report's first-deploy check reads the same history (src/codebuild/change-report/first-deploy.ts).
     '@aws-sdk/client-codepipeline@^3',
+    '@aws-sdk/client-cloudwatch@^3',
+    '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/credential-providers@^3',
   ],
   devDeps: [

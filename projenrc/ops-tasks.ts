@@ -28,6 +28,17 @@ export function addOpsTasks(project: awscdk.AwsCdkTypeScriptApp): void {
     exec: runTs('src/terminal/ops/failover-cli.ts'),
     receiveArgs: true,
   });
+  // The pipeline measures and watches itself (README "Delivery metrics" and "Drift detection").
+  project.addTask('pipeline:metrics', {
+    description: 'The four DORA keys (deployment frequency, lead time, change failure rate, time to restore) with their 2024 band, approval wait, bake and time per stage, from the pipeline\'s execution history (-- --days 30 --json)',
+    exec: runTs('src/terminal/delivery-metrics/pipeline-metrics-cli.ts'),
+    receiveArgs: true,
+  });
+  project.addTask('drift', {
+    description: 'CloudFormation drift detection on every deployed stage stack (-- --env <name>) through the lookup roles; exit 1 on drift or a stack that could not be checked',
+    exec: runTs('src/terminal/drift/drift-cli.ts'),
+    receiveArgs: true,
+  });
   // The execution policies, from CloudFormation's own handler data (src/terminal/execution-policy).
   project.addTask('policy:check', {
     description: 'Check the execution policies against every template of cdk.out and its variants (run synth first); prints the pairs checked',

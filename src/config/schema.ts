@@ -267,6 +267,20 @@ export const changeReportSchema = z.strictObject({
     .default(DEFAULT_OVERRIDE_MARKER),
 }, expecting('an object, e.g. { "blockStatefulReplacement": true }'));
 
+/** Default and ceiling of `driftDetection.intervalHours`. */
+export const DEFAULT_DRIFT_INTERVAL_HOURS = 24;
+export const MAX_DRIFT_INTERVAL_HOURS = 168;
+
+/** The scheduled drift check of every deployed stage stack (README "Drift detection"). */
+export const driftDetectionSchema = z.strictObject({
+  /**
+   * Hours between two drift checks of every deployed stage stack (1 to 168, a week). Each check
+   * runs CloudFormation drift detection on every stage stack through the lookup roles.
+   * @default 24 (daily)
+   */
+  intervalHours: wholeNumber('hours', 1, MAX_DRIFT_INTERVAL_HOURS).default(DEFAULT_DRIFT_INTERVAL_HOURS),
+}, expecting(`an object, e.g. { "intervalHours": ${DEFAULT_DRIFT_INTERVAL_HOURS} }`));
+
 /** `"org/repo"` in one field: the suggestion to split it. */
 function ownerRepoHint(value: unknown, field: 'owner' | 'repo'): string {
   if (typeof value === 'string' && value.includes('/')) {
@@ -325,6 +339,8 @@ export const deliveryConfigSchema = z.strictObject({
   gates: gatesSchema.default(() => gatesSchema.parse({})),
   /** The prod change report shown before the prod approval. */
   changeReport: changeReportSchema.default(() => changeReportSchema.parse({})),
+  /** The scheduled drift check. */
+  driftDetection: driftDetectionSchema.default(() => driftDetectionSchema.parse({})),
 }, expecting('an object with "pipeline", "source", "environments", "notifications" and "tags" (see config/delivery.sample.json)'));
 
 /** The validated config, defaults applied. */

@@ -42,6 +42,7 @@ describe('the sample config', () => {
     const parsed = parseConfig(c);
     expect(parsed.pipeline.name).toBe('cdk-delivery-pipeline');
     expect(parsed.source.branch).toBe('main');
+    expect(parsed.driftDetection).toEqual({ intervalHours: 24 });
     expect(parsed.gates).toEqual({ failOnSeverities: ['CRITICAL'], failOnFixableSeverities: ['HIGH'], ecrScanTimeoutMinutes: 15, replicationTimeoutMinutes: 15 });
     expect(parsed.environments[0]).toMatchObject({ production: false, requireApproval: false, rollout: 'parallel' });
     expect(parsed.environments[0].sizing).toMatchObject({ natGateways: 1, maxAzs: 2, cpu: 256, memoryMiB: 512, logRetentionDays: 30 });
@@ -118,6 +119,10 @@ describe('bad config gets one clear message per problem', () => {
     ['production as a string', (c: any) => { c.environments[2].production = 'true'; }, 'environments[2].production', /must be true or false \(production data rules\), without quotes; got the string "true"/],
     ['bad e-mail address', (c: any) => { c.notifications.emails = ['not-an-address']; }, 'notifications.emails[0]', /"not-an-address" is not an e-mail address; write it as "name@example\.com"/],
     ['no e-mail address', (c: any) => { c.notifications.emails = []; }, 'notifications.emails', /at least one address/],
+    ['drift check more often than hourly', (c: any) => { c.driftDetection = { intervalHours: 0 }; }, 'driftDetection.intervalHours', /^driftDetection\.intervalHours: must be at least 1 hours; got the number 0$/],
+    ['drift check less often than weekly', (c: any) => { c.driftDetection = { intervalHours: 200 }; }, 'driftDetection.intervalHours', /must be at most 168 hours; got the number 200/],
+    ['drift interval as a string', (c: any) => { c.driftDetection = { intervalHours: '24' }; }, 'driftDetection.intervalHours', /must be a whole number of hours from 1 to 168, e\.g\. 1; got the string "24"/],
+    ['drift interval in days', (c: any) => { c.driftDetection = { intervalDays: 1 }; }, 'driftDetection.intervalDays', /unknown key "intervalDays"; remove it or fix its spelling/],
     ['the same e-mail twice', (c: any) => { c.notifications.emails = ['a@example.com', 'b@example.com', 'A@example.com']; }, 'notifications.emails[2]', /"A@example\.com" is already listed as notifications\.emails\[0\]; list each address once/],
     ['memory that does not fit the CPU', (c: any) => { c.environments[2].sizing.memoryMiB = 256; }, 'environments[2].sizing.memoryMiB', /256 does not fit cpu 512; use 1024, 2048, 3072, 4096/],
     ['4 vCPU memory above 30 GiB', (c: any) => { Object.assign(c.environments[2].sizing, { cpu: 4096, memoryMiB: 31744 }); }, 'environments[2].sizing.memoryMiB', /does not fit cpu 4096; use 8192 to 30720 in steps of 1024/],

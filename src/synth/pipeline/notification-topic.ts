@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
@@ -21,6 +21,7 @@ export class NotificationTopic extends Construct {
   public readonly topic: sns.Topic;
   /** The customer-managed key encrypting the topic (rotation on). */
   public readonly key: kms.Key;
+  private alarmsAllowed = false;
 
   constructor(scope: Construct, id: string, props: NotificationTopicProps) {
     super(scope, id);
@@ -46,5 +47,32 @@ export class NotificationTopic extends Construct {
     for (const email of props.emails) {
       this.topic.addSubscription(new subs.EmailSubscription(email));
     }
+  }
+
+  /**
+   * Let CloudWatch alarms of this account publish to the topic (the delivery metrics' and the
+   * drift check's error alarms): CloudWatch encrypts what it publishes with the topic key, and
+   * enforceSSL replaced the default topic policy, so both grants are explicit. Once per topic.
+   */
+  public allowAlarmsOfThisAccount(): void {
+    if (this.alarmsAllowed) return;
+    this.alarmsAllowed = true;
+    const { account, region, partition } = Stack.of(this);
+    this.key.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsToPublish',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+      resources: ['*'],
+    }));
+    this.topic.addToResourcePolicy(new iam.PolicyStatement({
+      sid: 'AllowCloudWatchAlarmsOfThisAccount',
+      principals: [new iam.ServicePrincipal('cloudwatch.amazonaws.com')],
+      actions: ['sns:Publish'],
+      resources: [this.topic.topicArn],
+      conditions: {
+        StringEquals: { 'aws:SourceAccount': account },
+        ArnLike: { 'aws:SourceArn': `arn:${partition}:cloudwatch:${region}:${account}:alarm:*` },
+      },
+    }));
   }
 }

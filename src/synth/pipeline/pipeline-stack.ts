@@ -7,6 +7,8 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { Construct } from 'constructs';
 import { hardenArtifactBucket } from './artifact-bucket-hardening';
+import { DeliveryMetrics } from './delivery-metrics';
+import { DriftDetection } from './drift-detection';
 import { ImageRegionStack } from './image-region-stack';
 import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
 import { ImageRepository } from './image-repository';
@@ -20,6 +22,7 @@ import { ChangeReportStep } from './steps/change-report-step';
 import { renderCommandsEnvironments } from './steps/commands-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
 import { PipelineStepPurpose } from '../../shared/aws-names';
@@ -121,6 +124,10 @@ export class PipelineStack extends Stack {
   public readonly stageFailures: ReadonlyMap<string, StageFailurePolicy>;
   /** The log group of the Commands actions (CodePipeline writes them to `/aws/codepipeline/<pipeline>`). */
   public readonly commandsLogs: logs.LogGroup;
+  /** The delivery metrics: rules on the pipeline's events, the function, the dashboard. */
+  public readonly deliveryMetrics: DeliveryMetrics;
+  /** The scheduled drift check of every stage stack. */
+  public readonly driftDetection: DriftDetection;
 
   constructor(scope: Construct, id: string, props: PipelineStackProps) {
     super(scope, id, {
@@ -192,7 +199,27 @@ export class PipelineStack extends Stack {
 
     this.stageFailures = this.buildAndHardenPipeline(commitId);
     this.rollbackStages = [...this.stageFailures].filter(([, p]) => p.onFailure === 'ROLLBACK').map(([name]) => name);
+    ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
+  }
+
+  /**
+   * The pipeline measures and watches itself: DORA metrics from its own events, a dashboard,
+   * and the scheduled drift check of every stage stack (README "Delivery metrics", "Drift
+   * detection"). Their log groups use the build logs' key. Needs the built pipeline.
+   */
+  private addSelfObservation(config: DeliveryConfig): { deliveryMetrics: DeliveryMetrics; driftDetection: DriftDetection } {
+    const observed = { logsKey: this.node.findChild('BuildLogsKey') as kms.IKey, notifications: this.notifications };
+    const deliveryMetrics = new DeliveryMetrics(this, 'DeliveryMetrics', {
+      ...observed,
+      layout: pipelineLayoutOf(config),
+      pipelineArn: this.pipeline.pipeline.pipelineArn,
+      stageNames: this.pipeline.pipeline.stages.map((s) => s.stageName),
+    });
+    const driftDetection = new DriftDetection(this, 'DriftDetection', {
+      ...observed, pipelineName: config.pipeline.name, targets: stageStacksOf(config), intervalHours: config.driftDetection.intervalHours,
+    });
+    return { deliveryMetrics, driftDetection };
   }
 
   /**

@@ -2,11 +2,14 @@ import { Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { IConstruct } from 'constructs';
+import { DeliveryMetrics } from './delivery-metrics';
+import { DriftDetection } from './drift-detection';
 import { ImageRegionStack } from './image-region-stack';
+import { PipelineFunction } from './pipeline-function';
 import { ReportBucket } from './report-bucket';
 import { CommandsActionWithEnvironment } from './steps/commands-step';
 import {
-  AWS, bucketWithoutEventsOrObjectLock, CDK_GRANT_INLINE, child, FRAMEWORKS, guard, HIPAA, logicalId, PCI, rule, suppress, Suppressor,
+  AWS, bucketWithoutEventsOrObjectLock, CDK_GRANT_INLINE, child, FRAMEWORKS, guard, HIPAA, logicalId, NIST, PCI, rule, suppress, Suppressor,
 } from '../compliance/suppressions';
 
 const ARTIFACT_REPLICATION = 'Pipeline artifacts are transient build outputs expiring after 30 days and rebuilt from the Git commit, '
@@ -235,6 +238,41 @@ function replicaCreationRole(stack: ImageRegionStack): void {
     `The replica creation role may only create the one replicated repository and use the one regional key. ${CDK_GRANT_INLINE}`));
 }
 
+/**
+ * A function of the pipeline account (delivery metrics, drift check): its role's inline policy
+ * and the one wildcard PutMetricData needs, and the Lambda rules that do not fit a function
+ * that only calls AWS APIs. `role` says what the role may do; `lostInvocation` why a dead-letter
+ * queue would keep nothing.
+ */
+function pipelineFunction(fn: PipelineFunction, role: string, lostInvocation: string): void {
+  suppress(child(fn.role, 'DefaultPolicy'),
+    rule('IAMNoInlinePolicy', FRAMEWORKS, `${role} ${CDK_GRANT_INLINE}`),
+    rule('IAM5', [AWS], 'The cloudwatch:PutMetricData action takes no resource-level permission, so its statement names every resource '
+      + 'and the cloudwatch:namespace condition limits it to the DeliveryPipeline namespace.', ['Resource::*']));
+  suppress(fn.function,
+    rule('LambdaDLQ', [NIST, HIPAA], lostInvocation),
+    rule('LambdaConcurrency', [NIST, HIPAA],
+      'The function runs a few times a day on the pipeline\'s own events, and reserving concurrency fails on accounts whose unreserved concurrency is at the minimum of ten.'),
+    rule('LambdaInsideVPC', FRAMEWORKS,
+      'The function calls only AWS APIs over TLS and the pipeline account has no VPC, so attaching one would add NAT gateways without narrowing what it reaches.'));
+  guard(fn.function, ['lambda_inside_vpc_check'],
+    'The function calls only AWS APIs over TLS and the pipeline account has no VPC, so attaching one would add NAT gateways without narrowing what it reaches.');
+}
+
+/** The delivery metrics: the function, and its claim table that the history can always rebuild. */
+function deliveryMetrics(metrics: DeliveryMetrics): void {
+  pipelineFunction(metrics.function, 'The delivery metrics role may read this pipeline\'s history, claim datapoints in its one table and publish to its namespace.',
+    'EventBridge retries each event for hours and the error alarm tells the pipeline topic, and every number is recomputed from CodePipeline\'s history by npx projen pipeline:metrics.');
+  suppress(metrics.claims, rule('DynamoDBInBackupPlan', [NIST, HIPAA],
+    'The table only holds 35-day claims that stop a repeated event from publishing twice, and point-in-time recovery already covers it, so a backup plan would keep nothing of value.'));
+}
+
+/** The drift check: the function only. */
+function driftDetection(drift: DriftDetection): void {
+  pipelineFunction(drift.function, 'The drift check role may assume the stage accounts\' lookup roles and publish to its namespace and the pipeline topic.',
+    'The schedule runs the whole check again at its next interval and the error alarm tells the pipeline topic, so a dead-letter queue would keep nothing that is lost.');
+}
+
 /** The exceptions of the pipeline stack, its image region stacks and report bucket. */
 export const pipelineSuppressions: Suppressor = (c) => {
   if (c instanceof pipelines.CodePipeline) {
@@ -247,5 +285,9 @@ export const pipelineSuppressions: Suppressor = (c) => {
     replicaCreationRole(c);
   } else if (c instanceof ReportBucket) {
     changeReportBucket(c);
+  } else if (c instanceof DeliveryMetrics) {
+    deliveryMetrics(c);
+  } else if (c instanceof DriftDetection) {
+    driftDetection(c);
   }
 };

@@ -1,5 +1,3 @@
-import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import { Duration, Stack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -7,13 +5,9 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
-// esbuild bundles the hook at synth, which always runs with devDependencies installed (here and
-// in the pipeline's synth step, after `npm ci`); the deployed templates never load it.
-// eslint-disable-next-line import/no-extraneous-dependencies
-import { buildSync } from 'esbuild';
 import { EnvironmentConfig } from '../../config/schema';
 import { HOOK_FUNCTION_TIMEOUT_SECONDS, RegionRole } from '../../lambda/pre-traffic-hook/pre-traffic-checks';
-import { NODE_MAJOR } from '../../shared/versions/toolchain';
+import { bundledHandlerCode } from '../constructs/bundled-handler';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { LAMBDA_NODE_RUNTIME } from '../constructs/lambda-runtime';
 
@@ -33,36 +27,10 @@ export const PRE_TRAFFIC_RETRY_DELAY_SECONDS = 30;
 export const PRE_TRAFFIC_DEADLINE_MINUTES = 15 + (PRE_TRAFFIC_MAX_ATTEMPTS * PRE_TRAFFIC_RETRY_DELAY_SECONDS) / 60;
 
 const HANDLER_SOURCE = path.join('src', 'lambda', 'pre-traffic-hook', 'pre-traffic-hook.handler.ts');
-let bundledDirectory: string | undefined;
 
-/**
- * The handler bundled by esbuild (no Docker), ONCE per process: every stage of a synth shares
- * the same directory, hence the same asset hash. The source is found by walking up from this
- * file, which runs from src/ (tests, ts-node) or from the synth bundle in .cache/synth/.
- */
+/** The hook's handler bundled by esbuild at synth (once per process: every stage shares the asset). */
 export function bundledHookCode(): string {
-  if (bundledDirectory) return bundledDirectory;
-  let dir = __dirname;
-  while (!fs.existsSync(path.join(dir, HANDLER_SOURCE))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error(`cannot find ${HANDLER_SOURCE} above ${__dirname}`);
-    dir = parent;
-  }
-  const out = fs.mkdtempSync(path.join(os.tmpdir(), 'pre-traffic-hook-'));
-  buildSync({
-    entryPoints: [path.join(dir, HANDLER_SOURCE)],
-    outfile: path.join(out, 'index.js'),
-    bundle: true,
-    minify: true,
-    platform: 'node',
-    format: 'cjs',
-    target: `node${NODE_MAJOR}`,
-    logLevel: 'warning',
-  });
-  // Assets are staged (copied into the assembly) at synth, later in the same process.
-  process.once('exit', () => fs.rmSync(out, { recursive: true, force: true }));
-  bundledDirectory = out;
-  return out;
+  return bundledHandlerCode(HANDLER_SOURCE);
 }
 
 /** Props of the PreTrafficHook. */

@@ -22,7 +22,7 @@ const namesByAccount = (plan: ReturnType<typeof bootstrapPlan>) => {
   return out;
 };
 const pipelineCmd = (region: string) =>
-  `npx cdk bootstrap aws://${P}/${region} --cloudformation-execution-policies arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec --termination-protection`;
+  `npx cdk bootstrap aws://${P}/${region} --cloudformation-execution-policies arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec-2 --termination-protection`;
 
 /** The sample plus a `perf` environment in a new account and region, sharing dev's account in us-east-1 too. */
 function extendedInput() {
@@ -47,7 +47,8 @@ describe('bootstrap plan', () => {
     ]);
     expect(plan.bootstrap.map((b) => b.purposes)).toEqual([['pipeline'], ['pipeline-support'], ['stage'], ['stage'], ['stage'], ['stage'], ['stage']]);
     const names = namesByAccount(plan);
-    expect(names[P]).toEqual(['cdk-delivery-pipeline-cfn-exec']);
+    // Two parts since the delivery metrics and drift check (issue 29) added Lambda, EventBridge, DynamoDB and CloudWatch actions.
+    expect(names[P]).toEqual(['cdk-delivery-pipeline-cfn-exec', 'cdk-delivery-pipeline-cfn-exec-2']);
     for (const account of ['222222222222', '333333333333', '444444444444']) {
       expect(names[account][0]).toBe('cdk-delivery-cfn-exec');
       expect(names[account]).toEqual(names[account].map((_, i) => (i === 0 ? 'cdk-delivery-cfn-exec' : `cdk-delivery-cfn-exec-${i + 1}`)));
@@ -107,9 +108,10 @@ describe('bootstrap plan', () => {
     expect(bootstrapTargets(configFrom(input))[0]).toEqual({ account: P, region: 'us-east-1', purposes: ['pipeline', 'stage'], stages: ['dev-us-east-1'] });
     expect(commandLine(plan.bootstrap[0].command)).toBe(`npx cdk bootstrap aws://${P}/us-east-1 --cloudformation-execution-policies `
       + `${policyArnsOf(P, plan)} --termination-protection`);
-    expect(policyArnsOf(P, plan)).toMatch(new RegExp(`^arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec(,|$)`));
+    expect(policyArnsOf(P, plan)).toMatch(new RegExp(`^arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec-2,`
+      + `arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec(,|$)`));
     // The support region of the pipeline account gets the same policies (one execution role per account/region).
-    expect(commandLine(plan.bootstrap[1].command)).toContain(`policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec`);
+    expect(commandLine(plan.bootstrap[1].command)).toContain(`policy/cdk-delivery-pipeline-cfn-exec-2,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec`);
   });
 
   test('profiles per account are appended to that account\'s commands only', () => {
