@@ -91,22 +91,44 @@ export function renderMermaid(shape: PipelineShape): string {
   return lines.join('\n');
 }
 
-const START = '<!-- pipeline-diagram:start -->';
-const END = '<!-- pipeline-diagram:end -->';
+/** A fenced block a document holds between `<!-- <name>:start -->` and `<!-- <name>:end -->`. */
+export interface EmbeddedBlock {
+  /** Marker name: `pipeline-diagram` (README.md), `lead-time-model` (docs/performance.md). */
+  readonly name: string;
+  /** The fence's language: `mermaid`, `text`. */
+  readonly lang: string;
+}
+
+export const DIAGRAM_BLOCK: EmbeddedBlock = { name: 'pipeline-diagram', lang: 'mermaid' };
+export const LEAD_TIME_BLOCK: EmbeddedBlock = { name: 'lead-time-model', lang: 'text' };
+
+const markers = (block: EmbeddedBlock) => [`<!-- ${block.name}:start -->`, `<!-- ${block.name}:end -->`] as const;
+
+/** The content of a document's block (undefined if it has no such markers). */
+export function readBlock(doc: string, block: EmbeddedBlock): string | undefined {
+  const [START, END] = markers(block);
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) return undefined;
+  const fenced = new RegExp(`\`\`\`${block.lang}\n([\\s\\S]*?)\`\`\``).exec(doc.slice(start, end));
+  return fenced ? fenced[1].trimEnd() : '';
+}
+
+/** The document with its block replaced. */
+export function embedBlock(doc: string, block: EmbeddedBlock, content: string): string {
+  const [START, END] = markers(block);
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`the document has no ${START} ... ${END} markers`);
+  return `${doc.slice(0, start + START.length)}\n\`\`\`${block.lang}\n${content}\n\`\`\`\n${doc.slice(end)}`;
+}
 
 /** The Mermaid block the README holds between its pipeline-diagram markers (undefined if none). */
 export function readmeDiagram(readme: string): string | undefined {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) return undefined;
-  const block = /```mermaid\n([\s\S]*?)```/.exec(readme.slice(start, end));
-  return block ? block[1].trimEnd() : '';
+  return readBlock(readme, DIAGRAM_BLOCK);
 }
 
 /** The README with the diagram between its pipeline-diagram markers replaced. */
 export function embedDiagram(readme: string, mermaid: string): string {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README has no ${START} ... ${END} markers`);
-  return `${readme.slice(0, start + START.length)}\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n${readme.slice(end)}`;
+  return embedBlock(readme, DIAGRAM_BLOCK, mermaid);
 }

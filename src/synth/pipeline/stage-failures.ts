@@ -35,28 +35,42 @@ export function deploysStacks(stage: cp.IStage): boolean {
   return stage.actions.some((a) => a.actionProperties.category === cp.ActionCategory.DEPLOY && a.actionProperties.provider === 'CloudFormation');
 }
 
-const hasApproval = (stage: cp.IStage) => stage.actions.some((a) => a.actionProperties.category === cp.ActionCategory.APPROVAL);
-const isSource = (stage: cp.IStage) => stage.actions.some((a) => a.actionProperties.category === cp.ActionCategory.SOURCE);
+/** What the decision reads about a stage (from the built pipeline, or from its template: pipeline:report). */
+export interface StageTraits {
+  readonly name: string;
+  /** It has a CloudFormation deploy action. */
+  readonly deploysStacks: boolean;
+  /** It has a manual approval. */
+  readonly hasApproval: boolean;
+  /** It has a source action. */
+  readonly isSource: boolean;
+}
 
-/** The decision for one stage of the built pipeline. */
-export function failurePolicyOf(stage: cp.IStage): StageFailurePolicy {
-  if (deploysStacks(stage)) {
+/** The traits of a stage of the built pipeline. */
+export function traitsOf(stage: cp.IStage): StageTraits {
+  const category = (c: cp.ActionCategory) => stage.actions.some((a) => a.actionProperties.category === c);
+  return { name: stage.stageName, deploysStacks: deploysStacks(stage), hasApproval: category(cp.ActionCategory.APPROVAL), isSource: category(cp.ActionCategory.SOURCE) };
+}
+
+/** The decision for one stage. */
+export function failurePolicyOf(stage: StageTraits): StageFailurePolicy {
+  if (stage.deploysStacks) {
     return {
       onFailure: 'ROLLBACK',
       reason: 'It deploys stacks: a failure (a deploy, an assertion, the bake, the protection) rolls the stage back to its last successful release, '
         + 'which a retry would not; RETRY and ROLLBACK exclude each other, and rollback keeps the stage in a state a later run can build on.',
     };
   }
-  if (hasApproval(stage)) {
+  if (stage.hasApproval) {
     return {
       onFailure: 'NONE',
       reason: 'It holds a manual approval: a retry would ask again after a rejection or an expired approval, and re-run a change report that refused the change.',
     };
   }
-  if (isSource(stage)) {
+  if (stage.isSource) {
     return { onFailure: 'NONE', reason: 'A failed source action (connection, permissions, branch) is not transient, and the next push starts a new run.' };
   }
-  switch (stage.stageName) {
+  switch (stage.name) {
     case 'Build':
       return {
         onFailure: 'NONE',
@@ -87,7 +101,7 @@ export function configureStageFailures(pipeline: cp.Pipeline): ReadonlyMap<strin
   const cfn = pipeline.node.defaultChild as cp.CfnPipeline;
   const out = new Map<string, StageFailurePolicy>();
   pipeline.stages.forEach((stage, index) => {
-    const policy = failurePolicyOf(stage);
+    const policy = failurePolicyOf(traitsOf(stage));
     out.set(stage.stageName, policy);
     if (policy.onFailure === 'ROLLBACK') cfn.addPropertyOverride(`Stages.${index}.OnFailure`, { Result: cp.Result.ROLLBACK });
     if (policy.onFailure === 'RETRY') {

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { pipelineShapeFromTemplate, totalsOf } from '../../../src/synth/pipeline-shape/pipeline-shape';
 import { embedDiagram, readmeDiagram, renderMermaid, renderReport, renderSummary } from '../../../src/synth/pipeline-shape/render-pipeline';
+import { renderFailurePolicies } from '../../../src/terminal/pipeline-report/pipeline-report-cli';
 import { synthPipeline } from '../../support/pipeline-fixture';
 import { REPO_ROOT } from '../../support/repo-root';
 import { sampleAssembly } from '../../support/sample-assembly';
@@ -79,6 +80,16 @@ describe('pipeline report on a small synthesized pipeline', () => {
     expect(readmeDiagram(out)).toBe('flowchart LR\n  x');
     expect(() => embedDiagram('no markers', 'x')).toThrow(/markers/);
   });
+});
+
+test('the report says what each stage does on failure and why, and agrees with the template', () => {
+  const shape = pipelineShapeFromTemplate(sampleAssembly().pipeline.template, 'us-east-1');
+  const text = renderFailurePolicies(shape);
+  expect(text).toMatch(/^ {2}UpdatePipeline\s+RETRY\s+Self-mutation fails on CloudFormation throttling/m);
+  expect(text).toMatch(/^ {2}Approve-prod\s+NONE\s+It holds a manual approval/m);
+  expect(text).toMatch(/^ {2}prod-us-east-1\s+ROLLBACK\s+It deploys stacks/m);
+  // Every decision is the one the template carries.
+  expect(text).not.toContain('the template says');
 });
 
 test('the README embeds the diagram of the sample pipeline as it is now', () => {
