@@ -387,7 +387,8 @@ export const pipelineStepRoleRule = rule(
   'A role the pipeline\'s change report, protection or bake step assumes in this account is added, removed, or changes its trust or permissions.',
   (diff) => diff.resources
     .filter((r) => r.type === 'AWS::IAM::Role' && STEP_ROLE.test(String(props(r.after ?? r.before).RoleName ?? '')))
-    .filter((r) => r.status !== 'changed' || r.propertyChanges.some((c) => ['AssumeRolePolicyDocument', 'Policies', 'ManagedPolicyArns', 'PermissionsBoundary', 'RoleName'].includes(c.name)))
+    .filter((r) => r.status === 'added' || r.status === 'removed'
+      || (r.status === 'changed' && r.propertyChanges.some((c) => ['AssumeRolePolicyDocument', 'Policies', 'ManagedPolicyArns', 'PermissionsBoundary', 'RoleName'].includes(c.name))))
     .map((r) => {
       const name = String(props(r.after ?? r.before).RoleName);
       const what = r.status === 'changed' ? `changes ${r.propertyChanges.map((c) => c.name).join(', ')}` : r.status === 'added' ? 'is created' : 'is REMOVED';
