@@ -52,6 +52,10 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // `failover --run` (src/terminal/ops/aws-failover-clients.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
+    // `failover --run` moves the database secret with the writer (promote the replica, rotate
+    // where the writer is, re-replicate); the standby rotation function (src/lambda/secret-rotation)
+    // calls it too, bundled by esbuild at synth.
+    '@aws-sdk/client-secrets-manager@^3',
     // The pre-traffic hook (bundled into its Lambda asset): when a check fails it reads when the
     // ECS service deployment started, which bounds its retries (src/lambda/pre-traffic-hook/).
     '@aws-sdk/client-ecs@^3',
@@ -63,6 +67,8 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-dynamodb@^3',
     '@aws-sdk/credential-providers@^3',
+    // The standby rotation function's PostgreSQL driver, bundled at synth: the app's version.
+    'pg@8.23.1',
   ],
   devDeps: [
     '@swc/core',
@@ -84,6 +90,7 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // for ts-node, typescript-eslint and projen. Both declare a `tsc` binary, and npm links
     // either one into node_modules/.bin: tasks call each compiler by its path.
     'typescript-native@npm:typescript@^7.0.2',
+    '@types/pg@8.23.1',
     // The asset CLI CDK Pipelines installs in its asset-publishing action: listed here only so
     // package-lock.json resolves one exact version, which the pipeline pins
     // (src/synth/pipeline/tool-versions.ts; CDK's own default is cdk-assets@latest).

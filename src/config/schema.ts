@@ -189,7 +189,7 @@ export const environmentFieldsSchema = z.strictObject({
   /**
    * A public Route 53 hosted zone for this environment. With it the ALB gets an ACM certificate
    * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and per region a latency record (`independent`) or a failover record (`global`).
-   * Without it the ALB serves HTTP only (see README "HTTP-only mode"); production requires it
+   * Without it the ALB serves HTTP only (see README "HTTPS and HTTP-only mode" under "The workload"); production requires it
    * unless `allowPlainHttp` states why not.
    * @default - no domain, HTTP-only
    */

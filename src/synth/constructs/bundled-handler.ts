@@ -15,9 +15,10 @@ const bundled = new Map<string, string>();
  * hence the same asset hash. `handlerSource` is relative to the repository root; the root is
  * found by walking up from this file, which runs from src/ (tests, ts-node) or from the synth
  * bundle in .cache/synth/. The AWS SDK clients a handler imports are bundled with it (pinned by
- * package-lock.json), not taken from the runtime.
+ * package-lock.json), not taken from the runtime. `external`: modules left out of the bundle
+ * (an optional native add-on a driver only tries, such as pg's `pg-native`).
  */
-export function bundledHandlerCode(handlerSource: string): string {
+export function bundledHandlerCode(handlerSource: string, external: readonly string[] = []): string {
   const cached = bundled.get(handlerSource);
   if (cached) return cached;
   let dir = __dirname;
@@ -35,6 +36,7 @@ export function bundledHandlerCode(handlerSource: string): string {
     platform: 'node',
     format: 'cjs',
     target: `node${NODE_MAJOR}`,
+    external: [...external],
     logLevel: 'warning',
   });
   // Assets are staged (copied into the assembly) at synth, later in the same process.

@@ -1,5 +1,6 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
+import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
 import { ListSubscriptionsByTopicCommand, ListTopicsCommand, SNSClient } from '@aws-sdk/client-sns';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -39,6 +40,10 @@ export function awsDoctorClients(homeRegion: string): DoctorClients {
     connections: (where) => {
       const client = new CodeStarConnectionsClient(config(where));
       return { getConnection: (input) => client.send(new GetConnectionCommand(input)) };
+    },
+    rds: (where) => {
+      const client = new RDSClient(config(where));
+      return { describeDBClusters: (input) => client.send(new DescribeDBClustersCommand(input)) };
     },
     sns: (where) => {
       const client = new SNSClient(config(where));

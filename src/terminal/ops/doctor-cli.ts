@@ -20,7 +20,9 @@ import { bootstrapPlan } from '../execution-policy/bootstrap-plan';
  * support of every pinned version (versions/calendar.json: WARN within 90 days of its end of
  * support, FAIL after it); exit 0, or 1 with the readable list of config problems or when a
  * pin is past its end of support. `--aws` (with credentials): also check bootstrap stacks,
- * the GitHub connection and the approval e-mails; exit 1 if any check failed. Without
+ * the GitHub connection and the approval e-mails, and warn when the clusters of a global
+ * environment run different engine versions (a failover would be refused); exit 1 if any
+ * check failed. Without
  * credentials `--aws` says so and exits 1: the checks it asked for did not run.
  */
 

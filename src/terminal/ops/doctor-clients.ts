@@ -44,6 +44,19 @@ export interface SnsApi {
   listTopics(input: { NextToken?: string }): Promise<{ Topics?: ReadonlyArray<{ TopicArn?: string }>; NextToken?: string }>;
 }
 
+/** A regional cluster as DescribeDBClusters reports it (the fields doctor reads). */
+export interface DbClusterVersion {
+  readonly DBClusterIdentifier?: string;
+  readonly Status?: string;
+  readonly Engine?: string;
+  readonly EngineVersion?: string;
+}
+
+export interface RdsApi {
+  /** DescribeDBClusters of one cluster. Throws `DBClusterNotFoundFault` when there is none. */
+  describeDBClusters(input: { DBClusterIdentifier: string }): Promise<{ DBClusters?: readonly DbClusterVersion[] }>;
+}
+
 /**
  * Clients per account/region. In the caller's own account they use the caller's credentials;
  * in any other account they assume that account's CDK lookup role (read-only), so a failed
@@ -55,4 +68,5 @@ export interface DoctorClients {
   cloudFormation(where: Where): CloudFormationApi;
   connections(where: Where): ConnectionsApi;
   sns(where: Where): SnsApi;
+  rds(where: Where): RdsApi;
 }

@@ -1,5 +1,7 @@
 import { DoctorClients, StackDescription, Subscription, Where } from './doctor-clients';
-import { DeliveryConfig } from '../../config/schema';
+import { compareEngineVersions, olderThan, upgradeCommand } from './engine-versions';
+import { regionalClusterIdentifierOf, resilienceOf } from '../../config/resilience';
+import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { plannedWaves } from '../../config/waves';
 import { errorText, isAssumeRoleDenied, isStackMissingError } from '../../shared/aws-errors';
 import { lookupRoleArn } from '../../shared/aws-names';
@@ -10,7 +12,8 @@ import {
 /**
  * `doctor`: the preflight. Offline it explains what the config will build (waves, stages,
  * approvals, notifications, gates); with AWS credentials it checks what the pipeline needs from
- * the accounts: bootstrap stacks (version, trust), the GitHub connection, confirmed e-mails.
+ * the accounts: bootstrap stacks (version, trust), the GitHub connection, confirmed e-mails, and
+ * that a global environment's clusters run one engine version (what a failover needs).
  */
 
 /**
@@ -265,6 +268,53 @@ async function checkEmails(config: DeliveryConfig, clients: DoctorClients): Prom
 }
 
 /**
+ * The clusters of a `global` environment must run the same engine version, or AWS refuses to
+ * move the writer (./engine-versions.ts): a difference is a warning now, not a refusal in the
+ * middle of an incident. Each cluster is read in its own region (through the lookup role:
+ * ReadOnlyAccess covers rds:DescribeDBClusters).
+ */
+async function checkGlobalDatabase(config: DeliveryConfig, environment: EnvironmentConfig, clients: DoctorClients): Promise<CheckResult> {
+  const base = { check: 'database', where: `${environment.account}/${environment.regions.join(',')}` };
+  const found: Array<{ id: string; region: string; version: string; engine?: string }> = [];
+  const missing: string[] = [];
+  for (const region of environment.regions) {
+    const id = regionalClusterIdentifierOf(config.tags.Application, environment.name, region);
+    try {
+      const cluster = (await clients.rds({ account: environment.account, region }).describeDBClusters({ DBClusterIdentifier: id })).DBClusters?.[0];
+      if (cluster?.EngineVersion) found.push({ id, region, version: cluster.EngineVersion, engine: cluster.Engine });
+      else missing.push(`${id} (${region})`);
+    } catch (err) {
+      if ((err as { name?: string }).name === 'DBClusterNotFoundFault') {
+        missing.push(`${id} (${region})`);
+        continue;
+      }
+      return {
+        ...base,
+        status: 'warn',
+        message: `${environment.name}: cannot read ${id} in ${region} (${errorText(err)}), so the engine versions were not compared`,
+        fix: `AWS_PROFILE=<profile of ${environment.account}> aws rds describe-db-clusters --db-cluster-identifier ${id} --region ${region} `
+          + '--query "DBClusters[0].EngineVersion"',
+      };
+    }
+  }
+  const notDeployed = missing.length ? `; not deployed yet: ${missing.join(', ')}` : '';
+  if (found.length < 2) return { ...base, status: 'ok', message: `${environment.name}: fewer than two clusters deployed, nothing to compare${notDeployed}` };
+  const newest = found.reduce((a, b) => (olderThan(a.version, b.version) ? b : a));
+  const behind = found.filter((c) => compareEngineVersions(c.version, newest.version) !== 'same');
+  if (behind.length === 0) {
+    const runs = [newest.engine, newest.version].filter((x) => x !== undefined).join(' ');
+    return { ...base, status: 'ok', message: `${environment.name}: ${found.map((c) => c.id).join(' and ')} run ${runs}${notDeployed}` };
+  }
+  return {
+    ...base,
+    status: 'warn',
+    message: `${environment.name}: the clusters run different engine versions (${found.map((c) => `${c.id} ${c.version}`).join(', ')}): `
+      + 'npx projen failover would refuse to move the writer (AWS needs the same version on both), so align them before you need it',
+    fix: `${behind.map((c) => upgradeCommand(c.id, c.region, newest.version)).join('; ')}   (RUNBOOKS.md "Database engine upgrade")`,
+  };
+}
+
+/**
  * The checks `integ:deploy` runs before it deploys anything: the credentials are the sandbox
  * account's, the sandbox is one of the config's environment account/regions, and its
  * bootstrap carries exactly the generated execution policies, so one sandbox run proves the
@@ -316,5 +366,8 @@ export async function runAwsChecks(
   results.push(...bootstrap.flat());
   results.push(await checkConnection(config, caller, plan, clients));
   results.push(...await checkEmails(config, clients));
+  for (const environment of config.environments.filter((e) => resilienceOf(e) === 'global')) {
+    results.push(await checkGlobalDatabase(config, environment, clients));
+  }
   return results;
 }

@@ -30,7 +30,8 @@ const PHYSICAL_NAME: Record<string, string | null> = {
 /**
  * The reviewed list: `<stack>/<logical id>`. Each is RetainExceptOnCreate (a failed first
  * create deletes it, so the retry needs no hand work) and RUNBOOKS.md has the command that
- * removes it before a deliberate re-create ("Retained resources that block a re-create").
+ * removes it before a deliberate re-create (RUNBOOKS.md "Retained resources that block a re-create"
+ * under "A stack is stuck after a failed deploy").
  */
 const REVIEWED = [
   'DeliveryPipeline/ImagesRepository2D0F5B9C',
@@ -83,6 +84,16 @@ describe('retained resources with a fixed physical name', () => {
 
   test('each is deleted when its first create fails (RetainExceptOnCreate), so a failed first create can simply be retried', () => {
     for (const f of found) expect({ id: f.id, deletionPolicy: f.deletionPolicy }).toEqual({ id: f.id, deletionPolicy: 'RetainExceptOnCreate' });
+  });
+
+  test('README.md "Security model" names each of them', () => {
+    const readme = fs.readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8');
+    const paragraph = /\*\*Retained data and re-creates\*\*([\s\S]*?)\n- \*\*/.exec(readme)![1].replace(/\s*\n\s*/g, ' ');
+    // A name as the README writes it: the sample's values as placeholders; the bucket's name is CDK's, so by what it is.
+    const written = (f: { type: string; name: unknown }) => (f.type === 'AWS::S3::Bucket' ? 'the cross-region replication bucket'
+      : `\`${String(f.name).replace(/cdk-delivery-pipeline/g, '<pipeline>').replace(/transactions/g, '<app>').replace(/-prod-/g, '-<env>-').replace(/us-east-[12]/g, '<region>')}\``);
+    const missing = [...new Set(found.map(written))].filter((w) => !paragraph.includes(w));
+    expect(missing).toEqual([]);
   });
 
   test('RUNBOOKS.md has the command that removes each before a deliberate re-create', () => {

@@ -50,6 +50,10 @@ function expectedFor(stackId: string, dbReaders: number, role: 'primary' | 'seco
   // reads a replica of the primary's, which is not a resource of its template).
   if (role !== 'primary') delete pinned['AWS::RDS::GlobalCluster'];
   if (role === 'secondary') delete pinned['AWS::SecretsManager::Secret'];
+  // A secondary holds the standby rotation function of the secret (issue 27), with its log group.
+  if (role === 'secondary' && stackId === 'Platform') {
+    pinned['AWS::Logs::LogGroup'] = [...pinned['AWS::Logs::LogGroup'], 'DataStandbyRotationLogGroup019C2CC2'].sort();
+  }
   if (pinned['AWS::RDS::DBInstance']) {
     pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => (dbReaders > 0 && role !== 'secondary') || !id.startsWith('DataClusterReader'));
   }
@@ -137,7 +141,7 @@ describe.each([
     for (const type of role === 'secondary' ? stores : [...stores, 'AWS::SecretsManager::Secret']) {
       expect(counts[type]).toBeGreaterThan(0);
     }
-    expect(counts['AWS::Logs::LogGroup']).toBe(deploymentOf(environment).progressive ? 5 : 4);
+    expect(counts['AWS::Logs::LogGroup']).toBe((deploymentOf(environment).progressive ? 5 : 4) + (role === 'secondary' ? 1 : 0));
   });
 
   test('no literal secret in any template', () => {
@@ -166,6 +170,8 @@ describe.each([
       // the AWS managed policy: traffic-switch-role.ts).
       'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
       'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      // The standby rotation function generating a password (issue 27): no resource type.
+      'secretsmanager:GetRandomPassword',
       // The prod deletion-protection role reading back the load balancer's attributes.
       'elasticloadbalancing:DescribeLoadBalancerAttributes',
       // The pre-traffic hook's lookup: ListServices has no resource type (limited by the ecs:cluster condition).

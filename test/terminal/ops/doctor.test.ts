@@ -61,8 +61,39 @@ describe('doctor --aws checks (recorded responses)', () => {
       'OK   bootstrap 444444444444/us-east-2: CDKToolkit version 33, trusts 111111111111',
       'OK   connection 111111111111/us-east-1: connection cdk-delivery-pipeline is AVAILABLE',
       'OK   e-mail platform-team@example.com on arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4: subscribed and confirmed',
+      'OK   database 444444444444/us-east-1,us-east-2: prod: transactions-prod-us-east-1 and transactions-prod-us-east-2 run aurora-postgresql 16.8',
     ]);
     expect(calls).toContain('ListSubscriptionsByTopic arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4');
+  });
+
+  test('the two prod clusters on different engine versions: WARN naming both and the upgrade of the older one (failover would refuse)', async () => {
+    const world = greenWorld();
+    world.clusters!['444444444444/us-east-2/transactions-prod-us-east-2'] = fixture('failover/describe-db-clusters-us-east-2-older-minor.json');
+    const { results, failed } = await check(world);
+    expect(failed).toEqual([]);
+    expect(results.filter((r) => r.check === 'database')).toEqual([{
+      status: 'warn',
+      check: 'database',
+      where: '444444444444/us-east-1,us-east-2',
+      message: 'prod: the clusters run different engine versions (transactions-prod-us-east-1 16.8, transactions-prod-us-east-2 16.6): '
+        + 'npx projen failover would refuse to move the writer (AWS needs the same version on both), so align them before you need it',
+      fix: 'aws rds modify-db-cluster --db-cluster-identifier transactions-prod-us-east-2 --engine-version 16.8 --apply-immediately --region us-east-2   '
+        + '(RUNBOOKS.md "Database engine upgrade")',
+    }]);
+  });
+
+  test('the global database not deployed yet, or not readable: no comparison, said so (never a failure)', async () => {
+    const none = greenWorld();
+    none.clusters = {};
+    expect((await check(none)).results.filter((r) => r.check === 'database').map(formatResult)).toEqual([
+      'OK   database 444444444444/us-east-1,us-east-2: prod: fewer than two clusters deployed, nothing to compare; '
+      + 'not deployed yet: transactions-prod-us-east-1 (us-east-1), transactions-prod-us-east-2 (us-east-2)',
+    ]);
+    const denied = greenWorld();
+    denied.clusters!['444444444444/us-east-2/transactions-prod-us-east-2'] = recordedError('error-assume-role-access-denied.json');
+    const [result] = (await check(denied)).results.filter((r) => r.check === 'database');
+    expect(result.status).toBe('warn');
+    expect(result.message).toMatch(/^prod: cannot read transactions-prod-us-east-2 in us-east-2 \(.*\), so the engine versions were not compared$/);
   });
 
   test('bootstrap missing: the exact bootstrap command is the fix', async () => {
@@ -181,7 +212,7 @@ describe('doctor --aws checks (recorded responses)', () => {
     world.stacks['111111111111/us-east-1/DeliveryPipeline'] = recordedError('error-pipeline-stack-missing.json');
     const { results, failed } = await check(world);
     expect(failed).toEqual([]);
-    expect(results[results.length - 1]).toMatchObject({
+    expect(results.find((r) => r.check === 'e-mail')).toMatchObject({
       status: 'warn',
       check: 'e-mail',
       message: 'DeliveryPipeline is not deployed yet: e-mail subscriptions are checked once it is',

@@ -49,6 +49,8 @@ export interface FakeWorld {
   connection: Answer;
   topics?: Answer;
   subscriptions?: Answer;
+  /** DescribeDBClusters by `account/region/cluster identifier`; unknown keys are missing clusters. @default none */
+  clusters?: Record<string, Answer>;
 }
 
 /** A fully green world for the sample config. */
@@ -83,6 +85,10 @@ export function greenWorld(): FakeWorld {
     connection: fixture('get-connection-available.json'),
     topics: fixture('list-topics.json'),
     subscriptions: fixture('list-subscriptions-confirmed.json'),
+    clusters: {
+      '444444444444/us-east-1/transactions-prod-us-east-1': fixture('failover/describe-db-clusters-us-east-1.json'),
+      '444444444444/us-east-2/transactions-prod-us-east-2': fixture('failover/describe-db-clusters-us-east-2.json'),
+    },
   };
 }
 
@@ -105,6 +111,14 @@ export function fakeClients(world: FakeWorld) {
       getConnection: async () => {
         calls.push(`GetConnection ${key(w)}`);
         return answer(world.connection);
+      },
+    }),
+    rds: (w) => ({
+      describeDBClusters: async ({ DBClusterIdentifier }) => {
+        calls.push(`DescribeDBClusters ${key(w)} ${DBClusterIdentifier}`);
+        const a = world.clusters?.[`${key(w)}/${DBClusterIdentifier}`];
+        if (a === undefined) throw recordedError('failover/error-db-cluster-not-found.json');
+        return answer(a);
       },
     }),
     sns: (w) => ({
