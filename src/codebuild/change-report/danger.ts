@@ -9,7 +9,8 @@ import { stableJson } from './template';
  * src/codebuild/change-report/policy.ts); `traffic` findings rewrite what ECS switches during a progressive
  * deployment (the listener rules whose weights it manages); `gate` findings change what the
  * pipeline's own steps may do in the account (their roles) or weaken a release gate of the stage
- * (the ECS deployment's alarm rollback, circuit breaker, canary and bake, pre-traffic hook).
+ * (what the ECS deployment watches and waits for: its alarms, its failure detection, canary and
+ * bake times, the pre-traffic hook).
  */
 export type DangerCategory = 'stateful' | 'security' | 'version' | 'traffic' | 'gate';
 
