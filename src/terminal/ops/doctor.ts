@@ -144,7 +144,7 @@ async function checkBootstrap(
     const lookup = list(param(stack, 'TrustedAccountsForLookup'));
     if (!lookup.includes(pipelineAccount)) {
       return fail(`${BOOTSTRAP_STACK_NAME} does not trust ${pipelineAccount} for lookups (TrustedAccountsForLookup: ${lookup.join(',') || 'none'}); `
-        + 'the prod change report and doctor cannot read this account');
+        + 'the drift check and doctor cannot read this account');
     }
   }
   // The execution role must carry exactly the generated policies: AdministratorAccess would let
