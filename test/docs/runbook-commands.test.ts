@@ -36,6 +36,7 @@ const RUNTIME_VALUES: Record<string, string> = {
   '<bad commit>': 'a commit id',
   '<a commit whose tag exists in the image repository>': 'a commit id',
   '<why>': 'the reader\'s reason',
+  '<ticket>': 'the reader\'s change or incident ticket, named in the session',
   '<arn>': 'an ARN AWS assigns',
   '<its ARN>': 'an ARN AWS assigns',
   '<cluster arn>': 'the ARN of a cluster the text names',

@@ -1,5 +1,5 @@
 import { ResourceChange, TemplateDiff } from './diff';
-import { addedGrants, allowGrants, describeGrants } from './policy-document';
+import { addedGrants, allowGrants, deniesLifted, denyGrants, describeGrants } from './policy-document';
 import { stableJson } from './template';
 
 /**
@@ -258,6 +258,91 @@ export const securityGroupIngressRule = rule(
 );
 
 // ---------------------------------------------------------------------------------------
+// (b') a Deny lifted: a resource or identity policy loses (or changes) a Deny statement
+// ---------------------------------------------------------------------------------------
+
+/** Every policy document a Deny may live in: the IAM-broadening ones, key policies and ECR creation templates. */
+const DENY_DOCUMENTS: Record<string, (p: Record<string, unknown>) => unknown[]> = {
+  ...POLICY_DOCUMENTS,
+  'AWS::KMS::Key': (p) => [p.KeyPolicy],
+  'AWS::ECR::RepositoryCreationTemplate': (p) => [p.RepositoryPolicy],
+};
+
+export const denyLiftedRule = rule(
+  'deny-lifted',
+  'security',
+  'A Deny statement of a resource or identity policy is removed or changed (e.g. the repository policy that lets only the image gate push), '
+    + 'or the resource holding it is removed: what it refused may now be allowed.',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if (r.status !== 'changed' && r.status !== 'removed') continue;
+      const docsOf = DENY_DOCUMENTS[r.type];
+      if (!docsOf || !r.before) continue;
+      const lifted = deniesLifted(denyGrants(...docsOf(props(r.before))), denyGrants(...(r.after ? docsOf(props(r.after)) : [])));
+      if (lifted.length) {
+        out.push({
+          logicalId: r.logicalId,
+          resourceType: r.type,
+          wildcard: lifted.some((g) => g.wildcard),
+          message: `${r.status === 'removed' ? 'Removed with its policy' : 'Deny lifted'}: ${describeGrants(lifted, 3, 'Deny grant')} no longer refused.`,
+        });
+      }
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
+// (c') security-group broadening: new egress
+// ---------------------------------------------------------------------------------------
+
+/** CDK's rule for "no egress" (allowAllOutbound: false with no rule): ICMP type 252 code 86 to 255.255.255.255/32. */
+function isNoEgressPlaceholder(egress: unknown): boolean {
+  return !!egress && typeof egress === 'object' && (egress as Record<string, unknown>).CidrIp === '255.255.255.255/32';
+}
+
+function describeEgress(egress: Record<string, unknown>): string {
+  const destination = egress.CidrIp ?? egress.CidrIpv6 ?? egress.DestinationSecurityGroupId ?? egress.DestinationPrefixListId;
+  return describeIngress({ ...egress, CidrIp: undefined, CidrIpv6: undefined, SourceSecurityGroupId: destination }).replace(' from ', ' to ');
+}
+
+/** Egress rules a security group change adds; `all` when the group ends with none (AWS then allows all outbound). */
+function newEgress(r: ResourceChange): Record<string, unknown>[] | 'all' {
+  if (r.type === 'AWS::EC2::SecurityGroupEgress') {
+    return !r.before || ingressKey(props(r.before)) !== ingressKey(props(r.after)) ? [props(r.after)] : [];
+  }
+  const after = asArray(props(r.after).SecurityGroupEgress);
+  if (after.length === 0) return r.before && asArray(props(r.before).SecurityGroupEgress).length === 0 ? [] : 'all';
+  const old = new Set(asArray(props(r.before).SecurityGroupEgress).map(ingressKey));
+  return after.filter((x) => !old.has(ingressKey(x)) && !isNoEgressPlaceholder(x))
+    .filter((x): x is Record<string, unknown> => !!x && typeof x === 'object');
+}
+
+export const securityGroupEgressRule = rule(
+  'security-group-egress',
+  'security',
+  'New egress on a security group (inline SecurityGroupEgress or an AWS::EC2::SecurityGroupEgress resource), above all to 0.0.0.0/0 or ::/0, '
+    + 'or a group left with no egress rule (AWS then allows all outbound traffic).',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if ((r.status !== 'added' && r.status !== 'changed') || (r.type !== 'AWS::EC2::SecurityGroup' && r.type !== 'AWS::EC2::SecurityGroupEgress')) continue;
+      const rules = newEgress(r);
+      if (rules === 'all') {
+        out.push({ logicalId: r.logicalId, resourceType: r.type, wildcard: true, message: 'ALL OUTBOUND TRAFFIC: the group has no egress rule, so AWS allows all outbound traffic.' });
+        continue;
+      }
+      for (const egress of rules) {
+        const open = isWorldOpen(egress);
+        out.push({ logicalId: r.logicalId, resourceType: r.type, wildcard: open, message: `${open ? 'OUT TO THE INTERNET: ' : 'New egress: '}${describeEgress(egress)}.` });
+      }
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
 // (d) KMS key policy changes
 // ---------------------------------------------------------------------------------------
 
@@ -438,7 +523,9 @@ export const DANGER_RULES: readonly DangerRule[] = [
   statefulReplacementRule,
   statefulProtectionRule,
   iamBroadeningRule,
+  denyLiftedRule,
   securityGroupIngressRule,
+  securityGroupEgressRule,
   kmsKeyPolicyRule,
   engineVersionDowngradeRule,
   engineVersionChangeRule,

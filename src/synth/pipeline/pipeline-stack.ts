@@ -26,6 +26,7 @@ import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
 import { PipelineStepPurpose } from '../../shared/aws-names';
+import { PROVENANCE_PREFIX } from '../../shared/image-provenance';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../shared/versions/toolchain';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
@@ -186,6 +187,7 @@ export class PipelineStack extends Stack {
       commitId,
       gates: config.gates,
       replicationRegions,
+      provenance: { bucket: this.reports.bucket, key: this.reports.key },
     });
     this.pipeline.addWave(ASSETS_STAGE, { post: [this.imageGate] });
 
@@ -199,6 +201,12 @@ export class PipelineStack extends Stack {
 
     this.stageFailures = this.buildAndHardenPipeline(commitId);
     this.rollbackStages = [...this.stageFailures].filter(([, p]) => p.onFailure === 'ROLLBACK').map(([name]) => name);
+    // The gate's project exists once the pipeline is built: from now on only its role may put
+    // or delete images in the gated repository (and only CloudFormation may change its policy).
+    // The same for its provenance records (the change-report bucket, under image-provenance/).
+    const gateRole = this.imageGateRole();
+    this.images.reserveImageWritesTo(gateRole);
+    this.reports.reserveWritesUnder(PROVENANCE_PREFIX, gateRole);
     ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
   }
@@ -367,6 +375,13 @@ export class PipelineStack extends Stack {
       ],
     });
     return stageFailures;
+  }
+
+  /** The role the ImageGate project runs as: the only writer of the gated images. */
+  private imageGateRole(): iam.IRole {
+    const role = this.imageGate.project.role;
+    if (!role) throw new Error('the ImageGate CodeBuild project has no role (aws-cdk-lib changed?): the gated repository cannot name its only writer');
+    return role;
   }
 
   /**

@@ -197,10 +197,13 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
       ImageScanningConfiguration: { ScanOnPush: true },
       EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
       RepositoryPolicyText: {
-        Statement: [Match.objectLike({
+        // Then the two statements that reserve writes to the gate (test/synth/pipeline/image-writers.test.ts).
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'StageAccountsPull',
+          Effect: 'Allow',
           Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
           Principal: { AWS: ['222222222222', '333333333333', '444444444444'].map((a) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${a}:root`]] })) },
-        })],
+        })]),
       },
     });
   });
