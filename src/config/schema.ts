@@ -275,7 +275,7 @@ export const MAX_DRIFT_INTERVAL_HOURS = 168;
 export const driftDetectionSchema = z.strictObject({
   /**
    * Hours between two drift checks of every deployed stage stack (1 to 168, a week). Each check
-   * runs CloudFormation drift detection on every stage stack through the lookup roles.
+   * runs CloudFormation drift detection on every stage stack through each stage's drift role.
    * @default 24 (daily)
    */
   intervalHours: wholeNumber('hours', 1, MAX_DRIFT_INTERVAL_HOURS).default(DEFAULT_DRIFT_INTERVAL_HOURS),

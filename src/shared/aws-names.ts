@@ -43,9 +43,13 @@ export function applicationSlug(application: string): string {
 /**
  * What a pipeline step does in a stage account, each through a role of its own (issue 33): read
  * the deployed templates for the change report, turn on termination and deletion protection
- * after a production deploy, read the stage's alarms during the bake.
+ * after a production deploy, read the stage's alarms during the bake, and (the scheduled drift
+ * check, src/synth/pipeline/drift-detection.ts) detect drift of the stage's stacks.
  */
-export type PipelineStepPurpose = 'report' | 'protect' | 'bake';
+export type PipelineStepPurpose = 'report' | 'protect' | 'bake' | 'drift';
+
+/** The target part of the drift check's role name: one function checks every stage. */
+export const DRIFT_CHECK_TARGET = 'stages';
 
 /** IAM's limit on a role name. */
 export const MAX_ROLE_NAME_LENGTH = 64;

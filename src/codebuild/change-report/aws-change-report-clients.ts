@@ -3,7 +3,7 @@ import { CodePipelineClient, ListActionExecutionsCommand } from '@aws-sdk/client
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { ObjectStore, TemplateClientFactory } from './change-report-clients';
-import { PipelineHistoryClient } from './first-deploy';
+import { PipelineHistoryClient } from '../../shared/pipeline-history/first-deploy';
 
 /**
  * The real clients of the change report: the AWS SDK v3. Loaded only by the CLI when no clients
@@ -28,7 +28,7 @@ export function awsObjectStore(region: string | undefined): ObjectStore {
   return { putObject: (input) => client.send(new PutObjectCommand(input)) };
 }
 
-/** The pipeline's action history (first-deploy.ts), with the step's own credentials. */
+/** The pipeline's action history (src/shared/pipeline-history/first-deploy.ts), with the step's own credentials. */
 export function awsPipelineHistory(region: string | undefined): PipelineHistoryClient {
   const client = new CodePipelineClient(region ? { region } : {});
   return { listActionExecutions: (input) => client.send(new ListActionExecutionsCommand(input)) };

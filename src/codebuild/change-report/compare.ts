@@ -22,7 +22,7 @@ export async function fetchDeployedTemplate(target: StackTarget, clientFor: Temp
 }
 
 /**
- * Whether a stage was never deployed (first-deploy.ts): asked only when its read role cannot be
+ * Whether a stage was never deployed (src/shared/pipeline-history/first-deploy.ts): asked only when its read role cannot be
  * assumed. Resolves true to report its stacks as NEW, false to keep the refusal an error.
  */
 export type NeverDeployed = (target: StackTarget) => Promise<boolean>;

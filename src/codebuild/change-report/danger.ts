@@ -465,12 +465,18 @@ export const managedListenerRuleRule = rule(
 // ---------------------------------------------------------------------------------------
 
 /** The roles the pipeline's steps assume in a stage account: `<stage id>-pipeline-<purpose>` (src/synth/workload/pipeline-access.ts). */
-const STEP_ROLE = /-pipeline-(report|protect|bake)$/;
+const STEP_ROLE = /-pipeline-(report|protect|bake|drift)$/;
+
+/** Whether a role's inline policies allow anything on every resource (a Deny on `*` narrows, it is no wildcard grant). */
+function allowsOnEveryResource(policies: unknown): boolean {
+  return asArray(policies).some((p: any) => asArray(p?.PolicyDocument?.Statement)
+    .some((st: any) => st?.Effect === 'Allow' && asArray(st.Resource).includes('*')));
+}
 
 export const pipelineStepRoleRule = rule(
   'pipeline-step-role',
   'gate',
-  'A role the pipeline\'s change report, protection or bake step assumes in this account is added, removed, or changes its trust or permissions.',
+  'A role the pipeline\'s change report, protection, bake or drift check assumes in this account is added, removed, or changes its trust or permissions.',
   (diff) => diff.resources
     .filter((r) => r.type === 'AWS::IAM::Role' && STEP_ROLE.test(String(props(r.after ?? r.before).RoleName ?? '')))
     .filter((r) => r.status === 'added' || r.status === 'removed'
@@ -482,7 +488,7 @@ export const pipelineStepRoleRule = rule(
         logicalId: r.logicalId,
         resourceType: r.type,
         message: `${name}, the role the pipeline's ${STEP_ROLE.exec(name)![1]} step assumes in this account, ${what}: check whom it trusts and what it may do.`,
-        wildcard: r.status !== 'removed' && JSON.stringify(props(r.after).Policies ?? []).includes('"*"'),
+        wildcard: r.status !== 'removed' && allowsOnEveryResource(props(r.after).Policies),
       };
     }),
 );

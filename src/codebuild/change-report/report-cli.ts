@@ -4,7 +4,7 @@ import { findStacks } from './assembly';
 import type * as AwsClients from './aws-change-report-clients';
 import { ObjectStore, TemplateClientFactory } from './change-report-clients';
 import { buildReport, NeverDeployed } from './compare';
-import { everDeployed, PipelineHistoryClient } from './first-deploy';
+import { everDeployed, PipelineHistoryClient } from '../../shared/pipeline-history/first-deploy';
 import { evaluatePolicy } from './policy';
 import { renderJson, renderMarkdown, summaryLine } from './render';
 import { DEFAULT_OVERRIDE_MARKER } from '../../config/override-marker';
@@ -203,7 +203,7 @@ async function uploadReport(
 
 /**
  * With --pipeline: when a stage's read role cannot be assumed, whether the pipeline never
- * deployed any stack of that stage (first-deploy.ts).
+ * deployed any stack of that stage (src/shared/pipeline-history/first-deploy.ts).
  */
 function firstDeployCheck(opts: CliOptions, deps: CliDeps, targets: readonly { stageId: string; stackName: string }[], log: (line: string) => void): NeverDeployed | undefined {
   const pipeline = opts.pipeline;

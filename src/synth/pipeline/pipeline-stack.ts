@@ -225,7 +225,12 @@ export class PipelineStack extends Stack {
       stageNames: this.pipeline.pipeline.stages.map((s) => s.stageName),
     });
     const driftDetection = new DriftDetection(this, 'DriftDetection', {
-      ...observed, pipelineName: config.pipeline.name, targets: stageStacksOf(config), intervalHours: config.driftDetection.intervalHours,
+      ...observed,
+      pipelineName: config.pipeline.name,
+      pipelineArn: this.pipeline.pipeline.pipelineArn,
+      pipelineStackName: this.stackName,
+      targets: stageStacksOf(config),
+      intervalHours: config.driftDetection.intervalHours,
     });
     return { deliveryMetrics, driftDetection };
   }
@@ -440,11 +445,13 @@ export class PipelineStack extends Stack {
     const wave = this.pipeline.addWave(planned.id);
     const stages = planned.stages.map(({ id, region }, index) => {
       const baked = planned.bakeMinutes > 0 && index === 0;
-      // The role of each pipeline step that reaches the stage, in its Platform stack (issue 33).
+      // The role of each pipeline step that reaches the stage, in its Platform stack (issue 33);
+      // the scheduled drift check (DriftDetection) reaches every stage.
       const steps: PipelineStepPurpose[] = [
         ...(run.reported ? ['report' as const] : []),
         ...(environment.production ? ['protect' as const] : []),
         ...(baked ? ['bake' as const] : []),
+        'drift',
       ];
       const stage = new ServiceStage(this, id, {
         pipelineAccess: { account: config.pipeline.account, pipelineStackName: this.stackName, environmentName: environment.name, steps },

@@ -2,7 +2,7 @@ import { Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { DeletionProtectionTargets } from './deletion-protection';
-import { partitionOf, PipelineStepPurpose, pipelineStepRoleName, roleArnOf, stageStepRoleName } from '../../shared/aws-names';
+import { DRIFT_CHECK_TARGET, partitionOf, PipelineStepPurpose, pipelineStepRoleName, roleArnOf, stageStepRoleName } from '../../shared/aws-names';
 
 /** Which pipeline steps reach a stage, and from where (plain data, from the PipelineStack). */
 export interface PipelineAccess {
@@ -49,7 +49,9 @@ export interface PipelineAccessRolesProps extends PipelineAccess {
  * change report runs before the approval of the environment, i.e. before the first deploy of a
  * new stage: then the role does not exist yet, and neither does anything it could read; the
  * report CLI tells that case apart from a missing role of a deployed stage through the
- * pipeline's own history (src/codebuild/change-report/first-deploy.ts).
+ * pipeline's own history (src/shared/pipeline-history/first-deploy.ts). The scheduled drift
+ * check (every stage, not a pipeline action) may run before a stage's first deploy too, and
+ * tells the two cases apart the same way (src/shared/drift/drift-check.ts).
  */
 export class PipelineAccessRoles extends Construct {
   /** The role of each step that reaches the stage. */
@@ -65,8 +67,8 @@ export class PipelineAccessRoles extends Construct {
     const wildcards: Partial<Record<PipelineStepPurpose, string[]>> = {};
     for (const purpose of props.steps) {
       const statements = this.statementsFor(purpose, props, stack);
-      wildcards[purpose] = statements.flatMap((st) => st.resources).filter((r) => r.includes('*'));
-      const target = purpose === 'report' ? props.environmentName : props.stageId;
+      wildcards[purpose] = statements.filter((st) => st.effect === iam.Effect.ALLOW).flatMap((st) => st.resources).filter((r) => r.includes('*'));
+      const target = purpose === 'report' ? props.environmentName : purpose === 'drift' ? DRIFT_CHECK_TARGET : props.stageId;
       const stepRole = roleArnOf(props.account, region, pipelineStepRoleName(props.pipelineStackName, purpose, target));
       roles[purpose] = new iam.Role(this, PURPOSE_IDS[purpose], {
         roleName: stageStepRoleName(props.stageId, purpose),
@@ -74,6 +76,7 @@ export class PipelineAccessRoles extends Construct {
         description: DESCRIPTIONS[purpose],
         // On the role at creation: nothing can use it before its permissions exist.
         inlinePolicies: { [PURPOSE_IDS[purpose]]: new iam.PolicyDocument({ statements }) },
+        managedPolicies: purpose === 'drift' ? [iam.ManagedPolicy.fromAwsManagedPolicyName(DRIFT_READ_POLICY)] : undefined,
       });
     }
     this.roles = roles;
@@ -96,6 +99,17 @@ export class PipelineAccessRoles extends Construct {
           actions: ['cloudwatch:DescribeAlarms'],
           resources: [`arn:${partition}:cloudwatch:${stack.region}:${stack.account}:alarm:${props.stageId}-*`],
         })];
+      case 'drift':
+        // Drift detection reads every live resource of a stack with the caller's credentials
+        // (src/shared/drift/drift-check.ts cites the CloudFormation User Guide), so the role
+        // needs read access to every type the stage's stacks hold, which is the managed
+        // ReadOnlyAccess the CDK lookup role it replaces carries (DRIFT_READ_POLICY). What drift
+        // never reads is denied: the data behind the resources (objects, log events, table
+        // items, image layers, secret values) and decryption, as the lookup role denies
+        // kms:Decrypt. A configuration that only a denied call reveals comes back as a failed
+        // detection, which the check reports as "could not check", never as in sync.
+        // ReadOnlyAccess includes cloudformation:Detect* and Describe*, the check's own calls.
+        return [new iam.PolicyStatement({ sid: 'NoDataReads', effect: iam.Effect.DENY, actions: [...DRIFT_DENIED_READS], resources: ['*'] })];
       case 'protect': {
         const stacks = ['Platform', 'Service'].map((s) => stackArn(`${props.stageId}-${s}`));
         return [
@@ -109,15 +123,30 @@ export class PipelineAccessRoles extends Construct {
   }
 }
 
+/** The drift role's read access: the AWS managed policy the CDK lookup role carries too. */
+export const DRIFT_READ_POLICY = 'ReadOnlyAccess';
+
+/** Reads of data, not configuration, that ReadOnlyAccess allows and drift detection never makes. */
+export const DRIFT_DENIED_READS: readonly string[] = [
+  'kms:Decrypt',
+  's3:GetObject', 's3:GetObjectVersion',
+  'logs:GetLogEvents', 'logs:FilterLogEvents', 'logs:StartQuery', 'logs:StartLiveTail',
+  'dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:GetRecords',
+  'ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer',
+  'secretsmanager:GetSecretValue',
+];
+
 /** Construct ids (and inline policy names) per purpose. */
 const PURPOSE_IDS: Readonly<Record<PipelineStepPurpose, string>> = {
   report: 'ChangeReportRole',
   protect: 'ProtectRole',
   bake: 'BakeRole',
+  drift: 'DriftRole',
 };
 
 const DESCRIPTIONS: Readonly<Record<PipelineStepPurpose, string>> = {
   report: 'The pipeline change report reads the deployed templates of this stage with this role, before the approval',
   protect: 'The pipeline post-deploy step turns termination and deletion protection on with this role, after the stage deployed',
   bake: 'The pipeline bake reads the alarms of this stage with this role, before the next region starts',
+  drift: 'The pipeline scheduled drift check detects drift of this stage stacks with this role (configuration reads only)',
 };

@@ -148,7 +148,7 @@ function pipelineAccessRoles(access: PipelineAccessRoles): void {
   const inline = rule('IAMNoInlinePolicy', FRAMEWORKS, 'The policy is part of the role from its creation, so the role is never usable without it, '
     + 'and it allows only the calls of the one pipeline step the role trusts.');
   const wildcards = (purpose: keyof typeof access.roles) => access.wildcardResources[purpose]!.map((r) => `Resource::${r}`);
-  const { report, protect, bake } = access.roles;
+  const { report, protect, bake, drift } = access.roles;
   if (report) {
     suppress(report, inline, rule('IAM5', [AWS], 'CloudFormation names every stack of the stage <stage id>-<Stack> and the report reads the template of each, '
       + 'including a stack a commit adds; the pattern names this stage in this region only, and GetTemplate reads nothing else.', wildcards('report')));
@@ -160,6 +160,12 @@ function pipelineAccessRoles(access: PipelineAccessRoles): void {
   if (bake) {
     suppress(bake, inline, rule('IAM5', [AWS], 'CloudFormation names every alarm of the stage <stack>-<logical id>-<suffix> and every stack <stage id>-<Stack>; '
       + 'the pattern names this stage\'s alarms in this region only, and DescribeAlarms only reads them.', wildcards('bake')));
+  }
+  if (drift) {
+    suppress(drift, inline, rule('IAM4', [AWS], 'Drift detection reads every live resource of the stage\'s stacks with the caller\'s credentials, so the role needs '
+      + 'read access to every resource type the stacks hold, which is the AWS managed ReadOnlyAccess the CDK lookup role carries; its inline policy '
+      + 'denies the data reads (objects, log events, items, image layers, secret values, decryption) drift never makes.',
+    ['Policy::arn:<AWS::Partition>:iam::aws:policy/ReadOnlyAccess']));
   }
 }
 

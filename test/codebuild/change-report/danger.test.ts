@@ -340,6 +340,29 @@ describe('(g) the pipeline\'s step roles and the release gates', () => {
     expect(findDangers(diffTemplates(role('x', 'a', ['s3:GetObject']), role('x', 'b', ['s3:GetObject']))).filter((f) => f.ruleId === 'pipeline-step-role')).toEqual([]);
   });
 
+  test('the drift check\'s role: a new managed policy is flagged; its Deny on every resource is no wildcard grant, an Allow on * is', () => {
+    const driftRole = (managed: string[], statements: unknown[]) => template({
+      D: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: 'prod-us-east-1-pipeline-drift',
+          AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 'arn:aws:iam::111111111111:root' } }] },
+          ManagedPolicyArns: managed,
+          Policies: [{ PolicyName: 'DriftRole', PolicyDocument: { Statement: statements } }],
+        },
+      },
+    });
+    const deny = { Effect: 'Deny', Action: ['kms:Decrypt', 's3:GetObject'], Resource: '*' };
+    const readOnly = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+    const widened = findDangers(diffTemplates(driftRole([readOnly], [deny]), driftRole([readOnly, 'arn:aws:iam::aws:policy/PowerUserAccess'], [deny])))
+      .filter((f) => f.ruleId === 'pipeline-step-role');
+    expect(widened).toEqual([expect.objectContaining({ logicalId: 'D', wildcard: false })]);
+    expect(widened[0].message).toMatch(/^prod-us-east-1-pipeline-drift, the role the pipeline's drift step assumes in this account, changes ManagedPolicyArns/);
+    const [allowAll] = findDangers(diffTemplates(driftRole([readOnly], [deny]), driftRole([readOnly], [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }])))
+      .filter((f) => f.ruleId === 'pipeline-step-role');
+    expect(allowAll).toMatchObject({ wildcard: true });
+  });
+
   test('an ECS deployment that watches fewer alarms, stops rolling back, bakes shorter or drops its hook is flagged', () => {
     const service = (over: Record<string, unknown> = {}) => template({
       S: {

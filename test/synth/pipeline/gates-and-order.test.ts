@@ -131,10 +131,10 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
         Sid: 'ReadDeployedTemplates', Effect: 'Allow', Action: 'cloudformation:GetTemplate', Resource: `arn:aws:cloudformation:${region}:444444444444:stack/${stage.name}-*/*`,
       }]);
     }
-    // dev and test have no approval: no report role.
+    // dev and test have no approval: no report role (only the drift check's, as every stage).
     for (const stage of sample.stages.filter((s) => !s.name.startsWith('prod-'))) {
       const roles = Object.values(stage.stacks.Platform.template.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::IAM::Role');
-      expect(roles.map((r) => r.Properties.RoleName).filter(Boolean)).toEqual([]);
+      expect(roles.map((r) => r.Properties.RoleName).filter(Boolean)).toEqual([`${stage.name}-pipeline-drift`]);
     }
   });
 

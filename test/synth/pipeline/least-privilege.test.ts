@@ -1,3 +1,4 @@
+import { DRIFT_DENIED_READS } from '../../../src/synth/workload/pipeline-access';
 import { sampleAssembly, SampleAssembly } from '../../support/sample-assembly';
 
 /**
@@ -61,6 +62,7 @@ describe('least privilege of the pipeline account, on the synthesized template',
     }
     const byRole = Object.fromEntries(Object.entries(reach).map(([role, targets]) => [role, [...new Set(targets)].sort()]));
     expect(Object.keys(byRole).sort()).toEqual([
+      'DriftDetectionCheckerRole',
       'PipelineApproveprodChangeReportprodRole',
       'PipelineAssetsFileRole',
       'PipelineRole',
@@ -77,6 +79,28 @@ describe('least privilege of the pipeline account, on the synthesized template',
     expect(byRole.Pipelineproduseast1ServiceBakeproduseast1Role).toEqual(['444444444444:role/prod-us-east-1-pipeline-bake']);
     expect(byRole.Pipelineproduseast1ServiceTerminationProtectionRole).toEqual(['444444444444:role/prod-us-east-1-pipeline-protect']);
     expect(byRole.Pipelineproduseast2ServiceTerminationProtectionRole).toEqual(['444444444444:role/prod-us-east-2-pipeline-protect']);
+    // The scheduled drift check (not a pipeline action): each stage's drift role, no CDK role.
+    expect(byRole.DriftDetectionCheckerRole).toEqual([
+      '222222222222:role/dev-us-east-1-pipeline-drift',
+      '333333333333:role/test-us-east-1-pipeline-drift',
+      '333333333333:role/test-us-east-2-pipeline-drift',
+      '444444444444:role/prod-us-east-1-pipeline-drift',
+      '444444444444:role/prod-us-east-2-pipeline-drift',
+    ]);
+  });
+
+  test('each stage\'s drift role trusts the drift check\'s role only, reads through ReadOnlyAccess and is denied data reads', () => {
+    for (const stage of sample.stages) {
+      const [role] = Object.values<any>(stage.stacks.Platform.template.Resources)
+        .filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName === `${stage.name}-pipeline-drift`);
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({
+        Action: 'sts:AssumeRole', Condition: { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/DeliveryPipeline-drift-stages' } },
+      })]);
+      expect(role.Properties.ManagedPolicyArns).toEqual([{ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/ReadOnlyAccess']] }]);
+      const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
+      expect(statements).toEqual([{ Sid: 'NoDataReads', Effect: 'Deny', Action: [...DRIFT_DENIED_READS], Resource: '*' }]);
+      expect(DRIFT_DENIED_READS).toEqual(expect.arrayContaining(['kms:Decrypt', 's3:GetObject', 'logs:GetLogEvents', 'secretsmanager:GetSecretValue']));
+    }
   });
 
   test('every step role is trusted by the CodePipeline service role only', () => {

@@ -48,7 +48,7 @@ export interface ChangeReportStepProps {
  * of its stage. The stage's Platform stack creates that role, so before the first deploy of a
  * stage there is none: the CLI then reads the pipeline's action history (ListActionExecutions,
  * its own role) and reports the stage's stacks as NEW only if the pipeline never deployed any of
- * them (src/codebuild/change-report/first-deploy.ts).
+ * them (src/shared/pipeline-history/first-deploy.ts).
  */
 export class ChangeReportStep extends CommandsStep {
   /** The stage roles the report reads through. */

@@ -1,6 +1,7 @@
 /**
- * The change report's first deploy of a stage (issue 33, point 1). The report reads each stage's
- * deployed templates through the stage's own report role, which the stage's Platform stack
+ * The first deploy of a stage (issue 33, point 1), for the change report and the scheduled drift
+ * check (src/shared/drift/drift-check.ts), the same way. The report reads each stage's
+ * deployed templates through the stage's own report role (the drift check: its drift role), which the stage's Platform stack
  * creates (src/synth/workload/pipeline-access.ts). Before the first deploy of a stage that role
  * does not exist, and STS refuses the report, exactly as it would for a deployed stage whose role
  * was removed or whose trust broke. The two cases differ in what the pipeline itself has done:
