@@ -4,7 +4,6 @@ import { findStacks } from './assembly';
 import type * as AwsClients from './aws-change-report-clients';
 import { ObjectStore, TemplateClientFactory } from './change-report-clients';
 import { buildReport, NeverDeployed } from './compare';
-import { everDeployed, PipelineHistoryClient } from '../../shared/pipeline-history/first-deploy';
 import { evaluatePolicy } from './policy';
 import { renderJson, renderMarkdown, summaryLine } from './render';
 import { DEFAULT_OVERRIDE_MARKER } from '../../config/override-marker';
@@ -13,6 +12,7 @@ import { InputError, UsageError } from '../../shared/cli/errors';
 import { EXIT } from '../../shared/cli/exit-codes';
 import { parseCliArgs } from '../../shared/cli/parse-args';
 import { lineWriters, runCli, runMain } from '../../shared/cli/run-cli';
+import { everDeployed, PipelineHistoryClient } from '../../shared/pipeline-history/first-deploy';
 
 /**
  * The prod change report, as run by the CodeBuild step before the prod approval:
@@ -205,7 +205,9 @@ async function uploadReport(
  * With --pipeline: when a stage's read role cannot be assumed, whether the pipeline never
  * deployed any stack of that stage (src/shared/pipeline-history/first-deploy.ts).
  */
-function firstDeployCheck(opts: CliOptions, deps: CliDeps, targets: readonly { stageId: string; stackName: string }[], log: (line: string) => void): NeverDeployed | undefined {
+function firstDeployCheck(
+  opts: CliOptions, deps: CliDeps, targets: readonly { stageId: string; stackName: string }[], log: (line: string) => void,
+): NeverDeployed | undefined {
   const pipeline = opts.pipeline;
   if (!pipeline) return undefined;
   return async (target) => {

@@ -34,7 +34,9 @@ export type ApprovalVerdict =
  * pipeline stack (`<pipelineStackName>-*`, which every role of the pipeline, its steps included,
  * is named after) nor the account root.
  */
-export function judgeApproval(history: ParameterHistory | undefined, commit: string, gates: readonly string[], pipelineStackName: string): ApprovalVerdict {
+export function judgeApproval(
+  history: ParameterHistory | undefined, commit: string, gates: readonly string[], pipelineStackName: string,
+): ApprovalVerdict {
   const versions = [...(history?.Parameters ?? [])].sort((a, b) => (a.Version ?? 0) - (b.Version ?? 0));
   const latest = versions[versions.length - 1];
   if (!latest) return { approved: false, why: 'no approval record exists for this commit' };

@@ -1,3 +1,4 @@
+import { createHash } from 'crypto';
 /**
  * The gates a pipeline template enforces, as facts that can only hold or not, each with a
  * strength (issue 33, point 3). The self-mutation step reads the facts of the pipeline as it is
@@ -45,11 +46,9 @@ function pipelineOf(template: PipelineTemplate): { stages: any[]; resources: Rec
   return { stages: pipelines[0].Properties?.Stages ?? [], resources };
 }
 
-/** A short, stable digest of a text (FNV-1a, 32 bits, hex): enough to tell two versions of a command apart. */
+/** A short, stable digest of a text (the first 8 hex digits of its SHA-256): enough to tell two versions of a command apart. */
 export function digest(text: string): string {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193) >>> 0;
-  return h.toString(16).padStart(8, '0');
+  return createHash('sha256').update(text).digest('hex').slice(0, 8);
 }
 
 /** CodeBuild's phases, in the order a build runs them. */
@@ -77,7 +76,8 @@ export const GUARD_MARKERS = { gateCheck: 'gate-check', sourceCheck: 'source-rev
 /** Every gate fact of a pipeline template. */
 export function gateFacts(template: PipelineTemplate): GateFact[] {
   const { stages, resources } = pipelineOf(template);
-  const placed: Placed[] = stages.flatMap((s: any, i: number) => (s.Actions ?? []).map((a: any) => ({ stage: i, stageName: s.Name, runOrder: a.RunOrder ?? 1, action: a })));
+  const placed: Placed[] = stages.flatMap((s: any, i: number) => (s.Actions ?? [])
+    .map((a: any) => ({ stage: i, stageName: s.Name, runOrder: a.RunOrder ?? 1, action: a })));
   const provider = (p: Placed) => p.action.ActionTypeId?.Provider;
   const deploys = placed.filter((p) => provider(p) === 'CloudFormation');
   const approvals = placed.filter((p) => p.action.ActionTypeId?.Category === 'Approval');

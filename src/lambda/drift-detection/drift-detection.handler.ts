@@ -21,7 +21,9 @@ export function targetsFromEnvironment(env: NodeJS.ProcessEnv): DriftTarget[] {
  * Whether the pipeline never deployed a target's stage, from its own action history
  * (src/shared/pipeline-history/first-deploy.ts); one answer per stage.
  */
-export function neverDeployedFrom(history: PipelineHistoryClient, pipelineName: string, targets: readonly DriftTarget[]): (target: DriftTarget) => Promise<boolean> {
+export function neverDeployedFrom(
+  history: PipelineHistoryClient, pipelineName: string, targets: readonly DriftTarget[],
+): (target: DriftTarget) => Promise<boolean> {
   const answers = new Map<string, Promise<boolean>>();
   return (target) => {
     if (!answers.has(target.stageId)) {
@@ -42,7 +44,9 @@ export async function handler(): Promise<{ drifted: number; unchecked: number }>
     pipelineName,
     targets,
     cloudFormation: awsDriftClients('delivery-drift-check'),
-    neverDeployed: neverDeployedFrom({ listActionExecutions: (input) => codepipeline.send(new ListActionExecutionsCommand(input)) }, pipelineName, targets),
+    neverDeployed: neverDeployedFrom(
+      { listActionExecutions: (input) => codepipeline.send(new ListActionExecutionsCommand(input)) }, pipelineName, targets,
+    ),
     metrics: cloudWatchSink(),
     notifier: {
       publish: async (Subject, Message) => { await sns.send(new PublishCommand({ TopicArn: process.env.TOPIC_ARN!, Subject, Message })); },

@@ -51,7 +51,12 @@ export function driftNotification(pipelineName: string, results: readonly StackD
 /** Run the check, publish the gauges, notify when it did not pass; resolves to the results. */
 export async function runScheduledDrift(deps: ScheduledDriftDeps): Promise<StackDriftResult[]> {
   const results = await checkDrift(deps.targets, {
-    cloudFormation: deps.cloudFormation, neverDeployed: deps.neverDeployed, pollMs: deps.pollMs, timeoutMs: deps.timeoutMs, now: deps.now, sleep: deps.sleep,
+    cloudFormation: deps.cloudFormation,
+    neverDeployed: deps.neverDeployed,
+    pollMs: deps.pollMs,
+    timeoutMs: deps.timeoutMs,
+    now: deps.now,
+    sleep: deps.sleep,
   });
   const c = driftCounts(results);
   const at = new Date(deps.now?.() ?? Date.now());

@@ -92,7 +92,8 @@ export function actionTime(action: PipelineAction, facts: AssemblyFacts): Action
   return compute({ checks: s(MODEL.otherDeploy) });
 }
 
-const total = (t: ActionTime) => Object.values(t.overhead).reduce((a, b) => a + (b ?? 0), 0) + Object.values(t.waits).reduce((a, b) => a + (b ?? 0), 0);
+const sum = (values: ReadonlyArray<number | undefined>) => values.reduce<number>((a, b) => a + (b ?? 0), 0);
+const total = (t: ActionTime) => sum(Object.values(t.overhead)) + sum(Object.values(t.waits));
 
 /** The model of one run: its buckets and totals. */
 export interface LeadTime {
@@ -137,7 +138,7 @@ export function leadTimeOf(shape: PipelineShape, facts: AssemblyFacts): LeadTime
  * report, protection, bake). Source, synth and self-mutation are kept as they are.
  */
 export function defaultPipelineShape(shape: PipelineShape, facts: AssemblyFacts): PipelineShape {
-  const head = shape.stages.filter((s) => ['Source', 'Build', 'UpdatePipeline'].includes(s.name));
+  const head = shape.stages.filter((st) => ['Source', 'Build', 'UpdatePipeline'].includes(st.name));
   const action = (name: string, provider: string, runOrder: number, extra: Partial<PipelineAction> = {}): PipelineAction =>
     ({ name, category: provider === 'CloudFormation' ? 'Deploy' : provider === 'Manual' ? 'Approval' : 'Build', provider, runOrder, ...extra });
   const assets: PipelineStageShape = {
@@ -149,7 +150,7 @@ export function defaultPipelineShape(shape: PipelineShape, facts: AssemblyFacts)
   };
   const waves: PipelineStageShape[] = [];
   let pendingApproval = false;
-  for (const stage of shape.stages.filter((s) => s.actions.some((a) => a.provider === 'CloudFormation') || s.actions.some((a) => a.category === 'Approval'))) {
+  for (const stage of shape.stages.filter((st) => st.actions.some((a) => a.provider === 'CloudFormation' || a.category === 'Approval'))) {
     if (!stage.actions.some((a) => a.provider === 'CloudFormation')) {
       pendingApproval = true;
       continue;

@@ -72,7 +72,9 @@ export function scopePipelineRoleKeys(pipeline: pipelines.CodePipeline): number 
   const codePipeline = pipeline.pipeline;
   const stack = Stack.of(codePipeline);
   const supports = Object.entries(codePipeline.crossRegionSupport);
-  const aliases = supports.map(([, support]) => (support.replicationBucket.encryptionKey as kms.IAlias | undefined)?.aliasName).filter((a): a is string => !!a);
+  const aliases = supports
+    .map(([, support]) => (support.replicationBucket.encryptionKey as kms.IAlias | undefined)?.aliasName)
+    .filter((a): a is string => !!a);
   if (aliases.length !== supports.length) throw new Error('a cross-region replication bucket has no key alias: cannot scope the pipeline role\'s KMS grant');
   const { policy, statements } = renderedStatements(codePipeline.role);
   let rewritten = 0;

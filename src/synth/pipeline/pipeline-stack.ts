@@ -13,15 +13,17 @@ import { ImageRegionStack } from './image-region-stack';
 import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
-import { ReportBucket } from './report-bucket';
 import { denyAssetRoleBuilds, scopePipelineRoleKeys } from './pipeline-grants';
 import { gateCheckCommands, gateCheckStatements, sourceRevisionCheckCommands } from './pipeline-guards';
+import { ReportBucket } from './report-bucket';
 import { configureStageFailures, StageFailurePolicy } from './stage-failures';
 import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
 import { renderCommandsEnvironments } from './steps/commands-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { TerminationProtectionStep } from './steps/termination-protection-step';
+import { integrityCheckCommand, lockedToolVersions, PipelineToolVersions } from './tool-versions';
 import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
@@ -33,8 +35,6 @@ import { ComplianceChecks } from '../compliance/compliance-checks';
 import { applyGovernanceTags, governanceTags, PIPELINE_ENVIRONMENT_TAG } from '../constructs/governance-tags';
 import { restrictGrantsToAwsResources } from '../constructs/key-policy';
 import { ServiceStage } from '../workload/service-stage';
-import { TerminationProtectionStep } from './steps/termination-protection-step';
-import { integrityCheckCommand, lockedToolVersions, PipelineToolVersions } from './tool-versions';
 
 /** Props of the PipelineStack. */
 export interface PipelineStackProps extends StackProps {
@@ -195,7 +195,11 @@ export class PipelineStack extends Stack {
     const reported = new Set(waves.filter((w) => w.approval).map((w) => w.environment.name));
     for (const planned of waves) {
       this.addWave(config, planned, {
-        commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance, reported: reported.has(planned.environment.name),
+        commit: props.commit,
+        commitId,
+        synthOutput: synth.primaryOutput!,
+        compliance: props.compliance,
+        reported: reported.has(planned.environment.name),
       });
     }
 
@@ -406,7 +410,10 @@ export class PipelineStack extends Stack {
    * their own); after it, when the next wave is another region of the same environment, the bake.
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
-    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
+    commit: string;
+    commitId: string;
+    synthOutput: pipelines.FileSet;
+    compliance?: ComplianceChecks;
     /** Whether a change report reads this environment (before its approval). */
     reported: boolean;
   }): void {

@@ -49,7 +49,12 @@ export interface StageTraits {
 /** The traits of a stage of the built pipeline. */
 export function traitsOf(stage: cp.IStage): StageTraits {
   const category = (c: cp.ActionCategory) => stage.actions.some((a) => a.actionProperties.category === c);
-  return { name: stage.stageName, deploysStacks: deploysStacks(stage), hasApproval: category(cp.ActionCategory.APPROVAL), isSource: category(cp.ActionCategory.SOURCE) };
+  return {
+    name: stage.stageName,
+    deploysStacks: deploysStacks(stage),
+    hasApproval: category(cp.ActionCategory.APPROVAL),
+    isSource: category(cp.ActionCategory.SOURCE),
+  };
 }
 
 /** The decision for one stage. */

@@ -371,7 +371,9 @@ describe('(g) the pipeline\'s step roles and the release gates', () => {
           DeploymentConfiguration: {
             Alarms: { AlarmNames: ['a', 'b'], Enable: true, Rollback: true },
             DeploymentCircuitBreaker: { Enable: true, Rollback: true },
-            Strategy: 'CANARY', CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 10 }, BakeTimeInMinutes: 10,
+            Strategy: 'CANARY',
+            CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 10 },
+            BakeTimeInMinutes: 10,
             LifecycleHooks: [{ HookTargetArn: 'x', LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }],
             ...over,
           },

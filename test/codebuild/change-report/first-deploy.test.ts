@@ -2,9 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { fakeCloudFormation, FIXTURE_ASSEMBLY, fixtureTemplate } from './support';
-import { everDeployed, MAX_HISTORY_PAGES, PipelineHistoryClient } from '../../../src/shared/pipeline-history/first-deploy';
 import { main } from '../../../src/codebuild/change-report/report-cli';
 import { EXIT } from '../../../src/shared/cli/exit-codes';
+import { everDeployed, MAX_HISTORY_PAGES, PipelineHistoryClient } from '../../../src/shared/pipeline-history/first-deploy';
 import { REPO_ROOT } from '../../support/repo-root';
 
 const HISTORY = path.join(REPO_ROOT, 'test', 'fixtures', 'change-report', 'history');

@@ -75,7 +75,10 @@ describe('drift detection on recorded responses', () => {
     const target = { ...prod[0], roleArn: role };
     const asked: string[] = [];
     const options = (never: boolean) => ({
-      cloudFormation: () => refused, pollMs: 1, timeoutMs: 1, ...fakeClock().options,
+      cloudFormation: () => refused,
+      pollMs: 1,
+      timeoutMs: 1,
+      ...fakeClock().options,
       neverDeployed: async (t: DriftTarget) => { asked.push(t.stageId); return never; },
     });
     const [first] = await checkDrift([target], options(true));

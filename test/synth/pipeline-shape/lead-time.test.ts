@@ -31,7 +31,9 @@ describe('the lead-time model on the sample pipeline', () => {
   });
 
   test('the default CDK Pipeline of the same waves: change sets, one action per asset, the approval in the prod stage, none of the gates', () => {
-    expect(defaults.totals).toMatchObject({ sequentialSlots: 28, codeBuildActions: 2 + facts.fileAssets + 1, commandsActions: 0, cloudFormationActions: 30, approvals: 1 });
+    expect(defaults.totals).toMatchObject({
+      sequentialSlots: 28, codeBuildActions: 2 + facts.fileAssets + 1, commandsActions: 0, cloudFormationActions: 30, approvals: 1,
+    });
     const prod = defaults.stages.find((s) => s.name === 'prod-us-east-1')!;
     expect(prod.actions.map((a) => `${a.runOrder} ${a.name}`)).toEqual([
       '1 PromoteToProd', '2 Platform.Prepare', '3 Platform.Deploy', '4 Service.Prepare', '5 Service.Deploy', '6 Assertions.Prepare', '7 Assertions.Deploy',
@@ -43,7 +45,8 @@ describe('the lead-time model on the sample pipeline', () => {
   test('this pipeline spends less overhead than the default; its only time above it is the deliberate bake', () => {
     expect(ours.overheadSeconds).toBeLessThan(theirs.overheadSeconds);
     expect(ours.totalSeconds - ours.waits.bake).toBeLessThan(theirs.totalSeconds);
-    expect({ ours: ours.totalSeconds, theirs: theirs.totalSeconds, overhead: ours.overheadSeconds }).toEqual({ ours: 5070, theirs: 4736, overhead: 2070 });
+    expect({ ours: ours.totalSeconds, theirs: theirs.totalSeconds, overhead: ours.overheadSeconds })
+      .toEqual({ ours: 5070, theirs: 4736, overhead: 2070 });
   });
 
   test('docs/performance.md holds the model as pipeline:report prints it now', () => {
