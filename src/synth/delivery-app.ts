@@ -4,6 +4,7 @@ import { ComplianceChecks } from './compliance/compliance-checks';
 import { plainHttpOptOuts } from '../config/plain-http';
 import { DeliveryConfig } from '../config/schema';
 import { pinNodeLambdaRuntimes } from './constructs/lambda-runtime';
+import { applyPermissionsBoundary } from './constructs/permissions-boundary';
 import { PipelineStack } from './pipeline/pipeline-stack';
 import { PROJECT_SUPPRESSIONS } from './project-suppressions';
 
@@ -40,6 +41,7 @@ export function addDeliveryPipeline(app: App, props: DeliveryPipelineAppProps): 
   const pipeline = new PipelineStack(app, 'DeliveryPipeline', { ...props, compliance });
   // The stacks directly in the App (pipeline, cross-region support); each stage pins its own.
   pinNodeLambdaRuntimes(app);
+  applyPermissionsBoundary(app);
   compliance.applyTo(app);
   return { pipeline, compliance };
 }

@@ -132,6 +132,26 @@ describe('pinned downloads match their independent references', () => {
     expect(references).toEqual(pinnedVersions.map((v) => `trivy_${v}_checksums.txt`));
   });
 
+  test('every file app/Dockerfile downloads is checked against the sha256 committed for its URL (fails closed on a new file)', () => {
+    const reference = new Map(fs.readFileSync(path.join(__dirname, 'download-checksums.txt'), 'utf8').split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => {
+        const m = /^([0-9a-f]{64}) {2}(https:\/\/\S+)$/.exec(l);
+        if (!m) throw new Error(`download-checksums.txt: "${l}" is not "<sha256>  <url>"`);
+        return [m[2]!, m[1]!] as const;
+      }));
+    const lines = fs.readFileSync(path.join(ROOT, 'app', 'Dockerfile'), 'utf8').split('\n').filter((l) => !l.trimStart().startsWith('#'));
+    const adds = lines.map((l, i) => ({ m: /^ADD (https:\/\/\S+) (\S+)$/.exec(l), i })).filter((a) => a.m);
+    expect(adds.length).toBeGreaterThan(0);
+    for (const { m, i } of adds) {
+      const [, url, dest] = m!;
+      const check = /^RUN echo "([0-9a-f]{64}) {2}(\S+)" \| sha256sum --check --strict/.exec(lines[i + 1] ?? '');
+      if (!check) throw new Error(`app/Dockerfile downloads ${url} but the next line does not verify its sha256 (RUN echo "<sha256>  <file>" | sha256sum --check --strict)`);
+      expect(dest.endsWith(check[2]!)).toBe(true);
+      expect({ url, sha256: check[1] }).toEqual({ url, sha256: reference.get(url) });
+    }
+  });
+
   test('every digest-pinned image of app/Dockerfile is the witnessed digest of that tag', () => {
     const reference = path.join(__dirname, 'base-image-digests.txt');
     const witnessed = new Map(fs.readFileSync(reference, 'utf8').split('\n')

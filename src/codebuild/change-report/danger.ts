@@ -206,6 +206,40 @@ export const iamBroadeningRule = rule(
 );
 
 // ---------------------------------------------------------------------------------------
+// (b') permissions boundary and trust of roles: what keeps a role from minting an admin
+// ---------------------------------------------------------------------------------------
+
+/** Types whose PermissionsBoundary caps what they can do (every role of the project carries one). */
+const BOUNDED_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::User']);
+
+export const permissionsBoundaryRule = rule(
+  'permissions-boundary',
+  'security',
+  'A role (or user) loses or changes its permissions boundary, is added without one, or its trust policy changes.',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if (!BOUNDED_TYPES.has(r.type) || (r.status !== 'added' && r.status !== 'changed')) continue;
+      const before = props(r.before).PermissionsBoundary;
+      const after = props(r.after).PermissionsBoundary;
+      if (r.status === 'added' && after === undefined) {
+        out.push({ logicalId: r.logicalId, resourceType: r.type, wildcard: true, message: 'New role WITHOUT a permissions boundary: nothing caps what its policies grant (the execution policy refuses it unless it is exempt).' });
+      } else if (r.status === 'changed' && before !== undefined && after === undefined) {
+        out.push({ logicalId: r.logicalId, resourceType: r.type, wildcard: true, message: `Permissions boundary REMOVED (was ${fmt(before)}).` });
+      } else if (r.status === 'changed' && stableJson(before) !== stableJson(after)) {
+        out.push({ logicalId: r.logicalId, resourceType: r.type, message: `Permissions boundary ${fmt(before)} -> ${fmt(after)}.` });
+      }
+      if (r.type === 'AWS::IAM::Role' && r.status === 'changed' && r.propertyChanges.some((c) => c.name === 'AssumeRolePolicyDocument')) {
+        const added = addedGrants(allowGrants(props(r.before).AssumeRolePolicyDocument), allowGrants(props(r.after).AssumeRolePolicyDocument));
+        // A broadened trust is listed by iam-broadening with its new principals; any other change here.
+        if (added.length === 0) out.push({ logicalId: r.logicalId, resourceType: r.type, message: 'Trust policy changed (who may assume the role, or on which conditions): review the diff.' });
+      }
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
 // (c) security-group broadening: new ingress
 // ---------------------------------------------------------------------------------------
 
@@ -529,6 +563,7 @@ export const DANGER_RULES: readonly DangerRule[] = [
   statefulReplacementRule,
   statefulProtectionRule,
   iamBroadeningRule,
+  permissionsBoundaryRule,
   denyLiftedRule,
   securityGroupIngressRule,
   securityGroupEgressRule,

@@ -438,8 +438,9 @@ export class PipelineStack extends Stack {
         topic: this.notifications.topic,
         // CodePipeline caps the comment at 500 characters once variables are filled in:
         // summary (<= 250) + the commit link that names the commit.
-        comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}) `
-          + `commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
+        // Who may approve: CodePipeline cannot refuse the commit's author (RUNBOOKS.md), so it is said here.
+        comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}), `
+          + `approver not its author (RUNBOOKS "Who may approve"): commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
         reviewUrl: report.reportUrl,
       });
       approval.addStepDependency(report);

@@ -16,6 +16,7 @@ import { vpcCidrOf } from '../../config/vpc-cidrs';
 import { stageIdOf } from '../../config/waves';
 import { applyGovernanceTags, GovernanceTagsProps } from '../constructs/governance-tags';
 import { pinNodeLambdaRuntimes } from '../constructs/lambda-runtime';
+import { applyPermissionsBoundary } from '../constructs/permissions-boundary';
 
 /** Props of one ServiceStage: one environment in one region. */
 export interface ServiceStageProps extends StageProps {
@@ -204,5 +205,7 @@ export class ServiceStage extends Stage {
     applyGovernanceTags(this, this.stacks.governanceTags);
     // Every function of the stage (custom resources, assertions) on the project's Node.js runtime.
     pinNodeLambdaRuntimes(this);
+    // Every role of the stage (custom resources and assertions too) carries the permissions boundary.
+    applyPermissionsBoundary(this);
   }
 }

@@ -19,9 +19,44 @@ export interface StackDescription {
   readonly Outputs?: readonly StackOutput[];
 }
 
+export interface StackResourceSummary { readonly LogicalResourceId?: string; readonly PhysicalResourceId?: string; readonly ResourceType?: string }
+
 export interface CloudFormationApi {
   /** DescribeStacks. Throws a `ValidationError` "Stack with id X does not exist" for a missing stack. */
   describeStacks(input: { StackName: string }): Promise<{ Stacks?: readonly StackDescription[] }>;
+}
+
+/** CloudFormation as doctor reads it: the stacks, and a stack's resources. */
+export interface StackResourcesApi extends CloudFormationApi {
+  /** ListStackResources (paginated); the same `ValidationError` for a missing stack. */
+  listStackResources(input: { StackName: string; NextToken?: string }): Promise<{
+    StackResourceSummaries?: readonly StackResourceSummary[]; NextToken?: string;
+  }>;
+}
+
+/** A role or user of an account, as ListRoles / ListUsers return it. */
+export interface IamPrincipal { readonly Arn?: string; readonly Path?: string; readonly RoleName?: string; readonly UserName?: string }
+
+/** One context key of a simulation (IAM SimulatePrincipalPolicy `ContextEntries`). */
+export interface SimulationContextEntry {
+  readonly ContextKeyName: string;
+  readonly ContextKeyValues: string[];
+  readonly ContextKeyType: 'string' | 'boolean' | 'numeric' | 'date' | 'ip' | 'binary';
+}
+
+export interface SimulationResult {
+  readonly EvalActionName?: string;
+  readonly EvalDecision?: string;
+  readonly OrganizationsDecisionDetail?: { readonly AllowedByOrganizations?: boolean };
+}
+
+export interface IamApi {
+  listRoles(input: { Marker?: string }): Promise<{ Roles?: readonly IamPrincipal[]; IsTruncated?: boolean; Marker?: string }>;
+  listUsers(input: { Marker?: string }): Promise<{ Users?: readonly IamPrincipal[]; IsTruncated?: boolean; Marker?: string }>;
+  /** SimulatePrincipalPolicy: the principal's identity policies, boundary and the organization's SCPs. */
+  simulatePrincipalPolicy(input: {
+    PolicySourceArn: string; ActionNames: string[]; ResourceArns?: string[]; ContextEntries?: SimulationContextEntry[];
+  }): Promise<{ EvaluationResults?: readonly SimulationResult[] }>;
 }
 
 export interface ConnectionsApi {
@@ -65,8 +100,10 @@ export interface RdsApi {
 export interface DoctorClients {
   /** STS GetCallerIdentity: the account of the credentials doctor runs with. */
   callerAccount(): Promise<string>;
-  cloudFormation(where: Where): CloudFormationApi;
+  cloudFormation(where: Where): StackResourcesApi;
   connections(where: Where): ConnectionsApi;
   sns(where: Where): SnsApi;
+  /** IAM of an account (a global service; `where.region` only picks the endpoint). */
+  iam(where: Where): IamApi;
   rds(where: Where): RdsApi;
 }

@@ -1,7 +1,7 @@
 import { clone, fixtureTemplate, template } from './support';
 import {
-  DANGER_RULES, denyLiftedRule, findDangers, iamBroadeningRule, kmsKeyPolicyRule, managedListenerRuleRule, securityGroupEgressRule,
-  securityGroupIngressRule, statefulProtectionRule, statefulReplacementRule,
+  DANGER_RULES, denyLiftedRule, findDangers, iamBroadeningRule, kmsKeyPolicyRule, managedListenerRuleRule, permissionsBoundaryRule,
+  securityGroupEgressRule, securityGroupIngressRule, statefulProtectionRule, statefulReplacementRule,
 } from '../../../src/codebuild/change-report/danger';
 import { diffTemplates } from '../../../src/codebuild/change-report/diff';
 
@@ -46,6 +46,41 @@ describe('(a) stateful-replacement', () => {
     deployed.Resources.AppLogsC5DF83A6.Properties.RetentionInDays = 7;
     deployed.Resources.Topic = { Type: 'AWS::SNS::Topic' };
     expect(check(statefulReplacementRule, deployed, synth)).toEqual([]);
+  });
+});
+
+describe('(b\') permissions-boundary', () => {
+  const BOUNDARY = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/cdk-hnb659fds-delivery-boundary-${AWS::AccountId}-${AWS::Region}' };
+  const trust = (service: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: service } }] });
+  const role = (props: Record<string, unknown>) => template({ R: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: trust('lambda.amazonaws.com'), ...props } } });
+
+  test('a removed boundary is flagged first (wildcard level), a changed one is flagged, an unchanged one is not', () => {
+    const removed = check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), role({}));
+    expect(removed).toEqual([expect.objectContaining({ ruleId: 'permissions-boundary', category: 'security', wildcard: true, logicalId: 'R', message: expect.stringMatching(/^Permissions boundary REMOVED/) })]);
+    const changed = check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), role({ PermissionsBoundary: 'arn:aws:iam::1:policy/other' }));
+    expect(changed).toEqual([expect.objectContaining({ wildcard: false, message: expect.stringMatching(/^Permissions boundary .* -> arn:aws:iam::1:policy\/other\.$/) })]);
+    expect(check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), role({ PermissionsBoundary: BOUNDARY, Description: 'x' }))).toEqual([]);
+  });
+
+  test('a new role without a boundary is flagged; with one it is not', () => {
+    const found = check(permissionsBoundaryRule, template({}), role({}));
+    expect(found).toEqual([expect.objectContaining({ wildcard: true, message: expect.stringMatching(/^New role WITHOUT a permissions boundary/) })]);
+    expect(check(permissionsBoundaryRule, template({}), role({ PermissionsBoundary: BOUNDARY }))).toEqual([]);
+  });
+
+  test('a trust change that adds no principal (e.g. a replaced condition) is flagged here; a broadened one is left to iam-broadening', () => {
+    const statement = { ...trust('lambda.amazonaws.com').Statement[0], Condition: { StringEquals: { 'aws:SourceAccount': '1' } } };
+    const narrowed = { ...trust('lambda.amazonaws.com'), Statement: [statement] };
+    const before = role({ PermissionsBoundary: BOUNDARY });
+    const found = check(permissionsBoundaryRule, before, role({ PermissionsBoundary: BOUNDARY, AssumeRolePolicyDocument: narrowed }));
+    expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/^Trust policy changed/)]);
+    const broadened = role({ PermissionsBoundary: BOUNDARY, AssumeRolePolicyDocument: trust('ec2.amazonaws.com') });
+    expect(check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), broadened)).toEqual([]);
+    expect(check(iamBroadeningRule, role({ PermissionsBoundary: BOUNDARY }), broadened).map((f) => f.message)).toEqual([expect.stringMatching(/^Trust policy broadened/)]);
+  });
+
+  test('it is one of the rules every report runs', () => {
+    expect(DANGER_RULES).toContain(permissionsBoundaryRule);
   });
 });
 

@@ -97,6 +97,8 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     const comment: string = approval.Configuration.CustomData;
     expect(comment).toMatch(/^#\{ChangeReport-prod\.CHANGE_SUMMARY\} \| Promote to prod \(444444444444: us-east-1, us-east-2\)/);
     expect(comment).toMatch(/commit https:\/\/github\.com\/example-org\/cdk-delivery-pipeline\/commit\/#\{Source@.*\.CommitId\}$/);
+    // Who may approve: the notification says it, because CodePipeline cannot enforce it (RUNBOOKS.md).
+    expect(comment).toContain('approver not its author (RUNBOOKS "Who may approve"): commit https://');
     // CodePipeline refuses comments over 500 characters after variables are filled in:
     // the summary is cut to 250 characters by the report step, a commit id has 40.
     const filledIn = comment
@@ -178,6 +180,21 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     p.template.hasResourceProperties('AWS::KMS::Key', {
       KeyPolicy: { Statement: Match.arrayWith([Match.objectLike({ Principal: { Service: 'codestar-notifications.amazonaws.com' } })]) },
     });
+  });
+
+  test('CodeStar Notifications may publish (and use the key) only for this account: confused-deputy conditions on every grant', () => {
+    const grants = [
+      ...Object.values<any>(p.template.findResources('AWS::SNS::TopicPolicy')).flatMap((r) => r.Properties.PolicyDocument.Statement),
+      ...Object.values<any>(p.template.findResources('AWS::KMS::Key')).flatMap((r) => r.Properties.KeyPolicy.Statement),
+    ].filter((st) => JSON.stringify(st.Principal ?? {}).includes('codestar-notifications.amazonaws.com'));
+    expect(grants.map((g) => g.Action)).toEqual(expect.arrayContaining(['sns:Publish', ['kms:GenerateDataKey*', 'kms:Decrypt']]));
+    const rule = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codestar-notifications:us-east-1:111111111111:notificationrule/*']] };
+    for (const grant of grants) {
+      const account = grant.Condition.StringEquals?.['aws:SourceAccount'] ?? grant.Condition.StringEqualsIfExists?.['aws:SourceAccount'];
+      expect({ sid: grant.Sid, account, rule: grant.Condition.ArnLikeIfExists['aws:SourceArn'] }).toEqual({ sid: grant.Sid, account: '111111111111', rule });
+    }
+    // The topic grant is the documented one (aws:SourceAccount must match, not merely if present).
+    expect(grants.find((g) => g.Action === 'sns:Publish').Condition.StringEquals['aws:SourceAccount']).toBe('111111111111');
   });
 
   test('speed defaults: CodeBuild timeouts, log retention, no change sets, one asset action per type', () => {

@@ -6,8 +6,18 @@ async function run(argv: string[], world: Record<string, string>) {
   const { clients, calls } = recordedDriftApi(world);
   let out = '';
   let err = '';
-  const io: DriftCliIo = { env: {}, out: (t) => { out += t; }, err: (t) => { err += t; }, cloudFormation: clients, ...fakeClock().options };
-  return { code: await driftCli(argv, io), out, err, calls };
+  const profiles: Array<Readonly<Record<string, string>>> = [];
+  const io: DriftCliIo = {
+    env: {},
+    out: (t) => { out += t; },
+    err: (t) => { err += t; },
+    cloudFormation: (where, p) => {
+      profiles.push(p);
+      return clients(where);
+    },
+    ...fakeClock().options,
+  };
+  return { code: await driftCli(argv, io), out, err, calls, profiles };
 }
 
 describe('npx projen drift', () => {
@@ -32,6 +42,12 @@ describe('npx projen drift', () => {
     const { code, out } = await run(['--env=prod', '--json'], clean);
     expect(code).toBe(0);
     expect(JSON.parse(out).counts).toEqual({ checked: 5, drifted: 0, unchecked: 0, notDeployed: 1 });
+  });
+
+  test('--profile-<account> reaches the clients: the lookup roles trust only the pipeline\'s own roles, a person reads with their own access', async () => {
+    const { profiles } = await run(['--env', 'prod', '--profile-444444444444=prod-readonly'], PROD_WORLD);
+    expect(profiles.length).toBeGreaterThan(0);
+    expect(new Set(profiles.map((p) => JSON.stringify(p)))).toEqual(new Set([JSON.stringify({ 444444444444: 'prod-readonly' })]));
   });
 
   test('nothing deployed is no pass (exit 1); an unknown environment is a usage error (exit 2)', async () => {
