@@ -66,6 +66,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-codepipeline@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-dynamodb@^3',
+    // `doctor --aws` with `audit.trail: "organization"` (src/terminal/ops/audit-trail-check.ts):
+    // DescribeTrails and GetTrailStatus in every environment account and region.
+    '@aws-sdk/client-cloudtrail@^3',
     // `doctor --aws` (src/terminal/ops/aws-doctor-clients.ts): which principals of the pipeline account
     // may override a pipeline build (ListRoles, ListUsers, SimulatePrincipalPolicy).
     '@aws-sdk/client-iam@^3',

@@ -15,6 +15,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { committedContext } from '../src/synth/committed-context';
 import { addWorkloadAssertions } from '../src/synth/assertions/workload-assertions';
+import { loadFeatureFlags } from '../src/config/feature-flags';
 import { loadConfig } from '../src/config/load-config';
 import { integStageIdOf } from '../src/config/waves';
 import { pinNodeLambdaRuntimes } from '../src/synth/constructs/lambda-runtime';
@@ -35,6 +36,7 @@ const stacks = new ServiceStacks(app, {
   environment,
   region,
   tags: config.tags,
+  featureFlags: loadFeatureFlags(path.join(__dirname, '..')),
   image: { repositoryArn, repositoryName: repositoryArn.split(':repository/')[1], tag },
   stackIdPrefix: `${integStageIdOf(region)}-`,
 });

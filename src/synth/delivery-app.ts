@@ -1,6 +1,7 @@
 import { execFileSync } from 'child_process';
 import { App } from 'aws-cdk-lib';
 import { ComplianceChecks } from './compliance/compliance-checks';
+import { FeatureFlagsDocument } from '../config/feature-flags';
 import { plainHttpOptOuts } from '../config/plain-http';
 import { DeliveryConfig } from '../config/schema';
 import { pinNodeLambdaRuntimes } from './constructs/lambda-runtime';
@@ -20,6 +21,8 @@ export interface DeliveryPipelineAppProps {
   readonly configFile?: string;
   /** The commit being delivered (the image tag and the assertions' expected `/version`). */
   readonly commit: string;
+  /** The feature-flag document (config/feature-flags.json, loadFeatureFlags). */
+  readonly featureFlags: FeatureFlagsDocument;
 }
 
 /** What addDeliveryPipeline added to the app. */

@@ -83,12 +83,16 @@ describe('what a stage has', () => {
     expect(quoted('app/README.md', /unhealthy after (\d+) failed checks at a (\d+) s interval/)).toEqual([failures, interval]);
   });
 
-  test('README: the number of alarms of a Service stack (a secondary adds the replication-lag alarm)', () => {
-    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve'];
+  test('README: the number of alarms of a Service stack (nine everywhere; the hook, the replication lag and the audit tier add theirs)', () => {
+    const words = ['zero', 'one', 'two', 'three', 'four', 'five', 'six', 'seven', 'eight', 'nine', 'ten', 'eleven', 'twelve', 'thirteen', 'fourteen', 'fifteen'];
     const alarms = sampleAssembly().stages.map((s) => Object.values<any>(s.stacks.Service.template.Resources).filter((r) => r.Type === 'AWS::CloudWatch::Alarm').length);
-    const stated = words.indexOf(/\bService`: ECS Fargate .*?, (\w+) alarms to a KMS-encrypted topic/.exec(flat('README.md'))?.[1] ?? '');
-    expect(Math.min(...alarms)).toBe(stated);
-    expect(Math.max(...alarms)).toBe(stated + 1);
+    const stated = /\bService`: ECS Fargate .*?, (\w+) to (\w+) alarms to a KMS-encrypted topic \(nine in every stage, plus the pre-traffic hook's errors with a progressive strategy, the replication lag in a global secondary, and (\w+) on the audit tier in production\)/.exec(flat('README.md'));
+    expect(stated).not.toBeNull();
+    const [least, most, audit] = stated!.slice(1).map((w) => words.indexOf(w));
+    expect(Math.min(...alarms)).toBe(least);
+    expect(Math.max(...alarms)).toBe(most);
+    // The most: a progressive, global secondary, production stage (the sample's prod-us-east-2).
+    expect(most).toBe(least + 1 + 1 + audit);
   });
 });
 

@@ -69,6 +69,11 @@ const RUNTIME_VALUES: Record<string, string> = {
   '<N>': 'a number the reader picks',
   '<next stage>': 'the pipeline stage after the one that failed',
   '<stack>': 'any stack of a stage',
+  '<key>': 'an object key a listing returned',
+  '<yyyy>': 'the year of the hour the reader reconciles',
+  '<MM>': 'its month',
+  '<dd>': 'its day',
+  '<HH>': 'its hour (UTC)',
 };
 
 /** Paths the docs name that a command writes when it runs (not in the repository). */

@@ -169,4 +169,26 @@ describe('pinned downloads match their independent references', () => {
       expect({ image: pin.image, digest: pin.digest }).toEqual({ image: pin.image, digest: witnessed.get(pin.image) });
     }
   });
+
+  test('every digest-pinned sidecar image of the task definitions is the witnessed digest of that tag', () => {
+    const witnessed = new Map(fs.readFileSync(path.join(__dirname, 'base-image-digests.txt'), 'utf8').split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => l.split(' ') as [string, string]));
+    const images = new Set<string>();
+    for (const stage of sampleAssembly().stages) {
+      for (const stack of Object.values(stage.stacks)) {
+        for (const r of Object.values<any>(stack.template.Resources ?? {})) {
+          if (r.Type !== 'AWS::ECS::TaskDefinition') continue;
+          for (const c of r.Properties.ContainerDefinitions) if (typeof c.Image === 'string') images.add(c.Image);
+        }
+      }
+    }
+    expect([...images]).toHaveLength(1);
+    for (const image of images) {
+      const m = /^([\w.\/-]+:[\w.-]+)@(sha256:[0-9a-f]{64})$/.exec(image);
+      // A sidecar is pulled by digest, never by a moving tag alone.
+      expect({ image, pinned: m !== null }).toEqual({ image, pinned: true });
+      expect({ image: m![1], digest: m![2] }).toEqual({ image: m![1], digest: witnessed.get(m![1]) });
+    }
+  });
 });

@@ -558,10 +558,75 @@ export const releaseGateRule = rule(
     }),
 );
 
+// ---------------------------------------------------------------------------------------
+// (h) audit evidence loses a protection: Object Lock, replication, versioning, the trail
+// ---------------------------------------------------------------------------------------
+
+const isTrue = (v: unknown) => v === true || v === 'true';
+const enabledReplicationRules = (p: Record<string, unknown>): Map<string, string> => {
+  const rules = asArray((p.ReplicationConfiguration as { Rules?: unknown } | undefined)?.Rules) as Array<Record<string, any>>;
+  return new Map(rules.filter((r) => r?.Status === 'Enabled').map((r) => [String(r.Id ?? stableJson(r.Destination)), stableJson(r.Destination?.Bucket)]));
+};
+const lockDays = (p: Record<string, unknown>): number | undefined => {
+  type LockConfiguration = { Rule?: { DefaultRetention?: { Days?: unknown; Years?: unknown } } };
+  const retention = (p.ObjectLockConfiguration as LockConfiguration | undefined)?.Rule?.DefaultRetention;
+  if (!retention) return undefined;
+  return retention.Years !== undefined ? Number(retention.Years) * 365 : Number(retention.Days);
+};
+
+/** What a bucket change takes away from its evidence: Object Lock, its retention, versioning, a replication rule. */
+function bucketProtectionLosses(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const lost: string[] = [];
+  if (isTrue(before.ObjectLockEnabled) && !isTrue(after.ObjectLockEnabled)) {
+    lost.push('ObjectLockEnabled true -> unset: S3 never turns Object Lock off, so this deploy fails (or the bucket is being replaced by an unlocked one)');
+  }
+  const [daysBefore, daysAfter] = [lockDays(before), lockDays(after)];
+  if (daysBefore !== undefined && (daysAfter === undefined || daysAfter < daysBefore)) {
+    lost.push(`Object Lock default retention ${daysBefore} -> ${daysAfter ?? 'none'} day(s): new objects are locked for less time`);
+  }
+  const versioning = (p: Record<string, unknown>) => (p.VersioningConfiguration as { Status?: unknown } | undefined)?.Status;
+  if (versioning(before) === 'Enabled' && versioning(after) !== 'Enabled') lost.push(`versioning Enabled -> ${fmt(versioning(after))}`);
+  const [rulesBefore, rulesAfter] = [enabledReplicationRules(before), enabledReplicationRules(after)];
+  for (const [id, destination] of rulesBefore) {
+    if (rulesAfter.get(id) !== destination) lost.push(`replication rule ${id} (to ${destination}) removed or disabled: new objects stay in one region`);
+  }
+  return lost;
+}
+
+/** What a trail change takes away: logging, every region, log-file validation. */
+function trailProtectionLosses(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const checks: Array<[string, string]> = [['IsLogging', 'the trail stops logging'], ['IsMultiRegionTrail', 'the trail no longer covers every region'],
+    ['EnableLogFileValidation', 'log files are no longer signed, so a changed or deleted one goes unnoticed']];
+  return checks.filter(([key]) => isTrue(before[key]) && !isTrue(after[key])).map(([key, what]) => `${key} true -> ${fmt(after[key])}: ${what}`);
+}
+
+/** Types whose removal stops audit evidence from being recorded or delivered. */
+const AUDIT_PIPES: Readonly<Record<string, string>> = {
+  'AWS::CloudTrail::Trail': 'the account\'s audit trail stops',
+  'AWS::Logs::SubscriptionFilter': 'the log lines it ships (the transaction audit records) stop reaching their destination',
+  'AWS::KinesisFirehose::DeliveryStream': 'whatever it delivers (the transaction audit records) stops reaching the audit bucket',
+};
+
+export const auditProtectionRule = rule(
+  'audit-protection-removed',
+  'stateful',
+  'Audit evidence loses a protection: a bucket\'s Object Lock (or its retention), versioning or a replication rule; a trail\'s logging, multi-region coverage or log-file validation; or the trail, subscription or stream that records and ships it is removed.',
+  (diff) => diff.resources.flatMap((r): Draft[] => {
+    if (r.status === 'removed' && AUDIT_PIPES[r.type]) {
+      return [{ logicalId: r.logicalId, resourceType: r.type, message: `REMOVED: ${AUDIT_PIPES[r.type]}.` }];
+    }
+    if (r.status !== 'changed') return [];
+    const lost = r.type === 'AWS::S3::Bucket' ? bucketProtectionLosses(props(r.before), props(r.after))
+      : r.type === 'AWS::CloudTrail::Trail' ? trailProtectionLosses(props(r.before), props(r.after)) : [];
+    return lost.length ? [{ logicalId: r.logicalId, resourceType: r.type, message: `${lost.join('; ')}.` }] : [];
+  }),
+);
+
 /** Every danger rule, in the order the report lists their findings. */
 export const DANGER_RULES: readonly DangerRule[] = [
   statefulReplacementRule,
   statefulProtectionRule,
+  auditProtectionRule,
   iamBroadeningRule,
   permissionsBoundaryRule,
   denyLiftedRule,

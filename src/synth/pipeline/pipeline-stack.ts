@@ -15,6 +15,7 @@ import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
 import { denyAssetRoleBuilds, scopePipelineRoleKeys } from './pipeline-grants';
 import { gateCheckCommands, gateCheckStatements, sourceRevisionCheckCommands } from './pipeline-guards';
+import { addPipelineOutputs, PipelineOutputs } from './pipeline-outputs';
 import { ReportBucket } from './report-bucket';
 import { configureStageFailures, StageFailurePolicy } from './stage-failures';
 import { BakeStep } from './steps/bake-step';
@@ -24,6 +25,7 @@ import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
 import { TerminationProtectionStep } from './steps/termination-protection-step';
 import { integrityCheckCommand, lockedToolVersions, PipelineToolVersions } from './tool-versions';
+import { FeatureFlagsDocument } from '../../config/feature-flags';
 import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
@@ -51,6 +53,8 @@ export interface PipelineStackProps extends StackProps {
    * that `/version` reports it.
    */
   readonly commit: string;
+  /** The feature-flag document (config/feature-flags.json) every stage deploys into its AppConfig environment. */
+  readonly featureFlags: FeatureFlagsDocument;
   /**
    * Compliance packs to run over every stage (stages synthesize on their own, so App-level
    * aspects do not reach them).
@@ -125,6 +129,8 @@ export class PipelineStack extends Stack {
   public readonly stageFailures: ReadonlyMap<string, StageFailurePolicy>;
   /** The log group of the Commands actions (CodePipeline writes them to `/aws/codepipeline/<pipeline>`). */
   public readonly commandsLogs: logs.LogGroup;
+  /** Outputs for runbooks and scripts: pipeline name, image repository URI, notification topic, artifact bucket. */
+  public readonly outputs: PipelineOutputs;
   /** The delivery metrics: rules on the pipeline's events, the function, the dashboard. */
   public readonly deliveryMetrics: DeliveryMetrics;
   /** The scheduled drift check of every stage stack. */
@@ -200,6 +206,7 @@ export class PipelineStack extends Stack {
         synthOutput: synth.primaryOutput!,
         compliance: props.compliance,
         reported: reported.has(planned.environment.name),
+        featureFlags: props.featureFlags,
       });
     }
 
@@ -211,6 +218,9 @@ export class PipelineStack extends Stack {
     const gateRole = this.imageGateRole();
     this.images.reserveImageWritesTo(gateRole);
     this.reports.reserveWritesUnder(PROVENANCE_PREFIX, gateRole);
+    this.outputs = addPipelineOutputs(this, {
+      pipeline: this.pipeline.pipeline, repository: this.images.repository, topic: this.notifications.topic,
+    });
     ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
   }
@@ -416,6 +426,7 @@ export class PipelineStack extends Stack {
     compliance?: ComplianceChecks;
     /** Whether a change report reads this environment (before its approval). */
     reported: boolean;
+    featureFlags: FeatureFlagsDocument;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
@@ -468,6 +479,8 @@ export class PipelineStack extends Stack {
         tags: config.tags,
         commit,
         alarmEmails: config.notifications.emails,
+        audit: config.audit,
+        featureFlags: run.featureFlags,
         image: {
           // The repository in the stage's own region (the replica outside the pipeline region),
           // so a stage keeps starting tasks when the pipeline region is down. Literal ARN, not

@@ -3,8 +3,8 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { logServerAccess } from './artifact-bucket-hardening';
 import { restrictGrantsToAwsResources } from '../constructs/key-policy';
+import { logServerAccess } from '../constructs/server-access-logs';
 
 /** Props of the ReportBucket. */
 export interface ReportBucketProps {

@@ -190,7 +190,7 @@ function taskRole(service: ServiceStack): void {
 /** Plain environment variables of the container are non-secret settings. */
 function containerEnvironment(service: ServiceStack): void {
   suppress(service.taskDefinition, rule('ECS2', [AWS],
-    'PORT, DB_SSL and DB_SECRET_ARN (the ARN of the secret, not its value) are non-secret settings, and every database credential reaches the container as an ECS secret.'));
+    'PORT, DB_SSL, DB_SECRET_ARN (the ARN of the secret, not its value), the regions, FEATURE_FLAGS_URL and the AppConfig agent\'s settings are non-secret, and every database credential reaches the container as an ECS secret.'));
 }
 
 /** Container Insights ENHANCED is a superset of the "enabled" setting the rule looks for. */

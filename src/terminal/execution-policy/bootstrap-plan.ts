@@ -194,6 +194,11 @@ export function renderPolicy(document: unknown, values: RenderValues): unknown {
     for (const key of ['Resource', 'NotResource']) {
       if (statement[key] !== undefined) statement[key] = single(expand(statement[key]));
     }
+    if (Array.isArray(statement.NotResource) && statement.NotResource.length === 0) {
+      // No stage in the account: nothing is excepted, the statement covers every resource.
+      delete statement.NotResource;
+      statement.Resource = '*';
+    }
     for (const operator of Object.values(statement.Condition ?? {}) as Array<Record<string, string | string[]>>) {
       for (const [conditionKey, value] of Object.entries(operator)) operator[conditionKey] = single(expand(value));
     }

@@ -331,6 +331,11 @@ function resourceTargets(action: string, type: string, logicalId: string, props:
     return [[`arn:${partition}:cloudformation:${target.region}:${target.account}:stack/${nested}/00000000-0000-0000-0000-000000000000`]];
   }
   if (service === 's3' && type === 'AWS::S3::Bucket') return [[names.bucketArn(logicalId)]];
+  if (service === 'cloudtrail' && type === 'AWS::CloudTrail::Trail') {
+    // Named after its stack unless TrailName is set: the guardrail lets the role stop and delete only its own stages' trails.
+    const name = resolveString(props.TrailName, target) ?? generatedName(target.stackName, logicalId, 128);
+    return [[`arn:${partition}:cloudtrail:${target.region}:${target.account}:trail/${name}`]];
+  }
   if (service === 's3' && type === 'AWS::S3::BucketPolicy') {
     const [bucketId] = [...referencedLogicalIds(props.Bucket)].filter((id) => resources[id]?.Type === 'AWS::S3::Bucket');
     const literal = resolveString(props.Bucket, target);

@@ -125,9 +125,20 @@ export const GUARDRAIL_STATEMENTS: readonly PolicyStatement[] = [
       'iam:AttachUserPolicy', 'iam:PutUserPolicy', 'iam:CreateGroup', 'iam:AddUserToGroup',
       'iam:CreateSAMLProvider', 'iam:CreateOpenIDConnectProvider', 'iam:UpdateAccountPasswordPolicy',
       'iam:DeleteRolePermissionsBoundary', 'organizations:*', 'account:*', 'sso:*',
-      'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'config:Stop*', 'config:Delete*', 'guardduty:Delete*',
+      'config:Stop*', 'config:Delete*', 'guardduty:Delete*',
     ],
     Resource: '*',
+  },
+  {
+    // A template may never stop or delete a trail it does not own (an organization trail, the
+    // account's own). The project's trail (audit.trail "project") is named by CloudFormation
+    // after its stack (`<stage>-Service-...`), and CloudFormation must be able to delete it when
+    // a failed first create rolls back, or the stack ends in ROLLBACK_FAILED. In an account
+    // without stages (the pipeline's), the statement denies every trail (renderPolicy).
+    Sid: 'DenyStoppingTrailsOfOthers',
+    Effect: 'Deny',
+    Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail'],
+    NotResource: 'arn:*:cloudtrail:*:*:trail/{stage}-*',
   },
   {
     Sid: 'DenyBootstrapRoleChanges',

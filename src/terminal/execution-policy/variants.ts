@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { loadFeatureFlags } from '../../config/feature-flags';
 import { loadConfig, parseConfig } from '../../config/load-config';
 import { DeliveryConfig } from '../../config/schema';
 import { committedContext } from '../../synth/committed-context';
@@ -38,7 +39,7 @@ export function extraPolicyVariants(): PolicyVariant[] {
 export function synthesizeVariant(variant: PolicyVariant, rootDir: string, commit = '0000000000000000000000000000000000000000'): string {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-variant-'));
   const app = new App({ outdir, context: committedContext(rootDir) });
-  addDeliveryPipeline(app, { config: variant.config, commit });
+  addDeliveryPipeline(app, { config: variant.config, commit, featureFlags: loadFeatureFlags(rootDir) });
   app.synth();
   return outdir;
 }

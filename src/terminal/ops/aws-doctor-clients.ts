@@ -1,4 +1,5 @@
 import { CloudFormationClient, DescribeStacksCommand, ListStackResourcesCommand } from '@aws-sdk/client-cloudformation';
+import { CloudTrailClient, DescribeTrailsCommand, GetTrailStatusCommand } from '@aws-sdk/client-cloudtrail';
 import { CodeStarConnectionsClient, GetConnectionCommand } from '@aws-sdk/client-codestar-connections';
 import { IAMClient, ListRolesCommand, ListUsersCommand, SimulatePrincipalPolicyCommand } from '@aws-sdk/client-iam';
 import { DescribeDBClustersCommand, RDSClient } from '@aws-sdk/client-rds';
@@ -71,6 +72,13 @@ export function awsDoctorClients(homeRegion: string, profiles: Readonly<Record<s
       return {
         listSubscriptionsByTopic: (input) => client.send(new ListSubscriptionsByTopicCommand(input)),
         listTopics: (input) => client.send(new ListTopicsCommand(input)),
+      };
+    },
+    cloudTrail: (where) => {
+      const client = new CloudTrailClient(config(where));
+      return {
+        describeTrails: (input) => client.send(new DescribeTrailsCommand(input)),
+        getTrailStatus: (input) => client.send(new GetTrailStatusCommand(input)),
       };
     },
   };

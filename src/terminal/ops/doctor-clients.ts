@@ -1,3 +1,5 @@
+import type { CloudTrailApi } from './audit-trail-check';
+
 /**
  * The AWS calls `doctor --aws` makes, as the smallest interfaces that fit them. Shapes follow
  * the SDK v3 command outputs, so ./aws-doctor-clients.ts stays one-liners and tests feed recorded
@@ -103,6 +105,8 @@ export interface DoctorClients {
   cloudFormation(where: Where): StackResourcesApi;
   connections(where: Where): ConnectionsApi;
   sns(where: Where): SnsApi;
+  /** DescribeTrails and GetTrailStatus (the organization-trail check, src/terminal/ops/audit-trail-check.ts). */
+  cloudTrail(where: Where): CloudTrailApi;
   /** IAM of an account (a global service; `where.region` only picks the endpoint). */
   iam(where: Where): IamApi;
   rds(where: Where): RdsApi;

@@ -1,3 +1,4 @@
+import { checkAuditTrails, describeAuditTrail } from './audit-trail-check';
 import { checkBuildOverrides } from './doctor-build-overrides';
 import { DoctorClients, StackDescription, Subscription, Where } from './doctor-clients';
 import { compareEngineVersions, olderThan, upgradeCommand } from './engine-versions';
@@ -62,6 +63,7 @@ export function describeDelivery(config: DeliveryConfig, source: string): string
     : `${e.name} plain HTTP (no domain${e.allowPlainHttp ? `; allowPlainHttp: ${e.allowPlainHttp.reason}` : ''})`)).join('; ')}`);
   lines.push(`Prod change report: ${config.changeReport.blockStatefulReplacement ? 'blocks' : 'reports'} stateful replacements `
     + `(override marker ${config.changeReport.overrideMarker})`);
+  lines.push(describeAuditTrail(config));
   return `${lines.join('\n')}\n`;
 }
 
@@ -427,6 +429,7 @@ export async function runAwsChecks(
   results.push(await checkConnection(config, caller, plan, clients));
   results.push(await checkBuildOverrides(config, clients));
   results.push(...await checkEmails(config, clients));
+  results.push(...await checkAuditTrails(config, (where) => clients.cloudTrail(where), caller));
   for (const environment of config.environments.filter((e) => resilienceOf(e) === 'global')) {
     results.push(await checkGlobalDatabase(config, environment, clients));
   }

@@ -72,7 +72,9 @@ describe('the scheduled drift check', () => {
     const neverDeployed = neverDeployedFrom(history, 'cdk-delivery-pipeline', targets);
     const east1 = targets.filter((t) => t.stageId === 'prod-us-east-1');
     const east2 = targets.filter((t) => t.stageId === 'prod-us-east-2');
-    expect(await Promise.all([...east1, ...east2].map(neverDeployed))).toEqual([false, false, false, true, true, true]);
+    // Each prod stage: Platform, Service, Assertions and its AuditReplica stack in the other region.
+    expect([east1.length, east2.length]).toEqual([4, 4]);
+    expect(await Promise.all([...east1, ...east2].map(neverDeployed))).toEqual([false, false, false, false, true, true, true, true]);
     expect(requests).toEqual([
       { pipelineName: 'cdk-delivery-pipeline', nextToken: undefined, maxResults: 100 },
       { pipelineName: 'cdk-delivery-pipeline', nextToken: undefined, maxResults: 100 },

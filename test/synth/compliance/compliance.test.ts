@@ -3,6 +3,7 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { CloudAssembly } from 'aws-cdk-lib/cx-api';
+import { loadFeatureFlags } from '../../../src/config/feature-flags';
 import { ComplianceChecks, ComplianceReportJson, PACK_NAMES } from '../../../src/synth/compliance/compliance-checks';
 import { isFullSentence } from '../../../src/synth/compliance/suppressions';
 import { addDeliveryPipeline } from '../../../src/synth/delivery-app';
@@ -55,10 +56,18 @@ const EXPECTED_SUPPRESSIONS: Record<string, number> = {
   // AwsSolutions -3, NIST +3, HIPAA -1, PCI -1. The scheduled drift check reads each stage
   // through a drift role of its own (issue 33) instead of the CDK lookup role: per stage IAM4
   // on ReadOnlyAccess and the inline Deny of data reads: +5 each.
-  'AwsSolutions': 137,
-  'NIST.800.53.R5': 121,
-  'HIPAA.Security': 131,
-  'PCI.DSS.321': 102,
+  // Audit tier (issue 28), per prod stage (x2): AwsSolutions +4 (IAM5 on the replication role's
+  // source objects, replica objects and replica key found by alias; IAM5 on Firehose's objects);
+  // NIST/HIPAA/PCI +8.5 each, 17 in all: the inline policies of the replication, Firehose and
+  // subscription roles (x2) and of the trail's CloudWatch Logs role (primary only), replication on
+  // the replica bucket (its end of the line), and the S3-managed encryption and no replication of
+  // the two new server access-log buckets (the Service stack's and the replica stack's).
+  // Both together (the step roles of issues 30/33 beside the audit tier of issue 28): the
+  // AuditReplica stacks' roles and buckets as above; measured after the merge.
+  'AwsSolutions': 145,
+  'NIST.800.53.R5': 138,
+  'HIPAA.Security': 148,
+  'PCI.DSS.321': 119,
 };
 
 /** Every template of an assembly, nested stage assemblies included. */
@@ -105,7 +114,7 @@ describe('a deliberate violation in the pipeline stack fails every pack', () => 
   violationTests('the pipeline stack', () => {
     // The app as src/main.ts builds it (on a two-stage config: quicker), plus one violation.
     const app: App = testApp();
-    const { pipeline, compliance } = addDeliveryPipeline(app, { config: sampleConfigWith(DEV_AND_PROD), commit: 'abc1234' });
+    const { pipeline, compliance } = addDeliveryPipeline(app, { config: sampleConfigWith(DEV_AND_PROD), commit: 'abc1234', featureFlags: loadFeatureFlags(REPO_ROOT) });
     const violationPath = new s3.CfnBucket(pipeline, 'Violation').node.path;
     app.synth();
     return { compliance, violationPath };
@@ -123,7 +132,7 @@ describe('the sample app as `npx projen synth` wrote it: pipeline, support and e
     templates = templatesOf(new CloudAssembly(sample.directory));
   });
 
-  test('every stack of the app was checked: 5 stages x (Platform, Service, Assertions), the pipeline, the support stack, the image region stack', () => {
+  test('every stack of the app was checked: 5 stages x (Platform, Service, Assertions), the 2 prod audit replicas, the pipeline, the support stack, the image region stack', () => {
     // The cross-region support stack (us-east-2); for its own region CodePipeline uses the pipeline stack.
     const support = sample.supportStacks.map((s) => s.stackName);
     expect(support).toEqual(['DeliveryPipeline-support-us-east-2']);
@@ -134,6 +143,8 @@ describe('the sample app as `npx projen synth` wrote it: pipeline, support and e
     for (const stage of sample.stages) {
       for (const stack of ['Platform', 'Service', 'Assertions']) expected.push(`${stage.name}-${stack}`);
     }
+    // Each prod region's copy of its audit bucket, in the other region (a stack of the same stage).
+    expected.push('prod-us-east-1-AuditReplica-us-east-2', 'prod-us-east-2-AuditReplica-us-east-1');
     expect(sample.stages).toHaveLength(5);
     expect(expected).toContain('dev-us-east-1-Platform');
     expect(expected).toContain('prod-us-east-2-Service');

@@ -121,7 +121,9 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     for (const action of deploys) {
       const stageId = Object.keys(expected).find((id) => action.Configuration.StackName.startsWith(`${id}-`));
       expect(stageId).toBeDefined();
-      const [account, region] = expected[stageId!];
+      // A production stage's audit replica deploys into the other region (its name says which).
+      const [account, stageRegion] = expected[stageId!];
+      const region = /-AuditReplica-([a-z0-9-]+)$/.exec(action.Configuration.StackName)?.[1] ?? stageRegion;
       expect(flat(action.RoleArn)).toBe(`arn:*:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-${region}`);
       expect(flat(action.Configuration.RoleArn)).toBe(`arn:*:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}`);
       expect(action.Region ?? 'us-east-1').toBe(region);
@@ -206,6 +208,24 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     p.template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30, KmsKeyId: Match.anyValue() });
     const deploys = p.stages.flatMap((s) => s.Actions).filter((a: any) => a.ActionTypeId.Provider === 'CloudFormation');
     expect(deploys.every((a: any) => !/CHANGE_SET/.test(a.Configuration.ActionMode))).toBe(true);
+  });
+
+  test('outputs without exports: pipeline name, image repository URI, notification topic, artifact bucket', () => {
+    const outputs = p.template.toJSON().Outputs;
+    const ref = (type: string) => Object.keys(p.template.findResources(type)).filter((id) => !/Support|Replication/.test(id));
+    const [repository] = ref('AWS::ECR::Repository');
+    const [topic] = ref('AWS::SNS::Topic');
+    const [pipeline] = ref('AWS::CodePipeline::Pipeline');
+    expect(outputs.PipelineName.Value).toEqual({ Ref: pipeline });
+    expect(outputs.NotificationTopicArn.Value).toEqual({ Ref: topic });
+    expect(JSON.stringify(outputs.ImageRepositoryUri.Value)).toContain(repository);
+    const artifactStore = p.template.findResources('AWS::CodePipeline::Pipeline')[pipeline].Properties.ArtifactStores
+      .find((s: any) => s.Region === 'us-east-1').ArtifactStore.Location;
+    expect(outputs.ArtifactBucketName.Value).toEqual(artifactStore);
+    for (const key of ['PipelineName', 'ImageRepositoryUri', 'NotificationTopicArn', 'ArtifactBucketName']) {
+      expect(outputs[key].Export).toBeUndefined();
+      expect(outputs[key].Description).toMatch(/\w/);
+    }
   });
 
   test('stages pull the image from the gated repository by the commit tag', () => {

@@ -31,7 +31,10 @@ describe('npx projen drift', () => {
       'IN SYNC      prod-us-east-2-Platform (444444444444/us-east-2)',
       'IN SYNC      prod-us-east-2-Service (444444444444/us-east-2)',
       'not deployed prod-us-east-2-Assertions (444444444444/us-east-2)',
-      '5 stack(s) checked: 1 drifted, 0 not checked; 1 not deployed.',
+      // Each prod region's copy of its audit bucket, in the other region (not in the recorded world).
+      'not deployed prod-us-east-1-AuditReplica-us-east-2 (444444444444/us-east-2)',
+      'not deployed prod-us-east-2-AuditReplica-us-east-1 (444444444444/us-east-1)',
+      '5 stack(s) checked: 1 drifted, 0 not checked; 3 not deployed.',
     ]);
     expect(new Set(calls.map((c) => c.where))).toEqual(new Set(['444444444444/us-east-1', '444444444444/us-east-2']));
   });
@@ -41,7 +44,7 @@ describe('npx projen drift', () => {
     expect((await run(['--env', 'prod'], clean)).code).toBe(0);
     const { code, out } = await run(['--env=prod', '--json'], clean);
     expect(code).toBe(0);
-    expect(JSON.parse(out).counts).toEqual({ checked: 5, drifted: 0, unchecked: 0, notDeployed: 1 });
+    expect(JSON.parse(out).counts).toEqual({ checked: 5, drifted: 0, unchecked: 0, notDeployed: 3 });
   });
 
   test('--profile-<account> reaches the clients: the lookup roles trust only the pipeline\'s own roles, a person reads with their own access', async () => {

@@ -194,7 +194,7 @@ describe('bootstrap CLI', () => {
     expect(text.indexOf('aws iam create-policy')).toBeLessThan(text.indexOf('npx cdk bootstrap'));
     expect(text).toContain(stageCmd('444444444444', 'us-east-2'));
     expect(text).toContain('# ECR scan gate: needs nothing from bootstrap');
-    expect(text).toMatch(/# Execution policies: checked \d{3,} \(action, resource type\) pairs, \d+ requests over 18 synthesized stacks against the rendered policies: all allowed/);
+    expect(text).toMatch(/# Execution policies: checked \d{3,} \(action, resource type\) pairs, \d+ requests over 20 synthesized stacks against the rendered policies: all allowed/);
     expect(Object.keys(t.written)).toEqual([...SAMPLE_PLAN.policies.map((p) => p.documentFile), 'bootstrap/rendered/111111111111-scp-pipeline-guardrails.json']);
     expect(text).toContain('aws organizations create-policy --type SERVICE_CONTROL_POLICY --name cdk-delivery-pipeline-guardrails-111111111111 '
       + '--description \'Only the delivery pipeline overrides its builds or changes its projects (account 111111111111)\' '

@@ -58,6 +58,9 @@ export interface FakeWorld {
   simulations?: Record<string, Answer>;
   /** DescribeDBClusters by `account/region/cluster identifier`; unknown keys are missing clusters. @default none */
   clusters?: Record<string, Answer>;
+  /** DescribeTrails per `account/region` (default: no trail), and GetTrailStatus by trail ARN. */
+  trails?: Record<string, Answer>;
+  trailStatus?: Record<string, Answer>;
 }
 
 /** A fully green world for the sample config. */
@@ -188,6 +191,16 @@ export function fakeClients(world: FakeWorld) {
       listSubscriptionsByTopic: async ({ TopicArn }) => {
         calls.push(`ListSubscriptionsByTopic ${TopicArn}`);
         return answer(world.subscriptions ?? { Subscriptions: [] });
+      },
+    }),
+    cloudTrail: (w) => ({
+      describeTrails: async ({ includeShadowTrails }) => {
+        calls.push(`DescribeTrails ${key(w)} includeShadowTrails=${includeShadowTrails}`);
+        return answer(world.trails?.[key(w)] ?? { trailList: [] });
+      },
+      getTrailStatus: async ({ Name }) => {
+        calls.push(`GetTrailStatus ${key(w)} ${Name}`);
+        return answer(world.trailStatus?.[Name] ?? { IsLogging: false });
       },
     }),
   };
