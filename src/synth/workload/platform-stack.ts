@@ -4,6 +4,7 @@ import { DataTier } from './data-tier';
 import { DeletionProtectionTargets } from './deletion-protection';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
+import { PipelineAccess, PipelineAccessRoles } from './pipeline-access';
 import { StageSettings } from './stage-settings';
 import { TokenIssuer } from '../issuer/token-issuer';
 
@@ -16,6 +17,12 @@ export interface PlatformStackProps extends StackProps {
    * @default '10.0.0.0/16'
    */
   readonly cidr?: string;
+  /**
+   * The pipeline steps that reach this stage (change report, protection, bake): the stack
+   * creates the role each one assumes here (PipelineAccessRoles).
+   * @default - no pipeline step reaches the stage (integ tests)
+   */
+  readonly pipelineAccess?: PipelineAccess;
 }
 
 /**
@@ -51,10 +58,15 @@ export class PlatformStack extends Stack {
    */
   public readonly issuer?: TokenIssuer;
   /**
-   * Production: the role and outputs the post-deploy step turns deletion protection on with.
+   * Production: the permissions and outputs the post-deploy step turns deletion protection on with.
    * @default - undefined outside production
    */
   public readonly deletionProtection?: DeletionProtectionTargets;
+  /**
+   * The roles the pipeline's steps assume in this stage, one per step.
+   * @default - undefined when no pipeline step reaches the stage
+   */
+  public readonly pipelineAccess?: PipelineAccessRoles;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { settings } = props;
@@ -70,5 +82,14 @@ export class PlatformStack extends Stack {
       this.issuer = new TokenIssuer(this, 'Issuer', { environment, application: settings.application, namePrefix, vpc });
     }
     if (this.production) this.deletionProtection = new DeletionProtectionTargets(this, 'DeletionProtection', { data: this.data, edge: this.edge });
+    // The first stack of the stage, so each role exists before its step's first use
+    // (the change report's first run is the exception PipelineAccessRoles explains).
+    if (props.pipelineAccess && props.pipelineAccess.steps.length > 0) {
+      this.pipelineAccess = new PipelineAccessRoles(this, 'PipelineAccess', {
+        ...props.pipelineAccess,
+        stageId: settings.stageId,
+        deletionProtection: this.deletionProtection,
+      });
+    }
   }
 }
