@@ -104,6 +104,15 @@ describe('the kill switch of new transactions, through the service', () => {
   let database: DatabaseConfig;
   const local = useLocalIssuer();
   const services: RunningService[] = [];
+  /**
+   * Until the service has asked the agent since this moment. refresh() joins a question already
+   * on its way (the 50 ms timer may have sent one just before the test's deploy), so the second
+   * call is the one certainly sent after it.
+   */
+  const askedSinceNow = async (service: RunningService) => {
+    await service.featureFlags.refresh();
+    await service.featureFlags.refresh();
+  };
   /** A service and a client of it with both scopes. */
   const serve = async (options: StartOptions) => {
     const service = await startService(testAppConfig(database, local.issuer), options);
@@ -127,7 +136,7 @@ describe('the kill switch of new transactions, through the service', () => {
     const existing = await readJson(before);
 
     a.deploy(killSwitch(true, 30));
-    await service.featureFlags.refresh();
+    await askedSinceNow(service);
     const rows = await countTransactions(pool);
     const key = `killed-${randomUUID()}`;
     const refused = await api.post(payment, key);
@@ -153,7 +162,7 @@ describe('the kill switch of new transactions, through the service', () => {
 
     // Off again: the same key creates the transaction (the refused request stored nothing).
     a.deploy(killSwitch(false));
-    await service.featureFlags.refresh();
+    await askedSinceNow(service);
     const retried = await api.post(payment, key);
     expect(retried.status).toBe(201);
   });
