@@ -153,8 +153,11 @@ const synthTask = project.tasks.tryFind('synth')!;
 const stagedOut = '.cache/synth/cdk.out';
 synthTask.reset(`rm -rf ${stagedOut}`);
 synthTask.exec(esbuild('src/main.ts', '--packages=external --sourcemap=inline --outfile=.cache/synth/main.js'));
-synthTask.exec('node --enable-source-maps .cache/synth/main.js', { env: { CDK_OUTDIR: stagedOut } });
-synthTask.exec(esbuild('supply-chain/gate-cli=src/codebuild/image-gate/gate-cli.ts change-report/report-cli=src/codebuild/change-report/report-cli.ts bake/bake-cli=src/codebuild/bake/bake-cli.ts', `--outdir=${stagedOut}/.delivery-tools`));
+// V8's compile cache (Node 22+) keeps the compiled code of every module the app loads
+// (aws-cdk-lib, cdk-nag, ...) between runs. The app also writes the CodeBuild CLIs into the
+// assembly (src/synth/pipeline/delivery-tools.ts); it, the handlers and the CLIs are bundled only
+// when one of their inputs changed (src/synth/constructs/cached-bundle.ts).
+synthTask.exec('node --enable-source-maps .cache/synth/main.js', { env: { CDK_OUTDIR: stagedOut, NODE_COMPILE_CACHE: '.cache/node-compile-cache' } });
 synthTask.exec(`rm -rf cdk.out && mv ${stagedOut} cdk.out`);
 project.addTask('deploy:pipeline', {
   description: 'Deploy the pipeline stack once (pass -c config=path/to/delivery.json); the pipeline does the rest',

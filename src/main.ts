@@ -6,6 +6,7 @@ import { configWarnings, formatWarnings } from './config/warnings';
 import { assemblyProblems } from './synth/assembly-problems';
 import { committedContext } from './synth/committed-context';
 import { addDeliveryPipeline, commitBeingDelivered } from './synth/delivery-app';
+import { writeDeliveryTools } from './synth/pipeline/delivery-tools';
 import { pipelineShapeFromTemplate } from './synth/pipeline-shape/pipeline-shape';
 import { renderSummary } from './synth/pipeline-shape/render-pipeline';
 
@@ -52,6 +53,8 @@ function main(): void {
     process.stderr.write(`Synth problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exit(1);
   }
+  // The CLIs the CodeBuild actions run travel in the assembly (cdk.out/.delivery-tools).
+  writeDeliveryTools(assembly.directory);
   if (!underCli) {
     // `npx projen synth`: the short summary (waves, stages, accounts, regions, gates).
     const template = assembly.getStackArtifact(pipelineStack.artifactId).template;
