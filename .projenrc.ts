@@ -195,8 +195,11 @@ const assemblyLane = project.addTask('test:assembly', {
 });
 assemblyLane.exec('jest --ci --coverage=false', { cwd: 'app' });
 const testTask = project.testTask;
-testTask.reset('bash scripts/run-lanes.sh "npx projen synth" "npx projen compile"');
-testTask.exec('SAMPLE_ASSEMBLY=cdk.out bash scripts/run-lanes.sh "npx projen test:code" "npx projen test:assembly"');
+// The variants policy:check and rollback:check read are synthesized once per run into
+// $VARIANT_ASSEMBLIES (src/terminal/execution-policy/variants.ts), emptied first.
+testTask.reset('rm -rf .cache/variants');
+testTask.exec('bash scripts/run-lanes.sh "npx projen synth" "npx projen compile"');
+testTask.exec('SAMPLE_ASSEMBLY=cdk.out VARIANT_ASSEMBLIES=.cache/variants bash scripts/run-lanes.sh "npx projen test:code" "npx projen test:assembly"');
 // `build` (what the pipeline's synth step runs) = projen's default, compile, post-compile
 // and test; test already synthesizes, so post-compile does not synthesize a second time.
 project.postCompileTask.reset();
