@@ -41,7 +41,8 @@ export function extraPolicyVariants(): PolicyVariant[] {
  */
 export function synthesizeVariant(variant: PolicyVariant, rootDir: string, commit = '0000000000000000000000000000000000000000',
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-variant-'))): string {
-  const app = new App({ outdir, context: committedContext(rootDir) });
+  // No creation stack traces nor tree.json (metadata only, as `npx projen synth` writes it: src/main.ts).
+  const app = new App({ outdir, treeMetadata: false, context: { ...committedContext(rootDir), 'aws:cdk:disable-creation-stack-traces': true } });
   addDeliveryPipeline(app, { config: variant.config, commit, runCompliancePacks: false });
   app.synth();
   return outdir;
