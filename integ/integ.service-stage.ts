@@ -15,9 +15,11 @@ import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { committedContext } from '../src/synth/committed-context';
 import { addWorkloadAssertions } from '../src/synth/assertions/workload-assertions';
+import { loadFeatureFlags } from '../src/config/feature-flags';
 import { loadConfig } from '../src/config/load-config';
 import { integStageIdOf } from '../src/config/waves';
 import { pinNodeLambdaRuntimes } from '../src/synth/constructs/lambda-runtime';
+import { applyPermissionsBoundary } from '../src/synth/constructs/permissions-boundary';
 import { ServiceStacks } from '../src/synth/workload/service-stage';
 
 const config = loadConfig();
@@ -34,10 +36,13 @@ const stacks = new ServiceStacks(app, {
   environment,
   region,
   tags: config.tags,
+  featureFlags: loadFeatureFlags(path.join(__dirname, '..')),
   image: { repositoryArn, repositoryName: repositoryArn.split(':repository/')[1], tag },
   stackIdPrefix: `${integStageIdOf(region)}-`,
 });
 addWorkloadAssertions(app, { stacks, commit: tag, label: integStageIdOf(region) });
 // The same Lambda runtime as the pipeline's stages (src/synth/constructs/lambda-runtime.ts).
 pinNodeLambdaRuntimes(app);
+// The same permissions boundary as the pipeline's stages: the sandbox's execution policy requires it.
+applyPermissionsBoundary(app);
 app.synth();

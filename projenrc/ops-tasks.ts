@@ -60,6 +60,10 @@ export function addOpsTasks(project: awscdk.AwsCdkTypeScriptApp): void {
     exec: runTs('src/terminal/rollback/rollback-cli.ts'),
     receiveArgs: true,
   });
+  project.addTask('bootstrap:template', {
+    description: 'Regenerate bootstrap/bootstrap-template.yaml from the CDK CLI\'s own template (narrowed trust, permissions boundary)',
+    exec: runTs('src/terminal/execution-policy/bootstrap-template.ts'),
+  });
   // Per-account policy documents rendered by `bootstrap` from bootstrap/*.json.
   project.gitignore.exclude('/bootstrap/rendered/');
 }

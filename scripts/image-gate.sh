@@ -8,6 +8,12 @@
 # replicated that digest, under the commit tag, to every other region a stage runs in (stages
 # pull from their own region); fail closed on a failed replication or on timeout.
 #
+# Provenance: just before it gives a digest the commit tag, the gate records that digest in
+# s3://$PROVENANCE_BUCKET/$PROVENANCE_PREFIX<commit>.json (a prefix only the gate's role may write).
+# A re-run for a commit whose tag exists reuses the tag only when that record names the digest the
+# tag names now; a tag another principal pushed first has no record (or another digest), and the
+# gate refuses it: RUNBOOKS.md "The image gate refuses an existing tag".
+#
 # Inputs (environment): REPOSITORY_URI, REPOSITORY_NAME, COMMIT_ID, AWS_REGION,
 #   FAIL_ON (e.g. CRITICAL), FAIL_ON_FIXABLE (e.g. HIGH), ECR_SCAN_TIMEOUT_MINUTES,
 #   GATE_CLI (bundled gate CLI, default cdk.out/.delivery-tools/supply-chain/gate-cli.js),
@@ -15,7 +21,8 @@
 #   ECR_SCAN_RECORDING (optional: replay recorded ECR scan responses instead of calling ECR;
 #   for tests and for re-checking a saved scan while debugging),
 #   REPLICATION_REGIONS (comma-separated destination regions; empty: no wait),
-#   REPLICATION_TIMEOUT_MINUTES, REPLICATION_RECORDING (optional, as ECR_SCAN_RECORDING).
+#   REPLICATION_TIMEOUT_MINUTES, REPLICATION_RECORDING (optional, as ECR_SCAN_RECORDING),
+#   PROVENANCE_BUCKET, PROVENANCE_PREFIX (image-provenance/<repository>/), CODEBUILD_BUILD_ID.
 # Outputs: $REPORTS_DIR/{trivy-image.json,trivy-config.json,sbom.cdx.json,trivy-junit.xml,image.json}
 #   and $REPORTS_DIR/image-digest.txt (the promoted digest, alone). This script runs as a child
 #   process of CodeBuild's shell, so a variable it exports dies with it: the buildspec reads
@@ -26,6 +33,8 @@ set -euo pipefail
 : "${REPOSITORY_NAME:?REPOSITORY_NAME is required}"
 : "${COMMIT_ID:?COMMIT_ID is required}"
 : "${AWS_REGION:?AWS_REGION is required}"
+: "${PROVENANCE_BUCKET:?PROVENANCE_BUCKET is required}"
+: "${PROVENANCE_PREFIX:?PROVENANCE_PREFIX is required}"
 FAIL_ON=${FAIL_ON:-CRITICAL}
 FAIL_ON_FIXABLE=${FAIL_ON_FIXABLE:-HIGH}
 ECR_SCAN_TIMEOUT_MINUTES=${ECR_SCAN_TIMEOUT_MINUTES:-15}
@@ -36,6 +45,7 @@ REPORTS_DIR=${REPORTS_DIR:-gate-reports}
 TRIVY_CACHE_DIR=${TRIVY_CACHE_DIR:-.trivycache}
 REGISTRY=${REPOSITORY_URI%%/*}
 CANDIDATE_TAG="candidate-${COMMIT_ID}-${CODEBUILD_BUILD_NUMBER:-0}"
+PROVENANCE_KEY="${PROVENANCE_PREFIX}${COMMIT_ID}.json"
 mkdir -p "$REPORTS_DIR"
 
 # Thresholds as the gate CLI takes them (comma-separated lists -> repeated flags).
@@ -88,6 +98,29 @@ replication_gate() {
     --region "$AWS_REGION" --destinations "$REPLICATION_REGIONS" --timeout-minutes "$REPLICATION_TIMEOUT_MINUTES"
 }
 
+# Before reusing the commit tag: the gate's own record must name the digest the tag names now.
+# No record (never promoted by this gate, or expired), an unreadable one, or another digest:
+# fail closed, before any scan or deploy.
+provenance_gate() {
+  local record="$REPORTS_DIR/provenance.json"
+  if ! aws s3api get-object --bucket "$PROVENANCE_BUCKET" --key "$PROVENANCE_KEY" "$record" > /dev/null; then
+    echo "No provenance record s3://$PROVENANCE_BUCKET/$PROVENANCE_KEY for $REPOSITORY_NAME:$COMMIT_ID (= $1):" \
+      "this gate has no record of promoting that tag, so another principal may have pushed it. Refusing to reuse it;" \
+      "failing closed. See RUNBOOKS.md \"The image gate refuses an existing tag\"." >&2
+    return 1
+  fi
+  gate provenance --record "$record" --repository "$REPOSITORY_NAME" --commit "$COMMIT_ID" --digest "$1"
+}
+
+# Record the digest about to be promoted (before the tag exists: a crash in between leaves a
+# record and no tag, and the next run builds and records again).
+record_provenance() {
+  local record="$REPORTS_DIR/provenance.json"
+  gate record --repository "$REPOSITORY_NAME" --commit "$COMMIT_ID" --digest "$1" --build "${CODEBUILD_BUILD_ID:-local}" > "$record"
+  aws s3api put-object --bucket "$PROVENANCE_BUCKET" --key "$PROVENANCE_KEY" --body "$record" \
+    --content-type application/json > /dev/null
+}
+
 digest_of_tag() {
   aws ecr describe-images --repository-name "$REPOSITORY_NAME" --image-ids "imageTag=$1" \
     --query 'imageDetails[0].imageDigest' --output text 2>/dev/null || true
@@ -104,8 +137,10 @@ aws ecr get-login-password --region "$AWS_REGION" | docker login --username AWS 
 
 existing=$(digest_of_tag "$COMMIT_ID")
 if [ -n "$existing" ] && [ "$existing" != "None" ]; then
-  # A re-run for a commit that already passed: re-check the very digest the stages run.
-  echo "Commit $COMMIT_ID is already deployable as $existing; re-running both gates on it."
+  # A re-run for a commit that already passed: re-check the very digest the stages run, once
+  # its provenance shows this gate promoted it.
+  echo "Commit $COMMIT_ID is already deployable as $existing; checking its provenance, then re-running both gates on it."
+  provenance_gate "$existing"
   trivy_gate "$REPOSITORY_URI@$existing"
   ecr_gate "$existing"
   replication_gate "$existing"
@@ -131,7 +166,8 @@ fi
 # Gate 2: ECR scan-on-push of the pushed digest (waits, fails closed on timeout).
 ecr_gate "$digest"
 
-# Promote: the same manifest (same digest) gets the deployable tag.
+# Promote: the same manifest (same digest) gets the deployable tag, recorded first.
+record_provenance "$digest"
 manifest=$(aws ecr batch-get-image --repository-name "$REPOSITORY_NAME" --image-ids "imageDigest=$digest" \
   --query 'images[0].imageManifest' --output text)
 media_type=$(aws ecr batch-get-image --repository-name "$REPOSITORY_NAME" --image-ids "imageDigest=$digest" \

@@ -1,7 +1,9 @@
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { FeatureFlagsError, loadFeatureFlags } from './config/feature-flags';
 import { ConfigError, loadConfig, SAMPLE_CONFIG_PATH } from './config/load-config';
 import { renderPlainHttpOptOuts } from './config/plain-http';
+import { renderReplicationLagAlarms } from './config/replication-lag';
 import { configWarnings, formatWarnings } from './config/warnings';
 import { assemblyProblems } from './synth/assembly-problems';
 import { committedContext } from './synth/committed-context';
@@ -47,6 +49,8 @@ function main(): void {
     config,
     configFile: path.relative(process.cwd(), configPath),
     commit: commitBeingDelivered(),
+    // The repository's flags (config/feature-flags.json), deployed into every stage's AppConfig.
+    featureFlags: loadFeatureFlags(process.cwd()),
   });
   const assembly = app.synth();
   compliance.writeReport(assembly.directory);
@@ -70,14 +74,15 @@ function main(): void {
     // `npx projen synth`: the short summary (waves, stages, accounts, regions, gates).
     const template = assembly.getStackArtifact(pipelineStack.artifactId).template;
     const optOuts = renderPlainHttpOptOuts(compliance.plainHttpOptOuts);
-    process.stdout.write(`${[renderSummary(pipelineShapeFromTemplate(template, config.pipeline.region)), ...optOuts].join('\n')}\n`);
+    const lagAlarms = renderReplicationLagAlarms(config);
+    process.stdout.write(`${[renderSummary(pipelineShapeFromTemplate(template, config.pipeline.region)), ...lagAlarms, ...optOuts].join('\n')}\n`);
   }
 }
 
 try {
   main();
 } catch (e) {
-  if (e instanceof ConfigError) {
+  if (e instanceof ConfigError || e instanceof FeatureFlagsError) {
     // One readable list, no stack trace, non-zero exit, nothing written to cdk.out.
     process.stderr.write(`${e.message}\n`);
     process.exit(1);

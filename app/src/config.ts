@@ -54,6 +54,19 @@ export interface AppConfig {
    * @default both "local" (tests and local development)
    */
   readonly region?: RegionConfig;
+  /**
+   * The AppConfig agent's URL of this stage's feature flags (FEATURE_FLAGS_URL, set by the task
+   * definition): the kill switch is read from there (src/flags/).
+   * @default none: the safe defaults (src/flags/feature-flags.ts DEFAULT_FLAGS), never refreshed
+   */
+  readonly featureFlagsUrl?: string;
+  /**
+   * Where transaction audit records go (TRANSACTION_AUDIT): `stdout`, one JSON line each, which
+   * production ships to the audit bucket; `off` writes none (the tests' default, so their output
+   * stays readable; never set in a task definition).
+   * @default 'stdout'
+   */
+  readonly transactionAudit?: 'stdout' | 'off';
 }
 
 /** Thrown when the environment does not describe a valid configuration; lists every problem. */
@@ -84,7 +97,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
  * Required: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD.
  * Optional: PORT (8080), HOST (0.0.0.0), LOG_LEVEL (info), DB_SSL (true), DB_SSL_CA_FILE,
  * DB_SECRET_ARN, COMMIT_SHA and BUILD_TIME ('unknown'), SERVICE_REGION (AWS_REGION, else 'local'),
- * DB_WRITER_REGION (SERVICE_REGION).
+ * DB_WRITER_REGION (SERVICE_REGION), FEATURE_FLAGS_URL (none), TRANSACTION_AUDIT (stdout).
  *
  * @throws ConfigError naming every invalid variable (never the value of DB_PASSWORD)
  */
@@ -144,6 +157,16 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
   const serviceRegion = region('SERVICE_REGION', awsRegion && REGION.test(awsRegion) ? awsRegion : LOCAL_REGION);
   const writerRegion = region('DB_WRITER_REGION', serviceRegion);
 
+  const featureFlagsUrl = env.FEATURE_FLAGS_URL?.trim() || undefined;
+  if (featureFlagsUrl !== undefined && !/^http:\/\/(localhost|127\.0\.0\.1)(:\d+)?\/applications\/[^/]+\/environments\/[^/]+\/configurations\/[^/]+$/.test(featureFlagsUrl)) {
+    problems.push(`FEATURE_FLAGS_URL must be the AppConfig agent's URL of the flags, like http://localhost:2772/applications/<app>/environments/<env>/configurations/<profile> (got "${featureFlagsUrl}"); leave it unset to run with the default flags`);
+  }
+
+  const transactionAudit = env.TRANSACTION_AUDIT?.trim() || 'stdout';
+  if (transactionAudit !== 'stdout' && transactionAudit !== 'off') {
+    problems.push(`TRANSACTION_AUDIT must be "stdout" or "off" (got "${transactionAudit}"); leave it unset: production writes the audit records to stdout`);
+  }
+
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
@@ -168,6 +191,8 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
       buildTime: env.BUILD_TIME?.trim() || 'unknown',
     },
     region: { serviceRegion, writerRegion },
+    featureFlagsUrl,
+    transactionAudit: transactionAudit === 'off' ? 'off' : 'stdout',
   };
 
   if (problems.length > 0) throw new ConfigError(problems);

@@ -12,7 +12,7 @@ import { registerStrictJsonParser } from './http/json-body';
 import { registerNotFoundHandling } from './http/not-found';
 import { ServiceRegion } from './region';
 import { TransactionRepository } from './transactions/repository';
-import { registerTransactionRoutes } from './transactions/routes';
+import { registerTransactionRoutes, TransactionRouteOptions } from './transactions/routes';
 import { MAX_IDEMPOTENCY_KEY_LENGTH } from './transactions/validation';
 
 /** What the HTTP server needs; everything is injected so tests use a real database of their own. */
@@ -35,6 +35,11 @@ export interface ServerDeps {
    * @default ROLE_CACHE_MS and ROLE_DETECTION_TIMEOUT_MS
    */
   readonly roleMonitor?: RoleMonitorOptions;
+  /**
+   * The kill switch and the audit records of the create route (src/flags/, src/audit/).
+   * @default none: never refused, no audit records
+   */
+  readonly transactions?: TransactionRouteOptions;
 }
 
 /** Largest accepted request body. A transaction is ~100 bytes of JSON. */
@@ -71,6 +76,6 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   registerErrorHandling(app, region);
   registerNotFoundHandling(app);
   registerHealthRoutes(app, region, deps.build);
-  registerTransactionRoutes(app, new TransactionRepository(deps.pool), region);
+  registerTransactionRoutes(app, new TransactionRepository(deps.pool), region, deps.transactions);
   return app;
 }

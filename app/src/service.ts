@@ -1,11 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import { AuditSink, stdoutAuditSink } from './audit/transaction-audit';
 import type { AppConfig } from './config';
 import type { CredentialSource } from './db/credentials';
 import { pendingMigrations, runMigrations } from './db/migrations';
 import { createPool, PoolOptions } from './db/pool';
 import { DatabaseRoleMonitor, RoleMonitorOptions } from './db/role';
 import { SecretsManagerCredentialSource } from './db/secrets-manager-credentials';
+import { FeatureFlags, FeatureFlagsOptions } from './flags/feature-flags';
 import { createLogger } from './logger';
 import { buildServer } from './server';
 import { createShutdown } from './shutdown';
@@ -18,6 +20,8 @@ export interface RunningService {
   readonly url: string;
   /** Drains in-flight requests, then closes the database pool. Idempotent. */
   readonly shutdown: () => Promise<void>;
+  /** The feature flags the service applies (kept fresh from the AppConfig agent). */
+  readonly featureFlags: FeatureFlags;
 }
 
 /** Options for {@link startService}. */
@@ -37,6 +41,16 @@ export interface StartOptions {
    * @default ROLE_CACHE_MS and ROLE_DETECTION_TIMEOUT_MS
    */
   readonly roleMonitor?: RoleMonitorOptions;
+  /**
+   * Feature-flag settings that override the configuration's (tests: a stand-in agent, intervals).
+   * @default FEATURE_FLAGS_URL, asked every FLAGS_REFRESH_MS
+   */
+  readonly featureFlags?: Partial<Omit<FeatureFlagsOptions, 'logger'>>;
+  /**
+   * Where transaction audit records go.
+   * @default one JSON line each on stdout, unless the configuration says `transactionAudit: 'off'`
+   */
+  readonly auditSink?: AuditSink;
 }
 
 /**
@@ -58,9 +72,22 @@ export async function startService(config: AppConfig, options: StartOptions = {}
       if (pending.length > 0) logger.warn({ pending }, 'read-only database: migrations not applied yet by the writer region');
     }
     logger.info({ role, region: config.region }, 'database role detected');
-    const server = buildServer({ pool, logger, build: config.build, region: config.region, roleMonitor: options.roleMonitor });
+    const featureFlags = new FeatureFlags({ url: config.featureFlagsUrl, logger, ...options.featureFlags });
+    featureFlags.start();
+    // One answer before the first request when the agent already has the flags (at most the 1 s
+    // timeout; never throws): a task started while the kill switch is on refuses from its first POST.
+    await featureFlags.refresh();
+    const server = buildServer({
+      pool,
+      logger,
+      build: config.build,
+      region: config.region,
+      roleMonitor: options.roleMonitor,
+      transactions: { featureFlags, audit: options.auditSink ?? (config.transactionAudit === 'off' ? undefined : stdoutAuditSink) },
+    });
     const address = await server.listen({ host: config.host, port: config.port });
-    return { server, logger, url: address, shutdown: createShutdown(server, pool, logger) };
+    const shutdown = createShutdown(server, pool, logger);
+    return { server, logger, url: address, featureFlags, shutdown: () => { featureFlags.stop(); return shutdown(); } };
   } catch (err) {
     await pool.end();
     throw err;

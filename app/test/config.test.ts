@@ -26,6 +26,8 @@ describe('loadConfig', () => {
       },
       build: { commit: 'unknown', buildTime: 'unknown' },
       region: { serviceRegion: 'local', writerRegion: 'local' },
+      featureFlagsUrl: undefined,
+      transactionAudit: 'stdout',
     });
   });
 
@@ -94,6 +96,30 @@ describe('SERVICE_REGION and DB_WRITER_REGION', () => {
     expect((error as ConfigError).problems).toEqual([
       'SERVICE_REGION must be an AWS region name like us-east-1 (got "US_EAST_1"); set it to the region the task runs in, or leave it unset to use AWS_REGION',
       'DB_WRITER_REGION must be an AWS region name like us-east-1 (got "us-east"); set it to the environment\'s primaryRegion, or leave it unset when this region is the writer',
+    ]);
+  });
+});
+
+describe('FEATURE_FLAGS_URL and TRANSACTION_AUDIT', () => {
+  const AGENT_URL = 'http://localhost:2772/applications/transactions-prod/environments/transactions-prod/configurations/transactions-prod-feature-flags';
+
+  test('the agent URL the task definition sets is taken as is; TRANSACTION_AUDIT=off writes no records', () => {
+    const config = loadConfig({ ...VALID, FEATURE_FLAGS_URL: AGENT_URL, TRANSACTION_AUDIT: 'off' });
+    expect(config.featureFlagsUrl).toBe(AGENT_URL);
+    expect(config.transactionAudit).toBe('off');
+  });
+
+  test('a URL that is not the local agent\'s flags path, or an unknown audit target, is one clear problem each', () => {
+    let error: unknown;
+    try {
+      loadConfig({ ...VALID, FEATURE_FLAGS_URL: 'https://appconfigdata.us-east-1.amazonaws.com/x', TRANSACTION_AUDIT: 'firehose' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).problems).toEqual([
+      expect.stringMatching(/^FEATURE_FLAGS_URL must be the AppConfig agent's URL of the flags, like http:\/\/localhost:2772\/applications\/<app>\/environments\/<env>\/configurations\/<profile> \(got "https:\/\/appconfigdata/),
+      'TRANSACTION_AUDIT must be "stdout" or "off" (got "firehose"); leave it unset: production writes the audit records to stdout',
     ]);
   });
 });

@@ -60,8 +60,11 @@ test('SIGTERM drains the in-flight request, ends the pool and exits 0', async ()
     expect((await inFlight).status).toBe(201);
     expect(await exited).toBe(0);
     expect(output()).toContain('shutdown complete');
-    // Every log line is JSON.
-    for (const line of output().trim().split('\n')) expect(() => JSON.parse(line)).not.toThrow();
+    // Every line is JSON; the accepted transaction wrote exactly one audit record (TRANSACTION_AUDIT defaults to stdout).
+    const lines = output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.filter((line) => line.auditType === 'transaction.accepted')).toEqual([
+      expect.objectContaining({ amount: '3.00', currency: 'USD', region: 'local' }),
+    ]);
   } finally {
     child.kill('SIGKILL');
   }

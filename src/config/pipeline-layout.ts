@@ -1,3 +1,4 @@
+import { auditReplicaRegionsOf, auditReplicaStackIdOf } from './audit';
 import { DeliveryConfig } from './schema';
 import { plannedWaves, stageIdOf } from './waves';
 import { PipelineLayout } from '../shared/delivery-metrics/history';
@@ -32,15 +33,22 @@ export function pipelineLayoutOf(config: DeliveryConfig): PipelineLayout {
 /** The stacks of one stage, by their id within the stage (CloudFormation names them `<stage id>-<id>`). */
 export const STAGE_STACK_IDS = ['Platform', 'Service', 'Assertions'] as const;
 
-/** Every stage stack of the config (or of one environment), in pipeline order. */
+/**
+ * Every stage stack of the config (or of one environment), in pipeline order; then the copies of
+ * the production stages' audit buckets, each in the other region it lives in.
+ */
 export function stageStacksOf(config: DeliveryConfig, environment?: string): DriftTarget[] {
-  return plannedWaves(config)
-    .filter((w) => environment === undefined || w.environment.name === environment)
-    .flatMap((w) => w.stages.flatMap((s) => STAGE_STACK_IDS.map((id) => ({
-      environment: w.environment.name,
-      stageId: s.id,
-      stackName: `${stageIdOf(w.environment, s.region)}-${id}`,
-      account: s.account,
-      region: s.region,
-    }))));
+  const waves = plannedWaves(config).filter((w) => environment === undefined || w.environment.name === environment);
+  const target = (w: typeof waves[number], s: typeof waves[number]['stages'][number], id: string, region: string): DriftTarget => ({
+    environment: w.environment.name,
+    stageId: s.id,
+    stackName: `${stageIdOf(w.environment, s.region)}-${id}`,
+    account: s.account,
+    region,
+  });
+  return [
+    ...waves.flatMap((w) => w.stages.flatMap((s) => STAGE_STACK_IDS.map((id) => target(w, s, id, s.region)))),
+    ...waves.flatMap((w) => w.stages.flatMap((s) => auditReplicaRegionsOf(w.environment, s.region)
+      .map((region) => target(w, s, auditReplicaStackIdOf(region), region)))),
+  ];
 }

@@ -69,3 +69,32 @@ export function globalClusterIdentifierOf(application: string, environmentName: 
 export function regionalClusterIdentifierOf(application: string, environmentName: string, region: string): string {
   return `${applicationSlug(application)}-${environmentName}-${region}`;
 }
+
+/** Longest Lambda function name AWS accepts (FunctionName, Lambda API reference). */
+const FUNCTION_NAME_MAX = 64;
+
+/**
+ * Name of the database secret's rotation function in one region of a `global` environment:
+ * `<application>-<env>-<region>-rotation` (the primary's hosted rotation and each secondary's
+ * standby one). Derived, so `npx projen failover` can turn rotation on with it in the region
+ * that writes. The application part is shortened when the name would pass 64 characters.
+ */
+export function rotationFunctionNameOf(application: string, environmentName: string, region: string): string {
+  const rest = `-${environmentName}-${region}-rotation`;
+  return `${applicationSlug(application).slice(0, FUNCTION_NAME_MAX - rest.length).replace(/-+$/, '')}${rest}`;
+}
+
+/**
+ * Name of the credentials secret of a `global` environment:
+ * `<globalClusterIdentifierOf(application, env)>/credentials`, e.g. `transactions-prod-global/credentials`.
+ * Fixed, because a secondary region asks Secrets Manager to replicate it by name (it cannot
+ * know the primary's generated ARN); replicas keep the primary's name, so it must not name a
+ * region. Unique per application and environment, so two environments in one account and
+ * region never collide.
+ */
+export function databaseSecretNameOf(application: string, environmentName: string): string {
+  return `${globalClusterIdentifierOf(application, environmentName)}/credentials`;
+}
+
+/** Days between two rotations of the database password, in every region (and where `npx projen failover` moves rotation). */
+export const DATABASE_ROTATION_DAYS = 30;

@@ -1,10 +1,12 @@
 import { RegionInfo } from 'aws-cdk-lib/region-info';
 import { z } from 'zod';
+import { auditSchema } from './audit';
 import { branchNameProblem } from './branch-name';
 import { deploymentSchema } from './deployment';
 import { describeValue, expecting, wrongType } from './messages';
 import { DEFAULT_OVERRIDE_MARKER } from './override-marker';
 import { plainHttpOptOutSchema } from './plain-http';
+import { replicationLagAlarmSecondsSchema } from './replication-lag';
 import { defaultRolloutOf } from './resilience';
 import { tagsSchema } from './tags';
 import { parseVpcCidr } from './vpc-cidrs';
@@ -184,7 +186,7 @@ export const environmentFieldsSchema = z.strictObject({
   /**
    * A public Route 53 hosted zone for this environment. With it the ALB gets an ACM certificate
    * (DNS-validated), HTTPS with HTTP->HTTPS redirect, and per region a latency record (`independent`) or a failover record (`global`).
-   * Without it the ALB serves HTTP only (see README "HTTP-only mode"); production requires it
+   * Without it the ALB serves HTTP only (see README "HTTPS and HTTP-only mode" under "The workload"); production requires it
    * unless `allowPlainHttp` states why not.
    * @default - no domain, HTTP-only
    */
@@ -208,6 +210,13 @@ export const environmentFieldsSchema = z.strictObject({
    * @default - `global` for a production environment with two or more regions, else `independent`
    */
   resilience: z.enum(['global', 'independent'], { error: (iss) => `must be one of "global" (one writer region, replicated) or "independent" (a database per region); got ${describeValue(iss.input)}` }).optional(),
+  /**
+   * Seconds a secondary region of a `global` environment may lag the writer before its
+   * replication-lag alarm pages (3 of 5 one-minute maxima above it). Read it through
+   * `replicationLagAlarmSecondsOf` (src/config/replication-lag.ts, which says why 30).
+   * @default 30
+   */
+  replicationLagAlarmSeconds: replicationLagAlarmSecondsSchema.optional(),
   /**
    * The VPC CIDR of each region, e.g. `{ "us-east-1": "10.0.0.0/16", "us-east-2": "10.1.0.0/16" }`:
    * an IPv4 network address from /16 to /19, keyed by one of `regions`, no two overlapping.
@@ -334,6 +343,12 @@ export const deliveryConfigSchema = z.strictObject({
   gates: gatesSchema.default(() => gatesSchema.parse({})),
   /** The prod change report shown before the prod approval. */
   changeReport: changeReportSchema.default(() => changeReportSchema.parse({})),
+  /**
+   * Audit: where the accounts' audit trail comes from (`trail`), and the retention and Object
+   * Lock mode of the production audit buckets (src/config/audit.ts).
+   * @default { "trail": "organization", "retentionDays": 365, "objectLockMode": "GOVERNANCE" }
+   */
+  audit: auditSchema.default(() => auditSchema.parse({})),
   /** The scheduled drift check. */
   driftDetection: driftDetectionSchema.default(() => driftDetectionSchema.parse({})),
 }, expecting('an object with "pipeline", "source", "environments", "notifications" and "tags" (see config/delivery.sample.json)'));

@@ -1,3 +1,4 @@
+import { secondaryRegionsOf } from './resilience';
 import { DeliveryConfig } from './schema';
 
 /**
@@ -19,6 +20,17 @@ export function configWarnings(config: DeliveryConfig): string[] {
     if (env.production && env.rollout === 'sequential' && env.regions.length > 1 && env.bakeMinutes === 0) {
       warnings.push(`environments[${i}].bakeMinutes: 0 turns the bake off, so ${env.name}'s next region starts right after the previous one's assertions, `
         + 'without watching its alarms; set e.g. 10 (the default) unless something else watches the first region');
+    }
+    // A choice, not an error: the audit evidence of a one-region production environment has no
+    // copy in a second region (src/synth/audit/).
+    if (env.production && env.regions.length === 1) {
+      warnings.push(`environments[${i}].regions: production "${env.name}" runs in one region, so its audit bucket (trail and transaction records) `
+        + 'has no copy in a second region and a regional loss takes that evidence with it; add a second region to replicate it');
+    }
+    // Harmless but misleading: only the secondaries of a global database have a replication-lag alarm.
+    if (env.replicationLagAlarmSeconds !== undefined && secondaryRegionsOf(env).length === 0) {
+      warnings.push(`environments[${i}].replicationLagAlarmSeconds: ${env.name} has no secondary region of a global database, so there is no replication-lag alarm `
+        + 'for this threshold to set; remove the field, or make the environment "resilience": "global" over two regions');
     }
   });
   return warnings;

@@ -39,3 +39,27 @@ export function deployRoleArn(account: string, region: string): string {
 export function applicationSlug(application: string): string {
   return application.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 32) || 'app';
 }
+
+/**
+ * The permissions boundary every role of the project carries (`iam:PermissionsBoundary`): a
+ * managed policy the project's bootstrap template (bootstrap/bootstrap-template.yaml, resource
+ * `DeliveryPermissionsBoundary`) creates in each account and region it bootstraps, named per
+ * qualifier, account and region like CDK's own example boundary. The execution policies let
+ * CloudFormation create or change a role only with it (src/terminal/execution-policy/policy-rules.ts).
+ */
+export function permissionsBoundaryName(account: string, region: string): string {
+  return `cdk-${BOOTSTRAP_QUALIFIER}-delivery-boundary-${account}-${region}`;
+}
+
+/** The ARN of permissionsBoundaryName in its account (IAM is global: the partition comes from the region). */
+export function permissionsBoundaryArn(account: string, region: string): string {
+  return `arn:${partitionOf(region)}:iam::${account}:policy/${permissionsBoundaryName(account, region)}`;
+}
+
+/**
+ * Name prefix of every role the pipeline stack and its support stacks create: CloudFormation
+ * names a role it generates `<stack>-<logicalId>-<suffix>`, and those stacks are
+ * `DeliveryPipeline` and `DeliveryPipeline-<...>`. The bootstrap template trusts only these
+ * roles of the pipeline account (its `PipelineRoleNamePrefix` parameter defaults to it).
+ */
+export const PIPELINE_ROLE_NAME_PREFIX = 'DeliveryPipeline-';

@@ -1,9 +1,11 @@
 import { execFileSync } from 'child_process';
 import { App } from 'aws-cdk-lib';
 import { ComplianceChecks } from './compliance/compliance-checks';
+import { FeatureFlagsDocument } from '../config/feature-flags';
 import { plainHttpOptOuts } from '../config/plain-http';
 import { DeliveryConfig } from '../config/schema';
 import { pinNodeLambdaRuntimes } from './constructs/lambda-runtime';
+import { applyPermissionsBoundary } from './constructs/permissions-boundary';
 import { PipelineStack } from './pipeline/pipeline-stack';
 import { PROJECT_SUPPRESSIONS } from './project-suppressions';
 
@@ -19,6 +21,8 @@ export interface DeliveryPipelineAppProps {
   readonly configFile?: string;
   /** The commit being delivered (the image tag and the assertions' expected `/version`). */
   readonly commit: string;
+  /** The feature-flag document (config/feature-flags.json, loadFeatureFlags). */
+  readonly featureFlags: FeatureFlagsDocument;
   /**
    * Run cdk-nag's packs (`false`: the same templates, nothing checked; see ComplianceChecksProps.runPacks).
    * @default true
@@ -46,6 +50,7 @@ export function addDeliveryPipeline(app: App, props: DeliveryPipelineAppProps): 
   const pipeline = new PipelineStack(app, 'DeliveryPipeline', { ...stackProps, compliance });
   // The stacks directly in the App (pipeline, cross-region support); each stage pins its own.
   pinNodeLambdaRuntimes(app);
+  applyPermissionsBoundary(app);
   compliance.applyTo(app);
   return { pipeline, compliance };
 }

@@ -1,4 +1,5 @@
 import { assertionSuppressions } from './assertions/suppressions';
+import { auditSuppressions } from './audit/suppressions';
 import { Suppressor } from './compliance/suppressions';
 import { constructSuppressions } from './constructs/suppressions';
 import { pipelineSuppressions } from './pipeline/suppressions';
@@ -16,4 +17,5 @@ export const PROJECT_SUPPRESSIONS: readonly Suppressor[] = [
   progressiveDeploymentSuppressions,
   pipelineSuppressions,
   assertionSuppressions,
+  auditSuppressions,
 ];

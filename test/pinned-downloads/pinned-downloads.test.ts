@@ -79,6 +79,26 @@ describe('pinned downloads match their independent references', () => {
     expect(references).toEqual(pinnedVersions.map((v) => `trivy_${v}_checksums.txt`));
   });
 
+  test('every file app/Dockerfile downloads is checked against the sha256 committed for its URL (fails closed on a new file)', () => {
+    const reference = new Map(fs.readFileSync(path.join(__dirname, 'download-checksums.txt'), 'utf8').split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => {
+        const m = /^([0-9a-f]{64}) {2}(https:\/\/\S+)$/.exec(l);
+        if (!m) throw new Error(`download-checksums.txt: "${l}" is not "<sha256>  <url>"`);
+        return [m[2]!, m[1]!] as const;
+      }));
+    const lines = fs.readFileSync(path.join(ROOT, 'app', 'Dockerfile'), 'utf8').split('\n').filter((l) => !l.trimStart().startsWith('#'));
+    const adds = lines.map((l, i) => ({ m: /^ADD (https:\/\/\S+) (\S+)$/.exec(l), i })).filter((a) => a.m);
+    expect(adds.length).toBeGreaterThan(0);
+    for (const { m, i } of adds) {
+      const [, url, dest] = m!;
+      const check = /^RUN echo "([0-9a-f]{64}) {2}(\S+)" \| sha256sum --check --strict/.exec(lines[i + 1] ?? '');
+      if (!check) throw new Error(`app/Dockerfile downloads ${url} but the next line does not verify its sha256 (RUN echo "<sha256>  <file>" | sha256sum --check --strict)`);
+      expect(dest.endsWith(check[2]!)).toBe(true);
+      expect({ url, sha256: check[1] }).toEqual({ url, sha256: reference.get(url) });
+    }
+  });
+
   test('every digest-pinned image of app/Dockerfile is the witnessed digest of that tag', () => {
     const reference = path.join(__dirname, 'base-image-digests.txt');
     const witnessed = new Map(fs.readFileSync(reference, 'utf8').split('\n')
@@ -94,6 +114,28 @@ describe('pinned downloads match their independent references', () => {
           + 'add "<image>:<tag> sha256:<index digest>" with its source and the date read');
       }
       expect({ image: pin.image, digest: pin.digest }).toEqual({ image: pin.image, digest: witnessed.get(pin.image) });
+    }
+  });
+
+  test('every digest-pinned sidecar image of the task definitions is the witnessed digest of that tag', () => {
+    const witnessed = new Map(fs.readFileSync(path.join(__dirname, 'base-image-digests.txt'), 'utf8').split('\n')
+      .filter((l) => l.trim() && !l.startsWith('#'))
+      .map((l) => l.split(' ') as [string, string]));
+    const images = new Set<string>();
+    for (const stage of sampleAssembly().stages) {
+      for (const stack of Object.values(stage.stacks)) {
+        for (const r of Object.values<any>(stack.template.Resources ?? {})) {
+          if (r.Type !== 'AWS::ECS::TaskDefinition') continue;
+          for (const c of r.Properties.ContainerDefinitions) if (typeof c.Image === 'string') images.add(c.Image);
+        }
+      }
+    }
+    expect([...images]).toHaveLength(1);
+    for (const image of images) {
+      const m = /^([\w.\/-]+:[\w.-]+)@(sha256:[0-9a-f]{64})$/.exec(image);
+      // A sidecar is pulled by digest, never by a moving tag alone.
+      expect({ image, pinned: m !== null }).toEqual({ image, pinned: true });
+      expect({ image: m![1], digest: m![2] }).toEqual({ image: m![1], digest: witnessed.get(m![1]) });
     }
   });
 });

@@ -3,8 +3,19 @@ import type { TransactionRepository } from './repository';
 import {
   IDEMPOTENCY_HEADER, validateIdempotencyKey, validateIdempotencyKeyParam, validateNewTransaction, validateTransactionId,
 } from './validation';
+import { AuditSink, transactionAuditRecord, writeAuditRecord } from '../audit/transaction-audit';
+import type { FeatureFlags } from '../flags/feature-flags';
+import { refuseWhenKilled } from '../flags/kill-switch';
 import { BY_IDEMPOTENCY_KEY_PATH, validationError } from '../http/errors';
 import type { ServiceRegion } from '../region';
+
+/** What the create route consults besides the database: the kill switch, and where audit records go. */
+export interface TransactionRouteOptions {
+  /** The feature flags (the kill switch of new transactions). @default none: never refused */
+  readonly featureFlags?: FeatureFlags;
+  /** Where a record of each accepted transaction goes. @default none: no records */
+  readonly audit?: AuditSink;
+}
 
 /**
  * POST /transactions (idempotent create), GET /transactions/:id and
@@ -14,10 +25,14 @@ import type { ServiceRegion } from '../region';
  * Idempotency-Key was already used for the same request (header `Idempotent-Replayed: true`),
  * 422 when the key was used for a different request, 400 naming the field for invalid input, and
  * 503 `read_only_region` when this region's database only reads (checked after validation, so a
- * client mistake is a 400 in every region).
+ * client mistake is a 400 in every region), and 503 `feature_disabled` before anything else while
+ * the kill switch is on (src/flags/). Each 201 writes one audit record (src/audit/).
  */
-export function registerTransactionRoutes(app: FastifyInstance, repository: TransactionRepository, region: ServiceRegion): void {
+export function registerTransactionRoutes(
+  app: FastifyInstance, repository: TransactionRepository, region: ServiceRegion, options: TransactionRouteOptions = {},
+): void {
   app.post('/transactions', async (request, reply) => {
+    if (refuseWhenKilled(options.featureFlags, reply)) return reply;
     const key = validateIdempotencyKey(request.headers[IDEMPOTENCY_HEADER.toLowerCase()]);
     if (!key.ok) return reply.status(400).send(validationError(key.error.field, key.error.message));
     const input = validateNewTransaction(request.body);
@@ -27,6 +42,7 @@ export function registerTransactionRoutes(app: FastifyInstance, repository: Tran
     const outcome = await repository.createIdempotent(key.value, input.value);
     switch (outcome.kind) {
       case 'created':
+        writeAuditRecord(options.audit, transactionAuditRecord(outcome.transaction, key.value, region.config.serviceRegion), request.log);
         return reply.status(201).header('Location', `/transactions/${outcome.transaction.id}`).send(outcome.transaction);
       case 'replayed':
         return reply.status(200).header('Idempotent-Replayed', 'true').send(outcome.transaction);

@@ -60,6 +60,8 @@ export function testAppConfig(database: DatabaseConfig): AppConfig {
     logLevel: 'silent',
     database,
     build: { commit: 'test-commit', buildTime: '2026-01-01T00:00:00Z' },
+    // Audit records would go to the test run's stdout: the audit tests pass a sink of their own.
+    transactionAudit: 'off',
   };
 }
 

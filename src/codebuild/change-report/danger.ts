@@ -1,5 +1,5 @@
 import { ResourceChange, TemplateDiff } from './diff';
-import { addedGrants, allowGrants, describeGrants } from './policy-document';
+import { addedGrants, allowGrants, deniesLifted, denyGrants, describeGrants } from './policy-document';
 import { stableJson } from './template';
 
 /**
@@ -203,6 +203,40 @@ export const iamBroadeningRule = rule(
 );
 
 // ---------------------------------------------------------------------------------------
+// (b') permissions boundary and trust of roles: what keeps a role from minting an admin
+// ---------------------------------------------------------------------------------------
+
+/** Types whose PermissionsBoundary caps what they can do (every role of the project carries one). */
+const BOUNDED_TYPES = new Set(['AWS::IAM::Role', 'AWS::IAM::User']);
+
+export const permissionsBoundaryRule = rule(
+  'permissions-boundary',
+  'security',
+  'A role (or user) loses or changes its permissions boundary, is added without one, or its trust policy changes.',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if (!BOUNDED_TYPES.has(r.type) || (r.status !== 'added' && r.status !== 'changed')) continue;
+      const before = props(r.before).PermissionsBoundary;
+      const after = props(r.after).PermissionsBoundary;
+      if (r.status === 'added' && after === undefined) {
+        out.push({ logicalId: r.logicalId, resourceType: r.type, wildcard: true, message: 'New role WITHOUT a permissions boundary: nothing caps what its policies grant (the execution policy refuses it unless it is exempt).' });
+      } else if (r.status === 'changed' && before !== undefined && after === undefined) {
+        out.push({ logicalId: r.logicalId, resourceType: r.type, wildcard: true, message: `Permissions boundary REMOVED (was ${fmt(before)}).` });
+      } else if (r.status === 'changed' && stableJson(before) !== stableJson(after)) {
+        out.push({ logicalId: r.logicalId, resourceType: r.type, message: `Permissions boundary ${fmt(before)} -> ${fmt(after)}.` });
+      }
+      if (r.type === 'AWS::IAM::Role' && r.status === 'changed' && r.propertyChanges.some((c) => c.name === 'AssumeRolePolicyDocument')) {
+        const added = addedGrants(allowGrants(props(r.before).AssumeRolePolicyDocument), allowGrants(props(r.after).AssumeRolePolicyDocument));
+        // A broadened trust is listed by iam-broadening with its new principals; any other change here.
+        if (added.length === 0) out.push({ logicalId: r.logicalId, resourceType: r.type, message: 'Trust policy changed (who may assume the role, or on which conditions): review the diff.' });
+      }
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
 // (c) security-group broadening: new ingress
 // ---------------------------------------------------------------------------------------
 
@@ -248,6 +282,91 @@ export const securityGroupIngressRule = rule(
           wildcard: open,
           message: `${open ? 'OPEN TO THE INTERNET: ' : 'New ingress: '}${describeIngress(ing)}.`,
         });
+      }
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
+// (b') a Deny lifted: a resource or identity policy loses (or changes) a Deny statement
+// ---------------------------------------------------------------------------------------
+
+/** Every policy document a Deny may live in: the IAM-broadening ones, key policies and ECR creation templates. */
+const DENY_DOCUMENTS: Record<string, (p: Record<string, unknown>) => unknown[]> = {
+  ...POLICY_DOCUMENTS,
+  'AWS::KMS::Key': (p) => [p.KeyPolicy],
+  'AWS::ECR::RepositoryCreationTemplate': (p) => [p.RepositoryPolicy],
+};
+
+export const denyLiftedRule = rule(
+  'deny-lifted',
+  'security',
+  'A Deny statement of a resource or identity policy is removed or changed (e.g. the repository policy that lets only the image gate push), '
+    + 'or the resource holding it is removed: what it refused may now be allowed.',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if (r.status !== 'changed' && r.status !== 'removed') continue;
+      const docsOf = DENY_DOCUMENTS[r.type];
+      if (!docsOf || !r.before) continue;
+      const lifted = deniesLifted(denyGrants(...docsOf(props(r.before))), denyGrants(...(r.after ? docsOf(props(r.after)) : [])));
+      if (lifted.length) {
+        out.push({
+          logicalId: r.logicalId,
+          resourceType: r.type,
+          wildcard: lifted.some((g) => g.wildcard),
+          message: `${r.status === 'removed' ? 'Removed with its policy' : 'Deny lifted'}: ${describeGrants(lifted, 3, 'Deny grant')} no longer refused.`,
+        });
+      }
+    }
+    return out;
+  },
+);
+
+// ---------------------------------------------------------------------------------------
+// (c') security-group broadening: new egress
+// ---------------------------------------------------------------------------------------
+
+/** CDK's rule for "no egress" (allowAllOutbound: false with no rule): ICMP type 252 code 86 to 255.255.255.255/32. */
+function isNoEgressPlaceholder(egress: unknown): boolean {
+  return !!egress && typeof egress === 'object' && (egress as Record<string, unknown>).CidrIp === '255.255.255.255/32';
+}
+
+function describeEgress(egress: Record<string, unknown>): string {
+  const destination = egress.CidrIp ?? egress.CidrIpv6 ?? egress.DestinationSecurityGroupId ?? egress.DestinationPrefixListId;
+  return describeIngress({ ...egress, CidrIp: undefined, CidrIpv6: undefined, SourceSecurityGroupId: destination }).replace(' from ', ' to ');
+}
+
+/** Egress rules a security group change adds; `all` when the group ends with none (AWS then allows all outbound). */
+function newEgress(r: ResourceChange): Record<string, unknown>[] | 'all' {
+  if (r.type === 'AWS::EC2::SecurityGroupEgress') {
+    return !r.before || ingressKey(props(r.before)) !== ingressKey(props(r.after)) ? [props(r.after)] : [];
+  }
+  const after = asArray(props(r.after).SecurityGroupEgress);
+  if (after.length === 0) return r.before && asArray(props(r.before).SecurityGroupEgress).length === 0 ? [] : 'all';
+  const old = new Set(asArray(props(r.before).SecurityGroupEgress).map(ingressKey));
+  return after.filter((x) => !old.has(ingressKey(x)) && !isNoEgressPlaceholder(x))
+    .filter((x): x is Record<string, unknown> => !!x && typeof x === 'object');
+}
+
+export const securityGroupEgressRule = rule(
+  'security-group-egress',
+  'security',
+  'New egress on a security group (inline SecurityGroupEgress or an AWS::EC2::SecurityGroupEgress resource), above all to 0.0.0.0/0 or ::/0, '
+    + 'or a group left with no egress rule (AWS then allows all outbound traffic).',
+  (diff) => {
+    const out: Draft[] = [];
+    for (const r of diff.resources) {
+      if ((r.status !== 'added' && r.status !== 'changed') || (r.type !== 'AWS::EC2::SecurityGroup' && r.type !== 'AWS::EC2::SecurityGroupEgress')) continue;
+      const rules = newEgress(r);
+      if (rules === 'all') {
+        out.push({ logicalId: r.logicalId, resourceType: r.type, wildcard: true, message: 'ALL OUTBOUND TRAFFIC: the group has no egress rule, so AWS allows all outbound traffic.' });
+        continue;
+      }
+      for (const egress of rules) {
+        const open = isWorldOpen(egress);
+        out.push({ logicalId: r.logicalId, resourceType: r.type, wildcard: open, message: `${open ? 'OUT TO THE INTERNET: ' : 'New egress: '}${describeEgress(egress)}.` });
       }
     }
     return out;
@@ -372,12 +491,80 @@ export const managedListenerRuleRule = rule(
     })),
 );
 
+// ---------------------------------------------------------------------------------------
+// (g) audit evidence loses a protection: Object Lock, replication, versioning, the trail
+// ---------------------------------------------------------------------------------------
+
+const isTrue = (v: unknown) => v === true || v === 'true';
+const enabledReplicationRules = (p: Record<string, unknown>): Map<string, string> => {
+  const rules = asArray((p.ReplicationConfiguration as { Rules?: unknown } | undefined)?.Rules) as Array<Record<string, any>>;
+  return new Map(rules.filter((r) => r?.Status === 'Enabled').map((r) => [String(r.Id ?? stableJson(r.Destination)), stableJson(r.Destination?.Bucket)]));
+};
+const lockDays = (p: Record<string, unknown>): number | undefined => {
+  type LockConfiguration = { Rule?: { DefaultRetention?: { Days?: unknown; Years?: unknown } } };
+  const retention = (p.ObjectLockConfiguration as LockConfiguration | undefined)?.Rule?.DefaultRetention;
+  if (!retention) return undefined;
+  return retention.Years !== undefined ? Number(retention.Years) * 365 : Number(retention.Days);
+};
+
+/** What a bucket change takes away from its evidence: Object Lock, its retention, versioning, a replication rule. */
+function bucketProtectionLosses(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const lost: string[] = [];
+  if (isTrue(before.ObjectLockEnabled) && !isTrue(after.ObjectLockEnabled)) {
+    lost.push('ObjectLockEnabled true -> unset: S3 never turns Object Lock off, so this deploy fails (or the bucket is being replaced by an unlocked one)');
+  }
+  const [daysBefore, daysAfter] = [lockDays(before), lockDays(after)];
+  if (daysBefore !== undefined && (daysAfter === undefined || daysAfter < daysBefore)) {
+    lost.push(`Object Lock default retention ${daysBefore} -> ${daysAfter ?? 'none'} day(s): new objects are locked for less time`);
+  }
+  const versioning = (p: Record<string, unknown>) => (p.VersioningConfiguration as { Status?: unknown } | undefined)?.Status;
+  if (versioning(before) === 'Enabled' && versioning(after) !== 'Enabled') lost.push(`versioning Enabled -> ${fmt(versioning(after))}`);
+  const [rulesBefore, rulesAfter] = [enabledReplicationRules(before), enabledReplicationRules(after)];
+  for (const [id, destination] of rulesBefore) {
+    if (rulesAfter.get(id) !== destination) lost.push(`replication rule ${id} (to ${destination}) removed or disabled: new objects stay in one region`);
+  }
+  return lost;
+}
+
+/** What a trail change takes away: logging, every region, log-file validation. */
+function trailProtectionLosses(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
+  const checks: Array<[string, string]> = [['IsLogging', 'the trail stops logging'], ['IsMultiRegionTrail', 'the trail no longer covers every region'],
+    ['EnableLogFileValidation', 'log files are no longer signed, so a changed or deleted one goes unnoticed']];
+  return checks.filter(([key]) => isTrue(before[key]) && !isTrue(after[key])).map(([key, what]) => `${key} true -> ${fmt(after[key])}: ${what}`);
+}
+
+/** Types whose removal stops audit evidence from being recorded or delivered. */
+const AUDIT_PIPES: Readonly<Record<string, string>> = {
+  'AWS::CloudTrail::Trail': 'the account\'s audit trail stops',
+  'AWS::Logs::SubscriptionFilter': 'the log lines it ships (the transaction audit records) stop reaching their destination',
+  'AWS::KinesisFirehose::DeliveryStream': 'whatever it delivers (the transaction audit records) stops reaching the audit bucket',
+};
+
+export const auditProtectionRule = rule(
+  'audit-protection-removed',
+  'stateful',
+  'Audit evidence loses a protection: a bucket\'s Object Lock (or its retention), versioning or a replication rule; a trail\'s logging, multi-region coverage or log-file validation; or the trail, subscription or stream that records and ships it is removed.',
+  (diff) => diff.resources.flatMap((r): Draft[] => {
+    if (r.status === 'removed' && AUDIT_PIPES[r.type]) {
+      return [{ logicalId: r.logicalId, resourceType: r.type, message: `REMOVED: ${AUDIT_PIPES[r.type]}.` }];
+    }
+    if (r.status !== 'changed') return [];
+    const lost = r.type === 'AWS::S3::Bucket' ? bucketProtectionLosses(props(r.before), props(r.after))
+      : r.type === 'AWS::CloudTrail::Trail' ? trailProtectionLosses(props(r.before), props(r.after)) : [];
+    return lost.length ? [{ logicalId: r.logicalId, resourceType: r.type, message: `${lost.join('; ')}.` }] : [];
+  }),
+);
+
 /** Every danger rule, in the order the report lists their findings. */
 export const DANGER_RULES: readonly DangerRule[] = [
   statefulReplacementRule,
   statefulProtectionRule,
+  auditProtectionRule,
   iamBroadeningRule,
+  permissionsBoundaryRule,
+  denyLiftedRule,
   securityGroupIngressRule,
+  securityGroupEgressRule,
   kmsKeyPolicyRule,
   engineVersionDowngradeRule,
   engineVersionChangeRule,

@@ -1,7 +1,7 @@
 import { stableJson } from './template';
 
 /**
- * One Allow grant: a single principal x action x resource under one condition. A policy
+ * One Allow (or Deny) grant: a single principal x action x resource under one condition. A policy
  * document is exploded into grants so that "does the new document allow something the old
  * one did not?" is a set difference, independent of statement order, Sid or how statements
  * are merged. Intrinsics (Ref, Fn::GetAtt, Fn::Join ...) are compared structurally.
@@ -12,7 +12,7 @@ export interface Grant {
   readonly action: string;
   readonly resource: string;
   readonly condition?: string;
-  /** `*` in Action, Resource or Principal, a whole-service action (`s3:*`), or NotAction/NotResource/NotPrincipal in an Allow. */
+  /** `*` in Action, Resource or Principal, a whole-service action (`s3:*`), or NotAction/NotResource/NotPrincipal. */
   readonly wildcard: boolean;
 }
 
@@ -70,9 +70,26 @@ export function policyStatements(doc: unknown): Record<string, unknown>[] {
 
 /** All Allow grants of a policy document (or of several, e.g. a role's inline policies). */
 export function allowGrants(...docs: unknown[]): Map<string, Grant> {
+  return grantsOf('Allow', docs);
+}
+
+/**
+ * All Deny "grants" of a policy document: each principal x action x resource x condition a Deny
+ * statement refuses. A Deny that disappears or changes is a protection lifted (deniesLifted).
+ */
+export function denyGrants(...docs: unknown[]): Map<string, Grant> {
+  return grantsOf('Deny', docs);
+}
+
+/** Deny grants of `before` that `after` no longer has (removed, or changed in action, resource, principal or condition). */
+export function deniesLifted(before: Map<string, Grant>, after: Map<string, Grant>): Grant[] {
+  return [...before.values()].filter((g) => !after.has(g.key));
+}
+
+function grantsOf(effect: 'Allow' | 'Deny', docs: unknown[]): Map<string, Grant> {
   const out = new Map<string, Grant>();
   for (const statement of docs.flatMap(policyStatements)) {
-    if (statement.Effect !== 'Allow') continue;
+    if (statement.Effect !== effect) continue;
     const actions = 'NotAction' in statement
       ? [`NOT ${str(statement.NotAction)}`]
       : asArray(statement.Action).map((a) => (typeof a === 'string' ? a.toLowerCase() : str(a)));
@@ -119,11 +136,11 @@ export function addedGrants(before: Map<string, Grant>, after: Map<string, Grant
 }
 
 /** `3 new grants (1 with wildcard: kms:* on * to AWS:*)`, short enough for one report line. */
-export function describeGrants(grants: readonly Grant[], max = 3): string {
+export function describeGrants(grants: readonly Grant[], max = 3, kind = 'new Allow grant'): string {
   const wild = grants.filter((g) => g.wildcard);
   const shown = (wild.length ? wild : grants).slice(0, max).map(formatGrant);
   const more = (wild.length ? wild : grants).length - shown.length;
-  const head = `${grants.length} new Allow grant${grants.length === 1 ? '' : 's'}`;
+  const head = `${grants.length} ${kind}${grants.length === 1 ? '' : 's'}`;
   const detail = wild.length
     ? `, ${wild.length} with WILDCARD: ${shown.join('; ')}${more > 0 ? `; +${more} more` : ''}`
     : `: ${shown.join('; ')}${more > 0 ? `; +${more} more` : ''}`;

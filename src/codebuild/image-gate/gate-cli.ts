@@ -7,6 +7,7 @@ import { Finding, SEVERITIES, Severity, isSeverity } from './finding';
 import { withTrivyFixStatus } from './fix-status';
 import { renderDecision } from './gate-report';
 import { EcrScanClient } from './image-gate-clients';
+import { checkProvenance, parseProvenanceRecord, provenanceRecord, TagUnderCheck } from './provenance';
 import { ecrReplicationClientFromFile, ecrScanClientFromFile } from './recorded-image-gate-clients';
 import { waitForReplication } from './replication-wait';
 import { parseTrivyReport, trivyFindings } from './trivy-report';
@@ -23,8 +24,13 @@ export const USAGE = `Usage:
   gate-cli replication --repository NAME --digest sha256:... --tag COMMIT --region SOURCE_REGION
                --destinations REGION[,REGION...] [--registry-id ACCOUNT]
                [--timeout-minutes 15] [--poll-seconds 15] [--from-file recorded.json]
+  gate-cli record --repository NAME --commit SHA --digest sha256:... --build BUILD_ID
+  gate-cli provenance --record record.json --repository NAME --commit SHA --digest sha256:...
   replication waits until the digest has replicated to every destination region and the tag
   names it there; it takes no common flags.
+  record prints the provenance record of a digest the gate is about to promote to the commit
+  tag; provenance passes only when a record names the very digest the commit tag names now
+  (exit 1 otherwise: the gate refuses to reuse the tag). Neither takes common flags.
   --trivy-report takes fix status for basic-scan findings from Trivy's report of the same
   image (same vulnerability id); without it basic-scan findings count as fixable.
 Common flags:
@@ -52,16 +58,26 @@ const WAIT = {
   'from-file': { type: 'string', hint: 'recorded.json' },
 } as const;
 
+/** The tag a provenance record is about. */
+const TAG = {
+  repository: { type: 'string', hint: 'NAME' },
+  commit: { type: 'string', hint: 'SHA' },
+  digest: { type: 'string', hint: 'sha256:...' },
+} as const;
+
 /** The options of each command. */
 const OPTIONS = {
   trivy: { report: { type: 'string', hint: 'trivy.json' }, ...COMMON },
   ecr: { ...WAIT, 'trivy-report': { type: 'string', hint: 'trivy.json' }, ...COMMON },
   replication: { ...WAIT, tag: { type: 'string', hint: 'COMMIT' }, destinations: { type: 'string', hint: 'REGION[,REGION...]' } },
+  record: { ...TAG, build: { type: 'string', hint: 'BUILD_ID' } },
+  provenance: { ...TAG, record: { type: 'string', hint: 'record.json' } },
 } as const satisfies Record<string, OptionSpecs>;
 
 type Command = keyof typeof OPTIONS;
 /** The flags of any command, by name. */
-type Flags = OptionValues<typeof COMMON & typeof WAIT & typeof OPTIONS.trivy & typeof OPTIONS.ecr & typeof OPTIONS.replication>;
+type Flags = OptionValues<typeof COMMON & typeof WAIT & typeof OPTIONS.trivy & typeof OPTIONS.ecr & typeof OPTIONS.replication
+  & typeof OPTIONS.record & typeof OPTIONS.provenance>;
 
 /** An optional flag: absent, or a non-empty value. */
 function optional(value: string | undefined, name: string): string | undefined {
@@ -163,6 +179,34 @@ async function replicationGate(flags: Flags, io: Io): Promise<number> {
   return EXIT.OK;
 }
 
+const COMMIT = /^[0-9a-f]{40}$/;
+
+function tagOf(flags: Flags): TagUnderCheck {
+  const repository = requireOption(flags.repository, 'repository', 'NAME');
+  const commit = requireOption(flags.commit, 'commit', 'SHA');
+  if (!COMMIT.test(commit)) throw new UsageError(`--commit must be a 40-hex commit id, got "${commit}"`);
+  return { repository, commit, digest: digestOf(flags) };
+}
+
+/** `gate-cli record`: the provenance record of the digest about to be promoted, on stdout. */
+function recordCommand(flags: Flags, io: Io): number {
+  io.out(JSON.stringify(provenanceRecord(tagOf(flags), requireOption(flags.build, 'build', 'BUILD_ID'))));
+  return EXIT.OK;
+}
+
+/** `gate-cli provenance`: exit 0 when the record names the digest the commit tag names, 1 otherwise. */
+function provenanceCommand(flags: Flags, io: Io): number {
+  const tag = tagOf(flags);
+  const file = requireOption(flags.record, 'record', 'record.json');
+  const verdict = checkProvenance(parseProvenanceRecord(readFile(file, 'provenance record'), file), tag);
+  if (!verdict.ok) {
+    io.out(`${verdict.reason}\nProvenance check FAILED.`);
+    return EXIT.FAILED;
+  }
+  io.out(`Provenance check passed: ${tag.repository}:${tag.commit} = ${tag.digest}, as the image gate promoted it.`);
+  return EXIT.OK;
+}
+
 async function findingsFor(command: 'trivy' | 'ecr', flags: Flags, io: Io): Promise<{ gate: string; findings: Finding[] } | string> {
   if (command === 'trivy') {
     const file = requireOption(flags.report, 'report', 'trivy.json');
@@ -192,6 +236,8 @@ async function findingsFor(command: 'trivy' | 'ecr', flags: Flags, io: Io): Prom
 /** One gate; resolves with its exit code. */
 async function gate(command: Command, flags: Flags, io: Io): Promise<number> {
   if (command === 'replication') return replicationGate(flags, io);
+  if (command === 'record') return recordCommand(flags, io);
+  if (command === 'provenance') return provenanceCommand(flags, io);
   const thresholds: Thresholds = {
     failOnSeverities: severities(flags, 'fail-on', DEFAULT_THRESHOLDS.failOnSeverities),
     failOnFixableSeverities: severities(flags, 'fail-on-fixable', DEFAULT_THRESHOLDS.failOnFixableSeverities),

@@ -17,7 +17,7 @@ export const WARN_DAYS = 90;
 
 /** What kind of thing a pin is (the test collects each kind from where it is used). */
 export const PIN_KINDS = [
-  'database-engine', 'lambda-runtime', 'codebuild-image', 'codebuild-runtime', 'nodejs', 'trivy', 'container-base-image',
+  'database-engine', 'lambda-runtime', 'codebuild-image', 'codebuild-runtime', 'nodejs', 'trivy', 'container-base-image', 'sidecar-image',
 ] as const;
 export type PinKind = typeof PIN_KINDS[number];
 

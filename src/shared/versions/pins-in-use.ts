@@ -31,8 +31,19 @@ function runtimeVersions(text: unknown, where: string): UsedPin[] {
 }
 
 /**
+ * A container image a task definition names literally (a sidecar such as the AppConfig agent),
+ * without its digest: `public.ecr.aws/aws-appconfig/aws-appconfig-agent:2.x`. The service's own
+ * image is a token (the gated repository, by commit tag) and is not a pin.
+ */
+function sidecarImages(resource: { Properties?: Record<string, any> }, where: string): UsedPin[] {
+  return ((resource.Properties?.ContainerDefinitions ?? []) as Array<{ Image?: unknown }>)
+    .filter((c) => typeof c.Image === 'string')
+    .map((c) => ({ kind: 'sidecar-image' as const, pin: (c.Image as string).replace(/@sha256:[0-9a-f]+$/, ''), where }));
+}
+
+/**
  * Lambda runtimes, database engine versions, CodeBuild images and CodeBuild runtime versions
- * of every template and buildspec file.
+ * of every template and buildspec file, and the sidecar images of its task definitions.
  */
 export function pinsInTemplates(templates: readonly NamedTemplate[], buildSpecs: readonly NamedBuildSpec[] = []): UsedPin[] {
   const out: UsedPin[] = [];
@@ -44,6 +55,8 @@ export function pinsInTemplates(templates: readonly NamedTemplate[], buildSpecs:
         out.push({ kind: 'lambda-runtime', pin: String(p.Runtime), where });
       } else if (ENGINE_TYPES.has(resource.Type) && p.EngineVersion !== undefined) {
         out.push({ kind: 'database-engine', pin: `${String(p.Engine)} ${String(p.EngineVersion)}`, where });
+      } else if (resource.Type === 'AWS::ECS::TaskDefinition') {
+        out.push(...sidecarImages(resource, where));
       } else if (resource.Type === 'AWS::CodeBuild::Project') {
         if (p.Environment?.Image !== undefined) out.push({ kind: 'codebuild-image', pin: String(p.Environment.Image), where });
         out.push(...runtimeVersions(p.Source?.BuildSpec, where));

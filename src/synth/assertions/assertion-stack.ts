@@ -1,6 +1,7 @@
 import { createHash } from 'crypto';
-import { CfnElement, CfnResource, Stack, StackProps } from 'aws-cdk-lib';
+import { Aspects, CfnElement, CfnResource, Stack, StackProps } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
+import { ScopedWaiterExecutions } from './waiter-scope';
 
 /** Props of an AssertionStack. */
 export interface AssertionStackProps extends StackProps {
@@ -49,6 +50,8 @@ export class AssertionStack extends Stack {
     super(scope, id, props);
     this.commit = props.commit;
     this.commitKey = commitKeyOf(props.commit);
+    // The providers may start this stack's waiters only, not every state machine of the account.
+    Aspects.of(this).add(new ScopedWaiterExecutions());
   }
 
   /**

@@ -31,9 +31,10 @@ export function bundleSettingsFiles(root: string): string[] {
  * handler (every use in a synth shares the directory, hence the asset hash), and only when an
  * input changed since the last synth (cachedBundle: `.cache/bundles/`, keyed by the content of
  * every file bundled). The AWS SDK clients a handler imports are bundled with it (pinned by
- * package-lock.json), not taken from the runtime.
+ * package-lock.json), not taken from the runtime. `external`: modules left out of the bundle
+ * (an optional native add-on a driver only tries, such as pg's `pg-native`).
  */
-export function bundledHandlerCode(handlerSource: string): string {
+export function bundledHandlerCode(handlerSource: string, external: readonly string[] = []): string {
   const cached = bundled.get(handlerSource);
   if (cached) return cached;
   const root = repositoryRootHolding(handlerSource);
@@ -50,6 +51,7 @@ export function bundledHandlerCode(handlerSource: string): string {
       platform: 'node',
       format: 'cjs',
       target: `node${NODE_MAJOR}`,
+      external: [...external],
       logLevel: 'warning',
     },
   });

@@ -3,9 +3,12 @@ import * as ecr from 'aws-cdk-lib/aws-ecr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { Construct } from 'constructs';
-import { KEEP_DEPLOYABLE_IMAGES, STAGE_PULL_ACTIONS } from './image-repository';
+import { IMAGE_WRITE_ACTIONS, KEEP_DEPLOYABLE_IMAGES, STAGE_PULL_ACTIONS } from './image-repository';
 import { partitionOf } from '../../shared/aws-names';
 import { restrictGrantsToAwsResources } from '../constructs/key-policy';
+
+/** Sid of the replica policy statement that leaves image writes to ECR's replication alone. */
+export const REPLICA_IMAGES_ONLY_BY_REPLICATION_SID = 'ImagesOnlyByReplication';
 
 /** Props of the ImageRegionStack. */
 export interface ImageRegionStackProps extends StackProps {
@@ -58,9 +61,10 @@ export function replicaLifecyclePolicy(keepImages: number = KEEP_DEPLOYABLE_IMAG
  * bootstrap roles of that region, before the replication rule can create a replica):
  *
  * - a repository creation template (appliedFor REPLICATION, prefix = the pipeline's namespace):
- *   immutable tags, this region's customer-managed key, the lifecycle above, the stage-account
- *   pull policy and the governance tags. A template applies only when ECR creates the
- *   repository: a replica that exists already keeps its settings (RUNBOOKS.md).
+ *   immutable tags, this region's customer-managed key, the lifecycle above, a policy that lets
+ *   the stage accounts pull and nobody push or delete images, and the governance tags. A
+ *   template applies only when ECR creates the repository: a replica that exists already keeps
+ *   its settings (RUNBOOKS.md).
  * - the key (rotation on, retained: replicas encrypted with it outlive the stack);
  * - the role ECR assumes to create the replica with that key and those tags (CustomRoleArn:
  *   without it ECR's service-linked role creates the repository and can use neither a
@@ -120,6 +124,15 @@ export class ImageRegionStack extends Stack {
           Effect: 'Allow',
           Principal: { AWS: accounts.map((a) => `arn:${partitionOf(this.region)}:iam::${a}:root`) },
           Action: [...STAGE_PULL_ACTIONS],
+        }, {
+          // Images reach a replica only through ECR's replication, which writes with
+          // ReplicateImage (not denied: ImageRepository's IMAGE_WRITE_ACTIONS); nobody pushes,
+          // tags or deletes an image here, not even the image gate. The lifecycle policy still
+          // expires images (ECR's own action, not a principal's).
+          Sid: REPLICA_IMAGES_ONLY_BY_REPLICATION_SID,
+          Effect: 'Deny',
+          Principal: { AWS: '*' },
+          Action: [...IMAGE_WRITE_ACTIONS],
         }],
       }),
       resourceTags: Object.entries(props.repositoryTags).sort(([a], [b]) => a.localeCompare(b)).map(([key, value]) => ({ key, value })),

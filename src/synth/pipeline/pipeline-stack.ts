@@ -13,15 +13,18 @@ import { ImageRegionStack } from './image-region-stack';
 import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
+import { addPipelineOutputs, PipelineOutputs } from './pipeline-outputs';
 import { ReportBucket } from './report-bucket';
 import { rollBackDeployStagesOnFailure } from './stage-rollback';
 import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { FeatureFlagsDocument } from '../../config/feature-flags';
 import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
+import { PROVENANCE_PREFIX } from '../../shared/image-provenance';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../shared/versions/toolchain';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
 import { ComplianceChecks } from '../compliance/compliance-checks';
@@ -45,6 +48,8 @@ export interface PipelineStackProps extends StackProps {
    * that `/version` reports it.
    */
   readonly commit: string;
+  /** The feature-flag document (config/feature-flags.json) every stage deploys into its AppConfig environment. */
+  readonly featureFlags: FeatureFlagsDocument;
   /**
    * Compliance packs to run over every stage (stages synthesize on their own, so App-level
    * aspects do not reach them).
@@ -98,6 +103,8 @@ export class PipelineStack extends Stack {
   public readonly bakes: BakeStep[] = [];
   /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
   public readonly rollbackStages: readonly string[];
+  /** Outputs for runbooks and scripts: pipeline name, image repository URI, notification topic, artifact bucket. */
+  public readonly outputs: PipelineOutputs;
   /** The delivery metrics: rules on the pipeline's events, the function, the dashboard. */
   public readonly deliveryMetrics: DeliveryMetrics;
   /** The scheduled drift check of every stage stack. */
@@ -154,14 +161,26 @@ export class PipelineStack extends Stack {
       commitId,
       gates: config.gates,
       replicationRegions,
+      provenance: { bucket: this.reports.bucket, key: this.reports.key },
     });
     this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
 
     for (const planned of plannedWaves(config)) {
-      this.addWave(config, planned, { commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance });
+      this.addWave(config, planned, {
+        commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance, featureFlags: props.featureFlags,
+      });
     }
 
     this.rollbackStages = this.buildAndHardenPipeline();
+    // The gate's project exists once the pipeline is built: from now on only its role may put
+    // or delete images in the gated repository (and only CloudFormation may change its policy).
+    // The same for its provenance records (the change-report bucket, under image-provenance/).
+    const gateRole = this.imageGateRole();
+    this.images.reserveImageWritesTo(gateRole);
+    this.reports.reserveWritesUnder(PROVENANCE_PREFIX, gateRole);
+    this.outputs = addPipelineOutputs(this, {
+      pipeline: this.pipeline.pipeline, repository: this.images.repository, topic: this.notifications.topic,
+    });
     ({ deliveryMetrics: this.deliveryMetrics, driftDetection: this.driftDetection } = this.addSelfObservation(config));
     this.tagPipelineAccount(config);
   }
@@ -298,6 +317,13 @@ export class PipelineStack extends Stack {
     return rollbackStages;
   }
 
+  /** The role the ImageGate project runs as: the only writer of the gated images. */
+  private imageGateRole(): iam.IRole {
+    const role = this.imageGate.project.role;
+    if (!role) throw new Error('the ImageGate CodeBuild project has no role (aws-cdk-lib changed?): the gated repository cannot name its only writer');
+    return role;
+  }
+
   /**
    * The pipeline account carries the organisation's tags too: this stack and the cross-region
    * support stacks (children of the App, created by buildPipeline). Stages tag themselves.
@@ -315,7 +341,7 @@ export class PipelineStack extends Stack {
    * their own); after it, when the next wave is another region of the same environment, the bake.
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
-    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks;
+    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks; featureFlags: FeatureFlagsDocument;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
@@ -336,8 +362,9 @@ export class PipelineStack extends Stack {
         topic: this.notifications.topic,
         // CodePipeline caps the comment at 500 characters once variables are filled in:
         // summary (<= 250) + the commit link that names the commit.
-        comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}) `
-          + `commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
+        // Who may approve: CodePipeline cannot refuse the commit's author (RUNBOOKS.md), so it is said here.
+        comment: `${report.summary} | Promote to ${environment.name} (${environment.account}: ${environment.regions.join(', ')}), `
+          + `approver not its author (RUNBOOKS "Who may approve"): commit https://github.com/${config.source.owner}/${config.source.repo}/commit/${commitId}`,
         reviewUrl: report.reportUrl,
       });
       approval.addStepDependency(report);
@@ -355,6 +382,8 @@ export class PipelineStack extends Stack {
         tags: config.tags,
         commit,
         alarmEmails: config.notifications.emails,
+        audit: config.audit,
+        featureFlags: run.featureFlags,
         image: {
           // The repository in the stage's own region (the replica outside the pipeline region),
           // so a stage keeps starting tasks when the pipeline region is down. Literal ARN, not

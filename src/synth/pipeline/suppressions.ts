@@ -5,8 +5,10 @@ import { IConstruct } from 'constructs';
 import { DeliveryMetrics } from './delivery-metrics';
 import { DriftDetection } from './drift-detection';
 import { ImageRegionStack } from './image-region-stack';
+import { ImageRepository } from './image-repository';
 import { PipelineFunction } from './pipeline-function';
 import { ReportBucket } from './report-bucket';
+import { provenancePrefixOf } from '../../shared/image-provenance';
 import {
   AWS, bucketWithoutEventsOrObjectLock, CDK_GRANT_INLINE, child, FRAMEWORKS, guard, HIPAA, logicalId, NIST, PCI, rule, suppress, Suppressor,
 } from '../compliance/suppressions';
@@ -113,10 +115,17 @@ function pipelineRoles(pipeline: pipelines.CodePipeline): void {
     const path = project.node.path.slice(pipeline.node.path.length + 1);
     if (path === 'UpdatePipeline/SelfMutation' || path.startsWith('Assets/')) continue;
     const extra: { reason: string; appliesTo: string[] }[] = [];
+    const reportBucket = findChangeReportBucket(pipeline);
     if (path.endsWith('/ImageGate/ImageGate')) {
       extra.push({ reason: 'The ecr:GetAuthorizationToken action has no resource-level form, so IAM requires the wildcard resource for it.', appliesTo: ['Resource::*'] });
+      if (reportBucket) {
+        const records = Stack.of(pipeline).node.findAll().find((c): c is ImageRepository => c instanceof ImageRepository);
+        extra.push({
+          reason: 'The image gate writes and reads one provenance record per commit of its own repository, named by the commit at run time.',
+          appliesTo: [`Resource::<${reportBucket}.Arn>/${provenancePrefixOf(records?.repositoryName ?? '')}*`],
+        });
+      }
     }
-    const reportBucket = findChangeReportBucket(pipeline);
     if (/\/ChangeReport-[^/]+\/ChangeReport-[^/]+$/.test(path) && reportBucket) {
       extra.push({ reason: 'The change report writes one object per run under the change-reports prefix of the report bucket only.', appliesTo: [`Resource::<${reportBucket}.Arn>/change-reports/*`] });
     }

@@ -1,6 +1,7 @@
 import { Duration } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { ServedTargetMetrics } from './served-target-metrics';
 
@@ -39,7 +40,8 @@ export interface AlarmDefinition {
 export type AlarmId =
   | 'ServiceCpu' | 'ServiceMemory'
   | 'Http5xx' | 'LatencyP99' | 'UnhealthyHosts' | 'NoHealthyHosts'
-  | 'DatabaseCpu' | 'DatabaseConnections' | 'DatabaseFreeableMemory';
+  | 'DatabaseCpu' | 'DatabaseConnections' | 'DatabaseFreeableMemory'
+  | 'PreTrafficHookErrors';
 
 /** What the alarms of a stage watch, and their tunable thresholds. */
 export interface AlarmTableProps {
@@ -59,14 +61,19 @@ export interface AlarmTableProps {
   readonly http5xxPerMinute: number;
   /** p99 target response time that counts as a slow minute. */
   readonly p99Latency: Duration;
+  /**
+   * The pre-traffic hook of a progressive deployment: its `Errors` get an alarm.
+   * @default - none (a rolling deployment has no hook, and no such alarm)
+   */
+  readonly preTrafficHook?: lambda.IFunction;
 }
 
 /**
  * Every alarm of a stage by construct id, in creation order, each with the reason for its
  * `breaching`/`periods` and `treatMissingData`.
  */
-export function alarmTable(props: AlarmTableProps): Readonly<Record<AlarmId, AlarmDefinition>> {
-  return { ...serviceAlarms(props), ...loadBalancerAlarms(props), ...databaseAlarms(props) };
+export function alarmTable(props: AlarmTableProps): Readonly<Partial<Record<AlarmId, AlarmDefinition>>> {
+  return { ...serviceAlarms(props), ...loadBalancerAlarms(props), ...databaseAlarms(props), ...hookAlarms(props) };
 }
 
 /** Service CPU and memory. */
@@ -179,6 +186,31 @@ function databaseAlarms(props: AlarmTableProps): Record<'DatabaseCpu' | 'Databas
       breaching: 3,
       periods: 5,
       treatMissingData: BREACHING,
+    },
+  };
+}
+
+/**
+ * The pre-traffic hook's `Errors` (AWS/Lambda: invocations that threw or timed out; a FAILED
+ * answer is a normal return and does not count). ECS rolls a release back when the hook throws,
+ * but only the hook's logs said why; this alarm pages, is a deployment alarm (so ECS also rolls
+ * back on it during the bake) and is one of the alarms the bake watches.
+ * Any error in one minute fires: the hook runs a few times per release, so one error is a
+ * signal, not noise. No invocation = no data = no error: NOT_BREACHING (the bake needs the
+ * alarm OK, not INSUFFICIENT_DATA, on a healthy stage).
+ */
+function hookAlarms(props: AlarmTableProps): Partial<Record<'PreTrafficHookErrors', AlarmDefinition>> {
+  if (!props.preTrafficHook) return {};
+  return {
+    PreTrafficHookErrors: {
+      metric: props.preTrafficHook.metricErrors({ period: minute, statistic: 'Sum' }),
+      description: 'pre-traffic hook errors (the function threw or timed out) in a minute',
+      threshold: 1,
+      comparisonOperator: GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      breaching: 1,
+      periods: 1,
+      treatMissingData: NOT_BREACHING,
+      rollsBackDeployment: true,
     },
   };
 }

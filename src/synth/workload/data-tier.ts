@@ -5,11 +5,14 @@ import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { namePrefixFor } from './common';
 import { DATABASE_AUTO_MINOR_VERSION_UPGRADE, databaseEngine } from './database-engine';
-import { databaseSecretNameOf, GlobalClusterOfPrimary, makeSecondary } from './global-database';
+import { GlobalClusterOfPrimary, makeSecondary } from './global-database';
 import { DATABASE_PORT, WorkloadSecurityGroups } from './network-tier';
 import { SecretReplica } from './secret-replica';
 import { StageSettings } from './stage-settings';
-import { globalClusterIdentifierOf, RegionRole, regionalClusterIdentifierOf } from '../../config/resilience';
+import { StandbyRotation } from './standby-rotation';
+import {
+  DATABASE_ROTATION_DAYS, databaseSecretNameOf, globalClusterIdentifierOf, RegionRole, regionalClusterIdentifierOf, rotationFunctionNameOf,
+} from '../../config/resilience';
 import { EnvironmentConfig } from '../../config/schema';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { fixedNameRemovalPolicy, statefulRemovalPolicy } from '../constructs/removal-policies';
@@ -37,7 +40,7 @@ export interface DataTierProps {
   readonly username?: string;
   /**
    * Days between automatic rotations of the database password.
-   * @default 30
+   * @default DATABASE_ROTATION_DAYS (30)
    */
   readonly rotationDays?: number;
 }
@@ -97,6 +100,11 @@ export class DataTier extends Construct {
   public readonly globalCluster?: GlobalClusterOfPrimary;
   /** The replica of the primary's credentials secret (secondary regions only). */
   public readonly secretReplica?: SecretReplica;
+  /**
+   * The dormant rotation function `npx projen failover` turns on once this region writes
+   * (secondary regions only).
+   */
+  public readonly standbyRotation?: StandbyRotation;
 
   constructor(scope: Construct, id: string, props: DataTierProps) {
     super(scope, id);
@@ -146,8 +154,22 @@ export class DataTier extends Construct {
     // Hosted single-user rotation: Secrets Manager deploys the rotation function (no asset,
     // no bundling at synth) into the isolated subnets, where it reaches the database directly
     // and Secrets Manager through the interface endpoint.
-    // Secondaries: none (the replica follows the primary's rotations).
-    if (!secondary) this.addRotation(props);
+    // Secondaries: the replica follows the primary's rotations; a standby function of their
+    // own waits for a failover to this region (StandbyRotation).
+    if (!secondary) {
+      this.addRotation(props);
+    } else {
+      this.standbyRotation = new StandbyRotation(this, 'StandbyRotation', {
+        environment,
+        vpc: props.vpc,
+        securityGroup: props.securityGroups.rotation,
+        functionName: rotationFunctionNameOf(application, environment.name, region),
+        databaseHost: this.cluster.clusterEndpoint.hostname,
+        secretName: databaseSecretNameOf(application, environment.name),
+        secretKey: this.secretKey,
+        logsKey: this.logsKey,
+      });
+    }
 
     this.clusterIdentifierOutput = new CfnOutput(this, 'DatabaseClusterIdentifier', {
       value: this.cluster.clusterIdentifier,
@@ -295,13 +317,17 @@ export class DataTier extends Construct {
    *   waiting for the first window.
    */
   private addRotation(props: DataTierProps): void {
+    const { settings } = props;
     const schedule = this.secret.addRotationSchedule('Rotation', {
-      automaticallyAfter: Duration.days(props.rotationDays ?? 30),
+      automaticallyAfter: Duration.days(props.rotationDays ?? DATABASE_ROTATION_DAYS),
       rotateImmediatelyOnUpdate: false,
       hostedRotation: secretsmanager.HostedRotation.postgreSqlSingleUser({
         vpc: props.vpc,
         vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
         securityGroups: [props.securityGroups.rotation],
+        // The primary of a global database: a name `npx projen failover` can turn rotation back
+        // on with when the writer returns here (fail back).
+        functionName: settings.role === 'primary' ? rotationFunctionNameOf(settings.application, settings.environment.name, settings.region) : undefined,
       }),
     });
     schedule.node.addDependency(this.cluster.node.findChild('Writer'));

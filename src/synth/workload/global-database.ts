@@ -11,18 +11,6 @@ import { fixedNameRemovalPolicy } from '../constructs/removal-policies';
  * (`regionalClusterIdentifierOf`) and the credentials secret (`databaseSecretNameOf`).
  */
 
-/**
- * Name of the credentials secret of a `global` environment:
- * `<globalClusterIdentifierOf(application, env)>/credentials`, e.g. `transactions-prod-global/credentials`.
- * Fixed, because a secondary region asks Secrets Manager to replicate it by name (it cannot
- * know the primary's generated ARN); replicas keep the primary's name, so it must not name a
- * region. Unique per application and environment, so two environments in one account and
- * region never collide.
- */
-export function databaseSecretNameOf(application: string, environmentName: string): string {
-  return `${globalClusterIdentifierOf(application, environmentName)}/credentials`;
-}
-
 /** Props of GlobalClusterOfPrimary. */
 export interface GlobalClusterOfPrimaryProps {
   /** The environment (deletion protection and removal follow `production`). */
@@ -62,7 +50,8 @@ export class GlobalClusterOfPrimary extends Construct {
       deletionProtection: props.environment.production ? undefined : false,
     });
     // Retained in production, except after a failed first create: its fixed identifier would
-    // block the retry (RUNBOOKS.md, "Retained resources that block a re-create").
+    // block the retry (RUNBOOKS.md "Retained resources that block a re-create" under
+    // "A stack is stuck after a failed deploy").
     this.globalCluster.applyRemovalPolicy(fixedNameRemovalPolicy(props.environment));
   }
 }

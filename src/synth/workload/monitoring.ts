@@ -4,6 +4,7 @@ import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -41,6 +42,11 @@ export interface ServiceMonitoringProps {
   readonly p99Latency?: Duration;
   /** CPU and memory utilisation (percent) that count as a hot minute. @default 80 */
   readonly utilizationPercent?: number;
+  /**
+   * The pre-traffic hook of a progressive deployment (its Errors alarm is a deployment alarm).
+   * @default - none: rolling, no hook
+   */
+  readonly preTrafficHook?: lambda.IFunction;
 }
 
 /**
@@ -72,9 +78,14 @@ export class ServiceMonitoring extends Construct {
   public readonly databaseConnectionsAlarm: cloudwatch.Alarm;
   /** Database freeable memory too low. */
   public readonly databaseMemoryAlarm: cloudwatch.Alarm;
+  /**
+   * The pre-traffic hook threw or timed out.
+   * @default - none with a rolling deployment
+   */
+  public readonly preTrafficHookErrorsAlarm?: cloudwatch.Alarm;
   /** Every alarm above. */
   public readonly alarms: readonly cloudwatch.Alarm[];
-  /** The alarms that roll an ECS deployment back (5xx, unhealthy hosts). */
+  /** The alarms that roll an ECS deployment back (5xx, unhealthy hosts, pre-traffic hook errors). */
   public readonly deploymentAlarms: readonly cloudwatch.Alarm[];
   /** The stage dashboard (service, ALB, database). */
   public readonly dashboard: cloudwatch.Dashboard;
@@ -94,10 +105,11 @@ export class ServiceMonitoring extends Construct {
       utilizationPercent: props.utilizationPercent ?? 80,
       http5xxPerMinute: props.http5xxPerMinute ?? 10,
       p99Latency: props.p99Latency ?? Duration.seconds(2),
+      preTrafficHook: props.preTrafficHook,
     });
     const ids = Object.keys(table) as AlarmId[];
     const alarms = {} as Record<AlarmId, cloudwatch.Alarm>;
-    for (const alarmId of ids) alarms[alarmId] = this.addAlarm(alarmId, table[alarmId], props.namePrefix);
+    for (const alarmId of ids) alarms[alarmId] = this.addAlarm(alarmId, table[alarmId]!, props.namePrefix);
     this.serviceCpuAlarm = alarms.ServiceCpu;
     this.serviceMemoryAlarm = alarms.ServiceMemory;
     this.http5xxAlarm = alarms.Http5xx;
@@ -107,8 +119,9 @@ export class ServiceMonitoring extends Construct {
     this.databaseCpuAlarm = alarms.DatabaseCpu;
     this.databaseConnectionsAlarm = alarms.DatabaseConnections;
     this.databaseMemoryAlarm = alarms.DatabaseFreeableMemory;
+    this.preTrafficHookErrorsAlarm = alarms.PreTrafficHookErrors;
     this.alarms = ids.map((alarmId) => alarms[alarmId]);
-    this.deploymentAlarms = ids.filter((alarmId) => table[alarmId].rollsBackDeployment).map((alarmId) => alarms[alarmId]);
+    this.deploymentAlarms = ids.filter((alarmId) => table[alarmId]!.rollsBackDeployment).map((alarmId) => alarms[alarmId]);
 
     this.dashboard = this.addDashboard(props, served, http5xx);
   }

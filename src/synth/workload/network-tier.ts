@@ -8,6 +8,29 @@ export const SERVICE_PORT = 8080;
 /** PostgreSQL port. */
 export const DATABASE_PORT = 5432;
 
+/**
+ * What the service tasks reach over HTTPS that no interface endpoint of the stage serves, and
+ * why: the reason the task security group keeps 443 to 0.0.0.0/0 (through the NAT gateway).
+ * `what` goes into the rule's description, so it uses only the characters EC2 allows there.
+ * Everything else the tasks call has an endpoint (the endpoints' security group) or is the
+ * database (its security group). Remove an entry when its need goes; the rule goes with the last.
+ */
+export const SERVICE_INTERNET_NEEDS: readonly { readonly what: string; readonly why: string }[] = [
+  {
+    what: 'S3 image layers',
+    why: 'ECR serves image layers from S3 (https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html), which the '
+      + 'stage reaches through its gateway endpoint; a security group names that route only by the regional S3 prefix list '
+      + '(https://docs.aws.amazon.com/vpc/latest/privatelink/gateway-endpoints.html), whose id a template cannot name without '
+      + 'a lookup in the account at synth time.',
+  },
+  {
+    what: 'the token issuer JWKS',
+    why: 'The service verifies access tokens against its Amazon Cognito issuer\'s JWKS (its token check, app/README.md), and a user '
+      + 'pool with a domain (the client-credentials token endpoint needs one) cannot be reached through an interface endpoint '
+      + '(https://docs.aws.amazon.com/cognito/latest/developerguide/vpc-interface-endpoints.html).',
+  },
+];
+
 /** Props of the NetworkTier. */
 export interface NetworkTierProps extends WorkloadProps {
   /**
@@ -25,7 +48,10 @@ export interface NetworkTierProps extends WorkloadProps {
 export class WorkloadSecurityGroups extends Construct {
   /** The internet-facing load balancer: 80/443 in from anywhere, 8080 out to the service only. */
   public readonly loadBalancer: ec2.SecurityGroup;
-  /** The Fargate tasks: 8080 in from the load balancer; 443 and 5432 out. */
+  /**
+   * The Fargate tasks: 8080 in from the load balancer; out, 5432 to the database, 443 to the
+   * interface endpoints, and 443 out of the VPC only for SERVICE_INTERNET_NEEDS.
+   */
   public readonly service: ec2.SecurityGroup;
   /** The Aurora cluster: 5432 in from the service and the secret rotation function only. */
   public readonly database: ec2.SecurityGroup;
@@ -57,10 +83,12 @@ export class WorkloadSecurityGroups extends Construct {
 
     this.service.addIngressRule(this.loadBalancer, ec2.Port.tcp(SERVICE_PORT), 'From the load balancer');
     this.service.addEgressRule(this.database, ec2.Port.tcp(DATABASE_PORT), 'To the database');
-    // 443 to anywhere: ECR, CloudWatch Logs and Secrets Manager resolve to the VPC endpoints,
-    // S3 (image layers) to the gateway endpoint, but the gated image repository lives in the
-    // pipeline account and may be in another region, which only the NAT gateway reaches.
-    this.service.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to AWS APIs and the image registry');
+    // AWS APIs stay in the VPC: ECR (the image's replica is in the stage's own region, and an
+    // interface endpoint serves any account's registry of its region), CloudWatch Logs and
+    // Secrets Manager resolve to the interface endpoints (private DNS).
+    this.service.addEgressRule(this.endpoints, ec2.Port.tcp(443), 'To the interface VPC endpoints: ECR, CloudWatch Logs, Secrets Manager');
+    // The one rule out of the VPC, for what no interface endpoint serves (SERVICE_INTERNET_NEEDS).
+    this.service.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), `HTTPS out of the VPC, only for: ${SERVICE_INTERNET_NEEDS.map((n) => n.what).join('; ')}`);
 
     this.database.addIngressRule(this.service, ec2.Port.tcp(DATABASE_PORT), 'From the service tasks');
     // Single-user rotation logs in as the user it rotates, so it needs the database port too.

@@ -15,8 +15,13 @@ import { ServiceImage } from './service-image';
 import { scaleService } from './service-scaling';
 import { addServiceTask } from './service-task';
 import { StageSettings } from './stage-settings';
+import { AuditConfig } from '../../config/audit';
+import { FeatureFlagsDocument } from '../../config/feature-flags';
+import { AuditReplicationDestination } from '../audit/audit-replication';
+import { AuditTier } from '../audit/audit-tier';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { waitForRolePolicies } from '../constructs/role-policy-order';
+import { FeatureFlags } from '../feature-flags/feature-flags';
 import { ecsDeploymentOf } from '../progressive-deployment/ecs-deployment';
 import { PreTrafficHook } from '../progressive-deployment/pre-traffic-hook';
 import { registerProgressively } from '../progressive-deployment/progressive-registration';
@@ -53,6 +58,12 @@ export interface ServiceStackProps extends StackProps {
    * @default - no replication alarms (primary or independent region)
    */
   readonly replicationLagClusterIdentifier?: string;
+  /**
+   * Lag (milliseconds) above which the replication-lag alarm pages (config
+   * `replicationLagAlarmSeconds`).
+   * @default REPLICATION_LAG_THRESHOLD_MS (30 s)
+   */
+  readonly replicationLagThresholdMs?: number;
   /** The load balancer in front of the service. */
   readonly loadBalancer: elbv2.IApplicationLoadBalancer;
   /** The target group (in the PlatformStack's edge tier) the service registers into. */
@@ -66,10 +77,29 @@ export interface ServiceStackProps extends StackProps {
   readonly trafficSwitch?: TrafficSwitch;
   /** E-mail addresses subscribed to the alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
+  /**
+   * The audit tier of a production stage: the audit bucket, its replication into `destinations`
+   * (whose AuditReplicaStacks this stack depends on), the trail where `trail` is true, the
+   * delivery of the service's transaction audit records.
+   * @default - none (non-production stages)
+   */
+  readonly audit?: ServiceAuditProps;
+  /** The repository's feature-flag document (config/feature-flags.json), deployed into this stage's AppConfig environment. */
+  readonly featureFlags: FeatureFlagsDocument;
   /** Target average CPU utilisation (percent) for scaling. @default 60 */
   readonly cpuTargetPercent?: number;
   /** Target ALB requests per task per minute for scaling. @default 1000 */
   readonly requestsPerTarget?: number;
+}
+
+/** What the audit tier of a production stage needs (ServiceStacks derives it from the config). */
+export interface ServiceAuditProps {
+  /** The audit settings (retention, Object Lock mode). */
+  readonly config: AuditConfig;
+  /** Every other region of the environment, with the derived names of the copy there. */
+  readonly destinations: readonly AuditReplicationDestination[];
+  /** Whether this stage holds the account's trail (`audit.trail: "project"`, primary region). */
+  readonly trail: boolean;
 }
 
 /**
@@ -111,8 +141,10 @@ export class ServiceStack extends Stack {
   public readonly taskDefinition: ecs.FargateTaskDefinition;
   /** Role ECS uses to pull the image, write logs and read the database secret. */
   public readonly executionRole: iam.Role;
-  /** Role of the application itself: it calls no AWS API, so it has no permissions. */
+  /** Role of the application (re-reads the database secret) and of its AppConfig agent (reads this stage's flags). */
   public readonly taskRole: iam.Role;
+  /** The stage's feature flags in AppConfig (application, environment, profile). */
+  public readonly featureFlags: FeatureFlags;
   /** Key of the container log group. */
   public readonly logsKey: WorkloadKey;
   /** The container log group. */
@@ -121,7 +153,12 @@ export class ServiceStack extends Stack {
   public readonly monitoring: ServiceMonitoring;
   /** Replication-lag alarms (a secondary region of a global database only). */
   public readonly replicationAlarms?: ReplicationLagAlarms;
-  /** Every alarm of the stage: the monitoring's and the replication alarms. */
+  /**
+   * The audit tier (production stages): audit bucket, replication, trail, transaction records.
+   * @default - none outside production
+   */
+  public readonly audit?: AuditTier;
+  /** Every alarm of the stage: the monitoring's, the replication-lag and the audit tier's alarms. */
   public readonly alarms: readonly cloudwatch.IAlarm[];
   /** Outputs for pipeline steps and runbooks. */
   public readonly clusterNameOutput: CfnOutput;
@@ -154,7 +191,10 @@ export class ServiceStack extends Stack {
       vpc: props.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENHANCED,
     });
-    const task = addServiceTask(this, props);
+    this.featureFlags = new FeatureFlags(this, 'FeatureFlags', {
+      namePrefix: settings.namePrefix, document: props.featureFlags,
+    });
+    const task = addServiceTask(this, { ...props, featureFlags: this.featureFlags });
     ({
       executionRole: this.executionRole, taskRole: this.taskRole, taskDefinition: this.taskDefinition,
       logsKey: this.logsKey, logGroup: this.logGroup,
@@ -210,7 +250,8 @@ export class ServiceStack extends Stack {
     });
 
     ({ monitoring: this.monitoring, replicationAlarms: this.replicationAlarms } = this.addMonitoring(props));
-    this.alarms = [...this.monitoring.alarms, ...(this.replicationAlarms?.alarms ?? [])];
+    this.audit = props.audit && this.addAudit(props.settings, props.audit);
+    this.alarms = [...this.monitoring.alarms, ...(this.replicationAlarms?.alarms ?? []), ...(this.audit?.alarms ?? [])];
     this.service.enableDeploymentAlarms(this.monitoring.deploymentAlarms.map((a) => a.alarmName), {
       behavior: ecs.AlarmBehavior.ROLLBACK_ON_ALARM,
     });
@@ -223,6 +264,24 @@ export class ServiceStack extends Stack {
     });
     // After the last grant: the service waits for every policy of the roles it hands to ECS.
     waitForRolePolicies(this.service, [this.executionRole, this.taskDefinition.taskRole, this.loadBalancerRole, this.preTrafficHook?.invokeRole]);
+  }
+
+  /** The audit tier of a production stage, its alarms on the stage's topic and dashboard. */
+  private addAudit(settings: StageSettings, audit: ServiceAuditProps): AuditTier {
+    const { environment, namePrefix } = settings;
+    const tier = new AuditTier(this, 'Audit', {
+      environment,
+      namePrefix,
+      audit: audit.config,
+      destinations: audit.destinations,
+      trail: audit.trail,
+      serviceLogGroup: this.logGroup,
+      topic: this.monitoring.topic,
+    });
+    this.monitoring.dashboard.addWidgets(new cloudwatch.AlarmStatusWidget({
+      title: 'Audit: replication to the other regions, delivery of the transaction records', alarms: [...tier.alarms], width: 24, height: 3,
+    }));
+    return tier;
   }
 
   /**
@@ -240,6 +299,7 @@ export class ServiceStack extends Stack {
       alternateTargetGroup: props.trafficSwitch?.alternateTargetGroup,
       database: props.database,
       alarmEmails: props.alarmEmails,
+      preTrafficHook: this.preTrafficHook?.function,
     });
     if (!props.replicationLagClusterIdentifier) return { monitoring };
     const replicationAlarms = new ReplicationLagAlarms(this, 'ReplicationAlarms', {
@@ -247,6 +307,7 @@ export class ServiceStack extends Stack {
       clusterIdentifier: props.replicationLagClusterIdentifier,
       sourceRegion: props.settings.primaryRegion,
       topic: monitoring.topic,
+      thresholdMs: props.replicationLagThresholdMs,
     });
     monitoring.dashboard.addWidgets(new cloudwatch.AlarmWidget({
       title: 'Global database replication lag into this region (ms)', alarm: replicationAlarms.replicationLagAlarm, width: 24,

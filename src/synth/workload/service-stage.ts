@@ -7,14 +7,21 @@ import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
 import { PlatformStack } from './platform-stack';
 import { ServiceImage } from './service-image';
-import { ServiceStack } from './service-stack';
+import { ServiceAuditProps, ServiceStack } from './service-stack';
 import { StageSettings, stageSettingsOf } from './stage-settings';
+import {
+  AuditConfig, auditOf, auditReplicaBucketNameOf, auditReplicaKeyAliasOf, auditReplicaRegionsOf, auditReplicaStackIdOf, projectTrailRegionOf,
+} from '../../config/audit';
+import { FeatureFlagsDocument } from '../../config/feature-flags';
+import { replicationLagAlarmMillisecondsOf } from '../../config/replication-lag';
 import { regionalClusterIdentifierOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { vpcCidrOf } from '../../config/vpc-cidrs';
 import { stageIdOf } from '../../config/waves';
+import { AuditReplicaStack } from '../audit/audit-replica-stack';
 import { applyGovernanceTags, GovernanceTagsProps } from '../constructs/governance-tags';
 import { pinNodeLambdaRuntimes } from '../constructs/lambda-runtime';
+import { applyPermissionsBoundary } from '../constructs/permissions-boundary';
 
 /** Props of one ServiceStage: one environment in one region. */
 export interface ServiceStageProps extends StageProps {
@@ -30,6 +37,14 @@ export interface ServiceStageProps extends StageProps {
   readonly commit: string;
   /** E-mail addresses subscribed to the stage's alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
+  /**
+   * The audit settings (config `audit`): production stages get an audit bucket replicated to
+   * the environment's other regions, and the trail when `trail` is `project`.
+   * @default - the config's defaults (organization trail, 365 days, GOVERNANCE)
+   */
+  readonly audit?: AuditConfig;
+  /** The repository's feature-flag document (config/feature-flags.json, loadFeatureFlags). */
+  readonly featureFlags: FeatureFlagsDocument;
 }
 
 /** Props of ServiceStacks: what one environment in one region needs. */
@@ -44,6 +59,13 @@ export interface ServiceStacksProps {
   readonly image: ServiceImage;
   /** E-mail addresses subscribed to the alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
+  /**
+   * The audit settings (config `audit`).
+   * @default - the config's defaults (organization trail, 365 days, GOVERNANCE)
+   */
+  readonly audit?: AuditConfig;
+  /** The repository's feature-flag document (config/feature-flags.json, loadFeatureFlags). */
+  readonly featureFlags: FeatureFlagsDocument;
   /**
    * Prefix of the stack ids. Inside a Stage the stage id already names the environment and
    * region, so none is needed; directly in an App (integ tests) give `<env>-<region>-`.
@@ -73,8 +95,13 @@ export class ServiceStacks {
   public readonly data: DataTier;
   /** The load balancer, WAF, TLS and DNS (in `platform`). */
   public readonly edge: EdgeTier;
-  /** ECS, autoscaling, alarms and dashboard. */
+  /** ECS, autoscaling, alarms and dashboard (and, in production, the audit tier). */
   public readonly service: ServiceStack;
+  /**
+   * Production: per other region of the environment, the stack there holding the copy of this
+   * stage's audit bucket (`AuditReplica-<region>`), deployed before the Service stack.
+   */
+  public readonly auditReplicas: readonly AuditReplicaStack[];
   /** All alarms. */
   public readonly alarms: readonly cloudwatch.IAlarm[];
   /** The governance tags of the stacks (and of whatever deploys beside them, e.g. assertions). */
@@ -101,6 +128,21 @@ export class ServiceStacks {
     ({ network: this.network, data: this.data, edge: this.edge } = this.platform);
     const { vpc, securityGroups } = this.network;
 
+    const audit = this.auditOf(props);
+    this.auditReplicas = (audit?.destinations ?? []).map((destination) => {
+      const replica = new AuditReplicaStack(scope, `${prefix}${auditReplicaStackIdOf(destination.region)}`, {
+        env: { account: environment.account, region: destination.region },
+        description: `Copy of the audit bucket of ${namePrefix}, in ${destination.region}: bucket and key`,
+        environment,
+        audit: auditOf(props),
+        sourceNamePrefix: namePrefix,
+        sourceRegion: props.region,
+        bucketName: destination.bucketName,
+      });
+      applyGovernanceTags(replica, { ...this.governanceTags, region: destination.region });
+      return replica;
+    });
+
     this.service = new ServiceStack(scope, `${prefix}Service`, {
       settings,
       ...(inApp ? { env } : {}),
@@ -113,12 +155,18 @@ export class ServiceStacks {
       databaseHost: this.data.serviceHost,
       replicationLagClusterIdentifier: settings.role === 'secondary'
         ? regionalClusterIdentifierOf(props.tags.Application, environment.name, props.region) : undefined,
+      replicationLagThresholdMs: replicationLagAlarmMillisecondsOf(environment),
       loadBalancer: this.edge.loadBalancer,
       targetGroup: this.edge.targetGroup,
       trafficSwitch: this.edge.trafficSwitch,
       alarmEmails: props.alarmEmails,
-      description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard`,
+      audit,
+      featureFlags: props.featureFlags,
+      description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard${audit ? ', audit bucket and records' : ''}`,
     });
+    for (const replica of this.auditReplicas) {
+      this.service.addDependency(replica, 'S3 refuses a replication rule whose destination bucket does not exist yet');
+    }
     this.alarms = this.service.alarms;
 
     // Inside a ServiceStage the stage tags everything in it (the assertion stack too); directly
@@ -129,6 +177,27 @@ export class ServiceStacks {
   /** The two stacks, in deployment order. */
   public get stacks(): Stack[] {
     return [this.platform, this.service];
+  }
+
+  /**
+   * The audit tier of a production stage: every other region of the environment with the
+   * derived names of the copy there, and whether this stage holds the project's trail.
+   * Non-production stages have none.
+   */
+  private auditOf(props: ServiceStacksProps): ServiceAuditProps | undefined {
+    const { environment, region } = props;
+    if (!environment.production) return undefined;
+    const config = auditOf(props);
+    const { stageId, namePrefix } = this.settings;
+    return {
+      config,
+      destinations: auditReplicaRegionsOf(environment, region).map((destination) => ({
+        region: destination,
+        bucketName: auditReplicaBucketNameOf(stageId, environment.account, destination),
+        keyAlias: auditReplicaKeyAliasOf(namePrefix),
+      })),
+      trail: projectTrailRegionOf(config, environment) === region,
+    };
   }
 }
 
@@ -192,5 +261,7 @@ export class ServiceStage extends Stage {
     applyGovernanceTags(this, this.stacks.governanceTags);
     // Every function of the stage (custom resources, assertions) on the project's Node.js runtime.
     pinNodeLambdaRuntimes(this);
+    // Every role of the stage (custom resources and assertions too) carries the permissions boundary.
+    applyPermissionsBoundary(this);
   }
 }

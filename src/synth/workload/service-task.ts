@@ -8,6 +8,8 @@ import { SERVICE_PORT } from './network-tier';
 import { ServiceImage } from './service-image';
 import { StageSettings } from './stage-settings';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
+import { addAppConfigAgent, APPCONFIG_AGENT_MEMORY_RESERVATION_MIB, APPCONFIG_AGENT_PORT } from '../feature-flags/appconfig-agent';
+import { FeatureFlags } from '../feature-flags/feature-flags';
 
 /**
  * Liveness probe run inside the container with `node -e`: Node is the one tool the image is
@@ -31,6 +33,8 @@ export interface ServiceTaskProps {
    * @default - DB_HOST from the secret
    */
   readonly databaseHost?: string;
+  /** The stage's feature flags: the AppConfig agent sidecar serves them, the task role may read them. */
+  readonly featureFlags: FeatureFlags;
 }
 
 /** The task of the service, as addServiceTask created it. */
@@ -47,6 +51,8 @@ export interface ServiceTask {
   readonly logGroup: EncryptedLogGroup;
   /** The application container (the load balancer targets it). */
   readonly container: ecs.ContainerDefinition;
+  /** The AppConfig agent sidecar (serves the feature flags on localhost). */
+  readonly agent: ecs.ContainerDefinition;
 }
 
 /**
@@ -81,7 +87,11 @@ export function addServiceTask(stack: Stack, props: ServiceTaskProps): ServiceTa
   const databaseSecret = secretsmanager.Secret.fromSecretCompleteArn(stack, 'DatabaseSecret', props.databaseSecret.secretArn);
   allowDatabaseSecret(stack, { executionRole, taskRole }, props);
   const container = addAppContainer(taskDefinition, { props, repository, databaseSecret, logGroup });
-  return { executionRole, taskRole, taskDefinition, logsKey, logGroup, container };
+  // The flags of this stage only, read by the agent with the task role.
+  props.featureFlags.grantRead(taskRole);
+  const agent = addAppConfigAgent(taskDefinition, { flags: props.featureFlags, logGroup, region: props.settings.region });
+  container.addContainerDependencies({ container: agent, condition: ecs.ContainerDependencyCondition.START });
+  return { executionRole, taskRole, taskDefinition, logsKey, logGroup, container, agent };
 }
 
 /**
@@ -104,7 +114,7 @@ function addTaskRoles(stack: Stack): { executionRole: iam.Role; taskRole: iam.Ro
   });
   const taskRole = new iam.Role(stack, 'TaskRole', {
     assumedBy: ecsTasks(),
-    description: 'The application: re-reads the database secret after a rotation (GetSecretValue on that one secret), nothing else',
+    description: 'The application: re-reads the database secret after a rotation; its AppConfig agent reads this stage\'s feature flags; nothing else',
   });
   return { executionRole, taskRole };
 }
@@ -150,6 +160,8 @@ function addAppContainer(taskDefinition: ecs.FargateTaskDefinition, from: {
       DB_SECRET_ARN: props.databaseSecret.secretArn,
       SERVICE_REGION: settings.region,
       DB_WRITER_REGION: settings.writerRegion,
+      // The AppConfig agent sidecar serves this stage's flags here (app/src/flags/).
+      FEATURE_FLAGS_URL: `http://localhost:${APPCONFIG_AGENT_PORT}${props.featureFlags.agentPath}`,
       ...(props.databaseHost ? { DB_HOST: props.databaseHost } : {}),
     },
     secrets: {
@@ -165,8 +177,9 @@ function addAppContainer(taskDefinition: ecs.FargateTaskDefinition, from: {
     // The image's own non-root user (app/Dockerfile: USER node), stated in the task so the
     // container never runs as root even if a future image forgets its USER line.
     user: 'node',
-    // A hard limit equal to the task's memory: a leak kills the container, not its neighbours.
-    memoryLimitMiB: settings.environment.sizing.memoryMiB,
+    // A hard limit of the task's memory less what the agent sidecar is guaranteed: a leak kills
+    // the container, not its neighbour (Fargate requires the containers' reservations to fit).
+    memoryLimitMiB: settings.environment.sizing.memoryMiB - APPCONFIG_AGENT_MEMORY_RESERVATION_MIB,
     healthCheck: {
       command: ['CMD', 'node', '-e', CONTAINER_HEALTH_SCRIPT],
       interval: Duration.seconds(15),

@@ -86,6 +86,22 @@ function secretReplica(data: DataTier): void {
   guard(fn, ['lambda_inside_vpc_check'], 'The function calls only the Secrets Manager API of another region during deployment and needs nothing inside the VPC.');
 }
 
+/** The dormant rotation function of a secondary region (StandbyRotation), turned on by a failover. */
+function standbyRotation(data: DataTier): void {
+  const standby = data.standbyRotation;
+  if (!standby) return;
+  suppress(child(standby.role, 'DefaultPolicy'),
+    rule('IAMNoInlinePolicy', FRAMEWORKS,
+      `The role may rotate the one database secret of this region, use its key through Secrets Manager, write its logs and attach to the VPC. ${CDK_GRANT_INLINE}`),
+    rule('IAM5', [AWS],
+      'secretsmanager:GetRandomPassword and the EC2 network-interface actions Lambda uses for a VPC function take no resource-level permissions.',
+      ['Resource::*']));
+  suppress(standby.function,
+    rule('LambdaDLQ', [NIST, HIPAA], 'Secrets Manager invokes rotation functions synchronously and retries a failed step itself, so no asynchronous event could reach a dead-letter queue.'),
+    rule('LambdaConcurrency', [NIST, HIPAA],
+      'Secrets Manager runs one rotation of the one secret at a time, and reserving concurrency fails on accounts whose unreserved concurrency is at the minimum of ten.'));
+}
+
 /** Enhanced monitoring needs the AWS-managed role policy RDS documents. */
 function enhancedMonitoringRole(data: DataTier): void {
   suppress(child(data.cluster, 'MonitoringRole'), rule('IAM4', [AWS],
@@ -156,7 +172,7 @@ function taskRole(service: ServiceStack): void {
 /** Plain environment variables of the container are non-secret settings. */
 function containerEnvironment(service: ServiceStack): void {
   suppress(service.taskDefinition, rule('ECS2', [AWS],
-    'PORT, DB_SSL and DB_SECRET_ARN (the ARN of the secret, not its value) are non-secret settings, and every database credential reaches the container as an ECS secret.'));
+    'PORT, DB_SSL, DB_SECRET_ARN (the ARN of the secret, not its value), the regions, FEATURE_FLAGS_URL and the AppConfig agent\'s settings are non-secret, and every database credential reaches the container as an ECS secret.'));
 }
 
 /** Container Insights ENHANCED is a superset of the "enabled" setting the rule looks for. */
@@ -205,6 +221,7 @@ export const workloadSuppressions: Suppressor = (c) => {
     ltsEngineWithoutAutoMinorUpgrades(c);
     enhancedMonitoringRole(c);
     secretReplica(c);
+    standbyRotation(c);
   } else if (c instanceof EdgeTier) {
     httpOnlyListener(c);
     loadBalancerDeletionProtection(c, c.production);

@@ -1,6 +1,7 @@
 import { App, Stack } from 'aws-cdk-lib';
 import * as cp from 'aws-cdk-lib/aws-codepipeline';
 import * as pipelines from 'aws-cdk-lib/pipelines';
+import { loadFeatureFlags } from '../../config/feature-flags';
 import { loadConfig, SAMPLE_CONFIG_PATH } from '../../config/load-config';
 import { plannedWaves } from '../../config/waves';
 import { imageRepositoryArnIn, imageRepositoryName } from '../../synth/pipeline/image-replication';
@@ -35,6 +36,7 @@ const pipeline = new pipelines.CodePipeline(stack, 'Pipeline', {
   }),
 });
 const commit = 'naive';
+const featureFlags = loadFeatureFlags(process.cwd());
 for (const planned of plannedWaves(config)) {
   const wave = pipeline.addWave(planned.id, planned.approval ? { pre: [new pipelines.ManualApprovalStep(planned.approval)] } : undefined);
   for (const { id, region } of planned.stages) {
@@ -44,6 +46,8 @@ for (const planned of plannedWaves(config)) {
       tags: config.tags,
       commit,
       alarmEmails: config.notifications.emails,
+      audit: config.audit,
+      featureFlags,
       image: { repositoryArn: imageRepositoryArnIn(config, region), repositoryName: imageRepositoryName(config), tag: commit },
     }));
   }

@@ -10,15 +10,16 @@ import { driftCounts, driftPassed, formatDriftReport } from '../../shared/drift/
 import { CONFIG_OPTION, configPathOf } from '../ops/config-option';
 
 /**
- * `npx projen drift -- [--env <name>] [--json] [--config path]`
+ * `npx projen drift -- [--env <name>] [--json] [--config path] [--profile-<account>=<profile> ...]`
  *
  * The scheduled drift check on demand: CloudFormation drift detection on every deployed stage
  * stack of the config (or of one environment), through each account's CDK lookup role, the
- * expected differences (src/shared/drift/expected-differences.ts) set aside. Credentials: any
- * principal of the pipeline account that may assume the lookup roles.
+ * expected differences (src/shared/drift/expected-differences.ts) set aside. Credentials: each
+ * account's `--profile-<account>` (a person's own read access there), else its lookup role, which
+ * the project's bootstrap template lets only the pipeline's own roles assume.
  */
 
-export const DRIFT_USAGE = 'usage: npx projen drift -- [--env <name>] [--json] [--config path/to/delivery.json]\n'
+export const DRIFT_USAGE = 'usage: npx projen drift -- [--env <name>] [--json] [--config path/to/delivery.json] [--profile-<12-digit account>=<aws profile> ...]\n'
   + 'exit 0 every deployed stack in sync; 1 drift, a stack that could not be checked, no stack deployed, or a config it cannot use; 2 a bad command line';
 /** Poll interval and timeout of each detection. */
 export const DRIFT_POLL_MS = 5000;
@@ -26,7 +27,8 @@ export const DRIFT_TIMEOUT_MS = 10 * 60_000;
 
 export interface DriftCliIo extends CliIo {
   readonly env: NodeJS.ProcessEnv;
-  readonly cloudFormation: (where: { account: string; region: string }) => CloudFormationDriftApi;
+  /** CloudFormation of an account and region, with the `--profile-<account>` profiles. */
+  readonly cloudFormation: (where: { account: string; region: string }, profiles: Readonly<Record<string, string>>) => CloudFormationDriftApi;
   readonly pollMs?: number;
   readonly sleep?: (ms: number) => Promise<void>;
   readonly now?: () => number;
@@ -35,19 +37,30 @@ export interface DriftCliIo extends CliIo {
 function defaultIo(): DriftCliIo {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const aws = require('../../shared/drift/aws-drift-clients') as typeof AwsDriftClients;
-  return { ...PROCESS_IO, env: process.env, cloudFormation: aws.awsDriftClients('delivery-drift-cli') };
+  let clients: ReturnType<typeof aws.awsDriftClients> | undefined;
+  return {
+    ...PROCESS_IO,
+    env: process.env,
+    cloudFormation: (where, profiles) => (clients ??= aws.awsDriftClients('delivery-drift-cli', profiles))(where),
+  };
 }
 
 const OPTIONS = { ...CONFIG_OPTION, env: { type: 'string', hint: '<environment name>' }, json: { type: 'boolean' } } as const;
+const PROFILE = { pattern: /^profile-\d{12}$/, shown: '--profile-<12-digit account>=<aws profile>' };
 
 async function drift(argv: readonly string[], io: DriftCliIo): Promise<number> {
-  const { values } = parseCliArgs(argv, { options: OPTIONS });
+  const { values, patterned } = parseCliArgs(argv, { options: OPTIONS, patterns: [PROFILE] });
+  const profiles = Object.fromEntries(Object.entries(patterned).map(([name, profile]) => [name.slice('profile-'.length), profile]));
   const config = loadConfig(configPathOf(values.config, io.env));
   const names = config.environments.map((e) => e.name);
   const env = values.env;
   if (env !== undefined && !names.includes(env)) throw new UsageError(`--env must name an environment of the config (${names.join(', ')}); got ${JSON.stringify(env)}`);
   const results = await checkDrift(stageStacksOf(config, env), {
-    cloudFormation: io.cloudFormation, pollMs: io.pollMs ?? DRIFT_POLL_MS, timeoutMs: DRIFT_TIMEOUT_MS, sleep: io.sleep, now: io.now,
+    cloudFormation: (where) => io.cloudFormation(where, profiles),
+    pollMs: io.pollMs ?? DRIFT_POLL_MS,
+    timeoutMs: DRIFT_TIMEOUT_MS,
+    sleep: io.sleep,
+    now: io.now,
   });
   io.out(values.json ? `${JSON.stringify({ counts: driftCounts(results), results }, null, 2)}\n` : formatDriftReport(results));
   if (driftCounts(results).checked === 0) {

@@ -1,8 +1,11 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { BOOTSTRAP_TEMPLATE_FILE } from './bootstrap-template';
+import { pipelineGuardrailScp, scpDocumentFile } from './pipeline-guardrail-scp';
+import { BOUNDARY_PLACEHOLDER } from './policy-rules';
 import { DeliveryConfig } from '../../config/schema';
 import { integStageIdOf, stageIdOf } from '../../config/waves';
-import { partitionOf } from '../../shared/aws-names';
+import { applicationSlug, partitionOf, permissionsBoundaryArn, PIPELINE_ROLE_NAME_PREFIX } from '../../shared/aws-names';
 
 /**
  * What `npx projen bootstrap` does, as data: which account/region pairs need `cdk bootstrap`,
@@ -73,12 +76,29 @@ export interface BootstrapStep extends BootstrapTarget {
   readonly command: Command;
 }
 
+/**
+ * The organization guardrail for the pipeline account (pipeline-guardrail-scp.ts): an SCP the
+ * management account creates and attaches. Printed, never run: the bootstrap credentials are
+ * not the management account's.
+ */
+export interface GuardrailStep {
+  readonly account: string;
+  /** The rendered SCP (written to `documentFile` by the CLI). */
+  readonly document: unknown;
+  readonly documentFile: string;
+  /** With credentials of the organization's management account. */
+  readonly create: Command;
+  readonly attach: Command;
+}
+
 /** The whole plan. */
 export interface BootstrapPlan {
   readonly pipeline: { readonly account: string; readonly region: string };
   /** Policies first: the bootstrap commands reference them. */
   readonly policies: readonly PolicyStep[];
   readonly bootstrap: readonly BootstrapStep[];
+  /** The SCP that keeps build overrides and pipeline edits to the pipeline itself. */
+  readonly guardrail: GuardrailStep;
   /** What the ECR scan gate needs from bootstrap (nothing): one line. */
   readonly ecrScanGate: string;
   /**
@@ -133,26 +153,55 @@ export function bootstrapTargets(config: DeliveryConfig): BootstrapTarget[] {
   return [...byKey.values()];
 }
 
+/** Accounts that host a production environment (`production: true`): no sandbox may deploy there. */
+export function productionAccountsOf(config: DeliveryConfig): ReadonlySet<string> {
+  return new Set(config.environments.filter((e) => e.production).map((e) => e.account));
+}
+
 /** The gated repository's name prefix (see imageRepositoryName in src/synth/pipeline). */
 function pipelineRepositoryPrefix(config: DeliveryConfig): string {
   return config.pipeline.name.toLowerCase().replace(/[^a-z0-9._-]/g, '-');
 }
 
+/** The values a shipped policy document is rendered with, for one account. */
+export interface RenderValues {
+  /** Stage ids deployed in the account (`{stage}`). */
+  readonly stages: readonly string[];
+  /** The gated image repository's prefix (`{pipeline}`). */
+  readonly pipeline: string;
+  /** The application slug that starts the stages' fixed names (`{app}`: `<app>-<stage>-...`). @default 'app' */
+  readonly app?: string;
+  /** The ARNs of the account's permissions boundaries, one per region it is bootstrapped in (`{boundary}`). @default none */
+  readonly boundaries?: readonly string[];
+}
+
 /**
- * Render a shipped policy document for one account: every Resource containing `{stage}` is
- * repeated once per stage id deployed in that account; `{pipeline}` becomes the gated image
- * repository's prefix. Stage stacks are named `<env>-<region>-<Stack>` and CloudFormation names
- * the roles, buckets, rules and nested stacks it creates after the stack, so `<stage>-*`
- * scopes IAM, S3, EventBridge and CloudFormation to this project's stages.
+ * Render a shipped policy document for one account: every Resource or NotResource containing
+ * `{stage}` is repeated once per stage id deployed in that account; `{pipeline}` becomes the
+ * gated image repository's prefix, `{app}` the application slug; a condition value `{boundary}` becomes the account's
+ * permissions boundaries. Stage stacks are named `<env>-<region>-<Stack>` and CloudFormation
+ * names the roles, buckets, functions, rules and nested stacks it creates after the stack, so
+ * `<stage>-*` scopes IAM, S3, Lambda, EventBridge and CloudFormation to this project's stages.
  */
-export function renderPolicy(document: unknown, values: { readonly stages: readonly string[]; readonly pipeline: string }): unknown {
-  const doc = JSON.parse(JSON.stringify(document)) as { Statement: Array<{ Resource?: string | string[] }> };
+export function renderPolicy(document: unknown, values: RenderValues): unknown {
+  const doc = JSON.parse(JSON.stringify(document)) as { Statement: Array<Record<string, any>> };
+  const expand = (list: string | string[]) => (Array.isArray(list) ? list : [list])
+    .flatMap((r) => (r.includes('{stage}') ? values.stages.map((st) => r.split('{stage}').join(st)) : [r]))
+    .flatMap((r) => (r === BOUNDARY_PLACEHOLDER ? values.boundaries ?? [] : [r]))
+    .map((r) => r.split('{pipeline}').join(values.pipeline).split('{app}').join(values.app ?? 'app'));
+  const single = (list: string[]) => (list.length === 1 ? list[0] : list);
   for (const statement of doc.Statement) {
-    if (statement.Resource === undefined) continue;
-    const resources = Array.isArray(statement.Resource) ? statement.Resource : [statement.Resource];
-    const rendered = resources.flatMap((r) => (r.includes('{stage}') ? values.stages.map((s) => r.split('{stage}').join(s)) : [r]))
-      .map((r) => r.split('{pipeline}').join(values.pipeline));
-    statement.Resource = rendered.length === 1 ? rendered[0] : rendered;
+    for (const key of ['Resource', 'NotResource']) {
+      if (statement[key] !== undefined) statement[key] = single(expand(statement[key]));
+    }
+    if (Array.isArray(statement.NotResource) && statement.NotResource.length === 0) {
+      // No stage in the account: nothing is excepted, the statement covers every resource.
+      delete statement.NotResource;
+      statement.Resource = '*';
+    }
+    for (const operator of Object.values(statement.Condition ?? {}) as Array<Record<string, string | string[]>>) {
+      for (const [conditionKey, value] of Object.entries(operator)) operator[conditionKey] = single(expand(value));
+    }
   }
   return doc;
 }
@@ -213,29 +262,37 @@ export function bootstrapPlan(config: DeliveryConfig, options: PlanOptions = {})
   const targets = bootstrapTargets(config);
 
   // Which policies each account needs, in first-seen order.
-  const needed = new Map<string, { partition: string; names: string[]; stages: string[] }>();
+  const needed = new Map<string, { partition: string; names: string[]; stages: string[]; regions: string[] }>();
   for (const t of targets) {
     let entry = needed.get(t.account);
     if (!entry) {
-      entry = { partition: partitionOf(t.region), names: [], stages: [] };
+      entry = { partition: partitionOf(t.region), names: [], stages: [], regions: [] };
       needed.set(t.account, entry);
     }
+    entry.regions.push(t.region);
     const name = t.purposes.includes('stage') ? WORKLOAD_POLICY_NAME : PIPELINE_POLICY_NAME;
     if (t.account === pipelineAccount && !entry.names.includes(PIPELINE_POLICY_NAME)) entry.names.push(PIPELINE_POLICY_NAME);
     if (!entry.names.includes(name)) entry.names.push(name);
     entry.stages.push(...t.stages);
   }
 
+  const productionAccounts = productionAccountsOf(config);
   const policyArn = (account: string, name: string) => `arn:${needed.get(account)!.partition}:iam::${account}:policy/${name}`;
   const policies: PolicyStep[] = [];
   const attached = new Map<string, string[]>();
   for (const [account, entry] of needed) {
     for (const baseName of entry.names) {
       const source = POLICY_SOURCES[baseName];
-      // Stage accounts may host the integ sandbox (integ:deploy), whose stacks are `integ-<region>-*`.
-      const sandboxes = baseName === WORKLOAD_POLICY_NAME ? [...new Set(targets.filter((t) => t.account === account && t.stages.length)
-        .map((t) => integStageIdOf(t.region)))] : [];
-      const rendered = renderPolicy(readPolicy(source), { stages: [...entry.stages, ...sandboxes], pipeline: pipelineRepositoryPrefix(config) });
+      // Non-production stage accounts may host the integ sandbox (integ:deploy), whose stacks are
+      // `integ-<region>-*`; a production account never does (integ-preflight-cli.ts refuses it).
+      const sandboxes = baseName === WORKLOAD_POLICY_NAME && !productionAccounts.has(account)
+        ? [...new Set(targets.filter((t) => t.account === account && t.stages.length).map((t) => integStageIdOf(t.region)))] : [];
+      const rendered = renderPolicy(readPolicy(source), {
+        stages: [...entry.stages, ...sandboxes],
+        pipeline: pipelineRepositoryPrefix(config),
+        app: applicationSlug(config.tags.Application),
+        boundaries: entry.regions.map((region) => permissionsBoundaryArn(account, region)),
+      });
       // One generated document can outgrow one managed policy: it is attached as several.
       splitPolicy(rendered, MANAGED_POLICY_MAX_CHARS).forEach((document, i) => {
         const policyName = i === 0 ? baseName : `${baseName}-${i + 1}`;
@@ -264,7 +321,9 @@ export function bootstrapPlan(config: DeliveryConfig, options: PlanOptions = {})
   }
 
   const bootstrap = targets.map((t): BootstrapStep => {
-    const argv = ['npx', 'cdk', 'bootstrap', `aws://${t.account}/${t.region}`];
+    // The project's template (bootstrap-template.ts): the trust of the CDK roles narrowed to the
+    // pipeline's own roles, and the permissions boundary the execution policies require.
+    const argv = ['npx', 'cdk', 'bootstrap', `aws://${t.account}/${t.region}`, '--template', BOOTSTRAP_TEMPLATE_FILE];
     if (t.account !== pipelineAccount) {
       argv.push('--trust', pipelineAccount, '--trust-for-lookup', pipelineAccount);
     }
@@ -274,10 +333,23 @@ export function bootstrapPlan(config: DeliveryConfig, options: PlanOptions = {})
     return { ...t, command: withProfile(argv, t.account, profiles) };
   });
 
+  const scpFile = scpDocumentFile(pipelineAccount);
+  const guardrail: GuardrailStep = {
+    account: pipelineAccount,
+    document: pipelineGuardrailScp(partitionOf(pipelineRegion), pipelineAccount),
+    documentFile: scpFile,
+    create: {
+      argv: ['aws', 'organizations', 'create-policy', '--type', 'SERVICE_CONTROL_POLICY', '--name', `cdk-delivery-pipeline-guardrails-${pipelineAccount}`,
+        '--description', `Only the delivery pipeline overrides its builds or changes its projects (account ${pipelineAccount})`, '--content', `file://${scpFile}`],
+    },
+    attach: { argv: ['aws', 'organizations', 'attach-policy', '--policy-id', '<id printed by create-policy>', '--target-id', pipelineAccount] },
+  };
+
   return {
     pipeline: { account: pipelineAccount, region: pipelineRegion },
     policies,
     bootstrap,
+    guardrail,
     ecrScanGate: `ECR scan gate: needs nothing from bootstrap; it scans the project-owned repository ${pipelineRepositoryPrefix(config)}/service `
       + `(scan-on-push, immutable tags) that the ${PIPELINE_STACK_NAME} stack creates in ${pipelineAccount}/${pipelineRegion}, `
       + 'not the bootstrap asset repositories (cdk-*-container-assets-*).',
@@ -325,12 +397,23 @@ export function renderPlanText(plan: BootstrapPlan, config: DeliveryConfig): str
   }
   lines.push('');
   lines.push('# 2. cdk bootstrap, one per account/region (CDK Pipelines: the pipeline account in every region it deploys to).');
+  lines.push(`#    With the project's template (${BOOTSTRAP_TEMPLATE_FILE}): the deploy, publishing and lookup roles trust only the pipeline's`);
+  lines.push(`#    own roles (${PIPELINE_ROLE_NAME_PREFIX}*) of ${plan.pipeline.account}, and it creates the permissions boundary every role carries.`);
+  lines.push('#    A bootstrap stack made from the stock template is another variant: the CDK CLI skips it with a warning');
+  lines.push('#    ("Not overwriting it"); add --force to that command once (RUNBOOKS.md, "Bootstrap template").');
   for (const b of plan.bootstrap) {
     const why = b.purposes.map((p) => (p === 'stage' ? `stages ${b.stages.join(', ')}` : p === 'pipeline' ? 'pipeline home'
       : 'pipeline cross-region support stack and image replica template'));
     lines.push(`# ${b.account}/${b.region}: ${why.join('; ')}`);
     lines.push(commandLine(b.command));
   }
+  lines.push('');
+  lines.push(`# 3. Organization guardrail (SCP) for the pipeline account ${plan.guardrail.account}, rendered to ${plan.guardrail.documentFile}:`);
+  lines.push('#    only the pipeline overrides its builds (buildspec, source, image, privileged mode, role, environment variables),');
+  lines.push('#    only CloudFormation changes its projects and the pipeline, nobody overrides a stage condition. With credentials of the');
+  lines.push('#    organization\'s management account (never run by --run); doctor --aws then checks its effect (README "Pipeline account guardrails").');
+  lines.push(commandLine(plan.guardrail.create));
+  lines.push(commandLine(plan.guardrail.attach));
   lines.push('');
   lines.push(`# ${plan.ecrScanGate}`);
   if (plan.imageReplication) lines.push(`# ${plan.imageReplication}`);

@@ -13,10 +13,14 @@ import { partitionOf } from '../../shared/aws-names';
  *   `iam:PutRolePolicy` & co. of an `AWS::IAM::Policy` target the roles it is attached to;
  *   `iam:PassRole` targets each role the resource's properties reference (no reference: the
  *   call is never made); `iam:CreateServiceLinkedRole` carries `iam:AWSServiceName`;
- *   `iam:AttachRolePolicy` carries each `iam:PolicyARN` the role attaches.
+ *   `iam:AttachRolePolicy` carries each `iam:PolicyARN` the role attaches; every request on a
+ *   role of the template carries its `iam:PermissionsBoundary` (or marks it absent).
  * - S3 bucket actions target the bucket (`<stack, lower case>-<logicalId>-<suffix>`, or its
  *   literal `BucketName`); a bucket policy's actions target its bucket.
  * - Lambda code in the bootstrap asset bucket: the handler's S3 reads target that object.
+ * - Lambda actions target the function (CloudFormation names it `<stack>-<logicalId>-<suffix>`),
+ *   the function a permission names, and the provider function of a custom resource
+ *   (its ServiceToken), which CloudFormation invokes with the execution role.
  * - ECR repository actions target the repository (its `RepositoryName`); those of a
  *   repository creation template target the repositories of its namespace (`<Prefix>/*`),
  *   except the checks ECR makes on the caller while it writes the template (CreateRepository,
@@ -80,12 +84,16 @@ export function expandTransforms(template: TemplateLike, stackName: string): Tem
   for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
     if (resource.Type !== 'AWS::SecretsManager::RotationSchedule' || !resource.Properties?.HostedRotationLambda) continue;
     const nested = generatedName(stackName, `${logicalId}RotationStack`, 128);
+    // The schedule then names the function the nested stack creates (as RotationLambdaARN).
+    resources[logicalId] = { ...resource, Properties: { ...resource.Properties, RotationLambdaARN: { 'Fn::GetAtt': [`${logicalId}RotationFunction`, 'Arn'] } } };
     resources[`${logicalId}RotationStack`] = { Type: 'AWS::CloudFormation::Stack', Properties: {} };
     resources[`${logicalId}RotationRole`] = { Type: 'AWS::IAM::Role', Properties: {}, NestedStackOf: nested };
     resources[`${logicalId}RotationFunction`] = {
       Type: 'AWS::Lambda::Function', Properties: { Role: { 'Fn::GetAtt': [`${logicalId}RotationRole`, 'Arn'] } }, NestedStackOf: nested,
     };
-    resources[`${logicalId}RotationPermission`] = { Type: 'AWS::Lambda::Permission', Properties: {}, NestedStackOf: nested };
+    resources[`${logicalId}RotationPermission`] = {
+      Type: 'AWS::Lambda::Permission', Properties: { FunctionName: { Ref: `${logicalId}RotationFunction` } }, NestedStackOf: nested,
+    };
   }
   return { ...template, Resources: resources };
 }
@@ -112,6 +120,9 @@ export const SERVICE_LINKED_ROLE_SERVICES: Readonly<Record<string, string>> = {
 };
 
 const SUFFIX = 'AbCdEf123456';
+
+/** The condition key of a role's permissions boundary. */
+const BOUNDARY_KEY = 'iam:PermissionsBoundary';
 
 /** Collect every `Ref` / `Fn::GetAtt` target logical id in a value. */
 function referencedLogicalIds(value: unknown, out = new Set<string>()): Set<string> {
@@ -173,101 +184,170 @@ export function generatedName(stackName: string, logicalId: string, maxLength: n
   return lowerCase ? name.toLowerCase() : name;
 }
 
-/** Every request the execution role must allow to deploy one template. */
-export function deployRequests(original: TemplateLike, target: DeployTarget, permissions: HandlerPermissions): DeployRequest[] {
-  const partition = partitionOf(target.region);
-  const template = expandTransforms(original, target.stackName);
-  const resources = template.Resources ?? {};
-  const stackOf = (logicalId: string) => resources[logicalId]?.NestedStackOf ?? target.stackName;
-  const roleArn = (logicalId: string) => {
-    const props = resources[logicalId]?.Properties ?? {};
-    const name = typeof props.RoleName === 'string' ? props.RoleName : generatedName(stackOf(logicalId), logicalId, 64);
-    const rolePath = typeof props.Path === 'string' ? props.Path : '/';
-    return `arn:${partition}:iam::${target.account}:role${rolePath}${name}`;
-  };
-  const bucketArn = (logicalId: string) => {
-    const props = resources[logicalId]?.Properties ?? {};
-    const name = resolveString(props.BucketName, target) ?? generatedName(target.stackName, logicalId, 63, true);
-    return `arn:${partition}:s3:::${name}`;
-  };
-  // Only roles of the stack's own account: a role of another account (a cross-account pipeline
-  // action's role) is assumed through its trust policy, not passed or read with this identity.
-  const rolesReferencedBy = (props: unknown): string[] => [
-    ...[...referencedLogicalIds(props)].filter((id) => resources[id]?.Type === 'AWS::IAM::Role').map(roleArn),
-    ...[...namedRoleArns(props, target)].filter((arn) => arn.split(':')[4] === target.account),
-  ];
+/** The physical names and references of one (expanded) template, as CloudFormation's calls target them. */
+class TemplateNames {
+  public readonly partition: string;
+  /**
+   * The permissions boundary each role of the template carries (`iam:PermissionsBoundary`: the
+   * boundary in the request for CreateRole, the role's own for the calls on an existing role).
+   * A role of another template is not known here: its requests carry no value, so a condition
+   * on the key is reported as unevaluable rather than guessed.
+   */
+  private readonly boundaryOf = new Map<string, Partial<AccessRequest>>();
 
-  const requests: DeployRequest[] = [];
-  for (const [logicalId, resource] of Object.entries(resources)) {
-    const { Type: type } = resource;
-    const props = resource.Properties ?? {};
-    const add = (action: string, resourceArn: string, extra: Partial<AccessRequest> = {}) =>
-      requests.push({ type, logicalId, action, resource: resourceArn, ...extra });
-
-    if (isCustomResourceType(type)) {
-      add('lambda:InvokeFunction', '*');
-      continue;
+  constructor(public readonly resources: Readonly<Record<string, TemplateResource>>, public readonly target: DeployTarget) {
+    this.partition = partitionOf(target.region);
+    for (const [logicalId, resource] of Object.entries(resources)) {
+      if (resource.Type !== 'AWS::IAM::Role') continue;
+      const boundary = resource.Properties?.PermissionsBoundary;
+      const resolved = boundary === undefined ? undefined : resolveString(boundary, target);
+      const known = resolved ? { context: { [BOUNDARY_KEY]: resolved } } : {};
+      this.boundaryOf.set(this.roleArn(logicalId), boundary === undefined ? { absentKeys: [BOUNDARY_KEY] } : known);
     }
-    const actions = new Set(HANDLER_OPERATIONS.flatMap((op) => permissions.actionsFor(type, op)));
+  }
+
+  private props(logicalId: string): Record<string, unknown> {
+    return this.resources[logicalId]?.Properties ?? {};
+  }
+
+  public stackOf(logicalId: string): string {
+    return this.resources[logicalId]?.NestedStackOf ?? this.target.stackName;
+  }
+
+  public roleArn(logicalId: string): string {
+    const props = this.props(logicalId);
+    const name = typeof props.RoleName === 'string' ? props.RoleName : generatedName(this.stackOf(logicalId), logicalId, 64);
+    const rolePath = typeof props.Path === 'string' ? props.Path : '/';
+    return `arn:${this.partition}:iam::${this.target.account}:role${rolePath}${name}`;
+  }
+
+  public bucketArn(logicalId: string): string {
+    const name = resolveString(this.props(logicalId).BucketName, this.target) ?? generatedName(this.target.stackName, logicalId, 63, true);
+    return `arn:${this.partition}:s3:::${name}`;
+  }
+
+  public functionArn(logicalId: string): string {
+    const name = resolveString(this.props(logicalId).FunctionName, this.target) ?? generatedName(this.stackOf(logicalId), logicalId, 64);
+    return `arn:${this.partition}:lambda:${this.target.region}:${this.target.account}:function:${name}`;
+  }
+
+  /** Functions a value names: a function of the template (Ref or Fn::GetAtt), else a literal ARN; else `*` (a scoped policy refuses it: reported). */
+  public functionsReferencedBy(value: unknown): string[] {
+    const own = [...referencedLogicalIds(value)].filter((id) => this.resources[id]?.Type === 'AWS::Lambda::Function').map((id) => this.functionArn(id));
+    if (own.length) return own;
+    const literal = resolveString(value, this.target);
+    return [literal && /^arn:[^:]+:lambda:/.test(literal) ? literal : '*'];
+  }
+
+  /** The function a scalable target scales (none unless its namespace is Lambda). */
+  public scalableLambdaTargets(props: Record<string, unknown>): string[] {
+    if (props.ServiceNamespace !== 'lambda') return [];
+    const id = resolveString(props.ResourceId, this.target);
+    const name = id?.startsWith('function:') ? id.split(':')[1] : undefined;
+    return [name ? `arn:${this.partition}:lambda:${this.target.region}:${this.target.account}:function:${name}` : '*'];
+  }
+
+  /**
+   * Roles a value names. Only roles of the stack's own account: a role of another account (a
+   * cross-account pipeline action's role) is assumed through its trust policy, not passed or
+   * read with this identity.
+   */
+  public rolesReferencedBy(value: unknown): string[] {
+    return [
+      ...[...referencedLogicalIds(value)].filter((id) => this.resources[id]?.Type === 'AWS::IAM::Role').map((id) => this.roleArn(id)),
+      ...[...namedRoleArns(value, this.target)].filter((arn) => arn.split(':')[4] === this.target.account),
+    ];
+  }
+
+  /** The condition keys of a request on a role: its boundary (known or absent) beside `extra`. */
+  public withBoundary(arn: string, extra: Partial<AccessRequest>): Partial<AccessRequest> {
+    const known = this.boundaryOf.get(arn) ?? {};
+    return {
+      ...extra,
+      ...(known.context || extra.context ? { context: { ...extra.context, ...known.context } } : {}),
+      ...(known.absentKeys || extra.absentKeys ? { absentKeys: [...(extra.absentKeys ?? []), ...(known.absentKeys ?? [])] } : {}),
+    };
+  }
+}
+
+/** A target of one action, with the condition keys the request carries. */
+type Target = readonly [resource: string, extra?: Partial<AccessRequest>];
+
+/** What an IAM action of a resource targets. */
+function iamTargets(action: string, type: string, logicalId: string, props: Record<string, unknown>, names: TemplateNames): Target[] {
+  const name = action.split(':')[1];
+  const noPolicy = { absentKeys: ['iam:PolicyARN'] };
+  if (name === 'PassRole') return names.rolesReferencedBy(props).map((arn) => [arn]);
+  if (name === 'CreateServiceLinkedRole') {
+    const serviceName = SERVICE_LINKED_ROLE_SERVICES[type];
+    return [[`arn:${names.partition}:iam::${names.target.account}:role/aws-service-role/${serviceName ?? 'unknown'}/AWSServiceRole`,
+      serviceName ? { context: { 'iam:AWSServiceName': serviceName } } : {}]];
+  }
+  if (type === 'AWS::IAM::Role') {
+    const role = names.roleArn(logicalId);
+    if (!/^(Attach|Detach)RolePolicy$/.test(name)) return [[role, noPolicy]];
+    const policyArns = (Array.isArray(props.ManagedPolicyArns) ? props.ManagedPolicyArns : []).map((p) => resolveString(p, names.target));
+    if (policyArns.length === 0) return [[role, noPolicy]];
+    return policyArns.map((policyArn): Target => [role, policyArn ? { context: { 'iam:PolicyARN': policyArn } } : {}]);
+  }
+  if (type === 'AWS::IAM::Policy') return names.rolesReferencedBy(props.Roles).map((arn) => [arn, noPolicy]);
+  // Other IAM actions of non-IAM types (rare): on the roles the resource names, else `*`.
+  const roles = names.rolesReferencedBy(props);
+  return roles.length ? roles.map((arn) => [arn, noPolicy]) : [['*', noPolicy]];
+}
+
+/** What a non-IAM action of a resource targets. */
+function resourceTargets(action: string, type: string, logicalId: string, props: Record<string, unknown>, names: TemplateNames): Target[] {
+  const service = action.split(':')[0];
+  const { partition, target, resources } = names;
+  if (service === 'lambda' && REGISTRY_LEVEL_ACTIONS['lambda-function-settings'].actions.includes(action)) return [['*']];
+  if (service === 'lambda') {
+    // Lambda actions act on functions: the function itself, the one a permission or a
+    // scalable target names (a scalable target of another namespace makes no Lambda call).
+    const functions = type === 'AWS::Lambda::Function' ? [names.functionArn(logicalId)]
+      : type === 'AWS::ApplicationAutoScaling::ScalableTarget' ? names.scalableLambdaTargets(props) : names.functionsReferencedBy(props);
+    return functions.map((arn) => [arn]);
+  }
+  if (service === 's3' && type === 'AWS::Lambda::Function') {
+    // The handler reads the code object; inline code (ZipFile) reads nothing.
     const code = props.Code as Record<string, unknown> | undefined;
     const codeBucket = resolveString(code?.S3Bucket, target);
     const codeKey = resolveString(code?.S3Key, target);
-    const codeObject = codeBucket && codeKey ? `arn:${partition}:s3:::${codeBucket}/${codeKey}` : undefined;
-    for (const action of actions) {
-      const [service, name] = action.split(':');
-      if (service === 'iam') {
-        if (name === 'PassRole') {
-          for (const arn of rolesReferencedBy(props)) add(action, arn);
-        } else if (name === 'CreateServiceLinkedRole') {
-          const serviceName = SERVICE_LINKED_ROLE_SERVICES[type];
-          add(action, `arn:${partition}:iam::${target.account}:role/aws-service-role/${serviceName ?? 'unknown'}/AWSServiceRole`,
-            serviceName ? { context: { 'iam:AWSServiceName': serviceName } } : {});
-        } else if (type === 'AWS::IAM::Role') {
-          const policyArns = (Array.isArray(props.ManagedPolicyArns) ? props.ManagedPolicyArns : []).map((p) => resolveString(p, target));
-          if (/^(Attach|Detach)RolePolicy$/.test(name)) {
-            if (policyArns.length === 0) add(action, roleArn(logicalId), { absentKeys: ['iam:PolicyARN'] });
-            for (const policyArn of policyArns) {
-              add(action, roleArn(logicalId), policyArn ? { context: { 'iam:PolicyARN': policyArn } } : {});
-            }
-          } else {
-            add(action, roleArn(logicalId), { absentKeys: ['iam:PolicyARN'] });
-          }
-        } else if (type === 'AWS::IAM::Policy') {
-          const roles = rolesReferencedBy(props.Roles);
-          for (const arn of roles) add(action, arn, { absentKeys: ['iam:PolicyARN'] });
-        } else {
-          // Other IAM actions of non-IAM types (rare): on the roles the resource names, else `*`.
-          const roles = rolesReferencedBy(props);
-          if (roles.length) roles.forEach((arn) => add(action, arn, { absentKeys: ['iam:PolicyARN'] }));
-          else add(action, '*', { absentKeys: ['iam:PolicyARN'] });
-        }
-      } else if (service === 's3' && type === 'AWS::Lambda::Function') {
-        // The handler reads the code object; inline code (ZipFile) reads nothing.
-        if (codeObject) add(action, codeObject);
-      } else if (service === 'ecr' && type === 'AWS::ECR::Repository' && action !== 'ecr:GetAuthorizationToken') {
-        const repository = resolveString(props.RepositoryName, target);
-        add(action, repository ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${repository}` : '*');
-      } else if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate'
-        && !Object.values(REGISTRY_LEVEL_ACTIONS).some((r) => r.actions.includes(action))) {
-        // Repository actions of a creation template act on the repositories of its namespace;
-        // the checks ECR makes when the template is written act on an undocumented ARN
-        // (policy-rules.ts, 'ecr-template-checks'): requested on `*`, the only safe target.
-        const prefix = resolveString(props.Prefix, target);
-        add(action, prefix ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${prefix}/*` : '*');
-      } else if (service === 'cloudformation' && type === 'AWS::CloudFormation::Stack') {
-        const nested = generatedName(target.stackName, logicalId, 128);
-        add(action, `arn:${partition}:cloudformation:${target.region}:${target.account}:stack/${nested}/00000000-0000-0000-0000-000000000000`);
-      } else if (service === 's3' && type === 'AWS::S3::Bucket') {
-        add(action, bucketArn(logicalId));
-      } else if (service === 's3' && type === 'AWS::S3::BucketPolicy') {
-        const [bucketId] = [...referencedLogicalIds(props.Bucket)].filter((id) => resources[id]?.Type === 'AWS::S3::Bucket');
-        const literal = resolveString(props.Bucket, target);
-        add(action, bucketId ? bucketArn(bucketId) : `arn:${partition}:s3:::${literal ?? '*'}`);
-      } else {
-        add(action, '*');
-      }
-    }
+    return codeBucket && codeKey ? [[`arn:${partition}:s3:::${codeBucket}/${codeKey}`]] : [];
   }
+  if (service === 'ecr' && type === 'AWS::ECR::Repository' && action !== 'ecr:GetAuthorizationToken') {
+    const repository = resolveString(props.RepositoryName, target);
+    return [[repository ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${repository}` : '*']];
+  }
+  if (service === 'ecr' && type === 'AWS::ECR::RepositoryCreationTemplate' && !Object.values(REGISTRY_LEVEL_ACTIONS).some((r) => r.actions.includes(action))) {
+    // Repository actions of a creation template act on the repositories of its namespace;
+    // the checks ECR makes when the template is written act on an undocumented ARN
+    // (policy-rules.ts, 'ecr-template-checks'): requested on `*`, the only safe target.
+    const prefix = resolveString(props.Prefix, target);
+    return [[prefix ? `arn:${partition}:ecr:${target.region}:${target.account}:repository/${prefix}/*` : '*']];
+  }
+  if (service === 'cloudformation' && type === 'AWS::CloudFormation::Stack') {
+    const nested = generatedName(target.stackName, logicalId, 128);
+    return [[`arn:${partition}:cloudformation:${target.region}:${target.account}:stack/${nested}/00000000-0000-0000-0000-000000000000`]];
+  }
+  if (service === 's3' && type === 'AWS::S3::Bucket') return [[names.bucketArn(logicalId)]];
+  if (service === 'cloudtrail' && type === 'AWS::CloudTrail::Trail') {
+    // Named after its stack unless TrailName is set: the guardrail lets the role stop and delete only its own stages' trails.
+    const name = resolveString(props.TrailName, target) ?? generatedName(target.stackName, logicalId, 128);
+    return [[`arn:${partition}:cloudtrail:${target.region}:${target.account}:trail/${name}`]];
+  }
+  if (service === 's3' && type === 'AWS::S3::BucketPolicy') {
+    const [bucketId] = [...referencedLogicalIds(props.Bucket)].filter((id) => resources[id]?.Type === 'AWS::S3::Bucket');
+    const literal = resolveString(props.Bucket, target);
+    return [[bucketId ? names.bucketArn(bucketId) : `arn:${partition}:s3:::${literal ?? '*'}`]];
+  }
+  return [['*']];
+}
+
+/** Template-level needs: expanding the transforms, and the SSM-typed parameters. */
+function templateRequests(template: TemplateLike, target: DeployTarget): DeployRequest[] {
+  const partition = partitionOf(target.region);
+  const requests: DeployRequest[] = [];
   for (const transform of transformsOf(template)) {
     for (const macro of [transform, ...(TRANSFORM_NEEDS[transform]?.alsoExpands ?? [])]) {
       requests.push({
@@ -292,4 +372,27 @@ export function deployRequests(original: TemplateLike, target: DeployTarget, per
     });
   }
   return requests;
+}
+
+/** Every request the execution role must allow to deploy one template. */
+export function deployRequests(original: TemplateLike, target: DeployTarget, permissions: HandlerPermissions): DeployRequest[] {
+  const template = expandTransforms(original, target.stackName);
+  const names = new TemplateNames(template.Resources ?? {}, target);
+  const requests: DeployRequest[] = [];
+  for (const [logicalId, resource] of Object.entries(names.resources)) {
+    const { Type: type } = resource;
+    const props = resource.Properties ?? {};
+    const add = (action: string, [resourceArn, extra = {}]: Target) =>
+      requests.push({ type, logicalId, action, resource: resourceArn, ...(action.startsWith('iam:') ? names.withBoundary(resourceArn, extra) : extra) });
+    if (isCustomResourceType(type)) {
+      // CloudFormation invokes the provider function (ServiceToken) with the execution role.
+      for (const arn of names.functionsReferencedBy(props.ServiceToken)) add('lambda:InvokeFunction', [arn]);
+      continue;
+    }
+    for (const action of new Set(HANDLER_OPERATIONS.flatMap((op) => permissions.actionsFor(type, op)))) {
+      const targets = action.startsWith('iam:') ? iamTargets(action, type, logicalId, props, names) : resourceTargets(action, type, logicalId, props, names);
+      for (const t of targets) add(action, t);
+    }
+  }
+  return [...requests, ...templateRequests(template, target)];
 }

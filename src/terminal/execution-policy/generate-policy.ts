@@ -2,8 +2,8 @@ import { SERVICE_LINKED_ROLE_SERVICES } from './deploy-requests';
 import { HandlerPermissions } from './handler-permissions';
 import { PolicyDocument, PolicyStatement } from './iam-evaluator';
 import {
-  DEFAULT_WILDCARD_REASON, GUARDRAIL_STATEMENTS, NEVER_ALLOWED, PolicyKind, REGISTRY_LEVEL_ACTIONS, SERVICE_SCOPES, TEMPLATE_READS, TRANSFORM_NEEDS,
-  WILDCARD_REASONS,
+  boundaryStatement, DEFAULT_WILDCARD_REASON, GUARDRAIL_STATEMENTS, NEVER_ALLOWED, PolicyKind, REGISTRY_LEVEL_ACTIONS, SERVICE_SCOPES, TEMPLATE_READS,
+  TRANSFORM_NEEDS, WILDCARD_REASONS,
 } from './policy-rules';
 
 /**
@@ -84,7 +84,7 @@ export function generatePolicy(
     });
   }
   for (const t of declared) if (TRANSFORM_NEEDS[t]) statements.push(TRANSFORM_NEEDS[t].statement);
-  statements.push(...TEMPLATE_READS, ...GUARDRAIL_STATEMENTS);
+  statements.push(...TEMPLATE_READS, ...GUARDRAIL_STATEMENTS, boundaryStatement(kind));
   return { Version: '2012-10-17', Statement: statements };
 }
 

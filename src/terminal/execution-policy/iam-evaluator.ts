@@ -8,9 +8,9 @@
  *   case-insensitive, resource ARNs case-sensitive. A request for an action without
  *   resource-level permissions uses the resource `*`.
  * - Conditions: String(Not)Equals(IgnoreCase), String(Not)Like, Arn(Not)Equals, Arn(Not)Like and
- *   Bool, each with `IfExists` and the `ForAnyValue:`/`ForAllValues:` set operators, over the
+ *   Bool, Null (the key absent or present), each with `IfExists` and the `ForAnyValue:`/`ForAllValues:` set operators, over the
  *   keys the request supplies. A key the request marks absent makes the operator false (true
- *   with IfExists), as in IAM. A key the request does not know, or an operator outside that
+ *   with IfExists, and true for a negated operator such as ArnNotEquals), as in IAM. A key the request does not know, or an operator outside that
  *   list, cannot be evaluated: the statement is reported as unevaluable, never guessed.
  *
  * Why this evaluator and not @cloud-copilot/iam-simulate (which knows every condition operator,
@@ -141,6 +141,16 @@ function evaluateCondition(condition: PolicyStatement['Condition'], request: Acc
     let setOperator: 'any' | 'all' | undefined;
     if (operator.startsWith('foranyvalue:')) [setOperator, operator] = ['any', operator.slice('foranyvalue:'.length)];
     else if (operator.startsWith('forallvalues:')) [setOperator, operator] = ['all', operator.slice('forallvalues:'.length)];
+    if (operator === 'null' && !setOperator) {
+      // Null: "true" when the key must be absent, "false" when it must be present.
+      for (const [rawKey, policyValue] of Object.entries(keys)) {
+        const key = rawKey.toLowerCase();
+        const present = context.has(key) ? true : absent.has(key) ? false : undefined;
+        if (present === undefined) return { why: `condition key ${rawKey} has no known value for this request` };
+        if (String(policyValue).toLowerCase() === String(present)) return false;
+      }
+      continue;
+    }
     const ifExists = operator.endsWith('ifexists');
     if (ifExists) operator = operator.slice(0, -'ifexists'.length);
     const compare = BASE_OPERATORS[operator];
@@ -154,6 +164,12 @@ function evaluateCondition(condition: PolicyStatement['Condition'], request: Acc
         if (setOperator === 'all') continue; // vacuously true
         if (ifExists) continue;
         if (setOperator === 'any') return false;
+        // "If the key that you specify in a policy condition is not present in the request
+        // context, the values do not match and the condition is false. If the policy condition
+        // requires that the key is not matched, such as StringNotLike or ArnNotLike, and the
+        // right key is not present, the condition is true." (IAM User Guide, condition operators,
+        // https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html)
+        if (NEGATED.has(operator)) continue;
         return false;
       }
       // One request value against the policy values: positive operators need any match,

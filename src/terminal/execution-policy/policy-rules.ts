@@ -5,7 +5,8 @@ import { PolicyStatement } from './iam-evaluator';
  * resources each service's actions may touch, and why a service keeps `*`. Placeholders are
  * filled per account by `npx projen bootstrap` (src/terminal/execution-policy/bootstrap-plan.ts renderPolicy):
  * `{stage}` becomes each stage id deployed in the account, `{pipeline}` the gated image
- * repository prefix.
+ * repository prefix, `{app}` the application slug of fixed names (`<app>-<stage>-...`),
+ * `{boundary}` the account's permissions boundaries (one per region).
  */
 
 /** The two execution policies: stage accounts, and the pipeline account. */
@@ -38,6 +39,10 @@ export const SERVICE_SCOPES: Readonly<Record<PolicyKind, Readonly<Record<string,
       resources: ['arn:*:cloudformation:*:*:stack/{stage}-*/*'],
       reason: 'The only stacks CloudFormation creates for a stage are nested stacks (hosted rotation), named after their parent stack.',
     },
+    lambda: {
+      resources: ['arn:*:lambda:*:*:function:{stage}-*', 'arn:*:lambda:*:*:function:{app}-{stage}-*'],
+      reason: 'CloudFormation names every function it creates <stack>-<logicalId>-<suffix>, and custom resources invoke functions of their own stack; the rotation functions have a name the failover command derives, <application>-<stage>-rotation: so the stage id scopes every Lambda action, invocation included.',
+    },
   },
   pipeline: {
     iam: {
@@ -47,6 +52,10 @@ export const SERVICE_SCOPES: Readonly<Record<PolicyKind, Readonly<Record<string,
     s3: {
       resources: ['arn:*:s3:::deliverypipeline*', 'arn:*:s3:::deliverypipeline*/*'],
       reason: 'CloudFormation names the artifact, log and report buckets after the lower-case pipeline stack names.',
+    },
+    lambda: {
+      resources: ['arn:*:lambda:*:*:function:DeliveryPipeline-*'],
+      reason: 'CloudFormation names every function of the pipeline stacks <stack>-<logicalId>-<suffix>, and the stacks are DeliveryPipeline and DeliveryPipeline-<...>, so the prefix scopes every Lambda action, custom-resource invocations included.',
     },
     ecr: {
       resources: ['arn:*:ecr:*:*:repository/{pipeline}/*'],
@@ -83,6 +92,13 @@ export const REGISTRY_LEVEL_ACTIONS: Readonly<Record<string, { readonly actions:
     actions: ['ecr:CreateRepository', 'ecr:PutLifecyclePolicy', 'ecr:SetRepositoryPolicy'],
     reason: 'ECR checks these against the caller that writes a repository creation template carrying a lifecycle and a repository policy, before any repository exists, and AWS documents no resource ARN for that check: only `*` cannot miss it.',
   },
+  // The Lambda statements are scoped to the stacks' functions; these reads act on other resource
+  // types (Service Authorization Reference for Lambda: GetCodeSigningConfig on "code signing
+  // config", GetLayerVersion on "layerVersion"), so they stay outside that scope.
+  'lambda-function-settings': {
+    actions: ['lambda:GetCodeSigningConfig', 'lambda:GetLayerVersion'],
+    reason: 'Code signing configurations and layer versions are resource types of their own (code-signing-config:csc-<random id>, layer:<name>:<version>, often another account\'s), not functions, and the function handler reads the ones a function names.',
+  },
 };
 
 /** Why a service keeps `*`, per service; the fallback covers the rest. */
@@ -91,7 +107,6 @@ export const WILDCARD_REASONS: Readonly<Record<string, string>> = {
   kms: 'Key ids are random and key creation has no resource to scope; the key policies we write restrict who may use each key.',
   rds: 'Cluster, instance and parameter group names are generated with truncation and several RDS calls take no resource ARN.',
   elasticloadbalancing: 'Load balancer and target group names are capped at 32 characters, so CloudFormation truncates the stack name out of them.',
-  lambda: 'Function names are generated with truncation, and the custom-resource provider functions are invoked by ARN that CDK generates.',
 };
 
 /** The reason for a `*` service without its own entry. */
@@ -110,9 +125,20 @@ export const GUARDRAIL_STATEMENTS: readonly PolicyStatement[] = [
       'iam:AttachUserPolicy', 'iam:PutUserPolicy', 'iam:CreateGroup', 'iam:AddUserToGroup',
       'iam:CreateSAMLProvider', 'iam:CreateOpenIDConnectProvider', 'iam:UpdateAccountPasswordPolicy',
       'iam:DeleteRolePermissionsBoundary', 'organizations:*', 'account:*', 'sso:*',
-      'cloudtrail:StopLogging', 'cloudtrail:DeleteTrail', 'config:Stop*', 'config:Delete*', 'guardduty:Delete*',
+      'config:Stop*', 'config:Delete*', 'guardduty:Delete*',
     ],
     Resource: '*',
+  },
+  {
+    // A template may never stop or delete a trail it does not own (an organization trail, the
+    // account's own). The project's trail (audit.trail "project") is named by CloudFormation
+    // after its stack (`<stage>-Service-...`), and CloudFormation must be able to delete it when
+    // a failed first create rolls back, or the stack ends in ROLLBACK_FAILED. In an account
+    // without stages (the pipeline's), the statement denies every trail (renderPolicy).
+    Sid: 'DenyStoppingTrailsOfOthers',
+    Effect: 'Deny',
+    Action: ['cloudtrail:StopLogging', 'cloudtrail:DeleteTrail'],
+    NotResource: 'arn:*:cloudtrail:*:*:trail/{stage}-*',
   },
   {
     Sid: 'DenyBootstrapRoleChanges',
@@ -128,6 +154,52 @@ export const GUARDRAIL_STATEMENTS: readonly PolicyStatement[] = [
     Condition: { ArnLike: { 'iam:PolicyARN': ['arn:*:iam::aws:policy/AdministratorAccess', 'arn:*:iam::aws:policy/IAMFullAccess', 'arn:*:iam::aws:policy/PowerUserAccess'] } },
   },
 ];
+
+/**
+ * The IAM actions that give a role permissions or a trust. The execution role may call them only
+ * for a role that carries the project's permissions boundary (src/synth/constructs/permissions-boundary.ts):
+ * each of them supports the `iam:PermissionsBoundary` condition key ("Filters access if the
+ * specified policy is set as the permissions boundary on the IAM entity (user or role)", Service
+ * Authorization Reference for IAM, https://docs.aws.amazon.com/service-authorization/latest/reference/list_awsidentityandaccessmanagementiam.html;
+ * proven per action by test/terminal/execution-policy/policy-rules.test.ts). For CreateRole and
+ * PutRolePermissionsBoundary the key is the boundary in the request; for the others, the role's
+ * current boundary. Removing a boundary (iam:DeleteRolePermissionsBoundary) is denied outright
+ * (DenyIdentityAndAccountTakeover). Detaching or deleting a policy only takes permissions away.
+ */
+export const BOUNDARY_REQUIRED_ACTIONS: readonly string[] = [
+  'iam:AttachRolePolicy', 'iam:CreateRole', 'iam:PutRolePermissionsBoundary', 'iam:PutRolePolicy', 'iam:UpdateAssumeRolePolicy',
+];
+
+/** Filled per account by `npx projen bootstrap`: the ARN of the boundary in each region the account is bootstrapped in. */
+export const BOUNDARY_PLACEHOLDER = '{boundary}';
+
+/**
+ * Roles CloudFormation creates that no CDK code can give the boundary, per policy: the
+ * rotation function's role of the hosted rotation (AWS::SecretsManager transform), which the
+ * transform creates in a nested stack of the stage's Platform stack (named after it:
+ * `<stage>-Platform-<...>`); `HostedRotationLambda` has no property for a boundary (CloudFormation
+ * template reference, AWS::SecretsManager::RotationSchedule HostedRotationLambda). The exemption
+ * is the narrowest name pattern that is sure to cover it; every role the project itself
+ * synthesizes still carries the boundary (test/synth/constructs/permissions-boundary.test.ts), and
+ * the prod change report flags a role without one (danger rule permissions-boundary). It goes
+ * away when the rotation runs without a transform-created role.
+ */
+export const BOUNDARY_EXEMPT_ROLES: Readonly<Record<PolicyKind, readonly string[]>> = {
+  stage: ['arn:*:iam::*:role/{stage}-Platform-*'],
+  pipeline: [],
+};
+
+/** The Deny that makes role creation and change require the boundary, for one policy. */
+export function boundaryStatement(kind: PolicyKind): PolicyStatement {
+  const exempt = BOUNDARY_EXEMPT_ROLES[kind];
+  return {
+    Sid: 'DenyRolesWithoutBoundary',
+    Effect: 'Deny',
+    Action: [...BOUNDARY_REQUIRED_ACTIONS],
+    ...(exempt.length ? { NotResource: exempt.length === 1 ? exempt[0] : [...exempt] } : { Resource: '*' }),
+    Condition: { ArnNotEquals: { 'iam:PermissionsBoundary': BOUNDARY_PLACEHOLDER } },
+  };
+}
 
 /** What expanding a template transform needs from the execution role, beside the resources it adds. */
 export interface TransformNeeds {

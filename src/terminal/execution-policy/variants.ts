@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App } from 'aws-cdk-lib';
+import { loadFeatureFlags } from '../../config/feature-flags';
 import { loadConfig, parseConfig } from '../../config/load-config';
 import { DeliveryConfig } from '../../config/schema';
 import { committedContext } from '../../synth/committed-context';
@@ -43,7 +44,7 @@ export function synthesizeVariant(variant: PolicyVariant, rootDir: string, commi
   outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'policy-variant-'))): string {
   // No creation stack traces nor tree.json (metadata only, as `npx projen synth` writes it: src/main.ts).
   const app = new App({ outdir, treeMetadata: false, context: { ...committedContext(rootDir), 'aws:cdk:disable-creation-stack-traces': true } });
-  addDeliveryPipeline(app, { config: variant.config, commit, runCompliancePacks: false });
+  addDeliveryPipeline(app, { config: variant.config, commit, featureFlags: loadFeatureFlags(rootDir), runCompliancePacks: false });
   app.synth();
   return outdir;
 }

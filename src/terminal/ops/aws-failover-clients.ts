@@ -1,5 +1,12 @@
 import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
-import { DescribeGlobalClustersCommand, FailoverGlobalClusterCommand, RDSClient, SwitchoverGlobalClusterCommand } from '@aws-sdk/client-rds';
+import {
+  DescribeDBClustersCommand, DescribeGlobalClustersCommand, DescribePendingMaintenanceActionsCommand, FailoverGlobalClusterCommand, RDSClient,
+  SwitchoverGlobalClusterCommand,
+} from '@aws-sdk/client-rds';
+import {
+  CancelRotateSecretCommand, DescribeSecretCommand, ReplicateSecretToRegionsCommand, RotateSecretCommand, SecretsManagerClient,
+  StopReplicationToReplicaCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { FailoverClients, HttpResponse } from './failover-clients';
 
@@ -26,9 +33,23 @@ export function awsFailoverClients(homeRegion: string): FailoverClients {
     callerAccount: async () => (await new STSClient({ region: homeRegion }).send(new GetCallerIdentityCommand({}))).Account ?? '',
     rds: (region) => ({
       describeGlobalClusters: (input) => rdsIn(region).send(new DescribeGlobalClustersCommand(input)),
+      describeDBClusters: (input) => rdsIn(region).send(new DescribeDBClustersCommand(input)),
+      describePendingMaintenanceActions: (input) => rdsIn(region).send(new DescribePendingMaintenanceActionsCommand(input)),
       switchoverGlobalCluster: (input) => rdsIn(region).send(new SwitchoverGlobalClusterCommand(input)),
       failoverGlobalCluster: (input) => rdsIn(region).send(new FailoverGlobalClusterCommand(input)),
     }),
+    secretsManager: (region) => {
+      const client = new SecretsManagerClient({ region, maxAttempts: 2, requestHandler });
+      return {
+        describeSecret: (input) => client.send(new DescribeSecretCommand(input)),
+        stopReplicationToReplica: (input) => client.send(new StopReplicationToReplicaCommand(input)),
+        replicateSecretToRegions: (input) => client.send(new ReplicateSecretToRegionsCommand({
+          ...input, AddReplicaRegions: [...input.AddReplicaRegions],
+        })),
+        rotateSecret: (input) => client.send(new RotateSecretCommand(input)),
+        cancelRotateSecret: (input) => client.send(new CancelRotateSecretCommand(input)),
+      };
+    },
     cloudFormation: (region) => {
       const client = new CloudFormationClient({ region, maxAttempts: 2, requestHandler });
       return { describeStacks: (input) => client.send(new DescribeStacksCommand(input)) };

@@ -137,12 +137,14 @@ async function bootstrap(argv: readonly string[], io: BootstrapCliIo): Promise<n
   for (const p of plan.policies) {
     io.writeFile(path.join(io.rootDir, p.documentFile), `${JSON.stringify(p.document, null, 2)}\n`);
   }
+  io.writeFile(path.join(io.rootDir, plan.guardrail.documentFile), `${JSON.stringify(plan.guardrail.document, null, 2)}\n`);
   if (values.json) {
     io.out(`${JSON.stringify({
       ...plan,
       policyCheck: check,
       policies: plan.policies.map((p) => ({ ...p, probe: commandLine(p.probe), create: commandLine(p.create), update: commandLine(p.update) })),
       bootstrap: plan.bootstrap.map((b) => ({ ...b, command: commandLine(b.command) })),
+      guardrail: { ...plan.guardrail, create: commandLine(plan.guardrail.create), attach: commandLine(plan.guardrail.attach) },
     }, null, 2)}\n`);
     if (!values.run) return EXIT.OK;
   } else {

@@ -1,16 +1,23 @@
+import { checkAuditTrails, describeAuditTrail } from './audit-trail-check';
+import { checkBuildOverrides } from './doctor-build-overrides';
 import { DoctorClients, StackDescription, Subscription, Where } from './doctor-clients';
-import { DeliveryConfig } from '../../config/schema';
+import { compareEngineVersions, olderThan, upgradeCommand } from './engine-versions';
+import { regionalClusterIdentifierOf, resilienceOf } from '../../config/resilience';
+import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { plannedWaves } from '../../config/waves';
 import { errorText, isAssumeRoleDenied, isStackMissingError } from '../../shared/aws-errors';
-import { lookupRoleArn } from '../../shared/aws-names';
+import { lookupRoleArn, permissionsBoundaryArn, PIPELINE_ROLE_NAME_PREFIX } from '../../shared/aws-names';
 import {
   BOOTSTRAP_STACK_NAME, BootstrapPlan, BootstrapStep, commandLine, PIPELINE_STACK_NAME,
 } from '../execution-policy/bootstrap-plan';
+import { DEFAULT_BOOTSTRAP_VARIANT, DELIVERY_BOOTSTRAP_VARIANT } from '../execution-policy/bootstrap-template';
 
 /**
  * `doctor`: the preflight. Offline it explains what the config will build (waves, stages,
  * approvals, notifications, gates); with AWS credentials it checks what the pipeline needs from
- * the accounts: bootstrap stacks (version, trust), the GitHub connection, confirmed e-mails.
+ * the accounts: bootstrap stacks (version, trust, template), the GitHub connection, who may
+ * override the pipeline's builds, confirmed e-mails, and that a global environment's clusters
+ * run one engine version (what a failover needs).
  */
 
 /**
@@ -56,6 +63,7 @@ export function describeDelivery(config: DeliveryConfig, source: string): string
     : `${e.name} plain HTTP (no domain${e.allowPlainHttp ? `; allowPlainHttp: ${e.allowPlainHttp.reason}` : ''})`)).join('; ')}`);
   lines.push(`Prod change report: ${config.changeReport.blockStatefulReplacement ? 'blocks' : 'reports'} stateful replacements `
     + `(override marker ${config.changeReport.overrideMarker})`);
+  lines.push(describeAuditTrail(config));
   return `${lines.join('\n')}\n`;
 }
 
@@ -88,16 +96,53 @@ const output = (stack: StackDescription, key: string) => stack.Outputs?.find((o)
 const list = (value: string | undefined) => (value ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 const whereText = (w: Where) => `${w.account}/${w.region}`;
 
-/** The fix when a lookup role cannot be assumed. */
+/**
+ * The fix when a lookup role cannot be assumed. The project's bootstrap template lets only the
+ * pipeline's own roles (DeliveryPipeline-*) assume them, so a person reads another account with
+ * their own access there (`--profile-<account>`); when the lookup role itself is missing, the
+ * bootstrap command creates it.
+ */
 function assumeFix(where: Where, caller: string, pipelineAccount: string, step: BootstrapStep | undefined): string {
-  if (caller !== pipelineAccount) {
-    return `run doctor with credentials of the pipeline account ${pipelineAccount} (the account the lookup roles trust): `
-      + 'AWS_PROFILE=<pipeline-account-profile> npx projen doctor --aws';
+  const ownAccess = `read ${where.account} with your own credentials there: npx projen doctor -- --aws --profile-${where.account}=<profile of ${where.account}>`;
+  if (caller !== pipelineAccount) return ownAccess;
+  return `${ownAccess}   (the lookup roles trust only the pipeline's ${PIPELINE_ROLE_NAME_PREFIX}* roles of ${pipelineAccount}; `
+    + `if ${lookupRoleArn(where.account, where.region)} is missing: ${step ? commandLine(step.command) : 'npx projen bootstrap'})`;
+}
+
+/**
+ * The project's template (bootstrap/bootstrap-template.yaml): trust narrowed to the pipeline's
+ * roles, and the permissions boundary every role of the project must carry. What is wrong, or
+ * nothing.
+ */
+function checkTemplateVariant(stack: StackDescription, step: BootstrapStep, pipelineAccount: string): { message: string; fix: string } | undefined {
+  const fix = commandLine(step.command);
+  const variant = param(stack, 'BootstrapVariant') ?? DEFAULT_BOOTSTRAP_VARIANT;
+  if (variant !== DELIVERY_BOOTSTRAP_VARIANT) {
+    return {
+      message: `${BOOTSTRAP_STACK_NAME} comes from another template (BootstrapVariant "${variant}"): its roles trust every principal `
+        + `of ${pipelineAccount}, not only the pipeline's roles, and it has no permissions boundary, so the execution policies refuse every role`,
+      fix: `${fix} --force   (once: the CDK CLI does not replace a bootstrap stack of another variant without --force)`,
+    };
   }
-  return step
-    ? `${commandLine(step.command)}   (--trust-for-lookup ${pipelineAccount} creates ${lookupRoleArn(where.account, where.region)}; `
-      + 'the caller also needs sts:AssumeRole on it)'
-    : 'npx projen bootstrap   (then re-run doctor)';
+  const prefix = param(stack, 'PipelineRoleNamePrefix');
+  if (prefix !== PIPELINE_ROLE_NAME_PREFIX) {
+    return {
+      message: `${BOOTSTRAP_STACK_NAME} trusts the roles ${prefix ?? '(none)'}* of ${pipelineAccount}, not the pipeline's ${PIPELINE_ROLE_NAME_PREFIX}*`,
+      fix: `aws cloudformation update-stack --stack-name ${BOOTSTRAP_STACK_NAME} --region ${step.region} --use-previous-template `
+        + `--capabilities CAPABILITY_NAMED_IAM --parameters ParameterKey=PipelineRoleNamePrefix,ParameterValue=${PIPELINE_ROLE_NAME_PREFIX}   `
+        + '(and ParameterKey=<each other parameter>,UsePreviousValue=true)',
+    };
+  }
+  const expected = permissionsBoundaryArn(step.account, step.region);
+  const boundary = output(stack, 'DeliveryPermissionsBoundaryArn');
+  if (boundary !== expected) {
+    return {
+      message: `${BOOTSTRAP_STACK_NAME} has no permissions boundary ${expected} (output DeliveryPermissionsBoundaryArn: ${boundary ?? 'none'}); `
+        + 'every role the stacks create needs it',
+      fix: `${fix} --force`,
+    };
+  }
+  return undefined;
 }
 
 async function checkBootstrap(
@@ -158,10 +203,12 @@ async function checkBootstrap(
     return fail(`the CloudFormation execution policies are ${policies.join(',') || 'none'}; expected ${expected.join(',')}`
       + `${absent.length ? ` (missing ${absent.map((p) => p.split('/').pop()).join(', ')})` : ''}`, `${fix}   (create the policies first: npx projen bootstrap)`);
   }
+  const variantProblem = checkTemplateVariant(stack, step, pipelineAccount);
+  if (variantProblem) return fail(variantProblem.message, variantProblem.fix);
   if (options.currentTemplateVersion && version < options.currentTemplateVersion) {
     results.push({ status: 'warn', check: 'bootstrap', where, message: `version ${version} works, but the CDK CLI of this repo deploys ${options.currentTemplateVersion}; update when convenient`, fix });
   }
-  const trustText = step.account === pipelineAccount ? '' : `, trusts ${pipelineAccount}`;
+  const trustText = step.account === pipelineAccount ? ', boundary' : `, trusts ${pipelineAccount}'s ${PIPELINE_ROLE_NAME_PREFIX}* roles, boundary`;
   results.unshift({ status: 'ok', check: 'bootstrap', where, message: `${BOOTSTRAP_STACK_NAME} version ${version}${trustText}` });
   return results;
 }
@@ -265,8 +312,56 @@ async function checkEmails(config: DeliveryConfig, clients: DoctorClients): Prom
 }
 
 /**
- * The checks `integ:deploy` runs before it deploys anything: the credentials are the sandbox
- * account's, the sandbox is one of the config's environment account/regions, and its
+ * The clusters of a `global` environment must run the same engine version, or AWS refuses to
+ * move the writer (./engine-versions.ts): a difference is a warning now, not a refusal in the
+ * middle of an incident. Each cluster is read in its own region (with the account's --profile, else through the lookup role:
+ * ReadOnlyAccess covers rds:DescribeDBClusters).
+ */
+async function checkGlobalDatabase(config: DeliveryConfig, environment: EnvironmentConfig, clients: DoctorClients): Promise<CheckResult> {
+  const base = { check: 'database', where: `${environment.account}/${environment.regions.join(',')}` };
+  const found: Array<{ id: string; region: string; version: string; engine?: string }> = [];
+  const missing: string[] = [];
+  for (const region of environment.regions) {
+    const id = regionalClusterIdentifierOf(config.tags.Application, environment.name, region);
+    try {
+      const cluster = (await clients.rds({ account: environment.account, region }).describeDBClusters({ DBClusterIdentifier: id })).DBClusters?.[0];
+      if (cluster?.EngineVersion) found.push({ id, region, version: cluster.EngineVersion, engine: cluster.Engine });
+      else missing.push(`${id} (${region})`);
+    } catch (err) {
+      if ((err as { name?: string }).name === 'DBClusterNotFoundFault') {
+        missing.push(`${id} (${region})`);
+        continue;
+      }
+      return {
+        ...base,
+        status: 'warn',
+        message: `${environment.name}: cannot read ${id} in ${region} (${errorText(err)}), so the engine versions were not compared`,
+        fix: `AWS_PROFILE=<profile of ${environment.account}> aws rds describe-db-clusters --db-cluster-identifier ${id} --region ${region} `
+          + '--query "DBClusters[0].EngineVersion"',
+      };
+    }
+  }
+  const notDeployed = missing.length ? `; not deployed yet: ${missing.join(', ')}` : '';
+  if (found.length < 2) return { ...base, status: 'ok', message: `${environment.name}: fewer than two clusters deployed, nothing to compare${notDeployed}` };
+  const newest = found.reduce((a, b) => (olderThan(a.version, b.version) ? b : a));
+  const behind = found.filter((c) => compareEngineVersions(c.version, newest.version) !== 'same');
+  if (behind.length === 0) {
+    const runs = [newest.engine, newest.version].filter((x) => x !== undefined).join(' ');
+    return { ...base, status: 'ok', message: `${environment.name}: ${found.map((c) => c.id).join(' and ')} run ${runs}${notDeployed}` };
+  }
+  return {
+    ...base,
+    status: 'warn',
+    message: `${environment.name}: the clusters run different engine versions (${found.map((c) => `${c.id} ${c.version}`).join(', ')}): `
+      + 'npx projen failover would refuse to move the writer (AWS needs the same version on both), so align them before you need it',
+    fix: `${behind.map((c) => upgradeCommand(c.id, c.region, newest.version)).join('; ')}   (RUNBOOKS.md "Database engine upgrade")`,
+  };
+}
+
+/**
+ * The checks `integ:deploy` runs before it deploys anything: the sandbox is one of the config's
+ * environment account/regions and none of a production environment, the credentials are the
+ * sandbox account's, and its
  * bootstrap carries exactly the generated execution policies, so one sandbox run proves the
  * policies, never AdministratorAccess.
  */
@@ -283,6 +378,17 @@ export async function runSandboxChecks(
       message: 'INTEG_ACCOUNT/INTEG_REGION is not an environment account and region of the config '
       + '(only those may pull the gated image, and only those are bootstrapped with the execution policies)',
       fix: 'set INTEG_ACCOUNT and INTEG_REGION to a dev or test account/region of the config, e.g. the dev one',
+    }];
+  }
+  const production = config.environments.find((e) => e.production && e.account === sandbox.account);
+  if (production) {
+    return [{
+      status: 'fail',
+      check: 'sandbox',
+      where,
+      message: `INTEG_ACCOUNT ${sandbox.account} hosts the production environment ${production.name}: integ:deploy never deploys there `
+        + '(its execution policy has no integ-<region>-* scope, and a test stack has no place beside production)',
+      fix: 'set INTEG_ACCOUNT and INTEG_REGION to a non-production account/region of the config, e.g. the dev one',
     }];
   }
   let caller: string;
@@ -310,11 +416,22 @@ export async function runAwsChecks(
   const pipelineAccount = config.pipeline.account;
   const results: CheckResult[] = [];
   if (caller !== pipelineAccount) {
-    results.push({ status: 'warn', check: 'credentials', where: caller, message: `running as account ${caller}, not the pipeline account ${pipelineAccount}: other accounts are reached through lookup roles that trust ${pipelineAccount}` });
+    results.push({
+      status: 'warn',
+      check: 'credentials',
+      where: caller,
+      message: `running as account ${caller}, not the pipeline account ${pipelineAccount}: other accounts are read with their --profile-<account>, `
+      + `else through their lookup roles (which trust only the pipeline's ${PIPELINE_ROLE_NAME_PREFIX}* roles)`,
+    });
   }
   const bootstrap = await Promise.all(plan.bootstrap.map((step) => checkBootstrap(step, pipelineAccount, caller, clients, options)));
   results.push(...bootstrap.flat());
   results.push(await checkConnection(config, caller, plan, clients));
+  results.push(await checkBuildOverrides(config, clients));
   results.push(...await checkEmails(config, clients));
+  results.push(...await checkAuditTrails(config, (where) => clients.cloudTrail(where), caller));
+  for (const environment of config.environments.filter((e) => resilienceOf(e) === 'global')) {
+    results.push(await checkGlobalDatabase(config, environment, clients));
+  }
   return results;
 }

@@ -37,11 +37,85 @@ export interface MoveWriterInput {
   readonly TargetDbClusterIdentifier: string;
 }
 
+/** A regional cluster as DescribeDBClusters reports it (the fields the preflight reads). */
+export interface DbClusterDescription {
+  readonly DBClusterIdentifier?: string;
+  readonly DBClusterArn?: string;
+  /** `available`, `modifying`, `upgrading`, `backing-up`, ... */
+  readonly Status?: string;
+  readonly Engine?: string;
+  /** The member's own engine version (GlobalClusterMembers has none). */
+  readonly EngineVersion?: string;
+  /** Its DB instances: a cluster without one (headless) cannot be promoted. */
+  readonly DBClusterMembers?: ReadonlyArray<{ readonly DBInstanceIdentifier?: string; readonly IsClusterWriter?: boolean }>;
+  /** Changes waiting for the maintenance window, e.g. an `EngineVersion`. */
+  readonly PendingModifiedValues?: { readonly EngineVersion?: string };
+}
+
+/** Maintenance AWS has scheduled for a resource (DescribePendingMaintenanceActions). */
+export interface PendingMaintenance {
+  readonly ResourceIdentifier?: string;
+  readonly PendingMaintenanceActionDetails?: ReadonlyArray<{
+    /** `system-update`, `db-upgrade`, `os-upgrade`, ... */
+    readonly Action?: string;
+    readonly Description?: string;
+    readonly AutoAppliedAfterDate?: string | Date;
+    readonly ForcedApplyDate?: string | Date;
+  }>;
+}
+
 /** The RDS calls, in one region. */
 export interface GlobalClusterApi {
   describeGlobalClusters(input: { GlobalClusterIdentifier: string }): Promise<{ GlobalClusters?: readonly GlobalClusterDescription[] }>;
+  /** One cluster, by identifier or ARN; throws DBClusterNotFoundFault when there is none. */
+  describeDBClusters(input: { DBClusterIdentifier: string }): Promise<{ DBClusters?: readonly DbClusterDescription[] }>;
+  /** The maintenance pending on one resource (its ARN). */
+  describePendingMaintenanceActions(input: { ResourceIdentifier: string }): Promise<{ PendingMaintenanceActions?: readonly PendingMaintenance[] }>;
   switchoverGlobalCluster(input: MoveWriterInput): Promise<{ GlobalCluster?: GlobalClusterDescription }>;
   failoverGlobalCluster(input: MoveWriterInput & { AllowDataLoss: boolean }): Promise<{ GlobalCluster?: GlobalClusterDescription }>;
+}
+
+/** The database secret as DescribeSecret reports it (the fields the failover reads). */
+export interface SecretDescription {
+  readonly ARN?: string;
+  readonly Name?: string;
+  /** The region of the primary copy: this region for a primary or standalone secret, another for a replica. */
+  readonly PrimaryRegion?: string;
+  readonly RotationEnabled?: boolean;
+  readonly RotationLambdaARN?: string;
+  readonly RotationRules?: { readonly AutomaticallyAfterDays?: number; readonly ScheduleExpression?: string };
+  readonly LastRotatedDate?: string | Date;
+  /** The replicas of a primary secret and their state (`InSync`, `InProgress`, `Failed`). */
+  readonly ReplicationStatus?: ReadonlyArray<{
+    readonly Region?: string;
+    readonly KmsKeyId?: string;
+    readonly Status?: string;
+    readonly StatusMessage?: string;
+  }>;
+  /** Version id -> staging labels (`AWSCURRENT`, `AWSPENDING`, `AWSPREVIOUS`). */
+  readonly VersionIdsToStages?: Readonly<Record<string, readonly string[]>>;
+}
+
+/** The Secrets Manager calls that move the database secret with the writer, in one region. */
+export interface SecretsApi {
+  describeSecret(input: { SecretId: string }): Promise<SecretDescription>;
+  /** Promotes this region's replica to a standalone secret (called in the replica's region). */
+  stopReplicationToReplica(input: { SecretId: string }): Promise<{ ARN?: string }>;
+  /** Replicates this region's (primary) secret to other regions; `ForceOverwriteReplicaSecret` replaces a same-named secret there. */
+  replicateSecretToRegions(input: {
+    SecretId: string;
+    AddReplicaRegions: ReadonlyArray<{ Region: string; KmsKeyId: string }>;
+    ForceOverwriteReplicaSecret: boolean;
+  }): Promise<{ ARN?: string; ReplicationStatus?: SecretDescription['ReplicationStatus'] }>;
+  /** Turns rotation on with a function and a schedule (RotateImmediately false: at the next scheduled time). */
+  rotateSecret(input: {
+    SecretId: string;
+    RotationLambdaARN: string;
+    RotationRules: { ScheduleExpression: string };
+    RotateImmediately: boolean;
+  }): Promise<{ ARN?: string }>;
+  /** Turns rotation off (and cancels one in progress). */
+  cancelRotateSecret(input: { SecretId: string }): Promise<{ ARN?: string }>;
 }
 
 /** An HTTP request of the proof checks. */
@@ -66,7 +140,9 @@ export interface FailoverClients {
   callerAccount(): Promise<string>;
   /** RDS in one region (the environment's account: the caller's own credentials). */
   rds(region: string): GlobalClusterApi;
-  /** CloudFormation in one region (the `LoadBalancerUrl` output, without a domain). */
+  /** Secrets Manager in one region (the database secret, moved with the writer). */
+  secretsManager(region: string): SecretsApi;
+  /** CloudFormation in one region (the `EdgeLoadBalancerUrl…` output, without a domain). */
   cloudFormation(region: string): CloudFormationApi;
   /** One HTTP request (bounded by a timeout; a network error throws). */
   http(request: HttpRequest): Promise<HttpResponse>;

@@ -1,4 +1,5 @@
-import { globalClusterIdentifierOf, primaryRegionOf, regionalClusterIdentifierOf, resilienceOf } from '../../config/resilience';
+import { describeSecretCommand, rotateCommand, secretArrangementOf } from './failover-secret';
+import { globalClusterIdentifierOf, primaryRegionOf, regionalClusterIdentifierOf, resilienceOf, rotationFunctionNameOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { stageIdOf } from '../../config/waves';
 import { partitionOf } from '../../shared/aws-names';
@@ -30,10 +31,10 @@ export class FailoverInputError extends Error {
   }
 }
 
-/** The stage stack that holds the edge tier (and its `LoadBalancerUrl` output). */
+/** The stage stack that holds the edge tier (and its `EdgeLoadBalancerUrl…` output). */
 export const PLATFORM_STACK = 'Platform';
 /**
- * The `LoadBalancerUrl` output's logical id starts with this (then a path hash): the EdgeTier's
+ * The `EdgeLoadBalancerUrl…` output's logical id starts with this (then a path hash): the EdgeTier's
  * construct id + the output's id. test/terminal/ops/failover.test.ts checks it against a synthesized stage.
  */
 export const LOAD_BALANCER_URL_OUTPUT_PREFIX = 'EdgeLoadBalancerUrl';
@@ -43,6 +44,8 @@ export const PROBE_TRANSACTION = { amount: '12.34', currency: 'USD' } as const;
 /** The resolved names of one failover. */
 export interface FailoverTarget {
   readonly environment: EnvironmentConfig;
+  /** The application name the stages derive their names from (`tags.Application`). */
+  readonly application: string;
   readonly mode: FailoverMode;
   /** The Aurora global cluster (`globalClusterIdentifierOf`). */
   readonly globalClusterIdentifier: string;
@@ -61,11 +64,11 @@ export interface FailoverTarget {
   readonly from?: string;
   /** The configured primary region (where the pipeline expects the writer). */
   readonly configuredPrimary: string;
-  /** The stack `<env>-<to>-Platform` (its `LoadBalancerUrl` output is the region's URL). */
+  /** The stack `<env>-<to>-Platform` (its `EdgeLoadBalancerUrl…` output is the region's URL). */
   readonly targetPlatformStack: string;
   /**
    * URL of the target region's own load balancer name, `https://<record>-<to>.<zone>`, when the
-   * environment has a domain; without one it is the `LoadBalancerUrl` output (known only in AWS).
+   * environment has a domain; without one it is the `EdgeLoadBalancerUrl…` output (known only in AWS).
    * @default - none: no domain
    */
   readonly targetRegionalUrl?: string;
@@ -98,6 +101,7 @@ export function resolveFailover(config: DeliveryConfig, request: FailoverRequest
   const domain = environment.domain;
   return {
     environment,
+    application: app,
     mode: request.mode,
     globalClusterIdentifier: globalClusterIdentifierOf(app, environment.name),
     to: request.to,
@@ -137,7 +141,13 @@ function q(value: string): string {
 /** The describe-global-clusters command that shows the writer (asked in `region`). */
 export function describeWriterCommand(target: FailoverTarget, region: string): string {
   return `aws rds describe-global-clusters --global-cluster-identifier ${target.globalClusterIdentifier} --region ${region} `
-    + '--query "GlobalClusters[0].{Status:Status,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"';
+    + '--query "GlobalClusters[0].{Status:Status,EngineVersion:EngineVersion,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"';
+}
+
+/** The command that shows a cluster's status, engine version, instance count and pending changes. */
+export function describeClusterCommand(id: string, region: string): string {
+  return `aws rds describe-db-clusters --db-cluster-identifier ${id} --region ${region} `
+    + '--query "DBClusters[0].{Status:Status,EngineVersion:EngineVersion,Instances:length(DBClusterMembers),Pending:PendingModifiedValues}"';
 }
 
 /** The command that moves the writer. */
@@ -157,7 +167,7 @@ export function rpoLagCommand(target: FailoverTarget): string {
     + '--start-time "$(date -u -d \'-15 min\' +%FT%TZ)" --end-time "$(date -u +%FT%TZ)"';
 }
 
-/** The command that prints the target region's `LoadBalancerUrl` output (no domain). */
+/** The command that prints the target region's `EdgeLoadBalancerUrl…` output (no domain). */
 export function loadBalancerUrlCommand(target: FailoverTarget): string {
   return `aws cloudformation describe-stacks --stack-name ${target.targetPlatformStack} --region ${target.to} `
     + `--query "Stacks[0].Outputs[?starts_with(OutputKey,'${LOAD_BALANCER_URL_OUTPUT_PREFIX}')].OutputValue|[0]" --output text`;
@@ -195,6 +205,25 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       ] : [],
     ],
   });
+  const writerCluster = from ? regionalClusterIdentifierOf(target.application, environment.name, from) : undefined;
+  steps.push({
+    title: 'Check both clusters: what AWS requires before it moves the writer (npx projen failover --run refuses otherwise)',
+    commands: [
+      describeClusterCommand(target.targetClusterIdentifier, to),
+      // A failover asks nothing of the writer's region (it may be lost): the global cluster's EngineVersion stands for it.
+      ...writerCluster && from && target.mode === 'planned' ? [describeClusterCommand(writerCluster, from)] : [],
+      `aws rds describe-pending-maintenance-actions --resource-identifier ${target.targetClusterArn} --region ${to}`,
+    ],
+    notes: [
+      `${target.targetClusterIdentifier}: Status available and at least one DB instance (Aurora promotes neither an unavailable nor a headless secondary).`,
+      `Both clusters: the same EngineVersion${target.mode === 'planned' ? ', and the writer available too (a switchover is for a healthy global database)'
+        : ' (the writer\'s: the EngineVersion step 1 printed for the global cluster)'}. `
+      + 'Different versions: upgrade the older cluster first, aws rds modify-db-cluster --db-cluster-identifier <older> --engine-version <newer> '
+      + '--apply-immediately --region <its region> (RUNBOOKS.md "Database engine upgrade"). A pending system-update or db-upgrade on one '
+      + 'cluster can leave their patch levels apart: apply it first.',
+    ],
+  });
+  steps.push(secretBeforeStep(target, from));
   steps.push({
     title: target.mode === 'planned'
       ? `Switch over (planned: ${from ?? 'the writer region'} is healthy, RPO 0)`
@@ -204,9 +233,6 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       ...target.mode === 'planned'
         ? ['A switchover needs the writer region to answer. If it cannot, use --unplanned.']
         : ['Aurora attempts to fence writes on the old primary (best effort): stop writers there if you still can.'],
-      `Aurora promotes only a cluster with a DB instance: if ${target.targetClusterIdentifier} is headless it refuses; `
-      + `check with aws rds describe-db-clusters --db-cluster-identifier ${target.targetClusterIdentifier} --region ${target.to} `
-      + '--query "DBClusters[0].DBClusterMembers" and add an instance first.',
     ],
   });
   steps.push({
@@ -235,12 +261,12 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       title: 'DNS: there is none (no domain): clients must call the new writer region\'s load balancer',
       commands: [loadBalancerUrlCommand(target)],
       notes: [
-        `Point clients (and anything configured with the old region's URL) at this URL, the LoadBalancerUrl output of ${target.targetPlatformStack}.`,
+        `Point clients (and anything configured with the old region's URL) at this URL, the EdgeLoadBalancerUrl… output of ${target.targetPlatformStack}.`,
         'The old region\'s URL keeps answering reads; its writes answer 503 read_only_region naming the writer region.',
       ],
     });
   }
-  const url = target.targetRegionalUrl ?? '<LoadBalancerUrl printed above>';
+  const url = target.targetRegionalUrl ?? '<EdgeLoadBalancerUrl… printed above>';
   steps.push({
     title: `Prove the new writer serves (through ${to}'s own load balancer)`,
     commands: proofCommands(url, options.probeKey),
@@ -249,8 +275,62 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
       '2: 201 (or 200 when repeated), a transaction with a fresh idempotency key. 3: 200 with the same transaction.',
     ],
   });
+  steps.push(secretAfterStep(target, from));
   steps.push(afterwards(target, from));
   return steps;
+}
+
+/** The secret before the move: a copy in the target region; for a switchover, rotation off in the writer's. */
+function secretBeforeStep(target: FailoverTarget, from: string | undefined): FailoverStep {
+  const arrangement = secretArrangementOf(target);
+  const { secretName } = arrangement;
+  const planned = target.mode === 'planned' && from;
+  return {
+    title: 'The database secret: a copy in the target region; rotation paused where the writer is',
+    commands: [
+      describeSecretCommand(secretName, target.to),
+      ...planned ? [describeSecretCommand(secretName, from), `aws secretsmanager cancel-rotate-secret --secret-id ${secretName} --region ${from}`] : [],
+    ],
+    notes: [
+      `${target.to} must hold a copy (a replica of the primary copy${planned ? `, InSync in the ReplicationStatus of the ${from} copy` : ''}).`,
+      ...planned ? [
+        `No version of the ${from} copy may be AWSPENDING (a rotation under way): wait until it ends. Then turn rotation off there: `
+        + 'a rotation could no longer write its password once that cluster only reads. If the switchover does not happen, turn it back on: '
+        + `${rotateCommand(arrangement, from)}.`,
+      ] : [],
+    ],
+  };
+}
+
+/** The secret after the move: promoted in the target region, replicated back, rotating where the writer is. */
+function secretAfterStep(target: FailoverTarget, from: string | undefined): FailoverStep {
+  const arrangement = secretArrangementOf(target);
+  const { secretName } = arrangement;
+  const { to } = target;
+  const others = target.environment.regions.filter((r) => r !== to);
+  return {
+    title: `Move the database secret with the writer: promoted in ${to}, replicated back, rotating in ${to}`,
+    commands: [
+      `aws secretsmanager stop-replication-to-replica --secret-id ${secretName} --region ${to}`,
+      ...others.flatMap((r) => [
+        `aws secretsmanager cancel-rotate-secret --secret-id ${secretName} --region ${r}`,
+        `aws secretsmanager replicate-secret-to-regions --secret-id ${secretName} --add-replica-regions Region=${r},KmsKeyId=${arrangement.keyAlias(r)} `
+        + `--force-overwrite-replica-secret --region ${to}`,
+      ]),
+      describeSecretCommand(secretName, to),
+      rotateCommand(arrangement, to),
+    ],
+    notes: [
+      `A replica cannot be rotated: the ${to} copy becomes the primary (StopReplicationToReplica needs nothing of ${from ?? 'the old writer region'}).`,
+      'Each other region\'s copy is replaced by a replica of it (ForceOverwriteReplicaSecret), so its service keeps reading the password the database '
+      + 'has; repeat the describe command until their ReplicationStatus is InSync.'
+      + (target.mode === 'unplanned' ? ` While ${from ?? 'a region'} does not answer, skip its two commands and run them `
+        + '(or npx projen failover ... --run again) once it does.' : ''),
+      `Rotation runs in ${to} with ${rotationFunctionNameOf(target.application, target.environment.name, to)}, which connects to the ${to} cluster `
+      + '(a secondary region\'s standby function, dormant until now). The secret\'s host still names the configured primary\'s cluster: its service '
+      + 'connects there in either role; no service reads host from a replica.',
+    ],
+  };
 }
 
 /** What to do once the writer has moved: fail back, and the old primary after an unplanned failover. */

@@ -3,6 +3,8 @@ import {
   describeWriterCommand, FailoverTarget, LOAD_BALANCER_URL_OUTPUT_PREFIX, loadBalancerUrlCommand, moveCommand, PROBE_TRANSACTION,
   probeKeyOf, regionOfArn,
 } from './failover-plan';
+import { preflightFailover } from './failover-preflight';
+import { moveSecret, pauseRotation, resumeRotation, secretPreflight } from './failover-secret';
 import { errorText } from '../../shared/aws-errors';
 
 /**
@@ -23,6 +25,8 @@ export interface FailoverRunOptions {
   readonly pollMs?: number;
   /** How long the proof checks retry `/health/deep?require=writer` (connections recycle). @default 5 minutes */
   readonly proofTimeoutMs?: number;
+  /** How long to wait for a region's copy of the secret to be an in-sync replica. @default 5 minutes */
+  readonly secretTimeoutMs?: number;
 }
 
 /** What the run found and did. */
@@ -33,6 +37,12 @@ export interface FailoverRunResult {
   readonly from?: string;
   /** The idempotency key of the proof transaction. @default - not reached */
   readonly probeKey?: string;
+  /**
+   * Regions whose copy of the secret could not be made a replica of the new primary yet (they
+   * did not answer): the same command, run again once they answer, completes them.
+   * @default - none
+   */
+  readonly secretPending?: readonly string[];
 }
 
 const MINUTE = 60_000;
@@ -45,88 +55,143 @@ async function describe(clients: FailoverClients, target: FailoverTarget, region
 
 const writerOf = (cluster: GlobalClusterDescription | undefined) => cluster?.GlobalClusterMembers?.find((m) => m.IsWriter)?.DBClusterArn;
 
-/** Execute the failover; every step prints a line through `out`. */
-export async function runFailover(
-  target: FailoverTarget, clients: FailoverClients, out: (line: string) => void, options: FailoverRunOptions = {},
-): Promise<FailoverRunResult> {
-  const ok = (text: string) => out(`OK   ${text}`);
-  const fail = (text: string, from?: string): FailoverRunResult => {
-    out(`FAIL ${text}`);
-    return { ok: false, from };
-  };
-  const { environment, to, globalClusterIdentifier: global, targetClusterArn } = target;
-  const verb = target.mode === 'planned' ? 'switchover' : 'failover';
-  // Fixed when the run starts, so it is the key a rehearsal log shows from its first line.
-  const probeKey = probeKeyOf(target, clients.now());
+/** The writer before the run, or why the run cannot start. */
+type Found = { readonly before: GlobalClusterDescription; readonly writer?: string; readonly from?: string } | { readonly problem: string };
 
-  // 0. The credentials must be the environment's account (the cluster ARN names it).
+/** Steps 0 and 1: the credentials are the environment's, and the global cluster's writer and members as the target region sees them. */
+async function findWriter(target: FailoverTarget, clients: FailoverClients): Promise<Found> {
+  const { environment, to, globalClusterIdentifier: global, targetClusterArn } = target;
   const account = await clients.callerAccount();
   if (account !== environment.account) {
-    return fail(`credentials are for account ${account}, ${environment.name} runs in ${environment.account}: `
-      + `use credentials (AWS_PROFILE) of ${environment.account}`);
+    return { problem: `credentials are for account ${account}, ${environment.name} runs in ${environment.account}: use credentials (AWS_PROFILE) of ${environment.account}` };
   }
-
-  // 1. The writer now, asked in the target region.
   let before: GlobalClusterDescription | undefined;
   try {
     before = await describe(clients, target, to);
   } catch (e) {
-    if (/GlobalClusterNotFound/.test(errorText(e))) before = undefined;
-    else return fail(`describe-global-clusters in ${to}: ${errorText(e)}`);
+    if (!/GlobalClusterNotFound/.test(errorText(e))) return { problem: `describe-global-clusters in ${to}: ${errorText(e)}` };
   }
-  if (!before) return fail(`global cluster ${global} not found in ${to}: is the ${environment.name} environment deployed as "global"?`);
+  if (!before) return { problem: `global cluster ${global} not found in ${to}: is the ${environment.name} environment deployed as "global"?` };
   const members = before.GlobalClusterMembers ?? [];
   if (!members.some((m) => m.DBClusterArn === targetClusterArn)) {
-    return fail(`${targetClusterArn} is not a member of ${global} (members: ${members.map((m) => m.DBClusterArn).join(', ') || 'none'}): `
-      + `deploy the ${to} stage before moving the writer there`);
+    return {
+      problem: `${targetClusterArn} is not a member of ${global} (members: ${members.map((m) => m.DBClusterArn).join(', ') || 'none'}): `
+        + `deploy the ${to} stage before moving the writer there`,
+    };
   }
   if (before.FailoverState?.Status) {
     const state = before.FailoverState;
-    return fail(`a ${state.IsDataLossAllowed ? 'failover' : 'switchover'} is already ${state.Status} (${state.FromDbClusterArn} -> ${state.ToDbClusterArn}): `
-      + `wait for it to finish, do not start another: ${describeWriterCommand(target, to)}`);
+    return {
+      problem: `a ${state.IsDataLossAllowed ? 'failover' : 'switchover'} is already ${state.Status} (${state.FromDbClusterArn} -> ${state.ToDbClusterArn}): `
+        + `wait for it to finish, do not start another: ${describeWriterCommand(target, to)}`,
+    };
   }
   const writer = writerOf(before);
-  if (writer === targetClusterArn) {
-    return fail(`--to ${to}: ${to} is already the writer of ${global}, nothing to move`
-      + (target.from ? ` (to move the writer back: --to ${target.from})` : ''));
+  const from = writer && writer !== targetClusterArn ? regionOfArn(writer) : undefined;
+  if (writer !== targetClusterArn && target.mode === 'planned' && !from) {
+    return { problem: `${global} reports no writer (its region may be down): a switchover needs a healthy writer; for an outage run again with --unplanned (writes not yet replicated are lost)` };
   }
-  const from = writer ? regionOfArn(writer) : undefined;
-  if (target.mode === 'planned' && !from) {
-    return fail(`${global} reports no writer (its region may be down): a switchover needs a healthy writer; `
-      + 'for an outage run again with --unplanned (writes not yet replicated are lost)');
-  }
-  ok(`${global}: writer ${writer ?? 'none reported'}${from ? ` (${from})` : ''}; ${targetClusterArn} is a member`
-    + ` (${members.find((m) => m.DBClusterArn === targetClusterArn)?.SynchronizationStatus ?? 'synchronization status not reported'})`);
+  return { before, writer, from };
+}
 
-  // 2. Move the writer.
+/** Step 1b: what AWS requires of both clusters and what the secret needs, before anything changes; the problems. */
+async function checkBeforeMove(
+  target: FailoverTarget, clients: FailoverClients, out: (line: string) => void,
+  found: { before: GlobalClusterDescription; writer?: string; from?: string },
+): Promise<string[]> {
+  const database = await preflightFailover(target, clients, found.before, found.writer);
+  for (const line of database.lines) out(line);
+  const secret = await secretPreflight(target, clients, found.from);
+  for (const line of secret.lines) out(line);
+  return [...database.problems, ...secret.problems];
+}
+
+/**
+ * Step 2 and 3: move the writer and wait until the target reports it. A switchover turns the
+ * writer region's rotation off first, and back on when the writer did not move.
+ */
+async function moveWriter(
+  target: FailoverTarget, clients: FailoverClients, out: (line: string) => void, from: string | undefined, options: FailoverRunOptions,
+): Promise<string | undefined> {
+  const { to, globalClusterIdentifier: global, targetClusterArn } = target;
+  const verb = target.mode === 'planned' ? 'switchover' : 'failover';
+  if (target.mode === 'planned') {
+    const paused = await pauseRotation(target, clients, from!, out);
+    if (paused) return paused;
+  }
   out(`...  ${moveCommand(target, from)}`);
   try {
     const move = { GlobalClusterIdentifier: global, TargetDbClusterIdentifier: targetClusterArn };
     if (target.mode === 'planned') await clients.rds(from!).switchoverGlobalCluster(move);
     else await clients.rds(to).failoverGlobalCluster({ ...move, AllowDataLoss: true });
   } catch (e) {
-    return fail(`${verb} refused or unreachable: ${errorText(e)}`
-      + (target.mode === 'planned' ? `. If ${from} is down, a switchover cannot run: use --unplanned (writes not yet replicated are lost)` : ''), from);
+    if (target.mode === 'planned') await resumeRotation(target, clients, from!, out);
+    return `${verb} refused or unreachable: ${errorText(e)}`
+      + (target.mode === 'planned' ? `. If ${from} is down, a switchover cannot run: use --unplanned (writes not yet replicated are lost)` : '');
   }
-  ok(`${verb} of ${global} to ${to} accepted`);
+  out(`OK   ${verb} of ${global} to ${to} accepted`);
+  const stuck = await waitForWriter(target, clients, out, options.waitTimeoutMs ?? 30 * MINUTE, options.pollMs ?? 15_000);
+  // Cancelled by Aurora: the writer stayed, so its rotation comes back. Timed out: it may still move; leave it off.
+  if (stuck && target.mode === 'planned' && /cancelled/.test(stuck)) await resumeRotation(target, clients, from!, out);
+  if (stuck) return stuck;
+  out(`OK   ${global} reports ${targetClusterArn} as the writer`);
+  return undefined;
+}
 
-  // 3. Wait until the target is the writer and the operation is over.
-  const poll = options.pollMs ?? 15_000;
-  const stuck = await waitForWriter(target, clients, out, options.waitTimeoutMs ?? 30 * MINUTE, poll);
-  if (stuck) return fail(stuck, from);
-  ok(`${global} reports ${targetClusterArn} as the writer`);
+/** Execute the failover; every step prints a line through `out`. */
+export async function runFailover(
+  target: FailoverTarget, clients: FailoverClients, out: (line: string) => void, options: FailoverRunOptions = {},
+): Promise<FailoverRunResult> {
+  const fail = (text: string, from?: string): FailoverRunResult => {
+    out(`FAIL ${text}`);
+    return { ok: false, from };
+  };
+  const { environment, to, globalClusterIdentifier: global, targetClusterArn } = target;
+  const secretOptions = { timeoutMs: options.secretTimeoutMs, pollMs: options.pollMs };
+  // Fixed when the run starts, so it is the key a rehearsal log shows from its first line.
+  const probeKey = probeKeyOf(target, clients.now());
+
+  const found = await findWriter(target, clients);
+  if ('problem' in found) return fail(found.problem);
+  const { before, writer, from } = found;
+  if (writer === targetClusterArn) {
+    // The writer is there already (a run that a lost region kept from finishing, or a second
+    // run): nothing to move; the secret is completed, step by step, where it is not done.
+    out(`OK   --to ${to}: ${to} is already the writer of ${global}, nothing to move`
+      + `${target.from ? ` (to move the writer back: --to ${target.from})` : ''}; completing the database secret`);
+    const secret = await moveSecret(target, clients, out, secretOptions);
+    return { ok: secret.ok, secretPending: secret.pending };
+  }
+  const member = (before.GlobalClusterMembers ?? []).find((m) => m.DBClusterArn === targetClusterArn);
+  out(`OK   ${global}: writer ${writer ?? 'none reported'}${from ? ` (${from})` : ''}; ${targetClusterArn} is a member`
+    + ` (${member?.SynchronizationStatus ?? 'synchronization status not reported'})`);
+
+  // 1b. Refused here, before anything changes, with the remedy.
+  const problems = await checkBeforeMove(target, clients, out, found);
+  if (problems.length) {
+    for (const problem of problems.slice(0, -1)) out(`FAIL ${problem}`);
+    return fail(problems[problems.length - 1], from);
+  }
+
+  // 2-3. Move the writer and wait for it.
+  const moved = await moveWriter(target, clients, out, from, options);
+  if (moved) return fail(moved, from);
 
   // 4. DNS, and the URL of the new writer's region.
-  const url = await newWriterUrl(target, clients, ok);
+  const url = await newWriterUrl(target, clients, (text) => out(`OK   ${text}`));
   if (!url.ok) return fail(url.problem, from);
 
   // 5. Prove the new writer serves: deep health as writer, a fresh write, the write read back.
-  const proof = await proveWriter(url.url, probeKey, clients, out, options.proofTimeoutMs ?? 5 * MINUTE, poll);
+  const proof = await proveWriter(url.url, probeKey, clients, out, options.proofTimeoutMs ?? 5 * MINUTE, options.pollMs ?? 15_000);
   if (proof) return { ...fail(proof, from), probeKey };
-  ok(`the new writer serves: ${url.url} wrote and read back transaction ${probeKey}`);
+  out(`OK   the new writer serves: ${url.url} wrote and read back transaction ${probeKey}`);
+
+  // 6. The secret follows the writer: promoted here, replicated back, rotating here.
+  const secret = await moveSecret(target, clients, out, secretOptions);
+  if (!secret.ok) return { ok: false, from, probeKey };
   out(`Fail back later (when ${from ?? 'the old region'} is a healthy secondary again): npx projen failover -- --env ${environment.name} `
     + `--to ${from ?? '<old writer region>'} --planned`);
-  return { ok: true, from, probeKey };
+  return { ok: true, from, probeKey, secretPending: secret.pending };
 }
 
 /**
@@ -169,7 +234,7 @@ async function waitForWriter(
 
 /**
  * The URL the proof checks call: the service URL with a domain (DNS follows the writer by
- * itself), else the LoadBalancerUrl output of the target region's platform stack.
+ * itself), else the EdgeLoadBalancerUrl… output of the target region's platform stack.
  */
 async function newWriterUrl(
   target: FailoverTarget, clients: FailoverClients, ok: (text: string) => void,
@@ -186,12 +251,12 @@ async function newWriterUrl(
   } catch (e) {
     return {
       ok: false,
-      problem: `the writer moved, but the LoadBalancerUrl of ${target.targetPlatformStack} could not be read (${errorText(e)}): `
+      problem: `the writer moved, but the EdgeLoadBalancerUrl… output of ${target.targetPlatformStack} could not be read (${errorText(e)}): `
         + `find it with ${loadBalancerUrlCommand(target)} and run the proof checks by hand`,
     };
   }
-  if (!url) return { ok: false, problem: `the writer moved, but ${target.targetPlatformStack} has no LoadBalancerUrl output: run the proof checks by hand` };
-  ok(`no domain: clients must now call ${url} (the LoadBalancerUrl of ${target.targetPlatformStack})`);
+  if (!url) return { ok: false, problem: `the writer moved, but ${target.targetPlatformStack} has no EdgeLoadBalancerUrl… output: run the proof checks by hand` };
+  ok(`no domain: clients must now call ${url} (the EdgeLoadBalancerUrl… output of ${target.targetPlatformStack})`);
   return { ok: true, url };
 }
 

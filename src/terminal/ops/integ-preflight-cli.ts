@@ -9,9 +9,10 @@ import { CliIo, PROCESS_IO, runCli, runMain } from '../../shared/cli/run-cli';
 import { bootstrapPlan } from '../execution-policy/bootstrap-plan';
 
 /**
- * `integ:deploy` step 1: refuse to deploy into a sandbox whose CloudFormation execution role
- * is not bootstrapped with exactly the generated execution policies (see doctor.ts
- * runSandboxChecks). Reads INTEG_ACCOUNT, INTEG_REGION and the config like `doctor`.
+ * `integ:deploy` step 1: refuse to deploy into an account of a production environment, or into
+ * a sandbox whose CloudFormation execution role is not bootstrapped with exactly the generated
+ * execution policies and the project's template (see doctor.ts runSandboxChecks). Reads
+ * INTEG_ACCOUNT, INTEG_REGION and the config like `doctor`.
  */
 
 export const PREFLIGHT_USAGE = 'usage: INTEG_ACCOUNT=<sandbox account> INTEG_REGION=<region> AWS_PROFILE=<profile of the sandbox> npx projen integ:deploy';

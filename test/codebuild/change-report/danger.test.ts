@@ -1,7 +1,7 @@
 import { clone, fixtureTemplate, template } from './support';
 import {
-  DANGER_RULES, findDangers, iamBroadeningRule, kmsKeyPolicyRule, managedListenerRuleRule, securityGroupIngressRule,
-  statefulProtectionRule, statefulReplacementRule,
+  DANGER_RULES, denyLiftedRule, findDangers, iamBroadeningRule, kmsKeyPolicyRule, managedListenerRuleRule, permissionsBoundaryRule,
+  securityGroupEgressRule, securityGroupIngressRule, statefulProtectionRule, statefulReplacementRule,
 } from '../../../src/codebuild/change-report/danger';
 import { diffTemplates } from '../../../src/codebuild/change-report/diff';
 
@@ -46,6 +46,41 @@ describe('(a) stateful-replacement', () => {
     deployed.Resources.AppLogsC5DF83A6.Properties.RetentionInDays = 7;
     deployed.Resources.Topic = { Type: 'AWS::SNS::Topic' };
     expect(check(statefulReplacementRule, deployed, synth)).toEqual([]);
+  });
+});
+
+describe('(b\') permissions-boundary', () => {
+  const BOUNDARY = { 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:policy/cdk-hnb659fds-delivery-boundary-${AWS::AccountId}-${AWS::Region}' };
+  const trust = (service: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { Service: service } }] });
+  const role = (props: Record<string, unknown>) => template({ R: { Type: 'AWS::IAM::Role', Properties: { AssumeRolePolicyDocument: trust('lambda.amazonaws.com'), ...props } } });
+
+  test('a removed boundary is flagged first (wildcard level), a changed one is flagged, an unchanged one is not', () => {
+    const removed = check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), role({}));
+    expect(removed).toEqual([expect.objectContaining({ ruleId: 'permissions-boundary', category: 'security', wildcard: true, logicalId: 'R', message: expect.stringMatching(/^Permissions boundary REMOVED/) })]);
+    const changed = check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), role({ PermissionsBoundary: 'arn:aws:iam::1:policy/other' }));
+    expect(changed).toEqual([expect.objectContaining({ wildcard: false, message: expect.stringMatching(/^Permissions boundary .* -> arn:aws:iam::1:policy\/other\.$/) })]);
+    expect(check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), role({ PermissionsBoundary: BOUNDARY, Description: 'x' }))).toEqual([]);
+  });
+
+  test('a new role without a boundary is flagged; with one it is not', () => {
+    const found = check(permissionsBoundaryRule, template({}), role({}));
+    expect(found).toEqual([expect.objectContaining({ wildcard: true, message: expect.stringMatching(/^New role WITHOUT a permissions boundary/) })]);
+    expect(check(permissionsBoundaryRule, template({}), role({ PermissionsBoundary: BOUNDARY }))).toEqual([]);
+  });
+
+  test('a trust change that adds no principal (e.g. a replaced condition) is flagged here; a broadened one is left to iam-broadening', () => {
+    const statement = { ...trust('lambda.amazonaws.com').Statement[0], Condition: { StringEquals: { 'aws:SourceAccount': '1' } } };
+    const narrowed = { ...trust('lambda.amazonaws.com'), Statement: [statement] };
+    const before = role({ PermissionsBoundary: BOUNDARY });
+    const found = check(permissionsBoundaryRule, before, role({ PermissionsBoundary: BOUNDARY, AssumeRolePolicyDocument: narrowed }));
+    expect(found.map((f) => f.message)).toEqual([expect.stringMatching(/^Trust policy changed/)]);
+    const broadened = role({ PermissionsBoundary: BOUNDARY, AssumeRolePolicyDocument: trust('ec2.amazonaws.com') });
+    expect(check(permissionsBoundaryRule, role({ PermissionsBoundary: BOUNDARY }), broadened)).toEqual([]);
+    expect(check(iamBroadeningRule, role({ PermissionsBoundary: BOUNDARY }), broadened).map((f) => f.message)).toEqual([expect.stringMatching(/^Trust policy broadened/)]);
+  });
+
+  test('it is one of the rules every report runs', () => {
+    expect(DANGER_RULES).toContain(permissionsBoundaryRule);
   });
 });
 
@@ -162,6 +197,82 @@ describe('(c) security-group-ingress', () => {
     expect(check(securityGroupIngressRule, deployed, synth)).toEqual([]);
     synth.Resources.LbSg.Properties.SecurityGroupIngress = [];
     expect(check(securityGroupIngressRule, deployed, synth)).toEqual([]);
+  });
+});
+
+describe('(b\') deny-lifted', () => {
+  /** The gated repository's policy as the pipeline synthesizes it: a pull grant and the gate-only Deny. */
+  const gateOnly = {
+    Sid: 'OnlyTheImageGateWritesImages',
+    Effect: 'Deny',
+    Principal: { AWS: '*' },
+    Action: ['ecr:PutImage', 'ecr:BatchDeleteImage'],
+    Condition: { ArnNotEquals: { 'aws:PrincipalArn': { 'Fn::GetAtt': ['GateRole', 'Arn'] } } },
+  };
+  const pull = { Sid: 'StageAccountsPull', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444444444444:root' }, Action: ['ecr:BatchGetImage'] };
+  const repo = (...statements: unknown[]) => template({
+    Repo: { Type: 'AWS::ECR::Repository', Properties: { RepositoryPolicyText: { Version: '2012-10-17', Statement: statements } } },
+  });
+
+  test('a removed repository Deny (only the image gate pushes) is flagged, wildcard first', () => {
+    const found = check(denyLiftedRule, repo(pull, gateOnly), repo(pull));
+    expect(found).toEqual([expect.objectContaining({ ruleId: 'deny-lifted', category: 'security', logicalId: 'Repo', wildcard: true })]);
+    expect(found[0].message).toBe('Deny lifted: 2 Deny grants, 2 with WILDCARD: ecr:putimage on (this resource) to AWS:* (with condition); '
+      + 'ecr:batchdeleteimage on (this resource) to AWS:* (with condition) no longer refused.');
+    expect(findDangers(diffTemplates(repo(pull, gateOnly), repo(pull))).map((f) => f.ruleId)).toContain('deny-lifted');
+  });
+
+  test('a Deny whose exempt principal or actions change is flagged; the same Deny reordered or re-Sid\'d is not', () => {
+    const otherWriter = { ...gateOnly, Condition: { ArnNotEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/Someone' } } };
+    expect(check(denyLiftedRule, repo(pull, gateOnly), repo(pull, otherWriter))).toHaveLength(1);
+    expect(check(denyLiftedRule, repo(pull, gateOnly), repo(pull, { ...gateOnly, Action: ['ecr:PutImage'] }))[0].message).toMatch(/1 Deny grant, 1 with WILDCARD: ecr:batchdeleteimage/);
+    expect(check(denyLiftedRule, repo(pull, gateOnly), repo({ ...gateOnly, Sid: 'Renamed' }, pull))).toEqual([]);
+    // Removing an Allow narrows access: not this rule's business.
+    expect(check(denyLiftedRule, repo(pull, gateOnly), repo(gateOnly))).toEqual([]);
+  });
+
+  test('a bucket policy removed with its Deny, a key policy Deny and a creation template\'s Deny are flagged', () => {
+    const deny = { Effect: 'Deny', Principal: { AWS: '*' }, Action: 's3:PutObject', Resource: 'arn:aws:s3:::b/image-provenance/*' };
+    const bucketPolicy = template({ P: { Type: 'AWS::S3::BucketPolicy', Properties: { PolicyDocument: { Statement: [deny] } } } });
+    expect(check(denyLiftedRule, bucketPolicy, template({}))[0].message).toMatch(/^Removed with its policy: 1 Deny grant/);
+    const key = (statements: unknown[]) => template({ K: { Type: 'AWS::KMS::Key', Properties: { KeyPolicy: { Statement: statements } } } });
+    expect(check(denyLiftedRule, key([{ ...deny, Action: 'kms:CreateGrant', Resource: '*' }]), key([]))).toHaveLength(1);
+    const creation = (statements: unknown[]) => template({
+      T: { Type: 'AWS::ECR::RepositoryCreationTemplate', Properties: { RepositoryPolicy: JSON.stringify({ Statement: statements }) } },
+    });
+    expect(check(denyLiftedRule, creation([pull, { ...gateOnly, Condition: undefined }]), creation([pull]))).toHaveLength(1);
+  });
+});
+
+describe('(c\') security-group-egress', () => {
+  const placeholder = { CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 };
+  const sg = (egress?: unknown[]) => template({ Sg: { Type: 'AWS::EC2::SecurityGroup', Properties: { GroupDescription: 'tasks', ...(egress ? { SecurityGroupEgress: egress } : {}) } } });
+  const https = { CidrIp: '0.0.0.0/0', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, Description: 'HTTPS out of the VPC' };
+
+  test('egress widened to the internet is flagged as a wildcard', () => {
+    const found = check(securityGroupEgressRule, sg([placeholder]), sg([https]));
+    expect(found).toEqual([expect.objectContaining({ ruleId: 'security-group-egress', category: 'security', logicalId: 'Sg', wildcard: true })]);
+    expect(found[0].message).toBe('OUT TO THE INTERNET: tcp port 443 to 0.0.0.0/0.');
+    expect(check(securityGroupEgressRule, sg([https]), sg([https, { ...https, FromPort: 0, ToPort: 65535 }]))[0].message).toBe('OUT TO THE INTERNET: tcp ports 0-65535 to 0.0.0.0/0.');
+  });
+
+  test('a group left with no egress rule (AWS then allows all outbound) is flagged, new or changed', () => {
+    expect(check(securityGroupEgressRule, sg([https]), sg())).toEqual([expect.objectContaining({ wildcard: true, message: expect.stringMatching(/^ALL OUTBOUND TRAFFIC/) })]);
+    expect(check(securityGroupEgressRule, template({}), sg())).toEqual([expect.objectContaining({ wildcard: true })]);
+  });
+
+  test('a new AWS::EC2::SecurityGroupEgress to another group is flagged without the wildcard mark', () => {
+    const found = check(securityGroupEgressRule, template({}), template({
+      Out: { Type: 'AWS::EC2::SecurityGroupEgress', Properties: { GroupId: 'sg-1', IpProtocol: 'tcp', FromPort: 443, ToPort: 443, DestinationSecurityGroupId: { 'Fn::GetAtt': ['EndpointsSg', 'GroupId'] } } },
+    }));
+    expect(found).toEqual([expect.objectContaining({ wildcard: false, message: 'New egress: tcp port 443 to {"Fn::GetAtt":["EndpointsSg","GroupId"]}.' })]);
+  });
+
+  test('a narrowing, a description change or CDK\'s "no egress" placeholder is not flagged', () => {
+    expect(check(securityGroupEgressRule, sg([https]), sg([placeholder]))).toEqual([]);
+    expect(check(securityGroupEgressRule, sg([https]), sg([{ ...https, Description: 'reworded' }]))).toEqual([]);
+    expect(check(securityGroupEgressRule, template({}), sg([placeholder]))).toEqual([]);
+    expect(DANGER_RULES).toEqual(expect.arrayContaining([securityGroupEgressRule, denyLiftedRule]));
   });
 });
 

@@ -44,7 +44,9 @@ describe('report-cli end to end on the fixture assembly', () => {
     const r = await run(['--stage-prefix', 'prod-', '--bucket', 'reports-bucket', '--key-prefix', 'reports', '--kms-key-id', 'alias/reports'], deployedWithDanger());
     expect(r.err).toEqual([]);
     expect(r.code).toBe(EXIT.OK);
-    const summary = '3 of 4 prod stacks change (1 new); DANGER: 1 stateful replacement/deletion, 3 security broadenings';
+    // The new stack's load-balancer group has no egress rule: all outbound traffic (security-group-egress).
+    // Its role has no permissions boundary (the fixture predates it): flagged as a wildcard-level finding (permissions-boundary).
+    const summary = '3 of 4 prod stacks change (1 new); DANGER: 1 stateful replacement/deletion, 5 security broadenings (2 wildcard/open to the internet)';
     expect(r.summary).toBe(summary + '\n');
     expect(r.out).toContain(summary);
     expect(r.calls.map((c) => c.input.StackName).sort()).toEqual(['prod-us-east-1-Data', 'prod-us-east-1-Service', 'prod-us-east-2-Data', 'prod-us-east-2-Service']);

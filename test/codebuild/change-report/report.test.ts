@@ -59,8 +59,11 @@ describe('compare + render', () => {
       region: 'us-east-2',
       input: { StackName: 'prod-us-east-2-Data', TemplateStage: 'Original' },
     });
-    // a new stack's policies and ingress rules are new grants too: the approver sees them once
-    expect(summaryLine(report)).toBe('2 of 4 prod stacks change (2 new); DANGER: 2 security broadenings');
+    // a new stack's policies, ingress and egress rules are new grants too: the approver sees them
+    // once (the fixture's load-balancer group has no egress rule, so AWS allows all outbound); its
+    // role has no permissions boundary (the fixture predates it), which is flagged on its own
+    expect(summaryLine(report)).toBe('2 of 4 prod stacks change (2 new); DANGER: 4 security broadenings (2 wildcard/open to the internet)');
+    expect(report.stacks.flatMap((st) => st.dangers.map((d) => d.ruleId))).toContain('permissions-boundary');
   });
 
   test('an AccessDenied is an ERROR stack named in the summary and the DANGER section', async () => {

@@ -63,9 +63,12 @@ describe('drift detection on recorded responses', () => {
     expect(never.calls).toEqual([]);
   });
 
-  test('the stage stacks of the sample: 5 stages x Platform, Service, Assertions, each in its account and region', () => {
-    expect(stageStacksOf(config)).toHaveLength(15);
-    expect(prod.map((s) => `${s.stackName} ${s.account}/${s.region}`)).toEqual([
+  test('the stage stacks of the sample: 5 stages x Platform, Service, Assertions, each in its account and region, then the prod audit copies', () => {
+    expect(stageStacksOf(config)).toHaveLength(17);
+    expect(stageStacksOf(config).slice(15).map((s) => `${s.stackName} ${s.account}/${s.region}`)).toEqual([
+      'prod-us-east-1-AuditReplica-us-east-2 444444444444/us-east-2', 'prod-us-east-2-AuditReplica-us-east-1 444444444444/us-east-1',
+    ]);
+    expect(prod.slice(0, 6).map((s) => `${s.stackName} ${s.account}/${s.region}`)).toEqual([
       'prod-us-east-1-Platform 444444444444/us-east-1', 'prod-us-east-1-Service 444444444444/us-east-1', 'prod-us-east-1-Assertions 444444444444/us-east-1',
       'prod-us-east-2-Platform 444444444444/us-east-2', 'prod-us-east-2-Service 444444444444/us-east-2', 'prod-us-east-2-Assertions 444444444444/us-east-2',
     ]);

@@ -42,7 +42,9 @@ describe('the committed calendar covers every pin in use', () => {
   test('the walk sees every kind of pin in the synthesized templates', () => {
     expect(templates.length).toBeGreaterThanOrEqual(17);
     const kinds = new Set(used.map((u) => u.kind));
-    expect([...kinds].sort()).toEqual(['codebuild-image', 'codebuild-runtime', 'container-base-image', 'database-engine', 'lambda-runtime', 'nodejs', 'trivy']);
+    expect([...kinds].sort()).toEqual(['codebuild-image', 'codebuild-runtime', 'container-base-image', 'database-engine', 'lambda-runtime', 'nodejs', 'sidecar-image', 'trivy']);
+    // The AppConfig agent of every stage's task (the service's own image is the gated repository, not a pin).
+    expect(used.filter((u) => u.kind === 'sidecar-image').length).toBe(sampleAssembly().stages.length);
     expect(used.filter((u) => u.kind === 'database-engine').length).toBe(sampleAssembly().stages.length);
   });
 
@@ -52,6 +54,18 @@ describe('the committed calendar covers every pin in use', () => {
 
   test('no calendar entry is stale (listed but used nowhere)', () => {
     expect(unusedPins(calendar, used)).toEqual([]);
+  });
+
+  test('a sidecar image without a calendar row fails the check; the service image (a token) is no pin', () => {
+    const service = templates.find((t) => /prod-us-east-1\/\S*Service/.test(t.name))!;
+    const task = Object.entries(service.template.Resources!).find(([, r]) => r.Type === 'AWS::ECS::TaskDefinition')!;
+    const pins = pinsInTemplates([{ name: service.name, template: { Resources: Object.fromEntries([task]) } }]);
+    expect(pins).toEqual([{ kind: 'sidecar-image', pin: 'public.ecr.aws/aws-appconfig/aws-appconfig-agent:2.x', where: `${service.name}/${task[0]}` }]);
+    const bumped = JSON.parse(JSON.stringify(task[1]));
+    bumped.Properties.ContainerDefinitions.find((c: any) => typeof c.Image === 'string').Image = 'public.ecr.aws/aws-appconfig/aws-appconfig-agent:3.x@sha256:00';
+    expect(unlistedPins(calendar, pinsInTemplates([{ name: 'x', template: { Resources: { Task: bumped } } }]))).toEqual([
+      expect.stringMatching(/^sidecar-image public\.ecr\.aws\/aws-appconfig\/aws-appconfig-agent:3\.x \(used in x\/Task\): add it to versions\/calendar\.json/),
+    ]);
   });
 
   test('a template with an unlisted runtime, engine, image or buildspec runtime fails the check, naming where', () => {

@@ -95,13 +95,13 @@ describe('governance tags on the sample app as `npx projen synth` wrote it', () 
     stacks = everyStack(sample);
   });
 
-  test('the walk covers every template of the assembly: pipeline, support, image region and 5 stages x 3 stacks', () => {
+  test('the walk covers every template of the assembly: pipeline, support, image region, 5 stages x 3 stacks and the 2 prod audit replicas', () => {
     const all = (assembly: CloudAssembly): string[] => [
       ...assembly.stacks.map((s) => s.stackName),
       ...assembly.nestedAssemblies.flatMap((n) => all(n.nestedAssembly)),
     ];
     expect(stacks.map((s) => s.artifact.stackName).sort()).toEqual(all(new CloudAssembly(sample.directory)).sort());
-    expect(stacks).toHaveLength(3 + 5 * 3);
+    expect(stacks).toHaveLength(3 + 5 * 3 + 2);
   });
 
   test('every resource whose type takes tags carries the config tags, Environment, Region and ManagedBy', () => {

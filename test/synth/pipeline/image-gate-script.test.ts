@@ -2,6 +2,8 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
+import { provenanceRecord } from '../../../src/codebuild/image-gate/provenance';
+import { provenanceKey } from '../../../src/shared/image-provenance';
 import { bundleCli } from '../../support/bundle-cli';
 import { runLikeCodeBuild } from '../../support/codebuild-shell';
 import { REPO_ROOT } from '../../support/repo-root';
@@ -18,6 +20,9 @@ const root = REPO_ROOT;
 const fixtures = path.join(root, 'test', 'fixtures', 'supply-chain');
 const DIGEST = 'sha256:4a1f3c9b7e2d5f8a6c0b9e3d7f1a2c4e6b8d0f2a4c6e8b0d2f4a6c8e0b2d4f6a';
 const COMMIT = '0123456789abcdef0123456789abcdef01234567';
+const REPOSITORY = 'cdk-delivery-pipeline/service';
+/** Another digest: what a principal other than the gate might have pushed under the commit tag. */
+const OTHER_DIGEST = 'sha256:0000000000000000000000000000000000000000000000000000000000000bad';
 
 let gateCli: string;
 beforeAll(() => { gateCli = bundleCli('src/codebuild/image-gate/gate-cli.ts'); });
@@ -48,13 +53,28 @@ function imageGateBuildspec(): { commands: string[]; exportedVariables: string[]
  * shell like CodeBuild (the script from scripts/, the project's literal environment), reading
  * its exported variables afterwards.
  */
-function runGate(opts: { trivyImage: string; ecr: string; alreadyDeployable?: boolean; throughBuildspec?: boolean; replication?: string }): Run {
+function runGate(opts: {
+  trivyImage: string;
+  ecr: string;
+  alreadyDeployable?: boolean;
+  throughBuildspec?: boolean;
+  replication?: string;
+  /** With alreadyDeployable, the gate's provenance record of the commit: of that digest (default), of another, or none. */
+  recorded?: 'same digest' | 'other digest' | 'none';
+}): Run {
   const work = fs.mkdtempSync(path.join(os.tmpdir(), 'image-gate-'));
   const bin = path.join(work, 'bin');
   fs.mkdirSync(bin);
   const log = path.join(work, 'calls.log');
   const state = path.join(work, 'promoted');
+  // The S3 object of the commit's provenance record (one object: the stub ignores bucket and key).
+  const records = path.join(work, 'provenance-object.json');
   if (opts.alreadyDeployable) fs.writeFileSync(state, DIGEST);
+  const recorded = opts.recorded ?? (opts.alreadyDeployable ? 'same digest' : 'none');
+  if (recorded !== 'none') {
+    const digest = recorded === 'same digest' ? DIGEST : OTHER_DIGEST;
+    fs.writeFileSync(records, JSON.stringify(provenanceRecord({ repository: REPOSITORY, commit: COMMIT, digest }, 'earlier-build')));
+  }
   const stub = (name: string, body: string) => fs.writeFileSync(path.join(bin, name), `#!/usr/bin/env bash\necho "${name} $*" >> "${log}"\n${body}\n`, { mode: 0o755 });
   const outputOf = 'out=""; prev=""; for a in "$@"; do [ "$prev" = "--output" ] && out="$a"; prev="$a"; done';
   // `docker login --password-stdin` reads the password; a stub that does not would SIGPIPE the aws stub.
@@ -75,13 +95,19 @@ esac`);
   batch-get-image) case "$*" in *MediaType*) echo application/vnd.oci.image.manifest.v1+json ;; *) echo '{"schemaVersion":2}' ;; esac ;;
   put-image) echo "${DIGEST}" > "${state}" ;;
   batch-delete-image) echo 0 ;;
+  get-object) [ -f "${records}" ] && cp "${records}" "\${@: -1}" || { echo 'An error occurred (NoSuchKey) when calling the GetObject operation: The specified key does not exist.' >&2; exit 254; } ;;
+  put-object) body=""; prev=""; for a in "$@"; do [ "$prev" = "--body" ] && body="$a"; prev="$a"; done; cp "$body" "${records}" ;;
 esac`);
   fs.copyFileSync(path.join(root, '.trivyignore.yaml'), path.join(work, '.trivyignore.yaml'));
   const env = {
     PATH: `${bin}:${process.env.PATH}`,
-    REPOSITORY_URI: '111111111111.dkr.ecr.us-east-1.amazonaws.com/cdk-delivery-pipeline/service',
-    REPOSITORY_NAME: 'cdk-delivery-pipeline/service',
+    REPOSITORY_URI: `111111111111.dkr.ecr.us-east-1.amazonaws.com/${REPOSITORY}`,
+    REPOSITORY_NAME: REPOSITORY,
     COMMIT_ID: COMMIT,
+    PROVENANCE_BUCKET: 'change-reports-bucket',
+    // Through the buildspec, the project's own literal value applies.
+    ...(opts.throughBuildspec ? {} : { PROVENANCE_PREFIX: `image-provenance/${REPOSITORY}/` }),
+    CODEBUILD_BUILD_ID: 'cdk-delivery-pipeline-ImageGate:this-build',
     AWS_REGION: 'us-east-1',
     CODEBUILD_BUILD_NUMBER: '7',
     GATE_CLI: gateCli,
@@ -101,6 +127,12 @@ esac`);
   const run = spawnSync('bash', [path.join(root, 'scripts', 'image-gate.sh')], { cwd: work, encoding: 'utf8', env });
   return { status: run.status, calls: callsOf(), output: run.stdout + run.stderr, workdir: work };
 }
+
+/** The provenance record the run left in the (stubbed) bucket, if any. */
+const storedRecord = (run: Run) => {
+  const file = path.join(run.workdir, 'provenance-object.json');
+  return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : undefined;
+};
 
 const indexOf = (calls: string[], pattern: RegExp) => calls.findIndex((c) => pattern.test(c));
 
@@ -124,6 +156,36 @@ describe('scripts/image-gate.sh', () => {
     expect(record).toMatchObject({ commit: COMMIT, digest: DIGEST, deployableTag: COMMIT, candidateTag: `candidate-${COMMIT}-7` });
   });
 
+  test('the gate records the digest it promotes before the commit tag names it, under the commit\'s key', () => {
+    const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json' });
+    expect(run.status).toBe(0);
+    const put = indexOf(run.calls, new RegExp(`^aws s3api put-object --bucket change-reports-bucket --key ${provenanceKey(REPOSITORY, COMMIT)} `));
+    const promote = indexOf(run.calls, new RegExp(`^aws ecr put-image .*--image-tag ${COMMIT}`));
+    expect(put).toBeGreaterThan(indexOf(run.calls, /^docker push/));
+    expect(put).toBeLessThan(promote);
+    expect(storedRecord(run)).toMatchObject({ version: 1, repository: REPOSITORY, commit: COMMIT, digest: DIGEST, build: 'cdk-delivery-pipeline-ImageGate:this-build' });
+    // A fresh build reads no record: there is no tag to reuse.
+    expect(indexOf(run.calls, /^aws s3api get-object/)).toBe(-1);
+  });
+
+  test('a tag that the gate has no record of (pushed by another principal) is refused before any scan', () => {
+    const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', alreadyDeployable: true, recorded: 'none' });
+    expect(run.status).not.toBe(0);
+    expect(run.output).toContain(`No provenance record s3://change-reports-bucket/${provenanceKey(REPOSITORY, COMMIT)} for ${REPOSITORY}:${COMMIT} (= ${DIGEST})`);
+    expect(run.output).toContain('RUNBOOKS.md "The image gate refuses an existing tag"');
+    for (const never of [/^trivy image/, /^docker build/, /^aws ecr put-image/, /^aws s3api put-object/]) expect(indexOf(run.calls, never)).toBe(-1);
+    expect(fs.existsSync(path.join(run.workdir, 'gate-reports', 'image-digest.txt'))).toBe(false);
+  });
+
+  test('a tag that names another digest than the gate recorded is refused before any scan', () => {
+    const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', alreadyDeployable: true, recorded: 'other digest' });
+    expect(run.status).toBe(1);
+    expect(run.output).toMatch(new RegExp(`names ${DIGEST}, which is not what the image gate promoted[\\s\\S]*Provenance check FAILED`));
+    expect(indexOf(run.calls, /^trivy image/)).toBe(-1);
+    // The record is evidence: the gate never overwrites it on a refusal.
+    expect(storedRecord(run).digest).toBe(OTHER_DIGEST);
+  });
+
   test('a CRITICAL from Trivy fails before anything is pushed or tagged', () => {
     const run = runGate({ trivyImage: 'critical.json', ecr: 'scan-clean.json' });
     expect(run.output).toMatch(/CRITICAL/);
@@ -140,11 +202,15 @@ describe('scripts/image-gate.sh', () => {
     expect(indexOf(run.calls, /^aws ecr put-image/)).toBe(-1);
   });
 
-  test('a re-run for a commit that already passed re-checks that digest and builds nothing', () => {
+  test('a re-run for a commit that already passed checks the tag\'s provenance, re-checks that digest and builds nothing', () => {
     const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', alreadyDeployable: true });
     expect(run.status).toBe(0);
+    expect(run.output).toContain(`Provenance check passed: ${REPOSITORY}:${COMMIT} = ${DIGEST}`);
     expect(indexOf(run.calls, /^docker build/)).toBe(-1);
-    expect(indexOf(run.calls, new RegExp(`^trivy image .*@${DIGEST}`))).toBeGreaterThanOrEqual(0);
+    const read = indexOf(run.calls, new RegExp(`^aws s3api get-object --bucket change-reports-bucket --key ${provenanceKey(REPOSITORY, COMMIT)} `));
+    expect(read).toBeGreaterThanOrEqual(0);
+    expect(read).toBeLessThan(indexOf(run.calls, new RegExp(`^trivy image .*@${DIGEST}`)));
+    expect(indexOf(run.calls, /^aws s3api put-object/)).toBe(-1);
   });
 
   test('with replication regions, the gate passes only once the digest is in every region under the commit tag', () => {
@@ -182,10 +248,17 @@ describe('scripts/image-gate.sh', () => {
       expect(run.exported).toEqual({ IMAGE_DIGEST: DIGEST });
     });
 
-    test('a re-run for a commit that already passed exports that digest', () => {
+    test('a re-run for a commit that already passed reads its record under the project\'s prefix and exports that digest', () => {
       const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', alreadyDeployable: true, throughBuildspec: true });
       expect(run.status).toBe(0);
+      expect(indexOf(run.calls, new RegExp(`^aws s3api get-object .*--key ${provenanceKey(REPOSITORY, COMMIT)} `))).toBeGreaterThanOrEqual(0);
       expect(run.exported).toEqual({ IMAGE_DIGEST: DIGEST });
+    });
+
+    test('a refused tag fails the build and exports no digest', () => {
+      const run = runGate({ trivyImage: 'clean.json', ecr: 'scan-clean.json', alreadyDeployable: true, recorded: 'other digest', throughBuildspec: true });
+      expect(run.status).not.toBe(0);
+      expect(run.exported?.IMAGE_DIGEST ?? '').toBe('');
     });
 
     test('a failed gate fails the build and exports no digest', () => {

@@ -65,6 +65,15 @@ describe('images in every region, on the sample as `npx projen synth` wrote it',
         Effect: 'Allow',
         Principal: { AWS: ['222222222222', '333333333333', '444444444444'].map((a) => `arn:aws:iam::${a}:root`) },
         Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
+      }, {
+        // Nobody pushes, tags or deletes images in a replica; replication (ReplicateImage) is not denied.
+        Sid: 'ImagesOnlyByReplication',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: [
+          'ecr:BatchDeleteImage', 'ecr:BatchImportUpstreamImage', 'ecr:CompleteLayerUpload', 'ecr:InitiateLayerUpload',
+          'ecr:PutImage', 'ecr:UpdateImageStorageClass', 'ecr:UploadLayerPart',
+        ],
       }],
     });
     expect(props.ResourceTags).toEqual(expect.arrayContaining([

@@ -96,6 +96,8 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     const comment: string = approval.Configuration.CustomData;
     expect(comment).toMatch(/^#\{Approve-prod@ChangeReport-prod\.CHANGE_SUMMARY\} \| Promote to prod \(444444444444: us-east-1, us-east-2\)/);
     expect(comment).toMatch(/commit https:\/\/github\.com\/example-org\/cdk-delivery-pipeline\/commit\/#\{Source@.*\.CommitId\}$/);
+    // Who may approve: the notification says it, because CodePipeline cannot enforce it (RUNBOOKS.md).
+    expect(comment).toContain('approver not its author (RUNBOOKS "Who may approve"): commit https://');
     // CodePipeline refuses comments over 500 characters after variables are filled in:
     // the summary is cut to 250 characters by the report step, a commit id has 40.
     const filledIn = comment
@@ -118,7 +120,9 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     for (const action of deploys) {
       const stageId = Object.keys(expected).find((id) => action.Configuration.StackName.startsWith(`${id}-`));
       expect(stageId).toBeDefined();
-      const [account, region] = expected[stageId!];
+      // A production stage's audit replica deploys into the other region (its name says which).
+      const [account, stageRegion] = expected[stageId!];
+      const region = /-AuditReplica-([a-z0-9-]+)$/.exec(action.Configuration.StackName)?.[1] ?? stageRegion;
       expect(flat(action.RoleArn)).toBe(`arn:*:iam::${account}:role/cdk-hnb659fds-deploy-role-${account}-${region}`);
       expect(flat(action.Configuration.RoleArn)).toBe(`arn:*:iam::${account}:role/cdk-hnb659fds-cfn-exec-role-${account}-${region}`);
       expect(action.Region ?? 'us-east-1').toBe(region);
@@ -179,6 +183,21 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     });
   });
 
+  test('CodeStar Notifications may publish (and use the key) only for this account: confused-deputy conditions on every grant', () => {
+    const grants = [
+      ...Object.values<any>(p.template.findResources('AWS::SNS::TopicPolicy')).flatMap((r) => r.Properties.PolicyDocument.Statement),
+      ...Object.values<any>(p.template.findResources('AWS::KMS::Key')).flatMap((r) => r.Properties.KeyPolicy.Statement),
+    ].filter((st) => JSON.stringify(st.Principal ?? {}).includes('codestar-notifications.amazonaws.com'));
+    expect(grants.map((g) => g.Action)).toEqual(expect.arrayContaining(['sns:Publish', ['kms:GenerateDataKey*', 'kms:Decrypt']]));
+    const rule = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':codestar-notifications:us-east-1:111111111111:notificationrule/*']] };
+    for (const grant of grants) {
+      const account = grant.Condition.StringEquals?.['aws:SourceAccount'] ?? grant.Condition.StringEqualsIfExists?.['aws:SourceAccount'];
+      expect({ sid: grant.Sid, account, rule: grant.Condition.ArnLikeIfExists['aws:SourceArn'] }).toEqual({ sid: grant.Sid, account: '111111111111', rule });
+    }
+    // The topic grant is the documented one (aws:SourceAccount must match, not merely if present).
+    expect(grants.find((g) => g.Action === 'sns:Publish').Condition.StringEquals['aws:SourceAccount']).toBe('111111111111');
+  });
+
   test('speed defaults: CodeBuild timeouts, log retention, no change sets, one asset action per type', () => {
     for (const project of Object.values(p.template.findResources('AWS::CodeBuild::Project')) as any[]) {
       // 30 min; the image gate adds the ECR scan wait and the replication wait on top.
@@ -190,16 +209,37 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     expect(deploys.every((a: any) => !/CHANGE_SET/.test(a.Configuration.ActionMode))).toBe(true);
   });
 
+  test('outputs without exports: pipeline name, image repository URI, notification topic, artifact bucket', () => {
+    const outputs = p.template.toJSON().Outputs;
+    const ref = (type: string) => Object.keys(p.template.findResources(type)).filter((id) => !/Support|Replication/.test(id));
+    const [repository] = ref('AWS::ECR::Repository');
+    const [topic] = ref('AWS::SNS::Topic');
+    const [pipeline] = ref('AWS::CodePipeline::Pipeline');
+    expect(outputs.PipelineName.Value).toEqual({ Ref: pipeline });
+    expect(outputs.NotificationTopicArn.Value).toEqual({ Ref: topic });
+    expect(JSON.stringify(outputs.ImageRepositoryUri.Value)).toContain(repository);
+    const artifactStore = p.template.findResources('AWS::CodePipeline::Pipeline')[pipeline].Properties.ArtifactStores
+      .find((s: any) => s.Region === 'us-east-1').ArtifactStore.Location;
+    expect(outputs.ArtifactBucketName.Value).toEqual(artifactStore);
+    for (const key of ['PipelineName', 'ImageRepositoryUri', 'NotificationTopicArn', 'ArtifactBucketName']) {
+      expect(outputs[key].Export).toBeUndefined();
+      expect(outputs[key].Description).toMatch(/\w/);
+    }
+  });
+
   test('stages pull the image from the gated repository by the commit tag', () => {
     p.template.hasResourceProperties('AWS::ECR::Repository', {
       ImageTagMutability: 'IMMUTABLE',
       ImageScanningConfiguration: { ScanOnPush: true },
       EncryptionConfiguration: { EncryptionType: 'KMS', KmsKey: Match.anyValue() },
       RepositoryPolicyText: {
-        Statement: [Match.objectLike({
+        // Then the two statements that reserve writes to the gate (test/synth/pipeline/image-writers.test.ts).
+        Statement: Match.arrayWith([Match.objectLike({
+          Sid: 'StageAccountsPull',
+          Effect: 'Allow',
           Action: ['ecr:BatchGetImage', 'ecr:GetDownloadUrlForLayer', 'ecr:BatchCheckLayerAvailability'],
           Principal: { AWS: ['222222222222', '333333333333', '444444444444'].map((a) => ({ 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::${a}:root`]] })) },
-        })],
+        })]),
       },
     });
   });

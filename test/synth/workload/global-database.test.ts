@@ -1,8 +1,7 @@
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, CfnResource, identityStatements, importsIn, only, resources, sampleEnvironment, tierTemplate } from './support';
-import { globalClusterIdentifierOf, regionalClusterIdentifierOf } from '../../../src/config/resilience';
+import { databaseSecretNameOf, globalClusterIdentifierOf, regionalClusterIdentifierOf } from '../../../src/config/resilience';
 import { vpcCidrOf } from '../../../src/config/vpc-cidrs';
-import { databaseSecretNameOf } from '../../../src/synth/workload/global-database';
 import { REPLICATION_LAG_THRESHOLD_MS } from '../../../src/synth/workload/replication-alarms';
 import { ServiceStage } from '../../../src/synth/workload/service-stage';
 import { testApp } from '../../support/test-app';

@@ -1,6 +1,8 @@
+import { CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { buildStage, CfnResource, resources, sampleEnvironment, tierTemplate } from './support';
 import { vpcCidrOf } from '../../../src/config/vpc-cidrs';
+import { SERVICE_INTERNET_NEEDS } from '../../../src/synth/workload/network-tier';
 import { ServiceStage } from '../../../src/synth/workload/service-stage';
 
 /** Network: VPC tiers, NAT, flow logs, endpoints and every security group rule of the stage. */
@@ -158,7 +160,35 @@ describe.each([
       'out rotation -> database:5432',
       'out rotation -> endpoints:443',
       'out service -> database:5432',
+      'out service -> endpoints:443',
     ]);
+  });
+
+  test('the only egress to a CIDR of the workload\'s groups: the service tasks\' 443 out of the VPC, named for what no endpoint serves', () => {
+    const groups = stage.network.securityGroups;
+    const owners = new Map(([['alb', groups.loadBalancer], ['service', groups.service], ['database', groups.database], ['rotation', groups.rotation], ['endpoints', groups.endpoints]] as const)
+      .map(([n, g]) => [stage.platform.getLogicalId(g.node.defaultChild as unknown as CfnElement), n]));
+    const toCidr: string[] = [];
+    for (const t of all) {
+      for (const [id, r] of Object.entries(resources(t))) {
+        const rules = r.Type === 'AWS::EC2::SecurityGroup' ? (r.Properties!.SecurityGroupEgress ?? []).map((x: any) => ({ ...x, owner: id }))
+          : r.Type === 'AWS::EC2::SecurityGroupEgress' ? [{ ...r.Properties, owner: r.Properties!.GroupId?.['Fn::GetAtt']?.[0] }] : [];
+        for (const rule of rules) {
+          // CDK's placeholder for "no egress" (allowAllOutbound: false): ICMP to 255.255.255.255/32.
+          if (rule.CidrIp === '255.255.255.255/32') continue;
+          // The workload's groups (the progressive-deployment hook's own group is its construct's concern).
+          if (!owners.has(rule.owner)) continue;
+          if (rule.CidrIp || rule.CidrIpv6 || rule.DestinationPrefixListId) {
+            toCidr.push(`${owners.get(rule.owner)} ${rule.IpProtocol}:${rule.FromPort} -> ${rule.CidrIp ?? rule.CidrIpv6 ?? rule.DestinationPrefixListId}: ${rule.Description}`);
+          }
+        }
+      }
+    }
+    expect(toCidr).toEqual([`service tcp:443 -> 0.0.0.0/0: HTTPS out of the VPC, only for: ${SERVICE_INTERNET_NEEDS.map((n) => n.what).join('; ')}`]);
+    expect(SERVICE_INTERNET_NEEDS.map((n) => n.what)).toEqual(['S3 image layers', 'the token issuer JWKS']);
+    // EC2 refuses any other character in a rule description (IpRange.Description, EC2 API Reference).
+    for (const rule of toCidr) expect(rule.split(': ').slice(1).join(': ')).toMatch(/^[a-zA-Z0-9. _\-:/()#,@[\]+=&;{}!$*]{1,255}$/);
+    for (const need of SERVICE_INTERNET_NEEDS) expect(need.why).toMatch(/^[A-Z].{60,}https:\/\/docs\.aws\.amazon\.com\/.*\.$/s);
   });
 
   test('the database group has no CIDR ingress at all', () => {

@@ -1,6 +1,6 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildStage, CfnResource, only, resources, sampleEnvironment, TEST_DOMAIN, TEST_IMAGE, tierTemplate } from './support';
+import { buildStage, CfnResource, FEATURE_FLAGS, only, resources, sampleEnvironment, TEST_DOMAIN, TEST_IMAGE, tierTemplate } from './support';
 import { EnvironmentConfig } from '../../../src/config/schema';
 import { LAMBDA_NODE_RUNTIME } from '../../../src/synth/constructs/lambda-runtime';
 import { bundledHookCode, PRE_TRAFFIC_DEADLINE_MINUTES, PRE_TRAFFIC_MAX_ATTEMPTS } from '../../../src/synth/progressive-deployment/pre-traffic-hook';
@@ -25,6 +25,8 @@ describe('strategy per environment', () => {
     platform.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 0);
     Template.fromStack(stage.service).resourceCountIs('AWS::Lambda::Function', 0);
     expect(stage.edge.trafficSwitch).toBeUndefined();
+    expect(stage.service.monitoring.preTrafficHookErrorsAlarm).toBeUndefined();
+    expect(s.DeploymentConfiguration.Alarms.AlarmNames).toHaveLength(2);
   });
 
   test('prod defaults to canary: 10% for 10 minutes, then the rest; old tasks kept 10 minutes; breaker and alarms still roll back', () => {
@@ -36,7 +38,8 @@ describe('strategy per environment', () => {
       DeploymentCircuitBreaker: { Enable: true, Rollback: true },
       Alarms: { Enable: true, Rollback: true },
     });
-    expect(d.Alarms.AlarmNames).toHaveLength(2);
+    // 5xx, unhealthy hosts and the pre-traffic hook's errors.
+    expect(d.Alarms.AlarmNames).toHaveLength(3);
   });
 
   test.each([
@@ -183,6 +186,36 @@ describe.each([
     expect(logGroup.Properties!.KmsKeyId).toBeDefined();
   });
 
+  test('the hook has an Errors alarm: paging, a deployment alarm ECS rolls back on, and one of the alarms the bake watches', () => {
+    const hook = stage.service.preTrafficHook!;
+    const alarm = stage.service.monitoring.preTrafficHookErrorsAlarm!;
+    const props = resources(svc, 'AWS::CloudWatch::Alarm')[serviceId(alarm)].Properties!;
+    expect(props).toMatchObject({
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: serviceId(hook.function) } }],
+      Statistic: 'Sum',
+      Period: 60,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      DatapointsToAlarm: 1,
+      // No invocation between releases: no data is no error, and the bake needs OK, not INSUFFICIENT_DATA.
+      TreatMissingData: 'notBreaching',
+    });
+    const topic = { Ref: serviceId(stage.service.monitoring.topic) };
+    expect(props.AlarmActions).toEqual([topic]);
+    expect(props.OKActions).toEqual([topic]);
+    // ECS watches it during the deployment (with 5xx and unhealthy hosts) and rolls back on ALARM.
+    const deployment = only(svc, 'AWS::ECS::Service').Properties!.DeploymentConfiguration.Alarms;
+    expect(deployment).toMatchObject({ Enable: true, Rollback: true });
+    expect(deployment.AlarmNames).toHaveLength(3);
+    expect(deployment.AlarmNames).toContainEqual({ Ref: serviceId(alarm) });
+    // The bake reads the AlarmNames output: it lists the hook's alarm.
+    expect(svc.findOutputs('AlarmNames').AlarmNames.Value['Fn::Join'][1]).toContainEqual({ Ref: serviceId(alarm) });
+    expect(stage.alarms).toContain(alarm);
+  });
+
   test('the hook may list the services of its own cluster and the deployments of that cluster\'s services, nothing else of ECS', () => {
     const hook = stage.service.preTrafficHook!;
     const statements = Object.values(resources(svc, 'AWS::IAM::Policy'))
@@ -248,6 +281,7 @@ describe('what a release changes', () => {
       tags: config.tags,
       commit: tag,
       alarmEmails: config.notifications.emails,
+      featureFlags: FEATURE_FLAGS,
       image: { ...TEST_IMAGE, tag },
     });
   };
@@ -273,7 +307,7 @@ describe('what a release changes', () => {
     const app = testApp();
     const config = sampleConfig();
     const stages = ['us-east-1', 'us-east-2'].map((region) => new ServiceStage(app, ServiceStage.idFor(prod(), region), {
-      environment: prod(), region, tags: config.tags, commit: 'c', image: TEST_IMAGE,
+      environment: prod(), region, tags: config.tags, commit: 'c', image: TEST_IMAGE, featureFlags: FEATURE_FLAGS,
     }));
     const codeOf = (stage: ServiceStage) => {
       const fn = stage.service.preTrafficHook!.function;

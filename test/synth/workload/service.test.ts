@@ -67,10 +67,18 @@ describe.each([
 
   test('database credentials arrive as ECS secrets from the secret fields; plain settings are the port, TLS, the secret\'s ARN and the regions', () => {
     const c = container();
-    expect(c.Environment.map((e: any) => e.Name)).toEqual(['PORT', 'DB_SSL', 'DB_SECRET_ARN', 'SERVICE_REGION', 'DB_WRITER_REGION']);
+    expect(c.Environment.map((e: any) => e.Name)).toEqual(['PORT', 'DB_SSL', 'DB_SECRET_ARN', 'SERVICE_REGION', 'DB_WRITER_REGION', 'FEATURE_FLAGS_URL']);
     expect(c.Environment.slice(0, 2)).toEqual([{ Name: 'PORT', Value: '8080' }, { Name: 'DB_SSL', Value: 'true' }]);
     // A primary or independent region writes locally.
-    expect(c.Environment.slice(3)).toEqual([{ Name: 'SERVICE_REGION', Value: region }, { Name: 'DB_WRITER_REGION', Value: region }]);
+    expect(c.Environment.slice(3, 5)).toEqual([{ Name: 'SERVICE_REGION', Value: region }, { Name: 'DB_WRITER_REGION', Value: region }]);
+    // The AppConfig agent sidecar serves this stage's flags on localhost (test/synth/feature-flags/).
+    const flags = stage.service.featureFlags;
+    expect(c.Environment[5].Value).toEqual({
+      'Fn::Join': ['', [
+        'http://localhost:2772/applications/', { Ref: id(flags.application) }, '/environments/', { Ref: id(flags.environment) },
+        '/configurations/', { Ref: stage.service.getLogicalId(flags.profile.node.findChild('ConfigurationProfile') as any) },
+      ]],
+    });
     expect(importsIn(c.Environment[2].Value)).toEqual([expect.stringContaining('DatabaseSecretAttachment')]);
     const fields = Object.fromEntries(c.Secrets.map((s: any) => [s.Name, s.ValueFrom['Fn::Join'][1][1]]));
     expect(fields).toEqual({ DB_HOST: ':host::', DB_PORT: ':port::', DB_NAME: ':dbname::', DB_USER: ':username::', DB_PASSWORD: ':password::' });
@@ -87,7 +95,7 @@ describe.each([
   });
 
   test('logs go to a KMS-encrypted log group with the configured retention', () => {
-    const logGroup = only(template, 'AWS::Logs::LogGroup');
+    const logGroup = resources(template, 'AWS::Logs::LogGroup')[id(stage.service.logGroup)];
     expect(logGroup.Properties!.KmsKeyId).toEqual({ 'Fn::GetAtt': [id(stage.service.logsKey), 'Arn'] });
     expect(logGroup.Properties!.RetentionInDays).toBe(sizing.logRetentionDays);
     expect(container().LogConfiguration).toMatchObject({ LogDriver: 'awslogs', Options: { 'awslogs-group': { Ref: id(stage.service.logGroup) }, 'mode': 'non-blocking' } });
@@ -101,7 +109,7 @@ describe.each([
     .map((s) => [s.Sid ?? '', [s.Action].flat().sort().join(','), JSON.stringify(s.Resource)])
     .sort((a, b) => a[1].localeCompare(b[1]));
 
-  test('separate execution and task roles; the task role may only re-read the one database secret after a rotation', () => {
+  test('separate execution and task roles; the task role may only re-read the one database secret after a rotation and read this stage\'s flags', () => {
     const task = only(template, 'AWS::ECS::TaskDefinition').Properties!;
     expect(task.ExecutionRoleArn).toEqual({ 'Fn::GetAtt': [id(stage.service.executionRole), 'Arn'] });
     expect(task.TaskRoleArn).toEqual({ 'Fn::GetAtt': [id(stage.service.taskRole), 'Arn'] });
@@ -109,6 +117,7 @@ describe.each([
     expect(taskRole.Properties!.Policies).toBeUndefined();
     expect(taskRole.Properties!.ManagedPolicyArns).toBeUndefined();
     expect(summarize(roleStatements(id(stage.service.taskRole)))).toEqual([
+      ['ReadOwnFeatureFlags', 'appconfig:GetLatestConfiguration,appconfig:StartConfigurationSession', expect.stringContaining(`:appconfig:${region}:${environment.account}:application/`)],
       ['DecryptDatabaseSecretViaSecretsManager', 'kms:Decrypt', expect.stringContaining('Platform:ExportsOutputFnGetAttDataSecretKey')],
       ['ReadDatabaseSecretAfterRotation', 'secretsmanager:GetSecretValue', expect.stringContaining('DatabaseSecretAttachment')],
     ]);
@@ -118,7 +127,7 @@ describe.each([
     const env = Object.fromEntries((container().Environment as Array<{ Name: string; Value: unknown }>).map((e) => [e.Name, e.Value]));
     expect(JSON.stringify(env.DB_SECRET_ARN)).toBe(JSON.stringify(roleStatements(id(stage.service.taskRole))
       .find((s) => s.Sid === 'ReadDatabaseSecretAfterRotation')!.Resource));
-    for (const role of Object.values(resources(template, 'AWS::IAM::Role'))) {
+    for (const role of [stage.service.executionRole, stage.service.taskRole].map((r) => resources(template, 'AWS::IAM::Role')[id(r)])) {
       expect(role.Properties!.AssumeRolePolicyDocument.Statement[0].Condition.StringEquals['aws:SourceAccount']).toBe(environment.account);
     }
   });

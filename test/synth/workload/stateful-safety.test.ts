@@ -44,18 +44,41 @@ const PROGRESSIVE: Record<string, Record<string, string[]>> = {
   },
 };
 
-function expectedFor(stackId: string, dbReaders: number, role: 'primary' | 'secondary' | 'independent', progressive: boolean): Record<string, string[]> {
+/**
+ * What a production stage's audit tier adds to its Service stack (test/synth/audit/): the audit
+ * key and bucket, the bucket's access-log bucket, Firehose's error log group, and where the
+ * stage holds the project's trail (the primary region), the trail's log group.
+ */
+const AUDIT: Record<string, Record<string, string[]>> = {
+  Service: {
+    'AWS::KMS::Key': ['AuditKey2ED08D30'],
+    'AWS::Logs::LogGroup': ['AuditTransactionRecordsErrorLogGroupC50DAB9A'],
+    'AWS::S3::Bucket': ['AuditBucket7486E833', 'ServerAccessLogsB54ADC66'],
+  },
+};
+const AUDIT_TRAIL_LOG_GROUP = 'AuditTrailLogGroup259ED61C';
+
+function expectedFor(
+  stackId: string, dbReaders: number, role: 'primary' | 'secondary' | 'independent', progressive: boolean, audit: { production: boolean; trail: boolean },
+): Record<string, string[]> {
   const pinned = { ...PINNED[stackId] };
+  const add = (extra?: Record<string, string[]>) => {
+    for (const [type, ids] of Object.entries(extra ?? {})) pinned[type] = [...(pinned[type] ?? []), ...ids].sort();
+  };
   // The global cluster lives in the primary region; a secondary has no secret of its own (it
   // reads a replica of the primary's, which is not a resource of its template).
   if (role !== 'primary') delete pinned['AWS::RDS::GlobalCluster'];
   if (role === 'secondary') delete pinned['AWS::SecretsManager::Secret'];
+  // A secondary holds the standby rotation function of the secret (issue 27), with its log group.
+  if (role === 'secondary' && stackId === 'Platform') {
+    pinned['AWS::Logs::LogGroup'] = [...pinned['AWS::Logs::LogGroup'], 'DataStandbyRotationLogGroup019C2CC2'].sort();
+  }
   if (pinned['AWS::RDS::DBInstance']) {
     pinned['AWS::RDS::DBInstance'] = pinned['AWS::RDS::DBInstance'].filter((id) => (dbReaders > 0 && role !== 'secondary') || !id.startsWith('DataClusterReader'));
   }
-  if (progressive && PROGRESSIVE[stackId]) {
-    for (const [type, ids] of Object.entries(PROGRESSIVE[stackId])) pinned[type] = [...pinned[type], ...ids].sort();
-  }
+  if (progressive) add(PROGRESSIVE[stackId]);
+  if (audit.production) add(AUDIT[stackId]);
+  if (audit.production && audit.trail && stackId === 'Service') add({ 'AWS::Logs::LogGroup': [AUDIT_TRAIL_LOG_GROUP] });
   return pinned;
 }
 
@@ -89,7 +112,10 @@ describe.each([
       expect({ stack: stack.node.id, ids: statefulIds(template) })
         .toEqual({
           stack: stack.node.id,
-          ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role, deploymentOf(environment).progressive),
+          ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role, deploymentOf(environment).progressive, {
+            // The sample's audit.trail is "project": the trail lives in prod's primary region.
+            production: environment.production, trail: environment.production && role === 'primary',
+          }),
         });
     }
   });
@@ -137,7 +163,10 @@ describe.each([
     for (const type of role === 'secondary' ? stores : [...stores, 'AWS::SecretsManager::Secret']) {
       expect(counts[type]).toBeGreaterThan(0);
     }
-    expect(counts['AWS::Logs::LogGroup']).toBe(deploymentOf(environment).progressive ? 5 : 4);
+    // Platform 3, the service's 1, the hook's (progressive), the secondary's standby rotation's,
+    // Firehose's and the trail's (production audit tier).
+    const auditGroups = environment.production ? (role === 'primary' ? 2 : 1) : 0;
+    expect(counts['AWS::Logs::LogGroup']).toBe((deploymentOf(environment).progressive ? 5 : 4) + (role === 'secondary' ? 1 : 0) + auditGroups);
   });
 
   test('no literal secret in any template', () => {
@@ -166,6 +195,8 @@ describe.each([
       // the AWS managed policy: traffic-switch-role.ts).
       'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
       'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
+      // The standby rotation function generating a password (issue 27): no resource type.
+      'secretsmanager:GetRandomPassword',
       // The prod deletion-protection role reading back the load balancer's attributes.
       'elasticloadbalancing:DescribeLoadBalancerAttributes',
       // The pre-traffic hook's lookup: ListServices has no resource type (limited by the ecs:cluster condition).
@@ -190,6 +221,6 @@ test('the pin catches a changed logical id (the check is not vacuous)', () => {
   const stage = buildStage(environment, 'us-east-1', testApp());
   stage.platform.renameLogicalId(stage.platform.getLogicalId(stage.data.cluster.node.defaultChild as CfnElement), 'DatabaseClusterRenamed');
   const ids = statefulIds(Template.fromStack(stage.platform));
-  expect(ids).not.toEqual(expectedFor('Platform', environment.sizing.dbReaders, 'independent', false));
+  expect(ids).not.toEqual(expectedFor('Platform', environment.sizing.dbReaders, 'independent', false, { production: false, trail: false }));
   expect(ids['AWS::RDS::DBCluster']).toEqual(['DatabaseClusterRenamed']);
 });

@@ -1,9 +1,14 @@
 import { App, CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { Construct } from 'constructs';
+import { loadFeatureFlags } from '../../../src/config/feature-flags';
 import { EnvironmentConfig } from '../../../src/config/schema';
 import { ServiceStage } from '../../../src/synth/workload/service-stage';
+import { REPO_ROOT } from '../../support/repo-root';
 import { sampleConfig, testApp } from '../../support/test-app';
+
+/** The repository's feature flags (config/feature-flags.json), as every stage deploys them. */
+export const FEATURE_FLAGS = loadFeatureFlags(REPO_ROOT);
 
 /** The gated image every test stage runs (pipeline account 111111111111). */
 export const TEST_IMAGE = {
@@ -32,6 +37,8 @@ export function buildStage(environment: EnvironmentConfig, region: string, app: 
     image: TEST_IMAGE,
     commit: '0123456789abcdef0123456789abcdef01234567',
     alarmEmails: config.notifications.emails,
+    audit: config.audit,
+    featureFlags: FEATURE_FLAGS,
   });
 }
 

@@ -6,8 +6,18 @@ async function run(argv: string[], world: Record<string, string>) {
   const { clients, calls } = recordedDriftApi(world);
   let out = '';
   let err = '';
-  const io: DriftCliIo = { env: {}, out: (t) => { out += t; }, err: (t) => { err += t; }, cloudFormation: clients, ...fakeClock().options };
-  return { code: await driftCli(argv, io), out, err, calls };
+  const profiles: Array<Readonly<Record<string, string>>> = [];
+  const io: DriftCliIo = {
+    env: {},
+    out: (t) => { out += t; },
+    err: (t) => { err += t; },
+    cloudFormation: (where, p) => {
+      profiles.push(p);
+      return clients(where);
+    },
+    ...fakeClock().options,
+  };
+  return { code: await driftCli(argv, io), out, err, calls, profiles };
 }
 
 describe('npx projen drift', () => {
@@ -21,7 +31,10 @@ describe('npx projen drift', () => {
       'IN SYNC      prod-us-east-2-Platform (444444444444/us-east-2)',
       'IN SYNC      prod-us-east-2-Service (444444444444/us-east-2)',
       'not deployed prod-us-east-2-Assertions (444444444444/us-east-2)',
-      '5 stack(s) checked: 1 drifted, 0 not checked; 1 not deployed.',
+      // Each prod region's copy of its audit bucket, in the other region (not in the recorded world).
+      'not deployed prod-us-east-1-AuditReplica-us-east-2 (444444444444/us-east-2)',
+      'not deployed prod-us-east-2-AuditReplica-us-east-1 (444444444444/us-east-1)',
+      '5 stack(s) checked: 1 drifted, 0 not checked; 3 not deployed.',
     ]);
     expect(new Set(calls.map((c) => c.where))).toEqual(new Set(['444444444444/us-east-1', '444444444444/us-east-2']));
   });
@@ -31,7 +44,13 @@ describe('npx projen drift', () => {
     expect((await run(['--env', 'prod'], clean)).code).toBe(0);
     const { code, out } = await run(['--env=prod', '--json'], clean);
     expect(code).toBe(0);
-    expect(JSON.parse(out).counts).toEqual({ checked: 5, drifted: 0, unchecked: 0, notDeployed: 1 });
+    expect(JSON.parse(out).counts).toEqual({ checked: 5, drifted: 0, unchecked: 0, notDeployed: 3 });
+  });
+
+  test('--profile-<account> reaches the clients: the lookup roles trust only the pipeline\'s own roles, a person reads with their own access', async () => {
+    const { profiles } = await run(['--env', 'prod', '--profile-444444444444=prod-readonly'], PROD_WORLD);
+    expect(profiles.length).toBeGreaterThan(0);
+    expect(new Set(profiles.map((p) => JSON.stringify(p)))).toEqual(new Set([JSON.stringify({ 444444444444: 'prod-readonly' })]));
   });
 
   test('nothing deployed is no pass (exit 1); an unknown environment is a usage error (exit 2)', async () => {

@@ -13,7 +13,7 @@ const P = '111111111111';
 const SAMPLE_PLAN = bootstrapPlan(configFrom(sampleInput()), { rootDir: ROOT });
 const policyArnsOf = (account: string, plan = SAMPLE_PLAN) => plan.policies.filter((p) => p.account === account).map((p) => p.policyArn).join(',');
 const stageCmd = (account: string, region: string, plan = SAMPLE_PLAN) =>
-  `npx cdk bootstrap aws://${account}/${region} --trust ${P} --trust-for-lookup ${P} `
+  `npx cdk bootstrap aws://${account}/${region} --template bootstrap/bootstrap-template.yaml --trust ${P} --trust-for-lookup ${P} `
   + `--cloudformation-execution-policies ${policyArnsOf(account, plan)} --termination-protection`;
 /** Policy names per account, the parts of one generated document numbered -2, -3, ... */
 const namesByAccount = (plan: ReturnType<typeof bootstrapPlan>) => {
@@ -21,8 +21,8 @@ const namesByAccount = (plan: ReturnType<typeof bootstrapPlan>) => {
   for (const p of plan.policies) (out[p.account] ??= []).push(p.policyName);
   return out;
 };
-const pipelineCmd = (region: string) =>
-  `npx cdk bootstrap aws://${P}/${region} --cloudformation-execution-policies arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec-2 --termination-protection`;
+const pipelineCmd = (region: string, plan = SAMPLE_PLAN) =>
+  `npx cdk bootstrap aws://${P}/${region} --template bootstrap/bootstrap-template.yaml --cloudformation-execution-policies ${policyArnsOf(P, plan)} --termination-protection`;
 
 /** The sample plus a `perf` environment in a new account and region, sharing dev's account in us-east-1 too. */
 function extendedInput() {
@@ -47,7 +47,7 @@ describe('bootstrap plan', () => {
     ]);
     expect(plan.bootstrap.map((b) => b.purposes)).toEqual([['pipeline'], ['pipeline-support'], ['stage'], ['stage'], ['stage'], ['stage'], ['stage']]);
     const names = namesByAccount(plan);
-    // Two parts since the delivery metrics and drift check (issue 29) added Lambda, EventBridge, DynamoDB and CloudWatch actions.
+    // Two parts: the delivery metrics and drift check (issue 29) and the permissions-boundary Deny take it past IAM's 6,144 characters.
     expect(names[P]).toEqual(['cdk-delivery-pipeline-cfn-exec', 'cdk-delivery-pipeline-cfn-exec-2']);
     for (const account of ['222222222222', '333333333333', '444444444444']) {
       expect(names[account][0]).toBe('cdk-delivery-cfn-exec');
@@ -88,17 +88,24 @@ describe('bootstrap plan', () => {
     ]);
     const keys = plan.bootstrap.map((b) => `${b.account}/${b.region}`);
     expect(new Set(keys).size).toBe(keys.length);
-    expect(commandLine(plan.bootstrap[2].command)).toBe(pipelineCmd('eu-west-1'));
+    expect(commandLine(plan.bootstrap[2].command)).toBe(pipelineCmd('eu-west-1', plan));
     expect(commandLine(plan.bootstrap[6].command)).toBe(stageCmd('555555555555', 'eu-west-1', plan));
     // One generated document per account (in one or more parts), rendered with every stage of that account.
     expect(Object.keys(namesByAccount(plan))).toEqual([P, '222222222222', '333333333333', '555555555555', '444444444444']);
     const dev = plan.policies.filter((p) => p.account === '222222222222').flatMap((p) => (p.document as any).Statement);
     expect(dev.find((s: any) => s.Sid === 'Iam').Resource)
       .toEqual(['arn:*:iam::*:role/dev-us-east-1-*', 'arn:*:iam::*:role/qa-us-east-1-*', 'arn:*:iam::*:role/qa-eu-west-1-*',
-        // integ:deploy's sandbox stacks (integ-<region>-*) may be deployed into any stage account/region.
+        // integ:deploy's sandbox stacks (integ-<region>-*) may be deployed into any non-production stage account/region.
         'arn:*:iam::*:role/integ-us-east-1-*', 'arn:*:iam::*:role/integ-eu-west-1-*']);
-    const pipelineOnly = plan.policies.filter((p) => p.account === P).flatMap((p) => (p.document as any).Statement);
-    expect(JSON.stringify(pipelineOnly)).not.toContain('integ-');
+    const statementsOf = (account: string) => plan.policies.filter((p) => p.account === account).flatMap((p) => (p.document as any).Statement);
+    expect(JSON.stringify(statementsOf(P))).not.toContain('integ-');
+    // Never in an account of a production environment: there no sandbox stack can be deployed.
+    expect(JSON.stringify(statementsOf('444444444444'))).not.toContain('integ-');
+    expect(JSON.stringify(statementsOf('333333333333'))).toContain('role/integ-us-east-2-*');
+    // Every account's policy requires the boundary of each region it is bootstrapped in.
+    const boundaryOf = (account: string) => statementsOf(account).find((st: any) => st.Sid === 'DenyRolesWithoutBoundary').Condition.ArnNotEquals['iam:PermissionsBoundary'];
+    expect(boundaryOf('555555555555')).toEqual(['eu-west-1', 'us-east-1'].map((r) => `arn:aws:iam::555555555555:policy/cdk-hnb659fds-delivery-boundary-555555555555-${r}`));
+    expect(boundaryOf(P)).toEqual(['us-east-1', 'us-east-2', 'eu-west-1'].map((r) => `arn:aws:iam::${P}:policy/cdk-hnb659fds-delivery-boundary-${P}-${r}`));
   });
 
   test('an environment in the pipeline account: no self-trust, both policies on its execution role', () => {
@@ -106,12 +113,11 @@ describe('bootstrap plan', () => {
     input.environments[0].account = P;
     const plan = bootstrapPlan(configFrom(input), { rootDir: ROOT });
     expect(bootstrapTargets(configFrom(input))[0]).toEqual({ account: P, region: 'us-east-1', purposes: ['pipeline', 'stage'], stages: ['dev-us-east-1'] });
-    expect(commandLine(plan.bootstrap[0].command)).toBe(`npx cdk bootstrap aws://${P}/us-east-1 --cloudformation-execution-policies `
+    expect(commandLine(plan.bootstrap[0].command)).toBe(`npx cdk bootstrap aws://${P}/us-east-1 --template bootstrap/bootstrap-template.yaml --cloudformation-execution-policies `
       + `${policyArnsOf(P, plan)} --termination-protection`);
-    expect(policyArnsOf(P, plan)).toMatch(new RegExp(`^arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec,arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec-2,`
-      + `arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec(,|$)`));
+    expect(policyArnsOf(P, plan)).toMatch(new RegExp(`^arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec(,arn:aws:iam::${P}:policy/cdk-delivery-pipeline-cfn-exec-\\d)*,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec(,|$)`));
     // The support region of the pipeline account gets the same policies (one execution role per account/region).
-    expect(commandLine(plan.bootstrap[1].command)).toContain(`policy/cdk-delivery-pipeline-cfn-exec-2,arn:aws:iam::${P}:policy/cdk-delivery-cfn-exec`);
+    expect(commandLine(plan.bootstrap[1].command)).toContain(`--cloudformation-execution-policies ${policyArnsOf(P, plan)} `);
   });
 
   test('profiles per account are appended to that account\'s commands only', () => {
@@ -188,8 +194,12 @@ describe('bootstrap CLI', () => {
     expect(text.indexOf('aws iam create-policy')).toBeLessThan(text.indexOf('npx cdk bootstrap'));
     expect(text).toContain(stageCmd('444444444444', 'us-east-2'));
     expect(text).toContain('# ECR scan gate: needs nothing from bootstrap');
-    expect(text).toMatch(/# Execution policies: checked \d{3,} \(action, resource type\) pairs, \d+ requests over 18 synthesized stacks against the rendered policies: all allowed/);
-    expect(Object.keys(t.written)).toEqual(SAMPLE_PLAN.policies.map((p) => p.documentFile));
+    expect(text).toMatch(/# Execution policies: checked \d{3,} \(action, resource type\) pairs, \d+ requests over 20 synthesized stacks against the rendered policies: all allowed/);
+    expect(Object.keys(t.written)).toEqual([...SAMPLE_PLAN.policies.map((p) => p.documentFile), 'bootstrap/rendered/111111111111-scp-pipeline-guardrails.json']);
+    expect(text).toContain('aws organizations create-policy --type SERVICE_CONTROL_POLICY --name cdk-delivery-pipeline-guardrails-111111111111 '
+      + '--description \'Only the delivery pipeline overrides its builds or changes its projects (account 111111111111)\' '
+      + '--content file://bootstrap/rendered/111111111111-scp-pipeline-guardrails.json');
+    expect(text).toContain('--template bootstrap/bootstrap-template.yaml');
     expect(Object.keys(t.written)).toContain('bootstrap/rendered/444444444444-cdk-delivery-cfn-exec.json');
     expect(t.ran).toEqual([]);
   });

@@ -42,6 +42,24 @@ describe('IAM evaluator', () => {
     expect(evaluate(policies, { action: 'kms:Decrypt', resource: '*', absentKeys: ['kms:ViaService'] }).decision).toBe('allow');
   });
 
+  test('a negated operator over an absent key is true (IAM condition operators): a Deny unless the boundary is set fires without one', () => {
+    const policies = [doc(
+      { Effect: 'Allow', Action: 'iam:CreateRole', Resource: '*' },
+      { Sid: 'NeedsBoundary', Effect: 'Deny', Action: 'iam:CreateRole', Resource: '*', Condition: { ArnNotEquals: { 'iam:PermissionsBoundary': ['arn:aws:iam::1:policy/b-us-east-1', 'arn:aws:iam::1:policy/b-us-east-2'] } } },
+    )];
+    const boundary = (value: string) => evaluate(policies, { action: 'iam:CreateRole', resource: '*', context: { 'iam:PermissionsBoundary': value } }).decision;
+    expect(boundary('arn:aws:iam::1:policy/b-us-east-2')).toBe('allow');
+    expect(boundary('arn:aws:iam::1:policy/other')).toBe('explicit-deny');
+    expect(evaluate(policies, { action: 'iam:CreateRole', resource: '*', absentKeys: ['iam:PermissionsBoundary'] })).toMatchObject({ decision: 'explicit-deny', decidedBy: ['NeedsBoundary'] });
+  });
+
+  test('Null: "true" needs the key absent, "false" present', () => {
+    const policies = [doc({ Effect: 'Allow', Action: 'sts:AssumeRole', Resource: '*', Condition: { Null: { 'sts:ExternalId': 'true' } } })];
+    expect(evaluate(policies, { action: 'sts:AssumeRole', resource: '*', absentKeys: ['sts:ExternalId'] }).decision).toBe('allow');
+    expect(evaluate(policies, { action: 'sts:AssumeRole', resource: '*', context: { 'sts:ExternalId': 'x' } }).decision).toBe('implicit-deny');
+    expect(evaluate(policies, { action: 'sts:AssumeRole', resource: '*' }).unevaluable).toHaveLength(1);
+  });
+
   test('a condition it cannot evaluate is reported, never assumed to pass or fail', () => {
     const policies = [doc({ Sid: 'Ip', Effect: 'Allow', Action: 's3:*', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } },
       { Sid: 'Tag', Effect: 'Allow', Action: 'ec2:*', Resource: '*', Condition: { StringEquals: { 'aws:RequestTag/Team': 'x' } } })];

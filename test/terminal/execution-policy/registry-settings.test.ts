@@ -1,4 +1,5 @@
 import * as path from 'path';
+import { permissionsBoundaryArn } from '../../../src/shared/aws-names';
 import { renderPolicy } from '../../../src/terminal/execution-policy/bootstrap-plan';
 import { generatePolicy, wildcardReasonOf } from '../../../src/terminal/execution-policy/generate-policy';
 import { HandlerPermissions } from '../../../src/terminal/execution-policy/handler-permissions';
@@ -25,7 +26,8 @@ describe('the pipeline policy as generated now covers the image replication stac
 
   test('every request of the pipeline account\'s stacks is allowed by the generated (and rendered) policy', () => {
     expect(stacks.map((s) => s.stackName).sort()).toEqual(['DeliveryPipeline', 'DeliveryPipeline-Images-us-east-2', 'DeliveryPipeline-support-us-east-2']);
-    const rendered = renderPolicy(generated, { stages: [], pipeline: 'cdk-delivery-pipeline' }) as typeof generated;
+    const boundaries = ['us-east-1', 'us-east-2'].map((region) => permissionsBoundaryArn('111111111111', region));
+    const rendered = renderPolicy(generated, { stages: [], pipeline: 'cdk-delivery-pipeline', boundaries }) as typeof generated;
     const result = checkSufficiency(stacks, () => [rendered], permissions);
     expect(describeGaps([...result.missing, ...result.unevaluable])).toEqual([]);
     expect(result.unknownTypes).toEqual([]);

@@ -53,6 +53,10 @@ describe('execution policies suffice for every template CloudFormation deploys w
     expect(result.stacksChecked).toBe(all.length);
     expect(stacks.stage.length).toBeGreaterThanOrEqual(15);
     expect(result.pairsChecked).toBeGreaterThan(300);
+    // The README's example of the line `npx projen bootstrap` ends with (src/terminal/ops/bootstrap-cli.ts, checkPlanPolicies).
+    const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8').replace(/\s*\n\s*/g, ' ');
+    expect(/# Execution policies: checked (\d+) \(action, resource type\) pairs, (\d+) requests over (\d+) synthesized stacks against the rendered policies: all allowed/.exec(readme)?.slice(1).map(Number))
+      .toEqual([result.pairsChecked, result.requestsChecked, result.stacksChecked]);
   });
 
   test('the policies before this check fail the first deploy: private-DNS endpoints, and with a domain the health checks', () => {

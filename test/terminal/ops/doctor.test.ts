@@ -1,7 +1,9 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { captureIo, configFrom, fakeClients, FakeWorld, fixture, greenWorld, recordedError, ROOT, sampleInput, withExecutionPolicies } from './ops-helpers';
+import {
+  captureIo, configFrom, fakeClients, FakeWorld, fixture, greenWorld, recordedError, ROOT, sampleInput, withDeliveryTemplate, withExecutionPolicies,
+} from './ops-helpers';
 import { plannedWaves } from '../../../src/config/waves';
 import { loadCalendar } from '../../../src/shared/versions/calendar';
 import { bootstrapPlan } from '../../../src/terminal/execution-policy/bootstrap-plan';
@@ -12,7 +14,7 @@ import { DoctorClients } from '../../../src/terminal/ops/doctor-clients';
 const config = configFrom(sampleInput());
 const plan = bootstrapPlan(config, { rootDir: ROOT });
 const prodPolicies = plan.policies.filter((p) => p.account === '444444444444').map((p) => p.policyArn).join(',');
-const stageFix = 'npx cdk bootstrap aws://444444444444/us-east-2 --trust 111111111111 --trust-for-lookup 111111111111 '
+const stageFix = 'npx cdk bootstrap aws://444444444444/us-east-2 --template bootstrap/bootstrap-template.yaml --trust 111111111111 --trust-for-lookup 111111111111 '
   + `--cloudformation-execution-policies ${prodPolicies} --termination-protection`;
 
 async function check(world: FakeWorld) {
@@ -52,17 +54,50 @@ describe('doctor --aws checks (recorded responses)', () => {
     expect(failed).toEqual([]);
     expect(results.filter((r) => r.status === 'warn')).toEqual([]);
     expect(lines).toEqual([
-      'OK   bootstrap 111111111111/us-east-1: CDKToolkit version 33',
-      'OK   bootstrap 111111111111/us-east-2: CDKToolkit version 33',
-      'OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111',
-      'OK   bootstrap 333333333333/us-east-1: CDKToolkit version 33, trusts 111111111111',
-      'OK   bootstrap 333333333333/us-east-2: CDKToolkit version 33, trusts 111111111111',
-      'OK   bootstrap 444444444444/us-east-1: CDKToolkit version 33, trusts 111111111111',
-      'OK   bootstrap 444444444444/us-east-2: CDKToolkit version 33, trusts 111111111111',
+      'OK   bootstrap 111111111111/us-east-1: CDKToolkit version 33, boundary',
+      'OK   bootstrap 111111111111/us-east-2: CDKToolkit version 33, boundary',
+      'OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
+      'OK   bootstrap 333333333333/us-east-1: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
+      'OK   bootstrap 333333333333/us-east-2: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
+      'OK   bootstrap 444444444444/us-east-1: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
+      'OK   bootstrap 444444444444/us-east-2: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary',
       'OK   connection 111111111111/us-east-1: connection cdk-delivery-pipeline is AVAILABLE',
+      'OK   build overrides 111111111111/us-east-1: 4 role(s) and user(s) checked with IAM\'s policy simulator: none may override a build '
+        + 'of the 2 pipeline projects (2 of them stopped by the organization\'s SCP)',
       'OK   e-mail platform-team@example.com on arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4: subscribed and confirmed',
+      'OK   database 444444444444/us-east-1,us-east-2: prod: transactions-prod-us-east-1 and transactions-prod-us-east-2 run aurora-postgresql 16.8',
     ]);
     expect(calls).toContain('ListSubscriptionsByTopic arn:aws:sns:us-east-1:111111111111:DeliveryPipeline-NotificationsTopicB2B3E4F5-Xa1Yb2Zc3Dd4');
+  });
+
+  test('the two prod clusters on different engine versions: WARN naming both and the upgrade of the older one (failover would refuse)', async () => {
+    const world = greenWorld();
+    world.clusters!['444444444444/us-east-2/transactions-prod-us-east-2'] = fixture('failover/describe-db-clusters-us-east-2-older-minor.json');
+    const { results, failed } = await check(world);
+    expect(failed).toEqual([]);
+    expect(results.filter((r) => r.check === 'database')).toEqual([{
+      status: 'warn',
+      check: 'database',
+      where: '444444444444/us-east-1,us-east-2',
+      message: 'prod: the clusters run different engine versions (transactions-prod-us-east-1 16.8, transactions-prod-us-east-2 16.6): '
+        + 'npx projen failover would refuse to move the writer (AWS needs the same version on both), so align them before you need it',
+      fix: 'aws rds modify-db-cluster --db-cluster-identifier transactions-prod-us-east-2 --engine-version 16.8 --apply-immediately --region us-east-2   '
+        + '(RUNBOOKS.md "Database engine upgrade")',
+    }]);
+  });
+
+  test('the global database not deployed yet, or not readable: no comparison, said so (never a failure)', async () => {
+    const none = greenWorld();
+    none.clusters = {};
+    expect((await check(none)).results.filter((r) => r.check === 'database').map(formatResult)).toEqual([
+      'OK   database 444444444444/us-east-1,us-east-2: prod: fewer than two clusters deployed, nothing to compare; '
+      + 'not deployed yet: transactions-prod-us-east-1 (us-east-1), transactions-prod-us-east-2 (us-east-2)',
+    ]);
+    const denied = greenWorld();
+    denied.clusters!['444444444444/us-east-2/transactions-prod-us-east-2'] = recordedError('error-assume-role-access-denied.json');
+    const [result] = (await check(denied)).results.filter((r) => r.check === 'database');
+    expect(result.status).toBe('warn');
+    expect(result.message).toMatch(/^prod: cannot read transactions-prod-us-east-2 in us-east-2 \(.*\), so the engine versions were not compared$/);
   });
 
   test('bootstrap missing: the exact bootstrap command is the fix', async () => {
@@ -88,7 +123,7 @@ describe('doctor --aws checks (recorded responses)', () => {
 
   test('a current stack older than the repo CLI template only warns', async () => {
     const world = greenWorld();
-    world.stacks['444444444444/us-east-2/CDKToolkit'] = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = withDeliveryTemplate(withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444'), '444444444444', 'us-east-2');
     const { clients } = fakeClients(world);
     const results = await runAwsChecks(config, plan, clients, { currentTemplateVersion: 35 });
     expect(results.filter((r) => r.status === 'fail')).toEqual([]);
@@ -116,7 +151,7 @@ describe('doctor --aws checks (recorded responses)', () => {
 
   test('AdministratorAccess on the execution role fails: a sandbox run with it would prove nothing about the policies', async () => {
     const world = greenWorld();
-    const admin = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
+    const admin = withDeliveryTemplate(withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444'), '444444444444', 'us-east-2');
     admin.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'CloudFormationExecutionPolicies').ParameterValue = 'arn:aws:iam::aws:policy/AdministratorAccess';
     world.stacks['444444444444/us-east-2/CDKToolkit'] = admin;
     const { failed } = await check(world);
@@ -124,21 +159,82 @@ describe('doctor --aws checks (recorded responses)', () => {
       + 'deploy with the generated least-privilege policies instead']);
   });
 
-  test('lookup role cannot be assumed: reported with the --trust-for-lookup fix', async () => {
+  test('a bootstrap from the stock template fails: its roles trust the whole pipeline account; the fix adds --force once', async () => {
+    const world = greenWorld();
+    world.stacks['444444444444/us-east-2/CDKToolkit'] = withExecutionPolicies(fixture('describe-stacks-cdktoolkit-stage-v33.json'), '444444444444');
+    const { failed } = await check(world);
+    expect(failed).toEqual([{
+      status: 'fail',
+      check: 'bootstrap',
+      where: '444444444444/us-east-2',
+      message: 'CDKToolkit comes from another template (BootstrapVariant "AWS CDK: Default Resources"): its roles trust every principal of 111111111111, '
+        + 'not only the pipeline\'s roles, and it has no permissions boundary, so the execution policies refuse every role',
+      fix: `${stageFix} --force   (once: the CDK CLI does not replace a bootstrap stack of another variant without --force)`,
+    }]);
+  });
+
+  test('the project template with another role prefix, or without the boundary output, fails', async () => {
+    const world = greenWorld();
+    const stack = world.stacks['444444444444/us-east-2/CDKToolkit'] as any;
+    stack.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'PipelineRoleNamePrefix').ParameterValue = 'Other-';
+    expect((await check(world)).failed.map((f) => f.message)).toEqual(['CDKToolkit trusts the roles Other-* of 111111111111, not the pipeline\'s DeliveryPipeline-*']);
+    stack.Stacks[0].Parameters.find((p: any) => p.ParameterKey === 'PipelineRoleNamePrefix').ParameterValue = 'DeliveryPipeline-';
+    stack.Stacks[0].Outputs = stack.Stacks[0].Outputs.filter((o: any) => o.OutputKey !== 'DeliveryPermissionsBoundaryArn');
+    expect((await check(world)).failed.map((f) => f.message)).toEqual([expect.stringMatching(/^CDKToolkit has no permissions boundary arn:aws:iam::444444444444:policy\/cdk-hnb659fds-delivery-boundary-444444444444-us-east-2 /)]);
+  });
+
+  test('lookup role cannot be assumed (it trusts only the pipeline\'s roles): the fix reads the account with the person\'s own profile', async () => {
     const world = greenWorld();
     world.stacks['444444444444/us-east-2/CDKToolkit'] = recordedError('error-assume-role-access-denied.json');
     const { failed } = await check(world);
     expect(failed).toHaveLength(1);
     expect(failed[0].message).toMatch(/^cannot assume arn:aws:iam::444444444444:role\/cdk-hnb659fds-lookup-role-444444444444-us-east-2 from account 111111111111 \(AccessDenied: User: .* is not authorized to perform: sts:AssumeRole/);
-    expect(failed[0].fix).toContain(`${stageFix}   (--trust-for-lookup 111111111111 creates arn:aws:iam::444444444444:role/cdk-hnb659fds-lookup-role-444444444444-us-east-2`);
+    expect(failed[0].fix).toBe('read 444444444444 with your own credentials there: npx projen doctor -- --aws --profile-444444444444=<profile of 444444444444>'
+      + '   (the lookup roles trust only the pipeline\'s DeliveryPipeline-* roles of 111111111111; '
+      + `if arn:aws:iam::444444444444:role/cdk-hnb659fds-lookup-role-444444444444-us-east-2 is missing: ${stageFix})`);
   });
 
-  test('running as another account: the fix is to use the pipeline account', async () => {
+  test('running as another account: a warning, and the fix reads the account with its own profile', async () => {
     const world = { ...greenWorld(), caller: '999999999999' };
     world.stacks['444444444444/us-east-2/CDKToolkit'] = recordedError('error-assume-role-access-denied.json');
     const { results, failed } = await check(world);
     expect(results[0]).toMatchObject({ status: 'warn', check: 'credentials', where: '999999999999' });
-    expect(failed[0].fix).toContain('AWS_PROFILE=<pipeline-account-profile> npx projen doctor --aws');
+    expect(failed[0].fix).toBe('read 444444444444 with your own credentials there: npx projen doctor -- --aws --profile-444444444444=<profile of 444444444444>');
+  });
+
+  test('build overrides: every role and user but service-linked roles and the pipeline\'s action role is simulated with a buildspec override', async () => {
+    const { calls } = await check(greenWorld());
+    const simulated = calls.filter((c) => c.startsWith('SimulatePrincipalPolicy')).map((c) => c.split(' ')[1]);
+    expect(simulated).toEqual([
+      'arn:aws:iam::111111111111:role/DeliveryPipeline-PipelineAssetsFileRole59943A77-Tn5Rw1Xc8Zb3',
+      'arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_PlatformAdmin_0123456789abcdef',
+      'arn:aws:iam::111111111111:role/cdk-hnb659fds-deploy-role-111111111111-us-east-1',
+      'arn:aws:iam::111111111111:user/legacy-ci',
+    ]);
+    expect(calls.filter((c) => c.startsWith('SimulatePrincipalPolicy')).every((c) => c.endsWith('codebuild:StartBuild codebuild:source.buildspec'))).toBe(true);
+  });
+
+  test('build overrides: a principal the simulator allows (no SCP) fails, named, with the SCP as the fix', async () => {
+    const world = greenWorld();
+    world.simulations!['arn:aws:iam::111111111111:user/legacy-ci'] = fixture('simulate-start-build-allowed.json');
+    const { failed } = await check(world);
+    expect(failed).toEqual([{
+      status: 'fail',
+      check: 'build overrides',
+      where: '111111111111/us-east-1',
+      message: '1 principal(s) of 111111111111 may start a pipeline build with a buildspec override, outside the pipeline '
+        + '(their commands then run with the project\'s role): arn:aws:iam::111111111111:user/legacy-ci',
+      fix: 'attach the pipeline account SCP (npx projen bootstrap renders it to bootstrap/rendered/111111111111-scp-pipeline-guardrails.json; '
+        + 'README "Pipeline account guardrails"), or remove codebuild:StartBuild on the pipeline projects from these principals',
+    }]);
+  });
+
+  test('build overrides: IAM refuses the listing: fails with the permissions doctor needs', async () => {
+    const world = greenWorld();
+    world.roles = Object.assign(new Error('User is not authorized to perform: iam:ListRoles'), { name: 'AccessDenied' });
+    const { failed } = await check(world);
+    expect(failed).toMatchObject([{ check: 'build overrides', message: 'cannot check who may override the pipeline\'s builds (AccessDenied: User is not authorized to perform: iam:ListRoles)' }]);
+    expect(failed[0].fix).toContain('iam:SimulatePrincipalPolicy');
   });
 
   test('connection PENDING: fails with the console step that completes it', async () => {
@@ -181,7 +277,7 @@ describe('doctor --aws checks (recorded responses)', () => {
     world.stacks['111111111111/us-east-1/DeliveryPipeline'] = recordedError('error-pipeline-stack-missing.json');
     const { results, failed } = await check(world);
     expect(failed).toEqual([]);
-    expect(results[results.length - 1]).toMatchObject({
+    expect(results.find((r) => r.check === 'e-mail')).toMatchObject({
       status: 'warn',
       check: 'e-mail',
       message: 'DeliveryPipeline is not deployed yet: e-mail subscriptions are checked once it is',
@@ -205,6 +301,9 @@ describe('doctor CLI', () => {
         if (!clients) throw new Error('no AWS in this test');
         return clients;
       },
+      github: () => {
+        throw new Error('no GitHub in this test');
+      },
       options: { currentTemplateVersion: 33 },
       rootDir: ROOT,
       // A day on which every pin of the committed calendar is more than 90 days from its end.
@@ -223,7 +322,8 @@ describe('doctor CLI', () => {
   test('a usage error exits 2 naming the flag and the fix, then the usage; --help exits 0', async () => {
     const unknown = io();
     expect(await doctorCli(['--aws', '--frobnicate'], unknown.io)).toBe(2);
-    expect(unknown.cap.stderr()).toBe(`doctor: unknown argument "--frobnicate"; the options are --config path/to/delivery.json, --aws\n${DOCTOR_USAGE}\n`);
+    expect(unknown.cap.stderr()).toBe('doctor: unknown argument "--frobnicate"; the options are --config path/to/delivery.json, --aws, --github, '
+      + `--profile-<12-digit account>=<aws profile>\n${DOCTOR_USAGE}\n`);
     expect(unknown.cap.stdout()).toBe('');
     const noPath = io();
     expect(await doctorCli(['--config'], noPath.io)).toBe(2);
@@ -254,6 +354,20 @@ describe('doctor CLI', () => {
     expect(await doctorCli(['--aws'], red.io)).toBe(1);
     expect(red.cap.stdout()).toMatch(/FAIL connection 111111111111\/us-east-1: .*PENDING.*\n {7}fix: open https:/);
     expect(red.cap.stdout()).toContain('1 check(s) failed.');
+  });
+
+  test('--profile-<account> reaches the AWS clients (other accounts are read with the person\'s own access there)', async () => {
+    const seen: Array<Readonly<Record<string, string>>> = [];
+    const t = io(fakeClients(greenWorld()).clients);
+    const clients = t.io.clients;
+    expect(await doctorCli(['--aws', '--profile-444444444444=prod-readonly'], {
+      ...t.io,
+      clients: (region, profiles) => {
+        seen.push(profiles);
+        return clients(region, profiles);
+      },
+    })).toBe(0);
+    expect(seen).toEqual([{ 444444444444: 'prod-readonly' }]);
   });
 
   test('a broken config exits 1 with the readable ConfigError list', async () => {
@@ -353,7 +467,7 @@ describe('integ:deploy preflight: the sandbox proves the generated execution pol
   test('sandbox credentials and a bootstrap with exactly the generated policies: OK', async () => {
     const { clients, calls } = fakeClients({ ...greenWorld(), caller: '222222222222' });
     const results = await runSandboxChecks(config, plan, clients, sandbox);
-    expect(results.map(formatResult)).toEqual(['OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111']);
+    expect(results.map(formatResult)).toEqual(['OK   bootstrap 222222222222/us-east-1: CDKToolkit version 33, trusts 111111111111\'s DeliveryPipeline-* roles, boundary']);
     expect(calls).toEqual(['DescribeStacks 222222222222/us-east-1 CDKToolkit']);
   });
 
@@ -364,6 +478,20 @@ describe('integ:deploy preflight: the sandbox proves the generated execution pol
     world.stacks['222222222222/us-east-1/CDKToolkit'] = admin;
     const results = await runSandboxChecks(config, plan, fakeClients(world).clients, sandbox);
     expect(results).toMatchObject([{ status: 'fail', check: 'bootstrap', message: expect.stringContaining('AdministratorAccess') }]);
+  });
+
+  test('an account of a production environment is never a sandbox, whatever the credentials', async () => {
+    const { clients, calls } = fakeClients({ ...greenWorld(), caller: '444444444444' });
+    const results = await runSandboxChecks(config, plan, clients, { account: '444444444444', region: 'us-east-1' });
+    expect(results).toEqual([{
+      status: 'fail',
+      check: 'sandbox',
+      where: '444444444444/us-east-1',
+      message: 'INTEG_ACCOUNT 444444444444 hosts the production environment prod: integ:deploy never deploys there '
+        + '(its execution policy has no integ-<region>-* scope, and a test stack has no place beside production)',
+      fix: 'set INTEG_ACCOUNT and INTEG_REGION to a non-production account/region of the config, e.g. the dev one',
+    }]);
+    expect(calls).toEqual([]);
   });
 
   test('a sandbox outside the config, or credentials of another account: refused with the fix', async () => {

@@ -39,11 +39,46 @@ interface FakeWorld {
   failover?: Answer;
   unreachable?: string[];
   stacks?: Record<string, Answer>;
+  /** DescribeDBClusters by `<region>/<cluster identifier>` (asked by identifier or ARN). @default both clusters healthy on 16.8 */
+  clusters?: Record<string, Answer[]>;
+  /** DescribePendingMaintenanceActions by cluster ARN. @default nothing pending */
+  maintenance?: Record<string, Answer>;
+  /** DescribeSecret answers per region, in order (the last repeats). @default the secret moving along with the writer (secretsMovingTo) */
+  secrets?: Record<string, Answer[]>;
+  /** Answers of the other Secrets Manager calls, by `<Operation> <region>`. @default success */
+  secretCalls?: Record<string, Answer>;
   http: Record<string, Answer[]>;
 }
 
-function fakeClients(world: FakeWorld) {
+/** Swap the two prod regions in a recorded answer: the same story seen from the other side (a fail back). */
+const swapRegions = (recorded: unknown) => JSON.parse(JSON.stringify(recorded)
+  .split('us-east-1').join('<r1>').split('us-east-2').join('us-east-1').split('<r1>').join('us-east-2'));
+
+/**
+ * DescribeSecret as the secret moves from us-east-1 to us-east-2: the writer's copy is the primary
+ * (then with rotation off), the target's a replica, promoted, replicating back, in sync. For
+ * us-east-1 as the target, the same with the regions swapped (a fail back).
+ */
+function secretsMovingTo(to: string): Record<string, Answer[]> {
+  const story = {
+    'us-east-1': [F('describe-secret-us-east-1-primary.json'), F('describe-secret-us-east-1-standalone-rotation-off.json')],
+    'us-east-2': [
+      F('describe-secret-us-east-2-replica.json'), F('describe-secret-us-east-2-replica.json'), F('describe-secret-us-east-2-promoted.json'),
+      F('describe-secret-us-east-2-replicating.json'), F('describe-secret-us-east-2-replicated.json'),
+    ],
+  };
+  return to === 'us-east-2' ? story : { 'us-east-1': story['us-east-2'].map(swapRegions), 'us-east-2': story['us-east-1'].map(swapRegions) };
+}
+
+/** Both regional clusters available, with instances, on the same engine version. */
+const HEALTHY_CLUSTERS = {
+  'us-east-1/transactions-prod-us-east-1': [F('describe-db-clusters-us-east-1.json')],
+  'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2.json')],
+};
+
+function fakeClients(world: FakeWorld, to = 'us-east-2') {
   const calls: string[] = [];
+  const secretQueues = world.secrets ?? secretsMovingTo(to);
   let clock = START.getTime();
   const next = (queue: Answer[] | undefined, what: string) => {
     if (!queue?.length) throw new Error(`fake: nothing recorded for ${what}`);
@@ -65,12 +100,43 @@ function fakeClients(world: FakeWorld) {
         reach(region);
         return answer(world.switchover);
       },
+      describeDBClusters: async ({ DBClusterIdentifier: id }) => {
+        calls.push(`DescribeDBClusters ${region} ${id}`);
+        reach(region);
+        const key = `${region}/${id.split(':cluster:').pop()}`;
+        return answer(next({ ...HEALTHY_CLUSTERS, ...world.clusters }[key], `DescribeDBClusters ${key}`));
+      },
+      describePendingMaintenanceActions: async ({ ResourceIdentifier }) => {
+        calls.push(`DescribePendingMaintenanceActions ${region} ${ResourceIdentifier}`);
+        reach(region);
+        return answer(world.maintenance?.[ResourceIdentifier] ?? F('describe-pending-maintenance-actions-none.json'));
+      },
       failoverGlobalCluster: async (input) => {
         calls.push(`FailoverGlobalCluster ${region} ${input.GlobalClusterIdentifier} -> ${input.TargetDbClusterIdentifier} AllowDataLoss=${input.AllowDataLoss}`);
         reach(region);
         return answer(world.failover);
       },
     }),
+    secretsManager: (region) => {
+      const call = (operation: string, text: string, fallback: string) => {
+        calls.push(text);
+        reach(region);
+        return answer(world.secretCalls?.[`${operation} ${region}`] ?? F(fallback));
+      };
+      return {
+        describeSecret: async ({ SecretId }) => {
+          calls.push(`DescribeSecret ${region} ${SecretId}`);
+          reach(region);
+          return answer(next(secretQueues[region], `DescribeSecret in ${region}`));
+        },
+        stopReplicationToReplica: async () => call('StopReplicationToReplica', `StopReplicationToReplica ${region}`, 'stop-replication-to-replica.json'),
+        replicateSecretToRegions: async (input) => call('ReplicateSecretToRegions', `ReplicateSecretToRegions ${region} -> `
+          + `${input.AddReplicaRegions.map((r) => `${r.Region} ${r.KmsKeyId}`).join(',')} force=${input.ForceOverwriteReplicaSecret}`, 'replicate-secret-to-regions.json'),
+        rotateSecret: async (input) => call('RotateSecret', `RotateSecret ${region} ${input.RotationLambdaARN} ${input.RotationRules.ScheduleExpression} `
+          + `immediately=${input.RotateImmediately}`, 'rotate-secret.json'),
+        cancelRotateSecret: async () => call('CancelRotateSecret', `CancelRotateSecret ${region}`, 'cancel-rotate-secret.json'),
+      };
+    },
     cloudFormation: (region) => ({
       describeStacks: async ({ StackName }) => {
         calls.push(`DescribeStacks ${region} ${StackName}`);
@@ -98,7 +164,7 @@ const servingWriter = (base = URL2, key = KEY): FakeWorld['http'] => ({
 });
 
 async function run(world: FakeWorld, to = 'us-east-2', mode: FailoverRequest['mode'] = 'planned', target = prod(to, mode)) {
-  const fake = fakeClients(world);
+  const fake = fakeClients(world, to);
   const lines: string[] = [];
   // The defaults, spelled out: the timeout test counts on 30 minutes.
   const options = { waitTimeoutMs: 30 * 60_000, pollMs: 15_000, proofTimeoutMs: 5 * 60_000 };
@@ -121,7 +187,7 @@ describe('failover plan: names derived from the config', () => {
     });
   });
 
-  test('the stack name and LoadBalancerUrl output the plan looks for are what a synthesized stage has', () => {
+  test('the stack name and EdgeLoadBalancerUrl… output the plan looks for are what a synthesized stage has', () => {
     const stage = buildStage(sampleEnvironment('prod'), 'us-east-2');
     expect(stage.platform.stackName).toBe(prod('us-east-2').targetPlatformStack);
     expect(stage.platform.getLogicalId(stage.edge.urlOutput)).toMatch(new RegExp(`^${LOAD_BALANCER_URL_OUTPUT_PREFIX}[0-9A-F]{8}$`));
@@ -147,9 +213,15 @@ describe('failover plan: the exact commands', () => {
     expect(text('us-east-2', 'planned')).toContain('aws rds switchover-global-cluster --global-cluster-identifier transactions-prod-global '
       + `--target-db-cluster-identifier ${E2} --region us-east-1`);
     expect(text('us-east-2', 'planned').join('\n')).not.toContain('failover-global-cluster');
-    // Aurora refuses to promote a headless secondary: the plan says how to see it first.
-    const move = failoverSteps(prod('us-east-2'), { probeKey: KEY })[1];
-    expect(move.notes.join('\n')).toContain('aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-2 --region us-east-2');
+    // Before the move: both clusters, as AWS requires them (available, not headless, same engine version).
+    const check = failoverSteps(prod('us-east-2'), { probeKey: KEY })[1];
+    expect(check.commands.filter((c) => c.startsWith('aws rds describe-db-clusters'))).toEqual([
+      'aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-2 --region us-east-2 '
+      + '--query "DBClusters[0].{Status:Status,EngineVersion:EngineVersion,Instances:length(DBClusterMembers),Pending:PendingModifiedValues}"',
+      'aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-1 --region us-east-1 '
+      + '--query "DBClusters[0].{Status:Status,EngineVersion:EngineVersion,Instances:length(DBClusterMembers),Pending:PendingModifiedValues}"',
+    ]);
+    expect(check.notes.join('\n')).toContain('the same EngineVersion, and the writer available too');
   });
 
   test('unplanned: failover with --allow-data-loss sent to the target region (the writer region may be down)', () => {
@@ -157,7 +229,34 @@ describe('failover plan: the exact commands', () => {
     expect(commands).toContain('aws rds failover-global-cluster --global-cluster-identifier transactions-prod-global '
       + `--target-db-cluster-identifier ${E2} --allow-data-loss --region us-east-2`);
     expect(commands.join('\n')).toContain('--metric-name AuroraGlobalDBRPOLag --dimensions Name=DBClusterIdentifier,Value=transactions-prod-us-east-2');
-    expect(commands.join('\n')).not.toMatch(/--region us-east-1/);
+    // Nothing is asked of the writer's region until the writer has moved; then only the secret's
+    // cancel in us-east-1, which the step says to run once that region answers.
+    const steps = failoverSteps(prod('us-east-2', 'unplanned'), { probeKey: KEY });
+    const secretStep = steps.findIndex((st) => st.title.startsWith('Move the database secret'));
+    expect(steps.slice(0, secretStep).flatMap((st) => st.commands).join('\n')).not.toMatch(/--region us-east-1/);
+    expect(steps[secretStep].commands.filter((c) => c.includes('--region us-east-1'))).toEqual([
+      'aws secretsmanager cancel-rotate-secret --secret-id transactions-prod-global/credentials --region us-east-1',
+    ]);
+    expect(steps[secretStep].notes.join(' ')).toContain('While us-east-1 does not answer, skip its two commands');
+  });
+
+  test('the secret: before the move a copy in the target and rotation paused in the writer region; after it promoted, replicated back, rotating in the target', () => {
+    const steps = failoverSteps(prod('us-east-2', 'planned'), { probeKey: KEY });
+    const before = steps.find((st) => st.title.startsWith('The database secret'))!;
+    expect(before.commands).toContain('aws secretsmanager cancel-rotate-secret --secret-id transactions-prod-global/credentials --region us-east-1');
+    const after = steps.find((st) => st.title.startsWith('Move the database secret'))!;
+    expect(after.commands).toEqual([
+      'aws secretsmanager stop-replication-to-replica --secret-id transactions-prod-global/credentials --region us-east-2',
+      'aws secretsmanager cancel-rotate-secret --secret-id transactions-prod-global/credentials --region us-east-1',
+      'aws secretsmanager replicate-secret-to-regions --secret-id transactions-prod-global/credentials --add-replica-regions '
+      + 'Region=us-east-1,KmsKeyId=alias/transactions-prod-us-east-1/db-secret --force-overwrite-replica-secret --region us-east-2',
+      'aws secretsmanager describe-secret --secret-id transactions-prod-global/credentials --region us-east-2 '
+      + '--query "{primary:PrimaryRegion,rotation:RotationEnabled,function:RotationLambdaARN,replicas:ReplicationStatus,versions:VersionIdsToStages}"',
+      'aws secretsmanager rotate-secret --secret-id transactions-prod-global/credentials --rotation-lambda-arn '
+      + 'arn:aws:lambda:us-east-2:444444444444:function:transactions-prod-us-east-2-rotation --rotation-rules \'{"ScheduleExpression":"rate(30 days)"}\' '
+      + '--no-rotate-immediately --region us-east-2',
+    ]);
+    expect(steps.indexOf(after)).toBe(steps.findIndex((st) => st.title.startsWith('Prove the new writer serves')) + 1);
   });
 
   test('then wait for the writer, the Route 53 checks, and the proof against the region\'s own name', () => {
@@ -172,7 +271,7 @@ describe('failover plan: the exact commands', () => {
     expect(commands).toContain('npx projen failover -- --env prod --to us-east-1 --planned');
   });
 
-  test('without a domain: the LoadBalancerUrl output of the target stage is the URL to use', () => {
+  test('without a domain: the EdgeLoadBalancerUrl… output of the target stage is the URL to use', () => {
     const input = sampleInput();
     const environment = input.environments.find((e) => e.name === 'prod')!;
     Object.assign(environment, { domain: undefined, allowPlainHttp: { reason: 'Internal rehearsal environment behind a VPN, no customer data.' } });
@@ -181,7 +280,7 @@ describe('failover plan: the exact commands', () => {
     const dns = steps.find((s) => s.title.startsWith('DNS'))!;
     expect(dns.commands).toEqual(['aws cloudformation describe-stacks --stack-name prod-us-east-2-Platform --region us-east-2 '
       + '--query "Stacks[0].Outputs[?starts_with(OutputKey,\'EdgeLoadBalancerUrl\')].OutputValue|[0]" --output text']);
-    expect(steps.flatMap((s) => s.commands)).toContain('curl -fsS \'<LoadBalancerUrl printed above>/health/deep?require=writer\'');
+    expect(steps.flatMap((s) => s.commands)).toContain('curl -fsS \'<EdgeLoadBalancerUrl… printed above>/health/deep?require=writer\'');
     expect(steps.flatMap((s) => s.commands).join('\n')).not.toContain('route53');
   });
 
@@ -264,6 +363,168 @@ describe('failover CLI', () => {
   });
 });
 
+describe('failover --run: the preflight refuses what AWS would refuse, before anything changes', () => {
+  const moved = (calls: readonly string[]) => calls.filter((c) => /^(Switchover|Failover)GlobalCluster/.test(c));
+  const writerUs1 = () => ({ 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json')] });
+
+  test('planned, the target on an older minor version: FAIL naming both versions and the upgrade command, nothing moved', async () => {
+    const { result, failures, calls } = await run({
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2-older-minor.json')] },
+      http: {},
+    });
+    expect(result.ok).toBe(false);
+    expect(failures).toEqual(['FAIL engine versions differ (minor version): transactions-prod-us-east-1 (us-east-1) runs 16.8, '
+      + 'transactions-prod-us-east-2 (us-east-2) runs 16.6. AWS moves the writer of a global database only between clusters of the same engine version '
+      + '(Aurora User Guide, "Upgrading an Amazon Aurora global database"). Nothing was changed. Fix: upgrade transactions-prod-us-east-2 (us-east-2) to 16.8: '
+      + 'aws rds modify-db-cluster --db-cluster-identifier transactions-prod-us-east-2 --engine-version 16.8 --apply-immediately --region us-east-2; '
+      + 'wait until it is available, run this command again, and set DATABASE_ENGINE_VERSION in src/synth/workload/database-engine.ts to what both run '
+      + '(RUNBOOKS.md "Database engine upgrade")']);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('unplanned, the target older: the same refusal, the target (reachable) is the one to upgrade; the lost region is never asked', async () => {
+    const { failures, calls } = await run({
+      unreachable: ['us-east-1'],
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2-older-minor.json')] },
+      http: {},
+    }, 'us-east-2', 'unplanned');
+    expect(failures[0]).toContain('transactions-prod-us-east-1 (us-east-1) runs 16.8 (the global cluster\'s version: its region is not asked)');
+    expect(failures[0]).toContain('aws rds modify-db-cluster --db-cluster-identifier transactions-prod-us-east-2 --engine-version 16.8');
+    expect(calls.filter((c) => c.includes(' us-east-1 '))).toEqual([]);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('unplanned, the lost writer older than the target: no upgrade is possible, the manual path is named', async () => {
+    const global = F('describe-global-clusters-writer-us-east-1.json');
+    global.GlobalClusters[0].EngineVersion = '15.10';
+    const { failures, calls } = await run({ unreachable: ['us-east-1'], describe: { 'us-east-2': [global] }, http: {} }, 'us-east-2', 'unplanned');
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toMatch(/^FAIL engine versions differ \(major version\): .* runs 15\.10 .* runs 16\.8\./);
+    expect(failures[0]).toContain('the writer\'s region may be lost, so transactions-prod-us-east-1 cannot be upgraded now');
+    expect(failures[0]).toContain('RUNBOOKS.md "Regional failure and failover"');
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('the target not available (an upgrade running): FAIL with the command to watch it, and the pending version named', async () => {
+    const { failures, lines, calls } = await run({
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2-upgrading.json')] },
+      http: {},
+    });
+    expect(failures[0]).toBe('FAIL transactions-prod-us-east-2 is upgrading, and AWS moves the writer only to an available secondary '
+      + '("The secondary DB cluster must be available"). Wait until it is: aws rds describe-db-clusters --db-cluster-identifier transactions-prod-us-east-2 '
+      + '--region us-east-2 --query "DBClusters[0].{Status:Status,EngineVersion:EngineVersion,Instances:length(DBClusterMembers),Pending:PendingModifiedValues}"');
+    expect(lines).toContain('WARN transactions-prod-us-east-2 has an engine version change to 16.8 pending: apply it to both clusters (or neither) before moving the writer');
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('a headless target: FAIL with the command that adds an instance, nothing moved', async () => {
+    const { failures, calls } = await run({
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [F('describe-db-clusters-us-east-2-headless.json')] },
+      http: {},
+    }, 'us-east-2', 'unplanned');
+    expect(failures).toEqual(['FAIL transactions-prod-us-east-2 has no DB instance (headless), and Aurora promotes only a cluster with one. Add one first: '
+      + 'aws rds create-db-instance --db-instance-identifier transactions-prod-us-east-2-1 --db-cluster-identifier transactions-prod-us-east-2 '
+      + '--engine aurora-postgresql --db-instance-class db.serverless --region us-east-2']);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('planned, the writer not available: FAIL (a switchover is for a healthy database), --unplanned named', async () => {
+    const writer = F('describe-db-clusters-us-east-1.json');
+    writer.DBClusters[0].Status = 'backtracking';
+    const { failures, calls } = await run({ describe: writerUs1(), clusters: { 'us-east-1/transactions-prod-us-east-1': [writer] }, http: {} });
+    expect(failures[0]).toMatch(/^FAIL the writer transactions-prod-us-east-1 is backtracking: a switchover is for a healthy global database .* or for an outage use --unplanned$/);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('the target cluster cannot be read: FAIL, nothing moved', async () => {
+    const { failures, calls } = await run({
+      describe: writerUs1(),
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [recordedError(path.join('failover', 'error-db-cluster-not-found.json'))] },
+      http: {},
+    });
+    expect(failures).toEqual(['FAIL cannot read the target cluster: describe-db-clusters transactions-prod-us-east-2 in us-east-2: '
+      + 'DBClusterNotFoundFault: DBCluster transactions-prod-us-east-2 not found.']);
+    expect(moved(calls)).toEqual([]);
+  });
+
+  test('only the patch level differs: a WARN with the remedy should Aurora refuse, and the move goes ahead', async () => {
+    const target = F('describe-db-clusters-us-east-2.json');
+    target.DBClusters[0].EngineVersion = '16.8.1';
+    const { result, lines, calls } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      clusters: { 'us-east-2/transactions-prod-us-east-2': [target] },
+      switchover: F('switchover-global-cluster.json'),
+      http: servingWriter(),
+    });
+    expect(result.ok).toBe(true);
+    expect(lines.find((l) => l.startsWith('WARN patch levels differ'))).toContain('if Aurora refuses, upgrade transactions-prod-us-east-1 (us-east-1) to 16.8.1');
+    expect(moved(calls)).toHaveLength(1);
+  });
+
+  test('the secret in the middle of a rotation in the writer region: FAIL, rotation left alone, nothing moved', async () => {
+    const { failures, calls } = await run({
+      describe: writerUs1(),
+      secrets: { 'us-east-2': [F('describe-secret-us-east-2-replica.json')], 'us-east-1': [F('describe-secret-us-east-1-primary-rotating.json')] },
+      http: {},
+    });
+    expect(failures).toEqual(['FAIL a rotation of transactions-prod-global/credentials is under way in us-east-1 (a version is AWSPENDING): wait until it ends, '
+      + 'then run again. Watch it: aws secretsmanager describe-secret --secret-id transactions-prod-global/credentials --region us-east-1 '
+      + '--query "{primary:PrimaryRegion,rotation:RotationEnabled,function:RotationLambdaARN,replicas:ReplicationStatus,versions:VersionIdsToStages}"']);
+    expect(calls.filter((c) => /^(CancelRotateSecret|Switchover)/.test(c))).toEqual([]);
+  });
+
+  test('the target\'s copy of the secret out of sync, or missing: FAIL before anything changes', async () => {
+    const outOfSync = await run({
+      describe: writerUs1(),
+      secrets: { 'us-east-2': [F('describe-secret-us-east-2-replica.json')], 'us-east-1': [F('describe-secret-us-east-1-primary-replica-failed.json')] },
+      http: {},
+    });
+    expect(outOfSync.failures).toEqual([expect.stringMatching(/^FAIL the us-east-2 copy of transactions-prod-global\/credentials is Failed \(Access denied to the KMS key of the replica region\): it must be in sync before the writer moves there/)]);
+    expect(moved(outOfSync.calls)).toEqual([]);
+    const missing = await run({
+      describe: writerUs1(),
+      secrets: { 'us-east-2': [recordedError(path.join('failover', 'error-secret-not-found.json'))] },
+      http: {},
+    }, 'us-east-2', 'unplanned');
+    expect(missing.failures).toEqual(['FAIL the us-east-2 copy of the database secret cannot be read (describe-secret transactions-prod-global/credentials in us-east-2: '
+      + 'ResourceNotFoundException: Secrets Manager can\'t find the specified secret.): is the us-east-2 stage deployed?']);
+    expect(moved(missing.calls)).toEqual([]);
+  });
+
+  test('replicating the secret back to the old writer fails: the writer moved and serves, the run fails naming the status and where to look', async () => {
+    const { result, failures, calls } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      secrets: {
+        ...secretsMovingTo('us-east-2'),
+        'us-east-2': [F('describe-secret-us-east-2-replica.json'), F('describe-secret-us-east-2-replica.json'), F('describe-secret-us-east-2-promoted.json'),
+          F('describe-secret-us-east-2-replication-failed.json')],
+      },
+      switchover: F('switchover-global-cluster.json'),
+      http: servingWriter(),
+    });
+    expect(result).toMatchObject({ ok: false, from: 'us-east-1', probeKey: KEY });
+    expect(failures).toEqual([expect.stringMatching(/^FAIL secret: replicating transactions-prod-global\/credentials to us-east-1 failed \(Failed: Replication failed: Secret already exists/)]);
+    expect(calls.filter((c) => c.startsWith('RotateSecret'))).toEqual([]);
+  });
+
+  test('a pending system-update on the writer: a WARN with the command that applies it, and the move goes ahead', async () => {
+    const { result, lines } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json'), F('describe-global-clusters-writer-us-east-2.json')] },
+      maintenance: { [E1]: F('describe-pending-maintenance-actions-system-update.json') },
+      switchover: F('switchover-global-cluster.json'),
+      http: servingWriter(),
+    });
+    expect(result.ok).toBe(true);
+    expect(lines).toContain('WARN transactions-prod-us-east-1 has a pending system-update (Aurora PostgreSQL 16.8.2 patch release): the two clusters may run '
+      + 'different patch levels, which Aurora may refuse. Apply it now, in a quiet moment: aws rds apply-pending-maintenance-action '
+      + `--resource-identifier ${E1} --apply-action system-update --opt-in-type immediate --region us-east-1`);
+  });
+});
+
 describe('failover --run on recorded AWS responses', () => {
   test('planned: switchover in the writer region, wait, then the new writer proves it serves', async () => {
     const { result, lines, calls, failures } = await run({
@@ -279,9 +540,20 @@ describe('failover --run on recorded AWS responses', () => {
       http: servingWriter(),
     });
     expect(failures).toEqual([]);
-    expect(result).toEqual({ ok: true, from: 'us-east-1', probeKey: KEY });
+    expect(result).toEqual({ ok: true, from: 'us-east-1', probeKey: KEY, secretPending: [] });
+    const FN1 = 'arn:aws:lambda:us-east-1:444444444444:function:transactions-prod-us-east-1-rotation';
+    const FN2 = 'arn:aws:lambda:us-east-2:444444444444:function:transactions-prod-us-east-2-rotation';
     expect(calls).toEqual([
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
+      'DescribeDBClusters us-east-2 transactions-prod-us-east-2',
+      `DescribeDBClusters us-east-1 ${E1}`,
+      `DescribePendingMaintenanceActions us-east-2 ${E2}`,
+      `DescribePendingMaintenanceActions us-east-1 ${E1}`,
+      // The secret: the target holds a replica in sync with the writer's primary copy.
+      'DescribeSecret us-east-2 transactions-prod-global/credentials',
+      'DescribeSecret us-east-1 transactions-prod-global/credentials',
+      // No rotation may start against a cluster about to turn read-only.
+      'CancelRotateSecret us-east-1',
       `SwitchoverGlobalCluster us-east-1 transactions-prod-global -> ${E2}`,
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
@@ -289,11 +561,30 @@ describe('failover --run on recorded AWS responses', () => {
       `GET ${URL2}/health/deep?require=writer`,
       `POST ${URL2}/transactions key=${KEY}`,
       `GET ${URL2}/transactions/by-idempotency-key/${KEY}`,
+      // The secret follows the writer: promoted in us-east-2, us-east-1's copy replaced by a replica, rotation on in us-east-2.
+      'DescribeSecret us-east-2 transactions-prod-global/credentials',
+      'StopReplicationToReplica us-east-2',
+      'DescribeSecret us-east-2 transactions-prod-global/credentials',
+      'DescribeSecret us-east-1 transactions-prod-global/credentials',
+      'ReplicateSecretToRegions us-east-2 -> us-east-1 alias/transactions-prod-us-east-1/db-secret force=true',
+      'DescribeSecret us-east-2 transactions-prod-global/credentials',
+      'DescribeSecret us-east-2 transactions-prod-global/credentials',
+      `RotateSecret us-east-2 ${FN2} rate(30 days) immediately=false`,
     ]);
+    expect(calls.join('\n')).not.toContain(FN1);
     expect(lines).toContain(`OK   transactions-prod-global: writer ${E1} (us-east-1); ${E2} is a member (connected)`);
+    expect(lines).toContain('OK   preflight: transactions-prod-us-east-2 is available with 1 DB instance(s)');
+    expect(lines).toContain('OK   both clusters run aurora-postgresql 16.8');
+    expect(lines).toContain('OK   secret: the us-east-2 copy of transactions-prod-global/credentials is in sync with the primary copy in us-east-1');
+    expect(lines).toContain('OK   secret: rotation of transactions-prod-global/credentials turned off in us-east-1 until the writer has moved');
     expect(lines).toContain('...  Status switching-over, FailoverState switching-over, writer ' + E1);
     expect(lines).toContain(`OK   transactions-prod-global reports ${E2} as the writer`);
     expect(lines.some((l) => l.startsWith('OK   DNS: nothing to change'))).toBe(true);
+    expect(lines.slice(-4, -1)).toEqual([
+      'OK   secret: the us-east-2 copy of transactions-prod-global/credentials is the primary now (StopReplicationToReplica)',
+      'OK   secret: the us-east-1 copy is a replica of the us-east-2 copy, in sync (its service reads every rotation)',
+      `OK   secret: rotates in us-east-2 with ${FN2} (rate(30 days)); to rotate now: aws secretsmanager rotate-secret --secret-id transactions-prod-global/credentials --region us-east-2`,
+    ]);
     expect(lines[lines.length - 1]).toBe('Fail back later (when us-east-1 is a healthy secondary again): npx projen failover -- --env prod --to us-east-1 --planned');
   });
 
@@ -324,14 +615,14 @@ describe('failover --run on recorded AWS responses', () => {
     expect(result.ok).toBe(false);
     expect(failures).toEqual([`FAIL timed out after 30 min waiting for us-east-2 to become the writer (last: Status switching-over, FailoverState switching-over, writer ${E1}). `
       + 'The switchover may still be running: do not start another; watch it with: aws rds describe-global-clusters --global-cluster-identifier transactions-prod-global '
-      + '--region us-east-2 --query "GlobalClusters[0].{Status:Status,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"']);
+      + '--region us-east-2 --query "GlobalClusters[0].{Status:Status,EngineVersion:EngineVersion,Failover:FailoverState.Status,Writer:GlobalClusterMembers[?IsWriter].DBClusterArn|[0]}"']);
     expect(calls.filter((c) => c.startsWith('Switchover'))).toHaveLength(1);
     expect(calls.filter((c) => /^(GET|POST) /.test(c))).toEqual([]);
     expect(elapsedMs).toBe(30 * 60_000);
   });
 
   test('unplanned while the writer region does not answer: only the target region is asked, the failover allows data loss', async () => {
-    const { result, calls, failures } = await run({
+    const { result, calls, failures, lines } = await run({
       unreachable: ['us-east-1'],
       describe: {
         'us-east-2': [
@@ -344,9 +635,18 @@ describe('failover --run on recorded AWS responses', () => {
       http: servingWriter(),
     }, 'us-east-2', 'unplanned');
     expect(failures).toEqual([]);
-    expect(result.ok).toBe(true);
-    expect(calls.filter((c) => c.includes(' us-east-1 '))).toEqual([]);
+    expect(result).toMatchObject({ ok: true, secretPending: ['us-east-1'] });
+    // The lost region is asked nothing before the writer moved; afterwards only whether its copy of the secret can be replaced.
+    const proved = calls.findIndex((c) => c.startsWith('GET ') && c.includes('by-idempotency-key'));
+    expect(calls.slice(0, proved).filter((c) => c.includes(' us-east-1'))).toEqual([]);
+    expect(calls.slice(proved).filter((c) => c.includes(' us-east-1'))).toEqual(['DescribeSecret us-east-1 transactions-prod-global/credentials']);
     expect(calls).toContain(`FailoverGlobalCluster us-east-2 transactions-prod-global -> ${E2} AllowDataLoss=true`);
+    // The password still rotates where the writer is, while us-east-1 is away.
+    expect(calls).toContain('StopReplicationToReplica us-east-2');
+    expect(calls).toContain('RotateSecret us-east-2 arn:aws:lambda:us-east-2:444444444444:function:transactions-prod-us-east-2-rotation rate(30 days) immediately=false');
+    expect(calls.filter((c) => c.startsWith('CancelRotateSecret') || c.startsWith('ReplicateSecretToRegions'))).toEqual([]);
+    expect(lines.find((l) => l.startsWith('WARN secret: the us-east-1 copy cannot be reached'))).toContain(
+      'run this command again once us-east-1 answers (with the writer in us-east-2 it only completes the secret): npx projen failover -- --env prod --to us-east-2 --run');
   });
 
   test('unplanned when the global cluster no longer reports the old writer at all: still runs in the target region', async () => {
@@ -371,26 +671,72 @@ describe('failover --run on recorded AWS responses', () => {
       http: {},
     });
     expect(result.ok).toBe(false);
-    expect(failures).toEqual(['FAIL switchover refused or unreachable: TimeoutError: Socket timed out without establishing a connection within 5000 ms. '
-      + 'If us-east-1 is down, a switchover cannot run: use --unplanned (writes not yet replicated are lost)']);
-    expect(calls).toHaveLength(2);
+    expect(failures).toEqual([`FAIL a switchover needs a healthy writer, and it cannot be read (describe-db-clusters ${E1} in us-east-1: `
+      + 'TimeoutError: Socket timed out without establishing a connection within 5000 ms): for an outage use --unplanned (writes not yet replicated are lost)',
+    'FAIL a switchover moves the secret too, and the writer\'s copy cannot be read (describe-secret transactions-prod-global/credentials in us-east-1: '
+      + 'TimeoutError: Socket timed out without establishing a connection within 5000 ms)']);
+    expect(calls.filter((c) => /^(Switchover|CancelRotateSecret)/.test(c))).toEqual([]);
   });
 
-  test('a switchover Aurora refuses (headless target): its message, and nothing else tried', async () => {
-    const { failures, calls } = await run({
+  test('a switchover Aurora refuses anyway: its message, rotation back on in the writer region, nothing else tried', async () => {
+    const { failures, calls, lines } = await run({
       describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-1.json')] },
       switchover: recordedError(path.join('failover', 'error-invalid-global-cluster-state.json')),
       http: {},
     });
     expect(failures[0]).toContain('FAIL switchover refused or unreachable: InvalidGlobalClusterStateFault: The global cluster transactions-prod-global is not in a valid state');
-    expect(calls).toHaveLength(2);
+    expect(calls.slice(-3)).toEqual([
+      'CancelRotateSecret us-east-1',
+      `SwitchoverGlobalCluster us-east-1 transactions-prod-global -> ${E2}`,
+      'RotateSecret us-east-1 arn:aws:lambda:us-east-1:444444444444:function:transactions-prod-us-east-1-rotation rate(30 days) immediately=false',
+    ]);
+    expect(lines).toContain('OK   secret: rotation of transactions-prod-global/credentials turned back on in us-east-1 (the writer did not move)');
   });
 
-  test('--to already the writer: FAIL, nothing moved, and the way back named', async () => {
-    const { result, failures, calls } = await run({ describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-2.json')] }, http: {} });
+  test('--to already the writer, the secret already there: nothing moved, nothing changed, the way back named', async () => {
+    const { result, failures, calls, lines } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-2.json')] },
+      secrets: { 'us-east-2': [F('describe-secret-us-east-2-rotating-here.json')] },
+      http: {},
+    });
+    expect(failures).toEqual([]);
+    expect(result).toEqual({ ok: true, secretPending: [] });
+    expect(lines[0]).toBe('OK   --to us-east-2: us-east-2 is already the writer of transactions-prod-global, nothing to move '
+      + '(to move the writer back: --to us-east-1); completing the database secret');
+    expect(calls).toEqual(['DescribeGlobalClusters us-east-2 transactions-prod-global', 'DescribeSecret us-east-2 transactions-prod-global/credentials']);
+  });
+
+  test('after an unplanned failover, us-east-1 answers again: the same command completes the secret (its copy replaced by a replica)', async () => {
+    const { result, failures, calls } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-2.json')] },
+      secrets: {
+        'us-east-2': [F('describe-secret-us-east-2-rotating-here-alone.json'), F('describe-secret-us-east-2-replicating.json'), F('describe-secret-us-east-2-rotating-here.json')],
+        'us-east-1': [F('describe-secret-us-east-1-back-standalone.json')],
+      },
+      http: {},
+    }, 'us-east-2', 'unplanned');
+    expect(failures).toEqual([]);
+    expect(result).toEqual({ ok: true, secretPending: [] });
+    expect(calls.slice(1)).toEqual([
+      'DescribeSecret us-east-2 transactions-prod-global/credentials',
+      'DescribeSecret us-east-1 transactions-prod-global/credentials',
+      // Its own rotation (still on from before the outage) would run against a cluster that no longer writes.
+      'CancelRotateSecret us-east-1',
+      'ReplicateSecretToRegions us-east-2 -> us-east-1 alias/transactions-prod-us-east-1/db-secret force=true',
+      'DescribeSecret us-east-2 transactions-prod-global/credentials',
+      'DescribeSecret us-east-2 transactions-prod-global/credentials',
+    ]);
+  });
+
+  test('us-east-1 comes back still listing us-east-2 as its replica: FAIL with the check and the command, nothing overwritten', async () => {
+    const { result, failures, calls } = await run({
+      describe: { 'us-east-2': [F('describe-global-clusters-writer-us-east-2.json')] },
+      secrets: { 'us-east-2': [F('describe-secret-us-east-2-rotating-here-alone.json')], 'us-east-1': [F('describe-secret-us-east-1-back-stale-link.json')] },
+      http: {},
+    }, 'us-east-2', 'unplanned');
     expect(result.ok).toBe(false);
-    expect(failures).toEqual(['FAIL --to us-east-2: us-east-2 is already the writer of transactions-prod-global, nothing to move (to move the writer back: --to us-east-1)']);
-    expect(calls).toEqual(['DescribeGlobalClusters us-east-2 transactions-prod-global']);
+    expect(failures[0]).toMatch(/^FAIL secret: the us-east-1 copy still lists us-east-2 as its replica: .*\(aws secretsmanager remove-regions-from-replication --secret-id transactions-prod-global\/credentials --remove-replica-regions us-east-2 --region us-east-1\), then run this command again$/);
+    expect(calls.filter((c) => /^(ReplicateSecretToRegions|CancelRotateSecret|RotateSecret)/.test(c))).toEqual([]);
   });
 
   test('an operation already in progress: FAIL, nothing started', async () => {
@@ -468,7 +814,7 @@ describe('failover --run on recorded AWS responses', () => {
       + 'expected 200 with transaction 5b0f8a64-3e1d-4c2a-9f7e-0d6c1b2a3f4e']);
   });
 
-  test('without a domain: the proof runs against the LoadBalancerUrl output of the target stage', async () => {
+  test('without a domain: the proof runs against the EdgeLoadBalancerUrl… output of the target stage', async () => {
     const input = sampleInput();
     Object.assign(input.environments.find((e) => e.name === 'prod')!, {
       domain: undefined, allowPlainHttp: { reason: 'Internal rehearsal environment behind a VPN, no customer data.' },
@@ -483,7 +829,7 @@ describe('failover --run on recorded AWS responses', () => {
     }, 'us-east-2', 'planned', target);
     expect(result.ok).toBe(true);
     expect(calls).toContain('DescribeStacks us-east-2 prod-us-east-2-Platform');
-    expect(lines).toContain(`OK   no domain: clients must now call ${alb} (the LoadBalancerUrl of prod-us-east-2-Platform)`);
+    expect(lines).toContain(`OK   no domain: clients must now call ${alb} (the EdgeLoadBalancerUrl… output of prod-us-east-2-Platform)`);
   });
 
   test('fail back: from us-east-2 (now the writer) to us-east-1 with a switchover sent to us-east-2', async () => {
@@ -504,7 +850,14 @@ describe('failover --run on recorded AWS responses', () => {
       switchover: back('switchover-global-cluster.json'),
       http,
     }, 'us-east-1');
-    expect(result).toEqual({ ok: true, from: 'us-east-2', probeKey: key });
+    expect(result).toEqual({ ok: true, from: 'us-east-2', probeKey: key, secretPending: [] });
     expect(calls).toContain(`SwitchoverGlobalCluster us-east-2 transactions-prod-global -> ${E1}`);
+    // The original arrangement again: us-east-1 primary, rotating with its hosted function; us-east-2 a replica in its own key.
+    expect(calls.filter((c) => /^(CancelRotateSecret|StopReplicationToReplica|ReplicateSecretToRegions|RotateSecret)/.test(c))).toEqual([
+      'CancelRotateSecret us-east-2',
+      'StopReplicationToReplica us-east-1',
+      'ReplicateSecretToRegions us-east-1 -> us-east-2 alias/transactions-prod-us-east-2/db-secret force=true',
+      'RotateSecret us-east-1 arn:aws:lambda:us-east-1:444444444444:function:transactions-prod-us-east-1-rotation rate(30 days) immediately=false',
+    ]);
   });
 });

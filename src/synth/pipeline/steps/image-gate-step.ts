@@ -1,8 +1,11 @@
 import { Arn, Duration, Stack } from 'aws-cdk-lib';
 import * as codebuild from 'aws-cdk-lib/aws-codebuild';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as pipelines from 'aws-cdk-lib/pipelines';
 import { DeliveryConfig } from '../../../config/schema';
+import { provenancePrefixOf } from '../../../shared/image-provenance';
 import { ImageRepository } from '../image-repository';
 
 /** Trivy release the gate installs. Bump both values together (from the release's checksums.txt). */
@@ -27,6 +30,12 @@ export interface ImageGateStepProps {
    * the pipeline's, where ECR replicates the repository). @default [] (nothing to wait for)
    */
   readonly replicationRegions?: readonly string[];
+  /**
+   * Where the gate records which digest it promoted to each commit tag (under
+   * `image-provenance/<repository>/`, a prefix only the gate's role may write), and reads it back
+   * before it reuses an existing commit tag (src/codebuild/image-gate/provenance.ts).
+   */
+  readonly provenance: { readonly bucket: s3.IBucket; readonly key: kms.IKey };
 }
 
 /**
@@ -48,6 +57,8 @@ export class ImageGateStep extends pipelines.CodeBuildStep {
     const replicationTimeout = replicationRegions.length > 0 ? props.gates.replicationTimeoutMinutes : 0;
     // The replicas: same account and name as the source, in each destination region.
     const replicaArns = replicationRegions.map((region) => Arn.format({ service: 'ecr', region, resource: 'repository', resourceName: props.images.repositoryName }, Stack.of(repo)));
+    // This repository's records only (the key layout of provenanceKey).
+    const provenanceObjects = props.provenance.bucket.arnForObjects(`${provenancePrefixOf(props.images.repositoryName)}*`);
     super(id, {
       input: props.source,
       additionalInputs: { 'cdk.out': props.cloudAssembly },
@@ -61,6 +72,9 @@ export class ImageGateStep extends pipelines.CodeBuildStep {
         // After the promotion the gate waits for the digest in these regions (scripts/image-gate.sh).
         REPLICATION_REGIONS: replicationRegions.join(','),
         REPLICATION_TIMEOUT_MINUTES: String(replicationTimeout),
+        // The provenance records: written before a promotion, read before a tag is reused.
+        PROVENANCE_BUCKET: props.provenance.bucket.bucketName,
+        PROVENANCE_PREFIX: provenancePrefixOf(props.images.repositoryName),
         GATE_CLI: 'cdk.out/.delivery-tools/supply-chain/gate-cli.js',
         REPORTS_DIR: 'gate-reports',
       },
@@ -124,6 +138,17 @@ export class ImageGateStep extends pipelines.CodeBuildStep {
             resources: replicaArns,
           }),
         ] : []),
+        new iam.PolicyStatement({
+          sid: 'ImageProvenance',
+          actions: ['s3:GetObject', 's3:PutObject'],
+          resources: [provenanceObjects],
+        }),
+        new iam.PolicyStatement({
+          sid: 'ImageProvenanceKey',
+          // Read a record (Decrypt) and write one (GenerateDataKey): the bucket's default SSE-KMS key.
+          actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
+          resources: [props.provenance.key.keyArn],
+        }),
         new iam.PolicyStatement({
           sid: 'RepositoryKey',
           actions: ['kms:Decrypt', 'kms:GenerateDataKey'],
