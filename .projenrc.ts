@@ -62,6 +62,7 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // The delivery metrics (src/lambda/delivery-metrics, `pipeline:metrics`) read CodePipeline's
     // execution history and publish CloudWatch metrics; the function dedupes its datapoints in
     // DynamoDB. The drift check (src/shared/drift, `drift`) reads CloudFormation through the STS client.
+    // The change report's first-deploy check reads the same history (src/codebuild/change-report/first-deploy.ts).
     '@aws-sdk/client-codepipeline@^3',
     '@aws-sdk/client-cloudwatch@^3',
     '@aws-sdk/client-dynamodb@^3',
@@ -98,6 +99,10 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // either one into node_modules/.bin: tasks call each compiler by its path.
     'typescript-native@npm:typescript@^7.0.2',
     '@types/pg@8.23.1',
+    // The asset CLI CDK Pipelines installs in its asset-publishing action: listed here only so
+    // package-lock.json resolves one exact version, which the pipeline pins
+    // (src/synth/pipeline/tool-versions.ts; CDK's own default is cdk-assets@latest).
+    'cdk-assets@^4',
   ],
 
   jestOptions: {

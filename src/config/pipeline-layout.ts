@@ -8,7 +8,8 @@ import { DriftTarget } from '../shared/drift/drift-check';
  * What the delivery metrics and the drift check need to know about what the config builds:
  * the CodePipeline stages and actions they read (named as PipelineStack names them: a wave's
  * CodePipeline stage is the wave id, an approval's stage and action are `Approve-<env>`, a bake is
- * the action `Bake-<wave>` in its wave's stage; test/synth/pipeline/delivery-metrics.test.ts
+ * the action `Service.Bake-<wave>` in its wave's stage (a step after the Service stack's deploy,
+ * which CDK Pipelines names `<stack>.<step>`); test/synth/pipeline/delivery-metrics.test.ts
  * checks them against the rendered pipeline), and the stacks every stage deploys.
  */
 
@@ -26,7 +27,7 @@ export function pipelineLayoutOf(config: DeliveryConfig): PipelineLayout {
     pipelineName: config.pipeline.name,
     prodStages: prod.map((w) => w.id),
     approvals: waves.filter((w) => w.approval).map((w) => ({ stage: w.approval!, action: w.approval! })),
-    bakes: waves.filter((w) => w.bakeMinutes > 0).map((w) => ({ stage: w.id, action: `Bake-${w.id}` })),
+    bakes: waves.filter((w) => w.bakeMinutes > 0).map((w) => ({ stage: w.id, action: `Service.Bake-${w.id}` })),
   };
 }
 

@@ -67,9 +67,14 @@ const acu = (min: number, max: number) => z.number(expecting(`a number of Aurora
   .max(max, { error: (iss) => `must be at most ${max} ACU; got ${describeValue(iss.input)}` })
   .multipleOf(0.5, { error: (iss) => `must be a multiple of 0.5 ACU (Aurora's step); got ${describeValue(iss.input)}` });
 
-/** Default and ceiling of `environments[].bakeMinutes`. */
+/**
+ * Default and ceiling of `environments[].bakeMinutes`. The ceiling is what one CodePipeline
+ * Commands action holds: its builds stop after 55 minutes (CodePipeline User Guide, "Commands
+ * action reference"), and the bake step keeps 15 of them for itself (src/synth/pipeline/steps/bake-step.ts,
+ * MAX_COMMANDS_BAKE_MINUTES; a test keeps the two equal).
+ */
 export const DEFAULT_BAKE_MINUTES = 10;
-export const MAX_BAKE_MINUTES = 180;
+export const MAX_BAKE_MINUTES = 40;
 
 const range = (from: number, to: number, step: number) => Array.from({ length: (to - from) / step + 1 }, (_, i) => from + i * step);
 
@@ -228,7 +233,7 @@ export const environmentFieldsSchema = z.strictObject({
    * Minutes the pipeline watches the alarms of a region after its deploy and assertions, before
    * the next region of a `sequential` rollout starts; any alarm in ALARM fails the bake (and the
    * stage rolls back). 0 = no bake. Ignored unless the environment rolls out sequentially over
-   * two or more regions. At most 180: the pipeline holds every later run while it bakes.
+   * two or more regions. At most 40: the bake runs in one Commands action, which stops after 55 minutes.
    * @default 10
    */
   bakeMinutes: wholeNumber('minutes', 0, MAX_BAKE_MINUTES).default(DEFAULT_BAKE_MINUTES),
@@ -279,7 +284,7 @@ export const MAX_DRIFT_INTERVAL_HOURS = 168;
 export const driftDetectionSchema = z.strictObject({
   /**
    * Hours between two drift checks of every deployed stage stack (1 to 168, a week). Each check
-   * runs CloudFormation drift detection on every stage stack through the lookup roles.
+   * runs CloudFormation drift detection on every stage stack through each stage's drift role.
    * @default 24 (daily)
    */
   intervalHours: wholeNumber('hours', 1, MAX_DRIFT_INTERVAL_HOURS).default(DEFAULT_DRIFT_INTERVAL_HOURS),

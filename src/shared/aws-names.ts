@@ -41,6 +41,50 @@ export function applicationSlug(application: string): string {
 }
 
 /**
+ * What a pipeline step does in a stage account, each through a role of its own (issue 33): read
+ * the deployed templates for the change report, turn on termination and deletion protection
+ * after a production deploy, read the stage's alarms during the bake, and (the scheduled drift
+ * check, src/synth/pipeline/drift-detection.ts) detect drift of the stage's stacks.
+ */
+export type PipelineStepPurpose = 'report' | 'protect' | 'bake' | 'drift';
+
+/** The target part of the drift check's role name: one function checks every stage. */
+export const DRIFT_CHECK_TARGET = 'stages';
+
+/** IAM's limit on a role name. */
+export const MAX_ROLE_NAME_LENGTH = 64;
+
+function checkedRoleName(name: string): string {
+  if (name.length > MAX_ROLE_NAME_LENGTH) throw new Error(`role name ${name} is ${name.length} characters; IAM allows ${MAX_ROLE_NAME_LENGTH}: shorten the stack, environment or pipeline name`);
+  if (!/^[\w+=,.@-]+$/.test(name)) throw new Error(`role name ${name} has characters IAM does not allow (letters, digits and +=,.@_- only)`);
+  return name;
+}
+
+/**
+ * The role a pipeline step runs as, in the pipeline account: `<pipeline stack>-<purpose>-<target>`
+ * (target: the environment of a change report, the stage id of a protect or bake step). A fixed
+ * name, because the stage account's role names it in its trust policy and a cross-account
+ * reference cannot carry a generated one; the pipeline stack's name prefixes it, as the pipeline
+ * execution policy requires of every role that stack creates.
+ */
+export function pipelineStepRoleName(pipelineStackName: string, purpose: PipelineStepPurpose, target: string): string {
+  return checkedRoleName(`${pipelineStackName}-${purpose}-${target}`);
+}
+
+/**
+ * The role in a stage's account that exactly one pipeline step assumes: `<stage id>-pipeline-<purpose>`.
+ * Prefixed by the stage id, as the stage execution policy requires of every role a stage creates.
+ */
+export function stageStepRoleName(stageId: string, purpose: PipelineStepPurpose): string {
+  return checkedRoleName(`${stageId}-pipeline-${purpose}`);
+}
+
+/** The ARN of a role by name (IAM is global: the region only says which partition). */
+export function roleArnOf(account: string, region: string, roleName: string): string {
+  return `arn:${partitionOf(region)}:iam::${account}:role/${roleName}`;
+}
+
+/**
  * The permissions boundary every role of the project carries (`iam:PermissionsBoundary`): a
  * managed policy the project's bootstrap template (bootstrap/bootstrap-template.yaml, resource
  * `DeliveryPermissionsBoundary`) creates in each account and region it bootstraps, named per

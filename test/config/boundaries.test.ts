@@ -134,7 +134,7 @@ const ranges: Range[] = [
   { field: `${S}.cpu`, min: 256, max: 16384, base: { [`${S}.memoryMiB`]: 32768 }, holes: [3072] },
   { field: 'gates.ecrScanTimeoutMinutes', min: 1, max: 60 },
   { field: 'gates.replicationTimeoutMinutes', min: 1, max: 60 },
-  { field: 'environments[2].bakeMinutes', min: 0, max: 180 },
+  { field: 'environments[2].bakeMinutes', min: 0, max: 40 },
 ];
 
 describe.each(ranges)('$field from $min to $max', ({ field, min, max, step = 1, base, holes = [] }) => {

@@ -52,6 +52,59 @@ function pinnedDownloadsOfPipeline(): PinnedDownload[] {
   return found;
 }
 
+/** Every command every pipeline action runs: CodeBuild buildspecs (inline or a file of the assembly) and Commands actions. */
+function everyPipelineCommand(): Array<{ where: string; commands: string[] }> {
+  const sample = sampleAssembly();
+  const resources: Record<string, any> = sample.pipelineTemplate.toJSON().Resources;
+  const out: Array<{ where: string; commands: string[] }> = [];
+  for (const [id, resource] of Object.entries(resources)) {
+    if (resource.Type !== 'AWS::CodeBuild::Project') continue;
+    const buildSpec: string = resource.Properties.Source.BuildSpec;
+    const spec = yaml.parse(buildSpec.startsWith('{') ? buildSpec : fs.readFileSync(path.join(sample.directory, buildSpec), 'utf8'));
+    out.push({ where: id, commands: Object.values(spec.phases ?? {}).flatMap((phase: any) => phase.commands ?? []) });
+  }
+  for (const action of sample.pipelineStages.flatMap((st) => st.Actions)) {
+    if (action.ActionTypeId.Provider === 'Commands') out.push({ where: action.Name, commands: action.Commands });
+  }
+  return out;
+}
+
+/** Commands that fetch or install software. */
+const INSTALLS = /\b(npm (i|install|add|ci)|npx (-y|--yes)|yarn|pnpm|pip3? install|apt(-get)? install|yum install|dnf install|curl|wget|go install|gem install)\b|^n /;
+
+describe('no pipeline action installs an unpinned tool (issues 30.3, 33.2)', () => {
+  const LOCK = JSON.parse(fs.readFileSync(path.join(ROOT, 'package-lock.json'), 'utf8'));
+
+  test('every install is the lock file (npm ci), a lock-pinned and integrity-checked npm CLI, a checksum-verified download, or Node.js switched offline', () => {
+    const seen: string[] = [];
+    for (const { where, commands } of everyPipelineCommand()) {
+      commands.forEach((command, i) => {
+        if (!INSTALLS.test(command) || /^(test|echo) /.test(command)) return;
+        if (command === 'npm ci') return seen.push('npm ci');
+        const npm = /^npm install -g (@?[\w./-]+)@(\S+)$/.exec(command);
+        if (npm) {
+          const [, name, version] = npm;
+          const locked = LOCK.packages[`node_modules/${name}`];
+          expect({ where, name, version }).toEqual({ where, name, version: locked?.version });
+          // The command before it checks the registry's integrity against the lock's.
+          expect(commands[i - 1]).toBe(`test "$(npm view ${name}@${version} dist.integrity)" = "${locked.integrity}" `
+            + `|| { echo "${name}@${version}: the registry's tarball integrity is not the one package-lock.json recorded"; exit 1; }`);
+          return seen.push(`npm -g ${name}`);
+        }
+        if (/^curl -sSfL -o (\S+) https:\/\/\S+$/.test(command)) {
+          const file = command.split(' ')[3];
+          expect(commands[i + 1]).toMatch(new RegExp(`^echo "[0-9a-f]{64}  ${file.replace(/[/.]/g, '\\$&')}" \\| sha256sum --check --strict$`));
+          return seen.push('curl + sha256');
+        }
+        if (/^n --offline "\$NODE_\d+_VERSION" > \/dev\/null && node -e /.test(command)) return seen.push('n --offline');
+        throw new Error(`${where} runs an install that is neither pinned nor verified: ${command}`);
+      });
+    }
+    // So this test cannot pass on nothing: each kind is there.
+    expect([...new Set(seen)].sort()).toEqual(['curl + sha256', 'n --offline', 'npm -g aws-cdk', 'npm -g cdk-assets', 'npm ci']);
+  });
+});
+
 describe('pinned downloads match their independent references', () => {
   test('every checksum a pipeline build verifies is the published one for that release asset', () => {
     const downloads = pinnedDownloadsOfPipeline();

@@ -26,7 +26,7 @@ export const SAMPLE_LAYOUT: PipelineLayout = {
   pipelineName: 'cdk-delivery-pipeline',
   prodStages: ['prod-us-east-1', 'prod-us-east-2'],
   approvals: [{ stage: 'Approve-prod', action: 'Approve-prod' }],
-  bakes: [{ stage: 'prod-us-east-1', action: 'Bake-prod-us-east-1' }],
+  bakes: [{ stage: 'prod-us-east-1', action: 'Service.Bake-prod-us-east-1' }],
 };
 
 export function recordedHistory(name: string): RecordedHistory {

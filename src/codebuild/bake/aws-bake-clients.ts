@@ -1,6 +1,7 @@
 import { execFile } from 'child_process';
 import { UnreadableResponseError } from './alarm-readings';
 import { AlarmClient } from './bake-clients';
+import { failedActionOf, PipelineState, stageExecutionTypeOf } from './stage-state';
 
 /**
  * The real client of the bake: the AWS CLI v2 of the CodeBuild image, which assumes the prod
@@ -53,6 +54,8 @@ export interface AwsAlarmClientOptions {
 export function awsAlarmClient(options: AwsAlarmClientOptions): AlarmClient {
   const timeout = options.callTimeoutMs ?? 60_000;
   const profile = options.profile ? ['--profile', options.profile] : [];
+  const pipelineState = async (pipelineName: string) =>
+    await awsJson(['--region', options.pipelineRegion ?? options.region, 'codepipeline', 'get-pipeline-state', '--name', pipelineName], timeout) as PipelineState;
   return {
     describeAlarms: (alarmNames) => awsJson([
       ...profile, '--region', options.region, 'cloudwatch', 'describe-alarms',
@@ -60,10 +63,7 @@ export function awsAlarmClient(options: AwsAlarmClientOptions): AlarmClient {
       '--alarm-types', 'MetricAlarm', 'CompositeAlarm',
       '--alarm-names', ...alarmNames,
     ], timeout),
-    stageExecutionType: async (pipelineName, stageName) => {
-      const state = await awsJson(['--region', options.pipelineRegion ?? options.region, 'codepipeline', 'get-pipeline-state', '--name', pipelineName], timeout) as
-        { stageStates?: { stageName?: string; latestExecution?: { type?: string } }[] };
-      return state.stageStates?.find((s) => s.stageName === stageName)?.latestExecution?.type;
-    },
+    stageExecutionType: async (pipelineName, stageName) => stageExecutionTypeOf(await pipelineState(pipelineName), stageName),
+    failedAction: async (pipelineName, stageName, since) => failedActionOf(await pipelineState(pipelineName), stageName, since),
   };
 }

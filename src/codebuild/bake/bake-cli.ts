@@ -16,7 +16,9 @@ import { lineWriters, runCli, runMain } from '../../shared/cli/run-cli';
  *
  * With --pipeline and --stage it first asks CodePipeline whether the stage it runs in is a
  * ROLLBACK execution; then it does not watch (see BakeStep: the alarms that caused the rollback
- * would fail the rollback itself) and exits 0.
+ * would fail the rollback itself) and exits 0. While it watches, it also asks after every read
+ * whether another action of that stage (an assertion, beside which it runs) failed since it
+ * started; then it stops and exits 1 at once, so the stage's rollback does not wait out the bake.
  */
 
 const OPTIONS = {
@@ -115,7 +117,17 @@ export async function runBakeCli(
     if (await isRollback(client, flags, io)) return EXIT.OK;
 
     io.out(`Baking ${region}: watching ${alarmNames.length} alarm(s) for ${minutes} min, a read every ${pollSeconds} s.`);
+    const since = new Date((deps.now ?? Date.now)());
+    const { pipeline, stage } = flags;
     const result = await bake({
+      // Beside the assertions in its stage: once one of them failed, the stage rolls back
+      // whatever the bake finds, so the bake stops rather than hold the rollback.
+      stopWhen: pipeline && stage && client.failedAction
+        ? async () => {
+          const failed = await client.failedAction!(pipeline, stage, since);
+          return failed ? `${failed} failed in stage ${stage}` : undefined;
+        }
+        : undefined,
       client,
       alarmNames,
       durationMs: minutes * 60_000,

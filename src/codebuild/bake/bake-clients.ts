@@ -18,4 +18,10 @@ export interface AlarmClient {
    * undefined when CodePipeline does not say.
    */
   stageExecutionType?(pipelineName: string, stageName: string): Promise<string | undefined>;
+  /**
+   * The name of an action of the stage that failed at or after `since` (another action: the
+   * bake itself is in progress while it asks), or undefined (GetPipelineState,
+   * src/codebuild/bake/stage-state.ts).
+   */
+  failedAction?(pipelineName: string, stageName: string, since: Date): Promise<string | undefined>;
 }

@@ -38,6 +38,12 @@ export interface BakeOptions extends PollOptions {
    * @default 5
    */
   readonly maxConsecutiveErrors?: number;
+  /**
+   * Asked after every read: a reason to stop now (another action of the stage failed), or
+   * undefined to keep watching. Errors are logged and ignored (the bake keeps watching).
+   * @default - never stops early
+   */
+  readonly stopWhen?: () => Promise<string | undefined>;
 }
 
 /** The bake watched every alarm for the whole duration and none went to ALARM. */
@@ -127,6 +133,13 @@ export async function bake(options: BakeOptions): Promise<BakeResult> {
       return fail(`after ${minutes(now() - started)} of the bake, ${inAlarm.length === 1 ? 'an alarm is' : `${inAlarm.length} alarms are`} in ALARM: ${inAlarm.map(describe).join('; ')}.`, inAlarm);
     }
     log(`read ${reads} at ${minutes(now() - started)}: ${counts(readings)}`);
+    const stop = await options.stopWhen?.().catch((e: Error) => {
+      log(`could not tell whether the stage failed elsewhere (${e.name}: ${e.message}); baking on`);
+      return undefined;
+    });
+    if (stop) {
+      return fail(`${stop}: the stage fails and rolls back whatever the bake finds, so the bake stops after ${minutes(now() - started)} instead of holding the rollback.`);
+    }
     if (now() >= deadline) {
       const silent = readings.filter((r) => r.state === 'INSUFFICIENT_DATA');
       if (silent.length > 0) {

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { z } from 'zod';
 import { CfnTemplate } from './template';
-import { lookupRoleArn, partitionOf } from '../../shared/aws-names';
+import { lookupRoleArn, partitionOf, roleArnOf, stageStepRoleName } from '../../shared/aws-names';
 import { InputError } from '../../shared/cli/errors';
 
 /**
@@ -50,8 +50,12 @@ export interface StackTarget {
   readonly displayName: string;
   readonly account: string;
   readonly region: string;
-  /** The CDK bootstrap lookup role in the stack's account and region, partition resolved. */
-  readonly lookupRoleArn: string;
+  /**
+   * The role the deployed template is read through, partition resolved: the stage's report role
+   * (`<stage id>-pipeline-report`) when the report runs in the pipeline, else the CDK bootstrap
+   * lookup role of the stack's account and region.
+   */
+  readonly readRoleArn: string;
   /** Absolute path of the synthesized template. */
   readonly templatePath: string;
 }
@@ -66,6 +70,13 @@ export interface StageSelection {
   readonly stages?: readonly string[];
   /** Stage id prefix, e.g. `prod-`. */
   readonly prefix?: string;
+  /**
+   * Which role reads the deployed templates: `lookup` (the CDK bootstrap lookup role, for a
+   * person running the report) or `stage-report` (each stage's own report role, which only the
+   * pipeline's change report step may assume: src/synth/workload/pipeline-access.ts).
+   * @default 'lookup'
+   */
+  readonly readRole?: 'lookup' | 'stage-report';
 }
 
 function readManifest(dir: string): z.infer<typeof manifestSchema> {
@@ -127,7 +138,7 @@ export function selectStages(all: readonly StageAssembly[], selection: StageSele
 const ENV_RE = /^aws:\/\/(\d{12})\/([a-z]{2}(?:-[a-z]+)+-\d+)$/;
 
 /** The CloudFormation stacks of one stage assembly. */
-export function stackTargets(stage: StageAssembly): StackTarget[] {
+export function stackTargets(stage: StageAssembly, readRole: StageSelection['readRole'] = 'lookup'): StackTarget[] {
   const manifest = readManifest(stage.directory);
   const out: StackTarget[] = [];
   for (const [artifactId, artifact] of Object.entries(manifest.artifacts ?? {})) {
@@ -147,7 +158,9 @@ export function stackTargets(stage: StageAssembly): StackTarget[] {
       displayName: artifact.displayName ?? artifactId,
       account,
       region,
-      lookupRoleArn: p.data.lookupRole ? resolvePlaceholders(p.data.lookupRole.arn, account, region) : lookupRoleArn(account, region),
+      readRoleArn: readRole === 'stage-report'
+        ? roleArnOf(account, region, stageStepRoleName(stage.stageId, 'report'))
+        : p.data.lookupRole ? resolvePlaceholders(p.data.lookupRole.arn, account, region) : lookupRoleArn(account, region),
       templatePath: path.join(stage.directory, p.data.templateFile),
     });
   }
@@ -156,7 +169,7 @@ export function stackTargets(stage: StageAssembly): StackTarget[] {
 
 /** The selected stages' stacks, in assembly order. */
 export function findStacks(assemblyDir: string, selection: StageSelection): StackTarget[] {
-  return selectStages(listStages(assemblyDir), selection).flatMap(stackTargets);
+  return selectStages(listStages(assemblyDir), selection).flatMap((stage) => stackTargets(stage, selection.readRole));
 }
 
 export function readSynthesizedTemplate(target: StackTarget): CfnTemplate {

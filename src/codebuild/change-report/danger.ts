@@ -7,9 +7,12 @@ import { stableJson } from './template';
  * blockStatefulReplacement policy refuses); `security` findings widen who can reach or do what;
  * `version` findings change a database engine version (a downgrade is always refused: see
  * src/codebuild/change-report/policy.ts); `traffic` findings rewrite what ECS switches during a progressive
- * deployment (the listener rules whose weights it manages).
+ * deployment (the listener rules whose weights it manages); `gate` findings change what the
+ * pipeline's own steps may do in the account (their roles) or weaken a release gate of the stage
+ * (what the ECS deployment watches and waits for: its alarms, its failure detection, canary and
+ * bake times, the pre-traffic hook).
  */
-export type DangerCategory = 'stateful' | 'security' | 'version' | 'traffic';
+export type DangerCategory = 'stateful' | 'security' | 'version' | 'traffic' | 'gate';
 
 export interface DangerFinding {
   readonly ruleId: string;
@@ -492,7 +495,71 @@ export const managedListenerRuleRule = rule(
 );
 
 // ---------------------------------------------------------------------------------------
-// (g) audit evidence loses a protection: Object Lock, replication, versioning, the trail
+// (g) the pipeline's step roles in this account, and the release gates of the ECS deployment
+// ---------------------------------------------------------------------------------------
+
+/** The roles the pipeline's steps assume in a stage account: `<stage id>-pipeline-<purpose>` (src/synth/workload/pipeline-access.ts). */
+const STEP_ROLE = /-pipeline-(report|protect|bake|drift)$/;
+
+/** Whether a role's inline policies allow anything on every resource (a Deny on `*` narrows, it is no wildcard grant). */
+function allowsOnEveryResource(policies: unknown): boolean {
+  return asArray(policies).some((p: any) => asArray(p?.PolicyDocument?.Statement)
+    .some((st: any) => st?.Effect === 'Allow' && asArray(st.Resource).includes('*')));
+}
+
+export const pipelineStepRoleRule = rule(
+  'pipeline-step-role',
+  'gate',
+  'A role the pipeline\'s change report, protection, bake or drift check assumes in this account is added, removed, or changes its trust or permissions.',
+  (diff) => diff.resources
+    .filter((r) => r.type === 'AWS::IAM::Role' && STEP_ROLE.test(String(props(r.after ?? r.before).RoleName ?? '')))
+    .filter((r) => r.status === 'added' || r.status === 'removed'
+      || (r.status === 'changed' && r.propertyChanges.some((c) => ['AssumeRolePolicyDocument', 'Policies', 'ManagedPolicyArns', 'PermissionsBoundary', 'RoleName'].includes(c.name))))
+    .map((r) => {
+      const name = String(props(r.after ?? r.before).RoleName);
+      const what = r.status === 'changed' ? `changes ${r.propertyChanges.map((c) => c.name).join(', ')}` : r.status === 'added' ? 'is created' : 'is REMOVED';
+      return {
+        logicalId: r.logicalId,
+        resourceType: r.type,
+        message: `${name}, the role the pipeline's ${STEP_ROLE.exec(name)![1]} step assumes in this account, ${what}: check whom it trusts and what it may do.`,
+        wildcard: r.status !== 'removed' && allowsOnEveryResource(props(r.after).Policies),
+      };
+    }),
+);
+
+/** What the ECS deployment gates of a service are, as comparable numbers (higher is stronger). */
+function deploymentGates(res: ResourceChange['before']): Record<string, number> {
+  const d = (props(res).DeploymentConfiguration ?? {}) as any;
+  return {
+    'alarm rollback': d.Alarms?.Enable && d.Alarms?.Rollback ? 1 : 0,
+    'alarms watched': asArray(d.Alarms?.AlarmNames).length,
+    'circuit breaker rollback': d.DeploymentCircuitBreaker?.Enable && d.DeploymentCircuitBreaker?.Rollback ? 1 : 0,
+    'canary bake minutes': Number(d.CanaryConfiguration?.CanaryBakeTimeInMinutes ?? 0),
+    'bake minutes': Number(d.BakeTimeInMinutes ?? 0),
+    'pre-traffic hooks': asArray(d.LifecycleHooks).length,
+  };
+}
+
+export const releaseGateRule = rule(
+  'release-gate-weakened',
+  'gate',
+  'An ECS service\'s deployment watches fewer alarms, no longer rolls back on them or on its circuit breaker, bakes shorter, or loses its pre-traffic hook.',
+  (diff) => diff.resources
+    .filter((r) => r.type === 'AWS::ECS::Service' && r.status === 'changed')
+    .flatMap((r) => {
+      const before = deploymentGates(r.before);
+      const after = deploymentGates(r.after);
+      const weaker = Object.keys(before).filter((k) => after[k] < before[k]);
+      return weaker.length === 0 ? [] : [{
+        logicalId: r.logicalId,
+        resourceType: r.type,
+        message: `The release gates of this service weaken: ${weaker.map((k) => `${k} ${before[k]} -> ${after[k]}`).join('; ')}.`,
+      }];
+    }),
+);
+
+// ---------------------------------------------------------------------------------------
+// (h) audit evidence loses a protection: Object Lock, replication, versioning, the trail
 // ---------------------------------------------------------------------------------------
 
 const isTrue = (v: unknown) => v === true || v === 'true';
@@ -569,6 +636,8 @@ export const DANGER_RULES: readonly DangerRule[] = [
   engineVersionDowngradeRule,
   engineVersionChangeRule,
   managedListenerRuleRule,
+  pipelineStepRoleRule,
+  releaseGateRule,
 ];
 
 /** Run all rules; wildcard findings first within each rule. */

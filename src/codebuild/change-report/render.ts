@@ -14,6 +14,8 @@ export interface StackReport {
   readonly dangers: readonly DangerFinding[];
   /** Why the deployed template could not be read (status ERROR). */
   readonly error?: string;
+  /** Why a stack counts as NEW without being read (the first deploy of its stage). */
+  readonly note?: string;
 }
 
 export interface ChangeReport {
@@ -51,6 +53,7 @@ export function summaryLine(report: ChangeReport): string {
   const downgrades = dangers.filter((d) => d.ruleId === 'engine-version-downgrade').length;
   const engineChanges = dangers.filter((d) => d.ruleId === 'engine-version-change').length;
   const traffic = dangers.filter((d) => d.category === 'traffic').length;
+  const gates = dangers.filter((d) => d.category === 'gate').length;
   const parts: string[] = [];
   if (downgrades) parts.push(plural(downgrades, 'database engine DOWNGRADE (cannot deploy)', 'database engine DOWNGRADES (cannot deploy)'));
   if (stateful) parts.push(plural(stateful, 'stateful replacement/deletion', 'stateful replacements/deletions'));
@@ -58,6 +61,7 @@ export function summaryLine(report: ChangeReport): string {
   if (security.length) parts.push(`${plural(security.length, 'security broadening')}${wild ? ` (${wild} wildcard/open to the internet)` : ''}`);
   if (engineChanges) parts.push(plural(engineChanges, 'database engine version change'));
   if (traffic) parts.push(plural(traffic, 'ECS-managed listener rule rewritten', 'ECS-managed listener rules rewritten'));
+  if (gates) parts.push(plural(gates, 'pipeline role or release gate change', 'pipeline role or release gate changes'));
   line += parts.length ? `; DANGER: ${parts.join(', ')}` : errors ? '' : '; no danger findings';
   return line;
 }
@@ -106,6 +110,7 @@ function stackSection(s: StackReport): string[] {
   const changed = diff.resources.filter((r) => r.status === 'changed');
   const removed = diff.resources.filter((r) => r.status === 'removed');
   if (s.status === 'NEW') lines.push(`New stack: ${plural(added.length, 'resource')} will be created.`, '');
+  if (s.note) lines.push(`**Note:** ${s.note}`, '');
   if (!diff.hasChanges) {
     lines.push('No changes.', '');
     return lines;
@@ -178,6 +183,7 @@ export function renderJson(report: ChangeReport, extra: Record<string, unknown> 
       region: s.target.region,
       status: s.status,
       error: s.error,
+      ...(s.note ? { note: s.note } : {}),
       added: s.diff?.resources.filter((r) => r.status === 'added').map((r) => ({ logicalId: r.logicalId, type: r.type })) ?? [],
       changed: s.diff?.resources.filter((r) => r.status === 'changed').map((r) => ({
         logicalId: r.logicalId,

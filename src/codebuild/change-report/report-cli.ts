@@ -3,7 +3,7 @@ import * as path from 'path';
 import { findStacks } from './assembly';
 import type * as AwsClients from './aws-change-report-clients';
 import { ObjectStore, TemplateClientFactory } from './change-report-clients';
-import { buildReport } from './compare';
+import { buildReport, NeverDeployed } from './compare';
 import { evaluatePolicy } from './policy';
 import { renderJson, renderMarkdown, summaryLine } from './render';
 import { DEFAULT_OVERRIDE_MARKER } from '../../config/override-marker';
@@ -12,6 +12,7 @@ import { InputError, UsageError } from '../../shared/cli/errors';
 import { EXIT } from '../../shared/cli/exit-codes';
 import { parseCliArgs } from '../../shared/cli/parse-args';
 import { lineWriters, runCli, runMain } from '../../shared/cli/run-cli';
+import { everDeployed, PipelineHistoryClient } from '../../shared/pipeline-history/first-deploy';
 
 /**
  * The prod change report, as run by the CodeBuild step before the prod approval:
@@ -32,6 +33,8 @@ export interface CliDeps {
   readonly templateClientFor?: TemplateClientFactory;
   /** The report bucket client; default: the AWS SDK with the ambient credentials. */
   readonly objectStore?: ObjectStore;
+  /** The pipeline's action history (first deploy of a stage); default: the AWS SDK. */
+  readonly pipelineHistory?: PipelineHistoryClient;
   readonly env?: NodeJS.ProcessEnv;
   readonly now?: Date;
   readonly log?: (line: string) => void;
@@ -44,7 +47,7 @@ export const USAGE = `Usage: report-cli --assembly <cdk.out> (--stages <id,id> |
                   [--block-stateful-replacement] [--override-marker <text>]
                   [--out change-report.md] [--json-out change-report.json] [--summary-out change-summary.txt]
                   [--url-out change-report-url.txt]
-                  [--label prod]
+                  [--label prod] [--stage-read-roles [--pipeline <name>]]
 Exit: 0 written, 1 refused by policy, 2 usage error or unreadable assembly, 3 an AWS call failed, 4 unexpected error.
 Environment fallbacks: CHANGE_REPORT_ASSEMBLY, CHANGE_REPORT_STAGES, CHANGE_REPORT_STAGE_PREFIX,
   COMMIT_ID or CODEBUILD_RESOLVED_SOURCE_VERSION, COMMIT_MESSAGE, REPORT_BUCKET, REPORT_KEY_PREFIX,
@@ -69,6 +72,8 @@ const OPTIONS = {
   'summary-out': { type: 'string', hint: 'change-summary.txt' },
   'url-out': { type: 'string', hint: 'change-report-url.txt' },
   'label': { type: 'string', hint: 'prod' },
+  'stage-read-roles': { type: 'boolean' },
+  'pipeline': { type: 'string', hint: '<name>' },
 } as const;
 
 interface CliOptions {
@@ -90,6 +95,10 @@ interface CliOptions {
   /** Where the console URL of the uploaded report is written (the approval links to it). */
   urlOut: string;
   label: string;
+  /** Read through each stage's report role instead of the CDK lookup role. */
+  stageReadRoles: boolean;
+  /** The pipeline whose history tells a stage's first deploy from a missing role. */
+  pipeline?: string;
 }
 
 function truthy(v: string | undefined): boolean {
@@ -118,6 +127,7 @@ function optionsOf(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions 
     commitMessage = env.COMMIT_MESSAGE ?? '';
   }
 
+  if (values.pipeline !== undefined && !values['stage-read-roles']) throw new UsageError('--pipeline goes with --stage-read-roles (it tells the first deploy of a stage from a missing report role)');
   const upload = !values['no-upload'];
   const bucket = values.bucket ?? env.REPORT_BUCKET;
   if (upload && !bucket) throw new UsageError('pass --bucket <name> (or set REPORT_BUCKET), or --no-upload to only write local files');
@@ -144,6 +154,8 @@ function optionsOf(argv: readonly string[], env: NodeJS.ProcessEnv): CliOptions 
     summaryOut: values['summary-out'] ?? 'change-summary.txt',
     urlOut: values['url-out'] ?? 'change-report-url.txt',
     label: values.label ?? 'prod',
+    stageReadRoles: values['stage-read-roles'] ?? false,
+    pipeline: values.pipeline,
   };
 }
 
@@ -189,13 +201,34 @@ async function uploadReport(
   }
 }
 
+/**
+ * With --pipeline: when a stage's read role cannot be assumed, whether the pipeline never
+ * deployed any stack of that stage (src/shared/pipeline-history/first-deploy.ts).
+ */
+function firstDeployCheck(
+  opts: CliOptions, deps: CliDeps, targets: readonly { stageId: string; stackName: string }[], log: (line: string) => void,
+): NeverDeployed | undefined {
+  const pipeline = opts.pipeline;
+  if (!pipeline) return undefined;
+  return async (target) => {
+    const history = deps.pipelineHistory ?? aws().awsPipelineHistory(opts.bucketRegion);
+    const stackNames = targets.filter((t) => t.stageId === target.stageId).map((t) => t.stackName);
+    const deployed = await everDeployed(history, pipeline, stackNames);
+    log(deployed
+      ? `${target.stageId}: its read role cannot be assumed, but ${pipeline} deployed its stacks before: not comparing it is an error.`
+      : `${target.stageId}: its read role cannot be assumed and ${pipeline} never deployed its stacks: first deploy, every stack is new.`);
+    return !deployed;
+  };
+}
+
 /** The report: compare, judge, write, upload; resolves to the exit code. */
 async function changeReport(opts: CliOptions, deps: CliDeps, log: (line: string) => void, error: (line: string) => void): Promise<number> {
-  const targets = findStacks(opts.assembly, { stages: opts.stages, prefix: opts.stagePrefix });
+  const targets = findStacks(opts.assembly, { stages: opts.stages, prefix: opts.stagePrefix, readRole: opts.stageReadRoles ? 'stage-report' : 'lookup' });
   if (!targets.length) throw new InputError('the selected stages contain no CloudFormation stacks');
 
   const clientFor = deps.templateClientFor ?? aws().awsTemplateClientFactory;
-  const report = await buildReport({ targets, clientFor, commit: opts.commit, label: opts.label, now: deps.now });
+  const neverDeployed = firstDeployCheck(opts, deps, targets, log);
+  const report = await buildReport({ targets, clientFor, commit: opts.commit, label: opts.label, now: deps.now, neverDeployed });
 
   const verdict = evaluatePolicy(report, {
     blockStatefulReplacement: opts.block,

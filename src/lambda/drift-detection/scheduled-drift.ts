@@ -1,5 +1,5 @@
 import { GAUGES, PIPELINE_DIMENSION } from '../../shared/delivery-metrics/metric-names';
-import { CloudFormationDriftApi, checkDrift, DriftTarget, StackDriftResult } from '../../shared/drift/drift-check';
+import { CloudFormationDriftApi, checkDrift, DriftClientTarget, DriftTarget, StackDriftResult } from '../../shared/drift/drift-check';
 import { driftCounts, driftPassed, formatDriftReport } from '../../shared/drift/drift-report';
 import { MetricSink } from '../delivery-metrics/handle-event';
 
@@ -23,7 +23,9 @@ export interface Notifier {
 export interface ScheduledDriftDeps {
   readonly pipelineName: string;
   readonly targets: readonly DriftTarget[];
-  readonly cloudFormation: (where: { account: string; region: string }) => CloudFormationDriftApi;
+  readonly cloudFormation: (where: DriftClientTarget) => CloudFormationDriftApi;
+  /** Whether the pipeline never deployed a target's stage (asked when STS refuses its drift role). */
+  readonly neverDeployed?: (target: DriftTarget) => Promise<boolean>;
   readonly metrics: MetricSink;
   readonly notifier: Notifier;
   /** Poll interval and timeout of each detection. */
@@ -49,7 +51,12 @@ export function driftNotification(pipelineName: string, results: readonly StackD
 /** Run the check, publish the gauges, notify when it did not pass; resolves to the results. */
 export async function runScheduledDrift(deps: ScheduledDriftDeps): Promise<StackDriftResult[]> {
   const results = await checkDrift(deps.targets, {
-    cloudFormation: deps.cloudFormation, pollMs: deps.pollMs, timeoutMs: deps.timeoutMs, now: deps.now, sleep: deps.sleep,
+    cloudFormation: deps.cloudFormation,
+    neverDeployed: deps.neverDeployed,
+    pollMs: deps.pollMs,
+    timeoutMs: deps.timeoutMs,
+    now: deps.now,
+    sleep: deps.sleep,
   });
   const c = driftCounts(results);
   const at = new Date(deps.now?.() ?? Date.now());

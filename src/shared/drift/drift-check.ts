@@ -1,4 +1,5 @@
 import { expectedDifferenceFor } from './expected-differences';
+import { isAssumeRoleDenied } from '../aws-errors';
 import { PollOptions } from '../polling';
 
 /**
@@ -11,12 +12,21 @@ import { PollOptions } from '../polling';
  * resources with drift detection", Considerations): the caller needs `cloudformation:DetectStackDrift`,
  * `cloudformation:DetectStackResourceDrift` and read permission for every resource in the stack
  * (drift detection reads each live resource with the caller's credentials, not the stack's
- * role). Both run through each account's CDK bootstrap LOOKUP role, whose managed policy
- * ReadOnlyAccess grants `cloudformation:Detect*`, `cloudformation:Describe*` and read access to
+ * role). The scheduled check runs through each stage's own drift role (`<stage id>-pipeline-drift`,
+ * src/synth/workload/pipeline-access.ts: trusted by the check's role only, issue 33), `npx projen
+ * drift` through each account's CDK bootstrap LOOKUP role; both carry the managed policy
+ * ReadOnlyAccess, which grants `cloudformation:Detect*`, `cloudformation:Describe*` and read access to
  * the services the stacks use (research notes of issues 28/29, B4: the policy document as the
  * zoph-io/MAMIP project tracks it; aws-cdk 2.1148 bootstrap-template.yaml, LookupRole). The
- * lookup role denies `kms:Decrypt`, so a property that needs decryption to read may come back
- * as a detection failure: reported as "could not check", never as in sync.
+ * lookup role denies `kms:Decrypt` (the drift role also data reads), so a property that needs
+ * decryption to read may come back as a detection failure: reported as "could not check", never
+ * as in sync.
+ *
+ * A stage's drift role is created by its Platform stack: before the stage's first deploy it
+ * does not exist and STS refuses the check, exactly as for a deployed stage whose role broke.
+ * As the change report does (src/shared/pipeline-history/first-deploy.ts), the scheduled check
+ * then asks the pipeline's own history (`neverDeployed`): a stage the pipeline never deployed is
+ * `not-deployed`, any other refusal `unchecked`.
  */
 
 /** One stage stack to check. */
@@ -28,6 +38,8 @@ export interface DriftTarget {
   readonly stackName: string;
   readonly account: string;
   readonly region: string;
+  /** The role to read through. @default - the account's CDK lookup role in the region */
+  readonly roleArn?: string;
 }
 
 /** The CloudFormation calls of a drift check (SDK v3 shapes). */
@@ -89,11 +101,19 @@ export interface StackDriftResult {
 
 /** Options of {@link checkDrift}. */
 export interface DriftCheckOptions extends PollOptions {
-  /** CloudFormation of an account and region (through its lookup role). */
-  readonly cloudFormation: (where: { account: string; region: string }) => CloudFormationDriftApi;
+  /** CloudFormation of a target's account and region (through its `roleArn`, or the lookup role). */
+  readonly cloudFormation: (where: DriftClientTarget) => CloudFormationDriftApi;
   /** Give up on a detection after this long: the stack is unchecked. */
   readonly timeoutMs: number;
+  /**
+   * Whether the pipeline never deployed the target's stage: asked only when STS refuses its role.
+   * @default - never asked: a refusal leaves the stack unchecked
+   */
+  readonly neverDeployed?: (target: DriftTarget) => Promise<boolean>;
 }
+
+/** Where a drift client reads: account, region and, when not the lookup role, the role. */
+export type DriftClientTarget = Pick<DriftTarget, 'account' | 'region' | 'roleArn'>;
 
 function errorFields(err: unknown): { name: string; message: string } {
   const e = (err ?? {}) as { name?: unknown; message?: unknown };
@@ -147,6 +167,9 @@ async function checkStack(target: DriftTarget, options: DriftCheckOptions): Prom
   } catch (e) {
     const { name, message } = errorFields(e);
     if (name === 'ValidationError' && /does not exist/i.test(message)) return result('not-deployed');
+    if (isAssumeRoleDenied(e) && options.neverDeployed && await options.neverDeployed(target).catch(() => false)) {
+      return result('not-deployed', `${target.roleArn ?? 'its role'} cannot be assumed and the pipeline never deployed stage ${target.stageId}`);
+    }
     return result('unchecked', `DetectStackDrift failed: ${name}: ${message}`);
   }
   if (!id) return result('unchecked', 'DetectStackDrift returned no detection id');

@@ -6,7 +6,8 @@ export function gateKind(name: string, category: string): string | undefined {
   if (/ImageGate/i.test(name)) return 'image build + Trivy + ECR scan gate';
   if (/ChangeReport/i.test(name)) return 'prod change report';
   if (/Assert/i.test(name)) return 'post-deploy assertions';
-  if (/^Bake-/.test(name)) return 'alarm bake before the next region';
+  if (/(^|\.)Bake-/.test(name)) return 'alarm bake before the next region';
+  if (/TerminationProtection/.test(name)) return 'termination and deletion protection';
   return undefined;
 }
 
@@ -37,7 +38,7 @@ export function renderSummary(shape: PipelineShape): string {
     line(header),
     ...rows.map(line),
     '',
-    `Totals: ${t.sequentialSlots} sequential action slots, ${t.codeBuildActions} CodeBuild actions, `
+    `Totals: ${t.sequentialSlots} sequential action slots, ${t.codeBuildActions} CodeBuild actions, ${t.commandsActions} Commands actions, `
       + `${t.cloudFormationActions} CloudFormation actions, ${t.approvals} approval(s) per run.`,
   ].join('\n');
 }
@@ -46,7 +47,9 @@ export function renderSummary(shape: PipelineShape): string {
 export function renderReport(shape: PipelineShape): string {
   const lines: string[] = [];
   for (const stage of shape.stages) {
-    lines.push(`${stage.name}${stage.rollsBackOnFailure ? ' (rolls back to its last successful execution when an action fails)' : ''}`);
+    const onFailure = stage.rollsBackOnFailure ? ' (rolls back to its last successful execution when an action fails)'
+      : stage.retriesOnFailure ? ' (retries its failed actions once)' : '';
+    lines.push(`${stage.name}${onFailure}`);
     for (const a of stage.actions) {
       const where = [a.account, a.region].filter(Boolean).join(' ');
       lines.push(`  ${String(a.runOrder).padStart(2)}. ${a.name} [${a.provider}]${where ? ` -> ${where}` : ''}`);
@@ -56,6 +59,7 @@ export function renderReport(shape: PipelineShape): string {
   lines.push('');
   lines.push(`sequential action slots (approvals excluded): ${t.sequentialSlots}`);
   lines.push(`CodeBuild actions per run:                     ${t.codeBuildActions}`);
+  lines.push(`Commands actions per run (CodeBuild compute):  ${t.commandsActions}`);
   lines.push(`CloudFormation actions per run:                ${t.cloudFormationActions}`);
   lines.push(`manual approvals per run:                      ${t.approvals}`);
   return lines.join('\n');
@@ -87,22 +91,44 @@ export function renderMermaid(shape: PipelineShape): string {
   return lines.join('\n');
 }
 
-const START = '<!-- pipeline-diagram:start -->';
-const END = '<!-- pipeline-diagram:end -->';
+/** A fenced block a document holds between `<!-- <name>:start -->` and `<!-- <name>:end -->`. */
+export interface EmbeddedBlock {
+  /** Marker name: `pipeline-diagram` (README.md), `lead-time-model` (docs/performance.md). */
+  readonly name: string;
+  /** The fence's language: `mermaid`, `text`. */
+  readonly lang: string;
+}
+
+export const DIAGRAM_BLOCK: EmbeddedBlock = { name: 'pipeline-diagram', lang: 'mermaid' };
+export const LEAD_TIME_BLOCK: EmbeddedBlock = { name: 'lead-time-model', lang: 'text' };
+
+const markers = (block: EmbeddedBlock) => [`<!-- ${block.name}:start -->`, `<!-- ${block.name}:end -->`] as const;
+
+/** The content of a document's block (undefined if it has no such markers). */
+export function readBlock(doc: string, block: EmbeddedBlock): string | undefined {
+  const [START, END] = markers(block);
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) return undefined;
+  const fenced = new RegExp(`\`\`\`${block.lang}\n([\\s\\S]*?)\`\`\``).exec(doc.slice(start, end));
+  return fenced ? fenced[1].trimEnd() : '';
+}
+
+/** The document with its block replaced. */
+export function embedBlock(doc: string, block: EmbeddedBlock, content: string): string {
+  const [START, END] = markers(block);
+  const start = doc.indexOf(START);
+  const end = doc.indexOf(END);
+  if (start < 0 || end < start) throw new Error(`the document has no ${START} ... ${END} markers`);
+  return `${doc.slice(0, start + START.length)}\n\`\`\`${block.lang}\n${content}\n\`\`\`\n${doc.slice(end)}`;
+}
 
 /** The Mermaid block the README holds between its pipeline-diagram markers (undefined if none). */
 export function readmeDiagram(readme: string): string | undefined {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) return undefined;
-  const block = /```mermaid\n([\s\S]*?)```/.exec(readme.slice(start, end));
-  return block ? block[1].trimEnd() : '';
+  return readBlock(readme, DIAGRAM_BLOCK);
 }
 
 /** The README with the diagram between its pipeline-diagram markers replaced. */
 export function embedDiagram(readme: string, mermaid: string): string {
-  const start = readme.indexOf(START);
-  const end = readme.indexOf(END);
-  if (start < 0 || end < start) throw new Error(`README has no ${START} ... ${END} markers`);
-  return `${readme.slice(0, start + START.length)}\n\`\`\`mermaid\n${mermaid}\n\`\`\`\n${readme.slice(end)}`;
+  return embedBlock(readme, DIAGRAM_BLOCK, mermaid);
 }

@@ -13,17 +13,23 @@ import { ImageRegionStack } from './image-region-stack';
 import { imageRepositoryArnIn, imageRepositoryName, imageRepositoryNamespace, ImageReplication, replicationRegionsOf } from './image-replication';
 import { ImageRepository } from './image-repository';
 import { NotificationTopic } from './notification-topic';
+import { denyAssetRoleBuilds, scopePipelineRoleKeys } from './pipeline-grants';
+import { gateCheckCommands, gateCheckStatements, sourceRevisionCheckCommands } from './pipeline-guards';
 import { addPipelineOutputs, PipelineOutputs } from './pipeline-outputs';
 import { ReportBucket } from './report-bucket';
-import { rollBackDeployStagesOnFailure } from './stage-rollback';
+import { configureStageFailures, StageFailurePolicy } from './stage-failures';
 import { BakeStep } from './steps/bake-step';
 import { ChangeReportStep } from './steps/change-report-step';
+import { renderCommandsEnvironments } from './steps/commands-step';
 import { ImageGateStep } from './steps/image-gate-step';
 import { NotifyingApprovalStep } from './steps/notifying-approval-step';
+import { TerminationProtectionStep } from './steps/termination-protection-step';
+import { integrityCheckCommand, lockedToolVersions, PipelineToolVersions } from './tool-versions';
 import { FeatureFlagsDocument } from '../../config/feature-flags';
 import { pipelineLayoutOf, stageStacksOf } from '../../config/pipeline-layout';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { PlannedWave, plannedWaves, stageIdOf } from '../../config/waves';
+import { PipelineStepPurpose } from '../../shared/aws-names';
 import { PROVENANCE_PREFIX } from '../../shared/image-provenance';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../shared/versions/toolchain';
 import { addWorkloadAssertions } from '../assertions/workload-assertions';
@@ -31,7 +37,6 @@ import { ComplianceChecks } from '../compliance/compliance-checks';
 import { applyGovernanceTags, governanceTags, PIPELINE_ENVIRONMENT_TAG } from '../constructs/governance-tags';
 import { restrictGrantsToAwsResources } from '../constructs/key-policy';
 import { ServiceStage } from '../workload/service-stage';
-import { TerminationProtectionStep } from './steps/termination-protection-step';
 
 /** Props of the PipelineStack. */
 export interface PipelineStackProps extends StackProps {
@@ -56,6 +61,11 @@ export interface PipelineStackProps extends StackProps {
    * @default - no compliance checks (tests of other concerns)
    */
   readonly compliance?: ComplianceChecks;
+  /**
+   * Exact versions of the CLIs CDK Pipelines installs in the self-mutation and asset actions.
+   * @default - the versions package-lock.json resolves (lockedToolVersions)
+   */
+  readonly toolVersions?: PipelineToolVersions;
 }
 
 /** One wave of the pipeline and the stages it deploys. */
@@ -69,6 +79,16 @@ export interface DeliveryWave {
 }
 
 export { imageRepositoryName } from './image-replication';
+
+/**
+ * The CodePipeline stage that publishes the file assets (CDK Pipelines names it `Assets`), and
+ * the wave the image gate joins: a wave of that name becomes the stage CDK Pipelines then adds
+ * its asset-publishing action to (its PipelineGraph finds the top-level graph by name:
+ * `topLevelGraph("Assets")`, aws-cdk-lib 2.257 pipelines/lib/helpers-internal/pipeline-graph.js),
+ * so the gate and the asset publishing run side by side in one slot, and every wave after it
+ * waits for both. test/synth/pipeline/gates-and-order.test.ts checks the synthesized result.
+ */
+export const ASSETS_STAGE = 'Assets';
 
 /**
  * The delivery pipeline, in the pipeline account: source -> synth (the project's own build)
@@ -101,8 +121,14 @@ export class PipelineStack extends Stack {
   public readonly stages: ServiceStage[] = [];
   /** The bakes between regions of sequential rollouts, in order. */
   public readonly bakes: BakeStep[] = [];
+  /** The exact aws-cdk and cdk-assets versions the self-mutation and asset actions install. */
+  public readonly toolVersions: PipelineToolVersions;
   /** Names of the CodePipeline stages that roll back on failure (every stage that deploys stacks). */
   public readonly rollbackStages: readonly string[];
+  /** What each CodePipeline stage does on failure (roll back, retry once, stop), and why. */
+  public readonly stageFailures: ReadonlyMap<string, StageFailurePolicy>;
+  /** The log group of the Commands actions (CodePipeline writes them to `/aws/codepipeline/<pipeline>`). */
+  public readonly commandsLogs: logs.LogGroup;
   /** Outputs for runbooks and scripts: pipeline name, image repository URI, notification topic, artifact bucket. */
   public readonly outputs: PipelineOutputs;
   /** The delivery metrics: rules on the pipeline's events, the function, the dashboard. */
@@ -132,28 +158,34 @@ export class PipelineStack extends Stack {
     this.source = pipelines.CodePipelineSource.connection(`${config.source.owner}/${config.source.repo}`, config.source.branch, {
       connectionArn: config.source.connectionArn,
       triggerOnPush: true,
-      // Full clone: the synth step reads git metadata and the image gate labels the commit.
-      codeBuildCloneOutput: false,
+      // Full clone (CodeBuild clones the repository: its history, not a ZIP of the tree): the
+      // synth step first proves the commit is on the branch (pipeline-guards.ts).
+      codeBuildCloneOutput: true,
     });
     const commitId = this.source.sourceAttribute('CommitId');
 
-    const buildLogs = this.addBuildLogs();
+    const { buildLogs, commandsLogs } = this.addBuildLogs(config.pipeline.name);
+    this.commandsLogs = commandsLogs;
     const synth = new pipelines.ShellStep('Synth', {
       input: this.source,
       env: {
         DELIVERY_CONFIG: configFile,
         COMMIT_ID: commitId,
       },
-      installCommands: ['npm ci'],
+      // First, before anything of the commit runs: it must be on the configured branch (a run
+      // started with a source revision override deploys only a commit reachable from it).
+      installCommands: [...sourceRevisionCheckCommands(config.source.branch), 'npm ci'],
       // The project's own build: compile, tests, synth with compliance, integ snapshots.
       // Its synth also bundles the gate and report CLIs into cdk.out/.delivery-tools.
       commands: ['npx projen build'],
       primaryOutputDirectory: 'cdk.out',
     });
+    this.toolVersions = props.toolVersions ?? lockedToolVersions();
     this.pipeline = this.addPipeline(config, synth, buildLogs);
 
-    // Supply-chain gates: their own stage before the first wave, so no deploy action of any
-    // wave can start before the image passed Trivy and the ECR scan.
+    // Supply-chain gates, in the Assets stage beside the file-asset publishing, before the
+    // first wave: no deploy action of any wave can start before the image passed Trivy and
+    // the ECR scan, and the gate costs no sequential slot of its own (ASSETS_STAGE).
     this.imageGate = new ImageGateStep('ImageGate', {
       source: this.source,
       cloudAssembly: synth.primaryOutput!,
@@ -163,15 +195,23 @@ export class PipelineStack extends Stack {
       replicationRegions,
       provenance: { bucket: this.reports.bucket, key: this.reports.key },
     });
-    this.pipeline.addWave('SupplyChain', { post: [this.imageGate] });
+    this.pipeline.addWave(ASSETS_STAGE, { post: [this.imageGate] });
 
-    for (const planned of plannedWaves(config)) {
+    const waves = plannedWaves(config);
+    const reported = new Set(waves.filter((w) => w.approval).map((w) => w.environment.name));
+    for (const planned of waves) {
       this.addWave(config, planned, {
-        commit: props.commit, commitId, synthOutput: synth.primaryOutput!, compliance: props.compliance, featureFlags: props.featureFlags,
+        commit: props.commit,
+        commitId,
+        synthOutput: synth.primaryOutput!,
+        compliance: props.compliance,
+        reported: reported.has(planned.environment.name),
+        featureFlags: props.featureFlags,
       });
     }
 
-    this.rollbackStages = this.buildAndHardenPipeline();
+    this.stageFailures = this.buildAndHardenPipeline(commitId);
+    this.rollbackStages = [...this.stageFailures].filter(([, p]) => p.onFailure === 'ROLLBACK').map(([name]) => name);
     // The gate's project exists once the pipeline is built: from now on only its role may put
     // or delete images in the gated repository (and only CloudFormation may change its policy).
     // The same for its provenance records (the change-report bucket, under image-provenance/).
@@ -199,7 +239,12 @@ export class PipelineStack extends Stack {
       stageNames: this.pipeline.pipeline.stages.map((s) => s.stageName),
     });
     const driftDetection = new DriftDetection(this, 'DriftDetection', {
-      ...observed, pipelineName: config.pipeline.name, targets: stageStacksOf(config), intervalHours: config.driftDetection.intervalHours,
+      ...observed,
+      pipelineName: config.pipeline.name,
+      pipelineArn: this.pipeline.pipeline.pipelineArn,
+      pipelineStackName: this.stackName,
+      targets: stageStacksOf(config),
+      intervalHours: config.driftDetection.intervalHours,
     });
     return { deliveryMetrics, driftDetection };
   }
@@ -235,8 +280,14 @@ export class PipelineStack extends Stack {
     return { imageRegions, imageReplication };
   }
 
-  /** The KMS-encrypted log group of every CodeBuild action of the pipeline. */
-  private addBuildLogs(): logs.LogGroup {
+  /**
+   * The KMS-encrypted log groups of the pipeline's compute: every CodeBuild project's, and the
+   * Commands actions'. CodePipeline "creates a log group using the name of the pipeline"
+   * (`/aws/codepipeline/<pipeline name>`, CodePipeline User Guide, "Commands action reference",
+   * service role policy permissions); created here first, it is encrypted with the build logs'
+   * key and keeps the same retention.
+   */
+  private addBuildLogs(pipelineName: string): { buildLogs: logs.LogGroup; commandsLogs: logs.LogGroup } {
     const buildLogsKey = new kms.Key(this, 'BuildLogsKey', {
       description: 'Encrypts the delivery pipeline CodeBuild logs',
       enableKeyRotation: true,
@@ -245,19 +296,42 @@ export class PipelineStack extends Stack {
     restrictGrantsToAwsResources(buildLogsKey);
     // CloudWatch Logs encrypts with the key on behalf of CodeBuild.
     buildLogsKey.grantEncryptDecrypt(new iam.ServicePrincipal(`logs.${this.region}.amazonaws.com`));
-    return new logs.LogGroup(this, 'BuildLogs', {
+    const buildLogs = new logs.LogGroup(this, 'BuildLogs', {
       retention: logs.RetentionDays.ONE_MONTH,
       encryptionKey: buildLogsKey,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const commandsLogs = new logs.LogGroup(this, 'CommandsLogs', {
+      logGroupName: `/aws/codepipeline/${pipelineName}`,
+      retention: logs.RetentionDays.ONE_MONTH,
+      encryptionKey: buildLogsKey,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    return { buildLogs, commandsLogs };
   }
 
   /** The self-mutating CodePipeline (V2) around the synth step, with the project's CodeBuild defaults. */
   private addPipeline(config: DeliveryConfig, synth: pipelines.ShellStep, buildLogs: logs.ILogGroup): pipelines.CodePipeline {
+    const guard = { pipelineStackName: this.stackName, account: config.pipeline.account, region: config.pipeline.region };
     return new pipelines.CodePipeline(this, 'Pipeline', {
       pipelineName: config.pipeline.name,
       pipelineType: cp.PipelineType.V2,
       selfMutation: true,
+      // Both CLIs pinned to the lock file's versions, not "2" and "latest", and checked against
+      // the lock's integrity before they install (tool-versions.ts).
+      cliVersion: this.toolVersions.awsCdk.version,
+      cdkAssetsCliVersion: this.toolVersions.cdkAssets.version,
+      // Self-mutation refuses a pipeline that weakens a gate, unless a named approval allows it
+      // (pipeline-guards.ts); its commands run first, in the install phase.
+      selfMutationCodeBuildDefaults: {
+        partialBuildSpec: codebuild.BuildSpec.fromObject({
+          phases: { install: { commands: [...gateCheckCommands(guard), integrityCheckCommand(this.toolVersions.awsCdk)] } },
+        }),
+        rolePolicy: gateCheckStatements(guard),
+      },
+      assetPublishingCodeBuildDefaults: {
+        partialBuildSpec: codebuild.BuildSpec.fromObject({ phases: { install: { commands: [integrityCheckCommand(this.toolVersions.cdkAssets)] } } }),
+      },
       // Cross-account deploys need KMS-encrypted artifact buckets the stage accounts can read.
       crossAccountKeys: true,
       enableKeyRotation: true,
@@ -293,13 +367,18 @@ export class PipelineStack extends Stack {
   }
 
   /**
-   * Builds the pipeline now so the CodePipeline exists: hardens its artifact buckets, makes
-   * its deploy stages roll back on failure (returns their names) and notifies the team.
+   * Builds the pipeline now so the CodePipeline exists: gives the Commands actions their
+   * environment, hardens its artifact buckets, narrows two CDK grants (pipeline-grants.ts),
+   * decides what each stage does on failure (returns the decisions) and notifies the team.
    */
-  private buildAndHardenPipeline(): readonly string[] {
+  private buildAndHardenPipeline(commitId: string): ReadonlyMap<string, StageFailurePolicy> {
     this.pipeline.buildPipeline();
+    renderCommandsEnvironments(this.pipeline.pipeline);
+    passCommitToSelfMutation(this.pipeline.pipeline, commitId);
     hardenArtifactBucket(this.pipeline.pipeline.artifactBucket);
-    const rollbackStages = rollBackDeployStagesOnFailure(this.pipeline.pipeline);
+    denyAssetRoleBuilds(this.pipeline);
+    scopePipelineRoleKeys(this.pipeline);
+    const stageFailures = configureStageFailures(this.pipeline.pipeline);
     for (const support of Object.values(this.pipeline.pipeline.crossRegionSupport)) {
       hardenArtifactBucket(support.replicationBucket);
       // CDK gives the replication bucket a fixed physical name: a failed first create of the
@@ -314,7 +393,7 @@ export class PipelineStack extends Stack {
         cp.PipelineNotificationEvents.MANUAL_APPROVAL_FAILED,
       ],
     });
-    return rollbackStages;
+    return stageFailures;
   }
 
   /** The role the ImageGate project runs as: the only writer of the gated images. */
@@ -341,7 +420,13 @@ export class PipelineStack extends Stack {
    * their own); after it, when the next wave is another region of the same environment, the bake.
    */
   private addWave(config: DeliveryConfig, planned: PlannedWave, run: {
-    commit: string; commitId: string; synthOutput: pipelines.FileSet; compliance?: ComplianceChecks; featureFlags: FeatureFlagsDocument;
+    commit: string;
+    commitId: string;
+    synthOutput: pipelines.FileSet;
+    compliance?: ComplianceChecks;
+    /** Whether a change report reads this environment (before its approval). */
+    reported: boolean;
+    featureFlags: FeatureFlagsDocument;
   }): void {
     const { commit, commitId, compliance } = run;
     const { environment } = planned;
@@ -351,12 +436,14 @@ export class PipelineStack extends Stack {
       const report = new ChangeReportStep(`ChangeReport-${environment.name}`, {
         cloudAssembly: run.synthOutput,
         environment,
-        stageIds: environment.regions.map((r) => stageIdOf(environment, r)),
+        stages: environment.regions.map((region) => ({ id: stageIdOf(environment, region), region })),
         bucket: this.reports.bucket,
         key: this.reports.key,
         commitId,
         commitMessage: this.source.sourceAttribute('CommitMessage'),
         policy: config.changeReport,
+        pipelineStackName: this.stackName,
+        pipeline: config.pipeline,
       });
       const approval = new NotifyingApprovalStep(planned.approval, {
         topic: this.notifications.topic,
@@ -375,8 +462,18 @@ export class PipelineStack extends Stack {
       this.pipeline.addWave(planned.approval, { post: [report, approval] });
     }
     const wave = this.pipeline.addWave(planned.id);
-    const stages = planned.stages.map(({ id, region }) => {
+    const stages = planned.stages.map(({ id, region }, index) => {
+      const baked = planned.bakeMinutes > 0 && index === 0;
+      // The role of each pipeline step that reaches the stage, in its Platform stack (issue 33);
+      // the scheduled drift check (DriftDetection) reaches every stage.
+      const steps: PipelineStepPurpose[] = [
+        ...(run.reported ? ['report' as const] : []),
+        ...(environment.production ? ['protect' as const] : []),
+        ...(baked ? ['bake' as const] : []),
+        'drift',
+      ];
       const stage = new ServiceStage(this, id, {
+        pipelineAccess: { account: config.pipeline.account, pipelineStackName: this.stackName, environmentName: environment.name, steps },
         environment,
         region,
         tags: config.tags,
@@ -398,34 +495,55 @@ export class PipelineStack extends Stack {
       // reads back what its primary's checks wrote (the primary's wave deploys first).
       addWorkloadAssertions(stage, { stacks: stage.stacks, commit, label: stage.stageName, stage: { environment, region } });
       compliance?.applyTo(stage);
-      wave.addStage(stage, environment.production ? {
+      const post: pipelines.Step[] = [];
+      if (environment.production) {
         // CDK Pipelines does not apply terminationProtection (aws-cdk issue 17871): a step
         // after the Service deploy (beside the Assertions deploy) turns it on for real, and
         // deletion protection too, which the templates leave unset so a failed first create
         // can roll back (src/synth/workload/deletion-protection.ts).
-        stackSteps: [{
-          stack: stage.service,
-          post: [new TerminationProtectionStep('TerminationProtection', { stacks: stage.stacks.stacks, deletionProtection: stage.platform.deletionProtection })],
-        }],
-      } : undefined);
+        post.push(new TerminationProtectionStep('TerminationProtection', {
+          stacks: stage.stacks.stacks,
+          deletionProtection: stage.platform.deletionProtection,
+          cloudAssembly: run.synthOutput,
+          pipelineStackName: this.stackName,
+          stageId: id,
+        }));
+      }
+      if (baked) {
+        // Once the region's Service stack is deployed, beside its assertions, in the same
+        // CodePipeline stage: a bake that fails rolls back the region it watched, and the next
+        // region never starts. No slot of its own (BakeStep says why and how).
+        const bake = new BakeStep(`Bake-${planned.id}`, {
+          cloudAssembly: run.synthOutput,
+          stage,
+          minutes: planned.bakeMinutes,
+          pipelineName: config.pipeline.name,
+          pipelineAccount: config.pipeline.account,
+          pipelineRegion: config.pipeline.region,
+          pipelineStackName: this.stackName,
+          pipelineStageName: planned.id,
+        });
+        post.push(bake);
+        this.bakes.push(bake);
+      }
+      wave.addStage(stage, post.length > 0 ? { stackSteps: [{ stack: stage.service, post }] } : undefined);
       return stage;
     });
-    if (planned.bakeMinutes > 0) {
-      // After the region's deploy and assertions, in the same CodePipeline stage: a bake that
-      // fails rolls back the region it watched, and the next region never starts. One slot.
-      const bake = new BakeStep(`Bake-${planned.id}`, {
-        cloudAssembly: run.synthOutput,
-        stage: stages[0],
-        minutes: planned.bakeMinutes,
-        pipelineName: config.pipeline.name,
-        pipelineAccount: config.pipeline.account,
-        pipelineRegion: config.pipeline.region,
-        pipelineStageName: planned.id,
-      });
-      wave.addPost(bake);
-      this.bakes.push(bake);
-    }
     this.stages.push(...stages);
     this.waves.push({ wave, environment, stages });
   }
+}
+
+/**
+ * The self-mutation action's COMMIT_ID: the source action's commit variable, which the gate check
+ * needs to find the approval record of exactly this commit. CDK Pipelines gives that action no
+ * environment, so the rendered CodeBuild action configuration gets it (`EnvironmentVariables`,
+ * a JSON string, CodePipeline User Guide, "CodeBuild build and test action reference").
+ */
+function passCommitToSelfMutation(pipeline: cp.Pipeline, commitId: string): void {
+  const stageIndex = pipeline.stages.findIndex((s) => s.stageName === 'UpdatePipeline');
+  const actionIndex = stageIndex < 0 ? -1 : pipeline.stages[stageIndex].actions.findIndex((a) => a.actionProperties.actionName === 'SelfMutate');
+  if (actionIndex < 0) throw new Error('the pipeline has no UpdatePipeline/SelfMutate action to pass the commit to');
+  (pipeline.node.defaultChild as cp.CfnPipeline).addPropertyOverride(`Stages.${stageIndex}.Actions.${actionIndex}.Configuration.EnvironmentVariables`,
+    Stack.of(pipeline).toJsonString([{ name: 'COMMIT_ID', type: 'PLAINTEXT', value: commitId }]));
 }

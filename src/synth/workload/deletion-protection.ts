@@ -3,15 +3,12 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { DataTier } from './data-tier';
 import type { EdgeTier } from './edge-tier';
-import { deployRoleArn } from '../../shared/aws-names';
 
 /**
  * The output keys of a production Platform stack that the prod stage's post-deploy step reads
- * (TerminationProtectionStep): the role it turns deletion protection on with, and what it turns
- * it on for.
+ * (TerminationProtectionStep): what it turns deletion protection on for.
  */
 export const DELETION_PROTECTION_OUTPUTS = {
-  role: 'DeletionProtectionRoleArn',
   cluster: 'DeletionProtectionClusterId',
   globalCluster: 'DeletionProtectionGlobalClusterId',
   loadBalancer: 'DeletionProtectionLoadBalancerArn',
@@ -48,8 +45,9 @@ export interface DeletionProtectionTargetsProps {
  * So the templates leave DeletionProtection (cluster, global cluster) and the
  * `deletion_protection.enabled` attribute (load balancer) unset in production, and the prod
  * stage's post-deploy step (TerminationProtectionStep, after the Service deploy: only once the
- * whole stage was created) turns protection on through the API with the role made here, then
- * reads it back. Why unset rather than a value:
+ * whole stage was created) turns protection on through the API with the stage's protect role
+ * (PipelineAccessRoles, src/synth/workload/pipeline-access.ts, allowed `statements`), then reads
+ * it back. Why unset rather than a value:
  * - A later update never turns it off again: the RDS update handlers send the template's value
  *   on every update of the resource (`modifyDbClusterRequest` and the global cluster's
  *   `modifyGlobalClusterRequest` set `deletionProtection(desiredModel.getDeletionProtection())`),
@@ -65,16 +63,13 @@ export interface DeletionProtectionTargetsProps {
  *   is protected, the rollback deletes cleanly, and the retry starts from nothing
  *   (RUNBOOKS.md "A stack is stuck after a failed deploy").
  *
- * The role: trusted by the CDK deploy role of this account and region (the role the step
- * already assumes for termination protection; naming a role's ARN in a trust policy is enough
- * within one account: IAM User Guide, "Policy evaluation for requests within a single
- * account"), allowed exactly to turn on and read back deletion protection of this stage's cluster,
- * global cluster and load balancer (`DescribeLoadBalancerAttributes` takes no resource ARN).
- * Issue 33 may move the step to a role of its own; this role's permissions stay what it needs.
+ * The permissions (`statements`, the protect role's besides termination protection): exactly
+ * turning on and reading back deletion protection of this stage's cluster, global cluster and
+ * load balancer (`DescribeLoadBalancerAttributes` takes no resource ARN).
  */
 export class DeletionProtectionTargets extends Construct implements DeletionProtectionTargetsInfo {
-  /** The role the post-deploy step turns protection on with. */
-  public readonly role: iam.Role;
+  /** What the post-deploy step may call to turn protection on for the targets and read it back. */
+  public readonly statements: readonly iam.PolicyStatement[];
   public readonly stackName: string;
   public readonly hasGlobalCluster: boolean;
 
@@ -112,15 +107,9 @@ export class DeletionProtectionTargets extends Construct implements DeletionProt
         resources: [stack.formatArn({ service: 'rds', region: '', resource: 'global-cluster', resourceName: globalClusterIdentifier, arnFormat: ArnFormat.COLON_RESOURCE_NAME })],
       }));
     }
-    this.role = new iam.Role(this, 'Role', {
-      assumedBy: new iam.ArnPrincipal(deployRoleArn(stack.account, stack.region)),
-      description: 'The prod post-deploy step turns deletion protection on with this role, once the stage was created',
-      // On the role at creation: nothing can use it before its permissions exist.
-      inlinePolicies: { TurnOnDeletionProtection: new iam.PolicyDocument({ statements }) },
-    });
+    this.statements = statements;
 
     const output = (key: string, value: string, description: string) => new CfnOutput(this, key, { value, description }).overrideLogicalId(key);
-    output(DELETION_PROTECTION_OUTPUTS.role, this.role.roleArn, 'Role the post-deploy step turns deletion protection on with');
     output(DELETION_PROTECTION_OUTPUTS.cluster, cluster.clusterIdentifier, 'Aurora cluster the post-deploy step protects');
     output(DELETION_PROTECTION_OUTPUTS.loadBalancer, loadBalancer.loadBalancerArn, 'Load balancer the post-deploy step protects');
     if (globalClusterIdentifier) output(DELETION_PROTECTION_OUTPUTS.globalCluster, globalClusterIdentifier, 'Global cluster the post-deploy step protects');

@@ -4,6 +4,7 @@ import { DataTier } from './data-tier';
 import { DeletionProtectionTargets } from './deletion-protection';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
+import { PipelineAccess, PipelineAccessRoles } from './pipeline-access';
 import { StageSettings } from './stage-settings';
 
 /** Props of the PlatformStack. */
@@ -15,6 +16,12 @@ export interface PlatformStackProps extends StackProps {
    * @default '10.0.0.0/16'
    */
   readonly cidr?: string;
+  /**
+   * The pipeline steps that reach this stage (change report, protection, bake): the stack
+   * creates the role each one assumes here (PipelineAccessRoles).
+   * @default - no pipeline step reaches the stage (integ tests)
+   */
+  readonly pipelineAccess?: PipelineAccess;
 }
 
 /**
@@ -43,10 +50,15 @@ export class PlatformStack extends Stack {
   /** The load balancer, WAF, TLS and DNS. */
   public readonly edge: EdgeTier;
   /**
-   * Production: the role and outputs the post-deploy step turns deletion protection on with.
+   * Production: the permissions and outputs the post-deploy step turns deletion protection on with.
    * @default - undefined outside production
    */
   public readonly deletionProtection?: DeletionProtectionTargets;
+  /**
+   * The roles the pipeline's steps assume in this stage, one per step.
+   * @default - undefined when no pipeline step reaches the stage
+   */
+  public readonly pipelineAccess?: PipelineAccessRoles;
 
   constructor(scope: Construct, id: string, props: PlatformStackProps) {
     const { settings } = props;
@@ -59,5 +71,14 @@ export class PlatformStack extends Stack {
     this.data = new DataTier(this, 'Data', { settings, vpc, securityGroups });
     this.edge = new EdgeTier(this, 'Edge', { settings, vpc, securityGroups });
     if (this.production) this.deletionProtection = new DeletionProtectionTargets(this, 'DeletionProtection', { data: this.data, edge: this.edge });
+    // The first stack of the stage, so each role exists before its step's first use
+    // (the change report's first run is the exception PipelineAccessRoles explains).
+    if (props.pipelineAccess && props.pipelineAccess.steps.length > 0) {
+      this.pipelineAccess = new PipelineAccessRoles(this, 'PipelineAccess', {
+        ...props.pipelineAccess,
+        stageId: settings.stageId,
+        deletionProtection: this.deletionProtection,
+      });
+    }
   }
 }

@@ -5,6 +5,7 @@ import { Construct } from 'constructs';
 import { DataTier } from './data-tier';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
+import { PipelineAccess } from './pipeline-access';
 import { PlatformStack } from './platform-stack';
 import { ServiceImage } from './service-image';
 import { ServiceAuditProps, ServiceStack } from './service-stack';
@@ -37,6 +38,11 @@ export interface ServiceStageProps extends StageProps {
   readonly commit: string;
   /** E-mail addresses subscribed to the stage's alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
+  /**
+   * The pipeline steps that reach this stage: the Platform stack creates a role for each.
+   * @default - none
+   */
+  readonly pipelineAccess?: PipelineAccess;
   /**
    * The audit settings (config `audit`): production stages get an audit bucket replicated to
    * the environment's other regions, and the trail when `trail` is `project`.
@@ -72,6 +78,11 @@ export interface ServiceStacksProps {
    * @default ''
    */
   readonly stackIdPrefix?: string;
+  /**
+   * The pipeline steps that reach these stacks: the Platform stack creates a role for each.
+   * @default - none
+   */
+  readonly pipelineAccess?: PipelineAccess;
 }
 
 /**
@@ -123,6 +134,7 @@ export class ServiceStacks {
       settings,
       ...(inApp ? { env } : {}),
       cidr: vpcCidrOf(environment, props.region),
+      pipelineAccess: props.pipelineAccess,
       description: `Platform of ${namePrefix}: VPC, Aurora PostgreSQL, ALB with WAF, keys, logs`,
     });
     ({ network: this.network, data: this.data, edge: this.edge } = this.platform);

@@ -2,9 +2,9 @@ import { Stack } from 'aws-cdk-lib';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import { IConstruct } from 'constructs';
 import { DataTier } from './data-tier';
-import { DeletionProtectionTargets } from './deletion-protection';
 import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
+import { PipelineAccessRoles } from './pipeline-access';
 import { PlatformStack } from './platform-stack';
 import { ServiceStack } from './service-stack';
 import { AWS, CDK_GRANT_INLINE, FRAMEWORKS, guard, HIPAA, NIST, PCI, child, resourcesOfType, rule, suppress, Suppressor } from '../compliance/suppressions';
@@ -143,12 +143,30 @@ function loadBalancerDeletionProtection(edge: EdgeTier, production: boolean): vo
   guard(edge.loadBalancer, ['elbv2_deletion_protection_enabled_check'], reason);
 }
 
-/** The role the prod post-deploy step turns deletion protection on with. */
-function deletionProtectionRole(targets: DeletionProtectionTargets): void {
-  suppress(targets.role,
-    rule('IAM5', [AWS], 'Elastic Load Balancing authorizes DescribeLoadBalancerAttributes on no resource ARN; every write of the role names its one cluster, global cluster or load balancer.',
-      ['Resource::*']),
-    rule('IAMNoInlinePolicy', FRAMEWORKS, 'The policy is part of the role from its creation, so the role is never usable without it; it names only this stage\'s cluster, global cluster and load balancer.'));
+/** The roles the pipeline's steps assume in the stage (src/synth/workload/pipeline-access.ts). */
+function pipelineAccessRoles(access: PipelineAccessRoles): void {
+  const inline = rule('IAMNoInlinePolicy', FRAMEWORKS, 'The policy is part of the role from its creation, so the role is never usable without it, '
+    + 'and it allows only the calls of the one pipeline step the role trusts.');
+  const wildcards = (purpose: keyof typeof access.roles) => access.wildcardResources[purpose]!.map((r) => `Resource::${r}`);
+  const { report, protect, bake, drift } = access.roles;
+  if (report) {
+    suppress(report, inline, rule('IAM5', [AWS], 'CloudFormation names every stack of the stage <stage id>-<Stack> and the report reads the template of each, '
+      + 'including a stack a commit adds; the pattern names this stage in this region only, and GetTemplate reads nothing else.', wildcards('report')));
+  }
+  if (protect) {
+    suppress(protect, inline, rule('IAM5', [AWS], 'A stack ARN ends in the random id CloudFormation gives the stack, and Elastic Load Balancing authorizes '
+      + 'DescribeLoadBalancerAttributes on no resource ARN; every write names its one stack, cluster, global cluster or load balancer.', wildcards('protect')));
+  }
+  if (bake) {
+    suppress(bake, inline, rule('IAM5', [AWS], 'CloudFormation names every alarm of the stage <stack>-<logical id>-<suffix> and every stack <stage id>-<Stack>; '
+      + 'the pattern names this stage\'s alarms in this region only, and DescribeAlarms only reads them.', wildcards('bake')));
+  }
+  if (drift) {
+    suppress(drift, inline, rule('IAM4', [AWS], 'Drift detection reads every live resource of the stage\'s stacks with the caller\'s credentials, so the role needs '
+      + 'read access to every resource type the stacks hold, which is the AWS managed ReadOnlyAccess the CDK lookup role carries; its inline policy '
+      + 'denies the data reads (objects, log events, items, image layers, secret values, decryption) drift never makes.',
+    ['Policy::arn:<AWS::Partition>:iam::aws:policy/ReadOnlyAccess']));
+  }
 }
 
 // Service
@@ -209,8 +227,8 @@ export const workloadSuppressions: Suppressor = (c) => {
     nonProductionLogRetention(c, c.production);
     providerFunctionsOutsideVpc(c);
   }
-  if (c instanceof DeletionProtectionTargets) {
-    deletionProtectionRole(c);
+  if (c instanceof PipelineAccessRoles) {
+    pipelineAccessRoles(c);
   } else if (c instanceof NetworkTier) {
     publicSubnetRoutes(c);
     internetFacingLoadBalancer(c);

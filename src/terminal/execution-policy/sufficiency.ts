@@ -56,7 +56,7 @@ export function stacksOfAssembly(assemblyDir: string): Record<PolicyKind, StackT
   });
   return {
     pipeline: stackTargets({ stageId: '', directory: assemblyDir }).map(read),
-    stage: listStages(assemblyDir).flatMap(stackTargets).map(read),
+    stage: listStages(assemblyDir).flatMap((s) => stackTargets(s)).map(read),
   };
 }
 

@@ -38,7 +38,7 @@ export function describeDelivery(config: DeliveryConfig, source: string): string
   lines.push(`Pipeline "${pipeline.name}" (stack ${PIPELINE_STACK_NAME}) in ${pipeline.account}/${pipeline.region}; `
     + `source ${config.source.owner}/${config.source.repo}@${config.source.branch} via ${config.source.connectionArn}`);
   lines.push('Waves, in order:');
-  lines.push(`  1. SupplyChain: build the image once, Trivy scan, ECR scan gate (fail on ${gates.failOnSeverities.join('/') || 'nothing'}; `
+  lines.push(`  1. Assets: publish the file assets and, beside it, build the image once, Trivy scan, ECR scan gate (fail on ${gates.failOnSeverities.join('/') || 'nothing'}; `
     + `fail on fixable ${gates.failOnFixableSeverities.join('/') || 'nothing'}; ECR scan timeout ${gates.ecrScanTimeoutMinutes} min)`);
   const replicas = [...new Set(config.environments.flatMap((e) => e.regions))].filter((r) => r !== pipeline.region).sort();
   if (replicas.length > 0) {
@@ -186,7 +186,7 @@ async function checkBootstrap(
     const lookup = list(param(stack, 'TrustedAccountsForLookup'));
     if (!lookup.includes(pipelineAccount)) {
       return fail(`${BOOTSTRAP_STACK_NAME} does not trust ${pipelineAccount} for lookups (TrustedAccountsForLookup: ${lookup.join(',') || 'none'}); `
-        + 'the prod change report and doctor cannot read this account');
+        + 'the pipeline\'s roles cannot read this account through its lookup role');
     }
   }
   // The execution role must carry exactly the generated policies: AdministratorAccess would let

@@ -70,7 +70,7 @@ describe('the bundled bake-cli against a stub AWS CLI (what CodeBuild runs)', ()
   });
 
   /** `aws` stub: logs its arguments; answers describe-alarms with `response`, get-pipeline-state with `stageType`. */
-  function runWithStub(args: string[], opts: { response: unknown; stageType?: string; failDescribe?: string }) {
+  function runWithStub(args: string[], opts: { response: unknown; stageType?: string; failDescribe?: string; failedAction?: string }) {
     const work = fs.mkdtempSync(path.join(os.tmpdir(), 'bake-'));
     const bin = path.join(work, 'bin');
     fs.mkdirSync(bin);
@@ -78,7 +78,14 @@ describe('the bundled bake-cli against a stub AWS CLI (what CodeBuild runs)', ()
     fs.writeFileSync(path.join(work, 'alarms.json'), JSON.stringify(opts.response));
     fs.writeFileSync(path.join(work, 'state.json'), JSON.stringify({
       pipelineName: 'cdk-delivery-pipeline',
-      stageStates: [{ stageName: 'prod-us-east-1', latestExecution: { pipelineExecutionId: '4f47bed9-6998-476c-a49d-e60be0000000', status: 'InProgress', type: opts.stageType ?? 'STANDARD' } }],
+      stageStates: [{
+        stageName: 'prod-us-east-1',
+        latestExecution: { pipelineExecutionId: '4f47bed9-6998-476c-a49d-e60be0000000', status: 'InProgress', type: opts.stageType ?? 'STANDARD' },
+        actionStates: opts.failedAction
+          // Failed a minute after the bake started (in this run).
+          ? [{ actionName: opts.failedAction, latestExecution: { status: 'Failed', lastStatusChange: new Date(Date.now() + 60_000).toISOString() } }]
+          : [{ actionName: 'Assertions.Deploy', latestExecution: { status: 'InProgress', lastStatusChange: new Date().toISOString() } }],
+      }],
     }));
     fs.writeFileSync(path.join(bin, 'aws'), `#!/usr/bin/env bash
 echo "aws $*" >> "${log}"
@@ -104,7 +111,16 @@ esac
     expect(r.calls).toEqual([
       'aws --region us-east-1 codepipeline get-pipeline-state --name cdk-delivery-pipeline --output json',
       `aws --profile bake-target --region us-east-1 cloudwatch describe-alarms --alarm-types MetricAlarm CompositeAlarm --alarm-names ${namesOf('all-ok').split(',').join(' ')} --output json`,
+      // After the read: did another action of the stage fail meanwhile?
+      'aws --region us-east-1 codepipeline get-pipeline-state --name cdk-delivery-pipeline --output json',
     ]);
+  });
+
+  test('an action of its stage that failed while it baked ends the bake at once (exit 1), so the rollback does not wait', () => {
+    const r = runWithStub([...args.filter((a, i) => args[i - 1] !== '--minutes' && a !== '--minutes'), '--minutes', '10'], { response: okResponse, failedAction: 'Assertions.Deploy' });
+    expect(r.status).toBe(1);
+    expect(r.stdout).toMatch(/Bake FAILED in us-east-1: Assertions\.Deploy failed in stage prod-us-east-1: the stage fails and rolls back whatever the bake finds/);
+    expect(r.calls.filter((c) => c.includes('describe-alarms'))).toHaveLength(1);
   });
 
   test('an alarm in ALARM fails the action (exit 1)', () => {

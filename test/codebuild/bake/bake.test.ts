@@ -61,6 +61,22 @@ describe('bake on recorded DescribeAlarms responses', () => {
     expect(r.reason).toMatch(/after 1\.0 min of the bake, an alarm is in ALARM: prod-us-east-1-Service-MonitoringErrors5xx\S+ \(ALARM since 2026-12-02T01:28:14\.871000\+00:00: Threshold Crossed: 3 out of the last 3/);
   });
 
+  test('a failure elsewhere in the stage ends the bake after the read that learns of it, naming it', async () => {
+    let asked = 0;
+    const { result, elapsed } = run('all-ok', { stopWhen: async () => (++asked === 3 ? 'Assertions.Deploy failed in stage prod-us-east-1' : undefined) });
+    const r = await result;
+    expect(r).toEqual(expect.objectContaining({ ok: false, reads: 3, inAlarm: [] }));
+    expect(elapsed()).toBe(60_000);
+    expect(!r.ok && r.reason).toBe('Assertions.Deploy failed in stage prod-us-east-1: the stage fails and rolls back whatever the bake finds, '
+      + 'so the bake stops after 1.0 min instead of holding the rollback.');
+  });
+
+  test('not knowing whether the stage failed elsewhere is no reason to stop: the bake watches on', async () => {
+    const { result, log } = run('all-ok', { stopWhen: async () => { throw Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }); } });
+    expect(await result).toEqual(expect.objectContaining({ ok: true, reads: 21 }));
+    expect(log).toContain('could not tell whether the stage failed elsewhere (ThrottlingException: Rate exceeded); baking on');
+  });
+
   test('a missing alarm fails closed on the first read', async () => {
     const { result } = run('missing-alarm');
     const r = await result;

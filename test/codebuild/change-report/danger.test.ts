@@ -349,3 +349,76 @@ describe('(f) ecs-managed-listener-rule', () => {
     expect(DANGER_RULES).toContain(managedListenerRuleRule);
   });
 });
+
+describe('(g) the pipeline\'s step roles and the release gates', () => {
+  const role = (name: string, trust: string, actions: string[]) => template({
+    R: {
+      Type: 'AWS::IAM::Role',
+      Properties: {
+        RoleName: name,
+        AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 'arn:aws:iam::111111111111:root' }, Condition: { ArnEquals: { 'aws:PrincipalArn': trust } } }] },
+        Policies: [{ PolicyName: 'P', PolicyDocument: { Statement: [{ Effect: 'Allow', Action: actions, Resource: 'arn:aws:cloudwatch:us-east-1:444444444444:alarm:prod-us-east-1-*' }] } }],
+      },
+    },
+  });
+  const bakeRole = (trust = 'arn:aws:iam::111111111111:role/DeliveryPipeline-bake-prod-us-east-1', actions = ['cloudwatch:DescribeAlarms']) =>
+    role('prod-us-east-1-pipeline-bake', trust, actions);
+
+  test('a step role that changes its trust or permissions, appears or disappears is flagged; an unchanged one and other roles are not', () => {
+    // The IAM rule reports the new grant too; this one says whose role it is.
+    const trust = findDangers(diffTemplates(bakeRole(), bakeRole('arn:aws:iam::111111111111:role/Someone-Else'))).filter((f) => f.category === 'gate');
+    expect(trust).toEqual([expect.objectContaining({ ruleId: 'pipeline-step-role', category: 'gate', logicalId: 'R' })]);
+    expect(trust[0].message).toMatch(/^prod-us-east-1-pipeline-bake, the role the pipeline's bake step assumes in this account, changes AssumeRolePolicyDocument/);
+    expect(findDangers(diffTemplates(template({}), bakeRole())).map((f) => f.ruleId)).toContain('pipeline-step-role');
+    expect(findDangers(diffTemplates(bakeRole(), template({}))).find((f) => f.ruleId === 'pipeline-step-role')?.message).toMatch(/is REMOVED/);
+    expect(findDangers(diffTemplates(bakeRole(), bakeRole())).filter((f) => f.ruleId === 'pipeline-step-role')).toEqual([]);
+    expect(findDangers(diffTemplates(role('x', 'a', ['s3:GetObject']), role('x', 'b', ['s3:GetObject']))).filter((f) => f.ruleId === 'pipeline-step-role')).toEqual([]);
+  });
+
+  test('the drift check\'s role: a new managed policy is flagged; its Deny on every resource is no wildcard grant, an Allow on * is', () => {
+    const driftRole = (managed: string[], statements: unknown[]) => template({
+      D: {
+        Type: 'AWS::IAM::Role',
+        Properties: {
+          RoleName: 'prod-us-east-1-pipeline-drift',
+          AssumeRolePolicyDocument: { Statement: [{ Effect: 'Allow', Action: 'sts:AssumeRole', Principal: { AWS: 'arn:aws:iam::111111111111:root' } }] },
+          ManagedPolicyArns: managed,
+          Policies: [{ PolicyName: 'DriftRole', PolicyDocument: { Statement: statements } }],
+        },
+      },
+    });
+    const deny = { Effect: 'Deny', Action: ['kms:Decrypt', 's3:GetObject'], Resource: '*' };
+    const readOnly = 'arn:aws:iam::aws:policy/ReadOnlyAccess';
+    const widened = findDangers(diffTemplates(driftRole([readOnly], [deny]), driftRole([readOnly, 'arn:aws:iam::aws:policy/PowerUserAccess'], [deny])))
+      .filter((f) => f.ruleId === 'pipeline-step-role');
+    expect(widened).toEqual([expect.objectContaining({ logicalId: 'D', wildcard: false })]);
+    expect(widened[0].message).toMatch(/^prod-us-east-1-pipeline-drift, the role the pipeline's drift step assumes in this account, changes ManagedPolicyArns/);
+    const [allowAll] = findDangers(diffTemplates(driftRole([readOnly], [deny]), driftRole([readOnly], [{ Effect: 'Allow', Action: 's3:*', Resource: '*' }])))
+      .filter((f) => f.ruleId === 'pipeline-step-role');
+    expect(allowAll).toMatchObject({ wildcard: true });
+  });
+
+  test('an ECS deployment that watches fewer alarms, stops rolling back, bakes shorter or drops its hook is flagged', () => {
+    const service = (over: Record<string, unknown> = {}) => template({
+      S: {
+        Type: 'AWS::ECS::Service',
+        Properties: {
+          DeploymentConfiguration: {
+            Alarms: { AlarmNames: ['a', 'b'], Enable: true, Rollback: true },
+            DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+            Strategy: 'CANARY',
+            CanaryConfiguration: { CanaryPercent: 10, CanaryBakeTimeInMinutes: 10 },
+            BakeTimeInMinutes: 10,
+            LifecycleHooks: [{ HookTargetArn: 'x', LifecycleStages: ['POST_TEST_TRAFFIC_SHIFT'] }],
+            ...over,
+          },
+        },
+      },
+    });
+    const weaker = findDangers(diffTemplates(service(), service({ Alarms: { AlarmNames: ['a'], Enable: true, Rollback: false }, BakeTimeInMinutes: 1, LifecycleHooks: [] })));
+    expect(weaker).toEqual([expect.objectContaining({ ruleId: 'release-gate-weakened', category: 'gate', logicalId: 'S' })]);
+    expect(weaker[0].message).toBe('The release gates of this service weaken: alarm rollback 1 -> 0; alarms watched 2 -> 1; bake minutes 10 -> 1; pre-traffic hooks 1 -> 0.');
+    // Stronger or unchanged gates are no finding.
+    expect(findDangers(diffTemplates(service(), service({ BakeTimeInMinutes: 20 }))).filter((f) => f.category === 'gate')).toEqual([]);
+  });
+});

@@ -21,7 +21,7 @@ describe('assembly', () => {
       account: '333333333333',
       region: 'us-east-2',
       displayName: 'DeliveryPipeline/prod-us-east-2/Data',
-      lookupRoleArn: 'arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-us-east-2',
+      readRoleArn: 'arn:aws:iam::333333333333:role/cdk-hnb659fds-lookup-role-333333333333-us-east-2',
       templatePath: path.join(FIXTURE_ASSEMBLY, 'assembly-DeliveryPipeline-prod-us-east-2', 'DeliveryPipelineproduseast2Data60469C48.template.json'),
     });
   });

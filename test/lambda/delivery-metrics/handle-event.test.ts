@@ -93,18 +93,18 @@ describe('the function, one event at a time', () => {
   test('the end of the failed execution publishes its attempt, its failure, its approval and its bake, stamped when they happened', async () => {
     const { counted } = await deliver(recorded, [final('0b0b0000-0002-4000-8000-000000000000')]);
     expect(counted.map((l) => l.split(' {')[0])).toEqual([
-      'ApprovalWait 1800 2026-11-04T10:01:19.000Z',
-      'BakeTime 642 2026-11-04T10:36:00.000Z',
-      'ChangeFailures 1 2026-11-04T10:36:00.000Z',
-      'ProdDeploymentAttempts 1 2026-11-04T10:36:00.000Z',
+      'ApprovalWait 1800 2026-11-04T10:00:12.000Z',
+      'BakeTime 642 2026-11-04T10:32:53.000Z',
+      'ChangeFailures 1 2026-11-04T10:32:53.000Z',
+      'ProdDeploymentAttempts 1 2026-11-04T10:32:53.000Z',
     ]);
   });
 
   test('the restoring deployment publishes its time to restore although the failure\'s own event never came', async () => {
     const { counted } = await deliver(recorded, [final('0b0b0000-0004-4000-8000-000000000000')]);
-    expect(counted).toContain('TimeToRestore 19458 2026-11-04T16:00:18.000Z {"Pipeline":"cdk-delivery-pipeline"}');
-    expect(counted.filter((l) => l.startsWith('StageDuration'))).toHaveLength(10);
-    expect(counted).toContain('StageDuration 2078 2026-11-04T15:36:00.000Z {"Pipeline":"cdk-delivery-pipeline","Stage":"prod-us-east-1"}');
+    expect(counted).toContain('TimeToRestore 19458 2026-11-04T15:57:11.000Z {"Pipeline":"cdk-delivery-pipeline"}');
+    expect(counted.filter((l) => l.startsWith('StageDuration'))).toHaveLength(9);
+    expect(counted).toContain('StageDuration 1958 2026-11-04T15:32:53.000Z {"Pipeline":"cdk-delivery-pipeline","Stage":"prod-us-east-1"}');
   });
 
   test('approval events publish the approvals waiting, read when handled', async () => {
@@ -153,6 +153,6 @@ describe('the function, one event at a time', () => {
     const result = await handleDeliveryEvent(event, {
       api, claims: memoryClaims(), metrics: recordingSink(), layout: SAMPLE_LAYOUT, now: () => new Date('2026-12-01T00:00:00Z'), log: () => undefined,
     });
-    expect(result).toMatchObject({ published: [], tooOld: ['approval#ae0248-0000-4000-8000-000000000000', 'attempt#0b0b0000-0002-4000-8000-000000000000', 'bake#ae0253-0000-4000-8000-000000000000', 'failure#0b0b0000-0002-4000-8000-000000000000'] });
+    expect(result).toMatchObject({ published: [], tooOld: ['approval#ae0248-0000-4000-8000-000000000000', 'attempt#0b0b0000-0002-4000-8000-000000000000', 'bake#ae0251-0000-4000-8000-000000000000', 'failure#0b0b0000-0002-4000-8000-000000000000'] });
   });
 });

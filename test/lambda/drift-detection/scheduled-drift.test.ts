@@ -1,7 +1,7 @@
 import { loadConfig, SAMPLE_CONFIG_PATH } from '../../../src/config/load-config';
 import { stageStacksOf } from '../../../src/config/pipeline-layout';
 import { MetricDatum } from '../../../src/lambda/delivery-metrics/handle-event';
-import { targetsFromEnvironment } from '../../../src/lambda/drift-detection/drift-detection.handler';
+import { neverDeployedFrom, targetsFromEnvironment } from '../../../src/lambda/drift-detection/drift-detection.handler';
 import { runScheduledDrift } from '../../../src/lambda/drift-detection/scheduled-drift';
 import { PROD_WORLD, recordedDriftApi } from '../../support/drift-responses';
 import { fakeClock } from '../../support/fake-clock';
@@ -54,5 +54,30 @@ describe('the scheduled drift check', () => {
     expect(targetsFromEnvironment({ DRIFT_TARGETS: JSON.stringify(targets) })).toEqual(targets);
     expect(() => targetsFromEnvironment({})).toThrow('DRIFT_TARGETS is not set');
     expect(() => targetsFromEnvironment({ DRIFT_TARGETS: '[{"stackName":"x","account":"1","region":"us-east-1"}]' })).toThrow('DRIFT_TARGETS must be a list of');
+  });
+
+  test('first deploys from the pipeline\'s history: a stage with a successful deploy of one of its stacks was deployed; one read per stage', async () => {
+    const requests: unknown[] = [];
+    const history = {
+      listActionExecutions: async (input: { pipelineName: string; nextToken?: string }) => {
+        requests.push(input);
+        return {
+          actionExecutionDetails: [
+            { status: 'Succeeded', input: { actionTypeId: { provider: 'CloudFormation' }, configuration: { StackName: 'prod-us-east-1-Platform' } } },
+            { status: 'Failed', input: { actionTypeId: { provider: 'CloudFormation' }, configuration: { StackName: 'prod-us-east-2-Platform' } } },
+          ],
+        };
+      },
+    };
+    const neverDeployed = neverDeployedFrom(history, 'cdk-delivery-pipeline', targets);
+    const east1 = targets.filter((t) => t.stageId === 'prod-us-east-1');
+    const east2 = targets.filter((t) => t.stageId === 'prod-us-east-2');
+    // Each prod stage: Platform, Service, Assertions and its AuditReplica stack in the other region.
+    expect([east1.length, east2.length]).toEqual([4, 4]);
+    expect(await Promise.all([...east1, ...east2].map(neverDeployed))).toEqual([false, false, false, false, true, true, true, true]);
+    expect(requests).toEqual([
+      { pipelineName: 'cdk-delivery-pipeline', nextToken: undefined, maxResults: 100 },
+      { pipelineName: 'cdk-delivery-pipeline', nextToken: undefined, maxResults: 100 },
+    ]);
   });
 });

@@ -24,38 +24,39 @@ describe('the definitions on recorded histories', () => {
     expect(s.deploymentFrequency).toEqual({ deployments: 7, perDay: 1, band: 'elite' });
     expect(s.changeFailureRate).toEqual({ failures: 0, attempts: 7, rate: 0, band: 'elite' });
     expect(s.timeToRestore).toEqual({ count: 0, medianSeconds: undefined, failingSince: undefined, band: undefined });
-    // The 4th run's lead time is the median: commit at 09:40, deployed 11:54:18.
-    expect(s.leadTime).toEqual({ count: 7, medianSeconds: 8058, fromCommit: 6, fromExecutionStart: 1, band: 'elite' });
+    // The 4th run's lead time is the median: commit at 09:40, deployed 11:51:11.
+    expect(s.leadTime).toEqual({ count: 7, medianSeconds: 7871, fromCommit: 6, fromExecutionStart: 1, band: 'elite' });
     const fifth = points.find((p) => p.key === 'leadtime#c1ea0000-0005-4000-8000-000000000000')!;
     expect(fifth.from).toBe('execution-start');
     // Approvals took 26, 32, ..., 62 minutes; each bake 10 min 42 s.
     expect(s.approvalWait).toEqual({ count: 7, medianSeconds: 44 * 60, rejected: 0, waitingNow: undefined });
     expect(s.bakeTime).toEqual({ count: 7, medianSeconds: 642 });
     expect(s.stages.map((x) => x.stage)).toEqual([
-      'Source', 'Build', 'UpdatePipeline', 'Assets', 'SupplyChain', 'dev-us-east-1', 'test', 'Approve-prod', 'prod-us-east-1', 'prod-us-east-2',
+      'Source', 'Build', 'UpdatePipeline', 'Assets', 'dev-us-east-1', 'test', 'Approve-prod', 'prod-us-east-1', 'prod-us-east-2',
     ]);
-    expect(s.stages.find((x) => x.stage === 'prod-us-east-1')).toEqual({ stage: 'prod-us-east-1', count: 7, medianSeconds: 34 * 60 + 38 });
+    // The bake runs beside the assertions: 52 + 1260 + 642 s and two 2-second gaps.
+    expect(s.stages.find((x) => x.stage === 'prod-us-east-1')).toEqual({ stage: 'prod-us-east-1', count: 7, medianSeconds: 32 * 60 + 38 });
   });
 
   test('a failed prod deploy rolled back and restored, then a manual rollback: 2 failures of 5 attempts, 2 restores', async () => {
     const { points, now } = await pointsOf('rollback-restored');
     expect(keysOf(points, 'ChangeFailures')).toEqual([
-      // B: the bake failed at 10:36:00; the automatic rollback R1 is not a failure of its own.
-      'failure#0b0b0000-0002-4000-8000-000000000000 1 2026-11-04T10:36:00.000Z',
+      // B: the bake failed at 10:32:53; the automatic rollback R1 is not a failure of its own.
+      'failure#0b0b0000-0002-4000-8000-000000000000 1 2026-11-04T10:32:53.000Z',
       // D: deployed fine, rolled back by hand at 08:00:12 the next day (reported by R2's end).
       'failure#0b0b0000-0005-4000-8000-000000000000 1 2026-11-06T08:00:12.000Z',
     ]);
     expect(points.find((p) => p.key === 'failure#0b0b0000-0005-4000-8000-000000000000')!.owner).toBe('0b0b0000-0006-4000-8000-000000000000');
     expect(keysOf(points, 'TimeToRestore')).toEqual([
-      // C deployed at 16:00:18: 5 h 24 min 18 s after B failed.
-      'restore#0b0b0000-0004-4000-8000-000000000000 19458 2026-11-04T16:00:18.000Z',
-      // E deployed at 12:00:18: 4 h 0 min 6 s after the manual rollback.
-      'restore#0b0b0000-0007-4000-8000-000000000000 14406 2026-11-06T12:00:18.000Z',
+      // C deployed at 15:57:11: 5 h 24 min 18 s after B failed.
+      'restore#0b0b0000-0004-4000-8000-000000000000 19458 2026-11-04T15:57:11.000Z',
+      // E deployed at 11:57:11: 3 h 56 min 59 s after the manual rollback.
+      'restore#0b0b0000-0007-4000-8000-000000000000 14219 2026-11-06T11:57:11.000Z',
     ]);
     const s = summarize(points, { pipeline: 'p', to: now, days: 30 });
     expect(s.changeFailureRate).toEqual({ failures: 2, attempts: 5, rate: 0.4, band: 'low' });
     expect(s.deploymentFrequency.deployments).toBe(4);
-    expect(s.timeToRestore).toEqual({ count: 2, medianSeconds: (19458 + 14406) / 2, failingSince: undefined, band: 'high' });
+    expect(s.timeToRestore).toEqual({ count: 2, medianSeconds: (19458 + 14219) / 2, failingSince: undefined, band: 'high' });
     // Rollback executions deploy nothing new and have no stage times of their own.
     expect(points.filter((p) => p.owner === '0b0b0000-0003-4000-8000-000000000000')).toEqual([]);
   });
@@ -75,7 +76,7 @@ describe('the definitions on recorded histories', () => {
     const { points } = await pointsOf('superseded');
     expect(keysOf(points, 'Deployments').map((k) => k.split(' ')[0])).toEqual(['deployment#05e00000-0001-4000-8000-000000000000', 'deployment#05e00000-0003-4000-8000-000000000000']);
     const b = points.find((p) => p.key === 'leadtime#05e00000-0002-4000-8000-000000000000')!;
-    expect({ owner: b.owner, value: b.value, from: b.from }).toEqual({ owner: '05e00000-0003-4000-8000-000000000000', value: 8418, from: 'commit' });
+    expect({ owner: b.owner, value: b.value, from: b.from }).toEqual({ owner: '05e00000-0003-4000-8000-000000000000', value: 8231, from: 'commit' });
     expect(points.filter((p) => p.metric === 'ProdDeploymentAttempts')).toHaveLength(2);
   });
 

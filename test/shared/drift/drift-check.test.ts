@@ -1,6 +1,6 @@
 import { loadConfig, SAMPLE_CONFIG_PATH } from '../../../src/config/load-config';
 import { stageStacksOf } from '../../../src/config/pipeline-layout';
-import { checkDrift } from '../../../src/shared/drift/drift-check';
+import { checkDrift, DriftTarget } from '../../../src/shared/drift/drift-check';
 import { driftCounts, driftPassed, formatDriftReport } from '../../../src/shared/drift/drift-report';
 import { EXPECTED_DIFFERENCES } from '../../../src/shared/drift/expected-differences';
 import { isFullSentence } from '../../../src/shared/full-sentence';
@@ -61,6 +61,35 @@ describe('drift detection on recorded responses', () => {
     expect(refused).toMatchObject({ status: 'unchecked', reason: 'DetectStackDrift failed: AccessDenied: not authorized to perform: cloudformation:DetectStackDrift' });
     expect(driftPassed([refused])).toBe(false);
     expect(never.calls).toEqual([]);
+  });
+
+  test('a stage role STS refuses: not deployed only when the pipeline never deployed the stage, otherwise unchecked', async () => {
+    const role = 'arn:aws:iam::444444444444:role/prod-us-east-1-pipeline-drift';
+    const refused = {
+      detectStackDrift: async () => {
+        throw Object.assign(new Error(`User: arn:aws:sts::111111111111:assumed-role/DeliveryPipeline-drift-stages/x is not authorized to perform: sts:AssumeRole on resource: ${role}`), { name: 'AccessDenied' });
+      },
+      describeStackDriftDetectionStatus: async () => ({}),
+      describeStackResourceDrifts: async () => ({}),
+    };
+    const target = { ...prod[0], roleArn: role };
+    const asked: string[] = [];
+    const options = (never: boolean) => ({
+      cloudFormation: () => refused,
+      pollMs: 1,
+      timeoutMs: 1,
+      ...fakeClock().options,
+      neverDeployed: async (t: DriftTarget) => { asked.push(t.stageId); return never; },
+    });
+    const [first] = await checkDrift([target], options(true));
+    expect(first).toMatchObject({ status: 'not-deployed', reason: `${role} cannot be assumed and the pipeline never deployed stage prod-us-east-1` });
+    const [broken] = await checkDrift([target], options(false));
+    expect(broken).toMatchObject({ status: 'unchecked', reason: expect.stringMatching(/^DetectStackDrift failed: AccessDenied: .*sts:AssumeRole/) });
+    expect(driftPassed([broken])).toBe(false);
+    // A history that cannot be read counts as deployed (fail closed).
+    const [unknown] = await checkDrift([target], { ...options(true), neverDeployed: async () => { throw new Error('throttled'); } });
+    expect(unknown.status).toBe('unchecked');
+    expect(asked).toEqual(['prod-us-east-1', 'prod-us-east-1']);
   });
 
   test('the stage stacks of the sample: 5 stages x Platform, Service, Assertions, each in its account and region, then the prod audit copies', () => {

@@ -6,6 +6,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { parse } from 'yaml';
 import { CODEBUILD_IMAGE_ID, NODE_MAJOR } from '../../../src/shared/versions/toolchain';
 import { LAMBDA_NODE_RUNTIME, pinNodeLambdaRuntimes } from '../../../src/synth/constructs/lambda-runtime';
+import { USE_PROJECT_NODEJS } from '../../../src/synth/pipeline/steps/commands-step';
 import { REPO_ROOT } from '../../support/repo-root';
 import { sampleAssembly } from '../../support/sample-assembly';
 
@@ -40,7 +41,9 @@ describe(`Node.js ${NODE_MAJOR} everywhere outside app/`, () => {
 
   test('every CodeBuild action uses the standard:8.0 image and asks for nodejs 24 (inline buildspecs and buildspec files)', () => {
     const projects = resourcesOf('AWS::CodeBuild::Project');
-    expect(projects.length).toBeGreaterThanOrEqual(5);
+    // Synth, self-mutation, file assets and the image gate (issue 30 moved the small steps to
+    // Commands actions, checked below).
+    expect(projects.length).toBeGreaterThanOrEqual(4);
     expect(projects.filter((p) => p.props.Environment.Image !== CODEBUILD_IMAGE_ID).map((p) => p.where)).toEqual([]);
     const specs = [
       ...projects.map((p) => ({ where: p.where, text: p.props.Source.BuildSpec as string })),
@@ -51,6 +54,16 @@ describe(`Node.js ${NODE_MAJOR} everywhere outside app/`, () => {
     expect(inline.length).toBe(specs.length - projects.filter((p) => /^buildspec-.*\.ya?ml$/.test(p.props.Source.BuildSpec)).length);
     const node = inline.map((s) => ({ where: s.where, nodejs: s.spec?.phases?.install?.['runtime-versions']?.nodejs }));
     expect(node.filter((s) => String(s.nodejs) !== String(NODE_MAJOR))).toEqual([]);
+  });
+
+  test('every Commands action that runs node switches to Node.js 24 first (its image has several, the default is not ours)', () => {
+    const actions = resourcesOf('AWS::CodePipeline::Pipeline')
+      .flatMap((p) => (p.props.Stages as any[]).flatMap((s) => s.Actions as any[]))
+      .filter((a) => a.ActionTypeId.Provider === 'Commands');
+    expect(actions.length).toBeGreaterThanOrEqual(4);
+    const usesNode = actions.filter((a) => (a.Commands as string[]).some((c) => /(^|&& |; )node /.test(c)));
+    expect(usesNode.length).toBeGreaterThanOrEqual(2);
+    expect(usesNode.filter((a) => a.Commands[0] !== USE_PROJECT_NODEJS).map((a) => a.Name)).toEqual([]);
   });
 
   test('engines, @types/node, the workflows and the esbuild targets', () => {

@@ -28,7 +28,7 @@ describe('delivery metrics and drift check in the sample pipeline stack', () => 
     expect(layout.prodStages).toEqual(['prod-us-east-1', 'prod-us-east-2']);
     expect(stages.slice(-2)).toEqual(layout.prodStages);
     for (const a of layout.approvals) expect(actions).toContain(`${a.stage}/${a.action}/Approval`);
-    for (const b of layout.bakes) expect(actions).toContain(`${b.stage}/${b.action}/Build`);
+    for (const b of layout.bakes) expect(actions).toContain(`${b.stage}/${b.action}/Compute`);
     // The source action has a namespace, so CodePipeline records its AuthorDate output variable.
     expect(sample.pipelineStages[0].Actions[0]).toMatchObject({ ActionTypeId: { Category: 'Source', Provider: 'CodeStarSourceConnection' }, Namespace: expect.any(String) });
     const [[, fn]] = resources(template, 'AWS::Lambda::Function', 'DeliveryMetricsPublisher');
@@ -40,7 +40,8 @@ describe('delivery metrics and drift check in the sample pipeline stack', () => 
     const targets = stageStacksOf(sampleConfig());
     expect(targets.map((t) => `${t.stackName} ${t.account}/${t.region}`).sort()).toEqual(deployed.sort());
     const [[, fn]] = resources(template, 'AWS::Lambda::Function', 'DriftDetectionChecker');
-    expect(JSON.parse(fn.Properties.Environment.Variables.DRIFT_TARGETS)).toEqual(targets);
+    // Each through its stage's own drift role (issue 33), in the stage's account.
+    expect(JSON.parse(fn.Properties.Environment.Variables.DRIFT_TARGETS)).toEqual(targets.map((t) => ({ ...t, roleArn: `arn:aws:iam::${t.account}:role/${t.stageId}-pipeline-drift` })));
   });
 
   test('two rules on this pipeline\'s events only: an execution\'s end, and an approval\'s start or end, both to the metrics function', () => {
@@ -52,7 +53,7 @@ describe('delivery metrics and drift check in the sample pipeline stack', () => 
     for (const r of rules) expect(r.Targets).toEqual([expect.objectContaining({ Arn: { 'Fn::GetAtt': [expect.stringMatching(/^DeliveryMetricsPublisherFunction/), 'Arn'] } })]);
   });
 
-  test('least privilege: its own namespace only, this pipeline\'s history, its claim table, the lookup roles of the config\'s stage accounts', () => {
+  test('least privilege: its own namespace only, this pipeline\'s history, its claim table, the drift roles of the config\'s stages', () => {
     const statements = (prefix: string) => resources(template, 'AWS::IAM::Policy', prefix).flatMap(([, p]) => p.Properties.PolicyDocument.Statement);
     const metrics = statements('DeliveryMetricsPublisherRole');
     const drift = statements('DriftDetectionCheckerRole');
@@ -64,10 +65,16 @@ describe('delivery metrics and drift check in the sample pipeline stack', () => 
     }
     expect(metrics.map((s: any) => s.Sid)).toEqual(['WriteOwnLogs', 'ReadThisPipelinesHistory', 'ClaimDatapoints', 'PublishOwnNamespaceOnly']);
     expect(metrics[1]).toMatchObject({ Action: ['codepipeline:ListPipelineExecutions', 'codepipeline:ListActionExecutions', 'codepipeline:GetPipelineState'], Resource: PIPELINE_ARN });
-    const assume = drift.find((s: any) => s.Sid === 'AssumeStageLookupRoles');
-    const expected = [...new Set(stageStacksOf(sampleConfig()).map((t) => `arn:aws:iam::${t.account}:role/cdk-hnb659fds-lookup-role-${t.account}-${t.region}`))];
-    expect(assume).toEqual({ Sid: 'AssumeStageLookupRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: expected });
+    const assume = drift.find((s: any) => s.Sid === 'AssumeStageDriftRoles');
+    const expected = [...new Set(stageStacksOf(sampleConfig()).map((t) => `arn:aws:iam::${t.account}:role/${t.stageId}-pipeline-drift`))];
+    expect(assume).toEqual({ Sid: 'AssumeStageDriftRoles', Effect: 'Allow', Action: 'sts:AssumeRole', Resource: expected });
     expect(expected).toHaveLength(5);
+    // Its first-deploy question: this pipeline's action history, nothing else.
+    expect(drift.find((s: any) => s.Sid === 'TellFirstDeploy')).toEqual({ Sid: 'TellFirstDeploy', Effect: 'Allow', Action: 'codepipeline:ListActionExecutions', Resource: PIPELINE_ARN });
+    expect(drift.map((s: any) => s.Sid)).toEqual(['WriteOwnLogs', 'AssumeStageDriftRoles', 'TellFirstDeploy', 'PublishOwnNamespaceOnly', 'NotifyPipelineTopic', 'EncryptForPipelineTopic']);
+    // Its role's fixed name, which each stage's drift role trusts.
+    const [[, role]] = resources(template, 'AWS::IAM::Role', 'DriftDetectionCheckerRole');
+    expect(role.Properties.RoleName).toBe('DeliveryPipeline-drift-stages');
   });
 
   test('Node.js 24, KMS-encrypted log groups kept a year, an error alarm per function to the pipeline\'s topic', () => {

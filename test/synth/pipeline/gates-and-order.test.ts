@@ -1,4 +1,5 @@
 import { TRIVY_SHA256, TRIVY_VERSION } from '../../../src/synth/pipeline/steps/image-gate-step';
+import { commandsActions, NODE_SWITCH } from '../../support/commands-actions';
 import { sampleAssembly, SampleAssembly } from '../../support/sample-assembly';
 
 /** Position of an action: stage index, then run order. */
@@ -26,6 +27,17 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
     expect(gates[0].action.ActionTypeId.Provider).toBe('CodeBuild');
     expect(deploys().length).toBeGreaterThan(5);
     for (const d of deploys()) expect(before(gates[0].at, d.at)).toBe(true);
+  });
+
+  test('the image gate runs beside the file-asset publishing, in the Assets stage, after self-mutation: one slot for both', () => {
+    const [gate] = find((a) => a.Name === 'ImageGate');
+    const [files] = find((a) => a.ActionTypeId.Provider === 'CodeBuild' && /FileAsset/.test(a.Name));
+    expect(gate.stageName).toBe('Assets');
+    expect(files.at).toEqual(gate.at);
+    const [selfMutate] = find((a) => a.Name === 'SelfMutate');
+    expect(before(selfMutate.at, gate.at)).toBe(true);
+    // Only the asset publishing and the gate share that stage.
+    expect(actions.filter((x) => x.stageName === 'Assets').map((x) => x.action.Name).sort()).toEqual(['FileAssets', 'ImageGate']);
   });
 
   test('the gate build pins Trivy, verifies its checksum, and runs the gate script with the config thresholds', () => {
@@ -64,34 +76,66 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
     const [approval] = find((a) => a.ActionTypeId.Category === 'Approval');
     expect(report.stageName).toBe('Approve-prod');
     expect(before(report.at, approval.at)).toBe(true);
+    // CodePipeline's own Commands action: no CodeBuild project anyone could start with an override.
+    expect(report.action.ActionTypeId).toEqual({ Category: 'Compute', Owner: 'AWS', Provider: 'Commands', Version: '1' });
+    expect(report.action.Namespace).toBe('ChangeReport-prod');
+    expect(report.action.OutputVariables).toEqual(['CHANGE_SUMMARY', 'REPORT_URL']);
     expect(approval.action.Configuration.ExternalEntityLink).toBe(`#{${report.action.Namespace}.REPORT_URL}`);
     expect(approval.action.Configuration.CustomData).toContain(`#{${report.action.Namespace}.CHANGE_SUMMARY}`);
-    const spec = JSON.parse(projectOf(report.action).Properties.Source.BuildSpec);
-    expect(spec.phases.build.commands[0]).toMatch(/report-cli\.js .*--stages prod-us-east-1,prod-us-east-2 .*--block-stateful-replacement/);
+    const { commandsOf, environmentOf } = commandsActions(sample.pipelineTemplate.toJSON().Resources);
+    const commands = commandsOf(report.action);
+    expect(commands[0]).toMatch(NODE_SWITCH);
+    expect(commands[1]).toMatch(/report-cli\.js .*--stages prod-us-east-1,prod-us-east-2 --stage-read-roles --pipeline cdk-delivery-pipeline .*--block-stateful-replacement/);
     // The link is the URL the CLI wrote for the report it uploaded, not one rebuilt in shell.
-    expect(spec.phases.build.commands).toContain('export REPORT_URL="$(cat change-report-url.txt)"');
+    expect(commands).toContain('export REPORT_URL="$(cat change-report-url.txt)"');
+    expect(environmentOf(report.action)).toMatchObject({ COMMIT_ID: expect.stringMatching(/^#\{Source@.*\.CommitId\}$/), OVERRIDE_MARKER: expect.any(String) });
   });
 
-  test('the change report role can only read the prod account (lookup roles) and write its own reports', () => {
+  test('the change report role can only read the prod stages through their report roles and write its own reports', () => {
     const [report] = find((a) => /^ChangeReport-prod$/.test(a.Name));
-    const roleRef = projectOf(report.action).Properties.ServiceRole['Fn::GetAtt'][0];
-    const policies = Object.values(sample.pipelineTemplate.toJSON().Resources as Record<string, any>)
-      .filter((r) => r.Type === 'AWS::IAM::Policy' && r.Properties.Roles.some((x: any) => x.Ref === roleRef));
-    const statements = policies.flatMap((pol) => pol.Properties.PolicyDocument.Statement);
+    const resources = sample.pipelineTemplate.toJSON().Resources;
+    const { roleOf, statementsOf } = commandsActions(resources);
+    // Its own role, trusted by the pipeline's service role only, named for the prod roles' trust.
+    const role = roleOf(report.action).Properties;
+    expect(role.RoleName).toBe('DeliveryPipeline-report-prod');
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: { 'Fn::GetAtt': [expect.stringMatching(/^PipelineRole/), 'Arn'] } } }]);
+    const statements = statementsOf(report.action);
     const assume = statements.filter((s: any) => [s.Action].flat().includes('sts:AssumeRole'));
     expect(assume).toHaveLength(1);
     expect(assume[0].Resource).toEqual([
-      'arn:aws:iam::444444444444:role/cdk-hnb659fds-lookup-role-444444444444-us-east-1',
-      'arn:aws:iam::444444444444:role/cdk-hnb659fds-lookup-role-444444444444-us-east-2',
+      'arn:aws:iam::444444444444:role/prod-us-east-1-pipeline-report',
+      'arn:aws:iam::444444444444:role/prod-us-east-2-pipeline-report',
     ]);
-    // Besides its own build logs, test reports and artifact/report encryption, the only write
-    // is s3:PutObject on the reports.
-    const actionsOf = statements.flatMap((s: any) => [s.Action].flat())
-      .filter((a: string) => !/^(logs|codebuild):/.test(a));
-    const writes = actionsOf.filter((a: string) => /^(cloudformation|iam|ec2|ecs|rds):/.test(a) || /:(Put|Create|Delete|Update)/.test(a));
+    // Besides its own logs and artifact/report encryption, the only write is s3:PutObject on the
+    // reports; the only pipeline read is its history (the first deploy of a stage).
+    const actionsOf = statements.flatMap((s: any) => [s.Action].flat()).filter((a: string) => !/^logs:/.test(a));
+    const writes = actionsOf.filter((a: string) => /^(cloudformation|iam|ec2|ecs|rds|codebuild):/.test(a) || /:(Put|Create|Delete|Update|Start)/.test(a));
     expect(writes).toEqual(['s3:PutObject']);
+    expect(actionsOf.filter((a: string) => a.startsWith('codepipeline:'))).toEqual(['codepipeline:ListActionExecutions']);
     const put = statements.find((s: any) => [s.Action].flat().includes('s3:PutObject'));
     expect(JSON.stringify(put.Resource)).toContain('/change-reports/*');
+  });
+
+  test('each prod report role trusts exactly the report step\'s role and may only read that stage\'s templates', () => {
+    for (const stage of sample.stages.filter((s) => s.name.startsWith('prod-'))) {
+      const resources = stage.stacks.Platform.template.Resources as Record<string, any>;
+      const [role] = Object.values(resources).filter((r) => r.Type === 'AWS::IAM::Role' && r.Properties.RoleName === `${stage.name}-pipeline-report`);
+      expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([{
+        Action: 'sts:AssumeRole',
+        Effect: 'Allow',
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+        Condition: { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/DeliveryPipeline-report-prod' } },
+      }]);
+      const region = stage.name.replace(/^prod-/, '');
+      expect(role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement)).toEqual([{
+        Sid: 'ReadDeployedTemplates', Effect: 'Allow', Action: 'cloudformation:GetTemplate', Resource: `arn:aws:cloudformation:${region}:444444444444:stack/${stage.name}-*/*`,
+      }]);
+    }
+    // dev and test have no approval: no report role (only the drift check's, as every stage).
+    for (const stage of sample.stages.filter((s) => !s.name.startsWith('prod-'))) {
+      const roles = Object.values(stage.stacks.Platform.template.Resources as Record<string, any>).filter((r) => r.Type === 'AWS::IAM::Role');
+      expect(roles.map((r) => r.Properties.RoleName).filter(Boolean)).toEqual([`${stage.name}-pipeline-drift`]);
+    }
   });
 
   test('every wave ends with assertions over each of its stages', () => {

@@ -155,9 +155,9 @@ describe('images in every region, on the sample as `npx projen synth` wrote it',
       return { id, project: resources[id], resources };
     };
 
-    test('the SupplyChain stage still holds one action: the wait is inside the ImageGate build', () => {
-      const stage = sample.pipelineStages.find((s) => s.Name === 'SupplyChain');
-      expect(stage.Actions.map((a: any) => a.Name)).toEqual(['ImageGate']);
+    test('the Assets stage holds the file-asset action and the image gate only: the wait is inside the ImageGate build', () => {
+      const stage = sample.pipelineStages.find((s) => s.Name === 'Assets');
+      expect(stage.Actions.map((a: any) => `${a.RunOrder} ${a.Name}`).sort()).toEqual(['1 FileAssets', '1 ImageGate']);
     });
 
     test('its build passes the regions and the timeout, and its time budget includes the wait', () => {

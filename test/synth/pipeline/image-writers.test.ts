@@ -58,7 +58,7 @@ describe('only the image gate writes the gated images, on the sample as `npx pro
   });
 
   test('the exempt principals are the ImageGate project\'s role and the stack\'s CloudFormation execution role', () => {
-    expect(gateRole).toMatch(/^arn:aws:iam::111111111111:role\/PipelineSupplyChainImageGateRole/);
+    expect(gateRole).toMatch(/^arn:aws:iam::111111111111:role\/PipelineAssetsImageGateRole/);
     expect(cfnExecRole).toBe(role(`cdk-hnb659fds-cfn-exec-role-${ACCOUNT}-us-east-1`));
     const conditions = (repositoryPolicy.Statement as any[]).filter((s) => s.Effect === 'Deny').map((s) => [s.Sid, s.Principal, s.Condition]);
     expect(conditions).toEqual([

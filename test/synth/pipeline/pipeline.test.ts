@@ -37,7 +37,8 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     })) as any[];
     expect(synthProject).toBeDefined();
     const spec = JSON.parse(synthProject.Properties.Source.BuildSpec);
-    expect(spec.phases.install.commands).toEqual(['npm ci']);
+    // The source-revision check first (source-revision.test.ts), then the lock-file install.
+    expect(spec.phases.install.commands.slice(-1)).toEqual(['npm ci']);
     expect(spec.phases.install['runtime-versions']).toEqual({ nodejs: '24' });
     expect(spec.phases.build.commands).toEqual(['npx projen build']);
     expect(synthProject.Properties.TimeoutInMinutes).toBe(30);
@@ -52,10 +53,10 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
   });
 
   test('waves run dev -> test (regions in parallel) -> prod one region at a time', () => {
-    const waves = p.stages.slice(3).filter((s) => !/Assets/.test(s.Name)).map((s) => s.Name);
-    // A wave with one stage takes the stage's name.
+    const waves = p.stages.slice(3).map((s) => s.Name);
+    // A wave with one stage takes the stage's name. The image gate joins the Assets stage.
     // The prod change report and approval have a stage of their own (the deploy stages roll back).
-    expect(waves).toEqual(['SupplyChain', 'dev-us-east-1', 'test', 'Approve-prod', 'prod-us-east-1', 'prod-us-east-2']);
+    expect(waves).toEqual(['Assets', 'dev-us-east-1', 'test', 'Approve-prod', 'prod-us-east-1', 'prod-us-east-2']);
     // Both test regions deploy side by side: the same stack of each region has the same run order.
     const test = p.stages.find((s) => s.Name === 'test');
     const order = (name: string) => test.Actions.find((a: any) => a.Name === name)?.RunOrder;
@@ -94,7 +95,7 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
     const approval = p.stages.flatMap((s) => s.Actions).find((a: any) => a.ActionTypeId.Category === 'Approval');
     expect(approval.Configuration.NotificationArn).toEqual({ Ref: expect.stringMatching(/^NotificationsTopic/) });
     const comment: string = approval.Configuration.CustomData;
-    expect(comment).toMatch(/^#\{Approve-prod@ChangeReport-prod\.CHANGE_SUMMARY\} \| Promote to prod \(444444444444: us-east-1, us-east-2\)/);
+    expect(comment).toMatch(/^#\{ChangeReport-prod\.CHANGE_SUMMARY\} \| Promote to prod \(444444444444: us-east-1, us-east-2\)/);
     expect(comment).toMatch(/commit https:\/\/github\.com\/example-org\/cdk-delivery-pipeline\/commit\/#\{Source@.*\.CommitId\}$/);
     // Who may approve: the notification says it, because CodePipeline cannot enforce it (RUNBOOKS.md).
     expect(comment).toContain('approver not its author (RUNBOOKS "Who may approve"): commit https://');
@@ -104,7 +105,7 @@ describe('PipelineStack on the sample config, as `npx projen synth` wrote it', (
       .replace(/#\{[^}]*CHANGE_SUMMARY\}/, 'x'.repeat(250))
       .replace(/#\{[^}]*CommitId\}/g, 'c'.repeat(40));
     expect(filledIn.length).toBeLessThanOrEqual(500);
-    expect(approval.Configuration.ExternalEntityLink).toBe('#{Approve-prod@ChangeReport-prod.REPORT_URL}');
+    expect(approval.Configuration.ExternalEntityLink).toBe('#{ChangeReport-prod.REPORT_URL}');
   });
 
   test('every deploy action assumes the deploy role of its configured account and region', () => {

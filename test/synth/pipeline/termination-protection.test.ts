@@ -1,8 +1,8 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { codeBuildActions } from '../../support/codebuild-actions';
 import { runLikeCodeBuild } from '../../support/codebuild-shell';
+import { commandsActions } from '../../support/commands-actions';
 import { sampleAssembly, SampleAssembly } from '../../support/sample-assembly';
 
 /**
@@ -18,9 +18,9 @@ describe('termination protection of prod stacks, on the synthesized pipeline', (
     resources = sample.pipelineTemplate.toJSON().Resources;
   });
   const protectionActions = (stage: any) => stage.Actions.filter((a: any) => /TerminationProtection/.test(a.Name));
-  const projectOf = (action: any) => codeBuildActions(resources).projectOf(action);
-  const commandsOf = (action: any) => codeBuildActions(resources).commandsOf(action);
-  const statementsOf = (action: any) => codeBuildActions(resources).statementsOf(action);
+  const commandsOf = (action: any) => commandsActions(resources).commandsOf(action);
+  const statementsOf = (action: any) => commandsActions(resources).statementsOf(action);
+  const roleOf = (action: any) => commandsActions(resources).roleOf(action);
   const prodStages = () => sample.pipelineStages.filter((s) => s.Name.startsWith('prod'));
 
   test('every prod stage protects exactly its Platform and Service stacks after they deploy, beside the Assertions deploy', () => {
@@ -28,7 +28,8 @@ describe('termination protection of prod stacks, on the synthesized pipeline', (
     for (const stage of prodStages()) {
       const [protect, ...others] = protectionActions(stage);
       expect(others).toHaveLength(0);
-      expect(protect.ActionTypeId.Provider).toBe('CodeBuild');
+      // CodePipeline's own Commands action: no CodeBuild project anyone could start with an override.
+      expect(protect.ActionTypeId.Provider).toBe('Commands');
       const deploy = (stack: string) => stage.Actions.find((a: any) => a.Configuration?.StackName === `${stage.Name}-${stack}`);
       // After both deploys it protects, and in the same slot as the assertions: no extra slot.
       expect(protect.RunOrder).toBeGreaterThan(deploy('Platform').RunOrder);
@@ -45,21 +46,35 @@ describe('termination protection of prod stacks, on the synthesized pipeline', (
     }
   });
 
-  test('the calls go through the prod account\'s CDK deploy role of that region, and the step may assume only that role', () => {
+  test('the calls go through the stage\'s protect role, which only the step\'s own role may assume and which may only protect that stage', () => {
     for (const stage of prodStages()) {
       const [protect] = protectionActions(stage);
       const region = stage.Name.replace(/^prod-/, '');
-      const role = `arn:aws:iam::444444444444:role/cdk-hnb659fds-deploy-role-444444444444-${region}`;
+      const role = `arn:aws:iam::444444444444:role/${stage.Name}-pipeline-protect`;
       expect(commandsOf(protect)).toContain(`aws configure set profile.protect-target.role_arn ${role}`);
+      expect(roleOf(protect).Properties.RoleName).toBe(`DeliveryPipeline-protect-${stage.Name}`);
       const assume = statementsOf(protect).filter((s: any) => [s.Action].flat().includes('sts:AssumeRole'));
       expect(assume).toEqual([expect.objectContaining({ Effect: 'Allow', Resource: role })]);
       // Nothing else in the prod account: no other cross-account or CloudFormation permission.
       const actions = statementsOf(protect).flatMap((s: any) => [s.Action].flat());
-      expect(actions.filter((a: string) => /^(cloudformation|iam):/.test(a))).toEqual([]);
-      // Built like the pipeline's other CodeBuild actions: encrypted build logs, artifact key.
-      const [gate] = sample.pipelineStages.flatMap((s) => s.Actions).filter((a: any) => a.Name === 'ImageGate');
-      expect(projectOf(protect).Properties.LogsConfig).toEqual(projectOf(gate).Properties.LogsConfig);
-      expect(projectOf(protect).Properties.EncryptionKey).toEqual(projectOf(gate).Properties.EncryptionKey);
+      expect(actions.filter((a: string) => /^(cloudformation|iam|codebuild):/.test(a))).toEqual([]);
+      // No bootstrap role anywhere in its commands.
+      expect(commandsOf(protect).join('\n')).not.toMatch(/cdk-hnb659fds/);
+
+      // The prod side: trusts exactly the step's role; protects exactly this stage's stacks.
+      const platform = sample.stages.find((s) => s.name === stage.Name)!.stacks.Platform.template;
+      const [prodRole] = Object.values(platform.Resources as Record<string, any>).filter((r) => r.Properties?.RoleName === `${stage.Name}-pipeline-protect`);
+      expect(prodRole.Properties.AssumeRolePolicyDocument.Statement).toEqual([expect.objectContaining({
+        Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+        Condition: { ArnEquals: { 'aws:PrincipalArn': `arn:aws:iam::111111111111:role/DeliveryPipeline-protect-${stage.Name}` } },
+      })]);
+      const statements = prodRole.Properties.Policies.flatMap((x: any) => x.PolicyDocument.Statement);
+      expect(statements.find((x: any) => x.Sid === 'ProtectStacks')).toEqual({
+        Sid: 'ProtectStacks',
+        Effect: 'Allow',
+        Action: ['cloudformation:UpdateTerminationProtection', 'cloudformation:DescribeStacks'],
+        Resource: ['Platform', 'Service'].map((n) => `arn:aws:cloudformation:${region}:444444444444:stack/${stage.Name}-${n}/*`),
+      });
     }
   });
 
@@ -76,13 +91,14 @@ describe('termination protection of prod stacks, on the synthesized pipeline', (
       const outputs = Object.keys(platform.template.Outputs ?? {});
       // Every output the step reads is one the Platform stack has.
       const read = commands.flatMap((c) => [...c.matchAll(/OutputKey=='(\w+)'/g)].map((m) => m[1]));
-      expect(read.length).toBeGreaterThanOrEqual(3);
+      expect(read.length).toBeGreaterThanOrEqual(2); // cluster and load balancer (and the global cluster in the primary)
       for (const key of read) expect(outputs).toContain(key);
       expect(commands.every((c) => !c.includes('describe-stacks --stack-name') || c.includes(`--stack-name ${stage.Name}-`))).toBe(true);
       expect(commands.some((c) => c.includes('rds modify-db-cluster') && c.includes('--deletion-protection'))).toBe(true);
       expect(commands.some((c) => c.includes('elbv2 modify-load-balancer-attributes') && c.includes('Key=deletion_protection.enabled,Value=true'))).toBe(true);
       expect(commands.some((c) => c.includes('rds modify-global-cluster'))).toBe(stage.Name === 'prod-us-east-1');
-      expect(commands).toContain('aws configure set profile.protect-data.source_profile protect-target');
+      // One profile: the protect role holds both the stacks' and the targets' permissions.
+      expect(commands.join('\n')).not.toMatch(/protect-data|source_profile/);
     }
   });
 
@@ -109,7 +125,6 @@ echo "aws $*" >> "${log}"
 case "$*" in
   *update-termination-protection*${opts.failStack ? `--stack-name ${opts.failStack}` : 'NEVER-FAILS'}*) echo "AccessDenied" >&2; exit 254 ;;
   *OutputKey==\\'${opts.missingOutput ?? 'NONE-MISSING'}\\'*) echo "None" ;;
-  *OutputKey==\\'DeletionProtectionRoleArn\\'*) echo "arn:aws:iam::444444444444:role/prod-us-east-2-Platform-DeletionProtectionRole-X" ;;
   *OutputKey==\\'DeletionProtectionClusterId\\'*) echo "transactions-prod-us-east-2" ;;
   *OutputKey==\\'DeletionProtectionLoadBalancerArn\\'*) echo "arn:aws:elasticloadbalancing:us-east-2:444444444444:loadbalancer/app/x/1" ;;
   *describe-stacks*) echo "${opts.flag ?? 'True'}" ;;
@@ -122,7 +137,7 @@ esac
       return { ...result, calls };
     }
 
-    test('protects both stacks through the deploy-role profile and passes when CloudFormation reports the flag on', () => {
+    test('protects both stacks through the protect-role profile and passes when CloudFormation reports the flag on', () => {
       const r = run();
       expect(r.status).toBe(0);
       const updates = r.calls.filter((c) => c.includes('update-termination-protection'));
@@ -144,12 +159,11 @@ esac
       expect(r.status).not.toBe(0);
     });
 
-    test('turns deletion protection on through the role the Platform stack names, chained from the deploy role, and reads it back', () => {
+    test('turns deletion protection on through the same protect role, for the targets the Platform stack names, and reads it back', () => {
       const r = run();
       expect(r.status).toBe(0);
-      expect(r.calls).toContain('aws configure set profile.protect-data.role_arn arn:aws:iam::444444444444:role/prod-us-east-2-Platform-DeletionProtectionRole-X');
-      expect(r.calls).toContain('aws --profile protect-data --region us-east-2 rds modify-db-cluster --db-cluster-identifier transactions-prod-us-east-2 --deletion-protection --apply-immediately');
-      expect(r.calls).toContain('aws --profile protect-data --region us-east-2 elbv2 modify-load-balancer-attributes --load-balancer-arn '
+      expect(r.calls).toContain('aws --profile protect-target --region us-east-2 rds modify-db-cluster --db-cluster-identifier transactions-prod-us-east-2 --deletion-protection --apply-immediately');
+      expect(r.calls).toContain('aws --profile protect-target --region us-east-2 elbv2 modify-load-balancer-attributes --load-balancer-arn '
         + 'arn:aws:elasticloadbalancing:us-east-2:444444444444:loadbalancer/app/x/1 --attributes Key=deletion_protection.enabled,Value=true');
       // The secondary region has no global cluster to protect.
       expect(r.calls.some((c) => c.includes('global-cluster'))).toBe(false);

@@ -31,7 +31,7 @@ describe('deletion protection on the synthesized stages', () => {
     }
   });
 
-  test('each prod Platform stack names the role and targets the post-deploy step protects, as fixed output keys', () => {
+  test('each prod Platform stack names the targets the post-deploy step protects, as fixed output keys', () => {
     for (const name of ['prod-us-east-1', 'prod-us-east-2']) {
       const template = platformOf(name);
       const outputs = template.Outputs;
@@ -39,8 +39,6 @@ describe('deletion protection on the synthesized stages', () => {
       const [[lbId]] = ofType(template, 'AWS::ElasticLoadBalancingV2::LoadBalancer');
       expect(outputs[DELETION_PROTECTION_OUTPUTS.cluster].Value).toEqual({ Ref: clusterId });
       expect(outputs[DELETION_PROTECTION_OUTPUTS.loadBalancer].Value).toEqual({ Ref: lbId });
-      const roleId = outputs[DELETION_PROTECTION_OUTPUTS.role].Value['Fn::GetAtt'][0];
-      expect(template.Resources[roleId].Type).toBe('AWS::IAM::Role');
       // Only the primary region holds the global cluster.
       expect(outputs[DELETION_PROTECTION_OUTPUTS.globalCluster]?.Value).toEqual(name === 'prod-us-east-1' ? 'transactions-prod-global' : undefined);
     }
@@ -49,19 +47,23 @@ describe('deletion protection on the synthesized stages', () => {
     }
   });
 
-  test('the role: trusted by the deploy role of its account and region only, allowed to turn protection on for its own targets only', () => {
+  test('the protect role: trusted by the pipeline\'s protect step only, allowed to turn protection on for its own targets only', () => {
     const template = platformOf('prod-us-east-1');
-    const roleId = template.Outputs[DELETION_PROTECTION_OUTPUTS.role].Value['Fn::GetAtt'][0];
-    const role = template.Resources[roleId].Properties;
+    const [[roleId, roleResource]] = ofType(template, 'AWS::IAM::Role').filter(([, r]) => r.Properties.RoleName === 'prod-us-east-1-pipeline-protect');
+    const role = roleResource.Properties;
     expect(role.AssumeRolePolicyDocument.Statement).toEqual([{
-      Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { AWS: 'arn:aws:iam::444444444444:role/cdk-hnb659fds-deploy-role-444444444444-us-east-1' },
+      Action: 'sts:AssumeRole',
+      Effect: 'Allow',
+      Principal: { AWS: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::111111111111:root']] } },
+      Condition: { ArnEquals: { 'aws:PrincipalArn': 'arn:aws:iam::111111111111:role/DeliveryPipeline-protect-prod-us-east-1' } },
     }]);
     // Its policy is part of the role: no separate policy resource it could exist without.
     expect(ofType(template, 'AWS::IAM::Policy').filter(([, p]) => JSON.stringify(p.Properties.Roles).includes(roleId))).toEqual([]);
     const statements = role.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
     const bySid = Object.fromEntries(statements.map((s: any) => [s.Sid, s]));
-    expect(Object.keys(bySid).sort()).toEqual(['ProtectCluster', 'ProtectGlobalCluster', 'ProtectLoadBalancer', 'ReadLoadBalancerAttributes']);
+    expect(Object.keys(bySid).sort()).toEqual(['ProtectCluster', 'ProtectGlobalCluster', 'ProtectLoadBalancer', 'ProtectStacks', 'ReadLoadBalancerAttributes']);
     expect(statements.flatMap((s: any) => [s.Action].flat()).sort()).toEqual([
+      'cloudformation:DescribeStacks', 'cloudformation:UpdateTerminationProtection',
       'elasticloadbalancing:DescribeLoadBalancerAttributes', 'elasticloadbalancing:ModifyLoadBalancerAttributes',
       'rds:DescribeDBClusters', 'rds:DescribeGlobalClusters', 'rds:ModifyDBCluster', 'rds:ModifyGlobalCluster',
     ]);

@@ -117,10 +117,10 @@ describe('the project bootstrap template', () => {
         }
       }
     }
-    // The pipeline role (deploy actions), the asset publishing project, the prod change report,
-    // the bake and the termination-protection projects.
-    expect(assumers.size).toBeGreaterThanOrEqual(5);
-    expect([...assumers]).toEqual(expect.arrayContaining(['PipelineRoleB27FAA37', 'PipelineAssetsFileRole59943A77']));
+    // The pipeline role (deploy actions) and the asset publishing project only: the change report,
+    // the bake, the protection and the drift check assume roles of their own in the stage
+    // (issue 33; test/synth/pipeline/least-privilege.test.ts), not the CDK roles.
+    expect([...assumers].sort()).toEqual(['PipelineAssetsFileRole59943A77', 'PipelineRoleB27FAA37']);
   });
 });
 

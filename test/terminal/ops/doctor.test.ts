@@ -32,7 +32,7 @@ describe('doctor offline', () => {
     const text = describeDelivery(config, 'config/delivery.sample.json');
     expect(text.split('\n').slice(2, 11)).toEqual([
       'Waves, in order:',
-      '  1. SupplyChain: build the image once, Trivy scan, ECR scan gate (fail on CRITICAL; fail on fixable HIGH; ECR scan timeout 15 min)',
+      '  1. Assets: publish the file assets and, beside it, build the image once, Trivy scan, ECR scan gate (fail on CRITICAL; fail on fixable HIGH; ECR scan timeout 15 min)',
       '     -> waits until the image has replicated to us-east-2 (timeout 15 min); stages pull in their own region '
         + '(the DeliveryPipeline stack owns the one replication configuration of registry 111111111111/us-east-1)',
       '  2. dev: dev-us-east-1 (222222222222/us-east-1)',

@@ -49,6 +49,19 @@ export interface ImageGateStepProps {
  * repositories of every stage account, with no scan-on-push and no hook to scan before deploy
  * (aws-cdk issues 15347, 16032, 17581). One immutable repository that stages pull from by the
  * commit tag gives one image per commit, scanned before any stage can run it.
+ *
+ * Why not CodePipeline's own actions for it (issue 30): `ECRBuildAndPublish` builds from a
+ * Dockerfile path and pushes under `ImageTags` (configuration `ECRRepositoryName`,
+ * `DockerFilePath`, `ImageTags`, `RegistryType`: CodePipeline User Guide, "ECRBuildAndPublish
+ * build action reference"), with no build arguments (the image is built with its commit and build
+ * time) and no step between the build and the push: it would push the commit tag to the
+ * immutable repository before any scan, where this gate scans the local image with Trivy first
+ * and tags the commit only on the digest that passed. `InspectorScan` fails on a count of
+ * findings per severity from Amazon Inspector ("the number of ... vulnerabilities found ...
+ * beyond which CodePipeline should fail the action", InspectorScan action reference), with no
+ * fixable-only threshold, no allowlist with an expiry (`.trivyignore.yaml`), no scan of the
+ * Dockerfile's configuration and no wait for the replicas. And the two would be two managed
+ * builds one after the other where this is one CodeBuild action beside the asset publishing.
  */
 export class ImageGateStep extends pipelines.CodeBuildStep {
   constructor(id: string, props: ImageGateStepProps) {
