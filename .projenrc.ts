@@ -4,7 +4,7 @@ import { addAppProject } from './projenrc/app-project';
 import { addComplianceTasks } from './projenrc/compliance-tasks';
 import { addMutationTasks } from './projenrc/mutation-tasks';
 import { addOpsTasks } from './projenrc/ops-tasks';
-import { runTs } from './projenrc/run-ts';
+import { runTs, runTsNode } from './projenrc/run-ts';
 import { addWorkflows } from './projenrc/workflows';
 import { NODE_MAJOR } from './src/shared/versions/toolchain';
 
@@ -179,8 +179,11 @@ const synthTask = project.tasks.tryFind('synth')!;
 const stagedOut = '.cache/synth/cdk.out';
 synthTask.reset(`rm -rf ${stagedOut}`);
 synthTask.exec(esbuild('src/main.ts', '--packages=external --sourcemap=inline --outfile=.cache/synth/main.js'));
-synthTask.exec('node --enable-source-maps .cache/synth/main.js', { env: { CDK_OUTDIR: stagedOut } });
-synthTask.exec(esbuild('supply-chain/gate-cli=src/codebuild/image-gate/gate-cli.ts change-report/report-cli=src/codebuild/change-report/report-cli.ts bake/bake-cli=src/codebuild/bake/bake-cli.ts', `--outdir=${stagedOut}/.delivery-tools`));
+// V8's compile cache (Node 22+) keeps the compiled code of every module the app loads
+// (aws-cdk-lib, cdk-nag, ...) between runs. The app also writes the CodeBuild CLIs into the
+// assembly (src/synth/pipeline/delivery-tools.ts); it, the handlers and the CLIs are bundled only
+// when one of their inputs changed (src/synth/constructs/cached-bundle.ts).
+synthTask.exec('node --enable-source-maps .cache/synth/main.js', { env: { CDK_OUTDIR: stagedOut, NODE_COMPILE_CACHE: '.cache/node-compile-cache' } });
 synthTask.exec(`rm -rf cdk.out && mv ${stagedOut} cdk.out`);
 project.addTask('deploy:pipeline', {
   description: 'Deploy the pipeline stack once (pass -c config=path/to/delivery.json); the pipeline does the rest',
@@ -188,7 +191,7 @@ project.addTask('deploy:pipeline', {
   receiveArgs: true,
 });
 project.addTask('bench', {
-  description: 'Benchmark synth, unit tests, integ check and the test command against the budgets (--runs N, --cold)',
+  description: 'Benchmark synth against the naive synth, unit tests, integ check and the test command against the budgets (--runs N, --synth-only, --profile, --cold)',
   exec: runTs('src/terminal/bench/bench-cli.ts'),
   receiveArgs: true,
 });
@@ -200,26 +203,35 @@ project.addTask('pipeline:report', {
 
 // ---------------------------------------------------------------------------------------
 // The test command (README, .ci/run and the pipeline's synth step all run it), in two phases
-// of two lanes each that run at the same time (this machine has 2 cores) and print their
-// output one after the other:
+// whose lanes run at the same time (this machine has 2 cores) and print their output one after
+// the other:
 // 1. `synth` (the sample app with every cdk-nag pack, into cdk.out) next to `compile` (the
 //    type-check);
 // 2. `test:code` (jest: its tests that check the synthesized sample read that cdk.out instead
-//    of synthesizing it again) next to `test:assembly` (the app's tests against a real
-//    PostgreSQL, the guard rules over cdk.out, the integ snapshots, the workflow lint).
+//    of synthesizing it again) next to `test:app` (the app's tests against a real PostgreSQL,
+//    mostly waiting on timeouts) next to `test:assembly` (the guard rules, execution policies
+//    and rollback analysis over cdk.out, the integ snapshots, the workflow lint).
 // ---------------------------------------------------------------------------------------
 const codeLane = project.addTask('test:code', { description: 'Run the unit tests (one lane of `test`)' });
 // No coverage in the test command: v8 coverage costs ~20% of the jest time. Two workers, not
-// jest's default (cores - 1 = one here): the other lane ends first, and from then on a single
+// jest's default (cores - 1 = one here): the other lanes end first, and from then on a single
 // worker leaves a core idle (measured on 2 cores: this lane 110 s -> 99 s).
 codeLane.exec('jest --passWithNoTests --ci --coverage=false --maxWorkers=2', { receiveArgs: true });
+const appLane = project.addTask('test:app', { description: 'The app\'s tests against a real PostgreSQL (one lane of `test`)' });
+// Three workers on two cores: these tests mostly wait (role checks that time out, a service
+// starting, a database made unavailable), so three files wait at once (each has its own
+// database on the one server): 37 s -> 21 s on a busy machine, the same CPU.
+appLane.exec('jest --ci --coverage=false --maxWorkers=3', { cwd: 'app', receiveArgs: true });
 const assemblyLane = project.addTask('test:assembly', {
-  description: 'App tests, guard rules over cdk.out, integ snapshots, workflow lint (one lane of `test`; run synth first)',
+  description: 'Guard rules, execution policies, rollback analysis over cdk.out, integ snapshots, workflow lint (one lane of `test`; run synth first)',
 });
-assemblyLane.exec('jest --ci --coverage=false', { cwd: 'app' });
 const testTask = project.testTask;
-testTask.reset('bash scripts/run-lanes.sh "npx projen synth" "npx projen compile"');
-testTask.exec('SAMPLE_ASSEMBLY=cdk.out bash scripts/run-lanes.sh "npx projen test:code" "npx projen test:assembly"');
+// The variants policy:check and rollback:check read are synthesized once per run into
+// $VARIANT_ASSEMBLIES (src/terminal/execution-policy/variants.ts), emptied first.
+testTask.reset('rm -rf .cache/variants');
+testTask.exec('bash scripts/run-lanes.sh "npx projen synth" "npx projen compile"');
+testTask.exec('SAMPLE_ASSEMBLY=cdk.out VARIANT_ASSEMBLIES=.cache/variants bash scripts/run-lanes.sh '
+  + '"npx projen test:code" "npx projen test:app" "npx projen test:assembly"');
 // `build` (what the pipeline's synth step runs) = projen's default, compile, post-compile
 // and test; test already synthesizes, so post-compile does not synthesize a second time.
 project.postCompileTask.reset();
@@ -256,7 +268,7 @@ addMutationTasks(project, [
 // One region: the snapshot does not depend on the region list integ-runner defaults to.
 // ---------------------------------------------------------------------------------------
 const integRunner = 'integ-runner --directory integ --language typescript --parallel-regions us-east-1'
-  + ` --app "TS_NODE_SWC=true ${runTs('{filePath}')}"`;
+  + ` --app "${runTsNode('{filePath}')}"`;
 // Offline, the CLI inside integ-runner would otherwise ask the EC2 instance metadata service
 // for a region and credentials: eight 1-second timeouts (7 s) per run on a machine without it.
 const offlineAws = { AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };

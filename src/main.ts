@@ -8,6 +8,7 @@ import { configWarnings, formatWarnings } from './config/warnings';
 import { assemblyProblems } from './synth/assembly-problems';
 import { committedContext } from './synth/committed-context';
 import { addDeliveryPipeline, commitBeingDelivered } from './synth/delivery-app';
+import { writeDeliveryTools } from './synth/pipeline/delivery-tools';
 import { pipelineShapeFromTemplate } from './synth/pipeline-shape/pipeline-shape';
 import { renderSummary } from './synth/pipeline-shape/render-pipeline';
 
@@ -24,9 +25,20 @@ function main(): void {
   // `npx projen synth` runs this file directly (no CLI start-up), so it reads the same file.
   const underCli = process.env.CDK_CONTEXT_JSON !== undefined;
   const app = new App({
+    // tree.json (the construct tree, for tools that browse it) costs ~3% of the synth: nothing
+    // that reads this assembly uses it. Under the CLI it is written as usual.
+    treeMetadata: underCli,
     // A failing policy-validation plugin can otherwise exit 0 with no output.
     postCliContext: { '@aws-cdk/core:failSynthOnValidationErrors': true },
-    context: underCli ? undefined : committedContext(process.cwd()),
+    context: underCli ? undefined : {
+      ...committedContext(process.cwd()),
+      // Every CloudFormation element would record the JavaScript stack that created it
+      // (aws:cdk:creationStack in *.metadata.json), ~5% of the synth with source maps on. Only
+      // the CDK CLI reads it, to point at the code of a resource that failed its deploy; the
+      // pipeline deploys with CloudFormation actions and never does. Under the CLI (cdk.json,
+      // `cdk deploy`) it stays on.
+      'aws:cdk:disable-creation-stack-traces': true,
+    },
   });
   const configArg: string | undefined = app.node.tryGetContext('config') ?? process.env.DELIVERY_CONFIG;
   const configPath = configArg ? path.resolve(configArg) : SAMPLE_CONFIG_PATH;
@@ -56,6 +68,8 @@ function main(): void {
     process.stderr.write(`Synth problems:\n${problems.map((p) => `  - ${p}`).join('\n')}\n`);
     process.exit(1);
   }
+  // The CLIs the CodeBuild actions run travel in the assembly (cdk.out/.delivery-tools).
+  writeDeliveryTools(assembly.directory);
   if (!underCli) {
     // `npx projen synth`: the short summary (waves, stages, accounts, regions, gates).
     const template = assembly.getStackArtifact(pipelineStack.artifactId).template;

@@ -23,6 +23,11 @@ export interface DeliveryPipelineAppProps {
   readonly commit: string;
   /** The feature-flag document (config/feature-flags.json, loadFeatureFlags). */
   readonly featureFlags: FeatureFlagsDocument;
+  /**
+   * Run cdk-nag's packs (`false`: the same templates, nothing checked; see ComplianceChecksProps.runPacks).
+   * @default true
+   */
+  readonly runCompliancePacks?: boolean;
 }
 
 /** What addDeliveryPipeline added to the app. */
@@ -40,8 +45,9 @@ export interface DeliveryPipelineApp {
  * support stack). `src/main.ts` synthesizes this; the compliance tests synthesize the same.
  */
 export function addDeliveryPipeline(app: App, props: DeliveryPipelineAppProps): DeliveryPipelineApp {
-  const compliance = new ComplianceChecks({ plainHttpOptOuts: plainHttpOptOuts(props.config), suppressions: PROJECT_SUPPRESSIONS });
-  const pipeline = new PipelineStack(app, 'DeliveryPipeline', { ...props, compliance });
+  const { runCompliancePacks, ...stackProps } = props;
+  const compliance = new ComplianceChecks({ plainHttpOptOuts: plainHttpOptOuts(props.config), suppressions: PROJECT_SUPPRESSIONS, runPacks: runCompliancePacks });
+  const pipeline = new PipelineStack(app, 'DeliveryPipeline', { ...stackProps, compliance });
   // The stacks directly in the App (pipeline, cross-region support); each stage pins its own.
   pinNodeLambdaRuntimes(app);
   applyPermissionsBoundary(app);

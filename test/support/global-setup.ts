@@ -11,8 +11,11 @@ import { REPO_ROOT } from './repo-root';
  * cdk.out in $SAMPLE_ASSEMBLY, so nothing is synthesized twice.
  */
 export default function globalSetup(): void {
-  if (process.env.SAMPLE_ASSEMBLY) return;
   const root = REPO_ROOT;
+  // V8's compile cache for every node process the tests start (the bundled CLIs, the app):
+  // the workers inherit this environment.
+  process.env.NODE_COMPILE_CACHE ??= path.join(root, '.cache', 'node-compile-cache');
+  if (process.env.SAMPLE_ASSEMBLY) return;
   const outdir = path.join(root, '.cache', 'sample-assembly');
   fs.rmSync(outdir, { recursive: true, force: true });
   const run = spawnSync(process.execPath, [bundleCli('src/main.ts', { externalPackages: true })], {

@@ -20,6 +20,13 @@ export interface ComplianceChecksProps {
    * @default - none: every finding is an error
    */
   readonly suppressions?: readonly Suppressor[];
+  /**
+   * Run the packs. `false` applies the suppressions only, so the templates are exactly those of a
+   * checked synth (the packs add nothing to them) and nothing is checked: for tools that need the
+   * templates of other configs, not their findings (src/terminal/execution-policy/variants.ts).
+   * @default true
+   */
+  readonly runPacks?: boolean;
 }
 
 /** The packs, in report order. */
@@ -44,7 +51,7 @@ export class ComplianceChecks {
     this.plainHttpOptOuts = props.plainHttpOptOuts ?? [];
     this.suppressions = props.suppressions ?? [];
     const nagProps = { additionalLoggers: [this.logger], reports: false, verbose: true };
-    this.packs = [
+    this.packs = props.runPacks === false ? [] : [
       new AwsSolutionsChecks(nagProps),
       new NIST80053R5Checks(nagProps),
       new HIPAASecurityChecks(nagProps),

@@ -7,7 +7,7 @@ import { HandlerPermissions, HandlerPermissionsSnapshot, readHandlerLists, SNAPS
 import { PolicyDocument } from './iam-evaluator';
 import { PolicyKind } from './policy-rules';
 import { checkSufficiency, describeGaps, integSnapshotStacks, stacksOfAssembly, StackToCheck, unrequestedGrants } from './sufficiency';
-import { extraPolicyVariants, synthesizeVariant } from './variants';
+import { extraPolicyVariants, variantAssembly } from './variants';
 import { loadConfig } from '../../config/load-config';
 import { UsageError } from '../../shared/cli/errors';
 import { EXIT } from '../../shared/cli/exit-codes';
@@ -47,9 +47,9 @@ export function allStacks(assemblyDir: string, log: (line: string) => void): Rec
   stacks.stage.push(...integSnapshotStacks(ROOT));
   for (const variant of extraPolicyVariants()) {
     log(`synthesizing variant: ${variant.name}`);
-    const dir = synthesizeVariant(variant, ROOT);
-    add(dir);
-    fs.rmSync(dir, { recursive: true, force: true });
+    const assembly = variantAssembly(variant, ROOT);
+    add(assembly.directory);
+    assembly.release();
   }
   return stacks;
 }

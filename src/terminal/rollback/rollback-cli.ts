@@ -9,7 +9,7 @@ import { parseCliArgs } from '../../shared/cli/parse-args';
 import { CliIo, PROCESS_IO, runCli, runMain } from '../../shared/cli/run-cli';
 import { cloudAssemblyDir } from '../cloud-assembly';
 import { stacksOfAssembly } from '../execution-policy/sufficiency';
-import { extraPolicyVariants, PolicyVariant, synthesizeVariant } from '../execution-policy/variants';
+import { extraPolicyVariants, PolicyVariant, variantAssembly } from '../execution-policy/variants';
 
 /**
  * `npx projen rollback:check`: the rollback analysis (rollback-analysis.ts) over every stack
@@ -43,13 +43,13 @@ export function directoryStacks(dir: string): StackTemplate[] {
   }));
 }
 
-/** Stacks of a config synthesized in-process for a commit (the directory is removed again). */
+/** Stacks of a config synthesized for a commit (variants.ts: in-process, or shared in the test command). */
 function synthesizedStacks(variant: PolicyVariant, rootDir: string, commit: string): StackTemplate[] {
-  const dir = synthesizeVariant(variant, rootDir, commit);
+  const assembly = variantAssembly(variant, rootDir, commit);
   try {
-    return assemblyStacks(dir, variant.name);
+    return assemblyStacks(assembly.directory, variant.name);
   } finally {
-    fs.rmSync(dir, { recursive: true, force: true });
+    assembly.release();
   }
 }
 

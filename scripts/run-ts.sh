@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Runs a TypeScript CLI of this repository: `bash scripts/run-ts.sh src/terminal/x/x-cli.ts [args]`.
+# esbuild bundles it first (~0.1 s; node_modules stay external, so packages resolve as usual)
+# and node runs the bundle: ~2.5 s of CPU less per run than ts-node transpiling every file the
+# CLI loads. Type-checking is `npx projen compile`'s job, as with ts-node --transpile-only.
+# The bundle is written beside its final name and renamed into place, so two runs at once never
+# read a half-written file; V8's compile cache keeps the compiled node_modules between runs.
+set -euo pipefail
+entry=$1
+shift
+name=$(basename "$entry" .ts)
+mkdir -p .cache/run
+tmp=$(mktemp ".cache/run/$name.XXXXXX")
+node_modules/.bin/esbuild "$entry" --bundle --platform=node --packages=external --sourcemap=inline \
+  --outfile="$tmp" --log-level=warning
+mv -f "$tmp" ".cache/run/$name.js"
+export NODE_COMPILE_CACHE=.cache/node-compile-cache
+exec node --enable-source-maps ".cache/run/$name.js" "$@"
