@@ -59,6 +59,12 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // The pre-traffic hook (bundled into its Lambda asset): when a check fails it reads when the
     // ECS service deployment started, which bounds its retries (src/lambda/pre-traffic-hook/).
     '@aws-sdk/client-ecs@^3',
+    // The checks' own credentials (issue 32): the pre-traffic hook, the assertions' token function
+    // and `failover --run` read the checks' app client secret (client-secrets-manager, above); the
+    // rotation function (bundled into its Lambda asset) rotates it with Cognito's
+    // AddUserPoolClientSecret, ListUserPoolClientSecrets and DeleteUserPoolClientSecret, which need
+    // a client from 2026 on (3.1178 has them).
+    '@aws-sdk/client-cognito-identity-provider@^3.1178.0',
     // The delivery metrics (src/lambda/delivery-metrics, `pipeline:metrics`) read CodePipeline's
     // execution history and publish CloudWatch metrics; the function dedupes its datapoints in
     // DynamoDB. The drift check (src/shared/drift, `drift`) reads CloudFormation through the STS client.

@@ -7,7 +7,7 @@ import { UpdateSnapshot } from 'projen/lib/javascript';
  * the tests ran with (see app/tools/app-lock.ts). The Secrets Manager client re-reads the
  * database password after a rotation (app/src/db/secrets-manager-credentials.ts).
  */
-const RUNTIME_DEPS = ['fastify@5.12.8', 'pino@10.4.0', 'pg@8.23.1', '@aws-sdk/client-secrets-manager@3.1164.0'];
+const RUNTIME_DEPS = ['fastify@5.12.8', 'pino@10.4.0', 'pg@8.23.1', '@aws-sdk/client-secrets-manager@3.1164.0', 'jose@6.2.19'];
 
 /**
  * Declares the sample service `app/` (package `transactions-service`) as a projen
@@ -16,7 +16,8 @@ const RUNTIME_DEPS = ['fastify@5.12.8', 'pino@10.4.0', 'pg@8.23.1', '@aws-sdk/cl
  * the root `test` task runs its jest suite (.projenrc.ts), so a failing app test fails the root.
  *
  * Also adds the root task `app:dev`, which runs the service against a throwaway local
- * PostgreSQL server (see app/tools/dev.ts).
+ * PostgreSQL server and a local token issuer (see app/tools/dev.ts), and `app:token`, which
+ * prints a token of that issuer for a named client (app/tools/token.ts).
  *
  * @param parent the root project (the workspace root)
  * @returns the app subproject
@@ -87,7 +88,12 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
   // jest through @swc/jest (types are stripped, not checked); `compile` type-checks once.
   app.jest!.config.transform = {
     '^.+\\.ts$': new javascript.Transform('@swc/jest'),
+    // jose 6 ships ES modules only. Node 24 loads them with require() (the production build is
+    // CommonJS), but jest's CommonJS runtime does not: swc turns jose into CommonJS for the tests.
+    // https://github.com/panva/jose/issues/759
+    '^.+/node_modules/jose/.+\\.js$': new javascript.Transform('@swc/jest'),
   };
+  app.jest!.config.transformIgnorePatterns = ['/node_modules/(?!jose/)'];
   app.deps.removeDependency('ts-jest');
 
   // `compile` type-checks src, test and tools; the image build emits lib/ with `tsc -p tsconfig.json`.
@@ -104,7 +110,7 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
   app.testTask.prependSpawn(app.compileTask);
 
   app.addTask('dev', {
-    description: 'Run the service on http://localhost:8080 against a throwaway local PostgreSQL server',
+    description: 'Run the service on http://localhost:8080 against a throwaway local PostgreSQL server and a local token issuer on :8081',
     exec: 'ts-node --transpile-only tools/dev.ts',
   });
 
@@ -141,8 +147,20 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
   });
 
   parent.addTask('app:dev', {
-    description: 'Run the sample service locally against a throwaway PostgreSQL server',
+    description: 'Run the sample service locally against a throwaway PostgreSQL server and a local token issuer',
     steps: [{ exec: 'npx projen dev', cwd: 'app' }],
+  });
+
+  // An access token of the local issuer `app:dev` runs (app/tools/token.ts), e.g.
+  // `npx projen app:token --client orders --scope transactions/read`.
+  app.addTask('token', {
+    description: 'Print an access token of the local issuer (while `dev` runs) for --client <id> with --scope <scope>...',
+    exec: 'ts-node --transpile-only tools/token.ts',
+    receiveArgs: true,
+  });
+  parent.addTask('app:token', {
+    description: 'Print an access token of the local issuer (while app:dev runs): --client <id> --scope transactions/read ...',
+    steps: [{ exec: 'npx projen token', cwd: 'app', receiveArgs: true }],
   });
 
   return app;

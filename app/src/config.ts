@@ -1,3 +1,6 @@
+import { AuthConfig, readAuthConfig } from './auth/auth-config';
+import { DEFAULT_RATE_LIMIT, RateLimitConfig } from './http/rate-limit';
+
 /** Connection settings for PostgreSQL, as ECS injects the Aurora secret fields. */
 export interface DatabaseConfig {
   readonly host: string;
@@ -54,6 +57,10 @@ export interface AppConfig {
    * @default both "local" (tests and local development)
    */
   readonly region?: RegionConfig;
+  /** The issuer whose access tokens the service accepts, and what binds a token to this API. */
+  readonly auth: AuthConfig;
+  /** The request rate per client and task. */
+  readonly rateLimit: RateLimitConfig;
   /**
    * The AppConfig agent's URL of this stage's feature flags (FEATURE_FLAGS_URL, set by the task
    * definition): the kill switch is read from there (src/flags/).
@@ -94,10 +101,13 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 /**
  * Reads and validates the service configuration from environment variables.
  *
- * Required: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD.
+ * Required: DB_HOST, DB_PORT, DB_NAME, DB_USER, DB_PASSWORD, AUTH_ISSUER.
  * Optional: PORT (8080), HOST (0.0.0.0), LOG_LEVEL (info), DB_SSL (true), DB_SSL_CA_FILE,
  * DB_SECRET_ARN, COMMIT_SHA and BUILD_TIME ('unknown'), SERVICE_REGION (AWS_REGION, else 'local'),
- * DB_WRITER_REGION (SERVICE_REGION), FEATURE_FLAGS_URL (none), TRANSACTION_AUDIT (stdout).
+ * DB_WRITER_REGION (SERVICE_REGION), AUTH_JWKS_URL (<AUTH_ISSUER>/.well-known/jwks.json),
+ * AUTH_RESOURCE_SERVER ('transactions'), AUTH_AUDIENCE, AUTH_CLIENT_IDS,
+ * CLIENT_RATE_LIMIT_PER_SECOND (20), CLIENT_RATE_LIMIT_BURST (40), FEATURE_FLAGS_URL (none),
+ * TRANSACTION_AUDIT (stdout).
  *
  * @throws ConfigError naming every invalid variable (never the value of DB_PASSWORD)
  */
@@ -172,7 +182,7 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got "${logLevel}")`);
   }
 
-  const config: AppConfig = {
+  const base = {
     host: env.HOST?.trim() || '0.0.0.0',
     port: port('PORT', 8080),
     logLevel,
@@ -192,9 +202,27 @@ export function loadConfig(env: NodeJS.ProcessEnv): AppConfig {
     },
     region: { serviceRegion, writerRegion },
     featureFlagsUrl,
-    transactionAudit: transactionAudit === 'off' ? 'off' : 'stdout',
+    transactionAudit: transactionAudit === 'off' ? 'off' as const : 'stdout' as const,
   };
+  const config: AppConfig = { ...base, auth: readAuthConfig(env, problems), rateLimit: readRateLimit(env, problems) };
 
   if (problems.length > 0) throw new ConfigError(problems);
   return config;
+}
+
+/** CLIENT_RATE_LIMIT_PER_SECOND (a number, fractions allowed) and CLIENT_RATE_LIMIT_BURST (an integer). */
+function readRateLimit(env: NodeJS.ProcessEnv, problems: string[]): RateLimitConfig {
+  const read = (name: string, fallback: number, integer: boolean): number => {
+    const raw = env[name]?.trim();
+    if (!raw) return fallback;
+    const value = Number(raw);
+    if (!(integer ? /^\d+$/ : /^\d+(\.\d+)?$/).test(raw) || value <= 0 || value > 100_000) {
+      problems.push(`${name} must be ${integer ? 'an integer' : 'a number'} greater than 0 and at most 100000 (got "${raw}")`);
+    }
+    return value;
+  };
+  return {
+    perSecond: read('CLIENT_RATE_LIMIT_PER_SECOND', DEFAULT_RATE_LIMIT.perSecond, false),
+    burst: read('CLIENT_RATE_LIMIT_BURST', DEFAULT_RATE_LIMIT.burst, true),
+  };
 }

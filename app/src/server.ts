@@ -1,15 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import Fastify, { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import Fastify, { FastifyBaseLogger, FastifyInstance, LogController } from 'fastify';
 import type { Pool } from 'pg';
 import type { Logger } from 'pino';
+import { AccessTokenVerifier } from './auth/access-token';
+import type { AuthConfig } from './auth/auth-config';
+import { IssuerKeys, IssuerKeysOptions } from './auth/issuer-keys';
 import type { BuildInfo, RegionConfig } from './config';
 import { REQUEST_DEADLINE_MS } from './db/pool';
 import { DatabaseRoleMonitor, RoleMonitorOptions } from './db/role';
+import { registerAuthentication } from './http/authentication';
 import { closeKeepAliveWhenClosing } from './http/draining';
 import { handleFrameworkError, registerErrorHandling } from './http/errors';
 import { registerHealthRoutes } from './http/health-routes';
 import { registerStrictJsonParser } from './http/json-body';
 import { registerNotFoundHandling } from './http/not-found';
+import { ClientRateLimiter, DEFAULT_RATE_LIMIT, RateLimitConfig } from './http/rate-limit';
+import { registerRequestLog } from './http/request-log';
 import { ServiceRegion } from './region';
 import { TransactionRepository } from './transactions/repository';
 import { registerTransactionRoutes, TransactionRouteOptions } from './transactions/routes';
@@ -20,6 +26,18 @@ export interface ServerDeps {
   readonly pool: Pool;
   readonly logger: Logger;
   readonly build: BuildInfo;
+  /** The issuer whose access tokens are accepted (app/README.md, "Authentication"). */
+  readonly auth: AuthConfig;
+  /**
+   * The request rate per client.
+   * @default DEFAULT_RATE_LIMIT
+   */
+  readonly rateLimit?: RateLimitConfig;
+  /**
+   * Timings of the issuer's key cache (tests shorten them).
+   * @default the JWKS_* constants of src/auth/issuer-keys.ts
+   */
+  readonly issuerKeys?: IssuerKeysOptions;
   /**
    * The latest moment a request is answered (503 `timeout` with Retry-After past it).
    * @default REQUEST_DEADLINE_MS (5 s)
@@ -53,6 +71,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     requestIdHeader: 'x-request-id',
     genReqId: () => randomUUID(),
+    // One line per request from src/http/request-log.ts instead, carrying the client id and no URL.
+    logController: new LogController({ disableRequestLogging: true }),
     handlerTimeout: deps.requestDeadlineMs ?? REQUEST_DEADLINE_MS,
     // Router errors (bad percent-encoding, over-long parameters) get the service's error shape.
     frameworkErrors: handleFrameworkError,
@@ -73,6 +93,12 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
   });
   const region = new ServiceRegion(new DatabaseRoleMonitor(deps.pool, deps.roleMonitor), deps.region);
   closeKeepAliveWhenClosing(app);
+  registerAuthentication(app, {
+    verifier: new AccessTokenVerifier(deps.auth, new IssuerKeys(deps.auth.jwksUrl, deps.issuerKeys)),
+    limiter: new ClientRateLimiter(deps.rateLimit ?? DEFAULT_RATE_LIMIT),
+    resourceServer: deps.auth.resourceServer,
+  });
+  registerRequestLog(app);
   registerErrorHandling(app, region);
   registerNotFoundHandling(app);
   registerHealthRoutes(app, region, deps.build);

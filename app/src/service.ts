@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
-import type { Logger } from 'pino';
+import type { Logger, DestinationStream } from 'pino';
 import { AuditSink, stdoutAuditSink } from './audit/transaction-audit';
+import type { IssuerKeysOptions } from './auth/issuer-keys';
 import type { AppConfig } from './config';
 import type { CredentialSource } from './db/credentials';
 import { pendingMigrations, runMigrations } from './db/migrations';
@@ -42,6 +43,16 @@ export interface StartOptions {
    */
   readonly roleMonitor?: RoleMonitorOptions;
   /**
+   * Timings of the issuer's key cache (tests shorten them).
+   * @default the JWKS_* constants of src/auth/issuer-keys.ts
+   */
+  readonly issuerKeys?: IssuerKeysOptions;
+  /**
+   * Where the JSON log lines go (tests read them).
+   * @default stdout
+   */
+  readonly logDestination?: DestinationStream;
+  /**
    * Feature-flag settings that override the configuration's (tests: a stand-in agent, intervals).
    * @default FEATURE_FLAGS_URL, asked every FLAGS_REFRESH_MS
    */
@@ -59,7 +70,7 @@ export interface StartOptions {
  * schema replicates; the reader only logs a warning when its schema lags behind this release.
  */
 export async function startService(config: AppConfig, options: StartOptions = {}): Promise<RunningService> {
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, options.logDestination);
   const credentialSource = options.credentialSource
     ?? (config.database.secretArn ? new SecretsManagerCredentialSource(config.database.secretArn) : undefined);
   const pool = createPool(config.database, logger, { credentialSource, overrides: options.poolOverrides });
@@ -72,6 +83,7 @@ export async function startService(config: AppConfig, options: StartOptions = {}
       if (pending.length > 0) logger.warn({ pending }, 'read-only database: migrations not applied yet by the writer region');
     }
     logger.info({ role, region: config.region }, 'database role detected');
+    logger.info({ issuer: config.auth.issuer, jwksUrl: config.auth.jwksUrl, resourceServer: config.auth.resourceServer, rateLimit: config.rateLimit }, 'accepting access tokens');
     const featureFlags = new FeatureFlags({ url: config.featureFlagsUrl, logger, ...options.featureFlags });
     featureFlags.start();
     // One answer before the first request when the agent already has the flags (at most the 1 s
@@ -83,6 +95,9 @@ export async function startService(config: AppConfig, options: StartOptions = {}
       build: config.build,
       region: config.region,
       roleMonitor: options.roleMonitor,
+      auth: config.auth,
+      rateLimit: config.rateLimit,
+      issuerKeys: options.issuerKeys,
       transactions: { featureFlags, audit: options.auditSink ?? (config.transactionAudit === 'off' ? undefined : stdoutAuditSink) },
     });
     const address = await server.listen({ host: config.host, port: config.port });

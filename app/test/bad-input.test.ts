@@ -59,7 +59,7 @@ const CASES: Case[] = [
 
 test.each(CASES)('$name -> $status naming $field, no row created', async ({ body, headers, noKey, status, field }) => {
   const before = await countTransactions(running.pool);
-  const res = await fetch(`${running.service.url}/transactions`, {
+  const res = await running.api.fetch('/transactions', {
     method: 'POST',
     headers: {
       'content-type': 'application/json',
@@ -77,7 +77,7 @@ test.each(CASES)('$name -> $status naming $field, no row created', async ({ body
 
 test('the batch covers the valid request too (sanity: the same call with good input creates a row)', async () => {
   const before = await countTransactions(running.pool);
-  const res = await fetch(`${running.service.url}/transactions`, {
+  const res = await running.api.fetch('/transactions', {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': `bad-input-${randomUUID()}` },
     body: json(VALID),

@@ -6,6 +6,7 @@ const VALID = {
   DB_NAME: 'transactions',
   DB_USER: 'app',
   DB_PASSWORD: ' secret with spaces ',
+  AUTH_ISSUER: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123',
 };
 
 describe('loadConfig', () => {
@@ -26,6 +27,12 @@ describe('loadConfig', () => {
       },
       build: { commit: 'unknown', buildTime: 'unknown' },
       region: { serviceRegion: 'local', writerRegion: 'local' },
+      auth: {
+        issuer: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123',
+        jwksUrl: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123/.well-known/jwks.json',
+        resourceServer: 'transactions',
+      },
+      rateLimit: { perSecond: 20, burst: 40 },
       featureFlagsUrl: undefined,
       transactionAudit: 'stdout',
     });
@@ -63,6 +70,7 @@ describe('loadConfig', () => {
       'DB_USER is required',
       'DB_PASSWORD is required',
       'DB_SSL must be "true" or "false" (got "yes")',
+      'AUTH_ISSUER is required: the issuer as tokens carry it in "iss", e.g. https://cognito-idp.us-east-1.amazonaws.com/us-east-1_AbCdEf123',
     ]);
   });
 
@@ -97,6 +105,66 @@ describe('SERVICE_REGION and DB_WRITER_REGION', () => {
       'SERVICE_REGION must be an AWS region name like us-east-1 (got "US_EAST_1"); set it to the region the task runs in, or leave it unset to use AWS_REGION',
       'DB_WRITER_REGION must be an AWS region name like us-east-1 (got "us-east"); set it to the environment\'s primaryRegion, or leave it unset when this region is the writer',
     ]);
+  });
+});
+
+describe('authentication and rate limits', () => {
+  const problemsOf = (env: NodeJS.ProcessEnv): readonly string[] => {
+    try {
+      loadConfig({ ...VALID, ...env });
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems;
+      throw err;
+    }
+    return [];
+  };
+
+  test('a standard issuer: its own key set URL, audiences, an allowlist of clients, another resource server', () => {
+    const config = loadConfig({
+      ...VALID,
+      AUTH_ISSUER: 'https://login.example.com/',
+      AUTH_JWKS_URL: 'https://login.example.com/keys',
+      AUTH_AUDIENCE: 'https://api.example.com, payments',
+      AUTH_CLIENT_IDS: 'orders,billing',
+      AUTH_RESOURCE_SERVER: 'https://api.example.com',
+      CLIENT_RATE_LIMIT_PER_SECOND: '2.5',
+      CLIENT_RATE_LIMIT_BURST: '5',
+    });
+    expect(config.auth).toEqual({
+      issuer: 'https://login.example.com/',
+      jwksUrl: 'https://login.example.com/keys',
+      audiences: ['https://api.example.com', 'payments'],
+      allowedClients: ['orders', 'billing'],
+      resourceServer: 'https://api.example.com',
+    });
+    expect(config.rateLimit).toEqual({ perSecond: 2.5, burst: 5 });
+    // The key set lives under the issuer when AUTH_JWKS_URL is unset (a trailing slash is not doubled).
+    expect(loadConfig({ ...VALID, AUTH_ISSUER: 'https://login.example.com/' }).auth.jwksUrl).toBe('https://login.example.com/.well-known/jwks.json');
+  });
+
+  test('http is accepted only for an issuer on this machine (the local issuer)', () => {
+    expect(problemsOf({ AUTH_ISSUER: 'http://127.0.0.1:8081' })).toEqual([]);
+    expect(problemsOf({ AUTH_ISSUER: 'http://localhost:8081' })).toEqual([]);
+    expect(problemsOf({ AUTH_ISSUER: 'http://issuer.internal' })).toEqual([
+      expect.stringMatching(/^AUTH_ISSUER must be an https URL without query, fragment or credentials \(http only for localhost\).*\(got "http:\/\/issuer.internal"\)$/),
+    ]);
+  });
+
+  test.each([
+    ['AUTH_ISSUER', 'cognito-idp.us-east-1.amazonaws.com/pool', /^AUTH_ISSUER must be a URL: /],
+    ['AUTH_ISSUER', 'https://issuer.example.com/?tenant=1', /^AUTH_ISSUER must be an https URL without query/],
+    ['AUTH_JWKS_URL', 'ftp://issuer.example.com/keys', /^AUTH_JWKS_URL must be an https URL/],
+    ['AUTH_RESOURCE_SERVER', 'my api', /^AUTH_RESOURCE_SERVER must be 1 to 256 visible ASCII characters without space/],
+    ['AUTH_RESOURCE_SERVER', 'say"hi', /^AUTH_RESOURCE_SERVER must be/],
+    ['AUTH_AUDIENCE', 'a,,b', /^AUTH_AUDIENCE must be comma-separated audience values \(no spaces inside a value\) \(got "" in "a,,b"\)$/],
+    ['AUTH_CLIENT_IDS', 'orders,bill ing', /^AUTH_CLIENT_IDS must be comma-separated client ids/],
+    ['AUTH_CLIENT_IDS', 'orders,legacy:unauthenticated', /^AUTH_CLIENT_IDS must not name legacy:unauthenticated/],
+    ['CLIENT_RATE_LIMIT_PER_SECOND', '0', /^CLIENT_RATE_LIMIT_PER_SECOND must be a number greater than 0 and at most 100000 \(got "0"\)$/],
+    ['CLIENT_RATE_LIMIT_PER_SECOND', '1e3', /^CLIENT_RATE_LIMIT_PER_SECOND must be a number/],
+    ['CLIENT_RATE_LIMIT_BURST', '2.5', /^CLIENT_RATE_LIMIT_BURST must be an integer greater than 0 and at most 100000 \(got "2.5"\)$/],
+    ['CLIENT_RATE_LIMIT_BURST', '1000000', /^CLIENT_RATE_LIMIT_BURST must be an integer/],
+  ])('%s=%j is one problem naming the variable', (name, value, message) => {
+    expect(problemsOf({ [name]: value })).toEqual([expect.stringMatching(message)]);
   });
 });
 

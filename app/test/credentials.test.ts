@@ -73,7 +73,7 @@ describe('RotatingCredentials', () => {
 });
 
 describe('DB_SECRET_ARN', () => {
-  const base = { DB_HOST: 'h', DB_PORT: '5432', DB_NAME: 'd', DB_USER: 'u', DB_PASSWORD: 'p' };
+  const base = { DB_HOST: 'h', DB_PORT: '5432', DB_NAME: 'd', DB_USER: 'u', DB_PASSWORD: 'p', AUTH_ISSUER: 'https://issuer.example.com' };
 
   test('is optional (local development has none) and read when set', () => {
     expect(loadConfig(base).database.secretArn).toBeUndefined();

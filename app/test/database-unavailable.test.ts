@@ -4,7 +4,7 @@ import { RunningService, startService } from '../src/service';
 import { LocalPostgres } from '../tools/local-postgres';
 import { testAppConfig } from './support/database';
 import { lockTransactions } from './support/locks';
-import { postTransaction, readJson, useServiceWithDatabase } from './support/service';
+import { ApiClient, apiClient, readJson, useLocalIssuer, useServiceWithDatabase } from './support/service';
 
 /** The documented bound (app/README.md): every request is answered within the request deadline. */
 const BOUND_MS = REQUEST_DEADLINE_MS + 500;
@@ -42,10 +42,13 @@ function expectUnavailable(result: Timed): void {
 describe('a database that hangs or stops (its own PostgreSQL server)', () => {
   let postgres: LocalPostgres;
   let service: RunningService;
+  let api: ApiClient;
+  const local = useLocalIssuer();
   beforeAll(async () => {
     postgres = await LocalPostgres.start();
     const database = await postgres.createDatabase('unavailable');
-    service = await startService(testAppConfig({ ...postgres.connection, database, ssl: false }));
+    service = await startService(testAppConfig({ ...postgres.connection, database, ssl: false }, local.issuer));
+    api = await apiClient(service.url, local.issuer);
   }, 30_000);
   afterAll(async () => {
     postgres.resume();
@@ -54,16 +57,16 @@ describe('a database that hangs or stops (its own PostgreSQL server)', () => {
   });
 
   test('paused (SIGSTOP): POST, GET, /ready and /health/deep answer 503 with Retry-After within the deadline; a retry after resume succeeds', async () => {
-    const created = await readJson(await postTransaction(service.url, { amount: '1.00', currency: 'USD' }, `hang-${randomUUID()}`));
+    const created = await readJson(await api.post({ amount: '1.00', currency: 'USD' }, `hang-${randomUUID()}`));
     const key = `hang-${randomUUID()}`;
     const body = { amount: '2.00', currency: 'USD' };
     postgres.pause();
     try {
       // More requests than pooled connections: some wait for an idle connection, some open new ones.
       const results = await Promise.all([
-        timed(postTransaction(service.url, body, key)),
-        ...Array.from({ length: 6 }, () => timed(postTransaction(service.url, { amount: '3.00', currency: 'EUR' }, `hang-${randomUUID()}`))),
-        ...Array.from({ length: 6 }, () => timed(fetch(`${service.url}/transactions/${created.id}`))),
+        timed(api.post(body, key)),
+        ...Array.from({ length: 6 }, () => timed(api.post({ amount: '3.00', currency: 'EUR' }, `hang-${randomUUID()}`))),
+        ...Array.from({ length: 6 }, () => timed(api.get(`/transactions/${created.id}`))),
         timed(fetch(`${service.url}/ready`)),
         timed(fetch(`${service.url}/health/deep`)),
         timed(fetch(`${service.url}/health/deep?require=writer`)),
@@ -74,15 +77,15 @@ describe('a database that hangs or stops (its own PostgreSQL server)', () => {
     }
     // The POST may or may not have been committed when the database resumed: a retry with the
     // same key is always safe (201 if it was not, 200 replayed if it was), never a conflict.
-    const retry = await postTransaction(service.url, body, key);
+    const retry = await api.post(body, key);
     expect([200, 201]).toContain(retry.status);
-    expect((await fetch(`${service.url}/transactions/${created.id}`)).status).toBe(200);
+    expect((await api.get(`/transactions/${created.id}`)).status).toBe(200);
   }, 30_000);
 
   test('stopped while requests run and while it is down: 503 with Retry-After within the deadline', async () => {
     const during = Array.from({ length: 8 }, (_, i) => timed(i % 2
-      ? postTransaction(service.url, { amount: '4.00', currency: 'USD' }, `stop-${randomUUID()}`)
-      : fetch(`${service.url}/transactions/${randomUUID()}`)));
+      ? api.post({ amount: '4.00', currency: 'USD' }, `stop-${randomUUID()}`)
+      : api.get(`/transactions/${randomUUID()}`)));
     await postgres.stop();
     for (const result of await Promise.all(during)) {
       // Requests that completed before the stop succeeded; the others are 503, never 500.
@@ -90,8 +93,8 @@ describe('a database that hangs or stops (its own PostgreSQL server)', () => {
       else expect([201, 404]).toContain(result.status);
     }
     const after = await Promise.all([
-      timed(postTransaction(service.url, { amount: '5.00', currency: 'USD' }, `stop-${randomUUID()}`)),
-      timed(fetch(`${service.url}/transactions/${randomUUID()}`)),
+      timed(api.post({ amount: '5.00', currency: 'USD' }, `stop-${randomUUID()}`)),
+      timed(api.get(`/transactions/${randomUUID()}`)),
       timed(fetch(`${service.url}/ready`)),
       timed(fetch(`${service.url}/health/deep`)),
     ]);
@@ -105,7 +108,7 @@ describe('a slow database (the shared test server)', () => {
   test('a write blocked on a lock gets 503 with Retry-After after the lock timeout, and creates nothing', async () => {
     const lock = await lockTransactions(running.database);
     try {
-      const result = await timed(postTransaction(running.service.url, { amount: '6.00', currency: 'USD' }, `slow-${randomUUID()}`));
+      const result = await timed(running.api.post({ amount: '6.00', currency: 'USD' }, `slow-${randomUUID()}`));
       expectUnavailable(result);
       expect(result.body.error).toBe('database_unavailable');
     } finally {

@@ -7,7 +7,7 @@ import { DEFAULT_FLAGS, FeatureFlags, FLAGS_REFRESH_MS, parseFlags } from '../sr
 import { RunningService, startService, StartOptions } from '../src/service';
 import { AppConfigAgentStandIn, killSwitch } from './support/appconfig-agent';
 import { countTransactions, createMigratedDatabase, testAppConfig } from './support/database';
-import { postTransaction, readJson } from './support/service';
+import { apiClient, postTransaction, readJson, useLocalIssuer } from './support/service';
 
 /**
  * The feature flags and the kill switch of new transactions, against a local stand-in of the
@@ -102,11 +102,22 @@ describe('FeatureFlags: safe defaults, the agent\'s values, the last known value
 describe('the kill switch of new transactions, through the service', () => {
   let pool: Pool;
   let database: DatabaseConfig;
+  const local = useLocalIssuer();
   const services: RunningService[] = [];
+  /**
+   * Until the service has asked the agent since this moment. refresh() joins a question already
+   * on its way (the 50 ms timer may have sent one just before the test's deploy), so the second
+   * call is the one certainly sent after it.
+   */
+  const askedSinceNow = async (service: RunningService) => {
+    await service.featureFlags.refresh();
+    await service.featureFlags.refresh();
+  };
+  /** A service and a client of it with both scopes. */
   const serve = async (options: StartOptions) => {
-    const service = await startService(testAppConfig(database), options);
+    const service = await startService(testAppConfig(database, local.issuer), options);
     services.push(service);
-    return service;
+    return { service, api: await apiClient(service.url, local.issuer) };
   };
   beforeAll(async () => {
     ({ pool, database } = await createMigratedDatabase());
@@ -118,17 +129,17 @@ describe('the kill switch of new transactions, through the service', () => {
 
   test('on: POST answers 503 feature_disabled with the flag\'s Retry-After before anything else, stores nothing; reads and probes keep working', async () => {
     const a = await agent(killSwitch(false));
-    const service = await serve({ featureFlags: { url: a.url, refreshMs: 50 } });
+    const { service, api } = await serve({ featureFlags: { url: a.url, refreshMs: 50 } });
     const payment = { amount: '12.50', currency: 'EUR', description: 'coffee' };
-    const before = await postTransaction(service.url, payment, `before-${randomUUID()}`);
+    const before = await api.post(payment, `before-${randomUUID()}`);
     expect(before.status).toBe(201);
     const existing = await readJson(before);
 
     a.deploy(killSwitch(true, 30));
-    await service.featureFlags.refresh();
+    await askedSinceNow(service);
     const rows = await countTransactions(pool);
     const key = `killed-${randomUUID()}`;
-    const refused = await postTransaction(service.url, payment, key);
+    const refused = await api.post(payment, key);
     expect(refused.status).toBe(503);
     expect(refused.headers.get('retry-after')).toBe('30');
     expect(await readJson(refused)).toEqual({
@@ -138,24 +149,28 @@ describe('the kill switch of new transactions, through the service', () => {
     });
     // Before the route's validation and the database: an invalid transaction without a key gets the same answer
     // (a body that is not JSON at all is still the parser's 400: Fastify parses before the route runs).
-    const broken = await postTransaction(service.url, '{}', null);
+    const broken = await api.post('{}', null);
     expect(broken.status).toBe(503);
+    // Authentication comes first (fastify's onRequest hook): a caller without a token learns nothing of the switch.
+    const anonymous = await postTransaction(service.url, payment, `anonymous-${randomUUID()}`);
+    expect(anonymous.status).toBe(401);
     expect(await countTransactions(pool)).toBe(rows);
-    for (const path of [`/transactions/${existing.id}`, '/health', '/ready']) {
+    expect((await api.get(`/transactions/${existing.id}`)).status).toBe(200);
+    for (const path of ['/health', '/ready']) {
       expect({ path, status: (await fetch(`${service.url}${path}`)).status }).toEqual({ path, status: 200 });
     }
 
     // Off again: the same key creates the transaction (the refused request stored nothing).
     a.deploy(killSwitch(false));
-    await service.featureFlags.refresh();
-    const retried = await postTransaction(service.url, payment, key);
+    await askedSinceNow(service);
+    const retried = await api.post(payment, key);
     expect(retried.status).toBe(201);
   });
 
   test('a task started while the switch is on refuses from its first POST (it asks the agent once before it listens)', async () => {
     const a = await agent(killSwitch(true, 120));
-    const service = await serve({ featureFlags: { url: a.url, refreshMs: 60_000 } });
-    const first = await postTransaction(service.url, { amount: '1.00', currency: 'EUR' }, `first-${randomUUID()}`);
+    const { api } = await serve({ featureFlags: { url: a.url, refreshMs: 60_000 } });
+    const first = await api.post({ amount: '1.00', currency: 'EUR' }, `first-${randomUUID()}`);
     expect(first.status).toBe(503);
     expect(first.headers.get('retry-after')).toBe('120');
   });
@@ -165,10 +180,10 @@ describe('the kill switch of new transactions, through the service', () => {
     const url = a.url;
     await a.down();
     const started = Date.now();
-    const service = await serve({ featureFlags: { url, refreshMs: 60_000 } });
+    const { service, api } = await serve({ featureFlags: { url, refreshMs: 60_000 } });
     expect(Date.now() - started).toBeLessThan(5000);
     expect(service.featureFlags.status().source).toBe('default');
-    expect((await postTransaction(service.url, { amount: '1.00', currency: 'EUR' }, `cold-${randomUUID()}`)).status).toBe(201);
+    expect((await api.post({ amount: '1.00', currency: 'EUR' }, `cold-${randomUUID()}`)).status).toBe(201);
   });
 });
 
@@ -214,6 +229,7 @@ const AGENT_POLL_MS = 15_000;
 const STATED_BOUND_MS = AGENT_POLL_MS + FLAGS_REFRESH_MS + 1000;
 
 describe('how long a flip takes to reach a running task', () => {
+  const local = useLocalIssuer();
   let database: DatabaseConfig;
   let pool: Pool;
   let service: RunningService;
@@ -227,7 +243,8 @@ describe('how long a flip takes to reach a running task', () => {
 
   test(`a kill switch deployed right after the agent's poll refuses POSTs within ${STATED_BOUND_MS / 1000} s (agent 15 s + service ${FLAGS_REFRESH_MS / 1000} s + 1 s)`, async () => {
     const a = await agent(killSwitch(false), AGENT_POLL_MS);
-    service = await startService(testAppConfig(database), { featureFlags: { url: a.url } });
+    service = await startService(testAppConfig(database, local.issuer), { featureFlags: { url: a.url } });
+    const api = await apiClient(service.url, local.issuer);
     expect(FLAGS_REFRESH_MS).toBe(5000);
     // Wait for a poll of the stand-in, then deploy just after it: the slowest case.
     const polled = a.lastPollAt;
@@ -237,7 +254,7 @@ describe('how long a flip takes to reach a running task', () => {
     let status = 0;
     while (status !== 503) {
       // An invalid body: 400 while new transactions are accepted, 503 once the switch is on; nothing is stored either way.
-      status = (await postTransaction(service.url, '{}', 'measure-0001')).status;
+      status = (await api.post('{}', 'measure-0001')).status;
       if (Date.now() - deployedAt > STATED_BOUND_MS + 5000) break;
       if (status !== 503) await new Promise((r) => setTimeout(r, 50));
     }

@@ -1,13 +1,19 @@
 import type { RunningService } from '../src/service';
 import { createTestDatabase } from './support/database';
 import { readJson, startTestService } from './support/service';
+import { LocalIssuer } from '../tools/local-issuer';
 
 let service: RunningService;
+let issuer: LocalIssuer;
 
 beforeAll(async () => {
-  service = await startTestService(await createTestDatabase());
+  issuer = await LocalIssuer.start();
+  service = await startTestService(await createTestDatabase(), issuer);
 });
-afterAll(() => service.shutdown());
+afterAll(async () => {
+  await service.shutdown();
+  await issuer.stop();
+});
 
 test('GET /health is 200 {status: ok}', async () => {
   const res = await fetch(`${service.url}/health`);
@@ -45,8 +51,18 @@ test('GET /version returns the commit and build time baked into the image', asyn
   expect(await readJson(res)).toEqual({ commit: 'test-commit', buildTime: '2026-01-01T00:00:00Z' });
 });
 
-test('an unknown route is a JSON 404', async () => {
-  const res = await fetch(`${service.url}/nope?x=1`);
+test('the probes and /version need no token (they reveal no transaction), also as HEAD', async () => {
+  for (const path of ['/health', '/ready', '/health/deep', '/version']) {
+    expect((await fetch(`${service.url}${path}`, { method: 'HEAD' })).status).toBe(200);
+  }
+});
+
+test('an unknown route is a JSON 404 for a caller with a token, and a 401 without one (no route map for strangers)', async () => {
+  const token = await issuer.token({ client: 'health-test' });
+  const res = await fetch(`${service.url}/nope?x=1`, { headers: { authorization: `Bearer ${token}` } });
   expect(res.status).toBe(404);
   expect(await readJson(res)).toEqual({ error: 'not_found', message: 'no route for GET /nope' });
+  const anonymous = await fetch(`${service.url}/nope?x=1`);
+  expect(anonymous.status).toBe(401);
+  expect(anonymous.headers.get('www-authenticate')).toBe('Bearer realm="transactions"');
 });

@@ -4,9 +4,10 @@ import { join } from 'node:path';
 import { freePort } from '../tools/local-postgres';
 import { containerEnv, createTestDatabase } from './support/database';
 import { lockTransactions } from './support/locks';
-import { postTransaction, readJson } from './support/service';
+import { apiClient, readJson, TEST_CLIENT, useLocalIssuer } from './support/service';
 
 const APP_DIR = join(__dirname, '..');
+const local = useLocalIssuer();
 
 /** Runs src/main.ts as the container would (node, env only), through ts-node's transpiler. */
 function runMain(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => string; exited: Promise<number | null> } {
@@ -36,13 +37,14 @@ test('an invalid environment exits 1 with a JSON log naming every problem, never
   const line = JSON.parse(output().trim().split('\n').pop()!);
   expect(line.level).toBe(60);
   expect(line.msg).toMatch(/^Invalid configuration: DB_HOST is required; DB_PORT must be an integer/);
+  expect(line.problems).toContainEqual(expect.stringMatching(/^AUTH_ISSUER is required: the issuer as tokens carry it in "iss"/));
   expect(output()).not.toContain('do-not-print-me');
 });
 
 test('SIGTERM drains the in-flight request, ends the pool and exits 0', async () => {
   const database = await createTestDatabase();
   const port = await freePort();
-  const { child, output, exited } = runMain(containerEnv(database, {
+  const { child, output, exited } = runMain(containerEnv(database, local.issuer, {
     PORT: String(port), HOST: '127.0.0.1', COMMIT_SHA: 'abc1234', BUILD_TIME: '2026-02-03T04:05:06Z',
   }));
   try {
@@ -51,7 +53,7 @@ test('SIGTERM drains the in-flight request, ends the pool and exits 0', async ()
     expect(await readJson(await fetch(`${url}/version`))).toEqual({ commit: 'abc1234', buildTime: '2026-02-03T04:05:06Z' });
 
     const lock = await lockTransactions(database);
-    const inFlight = postTransaction(url, { amount: '3.00', currency: 'USD' }, `sigterm-${randomUUID()}`);
+    const inFlight = (await apiClient(url, local.issuer)).post({ amount: '3.00', currency: 'USD' }, `sigterm-${randomUUID()}`);
     await lock.waitForBlockedInsert();
     child.kill('SIGTERM');
     await waitFor(() => output().includes('draining in-flight requests'), 'the shutdown to start');
@@ -63,7 +65,7 @@ test('SIGTERM drains the in-flight request, ends the pool and exits 0', async ()
     // Every line is JSON; the accepted transaction wrote exactly one audit record (TRANSACTION_AUDIT defaults to stdout).
     const lines = output().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
     expect(lines.filter((line) => line.auditType === 'transaction.accepted')).toEqual([
-      expect.objectContaining({ amount: '3.00', currency: 'USD', region: 'local' }),
+      expect.objectContaining({ clientId: TEST_CLIENT, amount: '3.00', currency: 'USD', region: 'local' }),
     ]);
   } finally {
     child.kill('SIGKILL');

@@ -6,14 +6,21 @@ import { READ_ONLY_RETRY_AFTER_SECONDS } from '../src/http/errors';
 import { RunningService, startService, StartOptions } from '../src/service';
 import { countTransactions, createMigratedDatabase, testAppConfig } from './support/database';
 import { createRole, failOver } from './support/read-only';
-import { postTransaction, readJson } from './support/service';
+import { postTransaction, readJson, useLocalIssuer } from './support/service';
 
 const PRIMARY: RegionConfig = { serviceRegion: 'us-east-1', writerRegion: 'us-east-1' };
 const SECONDARY: RegionConfig = { serviceRegion: 'us-east-2', writerRegion: 'us-east-1' };
 
+const local = useLocalIssuer();
+/** The Authorization header of the client these tests act as (one client: reads find its writes). */
+let auth: Record<string, string>;
+beforeAll(async () => {
+  auth = { authorization: `Bearer ${await local.issuer.token({ client: 'region-test' })}` };
+});
+
 const services: RunningService[] = [];
 async function serve(database: DatabaseConfig, region: RegionConfig, options: StartOptions = {}): Promise<RunningService> {
-  const service = await startService({ ...testAppConfig(database), region }, options);
+  const service = await startService({ ...testAppConfig(database, local.issuer), region }, options);
   services.push(service);
   return service;
 }
@@ -41,16 +48,16 @@ describe('a secondary region: its database only reads (default_transaction_read_
 
   test('reads work: by id and by idempotency key, with the same body as in the writer region', async () => {
     const key = `ro-${randomUUID()}`;
-    const created = await postTransaction(writer.url, payment, key);
+    const created = await postTransaction(writer.url, payment, key, auth);
     expect(created.status).toBe(201);
     const transaction = await readJson(created);
     for (const service of [writer, reader]) {
       for (const path of [`/transactions/${transaction.id}`, `/transactions/by-idempotency-key/${key}`]) {
-        const res = await fetch(`${service.url}${path}`);
+        const res = await fetch(`${service.url}${path}`, { headers: auth });
         expect(res.status).toBe(200);
         expect(await readJson(res)).toEqual(transaction);
       }
-      const missing = await fetch(`${service.url}/transactions/by-idempotency-key/never-used-${randomUUID()}`);
+      const missing = await fetch(`${service.url}/transactions/by-idempotency-key/never-used-${randomUUID()}`, { headers: auth });
       expect(missing.status).toBe(404);
       expect(await readJson(missing)).toMatchObject({ error: 'not_found', field: 'key' });
     }
@@ -58,7 +65,7 @@ describe('a secondary region: its database only reads (default_transaction_read_
 
   test('a write is 503 read_only_region with Retry-After and the writer region, and stores nothing', async () => {
     const before = await countTransactions(pool);
-    const res = await postTransaction(reader.url, payment, `ro-${randomUUID()}`);
+    const res = await postTransaction(reader.url, payment, `ro-${randomUUID()}`, auth);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe(String(READ_ONLY_RETRY_AFTER_SECONDS));
     expect(await readJson(res)).toEqual({
@@ -70,7 +77,7 @@ describe('a secondary region: its database only reads (default_transaction_read_
   });
 
   test('invalid input is still a 400 naming the field (validation comes before the role)', async () => {
-    const res = await postTransaction(reader.url, { ...payment, amount: 12.5 }, `ro-${randomUUID()}`);
+    const res = await postTransaction(reader.url, { ...payment, amount: 12.5 }, `ro-${randomUUID()}`, auth);
     expect(res.status).toBe(400);
     expect(await readJson(res)).toMatchObject({ error: 'validation', field: 'amount' });
   });
@@ -105,29 +112,29 @@ describe('a failover: the role changes under a running service (no restart)', ()
     const role = await createRole(database, false);
     // A role cache far longer than the test: only SQLSTATE 25006 can tell the service.
     const service = await serve(role, SECONDARY, { roleMonitor: { cacheMs: 600_000 } });
-    expect((await postTransaction(service.url, payment, `race-${randomUUID()}`)).status).toBe(201);
+    expect((await postTransaction(service.url, payment, `race-${randomUUID()}`, auth)).status).toBe(201);
     await failOver(database, role, true);
     const before = await countTransactions(pool);
-    const res = await postTransaction(service.url, payment, `race-${randomUUID()}`);
+    const res = await postTransaction(service.url, payment, `race-${randomUUID()}`, auth);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe(String(READ_ONLY_RETRY_AFTER_SECONDS));
     expect(await readJson(res)).toMatchObject({ error: 'read_only_region', writerRegion: 'us-east-1' });
     expect(await countTransactions(pool)).toBe(before);
     // The 25006 taught the cache: the next write is refused before reaching the database.
-    expect(await readJson(await postTransaction(service.url, payment, `race-${randomUUID()}`))).toMatchObject({ error: 'read_only_region' });
+    expect(await readJson(await postTransaction(service.url, payment, `race-${randomUUID()}`, auth))).toMatchObject({ error: 'read_only_region' });
   });
 
   test('a reader promoted to writer takes writes within the role cache interval, without probes or restart', async () => {
     const role = await createRole(database, true);
     // The configuration still names us-east-1 as the writer: the database's answer wins.
     const service = await serve(role, SECONDARY);
-    expect((await postTransaction(service.url, payment, `promo-${randomUUID()}`)).status).toBe(503);
+    expect((await postTransaction(service.url, payment, `promo-${randomUUID()}`, auth)).status).toBe(503);
     await failOver(database, role, false);
     const promoted = Date.now();
     const statuses: number[] = [];
     let status = 0;
     while (status !== 201 && Date.now() - promoted < ROLE_CACHE_MS + 3_000) {
-      status = (await postTransaction(service.url, payment, `promo-${randomUUID()}`)).status;
+      status = (await postTransaction(service.url, payment, `promo-${randomUUID()}`, auth)).status;
       statuses.push(status);
       if (status !== 201) await new Promise((resolve) => setTimeout(resolve, 100));
     }

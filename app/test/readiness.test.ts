@@ -6,15 +6,18 @@ import { ROLE_DETECTION_TIMEOUT_MS } from '../src/db/role';
 import { buildServer } from '../src/server';
 import { startService } from '../src/service';
 import { freePort, LocalPostgres } from '../tools/local-postgres';
-import { silentLogger, testAppConfig } from './support/database';
-import { postTransaction, readJson } from './support/service';
+import { silentLogger, testAppConfig, testAuthConfig } from './support/database';
+import { apiClient, readJson, useLocalIssuer } from './support/service';
+
+const local = useLocalIssuer();
 
 test('GET /ready is 503 (and /health still 200) when the database is unreachable', async () => {
   const pool: Pool = createPool({
     host: '127.0.0.1', port: await freePort(), database: 'none', user: 'none', password: 'none', ssl: false,
   }, silentLogger);
-  const server = buildServer({ pool, logger: silentLogger, build: { commit: 'c', buildTime: 't' } });
+  const server = buildServer({ pool, logger: silentLogger, build: { commit: 'c', buildTime: 't' }, auth: testAuthConfig(local.issuer) });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  const api = await apiClient(url, local.issuer);
   try {
     const ready = await fetch(`${url}/ready`);
     expect(ready.status).toBe(503);
@@ -22,7 +25,7 @@ test('GET /ready is 503 (and /health still 200) when the database is unreachable
     expect(await readJson(ready)).toEqual({ status: 'unavailable', error: 'database_unavailable', message: 'database is not reachable' });
     expect((await fetch(`${url}/health`)).status).toBe(200);
     // An unreachable database on a write is retryable: 503 with Retry-After, revealing nothing.
-    const write = await postTransaction(url, { amount: '1.00', currency: 'USD' }, `ready-${randomUUID()}`);
+    const write = await api.post({ amount: '1.00', currency: 'USD' }, `ready-${randomUUID()}`);
     expect(write.status).toBe(503);
     expect(write.headers.get('retry-after')).toBe('1');
     expect(await readJson(write)).toEqual({ error: 'database_unavailable', message: 'the database is unavailable; retry after 1 s' });
@@ -36,7 +39,7 @@ test('GET /ready turns 503 when the database server stops while the service runs
   const postgres = await LocalPostgres.start();
   try {
     const database = await postgres.createDatabase('readiness');
-    const service = await startService(testAppConfig({ ...postgres.connection, database, ssl: false }));
+    const service = await startService(testAppConfig({ ...postgres.connection, database, ssl: false }, local.issuer));
     try {
       expect((await fetch(`${service.url}/ready`)).status).toBe(200);
       await postgres.stop();
@@ -58,9 +61,14 @@ test('a database host that accepts TCP and never answers: /ready and /health/dee
   const port = (silent.address() as { port: number }).port;
   const pool: Pool = createPool({ host: '127.0.0.1', port, database: 'none', user: 'none', password: 'none', ssl: false }, silentLogger);
   const server = buildServer({
-    pool, logger: silentLogger, build: { commit: 'c', buildTime: 't' }, region: { serviceRegion: 'us-east-2', writerRegion: 'us-east-1' },
+    pool,
+    logger: silentLogger,
+    build: { commit: 'c', buildTime: 't' },
+    region: { serviceRegion: 'us-east-2', writerRegion: 'us-east-1' },
+    auth: testAuthConfig(local.issuer),
   });
   const url = await server.listen({ host: '127.0.0.1', port: 0 });
+  const api = await apiClient(url, local.issuer);
   try {
     const timedFetch = async (request: Promise<Response>) => {
       const started = Date.now();
@@ -71,7 +79,7 @@ test('a database host that accepts TCP and never answers: /ready and /health/dee
       timedFetch(fetch(`${url}/ready`)),
       timedFetch(fetch(`${url}/health/deep`)),
       timedFetch(fetch(`${url}/health/deep?require=writer`)),
-      timedFetch(postTransaction(url, { amount: '1.00', currency: 'USD' }, `hung-${randomUUID()}`)),
+      timedFetch(api.post({ amount: '1.00', currency: 'USD' }, `hung-${randomUUID()}`)),
     ]);
     for (const probe of [ready, deep, writer]) {
       expect(probe.status).toBe(503);

@@ -6,7 +6,7 @@ import { createPool } from '../src/db/pool';
 import { SecretsManagerCredentialSource } from '../src/db/secrets-manager-credentials';
 import { RunningService, startService } from '../src/service';
 import { createTestDatabase, silentLogger, testAppConfig } from './support/database';
-import { postTransaction } from './support/service';
+import { apiClient, useLocalIssuer } from './support/service';
 
 /** A credential source the test rotates itself (production reads Secrets Manager). */
 class TestCredentialSource implements CredentialSource {
@@ -20,6 +20,7 @@ class TestCredentialSource implements CredentialSource {
 }
 
 const newPassword = (): string => randomBytes(18).toString('base64url');
+const local = useLocalIssuer();
 
 /** A login role that owns a fresh database, as the RDS master user does; and a superuser client to rotate it. */
 async function createOwnedDatabase(): Promise<{ admin: Client; username: string; password: string; database: DatabaseConfig }> {
@@ -45,19 +46,20 @@ test('password rotations while requests run continuously cause zero failed reque
   const source = new TestCredentialSource({ username, password });
   // Connections are recycled all the time (idle after 50 ms, or after 10 queries), so new ones
   // open throughout, as they do over hours in production (30 s idle timeout, scaling, failovers).
-  const service: RunningService = await startService(testAppConfig(database), {
+  const service: RunningService = await startService(testAppConfig(database, local.issuer), {
     credentialSource: source,
     poolOverrides: { idleTimeoutMillis: 50, maxUses: 10 },
   });
   try {
+    const api = await apiClient(service.url, local.issuer);
     const statuses: number[] = [];
     let running = true;
     const worker = async (): Promise<void> => {
       while (running) {
-        const res = await postTransaction(service.url, { amount: '1.00', currency: 'USD' }, `rot-${randomUUID()}`);
+        const res = await api.post({ amount: '1.00', currency: 'USD' }, `rot-${randomUUID()}`);
         statuses.push(res.status);
         const body = (await res.json()) as { id?: string };
-        if (body.id) statuses.push((await fetch(`${service.url}/transactions/${body.id}`)).status);
+        if (body.id) statuses.push((await api.get(`/transactions/${body.id}`)).status);
         // Let the pool go idle now and then, so that connections are closed and reopened.
         await new Promise((resolve) => setTimeout(resolve, Math.random() < 0.2 ? 80 : 0));
       }
@@ -102,11 +104,11 @@ test('concurrent authentication failures share one read of the credentials, and 
 test('when the source still holds the rejected password, the request is 503 with Retry-After (never 500)', async () => {
   const { admin, username, password, database } = await createOwnedDatabase();
   const source = new TestCredentialSource({ username, password });
-  const service = await startService(testAppConfig(database), { credentialSource: source, poolOverrides: { idleTimeoutMillis: 1 } });
+  const service = await startService(testAppConfig(database, local.issuer), { credentialSource: source, poolOverrides: { idleTimeoutMillis: 1 } });
   try {
     await new Promise((resolve) => setTimeout(resolve, 50)); // the migration's connection is closed
     await admin.query(`ALTER ROLE ${username} PASSWORD '${newPassword()}'`);
-    const res = await postTransaction(service.url, { amount: '1.00', currency: 'USD' }, `rot-${randomUUID()}`);
+    const res = await (await apiClient(service.url, local.issuer)).post({ amount: '1.00', currency: 'USD' }, `rot-${randomUUID()}`);
     expect(res.status).toBe(503);
     expect(res.headers.get('retry-after')).toBe('1');
     expect(source.reads).toBe(1);

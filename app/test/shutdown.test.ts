@@ -1,14 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { createTestDatabase } from './support/database';
 import { lockTransactions } from './support/locks';
-import { postTransaction, startTestService } from './support/service';
+import { apiClient, startTestService, useLocalIssuer } from './support/service';
+
+const local = useLocalIssuer();
 
 test('shutdown lets an in-flight request finish, refuses new ones, then resolves', async () => {
   const database = await createTestDatabase();
-  const service = await startTestService(database);
+  const service = await startTestService(database, local.issuer);
+  const api = await apiClient(service.url, local.issuer);
   const lock = await lockTransactions(database);
 
-  const inFlight = postTransaction(service.url, { amount: '7.00', currency: 'USD' }, `drain-${randomUUID()}`);
+  const inFlight = api.post({ amount: '7.00', currency: 'USD' }, `drain-${randomUUID()}`);
   await lock.waitForBlockedInsert();
 
   let closed = false;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { countTransactions } from './support/database';
-import { postTransaction, readJson, useServiceWithDatabase } from './support/service';
+import { readJson, useServiceWithDatabase } from './support/service';
 import { firstInvalidUtf8Offset } from '../src/http/json-body';
 
 const running = useServiceWithDatabase();
@@ -8,7 +8,7 @@ const key = (): string => `text-${randomUUID()}`;
 
 /** POSTs raw bytes as application/json. */
 function postBytes(body: Buffer): Promise<Response> {
-  return fetch(`${running.service.url}/transactions`, {
+  return running.api.fetch('/transactions', {
     method: 'POST',
     headers: { 'content-type': 'application/json', 'idempotency-key': key() },
     body,
@@ -18,15 +18,15 @@ function postBytes(body: Buffer): Promise<Response> {
 describe('description length is counted in characters (code points), as PostgreSQL counts varchar', () => {
   test('140 emoji (280 UTF-16 units) are accepted and stored unchanged', async () => {
     const description = '💶'.repeat(140);
-    const res = await postTransaction(running.service.url, { amount: '1.00', currency: 'EUR', description }, key());
+    const res = await running.api.post({ amount: '1.00', currency: 'EUR', description }, key());
     expect(res.status).toBe(201);
     const created = await readJson(res);
     expect(created.description).toBe(description);
-    expect((await readJson(await fetch(`${running.service.url}/transactions/${created.id}`))).description).toBe(description);
+    expect((await readJson(await running.api.get(`/transactions/${created.id}`))).description).toBe(description);
   });
 
   test('141 emoji are refused with 400 naming description', async () => {
-    const res = await postTransaction(running.service.url, { amount: '1.00', currency: 'EUR', description: '💶'.repeat(141) }, key());
+    const res = await running.api.post({ amount: '1.00', currency: 'EUR', description: '💶'.repeat(141) }, key());
     expect(res.status).toBe(400);
     expect(await readJson(res)).toEqual({ error: 'validation', field: 'description', message: 'description must be 1 to 140 characters (got 141)' });
   });

@@ -5,6 +5,7 @@
  * is skipped (valid-input.ts): the field rule reports them, once.
  */
 import { deploymentProblems } from './deployment';
+import { issuerProblems } from './issuer';
 import { plainHttpProblems } from './plain-http';
 import { regionProblems } from './region-rules';
 import { deliveryConfigSchema, environmentFieldsSchema, KNOWN_REGIONS } from './schema';
@@ -60,6 +61,7 @@ export function relationProblems(raw: unknown): RelationProblem[] {
   ];
   if (!Array.isArray(raw.environments)) return problems;
   problems.push(...environmentProblems(raw.environments));
+  problems.push(...issuerProblems(raw.tags, raw.environments.map(checkedEnv).map((e, index) => ({ index, name: e.name, account: e.account }))));
   return problems;
 }
 

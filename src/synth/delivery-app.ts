@@ -46,7 +46,9 @@ export interface DeliveryPipelineApp {
  */
 export function addDeliveryPipeline(app: App, props: DeliveryPipelineAppProps): DeliveryPipelineApp {
   const { runCompliancePacks, ...stackProps } = props;
-  const compliance = new ComplianceChecks({ plainHttpOptOuts: plainHttpOptOuts(props.config), suppressions: PROJECT_SUPPRESSIONS, runPacks: runCompliancePacks });
+  const compliance = new ComplianceChecks({
+    plainHttpOptOuts: plainHttpOptOuts(props.config), suppressions: PROJECT_SUPPRESSIONS, runPacks: runCompliancePacks,
+  });
   const pipeline = new PipelineStack(app, 'DeliveryPipeline', { ...stackProps, compliance });
   // The stacks directly in the App (pipeline, cross-region support); each stage pins its own.
   pinNodeLambdaRuntimes(app);

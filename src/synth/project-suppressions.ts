@@ -2,6 +2,7 @@ import { assertionSuppressions } from './assertions/suppressions';
 import { auditSuppressions } from './audit/suppressions';
 import { Suppressor } from './compliance/suppressions';
 import { constructSuppressions } from './constructs/suppressions';
+import { issuerSuppressions } from './issuer/suppressions';
 import { pipelineSuppressions } from './pipeline/suppressions';
 import { progressiveDeploymentSuppressions } from './progressive-deployment/suppressions';
 import { workloadSuppressions } from './workload/suppressions';
@@ -15,6 +16,7 @@ export const PROJECT_SUPPRESSIONS: readonly Suppressor[] = [
   constructSuppressions,
   workloadSuppressions,
   progressiveDeploymentSuppressions,
+  issuerSuppressions,
   pipelineSuppressions,
   assertionSuppressions,
   auditSuppressions,

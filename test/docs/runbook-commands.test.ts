@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import { issuerRegionOf } from '../../src/config/issuer';
 import { resilienceOf, primaryRegionOf } from '../../src/config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../src/config/schema';
 import { DocCommand, docCommands, optionsOf } from '../support/doc-commands';
@@ -69,6 +70,13 @@ const RUNTIME_VALUES: Record<string, string> = {
   '<N>': 'a number the reader picks',
   '<next stage>': 'the pipeline stage after the one that failed',
   '<stack>': 'any stack of a stage',
+  '<client name>': 'a name the reader gives an API client',
+  '<client id>': 'an app client id Cognito generates',
+  '<client secret>': 'an app client secret Cognito generates',
+  '<client secret id>': 'a client secret id Cognito lists (<client id>--<time>)',
+  '<checks client id>': 'the checks\' app client id (the IssuerChecksClientId output)',
+  '<new pool id>': 'a user pool id Cognito generates',
+  '<task definition arn>': 'a task definition revision ECS registers',
   '<key>': 'an object key a listing returned',
   '<yyyy>': 'the year of the hour the reader reconciles',
   '<MM>': 'its month',
@@ -107,6 +115,7 @@ const RESOLVED: Record<string, Resolver> = {
   '<global env>': (b) => (b.env && resilienceOf(b.env) === 'global' ? b.env.name : undefined),
   '<independent stage>': (b) => (b.env && resilienceOf(b.env) === 'independent' ? `${b.env.name}-${b.region}` : undefined),
   '<primary region>': (b) => (b.env && resilienceOf(b.env) === 'global' ? primaryRegionOf(b.env) : undefined),
+  '<issuer region>': (b) => (b.env ? issuerRegionOf(b.env) : undefined),
   '<writer region>': (b) => (b.env && resilienceOf(b.env) === 'global' ? primaryRegionOf(b.env) : undefined),
   '<to>': (b) => (b.env && resilienceOf(b.env) === 'global' ? b.region : undefined),
   '<wave>': (b, n) => (b.env ? n.waveOf(`${b.env.name}-${b.region}`) : [...n.pipelineStages.keys()].filter((s) => n.pipelineStages.get(s)!.some((a) => /\.Deploy$/.test(a)))),
@@ -225,11 +234,14 @@ function checkResolved(r: Resolved, names: SampleNames, config: DeliveryConfig, 
         const found = m[1] ? stack.outputKeys.includes(key) : stack.outputKeys.some((k) => k.startsWith(key));
         if (!found) fail(`${stackName} has no output ${m[1] ? `${key}` : `starting with ${key}`} (its outputs: ${stack.outputKeys.filter((k) => !k.startsWith('ExportsOutput')).join(', ')})`);
       }
-      for (const m of query.matchAll(/ResourceType\s*==\s*'([^']+)'/g)) {
+      // `ResourceType=='X'`, optionally narrowed with `&& starts_with(LogicalResourceId,'Y')`.
+      for (const m of query.matchAll(/ResourceType\s*==\s*'([^']+)'(?:\s*&&\s*starts_with\(LogicalResourceId,\s*'([^']+)'\))?/g)) {
         count('resource type');
-        const n = stack.resourceTypes.get(m[1]) ?? 0;
-        if (n === 0) fail(`${stackName} has no ${m[1]}`);
-        else if (r.command.assignsTo && opt('output') === 'text' && n > 1) fail(`${stackName} has ${n} resources of type ${m[1]}: $${r.command.assignsTo} would hold ${n} ids`);
+        const n = m[2] === undefined ? stack.resourceTypes.get(m[1]) ?? 0
+          : Object.entries<any>(stack.template.Resources ?? {}).filter(([id, res]) => res.Type === m[1] && id.startsWith(m[2])).length;
+        const what = m[2] === undefined ? m[1] : `${m[1]} whose logical id starts with ${m[2]}`;
+        if (n === 0) fail(`${stackName} has no ${what}`);
+        else if (r.command.assignsTo && opt('output') === 'text' && n > 1) fail(`${stackName} has ${n} resources of type ${what}: $${r.command.assignsTo} would hold ${n} ids`);
       }
     }
     const secret = opt('secret-id');
@@ -422,7 +434,9 @@ describe('the checks themselves', () => {
       '```sh',
       'aws cloudformation describe-stacks --stack-name prod-us-east-1-Platform --profile prod --region us-east-1 --query "Stacks[0].Outputs[?OutputKey==\'LoadBalancerUrl\'].OutputValue"',
       'aws cloudformation describe-stacks --stack-name prod-us-east-3-Platform --profile prod --region us-east-1',
-      'SECRET=$(aws cloudformation describe-stack-resources --stack-name <stage>-Platform --profile <env> --region <region> --query "StackResources[?ResourceType==\'AWS::SecretsManager::Secret\'].PhysicalResourceId" --output text)',
+      'SECRET=$(aws cloudformation describe-stack-resources --stack-name <stage>-Platform --profile <env> --region <region> --query "StackResources[?ResourceType==\'AWS::SecretsManager::Secret\' && starts_with(LogicalResourceId,\'Data\')].PhysicalResourceId" --output text)',
+      // The issuer region's Platform stacks hold two secrets (the database's and the checks' credentials): unnarrowed, $S holds two ids.
+      'S=$(aws cloudformation describe-stack-resources --stack-name dev-us-east-1-Platform --profile dev --region us-east-1 --query "StackResources[?ResourceType==\'AWS::SecretsManager::Secret\'].PhysicalResourceId" --output text)',
       'aws secretsmanager rotate-secret --secret-id <app>-<env>-global/credentials --profile prod --region us-east-2',
       'aws logs tail aws-waf-logs-x --log-group-name /aws/rds/cluster/<app>-dev-<region>/postgresql --profile dev --region us-east-1',
       'npx projen failover -- --env prod --to us-east-2 --yes',
@@ -434,7 +448,8 @@ describe('the checks themselves', () => {
     const expected = [
       /prod-us-east-1-Platform has no output LoadBalancerUrl \(its outputs: .*EdgeLoadBalancerUrl/,
       /no stack prod-us-east-3-Platform in the sample/,
-      /prod-us-east-2-Platform has no AWS::SecretsManager::Secret/,
+      /prod-us-east-2-Platform has no AWS::SecretsManager::Secret whose logical id starts with Data/,
+      /dev-us-east-1-Platform has 2 resources of type AWS::SecretsManager::Secret: \$S would hold 2 ids/,
       /no log group \/aws\/rds\/cluster\/transactions-dev-us-east-1\/postgresql/,
       /npx projen failover does not take --yes/,
       /no projen task rollback/,
@@ -467,6 +482,8 @@ describe('the checks themselves', () => {
     expect(sectionReferences('(README "HTTPS and HTTP-only mode"\nunder "The workload"); see "Versions"', 'README.md', 'README.md').map((r) => [r.doc, r.title, r.under ?? ''])).toEqual([
       ['README.md', 'HTTPS and HTTP-only mode', 'The workload'], ['README.md', 'Versions', ''],
     ]);
+    // A title inside a single-quoted string of a source file, its apostrophe escaped.
+    expect(sectionReferences('throw new Error(\'see RUNBOOKS.md "The issuer\\\'s region is down"\');', 'a.ts').map((r) => r.title)).toEqual(["The issuer's region is down"]);
   });
 
   test('outputs named in prose are found, with … marking the start of a key', () => {

@@ -68,6 +68,13 @@ export function assertionChecks(template: any, placeholders: Placeholders): Reco
       return [key, rendered];
     }
   }));
+  /** A request value (headers, body) with every CloudFormation reference in it rendered (the token's header). */
+  const renderDeep = (value: any): any => {
+    if (value === null || typeof value !== 'object') return typeof value === 'string' ? text(value) : value;
+    if (Array.isArray(value)) return value.map(renderDeep);
+    if (Object.keys(value).some((k) => k === 'Ref' || k.startsWith('Fn::'))) return render(value);
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, renderDeep(v)]));
+  };
   const retryOf = (stateMachine: any): AssertionCheck['retry'] => {
     if (!stateMachine?.Ref) return undefined;
     const definition = JSON.parse(render(resources[stateMachine.Ref].Properties.DefinitionString));
@@ -84,7 +91,7 @@ export function assertionChecks(template: any, placeholders: Placeholders): Reco
     // The method is part of the target; the rest of the fetch options is the request.
     const request = Object.entries(props.parameters?.fetchOptions ?? {}).filter(([key]) => key !== 'method');
     checks[target] = JSON.parse(JSON.stringify({
-      request: request.length ? JSON.parse(text(JSON.stringify(Object.fromEntries(request)))) : undefined,
+      request: request.length ? renderDeep(Object.fromEntries(request)) : undefined,
       expected: props.expected === undefined ? undefined : JSON.parse(text(props.expected)),
       retry: retryOf(props.stateMachineArn),
     }));

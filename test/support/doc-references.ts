@@ -72,7 +72,9 @@ export function sectionReferences(text: string, from: string, ownDoc?: string): 
     const doc = m[1] ? DOC_NAMES[m[1]] : ownDoc;
     if (!doc) continue;
     // A quoted link (`"[Drift detected](RUNBOOKS.md#drift-detected)"`): its text is the title (the navigation test checks the anchor).
-    const title = /^\[(.+)\]\([^)]*\)$/.exec(m[3])?.[1] ?? m[3];
+    // In a source file's single-quoted string an apostrophe is escaped (`"The token issuer\'s region"`).
+    const quoted = ownDoc ? m[3] : m[3].replace(/\\'/g, "'");
+    const title = /^\[(.+)\]\([^)]*\)$/.exec(quoted)?.[1] ?? quoted;
     out.push({ from, line: lineOf(prose, m.index), doc, title, under: m[4] });
   }
   return out;

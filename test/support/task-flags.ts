@@ -53,8 +53,10 @@ function flagsIn(file: string): { flags: Set<string>; patterns: RegExp[] } {
     if (from) for (const f of flagsIn(path.posix.join(path.posix.dirname(file), `${from}.ts`)).flags) flags.add(f);
   }
   if (/\brun(?:Cli|Main)\(/.test(source)) flags.add('help');
-  // A hand-written parser: argv.indexOf('--x'), argv.includes('--x').
+  // A hand-written parser: argv.indexOf('--x'), argv.includes('--x'), or a switch with `case '--x':`
+  // (app/tools/token.ts).
   for (const m of source.matchAll(/(?:includes|indexOf)\('--([a-z][\w-]*)'\)/g)) flags.add(m[1]);
+  for (const m of source.matchAll(/case '--([a-z][\w-]*)':/g)) flags.add(m[1]);
   return { flags, patterns };
 }
 

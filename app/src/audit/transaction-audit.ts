@@ -12,11 +12,15 @@ import type { Transaction } from '../transactions/repository';
  * What a record holds, and what it never holds:
  * - the transaction id, amount (the canonical decimal string), currency, when it was created,
  *   the region that accepted it, when the record was written;
+ * - the client that created it: the `client_id` of the access token the request was
+ *   authenticated with (src/http/authentication.ts), the owner the row stores in `client_id`
+ *   (for a Cognito client-credentials token, the app client's id). Never the token, nor any other
+ *   of its claims;
  * - the SHA-256 (hex) of the Idempotency-Key, not the key: clients choose keys and may put an
  *   order or customer number in them; the hash still lets an auditor who holds a key find its
  *   record (`printf %s "$KEY" | sha256sum`);
  * - never the description (free text a client may fill with personal data), never card data
- *   (the API has none), never a credential.
+ *   (the API has none), never a credential (the access token included).
  */
 
 /** The `auditType` of the record: the subscription filter's pattern names it (src/synth/audit/transaction-audit-delivery.ts). */
@@ -29,6 +33,8 @@ export interface TransactionAuditRecord {
   readonly auditType: typeof TRANSACTION_AUDIT_TYPE;
   readonly auditVersion: typeof TRANSACTION_AUDIT_VERSION;
   readonly transactionId: string;
+  /** The authenticated client that created the transaction: its token's `client_id`. */
+  readonly clientId: string;
   readonly amount: string;
   readonly currency: string;
   readonly idempotencyKeySha256: string;
@@ -58,12 +64,18 @@ export function idempotencyKeyHash(key: string): string {
   return createHash('sha256').update(key, 'utf8').digest('hex');
 }
 
-/** The record of a transaction this region accepted. */
-export function transactionAuditRecord(transaction: Transaction, idempotencyKey: string, region: string, now = new Date()): TransactionAuditRecord {
+/**
+ * The record of a transaction this region accepted for `clientId` (the token's `client_id`, the
+ * row's owner) under the client's `idempotencyKey`.
+ */
+export function transactionAuditRecord(
+  transaction: Transaction, clientId: string, idempotencyKey: string, region: string, now = new Date(),
+): TransactionAuditRecord {
   return {
     auditType: TRANSACTION_AUDIT_TYPE,
     auditVersion: TRANSACTION_AUDIT_VERSION,
     transactionId: transaction.id,
+    clientId,
     amount: transaction.amount,
     currency: transaction.currency,
     idempotencyKeySha256: idempotencyKeyHash(idempotencyKey),

@@ -37,6 +37,28 @@ export const MIGRATIONS: readonly Migration[] = [
         CONSTRAINT transactions_idempotency_key_unique UNIQUE (idempotency_key)
       )`,
   },
+  {
+    // Per-client data (issue 32), an expand step: each row gets its owner (the client_id of the
+    // token that created it) and its Idempotency-Key in a new column that is unique per owner. The
+    // global key column stays, with its unique constraint, for the previous release (its INSERT
+    // says ON CONFLICT (idempotency_key), which needs exactly that constraint): this release no
+    // longer writes it, and a random default keeps it unique. Rows stored before authentication
+    // belong to LEGACY_OWNER (src/auth/auth-config.ts; written as a literal, as an applied
+    // migration never changes), which no client can be: nobody can prove which caller made them,
+    // so no caller may read them. The contract step, in a later release, once no task of the
+    // previous release can run any more: copy the key of the rows the previous release wrote
+    // during the rollout (`UPDATE transactions SET client_idempotency_key = idempotency_key WHERE
+    // client_idempotency_key IS NULL`), then drop transactions.idempotency_key (retired below).
+    id: 2,
+    name: 'transactions_per_client',
+    sql: `
+      ALTER TABLE transactions
+        ADD COLUMN client_id              varchar(128) NOT NULL DEFAULT 'legacy:unauthenticated',
+        ADD COLUMN client_idempotency_key varchar(128);
+      ALTER TABLE transactions ALTER COLUMN idempotency_key SET DEFAULT gen_random_uuid()::text;
+      UPDATE transactions SET client_idempotency_key = idempotency_key WHERE client_idempotency_key IS NULL;
+      CREATE UNIQUE INDEX transactions_client_idempotency_key_unique ON transactions (client_id, client_idempotency_key)`,
+  },
 ];
 
 /**
@@ -57,7 +79,13 @@ export async function pendingMigrations(pool: Pool, migrations: readonly Migrati
  * RetiredSchemaObject). Add an entry in the release that removes the last reader; drop the
  * object in a later release's migration that names it in `contracts`.
  */
-export const RETIRED_SCHEMA_OBJECTS: readonly RetiredSchemaObject[] = [];
+export const RETIRED_SCHEMA_OBJECTS: readonly RetiredSchemaObject[] = [
+  {
+    name: 'transactions.idempotency_key',
+    retiredAfterMigration: 2,
+    reason: 'per-client idempotency keys (issue 32): the service reads and writes client_idempotency_key; the global column only keeps the previous release working during a rollout or a rollback',
+  },
+];
 
 /** Arbitrary constant: the advisory lock that serialises migrations across tasks. */
 const MIGRATION_LOCK_KEY = 727_001_001;

@@ -7,7 +7,8 @@ export const FEATURE_DISABLED = 'feature_disabled';
 /**
  * The kill switch of new transactions: when `transactions_kill_switch` is enabled, answer
  * POST /transactions with 503 `feature_disabled` and the flag's Retry-After, before anything
- * else happens (no validation, no database), and say so (true). Reads never pass through here.
+ * else the route does (no validation, no database; authentication has run already, in the
+ * onRequest hook), and say so (true). Reads never pass through here.
  * A client retries with the same Idempotency-Key once the switch is off again: nothing was stored.
  */
 export function refuseWhenKilled(flags: FeatureFlags | undefined, reply: FastifyReply): boolean {

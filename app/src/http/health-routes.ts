@@ -9,11 +9,13 @@ import type { ServiceRegion } from '../region';
  * needs it to take writes) and GET /version (the commit and build time baked into the image).
  *
  * /ready and /health/deep always ask the database (never the role cache), bounded by
- * ROLE_DETECTION_TIMEOUT_MS: a hung database is a 503 within 2 s, not a hung probe.
+ * ROLE_DETECTION_TIMEOUT_MS: a hung database is a 503 within 2 s, not a hung probe. All four are
+ * public (no access token): they reveal no transaction.
  */
 export function registerHealthRoutes(app: FastifyInstance, region: ServiceRegion, build: BuildInfo): void {
-  // Probed every few seconds by the load balancer, Route 53 and the container HEALTHCHECK: log only problems.
-  const quiet = { logLevel: 'warn' as const };
+  // Probed every few seconds by the load balancer, Route 53 and the container HEALTHCHECK: log only
+  // problems. Public: probes carry no token (src/http/authentication.ts).
+  const quiet = { logLevel: 'warn' as const, config: { access: 'public' as const } };
   app.get('/health', quiet, async () => ({ status: 'ok' }));
 
   const unavailable = (reply: FastifyReply, body: Record<string, unknown>): FastifyReply =>
@@ -55,5 +57,5 @@ export function registerHealthRoutes(app: FastifyInstance, region: ServiceRegion
     return { status: 'ok', ...status };
   });
 
-  app.get('/version', async () => ({ commit: build.commit, buildTime: build.buildTime }));
+  app.get('/version', { config: { access: 'public' } }, async () => ({ commit: build.commit, buildTime: build.buildTime }));
 }

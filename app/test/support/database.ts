@@ -1,9 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { Client, Pool } from 'pg';
 import pino from 'pino';
+import type { AuthConfig } from '../../src/auth/auth-config';
 import type { AppConfig, DatabaseConfig } from '../../src/config';
 import { runMigrations } from '../../src/db/migrations';
 import { createPool } from '../../src/db/pool';
+import type { LocalIssuer } from '../../tools/local-issuer';
 
 /** Superuser settings of the server started in global-setup.ts. */
 function serverConfig(): Omit<DatabaseConfig, 'database'> {
@@ -39,9 +41,10 @@ export async function createMigratedDatabase(): Promise<{ database: DatabaseConf
   return { database, pool };
 }
 
-/** The environment a container would get for `database` (as ECS injects the secret fields). */
-export function containerEnv(database: DatabaseConfig, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+/** The environment a container would get for `database` (as ECS injects the secret fields) and `issuer`. */
+export function containerEnv(database: DatabaseConfig, issuer: LocalIssuer, extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   return {
+    AUTH_ISSUER: issuer.url,
     DB_HOST: database.host,
     DB_PORT: String(database.port),
     DB_NAME: database.database,
@@ -52,14 +55,25 @@ export function containerEnv(database: DatabaseConfig, extra: Record<string, str
   };
 }
 
-/** An AppConfig for an in-process service on an ephemeral port. */
-export function testAppConfig(database: DatabaseConfig): AppConfig {
+/** Accept the access tokens of `issuer` for the default resource server (`transactions`). */
+export function testAuthConfig(issuer: LocalIssuer): AuthConfig {
+  return { issuer: issuer.url, jwksUrl: issuer.jwksUrl, resourceServer: 'transactions' };
+}
+
+/**
+ * An AppConfig for an in-process service on an ephemeral port, accepting the tokens of `issuer`
+ * (the real verification code, against the issuer's real key set). The rate limit is far above
+ * what the tests send, except in the test of the rate limit.
+ */
+export function testAppConfig(database: DatabaseConfig, issuer: LocalIssuer): AppConfig {
   return {
     host: '127.0.0.1',
     port: 0,
     logLevel: 'silent',
     database,
     build: { commit: 'test-commit', buildTime: '2026-01-01T00:00:00Z' },
+    auth: testAuthConfig(issuer),
+    rateLimit: { perSecond: 100_000, burst: 100_000 },
     // Audit records would go to the test run's stdout: the audit tests pass a sink of their own.
     transactionAudit: 'off',
   };

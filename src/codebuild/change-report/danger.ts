@@ -7,12 +7,13 @@ import { stableJson } from './template';
  * blockStatefulReplacement policy refuses); `security` findings widen who can reach or do what;
  * `version` findings change a database engine version (a downgrade is always refused: see
  * src/codebuild/change-report/policy.ts); `traffic` findings rewrite what ECS switches during a progressive
- * deployment (the listener rules whose weights it manages); `gate` findings change what the
- * pipeline's own steps may do in the account (their roles) or weaken a release gate of the stage
- * (what the ECS deployment watches and waits for: its alarms, its failure detection, canary and
- * bake times, the pre-traffic hook).
+ * deployment (the listener rules whose weights it manages); `issuer` findings change who may call
+ * the API (the token issuer, its app clients and scopes, its token endpoint); `gate` findings change
+ * what the pipeline's own steps may do in the account (their roles) or weaken a release gate of the
+ * stage (what the ECS deployment watches and waits for: its alarms, its failure detection, canary
+ * and bake times, the pre-traffic hook).
  */
-export type DangerCategory = 'stateful' | 'security' | 'version' | 'traffic' | 'gate';
+export type DangerCategory = 'stateful' | 'security' | 'version' | 'traffic' | 'issuer' | 'gate';
 
 export interface DangerFinding {
   readonly ruleId: string;
@@ -122,7 +123,9 @@ export const statefulProtectionRule = rule(
         }
       }
       const dp = r.propertyChanges.find((c) => c.name === 'DeletionProtection');
-      if (dp && (dp.before === true || dp.before === 'true') && dp.after !== true && dp.after !== 'true') {
+      // RDS and ELB say true; a Cognito user pool says ACTIVE.
+      const on = (v: unknown) => v === true || v === 'true' || v === 'ACTIVE';
+      if (dp && on(dp.before) && !on(dp.after)) {
         out.push({ logicalId: r.logicalId, resourceType: r.type, message: `DeletionProtection ${fmt(dp.before)} -> ${fmt(dp.after)}.` });
       }
     }
@@ -495,6 +498,53 @@ export const managedListenerRuleRule = rule(
 );
 
 // ---------------------------------------------------------------------------------------
+// (f') the token issuer: who may call the API
+// ---------------------------------------------------------------------------------------
+
+/** What each Cognito resource of the issuer means to the API's callers. */
+const ISSUER_PARTS: Record<string, { readonly what: string; readonly removed: string }> = {
+  'AWS::Cognito::UserPool': {
+    what: 'the token issuer (user pool)',
+    removed: 'no caller can get a token any more, and tokens already issued stop verifying once the service no longer finds the pool\'s keys',
+  },
+  'AWS::Cognito::UserPoolClient': {
+    what: 'an API client (app client)',
+    removed: 'its callers get no new token (issued ones work until they expire), and the transactions it created belong to its client_id, which no one else can read',
+  },
+  'AWS::Cognito::UserPoolResourceServer': {
+    what: 'the API\'s resource server (its scopes)',
+    removed: 'tokens carry none of the API\'s scopes any more, so the service refuses every call that needs one',
+  },
+  'AWS::Cognito::UserPoolDomain': {
+    what: 'the token endpoint\'s domain',
+    removed: 'the token endpoint disappears: no caller (the post-deploy checks included) can get a token',
+  },
+};
+
+export const tokenIssuerRule = rule(
+  'token-issuer-changed',
+  'issuer',
+  'The token issuer (Cognito user pool), an API client, the API\'s scopes or the token endpoint\'s domain is added to an existing issuer, changed or removed.',
+  (diff) => {
+    const parts = diff.resources.filter((r) => r.type in ISSUER_PARTS);
+    // A stack deployed for the first time adds its whole issuer: nothing changes for anyone yet.
+    const existing = parts.some((r) => r.status !== 'added');
+    return parts
+      .filter((r) => r.status === 'changed' || r.status === 'removed' || (r.status === 'added' && existing))
+      .map((r) => {
+        const part = ISSUER_PARTS[r.type];
+        if (r.status === 'removed') return { logicalId: r.logicalId, resourceType: r.type, message: `REMOVED ${part.what}: ${part.removed}.` };
+        if (r.status === 'added') {
+          const scopes = asArray(props(r.after).AllowedOAuthScopes).map((v) => fmt(v)).join(' ');
+          return { logicalId: r.logicalId, resourceType: r.type, message: `NEW ${part.what}${scopes ? `: may get tokens with ${scopes}` : ''}.` };
+        }
+        const what = r.propertyChanges.map((c) => `${c.name} ${fmt(c.before)} -> ${fmt(c.after)}`).join('; ');
+        return { logicalId: r.logicalId, resourceType: r.type, message: `CHANGED ${part.what}: ${what}. Callers' tokens follow from their next token on.` };
+      });
+  },
+);
+
+// ---------------------------------------------------------------------------------------
 // (g) the pipeline's step roles in this account, and the release gates of the ECS deployment
 // ---------------------------------------------------------------------------------------
 
@@ -636,6 +686,7 @@ export const DANGER_RULES: readonly DangerRule[] = [
   engineVersionDowngradeRule,
   engineVersionChangeRule,
   managedListenerRuleRule,
+  tokenIssuerRule,
   pipelineStepRoleRule,
   releaseGateRule,
 ];

@@ -53,6 +53,7 @@ export function summaryLine(report: ChangeReport): string {
   const downgrades = dangers.filter((d) => d.ruleId === 'engine-version-downgrade').length;
   const engineChanges = dangers.filter((d) => d.ruleId === 'engine-version-change').length;
   const traffic = dangers.filter((d) => d.category === 'traffic').length;
+  const issuer = dangers.filter((d) => d.category === 'issuer').length;
   const gates = dangers.filter((d) => d.category === 'gate').length;
   const parts: string[] = [];
   if (downgrades) parts.push(plural(downgrades, 'database engine DOWNGRADE (cannot deploy)', 'database engine DOWNGRADES (cannot deploy)'));
@@ -61,6 +62,7 @@ export function summaryLine(report: ChangeReport): string {
   if (security.length) parts.push(`${plural(security.length, 'security broadening')}${wild ? ` (${wild} wildcard/open to the internet)` : ''}`);
   if (engineChanges) parts.push(plural(engineChanges, 'database engine version change'));
   if (traffic) parts.push(plural(traffic, 'ECS-managed listener rule rewritten', 'ECS-managed listener rules rewritten'));
+  if (issuer) parts.push(plural(issuer, 'token issuer change (who may call the API)', 'token issuer changes (who may call the API)'));
   if (gates) parts.push(plural(gates, 'pipeline role or release gate change', 'pipeline role or release gate changes'));
   line += parts.length ? `; DANGER: ${parts.join(', ')}` : errors ? '' : '; no danger findings';
   return line;

@@ -55,6 +55,11 @@ export const STATEFUL_REPLACEMENT_TABLE: Readonly<Record<string, ReplacementRule
   'AWS::DynamoDB::GlobalTable': { always: ['KeySchema', 'LocalSecondaryIndexes', 'TableName'], conditional: [] },
   'AWS::EFS::FileSystem': { always: ['AvailabilityZoneName', 'Encrypted', 'KmsKeyId', 'PerformanceMode'], conditional: [] },
   'AWS::ECR::Repository': { always: ['EncryptionConfiguration', 'RepositoryName'], conditional: [] },
+  // The token issuer (issue 32): a new user pool or app client means new client ids, so every
+  // API client needs new credentials, and the transactions stored under the old ids (the
+  // service keys data ownership on client_id) are no longer reachable by anyone.
+  'AWS::Cognito::UserPool': { always: [], conditional: [] },
+  'AWS::Cognito::UserPoolClient': { always: ['GenerateSecret', 'UserPoolId'], conditional: [] },
 };
 
 /** Resource types whose replacement or deletion loses data (or, for keys, makes data unreadable). */

@@ -6,7 +6,10 @@
  *
  * The checks are the post-deploy assertions' (src/synth/assertions/service-assertions.ts): /health,
  * /ready, /version = the commit, a transaction round trip; plus /health/deep for the database
- * role. In a secondary (read-only) region of a global environment there is no write: the round
+ * role. The probes are sent without a token (the service keeps them public); the transaction
+ * calls carry the checks' own access token (`Authorization: Bearer`, client-credentials grant with
+ * the checks' app client, src/shared/client-credentials.ts), and without a token they are not
+ * sent at all. In a secondary (read-only) region of a global environment there is no write: the round
  * trip becomes a read that must answer 200 or 404 (a definite answer from the database), and
  * /health/deep must say the region is a reader. A key written in the primary is not guaranteed
  * to have replicated yet, so 404 is as good as 200 there; 5xx or a timeout is not.
@@ -57,6 +60,16 @@ export type HttpOutcome =
 /** Sends one request; never throws (a failure is an outcome). */
 export type HttpClient = (request: CheckRequest) => Promise<HttpOutcome>;
 
+/**
+ * The checks' access token: `get()` answers a token (held until shortly before it expires, see
+ * CachedToken in src/shared/client-credentials.ts) or throws an error whose message is safe to
+ * log; `clear()` drops the held one (the service refused it).
+ */
+export interface TokenSource {
+  get(): Promise<string>;
+  clear(): void;
+}
+
 /** The verdict on one check. */
 export interface CheckResult {
   readonly name: string;
@@ -70,17 +83,20 @@ export const PRE_TRAFFIC_TRANSACTION = { amount: '12.34', currency: 'USD' } as c
 /** The stage the hook is registered for: the new tasks serve the test listener, production is untouched. */
 export const CHECKED_STAGE = 'POST_TEST_TRAFFIC_SHIFT';
 
-/** Milliseconds one request may take: a hung dependency must not eat the function's time. */
+/** Milliseconds one request may take (the token request too): a hung dependency must not eat the function's time. */
 export const REQUEST_TIMEOUT_MS = 5000;
 
 /**
  * Seconds the hook function may run. Its requests are sequential, so the slowest invocation is
- * (requests sent) x REQUEST_TIMEOUT_MS; test/lambda/pre-traffic-hook/pre-traffic-checks.test.ts keeps that at
- * half of this at most, and the checks plus the ECS lookup (ECS_CALLS x ECS_MAX_ATTEMPTS x
- * ECS_REQUEST_TIMEOUT_MS) within three quarters, so a hanging service or API yields IN_PROGRESS
- * or FAILED, never a Lambda timeout.
+ * (requests sent, the token request included) x REQUEST_TIMEOUT_MS plus the read of the checks'
+ * credentials (SECRETS_MAX_ATTEMPTS x SECRETS_REQUEST_TIMEOUT_MS);
+ * test/lambda/pre-traffic-hook/pre-traffic-checks.test.ts keeps that at half of this at most,
+ * and with the ECS lookup (ECS_CALLS x ECS_MAX_ATTEMPTS x ECS_REQUEST_TIMEOUT_MS) within three
+ * quarters, so a hanging service or API yields IN_PROGRESS or FAILED, never a Lambda timeout.
+ * (60 s until the transaction calls needed a token: the token request and the credentials read
+ * add up to 11 s to the slowest invocation.)
  */
-export const HOOK_FUNCTION_TIMEOUT_SECONDS = 60;
+export const HOOK_FUNCTION_TIMEOUT_SECONDS = 90;
 
 /** The ECS calls of one lookup of the deployment start (ListServices, ListServiceDeployments). */
 export const ECS_CALLS = 2;
@@ -100,12 +116,20 @@ function expectStatus(name: string, o: HttpOutcome, allowed: readonly number[]):
   return { name, ok: false, detail: `expected HTTP ${allowed.join(' or ')}, got ${describe(o)}` };
 }
 
+/** The checks that need the token, in order: reported as not attempted when there is none. */
+const TOKEN_CHECKS: Readonly<Record<RegionRole, readonly string[]>> = {
+  primary: ['create transaction', 'read transaction'],
+  independent: ['create transaction', 'read transaction'],
+  secondary: ['read by idempotency key'],
+};
+
 /**
  * Runs every check against the test listener, in order, and returns one result per check. A
- * check whose input depends on an earlier one (the read of the created transaction) fails
- * when that one failed, without a request.
+ * check whose input depends on an earlier one (the read of the created transaction, every
+ * transaction call on the access token) fails when that one failed, without a request. A 401 to
+ * a transaction call drops the held token, so the next invocation asks the issuer again.
  */
-export async function runChecks(config: PreTrafficConfig, http: HttpClient): Promise<CheckResult[]> {
+export async function runChecks(config: PreTrafficConfig, http: HttpClient, tokens: TokenSource): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   const get = (path: string) => http({ method: 'GET', path });
 
@@ -126,14 +150,29 @@ export async function runChecks(config: PreTrafficConfig, http: HttpClient): Pro
     ? { name: 'database role', ok: true, detail: `${expectedRole}` }
     : { name: 'database role', ok: false, detail: `expected HTTP 200 with role "${expectedRole}", got ${isAnswer(deep) ? `HTTP ${deep.status} role ${JSON.stringify(role)}` : describe(deep)}` });
 
+  let token: string;
+  try {
+    token = await tokens.get();
+    results.push({ name: 'access token', ok: true, detail: 'issued to the checks\' client' });
+  } catch (e) {
+    results.push({ name: 'access token', ok: false, detail: (e as Error).message });
+    for (const name of TOKEN_CHECKS[config.role]) results.push({ name, ok: false, detail: 'not attempted: no access token' });
+    return results;
+  }
+  const authorized = async (request: CheckRequest): Promise<HttpOutcome> => {
+    const outcome = await http({ ...request, headers: { ...request.headers, authorization: `Bearer ${token}` } });
+    if (isAnswer(outcome) && outcome.status === 401) tokens.clear();
+    return outcome;
+  };
+
   const key = encodeURIComponent(config.idempotencyKey);
   if (config.role === 'secondary') {
     // Read-only region: a read the database must answer (found or not), never a write.
-    results.push(expectStatus('read by idempotency key', await get(`/transactions/by-idempotency-key/${key}`), [200, 404]));
+    results.push(expectStatus('read by idempotency key', await authorized({ method: 'GET', path: `/transactions/by-idempotency-key/${key}` }), [200, 404]));
     return results;
   }
 
-  const created = await http({
+  const created = await authorized({
     method: 'POST',
     path: '/transactions',
     headers: { 'content-type': 'application/json', 'idempotency-key': config.idempotencyKey },
@@ -149,7 +188,7 @@ export async function runChecks(config: PreTrafficConfig, http: HttpClient): Pro
     results.push({ name: 'read transaction', ok: false, detail: 'not attempted: the create failed' });
     return results;
   }
-  const read = await get(`/transactions/${encodeURIComponent(String(id))}`);
+  const read = await authorized({ method: 'GET', path: `/transactions/${encodeURIComponent(String(id))}` });
   const same = isAnswer(read) && read.status === 200
     && field(read.body, 'amount') === PRE_TRAFFIC_TRANSACTION.amount && field(read.body, 'currency') === PRE_TRAFFIC_TRANSACTION.currency;
   results.push(same
@@ -164,12 +203,12 @@ export async function runChecks(config: PreTrafficConfig, http: HttpClient): Pro
  * The deployment's start is read only when a check failed (a passing revision needs no bound).
  */
 export async function handleHookEvent(
-  event: HookEvent, config: PreTrafficConfig, http: HttpClient, elapsedSinceStart: ElapsedSinceStart,
+  event: HookEvent, config: PreTrafficConfig, http: HttpClient, elapsedSinceStart: ElapsedSinceStart, tokens: TokenSource,
 ): Promise<HookResponse> {
   if (event.lifecycleStage !== undefined && event.lifecycleStage !== CHECKED_STAGE) {
     return { hookStatus: 'SUCCEEDED', reason: `stage ${event.lifecycleStage} is not checked (only ${CHECKED_STAGE})` };
   }
-  const results = await runChecks(config, http);
+  const results = await runChecks(config, http, tokens);
   const attempt = attemptOf(event);
   if (results.every((r) => r.ok)) return decide(results, { attempt, elapsed: { ms: 0 } }, config);
   return decide(results, { attempt, elapsed: await elapsedSinceStart() }, config);

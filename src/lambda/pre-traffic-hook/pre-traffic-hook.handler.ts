@@ -4,6 +4,9 @@ import { HookEvent, HookResponse } from './hook-decision';
 import {
   CheckRequest, configFromEnvironment, ECS_MAX_ATTEMPTS, ECS_REQUEST_TIMEOUT_MS, handleHookEvent, HttpOutcome, REQUEST_TIMEOUT_MS,
 } from './pre-traffic-checks';
+import { CachedToken, requestAccessToken } from '../../shared/client-credentials';
+import { checksCredentialsConfigFrom, readChecksCredentials } from '../checks-token/checks-credentials';
+import { secretsManagerReader } from '../checks-token/secrets-manager';
 
 /**
  * The ECS API through the SDK, each call cut at ECS_REQUEST_TIMEOUT_MS and tried ECS_MAX_ATTEMPTS
@@ -18,6 +21,23 @@ const ecsDeployments: EcsDeploymentClient = {
   listServices: (cluster) => ecs.send(new ListServicesCommand({ cluster })),
   listServiceDeployments: (cluster, service) => ecs.send(new ListServiceDeploymentsCommand({ cluster, service, status: ['IN_PROGRESS'] })),
 };
+
+/**
+ * The checks' access token, kept across invocations of this execution environment until a
+ * minute before it expires (ECS calls again every 30 s while a check fails; Cognito bills every
+ * token request). A new token reads the checks' credentials again, so a rotated secret is used
+ * from the next token on without a redeploy.
+ */
+let tokens: CachedToken | undefined;
+function tokenSource(): CachedToken {
+  if (!tokens) {
+    const config = checksCredentialsConfigFrom(process.env);
+    const readSecret = secretsManagerReader(config.region);
+    const timeoutMs = Number(process.env.REQUEST_TIMEOUT_MS ?? REQUEST_TIMEOUT_MS);
+    tokens = new CachedToken(async () => requestAccessToken(await readChecksCredentials(readSecret, config), config.scopes, { timeoutMs }));
+  }
+  return tokens;
+}
 
 /**
  * The Lambda entry point ECS calls at POST_TEST_TRAFFIC_SHIFT (bundled by esbuild at synth,
@@ -43,7 +63,7 @@ export async function handler(event: HookEvent): Promise<Omit<HookResponse, 'rea
       return { error: err.name === 'TimeoutError' || err.name === 'AbortError' ? 'timeout' : 'network', message: err.message };
     }
   };
-  const { reason, ...response } = await handleHookEvent(event, config, http, elapsedSinceStart(ecsDeployments, config.clusterName));
+  const { reason, ...response } = await handleHookEvent(event, config, http, elapsedSinceStart(ecsDeployments, config.clusterName), tokenSource());
   // The whole event is logged: what ECS passes (and where) is visible in the log group.
   console.log(JSON.stringify({ lifecycleStage: event.lifecycleStage, ...response, reason, event }));
   return response;

@@ -18,6 +18,11 @@ export interface ServiceAssertionTarget {
   /** Idempotency key of the round-trip transaction (one per commit and stage). */
   readonly idempotencyKey: string;
   /**
+   * Name of the function that returns the checks' access token (ChecksTokenFunction, in the
+   * stage's Service stack): the transaction calls carry it, the probes go without.
+   */
+  readonly tokenFunctionName: string;
+  /**
    * In a secondary (read-only) region of a `global` environment: prove replication instead of
    * writing. The checks then read back the transaction the primary region's assertions wrote
    * under this key in the same run (`GET /transactions/by-idempotency-key/<key>` answers 200
@@ -56,6 +61,13 @@ export function addServiceAssertions(assert: IDeployAssert, target: ServiceAsser
   const url = (p: string) => `${target.serviceUrl}${p}`;
   const checks: IApiCall[] = [];
 
+  // The checks' own access token (client credentials, src/lambda/checks-token/), fetched once per
+  // run by the stage's token function, which keeps the client secret to itself. The probes stay
+  // unauthenticated (the service keeps them public); every transaction call sends the token. A
+  // failed token request fails this call, and with it the deployment (the attribute is missing).
+  const token = assert.invokeFunction({ functionName: target.tokenFunctionName }).getAttString('Payload.token');
+  const authorization = { authorization: `Bearer ${token}` };
+
   // Through the load balancer.
   checks.push(assert.httpApiCall(url('/health'))
     .expect(ExpectedResult.objectLike({ status: 200 })).waitForAssertions(waiter));
@@ -69,10 +81,10 @@ export function addServiceAssertions(assert: IDeployAssert, target: ServiceAsser
     // fails the deployment too. The same key on a re-run returns the same transaction.
     const create = assert.httpApiCall(url('/transactions'), {
       method: 'POST',
-      headers: { 'content-type': 'application/json', 'idempotency-key': target.idempotencyKey },
+      headers: { 'content-type': 'application/json', 'idempotency-key': target.idempotencyKey, ...authorization },
       body: JSON.stringify(ROUND_TRIP),
     });
-    const read = assert.httpApiCall(url(`/transactions/${create.getAttString('apiCallResponse.body.id')}`))
+    const read = assert.httpApiCall(url(`/transactions/${create.getAttString('apiCallResponse.body.id')}`), { headers: authorization })
       .expect(ExpectedResult.objectLike({ status: 200, body: ROUND_TRIP }))
       .waitForAssertions(waiter);
     checks.push(create, read);
@@ -80,7 +92,7 @@ export function addServiceAssertions(assert: IDeployAssert, target: ServiceAsser
     // A secondary region writes nothing (its database is read-only): it proves replication by
     // reading what the primary region's checks wrote in the same run (the primary's wave
     // deploys first), retrying through the replication lag, and that it knows it is a reader.
-    checks.push(assert.httpApiCall(url(`/transactions/by-idempotency-key/${encodeURIComponent(target.readBackIdempotencyKey)}`))
+    checks.push(assert.httpApiCall(url(`/transactions/by-idempotency-key/${encodeURIComponent(target.readBackIdempotencyKey)}`), { headers: authorization })
       .expect(ExpectedResult.objectLike({ status: 200, body: ROUND_TRIP }))
       .waitForAssertions(waiter));
     checks.push(assert.httpApiCall(url('/health/deep'))

@@ -80,6 +80,7 @@ export function addWorkloadAssertions(scope: Construct, props: WorkloadAssertion
     alarmNames: stacks.alarms.map((a) => a.alarmName),
     commit,
     idempotencyKey: assertionIdempotencyKey(props.label, commit),
+    tokenFunctionName: stacks.service.checksToken.functionName,
     readBackIdempotencyKey: readBackKeyOf(props.stage, commit),
   }, props);
   assertionStack.pinSalts();

@@ -10,6 +10,8 @@ import { HOOK_FUNCTION_TIMEOUT_SECONDS, RegionRole } from '../../lambda/pre-traf
 import { bundledHandlerCode } from '../constructs/bundled-handler';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { LAMBDA_NODE_RUNTIME } from '../constructs/lambda-runtime';
+import { lambdaVpcAccessStatement } from '../constructs/lambda-vpc-access';
+import { ChecksCredentials } from '../issuer/checks-credentials';
 
 /** Invocations before a failing check rolls the deployment back (x RETRY_DELAY_SECONDS: ~5 minutes). */
 export const PRE_TRAFFIC_MAX_ATTEMPTS = 10;
@@ -21,7 +23,7 @@ export const PRE_TRAFFIC_RETRY_DELAY_SECONDS = 30;
  * up to 15 minutes for ECS to start the new tasks, pass their health checks and route the test
  * listener to them, then the retry window (PRE_TRAFFIC_MAX_ATTEMPTS x PRE_TRAFFIC_RETRY_DELAY_SECONDS).
  * The hook answers FAILED on its first invocation after this: at the latest two invocations and
- * one callback delay later (with 42-second worst-case invocations, 21.9 minutes after the start;
+ * one callback delay later (with 53-second worst-case invocations, 22.3 minutes after the start;
  * test/lambda/pre-traffic-hook/hook-bound.test.ts).
  */
 export const PRE_TRAFFIC_DEADLINE_MINUTES = 15 + (PRE_TRAFFIC_MAX_ATTEMPTS * PRE_TRAFFIC_RETRY_DELAY_SECONDS) / 60;
@@ -56,6 +58,10 @@ export interface PreTrafficHookProps {
    * when the deployment in progress there started, which bounds its retries.
    */
   readonly cluster: ecs.ICluster;
+  /** Where the checks' credentials are (the hook's transaction calls carry the checks' token). */
+  readonly credentials: ChecksCredentials;
+  /** The scopes the hook's token carries (a read-only region asks for `transactions/read` only). */
+  readonly scopes: readonly string[];
 }
 
 /**
@@ -65,8 +71,9 @@ export interface PreTrafficHookProps {
  * previous tasks, which never stopped serving production.
  *
  * Least privilege: the function may write its own log stream, manage its VPC network
- * interfaces (Lambda's requirement for VPC functions) and list the services and service
- * deployments of its own cluster (the bound on its retries); ECS calls it through `invokeRole`,
+ * interfaces (Lambda's requirement for VPC functions), list the services and service
+ * deployments of its own cluster (the bound on its retries) and read the checks' credentials
+ * (ChecksCredentials: the token its transaction calls carry); ECS calls it through `invokeRole`,
  * which may invoke this one function and nothing else.
  */
 export class PreTrafficHook extends Construct {
@@ -84,10 +91,13 @@ export class PreTrafficHook extends Construct {
   public readonly target: ecs.DeploymentLifecycleLambdaTarget;
   /** The cluster whose services and service deployments the function may list. */
   public readonly cluster: ecs.ICluster;
+  /** Where the function reads the checks' credentials. */
+  public readonly credentials: ChecksCredentials;
 
   constructor(scope: Construct, id: string, props: PreTrafficHookProps) {
     super(scope, id);
     this.cluster = props.cluster;
+    this.credentials = props.credentials;
     const logsKey = new WorkloadKey(this, 'LogsKey', {
       environment: props.environment, namePrefix: props.namePrefix, purpose: 'pre-traffic-logs', allowCloudWatchLogs: true,
     });
@@ -102,29 +112,23 @@ export class PreTrafficHook extends Construct {
     // The ALB is internet-facing: its addresses are public and not known at synth, so the egress
     // names the port, not the peer. The test listener's own ingress admits the NAT addresses only.
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(props.testPort), 'To the test listener of the load balancer');
-    // The ECS API (public endpoint, through the NAT like the service tasks' AWS calls): the
-    // stage has no ECS interface endpoint, and AWS publishes no prefix list for it.
+    // The ECS API and the token endpoint (public endpoints, through the NAT like the service
+    // tasks' AWS calls; Secrets Manager through its VPC endpoint in the stage's region): the stage
+    // has no ECS interface endpoint, and AWS publishes no prefix list for either. The rule's
+    // description is kept: a changed description replaces the rule.
     this.securityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS to the ECS API');
 
     this.role = new iam.Role(this, 'Role', {
       assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
       description: 'Pre-traffic hook: write its logs, attach to the VPC, read when its deployment started',
     });
+    props.credentials.grantRead(this.role);
     this.role.addToPrincipalPolicy(new iam.PolicyStatement({
       sid: 'WriteOwnLogs',
       actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
       resources: [this.logGroup.logGroupArn],
     }));
-    // What AWSLambdaVPCAccessExecutionRole grants, written out: these EC2 actions take no
-    // resource-level permissions for this use, so the resource is "*" (suppression explains).
-    this.role.addToPrincipalPolicy(new iam.PolicyStatement({
-      sid: 'ManageVpcNetworkInterfaces',
-      actions: [
-        'ec2:CreateNetworkInterface', 'ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets', 'ec2:DeleteNetworkInterface',
-        'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses',
-      ],
-      resources: ['*'],
-    }));
+    this.role.addToPrincipalPolicy(lambdaVpcAccessStatement());
     // When the deployment in progress started (deployment-start.ts). ListServices has no
     // resource type, only the ecs:cluster condition key; ListServiceDeployments is authorized on
     // the service, whose generated name the function cannot know without a dependency cycle,
@@ -164,6 +168,7 @@ export class PreTrafficHook extends Construct {
         RETRY_DELAY_SECONDS: String(PRE_TRAFFIC_RETRY_DELAY_SECONDS),
         DEADLINE_MINUTES: String(PRE_TRAFFIC_DEADLINE_MINUTES),
         CLUSTER_NAME: props.cluster.clusterName,
+        ...props.credentials.environment(props.scopes),
       },
     });
 

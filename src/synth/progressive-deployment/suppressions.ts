@@ -3,6 +3,7 @@ import { PreTrafficHook } from './pre-traffic-hook';
 import { TrafficSwitch } from './traffic-switch';
 import { ECS_LOAD_BALANCER_POLICY, TrafficSwitchRole } from './traffic-switch-role';
 import { AWS, CDK_GRANT_INLINE, child, FRAMEWORKS, guard, HIPAA, isFullSentence, logicalId, NIST, rule, suppress, Suppressor } from '../compliance/suppressions';
+import { crossRegionKeyFinding } from '../issuer/suppressions';
 
 /**
  * The test listener admits the NAT gateways' Elastic IPs, which exist only at deploy time, so
@@ -27,7 +28,10 @@ function preTrafficHook(hook: PreTrafficHook): void {
       + 'and ecs:ListServices has none either: the ecs:cluster condition limits it to this stage\'s cluster.',
     ['Resource::*']),
     rule('IAM5', [AWS], 'The service\'s name is generated and naming it here would make a dependency cycle, so the deployments of every service of this cluster are listed: it holds only this one service.',
-      [`Resource::arn:<AWS::Partition>:ecs:${region}:${account}:service/<${logicalId(hook.cluster)}>/*`]));
+      [`Resource::arn:<AWS::Partition>:ecs:${region}:${account}:service/<${logicalId(hook.cluster)}>/*`]),
+    ...(hook.credentials.crossRegion ? [rule('IAM5', [AWS], 'Reading the checks\' credentials in another region needs kms:Decrypt on the issuer region\'s secret key, '
+      + 'whose ARN is not derivable there; the statement allows only keys that carry that one alias, used through Secrets Manager of the issuer region.',
+    crossRegionKeyFinding(hook.credentials, hook))] : []));
   suppress(child(hook.invokeRole, 'DefaultPolicy'),
     rule('IAMNoInlinePolicy', FRAMEWORKS, `ECS may invoke exactly this one hook function through this role. ${CDK_GRANT_INLINE}`));
   suppress(hook.function,

@@ -6,6 +6,7 @@ import { EdgeTier } from './edge-tier';
 import { NetworkTier } from './network-tier';
 import { PipelineAccess, PipelineAccessRoles } from './pipeline-access';
 import { StageSettings } from './stage-settings';
+import { TokenIssuer } from '../issuer/token-issuer';
 
 /** Props of the PlatformStack. */
 export interface PlatformStackProps extends StackProps {
@@ -28,7 +29,9 @@ export interface PlatformStackProps extends StackProps {
  * What the service runs on, in one stage, as one stack of three tiers:
  * - `Network` (NetworkTier): VPC, endpoints, flow logs, every security group;
  * - `Data` (DataTier): Aurora PostgreSQL, its keys, rotated secret and logs;
- * - `Edge` (EdgeTier): ALB, target group, listeners, certificate and DNS, WAF, access logs.
+ * - `Edge` (EdgeTier): ALB, target group, listeners, certificate and DNS, WAF, access logs;
+ * and, in the environment's issuer region only, `Issuer` (TokenIssuer): the Cognito user pool
+ * every region of the environment trusts, its domain and the checks' app client.
  *
  * One stack, not three: the data and edge tiers both need the network, so as separate stacks
  * they deployed in two sequential pipeline actions (network, then data and edge), and the
@@ -50,6 +53,11 @@ export class PlatformStack extends Stack {
   /** The load balancer, WAF, TLS and DNS. */
   public readonly edge: EdgeTier;
   /**
+   * The environment's token issuer.
+   * @default - none: a stage outside the issuer region uses the issuer region's (IssuerLookup)
+   */
+  public readonly issuer?: TokenIssuer;
+  /**
    * Production: the permissions and outputs the post-deploy step turns deletion protection on with.
    * @default - undefined outside production
    */
@@ -70,6 +78,9 @@ export class PlatformStack extends Stack {
     const { vpc, securityGroups } = this.network;
     this.data = new DataTier(this, 'Data', { settings, vpc, securityGroups });
     this.edge = new EdgeTier(this, 'Edge', { settings, vpc, securityGroups });
+    if (settings.region === settings.issuerRegion) {
+      this.issuer = new TokenIssuer(this, 'Issuer', { environment, application: settings.application, namePrefix, vpc });
+    }
     if (this.production) this.deletionProtection = new DeletionProtectionTargets(this, 'DeletionProtection', { data: this.data, edge: this.edge });
     // The first stack of the stage, so each role exists before its step's first use
     // (the change report's first run is the exception PipelineAccessRoles explains).

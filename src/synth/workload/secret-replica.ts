@@ -5,10 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as cr from 'aws-cdk-lib/custom-resources';
 import { Construct } from 'constructs';
-import { LAMBDA_NODE_RUNTIME } from '../constructs/lambda-runtime';
-
-/** Construct id of the singleton function of every AwsCustomResource in a stack (aws-cdk-lib's fixed uuid). */
-export const AWS_CUSTOM_RESOURCE_FUNCTION_ID = 'AWS679f53fac002430cb0da5b7982bd2287';
+import { awsCustomResourceFunction } from '../constructs/aws-custom-resource-function';
 
 /** Props of SecretReplica. */
 export interface SecretReplicaProps {
@@ -128,13 +125,7 @@ export class SecretReplica extends Construct {
       ]),
     });
 
-    // The function CDK shares among the stack's AwsCustomResources: the project's Node.js
-    // runtime written into the function itself (cdk-nag reads it there; the stage aspect only
-    // overrides the template).
-    const handler = Stack.of(this).node.tryFindChild(AWS_CUSTOM_RESOURCE_FUNCTION_ID)?.node.defaultChild;
-    if (!(handler instanceof lambda.CfnFunction)) throw new Error(`${this.node.path}: the AwsCustomResource function ${AWS_CUSTOM_RESOURCE_FUNCTION_ID} was not found (aws-cdk-lib changed?)`);
-    handler.runtime = LAMBDA_NODE_RUNTIME.name;
-    this.handler = handler;
+    this.handler = awsCustomResourceFunction(Stack.of(this), this.node.path);
 
     const primaryArn = this.resource.getResponseField('ARN');
     // arn:<partition>:secretsmanager:<primary region>:<account>:secret:<name>-<suffix>: the

@@ -17,11 +17,15 @@ import { addServiceTask } from './service-task';
 import { StageSettings } from './stage-settings';
 import { AuditConfig } from '../../config/audit';
 import { FeatureFlagsDocument } from '../../config/feature-flags';
+import { checksTokenFunctionNameOf } from '../../config/issuer';
+import { READ_SCOPE, WRITE_SCOPE } from '../../shared/client-credentials';
 import { AuditReplicationDestination } from '../audit/audit-replication';
 import { AuditTier } from '../audit/audit-tier';
 import { EncryptedLogGroup, WorkloadKey } from '../constructs/encryption';
 import { waitForRolePolicies } from '../constructs/role-policy-order';
 import { FeatureFlags } from '../feature-flags/feature-flags';
+import { ChecksTokenFunction } from '../issuer/checks-token-function';
+import { IssuerAccess, issuerAccess, IssuerReference } from '../issuer/issuer-reference';
 import { ecsDeploymentOf } from '../progressive-deployment/ecs-deployment';
 import { PreTrafficHook } from '../progressive-deployment/pre-traffic-hook';
 import { registerProgressively } from '../progressive-deployment/progressive-registration';
@@ -77,6 +81,11 @@ export interface ServiceStackProps extends StackProps {
   readonly trafficSwitch?: TrafficSwitch;
   /** E-mail addresses subscribed to the alarm topic. @default - none */
   readonly alarmEmails?: readonly string[];
+  /**
+   * The environment's token issuer: the Platform stack's TokenIssuer in the issuer region, else
+   * the issuer region's, by derived names (src/synth/issuer/issuer-reference.ts).
+   */
+  readonly issuer: IssuerReference;
   /**
    * The audit tier of a production stage: the audit bucket, its replication into `destinations`
    * (whose AuditReplicaStacks this stack depends on), the trail where `trail` is true, the
@@ -179,6 +188,12 @@ export class ServiceStack extends Stack {
    * @default - none with a rolling deployment
    */
   public readonly loadBalancerRole?: iam.Role;
+  /** The issuer as this stage uses it: AUTH_ISSUER, the checks' credentials, the lookup in another region. */
+  public readonly auth: IssuerAccess;
+  /** The function the post-deploy assertions get their access token from. */
+  public readonly checksToken: ChecksTokenFunction;
+  /** The scopes the checks of this stage ask for: read only in a read-only (secondary) region. */
+  public readonly checksScopes: readonly string[];
 
   constructor(scope: Construct, id: string, props: ServiceStackProps) {
     const { settings } = props;
@@ -191,10 +206,12 @@ export class ServiceStack extends Stack {
       vpc: props.vpc,
       containerInsightsV2: ecs.ContainerInsights.ENHANCED,
     });
+    this.auth = issuerAccess(this, props.issuer, props.image.tag);
+    this.checksScopes = settings.role === 'secondary' ? [READ_SCOPE] : [READ_SCOPE, WRITE_SCOPE];
     this.featureFlags = new FeatureFlags(this, 'FeatureFlags', {
       namePrefix: settings.namePrefix, document: props.featureFlags,
     });
-    const task = addServiceTask(this, { ...props, featureFlags: this.featureFlags });
+    const task = addServiceTask(this, { ...props, issuerUrl: this.auth.issuerUrl, featureFlags: this.featureFlags });
     ({
       executionRole: this.executionRole, taskRole: this.taskRole, taskDefinition: this.taskDefinition,
       logsKey: this.logsKey, logGroup: this.logGroup,
@@ -233,11 +250,22 @@ export class ServiceStack extends Stack {
           stageId: settings.stageId,
           role: settings.role,
           cluster: this.cluster,
+          credentials: this.auth.checks,
+          scopes: this.checksScopes,
         },
       }));
     } else {
       this.service.attachToApplicationTargetGroup(props.targetGroup);
     }
+    this.checksToken = new ChecksTokenFunction(this, 'ChecksToken', {
+      environment,
+      stageId: settings.stageId,
+      vpc: props.vpc,
+      logsKey: this.logsKey,
+      credentials: this.auth.checks,
+      scopes: this.checksScopes,
+      functionName: checksTokenFunctionNameOf(settings.application, environment.name, settings.region),
+    });
     scaleService(this.service, {
       minCapacity: sizing.minCapacity,
       maxCapacity: sizing.maxCapacity,

@@ -23,6 +23,7 @@ import { AuditReplicaStack } from '../audit/audit-replica-stack';
 import { applyGovernanceTags, GovernanceTagsProps } from '../constructs/governance-tags';
 import { pinNodeLambdaRuntimes } from '../constructs/lambda-runtime';
 import { applyPermissionsBoundary } from '../constructs/permissions-boundary';
+import { remoteIssuerOf } from '../issuer/issuer-reference';
 
 /** Props of one ServiceStage: one environment in one region. */
 export interface ServiceStageProps extends StageProps {
@@ -172,6 +173,7 @@ export class ServiceStacks {
       targetGroup: this.edge.targetGroup,
       trafficSwitch: this.edge.trafficSwitch,
       alarmEmails: props.alarmEmails,
+      issuer: this.platform.issuer ? { local: this.platform.issuer } : { remote: remoteIssuerOf(props.tags.Application, environment) },
       audit,
       featureFlags: props.featureFlags,
       description: `Service of ${namePrefix}: ECS Fargate, autoscaling, alarms, dashboard${audit ? ', audit bucket and records' : ''}`,

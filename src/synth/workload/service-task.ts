@@ -33,6 +33,11 @@ export interface ServiceTaskProps {
    * @default - DB_HOST from the secret
    */
   readonly databaseHost?: string;
+  /**
+   * The token issuer the service trusts (AUTH_ISSUER): exactly the `iss` of its tokens, the
+   * Cognito user pool's provider URL (app/README.md "Authentication").
+   */
+  readonly issuerUrl: string;
   /** The stage's feature flags: the AppConfig agent sidecar serves them, the task role may read them. */
   readonly featureFlags: FeatureFlags;
 }
@@ -163,6 +168,10 @@ function addAppContainer(taskDefinition: ecs.FargateTaskDefinition, from: {
       // The AppConfig agent sidecar serves this stage's flags here (app/src/flags/).
       FEATURE_FLAGS_URL: `http://localhost:${APPCONFIG_AGENT_PORT}${props.featureFlags.agentPath}`,
       ...(props.databaseHost ? { DB_HOST: props.databaseHost } : {}),
+      // Who may call the API: tokens of this issuer (its published keys, fetched by key id, so a
+      // key rotation at the issuer needs no redeploy) with a scope of the resource server
+      // `transactions`, the service's default AUTH_RESOURCE_SERVER (API_RESOURCE_SERVER).
+      AUTH_ISSUER: props.issuerUrl,
     },
     secrets: {
       // In a secondary region the replicated secret's host is the primary's writer: the

@@ -1,5 +1,6 @@
 import { namePrefixFor, WorkloadProps } from './common';
 import { deploymentOf, ResolvedDeployment } from '../../config/deployment';
+import { issuerRegionOf } from '../../config/issuer';
 import { primaryRegionOf, RegionRole, regionRoleOf } from '../../config/resilience';
 import { EnvironmentConfig } from '../../config/schema';
 import { stageIdOf } from '../../config/waves';
@@ -27,6 +28,11 @@ export interface StageSettings extends WorkloadProps {
   readonly primaryRegion: string;
   /** The region whose database takes writes: the primary for a secondary region, else this one. */
   readonly writerRegion: string;
+  /**
+   * The region of the environment's token issuer (`issuerRegionOf`, src/config/issuer.ts): its
+   * stage creates the user pool; every other region's stage uses that one.
+   */
+  readonly issuerRegion: string;
 }
 
 /** The settings of the stage of `environment` in `region`, for `application`. */
@@ -44,5 +50,6 @@ export function stageSettingsOf(environment: EnvironmentConfig, application: str
     role,
     primaryRegion,
     writerRegion: role === 'secondary' ? primaryRegion : region,
+    issuerRegion: issuerRegionOf(environment),
   };
 }

@@ -190,7 +190,8 @@ function taskRole(service: ServiceStack): void {
 /** Plain environment variables of the container are non-secret settings. */
 function containerEnvironment(service: ServiceStack): void {
   suppress(service.taskDefinition, rule('ECS2', [AWS],
-    'PORT, DB_SSL, DB_SECRET_ARN (the ARN of the secret, not its value), the regions, FEATURE_FLAGS_URL and the AppConfig agent\'s settings are non-secret, and every database credential reaches the container as an ECS secret.'));
+    'PORT, DB_SSL, DB_SECRET_ARN (the ARN of the secret, not its value), the regions, FEATURE_FLAGS_URL, the AppConfig agent\'s settings '
+    + 'and AUTH_ISSUER (the public URL of the token issuer) are non-secret, and every database credential reaches the container as an ECS secret.'));
 }
 
 /** Container Insights ENHANCED is a superset of the "enabled" setting the rule looks for. */

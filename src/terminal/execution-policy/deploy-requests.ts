@@ -231,12 +231,21 @@ class TemplateNames {
     return `arn:${this.partition}:lambda:${this.target.region}:${this.target.account}:function:${name}`;
   }
 
-  /** Functions a value names: a function of the template (Ref or Fn::GetAtt), else a literal ARN; else `*` (a scoped policy refuses it: reported). */
+  /**
+   * Functions a value names: a function of the template (Ref or Fn::GetAtt), else a literal ARN,
+   * else a literal function name (the function of that name in the stack's account and region:
+   * Lambda's `FunctionName` accepts a name); else `*` (a scoped policy refuses it: reported).
+   */
   public functionsReferencedBy(value: unknown): string[] {
     const own = [...referencedLogicalIds(value)].filter((id) => this.resources[id]?.Type === 'AWS::Lambda::Function').map((id) => this.functionArn(id));
     if (own.length) return own;
-    const literal = resolveString(value, this.target);
-    return [literal && /^arn:[^:]+:lambda:/.test(literal) ? literal : '*'];
+    const props = value && typeof value === 'object' ? value as Record<string, unknown> : {};
+    const literal = resolveString(props.FunctionName ?? props.TargetFunctionArn ?? value, this.target);
+    if (literal && /^arn:[^:]+:lambda:/.test(literal)) return [literal];
+    if (literal && /^[a-zA-Z0-9_-]{1,64}$/.test(literal)) {
+      return [`arn:${this.partition}:lambda:${this.target.region}:${this.target.account}:function:${literal}`];
+    }
+    return ['*'];
   }
 
   /** The function a scalable target scales (none unless its namespace is Lambda). */

@@ -160,6 +160,7 @@ const SERVICE_PREFIXES: Readonly<Record<string, string>> = {
   ApplicationAutoScaling: 'application-autoscaling',
   CertificateManager: 'acm',
   CodeStarNotifications: 'codestar-notifications',
+  Cognito: 'cognito-idp',
   ElasticLoadBalancingV2: 'elasticloadbalancing',
   StepFunctions: 'states',
 };

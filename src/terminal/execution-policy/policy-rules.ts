@@ -103,10 +103,11 @@ export const REGISTRY_LEVEL_ACTIONS: Readonly<Record<string, { readonly actions:
 
 /** Why a service keeps `*`, per service; the fallback covers the rest. */
 export const WILDCARD_REASONS: Readonly<Record<string, string>> = {
-  ec2: 'VPC, subnet, route table, gateway, address, endpoint and security group ids are random, and several calls (Describe*, CreateTags on new ids) support no resource-level permissions at all.',
-  kms: 'Key ids are random and key creation has no resource to scope; the key policies we write restrict who may use each key.',
-  rds: 'Cluster, instance and parameter group names are generated with truncation and several RDS calls take no resource ARN.',
-  elasticloadbalancing: 'Load balancer and target group names are capped at 32 characters, so CloudFormation truncates the stack name out of them.',
+  'ec2': 'VPC, subnet, route table, gateway, address, endpoint and security group ids are random, and several calls (Describe*, CreateTags on new ids) support no resource-level permissions at all.',
+  'kms': 'Key ids are random and key creation has no resource to scope; the key policies we write restrict who may use each key.',
+  'rds': 'Cluster, instance and parameter group names are generated with truncation and several RDS calls take no resource ARN.',
+  'elasticloadbalancing': 'Load balancer and target group names are capped at 32 characters, so CloudFormation truncates the stack name out of them.',
+  'cognito-idp': 'User pool ids are random (<region>_<suffix>) and carry no stack name, and CreateUserPool is authorized on no resource at all.',
 };
 
 /** The reason for a `*` service without its own entry. */

@@ -4,7 +4,7 @@ import {
   SwitchoverGlobalClusterCommand,
 } from '@aws-sdk/client-rds';
 import {
-  CancelRotateSecretCommand, DescribeSecretCommand, ReplicateSecretToRegionsCommand, RotateSecretCommand, SecretsManagerClient,
+  CancelRotateSecretCommand, DescribeSecretCommand, GetSecretValueCommand, ReplicateSecretToRegionsCommand, RotateSecretCommand, SecretsManagerClient,
   StopReplicationToReplicaCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
@@ -48,6 +48,7 @@ export function awsFailoverClients(homeRegion: string): FailoverClients {
         })),
         rotateSecret: (input) => client.send(new RotateSecretCommand(input)),
         cancelRotateSecret: (input) => client.send(new CancelRotateSecretCommand(input)),
+        getSecretValue: (input) => client.send(new GetSecretValueCommand(input)),
       };
     },
     cloudFormation: (region) => {

@@ -96,7 +96,7 @@ export interface SecretDescription {
   readonly VersionIdsToStages?: Readonly<Record<string, readonly string[]>>;
 }
 
-/** The Secrets Manager calls that move the database secret with the writer, in one region. */
+/** The Secrets Manager calls that move the database secret with the writer, and read the checks' credentials, in one region. */
 export interface SecretsApi {
   describeSecret(input: { SecretId: string }): Promise<SecretDescription>;
   /** Promotes this region's replica to a standalone secret (called in the replica's region). */
@@ -116,6 +116,8 @@ export interface SecretsApi {
   }): Promise<{ ARN?: string }>;
   /** Turns rotation off (and cancels one in progress). */
   cancelRotateSecret(input: { SecretId: string }): Promise<{ ARN?: string }>;
+  /** The checks' credentials (issue 32: in the environment's token issuer region), for the proof's token. */
+  getSecretValue(input: { SecretId: string }): Promise<{ SecretString?: string }>;
 }
 
 /** An HTTP request of the proof checks. */
@@ -140,7 +142,7 @@ export interface FailoverClients {
   callerAccount(): Promise<string>;
   /** RDS in one region (the environment's account: the caller's own credentials). */
   rds(region: string): GlobalClusterApi;
-  /** Secrets Manager in one region (the database secret, moved with the writer). */
+  /** Secrets Manager in one region (the database secret, moved with the writer; the checks' credentials). */
   secretsManager(region: string): SecretsApi;
   /** CloudFormation in one region (the `EdgeLoadBalancerUrl…` output, without a domain). */
   cloudFormation(region: string): CloudFormationApi;

@@ -1,4 +1,5 @@
 import { describeSecretCommand, rotateCommand, secretArrangementOf } from './failover-secret';
+import { checksClientSecretNameOf, issuerDomainPrefixOf, issuerRegionOf, tokenUrlOf } from '../../config/issuer';
 import { globalClusterIdentifierOf, primaryRegionOf, regionalClusterIdentifierOf, resilienceOf, rotationFunctionNameOf } from '../../config/resilience';
 import { DeliveryConfig, EnvironmentConfig } from '../../config/schema';
 import { stageIdOf } from '../../config/waves';
@@ -77,6 +78,12 @@ export interface FailoverTarget {
    * @default - none: no domain
    */
   readonly serviceUrl?: string;
+  /**
+   * The environment's token issuer (src/config/issuer.ts): its region (the configured primary,
+   * which a failover does not move), the token endpoint, and the secret holding the checks' own
+   * client, whose token the proof's transaction calls carry.
+   */
+  readonly issuer: { readonly region: string; readonly tokenUrl: string; readonly checksSecretName: string };
 }
 
 /** Check the request against the config and derive every name (one clear error otherwise). */
@@ -112,6 +119,11 @@ export function resolveFailover(config: DeliveryConfig, request: FailoverRequest
     targetPlatformStack: `${stageIdOf(environment, request.to)}-${PLATFORM_STACK}`,
     targetRegionalUrl: domain ? `https://${domain.recordName}-${request.to}.${domain.zoneName}` : undefined,
     serviceUrl: domain ? `https://${domain.recordName}.${domain.zoneName}` : undefined,
+    issuer: {
+      region: issuerRegionOf(environment),
+      tokenUrl: tokenUrlOf(issuerDomainPrefixOf(app, environment.name, environment.account), issuerRegionOf(environment)),
+      checksSecretName: checksClientSecretNameOf(app, environment.name, issuerRegionOf(environment)),
+    },
   };
 }
 
@@ -173,12 +185,28 @@ export function loadBalancerUrlCommand(target: FailoverTarget): string {
     + `--query "Stacks[0].Outputs[?starts_with(OutputKey,'${LOAD_BALANCER_URL_OUTPUT_PREFIX}')].OutputValue|[0]" --output text`;
 }
 
-/** The checks that prove the new writer serves, against `url`. */
+/** The scopes of the proof's token: it writes and reads back. */
+export const PROOF_SCOPES = ['transactions/read', 'transactions/write'] as const;
+
+/**
+ * The commands that get the checks' access token (client credentials, the secret read from the
+ * issuer region with the caller's credentials), into $TOKEN. Needs jq.
+ */
+export function tokenCommands(target: Pick<FailoverTarget, 'issuer'>): string[] {
+  const { issuer } = target;
+  return [
+    `CHECKS=$(aws secretsmanager get-secret-value --secret-id ${issuer.checksSecretName} --region ${issuer.region} --query SecretString --output text)`,
+    'TOKEN=$(curl -fsS -X POST "$(echo "$CHECKS" | jq -r .token_url)" -u "$(echo "$CHECKS" | jq -r \'.client_id + ":" + .client_secret\')" '
+    + `-d grant_type=client_credentials -d ${q(`scope=${PROOF_SCOPES.join(' ')}`)} | jq -r .access_token)`,
+  ];
+}
+
+/** The checks that prove the new writer serves, against `url` (the transaction calls with $TOKEN, from tokenCommands). */
 export function proofCommands(url: string, key: string): string[] {
   return [
     `curl -fsS ${q(`${url}/health/deep?require=writer`)}`,
-    `curl -fsS -X POST ${q(`${url}/transactions`)} -H 'content-type: application/json' -H ${q(`idempotency-key: ${key}`)} -d ${q(JSON.stringify(PROBE_TRANSACTION))}`,
-    `curl -fsS ${q(`${url}/transactions/by-idempotency-key/${key}`)}`,
+    `curl -fsS -X POST ${q(`${url}/transactions`)} -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H ${q(`idempotency-key: ${key}`)} -d ${q(JSON.stringify(PROBE_TRANSACTION))}`,
+    `curl -fsS -H "Authorization: Bearer $TOKEN" ${q(`${url}/transactions/by-idempotency-key/${key}`)}`,
   ];
 }
 
@@ -269,8 +297,11 @@ export function failoverSteps(target: FailoverTarget, options: { from?: string; 
   const url = target.targetRegionalUrl ?? '<EdgeLoadBalancerUrl… printed above>';
   steps.push({
     title: `Prove the new writer serves (through ${to}'s own load balancer)`,
-    commands: proofCommands(url, options.probeKey),
+    commands: [...tokenCommands(target), ...proofCommands(url, options.probeKey)],
     notes: [
+      `First the checks' own access token: their credentials in ${target.issuer.checksSecretName} and the token endpoint ${target.issuer.tokenUrl}, `
+      + `both in ${target.issuer.region}, the environment's token issuer region, which a failover does not move. `
+      + (target.issuer.region === to ? '' : `If ${target.issuer.region} is down, no token can be had: see RUNBOOKS.md "The token issuer's region is down". `),
       '1: 200 with role "writer" (the service asks the database, no redeploy needed; retry for a minute while connections recycle).',
       '2: 201 (or 200 when repeated), a transaction with a fresh idempotency key. 3: 200 with the same transaction.',
     ],

@@ -1,11 +1,12 @@
 import { FailoverClients, GlobalClusterDescription, HttpResponse } from './failover-clients';
 import {
   describeWriterCommand, FailoverTarget, LOAD_BALANCER_URL_OUTPUT_PREFIX, loadBalancerUrlCommand, moveCommand, PROBE_TRANSACTION,
-  probeKeyOf, regionOfArn,
+  probeKeyOf, PROOF_SCOPES, regionOfArn,
 } from './failover-plan';
 import { preflightFailover } from './failover-preflight';
 import { moveSecret, pauseRotation, resumeRotation, secretPreflight } from './failover-secret';
 import { errorText } from '../../shared/aws-errors';
+import { FetchLike, parseClientCredentials, requestAccessToken } from '../../shared/client-credentials';
 
 /**
  * `npx projen failover ... --run`: the plan of ./failover-plan.ts, executed with the AWS SDK
@@ -181,14 +182,17 @@ export async function runFailover(
   const url = await newWriterUrl(target, clients, (text) => out(`OK   ${text}`));
   if (!url.ok) return fail(url.problem, from);
 
-  // 5. Prove the new writer serves: deep health as writer, a fresh write, the write read back.
-  const proof = await proveWriter(url.url, probeKey, clients, out, options.proofTimeoutMs ?? 5 * MINUTE, options.pollMs ?? 15_000);
-  if (proof) return { ...fail(proof, from), probeKey };
-  out(`OK   the new writer serves: ${url.url} wrote and read back transaction ${probeKey}`);
+  // 5. Prove the new writer serves: deep health as writer, a fresh write, the write read back
+  // (with the checks' token). Without a token (the issuer's region does not answer) the database
+  // has still shown it is the writer: the secret follows it, and the run ends in FAIL for the write.
+  const proof = await proveWriter(url.url, probeKey, clients, out, options.proofTimeoutMs ?? 5 * MINUTE, options.pollMs ?? 15_000, target);
+  if (proof && 'problem' in proof) return { ...fail(proof.problem, from), probeKey };
+  if (proof) out(`FAIL ${proof.noToken}; the database secret follows the writer all the same`);
+  else out(`OK   the new writer serves: ${url.url} wrote and read back transaction ${probeKey}`);
 
   // 6. The secret follows the writer: promoted here, replicated back, rotating here.
   const secret = await moveSecret(target, clients, out, secretOptions);
-  if (!secret.ok) return { ok: false, from, probeKey };
+  if (!secret.ok || proof) return { ok: false, from, probeKey, secretPending: secret.pending };
   out(`Fail back later (when ${from ?? 'the old region'} is a healthy secondary again): npx projen failover -- --env ${environment.name} `
     + `--to ${from ?? '<old writer region>'} --planned`);
   return { ok: true, from, probeKey, secretPending: secret.pending };
@@ -275,16 +279,55 @@ async function until(
 const bodyOf = (r: HttpResponse): Record<string, unknown> => (r.body && typeof r.body === 'object' ? r.body as Record<string, unknown> : {});
 const shortBody = (r: HttpResponse) => JSON.stringify(r.body).slice(0, 200);
 
-/** The three checks; the problem found, or undefined when the new writer serves. */
+/**
+ * The checks' access token for the proof's transaction calls: their credentials from the
+ * issuer region's secret (the caller's credentials), then the token endpoint, through the same
+ * HTTP client as the checks. The token, or the problem (naming no secret).
+ */
+async function checksToken(target: FailoverTarget, clients: FailoverClients): Promise<{ token: string } | { problem: string }> {
+  const { issuer } = target;
+  const why = `the proof's writes need the checks' access token, from the token issuer in ${issuer.region}`;
+  let secretString: string | undefined;
+  try {
+    secretString = (await clients.secretsManager(issuer.region).getSecretValue({ SecretId: issuer.checksSecretName })).SecretString;
+  } catch (e) {
+    return {
+      problem: `${why}, but its credentials ${issuer.checksSecretName} could not be read there (${errorText(e)}), so no write was tried. If ${issuer.region} is down, `
+      + 'see RUNBOOKS.md "The token issuer\'s region is down"; the writer itself has moved',
+    };
+  }
+  const fetchThrough: FetchLike = async (url, init) => {
+    const r = await clients.http({ method: 'POST', url, headers: init.headers, body: init.body });
+    return { status: r.status, text: async () => (typeof r.body === 'string' ? r.body : JSON.stringify(r.body)) };
+  };
+  try {
+    const credentials = parseClientCredentials(secretString);
+    return { token: (await requestAccessToken(credentials, PROOF_SCOPES, { fetch: fetchThrough })).token };
+  } catch (e) {
+    return { problem: `${why}, which gave none (${(e as Error).message}), so no write was tried. If ${issuer.region} is down, see RUNBOOKS.md "The token issuer's region is down"; the writer itself has moved` };
+  }
+}
+
+/**
+ * What the proof found: the new writer serves (undefined), it does not (`problem`), or it reports
+ * itself writer but the write could not be tried for want of the checks' token (`noToken`: the
+ * token issuer's region, the configured primary, does not answer), which must not keep the
+ * database secret from following the writer.
+ */
+type Proof = undefined | { readonly problem: string } | { readonly noToken: string };
+
+/** The three checks (deep health as writer, a fresh write, the write read back). */
 async function proveWriter(
-  url: string, key: string, clients: FailoverClients, out: (line: string) => void, timeoutMs: number, poll: number,
-): Promise<string | undefined> {
+  url: string, key: string, clients: FailoverClients, out: (line: string) => void, timeoutMs: number, poll: number, target: FailoverTarget,
+): Promise<Proof> {
+  const failed = (text: string) => ({ problem: text });
+  let bearer: Record<string, string> = {};
   const call = async (method: 'GET' | 'POST', path: string, body?: string): Promise<HttpResponse | string> => {
     try {
       return await clients.http({
         method,
         url: `${url}${path}`,
-        headers: body ? { 'content-type': 'application/json', 'idempotency-key': key } : undefined,
+        headers: body ? { ...bearer, 'content-type': 'application/json', 'idempotency-key': key } : path.startsWith('/transactions') ? bearer : undefined,
         body,
       });
     } catch (e) {
@@ -299,20 +342,25 @@ async function proveWriter(
     if (problem) out(`...  ${problem}`);
     return problem;
   });
-  if (deep) return `the new writer does not report itself writer in time: ${deep}`;
+  if (deep) return failed(`the new writer does not report itself writer in time: ${deep}`);
   out(`OK   GET ${url}/health/deep?require=writer: 200, role writer`);
 
+  const token = await checksToken(target, clients);
+  if ('problem' in token) return { noToken: token.problem };
+  bearer = { authorization: `Bearer ${token.token}` };
+  out(`OK   the checks' access token from ${target.issuer.tokenUrl}`);
+
   const created = await call('POST', '/transactions', JSON.stringify(PROBE_TRANSACTION));
-  if (typeof created === 'string') return created;
-  if (created.status !== 201 && created.status !== 200) return `POST ${url}/transactions answered ${created.status} ${shortBody(created)}`;
+  if (typeof created === 'string') return failed(created);
+  if (created.status !== 201 && created.status !== 200) return failed(`POST ${url}/transactions answered ${created.status} ${shortBody(created)}`);
   const id = bodyOf(created).id;
   out(`OK   POST ${url}/transactions (idempotency-key ${key}): ${created.status}, id ${String(id)}`);
 
   const read = await call('GET', `/transactions/by-idempotency-key/${encodeURIComponent(key)}`);
-  if (typeof read === 'string') return read;
+  if (typeof read === 'string') return failed(read);
   const body = bodyOf(read);
   if (read.status !== 200 || body.id !== id || body.amount !== PROBE_TRANSACTION.amount || body.currency !== PROBE_TRANSACTION.currency) {
-    return `GET ${url}/transactions/by-idempotency-key/${key} answered ${read.status} ${shortBody(read)}, expected 200 with transaction ${String(id)}`;
+    return failed(`GET ${url}/transactions/by-idempotency-key/${key} answered ${read.status} ${shortBody(read)}, expected 200 with transaction ${String(id)}`);
   }
   out(`OK   GET ${url}/transactions/by-idempotency-key/${key}: 200, the same transaction`);
   return undefined;

@@ -97,6 +97,10 @@ export function deletionProtectionOf(resource: CfnResource): string | undefined 
     case 'AWS::DynamoDB::Table':
     case 'AWS::DynamoDB::GlobalTable':
       return 'DeletionProtectionEnabled' in props && !isLiteralFalse(props.DeletionProtectionEnabled) ? `DeletionProtectionEnabled: ${JSON.stringify(props.DeletionProtectionEnabled)}` : undefined;
+    // A protected user pool: "you can't delete it" until protection is off (Cognito CreateUserPool,
+    // DeletionProtection, https://docs.aws.amazon.com/cognito-user-identity-pools/latest/APIReference/API_CreateUserPool.html).
+    case 'AWS::Cognito::UserPool':
+      return props.DeletionProtection === 'ACTIVE' ? 'DeletionProtection: "ACTIVE"' : undefined;
     case 'AWS::ElasticLoadBalancingV2::LoadBalancer': {
       const attribute = loadBalancerAttribute(resource, 'deletion_protection.enabled');
       return attribute !== undefined && !isLiteralFalse(attribute) ? `deletion_protection.enabled: ${JSON.stringify(attribute)}` : undefined;
@@ -148,6 +152,8 @@ export const NAME_PROPERTIES: Readonly<Record<string, string>> = {
   'AWS::ElasticLoadBalancingV2::TargetGroup': 'Name',
   'AWS::CloudWatch::Alarm': 'AlarmName',
   'AWS::SSM::Parameter': 'Name',
+  // A Cognito prefix domain is unique in its region among every AWS customer.
+  'AWS::Cognito::UserPoolDomain': 'Domain',
   'AWS::Route53::RecordSet': 'Name',
   'AWS::CodeStarNotifications::NotificationRule': 'Name',
 };
@@ -247,6 +253,16 @@ export const CUSTOM_RESOURCE_REVIEWS: readonly CustomResourceReview[] = [
     type: /^Custom::SecretReplica$/,
     onDelete: 'It removes this region\'s replica and ignores a replica that was never made (src/synth/workload/secret-replica.ts).',
     onUpdate: 'Its update only describes the primary secret (src/synth/workload/secret-replica.ts).',
+  },
+  {
+    type: /^Custom::DescribeCognitoUserPoolClient$/,
+    onDelete: 'CDK gives it no Delete call, so the AwsCustomResource provider answers SUCCESS without calling anything (aws-cdk-lib aws-cognito UserPoolClient.userPoolClientSecret).',
+    onUpdate: 'Its Update only describes the app client again, a read (aws-cdk-lib aws-cognito UserPoolClient.userPoolClientSecret).',
+  },
+  {
+    type: /^Custom::IssuerLookup$/,
+    onDelete: 'It has no Delete call, so the AwsCustomResource provider answers SUCCESS without calling anything (src/synth/issuer/issuer-reference.ts).',
+    onUpdate: 'Its Update only describes the issuer\'s user pool domain again, a read (src/synth/issuer/issuer-reference.ts).',
   },
   {
     type: /^Custom::DeployAssert@/,

@@ -1,7 +1,7 @@
 import { clone, fixtureTemplate, template } from './support';
 import {
   DANGER_RULES, denyLiftedRule, findDangers, iamBroadeningRule, kmsKeyPolicyRule, managedListenerRuleRule, permissionsBoundaryRule,
-  securityGroupEgressRule, securityGroupIngressRule, statefulProtectionRule, statefulReplacementRule,
+  securityGroupEgressRule, securityGroupIngressRule, statefulProtectionRule, statefulReplacementRule, tokenIssuerRule,
 } from '../../../src/codebuild/change-report/danger';
 import { diffTemplates } from '../../../src/codebuild/change-report/diff';
 
@@ -96,6 +96,71 @@ describe('(a) stateful-protection-removed', () => {
     const on = template({ Db: { Type: 'AWS::RDS::DBCluster', Properties: { DeletionProtection: true } } });
     const off = template({ Db: { Type: 'AWS::RDS::DBCluster', Properties: { DeletionProtection: false } } });
     expect(check(statefulProtectionRule, on, off)).toHaveLength(1);
+  });
+
+  test('a user pool\'s deletion protection (ACTIVE / INACTIVE) turned off is flagged too', () => {
+    const pool = (dp: string) => template({ Pool: { Type: 'AWS::Cognito::UserPool', Properties: { DeletionProtection: dp }, DeletionPolicy: 'Retain' } });
+    expect(check(statefulProtectionRule, pool('ACTIVE'), pool('INACTIVE'))).toEqual([expect.objectContaining({ message: 'DeletionProtection ACTIVE -> INACTIVE.' })]);
+    expect(check(statefulProtectionRule, pool('INACTIVE'), pool('ACTIVE'))).toEqual([]);
+  });
+});
+
+describe('(f) token-issuer-changed: who may call the API (issue 32)', () => {
+  const pool = { Type: 'AWS::Cognito::UserPool', Properties: { DeletionProtection: 'ACTIVE' }, DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' };
+  const client = (scopes: string[], generateSecret = true) => ({
+    Type: 'AWS::Cognito::UserPoolClient',
+    Properties: { UserPoolId: { Ref: 'Pool' }, GenerateSecret: generateSecret, AllowedOAuthFlows: ['client_credentials'], AllowedOAuthScopes: scopes },
+    DeletionPolicy: 'Retain',
+    UpdateReplacePolicy: 'Retain',
+  });
+  const server = (scopes: string[]) => ({
+    Type: 'AWS::Cognito::UserPoolResourceServer',
+    Properties: { UserPoolId: { Ref: 'Pool' }, Identifier: 'transactions', Scopes: scopes.map((s) => ({ ScopeName: s, ScopeDescription: s })) },
+  });
+  const domain = (prefix: string) => ({ Type: 'AWS::Cognito::UserPoolDomain', Properties: { UserPoolId: { Ref: 'Pool' }, Domain: prefix } });
+  const issuer = (extra: Record<string, unknown> = {}) => template({
+    Pool: pool, Api: server(['read', 'write']), Domain: domain('transactions-prod-444444444444'), Checks: client(['transactions/read', 'transactions/write']), ...extra,
+  });
+
+  test('an unchanged issuer, or a first deploy that creates the whole issuer, is not flagged', () => {
+    expect(check(tokenIssuerRule, issuer(), issuer())).toEqual([]);
+    expect(check(tokenIssuerRule, template({}), issuer())).toEqual([]);
+  });
+
+  test('a new API client on an existing issuer is flagged, with the scopes it may get', () => {
+    const found = check(tokenIssuerRule, issuer(), issuer({ Orders: client(['transactions/write']) }));
+    expect(found).toEqual([expect.objectContaining({
+      ruleId: 'token-issuer-changed',
+      category: 'issuer',
+      logicalId: 'Orders',
+      resourceType: 'AWS::Cognito::UserPoolClient',
+      message: 'NEW an API client (app client): may get tokens with transactions/write.',
+    })]);
+  });
+
+  test('a client\'s scopes changed, or the client removed: flagged, saying what its callers lose', () => {
+    const changed = check(tokenIssuerRule, issuer(), issuer({ Checks: client(['transactions/read']) }));
+    expect(changed[0].message).toMatch(/^CHANGED an API client \(app client\): AllowedOAuthScopes \["transactions\/read","transactions\/write"\] -> \["transactions\/read"\]/);
+    const removed = check(tokenIssuerRule, issuer({ Orders: client(['transactions/write']) }), issuer());
+    expect(removed[0].message).toMatch(/^REMOVED an API client .*belong to its client_id/);
+  });
+
+  test('the scopes of the resource server, the domain and the pool itself are watched too', () => {
+    expect(check(tokenIssuerRule, issuer(), issuer({ Api: server(['read']) }))[0]).toMatchObject({ logicalId: 'Api', message: expect.stringMatching(/^CHANGED the API's resource server/) });
+    expect(check(tokenIssuerRule, issuer(), issuer({ Domain: domain('other') }))[0].message).toMatch(/^CHANGED the token endpoint's domain: Domain/);
+    const noPool = issuer();
+    delete (noPool.Resources as Record<string, unknown>).Pool;
+    expect(check(tokenIssuerRule, issuer(), noPool).map((f) => f.logicalId)).toEqual(['Pool']);
+  });
+
+  test('a replaced app client (GenerateSecret changed) is also a stateful replacement: refused in prod without the override', () => {
+    const found = findDangers(diffTemplates(issuer(), issuer({ Checks: client(['transactions/read', 'transactions/write'], false) })));
+    expect(found.map((f) => [f.ruleId, f.category])).toEqual([['stateful-replacement', 'stateful'], ['token-issuer-changed', 'issuer']]);
+    expect(found[0].message).toMatch(/REPLACED: GenerateSecret true -> false/);
+  });
+
+  test('is one of the report\'s rules', () => {
+    expect(DANGER_RULES).toContain(tokenIssuerRule);
   });
 });
 

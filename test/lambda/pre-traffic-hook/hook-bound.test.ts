@@ -54,8 +54,13 @@ const config: PreTrafficConfig = {
 };
 
 const MINUTE = 60_000;
-/** Longest invocation: six hanging requests of 5 s plus the ECS lookup (pre-traffic-checks.test.ts). */
-const INVOCATION_MS = 42_000;
+/**
+ * Longest invocation: six hanging requests of 5 s, a new token (credentials read 2 x 3 s, token
+ * request 5 s) and the ECS lookup (pre-traffic-checks.test.ts checks this number).
+ */
+const INVOCATION_MS = 53_000;
+/** The checks' token, always issued (the token's own failures are pre-traffic-checks.test.ts's). */
+const tokens = { get: async () => 'checks-token', clear: () => undefined };
 
 interface Run {
   readonly status: string;
@@ -77,7 +82,7 @@ async function deploy(opts: { echo: boolean; healthyFrom: number; firstCallAfter
   for (let invocation = 1; invocation <= 1000; invocation++) {
     const answers = invocation >= opts.healthyFrom ? healthy : { ...healthy, 'GET /ready': failures['ready-database-down'] };
     const http = async (r: CheckRequest) => answers[`${r.method} ${r.path}`];
-    const r = await handleHookEvent(event, config, http, elapsedSinceStart(ecs, CLUSTER, () => now));
+    const r = await handleHookEvent(event, config, http, elapsedSinceStart(ecs, CLUSTER, () => now), tokens);
     now += INVOCATION_MS;
     if (r.hookStatus !== 'IN_PROGRESS') return { status: r.hookStatus, invocations: invocation, endedAfterMs: now - STARTED_AT, reason: r.reason };
     expect(r.callBackDelay).toBe(PRE_TRAFFIC_RETRY_DELAY_SECONDS);

@@ -44,8 +44,10 @@ describe('assertion logical ids depend on the commit being delivered', () => {
     for (const [stage, templateA] of a) {
       const templateB = b.get(stage);
       const checksA = checkIds(templateA);
-      // Every check resource: 8 custom resources and the waiters (state machine, role, 2 permissions) of the 7 that wait.
-      expect(checksA).toHaveLength(8 + 7 * 4);
+      // Every check resource: 9 custom resources (the token's invocation among them) and the
+      // waiters (state machine, role, 2 permissions) of the 7 that wait, and the permission that
+      // lets the assertion provider invoke the token function.
+      expect(checksA).toHaveLength(9 + 7 * 4 + 1);
       const shared = checksA.filter((id) => id in templateB.Resources);
       expect({ stage, shared }).toEqual({ stage, shared: [] });
       // Each carries its commit's key.
@@ -68,7 +70,7 @@ describe('assertion logical ids depend on the commit being delivered', () => {
     for (const [stage, templateA] of a) {
       expect(again.get(stage)).toEqual(templateA);
       const salts = Object.values<any>(templateA.Resources).filter((r) => /^Custom::DeployAssert@/.test(r.Type)).map((r) => r.Properties.salt);
-      expect(salts).toEqual(Array(8).fill(COMMIT_A));
+      expect(salts).toEqual(Array(9).fill(COMMIT_A));
     }
   });
 });

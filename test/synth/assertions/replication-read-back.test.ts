@@ -23,7 +23,7 @@ function checksByStage(): Map<string, Record<string, any>> {
   )]));
 }
 
-const targets = (checks: Record<string, any>) => Object.keys(checks).filter((t) => !/^(ECS|RDS|CloudWatch)\./.test(t));
+const targets = (checks: Record<string, any>) => Object.keys(checks).filter((t) => !/^(ECS|RDS|CloudWatch|Lambda)\./.test(t));
 
 describe('post-deploy checks of a global environment (sample prod: us-east-1 primary, us-east-2 secondary)', () => {
   let stages: Map<string, Record<string, any>>;
@@ -38,6 +38,21 @@ describe('post-deploy checks of a global environment (sample prod: us-east-1 pri
     expect(secondary[readBack[0]].expected).toEqual({ $ObjectLike: { status: 200, body: { amount: '12.34', currency: 'USD' } } });
     // Replication lag: the read retries like every other check.
     expect(secondary[readBack[0]].retry).toEqual({ intervalSeconds: 20, maxAttempts: 30, backoffRate: 1 });
+    // With the checks' token, the same client id as the primary's checks (one issuer per
+    // environment): the service scopes data by client, so only that client sees the transaction.
+    expect(secondary[readBack[0]].request).toEqual({
+      headers: { authorization: 'Bearer ${response of Lambda.invoke {"FunctionName":"transactions-prod-us-east-2-checks-token"}: apiCallResponse.Payload.token}' },
+    });
+  });
+
+  test('every transaction call carries the checks\' token, every probe goes without one', () => {
+    for (const [name, checks] of stages) {
+      for (const target of targets(checks)) {
+        const auth = checks[target].request?.headers?.authorization;
+        if (target.includes('/transactions')) expect({ name, target, auth }).toEqual({ name, target, auth: expect.stringMatching(/^Bearer \$\{response of Lambda\.invoke \{"FunctionName":"transactions-[a-z]+-us-east-[12]-checks-token"\}: apiCallResponse\.Payload\.token\}$/) });
+        else expect({ name, target, auth }).toEqual({ name, target, auth: undefined });
+      }
+    }
   });
 
   test('the secondary checks that /health/deep reports the reader role', () => {

@@ -36,7 +36,7 @@ function matchesFilter(pattern: string, line: string): boolean {
 describe('audit records: the service writes what the subscription filter selects', () => {
   const record = transactionAuditRecord(
     { id: '0b0d6c1e-5b53-4a43-9b8e-1f1c2f0b8a11', amount: '12.50', currency: 'EUR', description: 'coffee', createdAt: '2026-03-01T10:00:00.000Z' },
-    'order-4711', 'eu-central-1', new Date('2026-03-01T10:00:00.100Z'),
+    '5ck2mkd1a3v8q6n0ejj4g0pbd2', 'order-4711', 'eu-central-1', new Date('2026-03-01T10:00:00.100Z'),
   );
   const pattern = TRANSACTION_AUDIT_FILTER_PATTERN.logPatternString;
 
@@ -48,7 +48,8 @@ describe('audit records: the service writes what the subscription filter selects
   test('the record line matches; the service\'s request and error log lines, and a record nested in a log line, do not', () => {
     expect(matchesFilter(pattern, JSON.stringify(record))).toBe(true);
     const logLines = [
-      { level: 30, time: 1, msg: 'request completed', req: { method: 'POST', url: '/transactions' }, res: { statusCode: 201 } },
+      { level: 30, time: 1, msg: 'request completed', clientId: record.clientId, method: 'POST', route: '/transactions', statusCode: 201, responseTimeMs: 4 },
+      { level: 30, time: 1, msg: 'transaction created', clientId: record.clientId, transactionId: record.transactionId },
       { level: 50, time: 1, msg: 'transaction audit record not written', transactionId: record.transactionId },
       { level: 30, time: 1, msg: 'echo', record },
       { level: 30, time: 1, msg: 'feature flags applied', flags: DEFAULT_FLAGS },
@@ -57,10 +58,11 @@ describe('audit records: the service writes what the subscription filter selects
     expect(matchesFilter(pattern, 'not json transaction.accepted')).toBe(false);
   });
 
-  test('the record holds exactly the documented fields: the key only as its SHA-256, no description', () => {
+  test('the record holds exactly the documented fields: the client id, the key only as its SHA-256, no description', () => {
     expect(Object.keys(record).sort()).toEqual([
-      'amount', 'auditType', 'auditVersion', 'createdAt', 'currency', 'idempotencyKeySha256', 'recordedAt', 'region', 'transactionId',
+      'amount', 'auditType', 'auditVersion', 'clientId', 'createdAt', 'currency', 'idempotencyKeySha256', 'recordedAt', 'region', 'transactionId',
     ]);
+    expect(record.clientId).toBe('5ck2mkd1a3v8q6n0ejj4g0pbd2');
     expect(record.idempotencyKeySha256).toBe(idempotencyKeyHash('order-4711'));
     expect(JSON.stringify(record)).not.toMatch(/order-4711|coffee/);
   });

@@ -158,8 +158,11 @@ describe('gates, reports and assertions on the synthesized pipeline', () => {
       // health, ready, version, create, read, ECS steady, DB encrypted, no alarm; in the
       // secondary of a global environment (sample prod-us-east-2) read-back and deep health
       // replace create and read, and every one of the 8 asserts (no POST, which asserts nothing).
+      // Plus the checks' token (a Lambda invocation: a step, no assertion; a failure to get it
+      // fails the deployment because the calls that need it cannot resolve it).
       const secondary = stage.name === 'prod-us-east-2';
-      expect(checks).toHaveLength(8);
+      expect(checks).toHaveLength(9);
+      expect(checks.filter((c) => c.Type === 'Custom::DeployAssert@SdkCallLambdainvoke').map((c) => c.Properties.outputPaths)).toEqual([['Payload.token']]);
       const asserting = checks.filter((c) => c.Properties.expected !== undefined);
       expect(asserting).toHaveLength(secondary ? 8 : 7);
       // waitForAssertions: the check runs in a Step Functions waiter whose timeout fails the

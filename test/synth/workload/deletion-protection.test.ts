@@ -22,6 +22,17 @@ describe('deletion protection on the synthesized stages', () => {
           const p = r.Properties ?? {};
           const values = [p.DeletionProtection, p.DeletionProtectionEnabled,
             ...(p.LoadBalancerAttributes ?? []).filter((a: any) => a.Key === 'deletion_protection.enabled').map((a: any) => a.Value)];
+          // The token issuer's user pool (issue 32) is the one exception: prod says ACTIVE from the
+          // first create, because it is also Retain, so no rollback ever deletes it (the rollback
+          // analysis, src/terminal/rollback/, knows the property); and Cognito offers no call that
+          // turns protection on without rewriting the whole pool ("If you don't provide a value for
+          // an attribute, Amazon Cognito sets it to its default value", UpdateUserPool;
+          // https://docs.aws.amazon.com/cognito/latest/developerguide/cognito-user-pool-updating.html),
+          // which the post-deploy step would need.
+          if (r.Type === 'AWS::Cognito::UserPool') {
+            expect(`${stage.name} ${id}: ${p.DeletionProtection} ${r.DeletionPolicy}`).toBe(`${stage.name} ${id}: ${production ? 'ACTIVE Retain' : 'INACTIVE Delete'}`);
+            continue;
+          }
           for (const v of values.filter((x) => x !== undefined)) {
             expect(`${stage.name} ${id}: ${JSON.stringify(v)}`).toMatch(/: (false|"false")$/);
             expect(production).toBe(false);

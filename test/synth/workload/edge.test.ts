@@ -44,7 +44,7 @@ function commonEdgeTests(get: () => { stage: ServiceStage; template: Template; p
     template.resourceCountIs('Custom::S3AutoDeleteObjects', production ? 0 : 1);
   });
 
-  test('WAF: regional web ACL on the ALB with AWS managed rule groups and a per-IP rate limit', () => {
+  test('WAF: regional web ACL on the ALB with AWS managed rule groups, a per-IP and a per-token rate limit', () => {
     const { template, stage } = get();
     const acl = only(template, 'AWS::WAFv2::WebACL').Properties!;
     expect(acl.Scope).toBe('REGIONAL');
@@ -54,8 +54,9 @@ function commonEdgeTests(get: () => { stage: ServiceStage; template: Template; p
       'AWS/AWSManagedRulesAmazonIpReputationList', 'AWS/AWSManagedRulesCommonRuleSet',
       'AWS/AWSManagedRulesKnownBadInputsRuleSet', 'AWS/AWSManagedRulesSQLiRuleSet',
     ]);
-    const rate = acl.Rules.find((r: any) => r.Statement.RateBasedStatement);
-    expect(rate).toMatchObject({ Action: { Block: {} }, Statement: { RateBasedStatement: { Limit: 2000, AggregateKeyType: 'IP' } } });
+    const rate = acl.Rules.filter((r: any) => r.Statement.RateBasedStatement)
+      .map((r: any) => [r.Name, r.Statement.RateBasedStatement.AggregateKeyType]);
+    expect(rate).toEqual([['RateLimitPerIp', 'IP'], ['RateLimitPerToken', 'CUSTOM_KEYS']]);
     const priorities = acl.Rules.map((r: any) => r.Priority);
     expect(new Set(priorities).size).toBe(priorities.length);
     template.hasResourceProperties('AWS::WAFv2::WebACLAssociation', {

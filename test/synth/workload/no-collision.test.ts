@@ -10,6 +10,8 @@ const NAME_PROPERTIES = new Set([
   'DBInstanceIdentifier', 'DBSubnetGroupName', 'DBClusterParameterGroupName', 'Family', 'FunctionName',
   'LogGroupName', 'ManagedPolicyName', 'Name', 'PolicyName', 'RoleName', 'SecretName', 'ServiceName',
   'TopicName', 'TableName', 'GroupName', 'LoadBalancerName', 'TargetGroupName',
+  // A Cognito prefix domain: unique in its region among every AWS customer.
+  'Domain',
 ]);
 
 /** Types whose `Name`-like property is not an account-level name (scoped to a parent or not unique). */
@@ -18,6 +20,8 @@ const NOT_PHYSICAL: Record<string, string[]> = {
   'AWS::IAM::Policy': ['PolicyName'], // inline policy name, scoped to its role
   'AWS::EC2::SecurityGroup': ['GroupName'],
   'AWS::RDS::DBClusterParameterGroup': ['Family'], // the engine family, e.g. aurora-postgresql16
+  'AWS::EC2::EIP': ['Domain'], // `vpc`: the address's scope, not a name
+  'AWS::Cognito::UserPoolResourceServer': [], // (its Name is scoped to its user pool, but carries env and region anyway)
 };
 
 /**
@@ -102,9 +106,16 @@ describe('two environments in the same account and region', () => {
     // The scan found the names AWS requires (it is not vacuous) ...
     expect(devNames).toContain('AWS::Logs::LogGroup.LogGroupName=aws-waf-logs-transactions-dev-us-east-1');
     expect(devNames).toContain('AWS::CloudWatch::Dashboard.DashboardName=transactions-dev-us-east-1');
-    expect(devNames.filter((n) => n.startsWith('AWS::KMS::Alias.AliasName='))).toHaveLength(7);
+    expect(devNames.filter((n) => n.startsWith('AWS::KMS::Alias.AliasName='))).toHaveLength(9);
+    // The token issuer's (issue 32): one per environment, in its issuer region, so its domain
+    // prefix names the environment and the account (a prefix is unique among all AWS customers
+    // of a region, and the region is already the endpoint's: <prefix>.auth.<region>.amazoncognito.com).
+    const domain = 'AWS::Cognito::UserPoolDomain.Domain=transactions-dev-222222222222';
+    expect(devNames).toContain(domain);
+    expect(devNames).toContain('AWS::SecretsManager::Secret.Name=transactions-dev-us-east-1/checks-client');
+    expect(devNames).toContain('AWS::Cognito::UserPoolResourceServer.Name=transactions-dev-us-east-1-transactions');
     // ... and each of them says where it runs.
-    for (const name of devNames) expect(name).toMatch(/dev-?us-?east-?1|devuseast1/);
+    for (const name of devNames.filter((n) => n !== domain)) expect(name).toMatch(/dev-?us-?east-?1|devuseast1/);
   });
 
   test('no bucket, secret, database, cluster, service, topic or role has a fixed name', () => {

@@ -23,7 +23,9 @@ describe('strategy per environment', () => {
     const platform = Template.fromStack(stage.platform);
     platform.resourceCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', 1);
     platform.resourceCountIs('AWS::ElasticLoadBalancingV2::ListenerRule', 0);
-    Template.fromStack(stage.service).resourceCountIs('AWS::Lambda::Function', 0);
+    // The only function: the assertions' token function (issue 32), no hook.
+    Template.fromStack(stage.service).resourceCountIs('AWS::Lambda::Function', 1);
+    expect(stage.service.preTrafficHook).toBeUndefined();
     expect(stage.edge.trafficSwitch).toBeUndefined();
     expect(stage.service.monitoring.preTrafficHookErrorsAlarm).toBeUndefined();
     expect(s.DeploymentConfiguration.Alarms.AlarmNames).toHaveLength(2);
@@ -163,9 +165,17 @@ describe.each([
     const hook = stage.service.preTrafficHook!;
     const fn = resources(svc, 'AWS::Lambda::Function')[serviceId(hook.function)].Properties!;
     expect(fn.Runtime).toBe(LAMBDA_NODE_RUNTIME.name);
-    expect(fn.Timeout).toBe(60);
+    // The checks plus a new token (credentials read, token request) within half of it (pre-traffic-checks.test.ts).
+    expect(fn.Timeout).toBe(90);
     expect(fn.VpcConfig.SubnetIds.length).toBeGreaterThan(0);
+    const credentials = role === 'primary'
+      // The issuer region: the secret by ARN (an import from the Platform stack), both scopes.
+      ? { CHECKS_SECRET_ID: expect.objectContaining({ 'Fn::ImportValue': expect.stringContaining('IssuerChecksClientSecret') }), CHECKS_SCOPES: 'transactions/read transactions/write' }
+      // Another region: by its derivable name, read only (nothing is written there).
+      : { CHECKS_SECRET_ID: 'transactions-prod-us-east-1/checks-client', CHECKS_SCOPES: 'transactions/read' };
     expect(fn.Environment.Variables).toEqual({
+      ...credentials,
+      CHECKS_SECRET_REGION: 'us-east-1',
       TEST_URL: `https://${TEST_DOMAIN.recordName}-${region}.${TEST_DOMAIN.zoneName}:${TEST_LISTENER_HTTPS_PORT}`,
       COMMIT: TEST_IMAGE.tag,
       IDEMPOTENCY_KEY: `pretraffic-prod-${region}-${TEST_IMAGE.tag}`,
@@ -184,6 +194,32 @@ describe.each([
     expect(sg.SecurityGroupIngress).toBeUndefined();
     const logGroup = resources(svc, 'AWS::Logs::LogGroup')[fn.LoggingConfig.LogGroup.Ref];
     expect(logGroup.Properties!.KmsKeyId).toBeDefined();
+  });
+
+  test('the hook may read the checks\' credentials in the issuer region (us-east-1) and decrypt them through Secrets Manager there, nothing else', () => {
+    const hook = stage.service.preTrafficHook!;
+    const statements = Object.values(resources(svc, 'AWS::IAM::Policy'))
+      .filter((p) => p.Properties!.Roles.some((r: any) => r.Ref === serviceId(hook.role)))
+      .flatMap((p) => p.Properties!.PolicyDocument.Statement)
+      .filter((st: any) => ['ReadChecksCredentials', 'DecryptChecksCredentials'].includes(st.Sid));
+    const via = { 'kms:ViaService': 'secretsmanager.us-east-1.amazonaws.com' };
+    if (role === 'primary') {
+      expect(statements).toEqual([
+        { Sid: 'ReadChecksCredentials', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: expect.objectContaining({ 'Fn::ImportValue': expect.stringContaining('IssuerChecksClientSecret') }) },
+        { Sid: 'DecryptChecksCredentials', Effect: 'Allow', Action: 'kms:Decrypt', Resource: expect.objectContaining({ 'Fn::ImportValue': expect.stringContaining('IssuerSecretKey') }), Condition: { StringEquals: via } },
+      ]);
+    } else {
+      expect(statements).toEqual([
+        { Sid: 'ReadChecksCredentials', Effect: 'Allow', Action: 'secretsmanager:GetSecretValue', Resource: `arn:aws:secretsmanager:us-east-1:${prod().account}:secret:transactions-prod-us-east-1/checks-client-??????` },
+        {
+          Sid: 'DecryptChecksCredentials',
+          Effect: 'Allow',
+          Action: 'kms:Decrypt',
+          Resource: `arn:aws:kms:us-east-1:${prod().account}:key/*`,
+          Condition: { 'ForAnyValue:StringEquals': { 'kms:ResourceAliases': 'alias/transactions-prod-us-east-1/issuer-secret' }, 'StringEquals': via },
+        },
+      ]);
+    }
   });
 
   test('the hook has an Errors alarm: paging, a deployment alarm ECS rolls back on, and one of the alarms the bake watches', () => {

@@ -65,9 +65,9 @@ describe.each([
     expect(JSON.stringify(container().Image)).toContain('111111111111.dkr.ecr.us-east-1.');
   });
 
-  test('database credentials arrive as ECS secrets from the secret fields; plain settings are the port, TLS, the secret\'s ARN and the regions', () => {
+  test('database credentials arrive as ECS secrets from the secret fields; plain settings are the port, TLS, the secret\'s ARN, the regions and the issuer', () => {
     const c = container();
-    expect(c.Environment.map((e: any) => e.Name)).toEqual(['PORT', 'DB_SSL', 'DB_SECRET_ARN', 'SERVICE_REGION', 'DB_WRITER_REGION', 'FEATURE_FLAGS_URL']);
+    expect(c.Environment.map((e: any) => e.Name)).toEqual(['PORT', 'DB_SSL', 'DB_SECRET_ARN', 'SERVICE_REGION', 'DB_WRITER_REGION', 'FEATURE_FLAGS_URL', 'AUTH_ISSUER']);
     expect(c.Environment.slice(0, 2)).toEqual([{ Name: 'PORT', Value: '8080' }, { Name: 'DB_SSL', Value: 'true' }]);
     // A primary or independent region writes locally.
     expect(c.Environment.slice(3, 5)).toEqual([{ Name: 'SERVICE_REGION', Value: region }, { Name: 'DB_WRITER_REGION', Value: region }]);
@@ -92,6 +92,13 @@ describe.each([
     expect(c.HealthCheck.Command.slice(0, 3)).toEqual(['CMD', 'node', '-e']);
     expect(c.HealthCheck.Command[3]).toContain("fetch('http://localhost:8080/health')");
     expect(c.PortMappings).toEqual([expect.objectContaining({ ContainerPort: 8080 })]);
+  });
+
+  test('AUTH_ISSUER is the provider URL of the environment\'s user pool, which this (primary) region\'s Platform stack holds', () => {
+    const issuer = container().Environment.find((e: any) => e.Name === 'AUTH_ISSUER').Value;
+    expect(importsIn(issuer)).toEqual([expect.stringMatching(/^\w+-us-east-1-Platform:ExportsOutputFnGetAttIssuerUserPool\w+ProviderURL/)]);
+    expect(stage.platform.issuer).toBeDefined();
+    expect(stage.service.auth.lookup).toBeUndefined();
   });
 
   test('logs go to a KMS-encrypted log group with the configured retention', () => {

@@ -16,13 +16,20 @@ describe('stageSettingsOf', () => {
       role: 'secondary',
       primaryRegion: 'us-east-1',
       writerRegion: 'us-east-1',
+      issuerRegion: 'us-east-1',
     });
   });
 
   test('a primary or independent region writes to itself', () => {
     expect(stageSettingsOf(sampleEnvironment('prod'), 'app', 'us-east-1')).toMatchObject({ role: 'primary', writerRegion: 'us-east-1' });
     expect(stageSettingsOf(sampleEnvironment('test'), 'app', 'us-east-2')).toMatchObject({
-      role: 'independent', primaryRegion: 'us-east-1', writerRegion: 'us-east-2', production: false, deployment: { strategy: 'rolling' },
+      role: 'independent',
+      primaryRegion: 'us-east-1',
+      writerRegion: 'us-east-2',
+      production: false,
+      deployment: { strategy: 'rolling' },
+      // One token issuer per environment, in its primary region, also for independent regions.
+      issuerRegion: 'us-east-1',
     });
   });
 

@@ -2,14 +2,19 @@ import { CfnElement, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildStage, identityStatements, resources, sampleEnvironment } from './support';
 import { deploymentOf } from '../../../src/config/deployment';
+import { issuerRegionOf } from '../../../src/config/issuer';
 import { regionRoleOf } from '../../../src/config/resilience';
 import { ServiceStage } from '../../../src/synth/workload/service-stage';
 import { testApp } from '../../support/test-app';
 
-/** Resource types whose replacement loses data or breaks what depends on them. */
+/**
+ * Resource types whose replacement loses data or breaks what depends on them. A replaced user
+ * pool or app client gives every API client a new `client_id` (new credentials, and a client's
+ * transactions belong to its id: app/README.md "Who owns what").
+ */
 const STATEFUL_TYPES = [
   'AWS::EC2::VPC', 'AWS::KMS::Key', 'AWS::Logs::LogGroup', 'AWS::RDS::DBCluster', 'AWS::RDS::DBInstance',
-  'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::RDS::GlobalCluster',
+  'AWS::S3::Bucket', 'AWS::SecretsManager::Secret', 'AWS::RDS::GlobalCluster', 'AWS::Cognito::UserPool', 'AWS::Cognito::UserPoolClient',
 ];
 
 /**
@@ -32,7 +37,18 @@ const PINNED: Record<string, Record<string, string[]>> = {
   },
   Service: {
     'AWS::KMS::Key': ['LogsKeyA6AB43B2', 'MonitoringTopicKey423AF5B2'],
-    'AWS::Logs::LogGroup': ['LogGroupF5B46931'],
+    'AWS::Logs::LogGroup': ['ChecksTokenLogGroup4ED2F20B', 'LogGroupF5B46931'],
+  },
+};
+
+/** What the environment's issuer region adds (issue 32): the token issuer, its secret, keys and rotation logs. */
+const ISSUER: Record<string, Record<string, string[]>> = {
+  Platform: {
+    'AWS::Cognito::UserPool': ['IssuerUserPool9A153E3A'],
+    'AWS::Cognito::UserPoolClient': ['IssuerUserPoolChecksClientF56CD2CE'],
+    'AWS::KMS::Key': ['IssuerRotationLogsKey0F629CD5', 'IssuerSecretKeyC26A15CB'],
+    'AWS::Logs::LogGroup': ['IssuerRotationLogGroup88848926'],
+    'AWS::SecretsManager::Secret': ['IssuerChecksClientSecret99E85625'],
   },
 };
 
@@ -59,7 +75,7 @@ const AUDIT: Record<string, Record<string, string[]>> = {
 const AUDIT_TRAIL_LOG_GROUP = 'AuditTrailLogGroup259ED61C';
 
 function expectedFor(
-  stackId: string, dbReaders: number, role: 'primary' | 'secondary' | 'independent', progressive: boolean, audit: { production: boolean; trail: boolean },
+  stackId: string, dbReaders: number, role: 'primary' | 'secondary' | 'independent', progressive: boolean, audit: { production: boolean; trail: boolean }, issuerRegion = true,
 ): Record<string, string[]> {
   const pinned = { ...PINNED[stackId] };
   const add = (extra?: Record<string, string[]>) => {
@@ -79,6 +95,7 @@ function expectedFor(
   if (progressive) add(PROGRESSIVE[stackId]);
   if (audit.production) add(AUDIT[stackId]);
   if (audit.production && audit.trail && stackId === 'Service') add({ 'AWS::Logs::LogGroup': [AUDIT_TRAIL_LOG_GROUP] });
+  if (issuerRegion) add(ISSUER[stackId]);
   return pinned;
 }
 
@@ -115,7 +132,7 @@ describe.each([
           ids: expectedFor(stack.node.id, environment.sizing.dbReaders, role, deploymentOf(environment).progressive, {
             // The sample's audit.trail is "project": the trail lives in prod's primary region.
             production: environment.production, trail: environment.production && role === 'primary',
-          }),
+          }, region === issuerRegionOf(environment)),
         });
     }
   });
@@ -164,9 +181,11 @@ describe.each([
       expect(counts[type]).toBeGreaterThan(0);
     }
     // Platform 3, the service's 1, the hook's (progressive), the secondary's standby rotation's,
-    // Firehose's and the trail's (production audit tier).
+    // Firehose's and the trail's (production audit tier), the assertions' token function's, the
+    // client-secret rotation's (issuer region).
     const auditGroups = environment.production ? (role === 'primary' ? 2 : 1) : 0;
-    expect(counts['AWS::Logs::LogGroup']).toBe((deploymentOf(environment).progressive ? 5 : 4) + (role === 'secondary' ? 1 : 0) + auditGroups);
+    expect(counts['AWS::Logs::LogGroup']).toBe((deploymentOf(environment).progressive ? 5 : 4) + (role === 'secondary' ? 1 : 0) + auditGroups + 1
+      + (region === issuerRegionOf(environment) ? 1 : 0));
   });
 
   test('no literal secret in any template', () => {
@@ -177,7 +196,8 @@ describe.each([
       const walk = (v: unknown, path: string): void => {
         if (Array.isArray(v)) {v.forEach((x, i) => walk(x, `${path}[${i}]`));} else if (v && typeof v === 'object') {
           for (const [k, inner] of Object.entries(v)) {
-            if (/password|secretstring$|token$|privatekey|apikey/i.test(k) && typeof inner === 'string') {
+            // (A Cognito client's TokenValidityUnits name the unit of each token's lifetime, e.g. "minutes".)
+            if (/password|secretstring$|token$|privatekey|apikey/i.test(k) && typeof inner === 'string' && !path.endsWith('.TokenValidityUnits')) {
               throw new Error(`${stack.node.id}: literal value at ${path}.${k}`);
             }
             walk(inner, `${path}.${k}`);
@@ -201,6 +221,9 @@ describe.each([
       'elasticloadbalancing:DescribeLoadBalancerAttributes',
       // The pre-traffic hook's lookup: ListServices has no resource type (limited by the ecs:cluster condition).
       'ecs:ListServices',
+      // The token issuer (issue 32): CDK's rotation grant adds GetRandomPassword (no resource type),
+      // and another region looks the pool up with DescribeUserPoolDomain (no resource type either).
+      'secretsmanager:GetRandomPassword', 'cognito-idp:DescribeUserPoolDomain',
     ]);
     for (const [, template] of templates) {
       for (const s of identityStatements(template)) {
@@ -221,6 +244,6 @@ test('the pin catches a changed logical id (the check is not vacuous)', () => {
   const stage = buildStage(environment, 'us-east-1', testApp());
   stage.platform.renameLogicalId(stage.platform.getLogicalId(stage.data.cluster.node.defaultChild as CfnElement), 'DatabaseClusterRenamed');
   const ids = statefulIds(Template.fromStack(stage.platform));
-  expect(ids).not.toEqual(expectedFor('Platform', environment.sizing.dbReaders, 'independent', false, { production: false, trail: false }));
+  expect(ids).not.toEqual(expectedFor('Platform', environment.sizing.dbReaders, 'independent', false, { production: false, trail: false }, true));
   expect(ids['AWS::RDS::DBCluster']).toEqual(['DatabaseClusterRenamed']);
 });

@@ -26,7 +26,9 @@ test('a value over its budget fails the verdict, at the budget passes', () => {
 });
 
 test('the budgets are the ones the README states', () => {
-  expect(BUDGETS).toEqual({ synthSeconds: 10, synthToNaiveRatio: 1.0, testCommandSeconds: 75, coldSeconds: 180, sequentialSlots: 17, codeBuildActions: 6 });
+  expect(BUDGETS).toEqual({
+    synthSeconds: 10, synthToNaiveRatio: 1.0, testCommandSeconds: 75, coldSeconds: 180, sequentialSlots: 17, codeBuildActions: 6,
+  });
 });
 
 test('docs/performance.md states the budgets bench enforces, in its Budget column', () => {

@@ -112,6 +112,22 @@ describe('execution policies suffice for every template CloudFormation deploys w
   });
 });
 
+describe('the function a Lambda permission names', () => {
+  const target = { stackName: 'dev-us-east-1-Assertions', account: '222222222222', region: 'us-east-1' };
+  const addPermissionOn = (functionName: unknown) => deployRequests({
+    Resources: { Invoke: { Type: 'AWS::Lambda::Permission', Properties: { FunctionName: functionName, Action: 'lambda:InvokeFunction', Principal: 'x' } } },
+  }, target, permissions).filter((r) => r.action === 'lambda:AddPermission').map((r) => r.resource);
+
+  test('a literal name is the function of that name in the stack\'s account and region (the checks\' token function)', () => {
+    expect(addPermissionOn('transactions-dev-us-east-1-checks-token')).toEqual(['arn:aws:lambda:us-east-1:222222222222:function:transactions-dev-us-east-1-checks-token']);
+  });
+
+  test('a literal ARN is itself; an imported name is unknown (`*`, which the stage policy refuses)', () => {
+    expect(addPermissionOn('arn:aws:lambda:us-east-1:222222222222:function:f')).toEqual(['arn:aws:lambda:us-east-1:222222222222:function:f']);
+    expect(addPermissionOn({ 'Fn::ImportValue': 'dev-us-east-1-Service:ExportsOutputRefF' })).toEqual(['*']);
+  });
+});
+
 describe('the hosted-rotation transform is checked as CloudFormation expands it', () => {
   test('each Platform stack\'s rotation schedule adds a nested stack with the rotation function, its role and invoke permission', () => {
     const platform = stacks.stage.find((s) => s.stackName === 'dev-us-east-1-Platform')!;

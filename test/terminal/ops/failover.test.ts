@@ -47,8 +47,14 @@ interface FakeWorld {
   secrets?: Record<string, Answer[]>;
   /** Answers of the other Secrets Manager calls, by `<Operation> <region>`. @default success */
   secretCalls?: Record<string, Answer>;
+  /** GetSecretValue of the checks' credentials per region. @default the credentials in us-east-1, the issuer region */
+  checks?: Record<string, Answer>;
   http: Record<string, Answer[]>;
 }
+
+/** The issuer's token endpoint (sample prod: us-east-1) and the checks' token it issues (issue 32). */
+const TOKEN_URL = 'https://transactions-prod-444444444444.auth.us-east-1.amazoncognito.com/oauth2/token';
+const TOKEN = (F('http-token-200.json') as any).body.access_token as string;
 
 /** Swap the two prod regions in a recorded answer: the same story seen from the other side (a fail back). */
 const swapRegions = (recorded: unknown) => JSON.parse(JSON.stringify(recorded)
@@ -135,6 +141,13 @@ function fakeClients(world: FakeWorld, to = 'us-east-2') {
         rotateSecret: async (input) => call('RotateSecret', `RotateSecret ${region} ${input.RotationLambdaARN} ${input.RotationRules.ScheduleExpression} `
           + `immediately=${input.RotateImmediately}`, 'rotate-secret.json'),
         cancelRotateSecret: async () => call('CancelRotateSecret', `CancelRotateSecret ${region}`, 'cancel-rotate-secret.json'),
+        getSecretValue: async ({ SecretId }) => {
+          calls.push(`GetSecretValue ${region} ${SecretId}`);
+          reach(region);
+          const checks: Record<string, Answer> = world.checks ?? { 'us-east-1': F('secretsmanager-get-secret-value-checks.json') };
+          return answer(checks[region]
+            ?? recordedError(path.join('failover', 'error-region-unreachable.json')));
+        },
       };
     },
     cloudFormation: (region) => ({
@@ -145,7 +158,9 @@ function fakeClients(world: FakeWorld, to = 'us-east-2') {
       },
     }),
     http: async (request) => {
-      calls.push(`${request.method} ${request.url}${request.headers?.['idempotency-key'] ? ` key=${request.headers['idempotency-key']}` : ''}`);
+      const auth = request.headers?.authorization;
+      const shown = auth === `Bearer ${TOKEN}` ? ' bearer=checks' : auth?.startsWith('Basic ') ? ' basic=checks-client' : auth ? ' bearer=OTHER' : '';
+      calls.push(`${request.method} ${request.url}${request.headers?.['idempotency-key'] ? ` key=${request.headers['idempotency-key']}` : ''}${shown}`);
       return answer(next(world.http[`${request.method} ${request.url}`], `${request.method} ${request.url}`));
     },
     sleep: async (ms) => {
@@ -159,6 +174,7 @@ function fakeClients(world: FakeWorld, to = 'us-east-2') {
 /** The proof checks answering as a healthy new writer in us-east-2. */
 const servingWriter = (base = URL2, key = KEY): FakeWorld['http'] => ({
   [`GET ${base}/health/deep?require=writer`]: [F('http-health-deep-writer-us-east-2.json')],
+  [`POST ${TOKEN_URL}`]: [F('http-token-200.json')],
   [`POST ${base}/transactions`]: [F('http-post-transaction-201.json')],
   [`GET ${base}/transactions/by-idempotency-key/${key}`]: [F('http-get-transaction-by-key-200.json')],
 });
@@ -184,6 +200,16 @@ describe('failover plan: names derived from the config', () => {
       targetPlatformStack: 'prod-us-east-2-Platform',
       targetRegionalUrl: URL2,
       serviceUrl: 'https://api.prod.example.com',
+    });
+  });
+
+  test('the token issuer the proof asks is the one a synthesized prod stage creates (its region, token endpoint and secret name)', () => {
+    const stage = buildStage(sampleEnvironment('prod'), 'us-east-1');
+    const issuer = stage.platform.issuer!;
+    expect(prod('us-east-2').issuer).toEqual({
+      region: 'us-east-1',
+      tokenUrl: issuer.tokenUrl,
+      checksSecretName: stage.platform.resolve((issuer.checksSecret.node.defaultChild as any).name),
     });
   });
 
@@ -231,9 +257,15 @@ describe('failover plan: the exact commands', () => {
     expect(commands.join('\n')).toContain('--metric-name AuroraGlobalDBRPOLag --dimensions Name=DBClusterIdentifier,Value=transactions-prod-us-east-2');
     // Nothing is asked of the writer's region until the writer has moved; then only the secret's
     // cancel in us-east-1, which the step says to run once that region answers.
+    // (Except the checks' credentials for the proof's token: the token issuer stays in the
+    // configured primary, us-east-1, and the step says what to do when it is down.)
     const steps = failoverSteps(prod('us-east-2', 'unplanned'), { probeKey: KEY });
     const secretStep = steps.findIndex((st) => st.title.startsWith('Move the database secret'));
-    expect(steps.slice(0, secretStep).flatMap((st) => st.commands).join('\n')).not.toMatch(/--region us-east-1/);
+    expect(steps.slice(0, secretStep).flatMap((st) => st.commands).filter((c) => /--region us-east-1/.test(c))).toEqual([
+      'CHECKS=$(aws secretsmanager get-secret-value --secret-id transactions-prod-us-east-1/checks-client --region us-east-1 --query SecretString --output text)',
+    ]);
+    const proof = steps.find((st) => st.title.startsWith('Prove'))!;
+    expect(proof.notes[0]).toMatch(/If us-east-1 is down, no token can be had: see RUNBOOKS\.md "The token issuer's region is down"/);
     expect(steps[secretStep].commands.filter((c) => c.includes('--region us-east-1'))).toEqual([
       'aws secretsmanager cancel-rotate-secret --secret-id transactions-prod-global/credentials --region us-east-1',
     ]);
@@ -265,9 +297,12 @@ describe('failover plan: the exact commands', () => {
     expect(commands).toContain('aws route53 get-health-check-status --health-check-id <id printed above>');
     expect(commands).toContain('aws route53 test-dns-answer --hosted-zone-id Z00000000000000EXAMPLE --record-name api.prod.example.com --record-type A');
     expect(commands).toContain(`curl -fsS '${URL2}/health/deep?require=writer'`);
-    expect(commands).toContain(`curl -fsS -X POST ${URL2}/transactions -H 'content-type: application/json' -H 'idempotency-key: ${KEY}' `
+    // The transaction calls carry the checks' token, fetched first with their client credentials.
+    expect(commands).toContain('TOKEN=$(curl -fsS -X POST "$(echo "$CHECKS" | jq -r .token_url)" -u "$(echo "$CHECKS" | jq -r \'.client_id + ":" + .client_secret\')" '
+      + '-d grant_type=client_credentials -d \'scope=transactions/read transactions/write\' | jq -r .access_token)');
+    expect(commands).toContain(`curl -fsS -X POST ${URL2}/transactions -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -H 'idempotency-key: ${KEY}' `
       + '-d \'{"amount":"12.34","currency":"USD"}\'');
-    expect(commands).toContain(`curl -fsS ${URL2}/transactions/by-idempotency-key/${KEY}`);
+    expect(commands).toContain(`curl -fsS -H "Authorization: Bearer $TOKEN" ${URL2}/transactions/by-idempotency-key/${KEY}`);
     expect(commands).toContain('npx projen failover -- --env prod --to us-east-1 --planned');
   });
 
@@ -559,8 +594,11 @@ describe('failover --run on recorded AWS responses', () => {
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
       'DescribeGlobalClusters us-east-2 transactions-prod-global',
       `GET ${URL2}/health/deep?require=writer`,
-      `POST ${URL2}/transactions key=${KEY}`,
-      `GET ${URL2}/transactions/by-idempotency-key/${KEY}`,
+      // The checks' token: their credentials in the issuer region, then its token endpoint.
+      'GetSecretValue us-east-1 transactions-prod-us-east-1/checks-client',
+      `POST ${TOKEN_URL} basic=checks-client`,
+      `POST ${URL2}/transactions key=${KEY} bearer=checks`,
+      `GET ${URL2}/transactions/by-idempotency-key/${KEY} bearer=checks`,
       // The secret follows the writer: promoted in us-east-2, us-east-1's copy replaced by a replica, rotation on in us-east-2.
       'DescribeSecret us-east-2 transactions-prod-global/credentials',
       'StopReplicationToReplica us-east-2',
@@ -572,6 +610,7 @@ describe('failover --run on recorded AWS responses', () => {
       `RotateSecret us-east-2 ${FN2} rate(30 days) immediately=false`,
     ]);
     expect(calls.join('\n')).not.toContain(FN1);
+    expect(lines).toContain(`OK   the checks' access token from ${TOKEN_URL}`);
     expect(lines).toContain(`OK   transactions-prod-global: writer ${E1} (us-east-1); ${E2} is a member (connected)`);
     expect(lines).toContain('OK   preflight: transactions-prod-us-east-2 is available with 1 DB instance(s)');
     expect(lines).toContain('OK   both clusters run aurora-postgresql 16.8');
@@ -621,25 +660,30 @@ describe('failover --run on recorded AWS responses', () => {
     expect(elapsedMs).toBe(30 * 60_000);
   });
 
-  test('unplanned while the writer region does not answer: only the target region is asked, the failover allows data loss', async () => {
+  const failingOver = () => ({
+    'us-east-2': [
+      F('describe-global-clusters-writer-us-east-1.json'),
+      F('describe-global-clusters-failing-over.json'),
+      F('describe-global-clusters-after-failover.json'),
+    ],
+  });
+
+  test('unplanned while the writer region does not answer: only the target region is asked, the failover allows data loss; '
+    + 'the write proof stops where it needs the token issuer of that region, and the secret follows the writer all the same', async () => {
     const { result, calls, failures, lines } = await run({
-      unreachable: ['us-east-1'],
-      describe: {
-        'us-east-2': [
-          F('describe-global-clusters-writer-us-east-1.json'),
-          F('describe-global-clusters-failing-over.json'),
-          F('describe-global-clusters-after-failover.json'),
-        ],
-      },
-      failover: F('failover-global-cluster.json'),
-      http: servingWriter(),
+      unreachable: ['us-east-1'], describe: failingOver(), failover: F('failover-global-cluster.json'), http: servingWriter(),
     }, 'us-east-2', 'unplanned');
-    expect(failures).toEqual([]);
-    expect(result).toMatchObject({ ok: true, secretPending: ['us-east-1'] });
-    // The lost region is asked nothing before the writer moved; afterwards only whether its copy of the secret can be replaced.
-    const proved = calls.findIndex((c) => c.startsWith('GET ') && c.includes('by-idempotency-key'));
-    expect(calls.slice(0, proved).filter((c) => c.includes(' us-east-1'))).toEqual([]);
-    expect(calls.slice(proved).filter((c) => c.includes(' us-east-1'))).toEqual(['DescribeSecret us-east-1 transactions-prod-global/credentials']);
+    // Exit 1: the new writer reports itself writer, but no write could be proven without a token.
+    expect(result).toMatchObject({ ok: false, secretPending: ['us-east-1'] });
+    expect(failures).toEqual([expect.stringMatching(/^FAIL the proof's writes need the checks' access token, from the token issuer in us-east-1, but its credentials transactions-prod-us-east-1\/checks-client could not be read there \(TimeoutError: .*\), so no write was tried\. If us-east-1 is down, see RUNBOOKS\.md "The token issuer's region is down"; the writer itself has moved; the database secret follows the writer all the same$/)]);
+    expect(lines).toContain(`OK   GET ${URL2}/health/deep?require=writer: 200, role writer`);
+    expect(calls.some((c) => c.startsWith('POST https://api-'))).toBe(false);
+    // The lost region is asked nothing before the writer moved; afterwards the checks' credentials and whether its copy of the secret can be replaced.
+    const deep = calls.findIndex((c) => c.startsWith('GET ') && c.includes('/health/deep'));
+    expect(calls.slice(0, deep).filter((c) => c.includes(' us-east-1'))).toEqual([]);
+    expect(calls.slice(deep).filter((c) => c.includes(' us-east-1'))).toEqual([
+      'GetSecretValue us-east-1 transactions-prod-us-east-1/checks-client', 'DescribeSecret us-east-1 transactions-prod-global/credentials',
+    ]);
     expect(calls).toContain(`FailoverGlobalCluster us-east-2 transactions-prod-global -> ${E2} AllowDataLoss=true`);
     // The password still rotates where the writer is, while us-east-1 is away.
     expect(calls).toContain('StopReplicationToReplica us-east-2');
@@ -649,8 +693,27 @@ describe('failover --run on recorded AWS responses', () => {
       'run this command again once us-east-1 answers (with the writer in us-east-2 it only completes the secret): npx projen failover -- --env prod --to us-east-2 --run');
   });
 
+  test('unplanned while the writer\'s database fails (its region answers): the proof writes with the checks\' token from us-east-1', async () => {
+    // (What the secret does when us-east-1 answers is the secret tests' business: here only the proof.)
+    const { calls, lines } = await run({ describe: failingOver(), failover: F('failover-global-cluster.json'), http: servingWriter() }, 'us-east-2', 'unplanned');
+    expect(lines).toContain(`OK   the new writer serves: ${URL2} wrote and read back transaction ${KEY}`);
+    expect(calls).toContain(`POST ${URL2}/transactions key=${KEY} bearer=checks`);
+    expect(calls).toContain(`GET ${URL2}/transactions/by-idempotency-key/${KEY} bearer=checks`);
+  });
+
+  test('the issuer refusing the checks\' client (rotated away, say): FAIL naming the endpoint and the OAuth error, no write, no secret in the line', async () => {
+    const http = { ...servingWriter(), [`POST ${TOKEN_URL}`]: [F('http-token-400-invalid-client.json')] };
+    const { result, failures, calls } = await run({ describe: failingOver(), failover: F('failover-global-cluster.json'), http }, 'us-east-2', 'unplanned');
+    expect(result.ok).toBe(false);
+    expect(failures.slice(0, 1)).toEqual([`FAIL the proof's writes need the checks' access token, from the token issuer in us-east-1, which gave none (the token endpoint ${TOKEN_URL} `
+      + 'answered HTTP 400 invalid_client), so no write was tried. If us-east-1 is down, see RUNBOOKS.md "The token issuer\'s region is down"; '
+      + 'the writer itself has moved; the database secret follows the writer all the same']);
+    expect(failures[0]).not.toContain('sample0not0a0real0secret');
+    expect(calls.some((c) => c.startsWith('POST https://api-'))).toBe(false);
+  });
+
   test('unplanned when the global cluster no longer reports the old writer at all: still runs in the target region', async () => {
-    const { result } = await run({
+    const { result, calls } = await run({
       unreachable: ['us-east-1'],
       describe: {
         'us-east-2': [
@@ -661,7 +724,11 @@ describe('failover --run on recorded AWS responses', () => {
       failover: F('failover-global-cluster.json'),
       http: servingWriter(),
     }, 'us-east-2', 'unplanned');
-    expect(result).toMatchObject({ ok: true, from: undefined });
+    // The writer moved and the secret followed; the run fails only for the write proof, whose
+    // token issuer (us-east-1) does not answer (the test above).
+    expect(result).toMatchObject({ ok: false, from: undefined, secretPending: ['us-east-1'] });
+    expect(calls).toContain(`FailoverGlobalCluster us-east-2 transactions-prod-global -> ${E2} AllowDataLoss=true`);
+    expect(calls).toContain('StopReplicationToReplica us-east-2');
   });
 
   test('planned while the writer region does not answer: FAIL naming --unplanned, nothing else tried', async () => {
@@ -842,6 +909,7 @@ describe('failover --run on recorded AWS responses', () => {
     const key = 'failover-prod-us-east-1-20261202T020000Z';
     const http = {
       [`GET ${URL1}/health/deep?require=writer`]: [{ status: 200, body: { status: 'ok', region: 'us-east-1', role: 'writer', writerRegion: 'us-east-1' } }],
+      [`POST ${TOKEN_URL}`]: [F('http-token-200.json')],
       [`POST ${URL1}/transactions`]: [F('http-post-transaction-201.json')],
       [`GET ${URL1}/transactions/by-idempotency-key/${key}`]: [F('http-get-transaction-by-key-200.json')],
     };
