@@ -61,13 +61,16 @@ export function stacksOfAssembly(assemblyDir: string): Record<PolicyKind, StackT
 }
 
 /**
- * The stacks of the committed integ snapshots (`integ/*.snapshot`): `integ:deploy` deploys them
- * into an environment account with that account's execution policy, so they are checked as
- * stage stacks.
+ * The stacks of the committed integ snapshots (`integ/<test>.ts.snapshot`, one beside each
+ * `integ/integ.*.ts`): `integ:deploy` deploys them into an environment account with that
+ * account's execution policy, so they are checked as stage stacks. Only a test's own snapshot
+ * is read: integ-runner writes a working copy (`cdk-integ.out.<test>.snapshot`) while
+ * `npx projen integ` runs, which the test command does beside jest.
  */
 export function integSnapshotStacks(rootDir: string): StackToCheck[] {
   const integDir = path.join(rootDir, 'integ');
-  return fs.readdirSync(integDir).filter((d) => d.endsWith('.snapshot')).flatMap((d) =>
+  const snapshots = fs.readdirSync(integDir).filter((f) => /^integ\..+\.ts$/.test(f)).map((f) => `${f}.snapshot`);
+  return snapshots.filter((d) => fs.existsSync(path.join(integDir, d))).flatMap((d) =>
     stackTargets({ stageId: '', directory: path.join(integDir, d) }).map((t) => ({
       stackName: t.stackName,
       account: t.account,

@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { bootstrapPlan, POLICY_SOURCES, PIPELINE_POLICY_NAME, WORKLOAD_POLICY_NAME, renderPolicy, splitPolicy, MANAGED_POLICY_MAX_CHARS } from '../../../src/terminal/execution-policy/bootstrap-plan';
 import { deployRequests, expandTransforms, SECRETS_MANAGER_TRANSFORM } from '../../../src/terminal/execution-policy/deploy-requests';
@@ -44,6 +45,21 @@ describe('execution policies suffice for every template CloudFormation deploys w
     const integ = integSnapshotStacks(ROOT);
     expect(integ.map((s) => s.stackName).sort()).toEqual(['integ-us-east-1-Assertions', 'integ-us-east-1-Platform', 'integ-us-east-1-Service']);
     expect(describeGaps(checkSufficiency(integ, policiesOf, permissions).missing)).toEqual([]);
+  });
+
+  test('integ-runner\'s working copy beside a snapshot (written while `npx projen integ` runs) is not read', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-snapshots-'));
+    try {
+      const integDir = path.join(root, 'integ');
+      fs.mkdirSync(integDir);
+      fs.writeFileSync(path.join(integDir, 'integ.service-stage.ts'), '');
+      fs.cpSync(path.join(ROOT, 'integ', 'integ.service-stage.ts.snapshot'), path.join(integDir, 'integ.service-stage.ts.snapshot'), { recursive: true });
+      // What integ-runner leaves while it synthesizes: a directory without a manifest yet.
+      fs.mkdirSync(path.join(integDir, 'cdk-integ.out.integ.service-stage.ts.snapshot'));
+      expect(integSnapshotStacks(root).map((s) => s.stackName).sort()).toEqual(['integ-us-east-1-Assertions', 'integ-us-east-1-Platform', 'integ-us-east-1-Service']);
+    } finally {
+      fs.rmSync(root, { recursive: true, force: true });
+    }
   });
 
   test('every request of every stage, pipeline and support stack of the sample is allowed', () => {
