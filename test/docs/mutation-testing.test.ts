@@ -34,3 +34,24 @@ test('every mutated module has its enforced threshold in docs/mutation-testing.m
   }));
   expect(Object.fromEntries(thresholdsInDoc())).toEqual(Object.fromEntries(enforced));
 });
+
+test('a module whose tests read the sample assembly gets it synthesized before its mutation run', () => {
+  // Stryker switches the jest globalSetup off, so a test that calls sampleAssembly() fails the
+  // dry run ("SAMPLE_ASSEMBLY is not set") unless the mutate task sets it (readsSampleAssembly).
+  const tasks = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, '.projen', 'tasks.json'), 'utf8')).tasks;
+  const filesUnder = (dir: string): string[] => fs.readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? filesUnder(path.join(dir, e.name)) : [path.join(dir, e.name)]));
+  const configs = fs.readdirSync(STRYKER).filter((f) => f.endsWith('.json'));
+  const missing = configs.flatMap((file) => {
+    const config = JSON.parse(fs.readFileSync(path.join(STRYKER, file), 'utf8'));
+    const ignored = (config.jest.config.testPathIgnorePatterns as string[]).map((p) => new RegExp(p));
+    const testDirs = (config.jest.config.testMatch as string[]).map((m) => m.replace('<rootDir>/', '').replace(/\/?\*\*.*$|\/[^/]*\.test\.ts$/, ''));
+    const tests = [...new Set(testDirs)].flatMap((d) => filesUnder(path.join(REPO_ROOT, d)))
+      .filter((f) => f.endsWith('.test.ts') && !ignored.some((p) => p.test(f)));
+    const reads = tests.some((f) => /sampleAssembly\(/.test(fs.readFileSync(f, 'utf8')));
+    const module = file.replace(/\.json$/, '');
+    const exec = JSON.stringify(tasks[`mutate:${module}`]?.steps ?? []);
+    return reads && !exec.includes('SAMPLE_ASSEMBLY') ? [module] : [];
+  });
+  expect(missing).toEqual([]);
+});
