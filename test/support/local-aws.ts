@@ -3,6 +3,15 @@ import { AddressInfo } from 'net';
 import { FakeCognitoClientSecrets, FakeSecretsManager } from './fake-secrets';
 
 /**
+ * Credentials for SDK clients that only ever talk to a local server: the SDK signs with them,
+ * nothing checks them. Plainly not key-shaped, so no secret scanner mistakes them for real ones.
+ */
+export const LOCAL_AWS_CREDENTIALS = {
+  AWS_ACCESS_KEY_ID: 'local-test-access-key-id',
+  AWS_SECRET_ACCESS_KEY: 'local-test-secret-access-key',
+} as const;
+
+/**
  * One local HTTP server that answers a bundled Lambda handler the way AWS would: Secrets
  * Manager and Cognito's JSON 1.1 APIs (the AWS SDK's `x-amz-target` requests, pointed here with
  * AWS_ENDPOINT_URL_SECRETS_MANAGER and AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER), backed by the
@@ -41,8 +50,7 @@ export class LocalAws {
       AWS_ENDPOINT_URL_SECRETS_MANAGER: this.url,
       AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER: this.url,
       AWS_REGION: 'us-east-1',
-      AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+      ...LOCAL_AWS_CREDENTIALS,
     };
   }
 

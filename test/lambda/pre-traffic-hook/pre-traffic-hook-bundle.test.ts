@@ -3,6 +3,7 @@ import * as http from 'http';
 import { AddressInfo } from 'net';
 import * as path from 'path';
 import { bundledHookCode } from '../../../src/synth/progressive-deployment/pre-traffic-hook';
+import { LOCAL_AWS_CREDENTIALS } from '../../support/local-aws';
 import { REPO_ROOT } from '../../support/repo-root';
 
 /**
@@ -122,8 +123,7 @@ function loadHandler(env: Record<string, string>, fresh = false): (event: unknow
     CHECKS_SECRET_REGION: 'us-east-1',
     CHECKS_SCOPES: 'transactions/read transactions/write',
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'AKIAIOSFODNN7EXAMPLE',
-    AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+    ...LOCAL_AWS_CREDENTIALS,
     ...env,
   });
   const file = path.join(bundledHookCode(), 'index.js');
