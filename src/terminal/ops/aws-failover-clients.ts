@@ -9,6 +9,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { FailoverClients, HttpResponse } from './failover-clients';
+import { readResponseBody } from '../../shared/response-body';
 
 /**
  * The real clients of `failover --run`: the AWS SDK v3 with the caller's own credentials (the
@@ -62,14 +63,7 @@ export function awsFailoverClients(homeRegion: string): FailoverClients {
         body: request.body,
         signal: AbortSignal.timeout(HTTP_TIMEOUT_MS),
       });
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: response.status, body };
+      return { status: response.status, body: await readResponseBody(response) };
     },
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     now: () => new Date(),

@@ -1,5 +1,6 @@
 import type { CheckResult } from './doctor';
 import { DeliveryConfig } from '../../config/schema';
+import { readResponseBody } from '../../shared/response-body';
 
 /**
  * `doctor --github`: the repository settings the gates rely on (README "Repository settings"),
@@ -164,14 +165,7 @@ export function fetchGitHubApi(token: string, baseUrl = 'https://api.github.com'
         headers: { 'Authorization': `Bearer ${token}`, 'Accept': 'application/vnd.github+json', 'X-GitHub-Api-Version': '2022-11-28' },
         signal: AbortSignal.timeout(10_000),
       });
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON: keep the text
-      }
-      return { status: response.status, body };
+      return { status: response.status, body: await readResponseBody(response) };
     },
   };
 }
