@@ -4,6 +4,7 @@ import * as path from 'path';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { IPolicyValidationContextBeta1 } from 'aws-cdk-lib';
+import { cachedViolations, GuardCacheCounts } from './guard-cache';
 import { GUARD_METADATA_KEY, GuardSuppressionMetadata } from '../../synth/compliance/guard-metadata';
 
 /** One guard finding on one resource of one template. */
@@ -32,6 +33,18 @@ export interface GuardResult {
   readonly failures: GuardFinding[];
   /** Suppressed findings with their reasons. */
   readonly suppressed: GuardFinding[];
+  /** With a cache directory: how many cfn-guard runs came from the cache and how many ran. */
+  readonly cache?: GuardCacheCounts;
+}
+
+/** Options of runGuard. */
+export interface GuardOptions {
+  /**
+   * Keep cfn-guard's findings here by the hash of the binary, the rule files and the templates
+   * (guard-cache.ts), and reuse them when nothing changed.
+   * @default - no cache: cfn-guard runs every time
+   */
+  readonly cacheDir?: string;
 }
 
 /** Every template of a cloud assembly, including nested stage assemblies (`assembly-*`). */
@@ -48,9 +61,17 @@ export function findTemplates(outdir: string): string[] {
   return found.sort();
 }
 
+const VALIDATOR_DIR = path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json'));
+
 /** The Control Tower rule files bundled with the validator. */
-export const CONTROL_TOWER_RULES_DIR = path.join(
-  path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json')), 'rules', 'control-tower', 'cfn-guard');
+export const CONTROL_TOWER_RULES_DIR = path.join(VALIDATOR_DIR, 'rules', 'control-tower', 'cfn-guard');
+
+/**
+ * The cfn-guard binary the validator runs on this machine: the validator picks
+ * `bin/<ubuntu|macos>/<x86_64|aarch64>/cfn-guard` (its plugin.js, getPlatform/getArchitecture).
+ */
+export const CFN_GUARD_BINARY = path.join(VALIDATOR_DIR, 'bin',
+  process.platform === 'darwin' ? 'macos' : 'ubuntu', process.arch === 'arm64' ? 'aarch64' : 'x86_64', 'cfn-guard');
 
 /** The resource types a rule file selects (`AWS::Service::Type`), by rule name (file name without `.guard`). */
 function ruleTypes(rulesDir: string): Map<string, Set<string>> {
@@ -121,12 +142,20 @@ export function guardRuns(templates: readonly string[], rulesDir = CONTROL_TOWER
  * with the rule files that can fire on it (guardRuns).
  * cfn-guard reports every resource; suppressions are read here from each resource's
  * `Metadata.guard.SuppressedRules` (the cfn-guard convention) with `Metadata.guard.Reasons`.
+ * With `cacheDir`, a run whose binary, rule files and templates did not change reuses its
+ * findings (guard-cache.ts); the suppressions are read again either way.
  */
-export function runGuard(templates: readonly string[], baseDir: string): GuardResult {
-  const violations = guardRuns(templates).flatMap((run) => new CfnGuardValidator({
-    maxBuffer: 256 * 1024 * 1024,
-    disabledRules: run.disabledRules,
-  }).validate({ templatePaths: run.templates } as IPolicyValidationContextBeta1).violations);
+export function runGuard(templates: readonly string[], baseDir: string, options: GuardOptions = {}): GuardResult {
+  const cache = options.cacheDir ? { hits: 0, misses: 0 } : undefined;
+  const violations = guardRuns(templates).flatMap((run) => {
+    const validate = () => new CfnGuardValidator({
+      maxBuffer: 256 * 1024 * 1024,
+      disabledRules: run.disabledRules,
+    }).validate({ templatePaths: run.templates } as IPolicyValidationContextBeta1).violations;
+    if (!options.cacheDir) return validate();
+    const inputs = { binary: CFN_GUARD_BINARY, rulesDir: CONTROL_TOWER_RULES_DIR, disabledRules: run.disabledRules, templates: run.templates };
+    return cachedViolations(options.cacheDir, inputs, validate, cache);
+  });
   const parsed = new Map<string, { Resources?: Record<string, { Metadata?: Record<string, unknown> }> }>();
   const templateOf = (file: string) => {
     if (!parsed.has(file)) parsed.set(file, JSON.parse(fs.readFileSync(file, 'utf8')));
@@ -163,7 +192,7 @@ export function runGuard(templates: readonly string[], baseDir: string): GuardRe
   }
   const order = (a: GuardFinding, b: GuardFinding) =>
     a.rule.localeCompare(b.rule) || a.template.localeCompare(b.template) || a.logicalId.localeCompare(b.logicalId);
-  return { templates: templates.map((t) => path.relative(baseDir, t)), failures: failures.sort(order), suppressed: suppressed.sort(order) };
+  return { templates: templates.map((t) => path.relative(baseDir, t)), failures: failures.sort(order), suppressed: suppressed.sort(order), cache };
 }
 
 /** Suppressed guard findings counted per rule. */
