@@ -4,7 +4,7 @@ import { addAppProject } from './projenrc/app-project';
 import { addComplianceTasks } from './projenrc/compliance-tasks';
 import { addMutationTasks } from './projenrc/mutation-tasks';
 import { addOpsTasks } from './projenrc/ops-tasks';
-import { runTs, runTsNode } from './projenrc/run-ts';
+import { runTs } from './projenrc/run-ts';
 import { addWorkflows } from './projenrc/workflows';
 import { NODE_MAJOR } from './src/shared/versions/toolchain';
 
@@ -268,7 +268,7 @@ addMutationTasks(project, [
 // One region: the snapshot does not depend on the region list integ-runner defaults to.
 // ---------------------------------------------------------------------------------------
 const integRunner = 'integ-runner --directory integ --language typescript --parallel-regions us-east-1'
-  + ` --app "${runTsNode('{filePath}')}"`;
+  + ` --app "${runTs('{filePath}')}"`;
 // Offline, the CLI inside integ-runner would otherwise ask the EC2 instance metadata service
 // for a region and credentials: eight 1-second timeouts (7 s) per run on a machine without it.
 const offlineAws = { AWS_REGION: 'us-east-1', AWS_EC2_METADATA_DISABLED: 'true' };

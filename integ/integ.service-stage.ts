@@ -11,12 +11,11 @@
  * Without those variables it uses the sample dev account and a placeholder image, so the
  * committed snapshot never depends on who runs it.
  */
-import * as path from 'path';
 import { App } from 'aws-cdk-lib';
 import { committedContext } from '../src/synth/committed-context';
 import { addWorkloadAssertions } from '../src/synth/assertions/workload-assertions';
 import { loadFeatureFlags } from '../src/config/feature-flags';
-import { loadConfig } from '../src/config/load-config';
+import { loadConfig, PROJECT_ROOT } from '../src/config/load-config';
 import { integStageIdOf } from '../src/config/waves';
 import { pinNodeLambdaRuntimes } from '../src/synth/constructs/lambda-runtime';
 import { applyPermissionsBoundary } from '../src/synth/constructs/permissions-boundary';
@@ -30,13 +29,15 @@ const repositoryArn = process.env.INTEG_IMAGE_REPOSITORY_ARN
   ?? `arn:aws:ecr:${config.pipeline.region}:${config.pipeline.account}:repository/cdk-delivery-pipeline/service`;
 const tag = process.env.INTEG_IMAGE_TAG ?? 'integ';
 
-// The committed AZ lookups of the sample accounts: the snapshot needs no AWS.
-const app = new App({ context: committedContext(path.join(__dirname, '..')) });
+// The committed AZ lookups of the sample accounts: the snapshot needs no AWS. No stack traces in
+// the metadata (creation traces, as `npx projen synth` leaves out, and warning traces): they put
+// the paths of the machine that refreshed the snapshot into it.
+const app = new App({ context: { ...committedContext(PROJECT_ROOT), 'aws:cdk:disable-creation-stack-traces': true, 'aws:cdk:disable-stack-trace': true } });
 const stacks = new ServiceStacks(app, {
   environment,
   region,
   tags: config.tags,
-  featureFlags: loadFeatureFlags(path.join(__dirname, '..')),
+  featureFlags: loadFeatureFlags(PROJECT_ROOT),
   image: { repositoryArn, repositoryName: repositoryArn.split(':repository/')[1], tag },
   stackIdPrefix: `${integStageIdOf(region)}-`,
 });

@@ -5,14 +5,17 @@
 # CLI loads. Type-checking is `npx projen compile`'s job, as with ts-node --transpile-only.
 # The bundle is written beside its final name and renamed into place, so two runs at once never
 # read a half-written file; V8's compile cache keeps the compiled node_modules between runs.
+# The entry is relative to the current directory (integ-runner runs `--app` from its own); the
+# bundle, esbuild and the caches are the repository's, found from this script's real location.
 set -euo pipefail
 entry=$1
 shift
+root=$(cd -P "$(dirname "$0")/.." && pwd)
 name=$(basename "$entry" .ts)
-mkdir -p .cache/run
-tmp=$(mktemp ".cache/run/$name.XXXXXX")
-node_modules/.bin/esbuild "$entry" --bundle --platform=node --packages=external --sourcemap=inline \
+mkdir -p "$root/.cache/run"
+tmp=$(mktemp "$root/.cache/run/$name.XXXXXX")
+"$root/node_modules/.bin/esbuild" "$entry" --bundle --platform=node --packages=external --sourcemap=inline \
   --outfile="$tmp" --log-level=warning
-mv -f "$tmp" ".cache/run/$name.js"
-export NODE_COMPILE_CACHE=.cache/node-compile-cache
-exec node --enable-source-maps ".cache/run/$name.js" "$@"
+mv -f "$tmp" "$root/.cache/run/$name.js"
+export NODE_COMPILE_CACHE="$root/.cache/node-compile-cache"
+exec node --enable-source-maps "$root/.cache/run/$name.js" "$@"

@@ -15,8 +15,11 @@ function projectRoot(from: string): string {
   }
 }
 
+/** The repository root, found from this module (bundled or not): the folder that holds config/delivery.sample.json. */
+export const PROJECT_ROOT = projectRoot(__dirname);
+
 /** The config a fresh clone synthesizes with: placeholder accounts, documented in the README. */
-export const SAMPLE_CONFIG_PATH = path.join(projectRoot(__dirname), 'config', 'delivery.sample.json');
+export const SAMPLE_CONFIG_PATH = path.join(PROJECT_ROOT, 'config', 'delivery.sample.json');
 
 /**
  * A config that cannot be used. `problems` lists every problem at once, each one naming the

@@ -1,5 +1,6 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { REPO_ROOT } from '../support/repo-root';
 
@@ -31,11 +32,17 @@ test('the fixture snapshot really differs from what the fixture synthesizes', ()
 });
 
 test('verification fails on the drifted snapshot and names the change', () => {
+  // A scratch copy of the fixture beside the repository's scripts and packages, as the task's
+  // command expects them in the directory it runs from (the repository root, for `npx projen integ`).
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'integ-drift-'));
+  fs.cpSync(path.join(fixture, 'integ'), path.join(work, 'integ'), { recursive: true });
+  for (const link of ['scripts', 'node_modules']) fs.symlinkSync(path.join(root, link), path.join(work, link));
   const run = spawnSync('bash', ['-c', commandOf('integ')], {
-    cwd: fixture,
+    cwd: work,
     encoding: 'utf8',
     env: { ...process.env, ...tasks.integ.env, PATH: `${path.join(root, 'node_modules', '.bin')}:${process.env.PATH}` },
   });
+  fs.rmSync(work, { recursive: true, force: true });
   expect(run.status).not.toBe(0);
   expect(run.stdout + run.stderr).toMatch(/CHANGED\s+integ\.tiny/);
   expect(run.stdout + run.stderr).toMatch(/VersioningConfiguration/);
