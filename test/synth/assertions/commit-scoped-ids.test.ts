@@ -73,4 +73,14 @@ describe('assertion logical ids depend on the commit being delivered', () => {
       expect(salts).toEqual(Array(9).fill(COMMIT_A));
     }
   });
+
+  test('a new commit\'s waiters get new names (both exist during the update that replaces them); the same commit the same names', () => {
+    // Named waiters (src/synth/assertions/waiter-scope.ts): the names are part of what the commit scopes.
+    const waiterNames = (templates: Map<string, any>) => [...templates.values()].flatMap((template) => Object.values<any>(template.Resources)
+      .filter((r) => r.Type === 'AWS::StepFunctions::StateMachine').map((r) => r.Properties.StateMachineName));
+    const names = waiterNames(a);
+    expect(names).toHaveLength(14);
+    expect(names.filter((n) => waiterNames(b).includes(n))).toEqual([]);
+    expect(waiterNames(again)).toEqual(names);
+  });
 });

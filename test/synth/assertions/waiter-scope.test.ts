@@ -1,12 +1,9 @@
 import { IntegTest } from '@aws-cdk/integ-tests-alpha';
 import { App, Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { AssertionStack } from '../../../src/synth/assertions/assertion-stack';
 import { waiterNamePrefixOf } from '../../../src/synth/assertions/waiter-scope';
 import { wildcardMatch } from '../../../src/terminal/execution-policy/iam-evaluator';
-import { synthPipeline } from '../../support/pipeline-fixture';
 import { sampleAssembly, SampleAssembly } from '../../support/sample-assembly';
-import { DEV_AND_PROD, sampleConfigWith } from '../../support/test-app';
 
 /**
  * integ-tests-alpha lets the assertion providers start their waiters with
@@ -67,19 +64,7 @@ describe('assertion providers start only their own stack\'s waiters, on the samp
 });
 
 describe('waiter names', () => {
-  const namesOf = (commit: string) => {
-    const { stack } = synthPipeline(sampleConfigWith(DEV_AND_PROD), commit);
-    return stack.stages.flatMap((stage) => Object.values<any>(Template.fromStack(stage.node.findChild('Assertions') as Stack).toJSON().Resources)
-      .filter((r) => r.Type === 'AWS::StepFunctions::StateMachine').map((r) => r.Properties.StateMachineName));
-  };
-
-  test('a new commit\'s waiters get new names (both exist during the update that replaces them); the same commit the same names', () => {
-    const a = namesOf('1111111111111111111111111111111111111111');
-    const b = namesOf('2222222222222222222222222222222222222222');
-    expect(a).toHaveLength(14);
-    expect(a.filter((n) => b.includes(n))).toEqual([]);
-    expect(namesOf('1111111111111111111111111111111111111111')).toEqual(a);
-  }, 120_000);
+  // That a new commit's waiters get new names is checked with the other commit-scoped ids (commit-scoped-ids.test.ts).
 
   test('a stack name too long for StepFunctions\' 80 characters fails the synth, naming the limit', () => {
     const app = new App();
