@@ -9,10 +9,22 @@ import { sampleAssembly, SampleAssembly } from '../../support/sample-assembly';
  * the test-case stacks (Platform, Service), never the assertion stack, so a changed target or
  * expected value in src/synth/assertions (say, /health expecting 201) would pass `npx projen integ`.
  * Here every stage's checks, keyed by target and normalized (test/support/assertion-checks.ts),
- * must equal the committed snapshot: a deliberate change is reviewed in
- * __snapshots__/assertion-drift.test.ts.snap and refreshed with
- * `SAMPLE_ASSEMBLY=cdk.out npx jest test/synth/assertions -u` after `npx projen synth`.
+ * must equal the committed expectation: a deliberate change is reviewed in
+ * expected-checks.json beside this file and refreshed with
+ * `UPDATE_EXPECTED_CHECKS=1 SAMPLE_ASSEMBLY=cdk.out npx jest test/synth/assertions/assertion-drift.test.ts`
+ * after `npx projen synth`. (A committed file, not a jest snapshot: the test command runs this
+ * file inside a shard, and jest keeps snapshots per shard: test/support/shards.ts.)
  */
+const EXPECTED_CHECKS = path.join(__dirname, 'expected-checks.json');
+
+/** The committed checks; with UPDATE_EXPECTED_CHECKS=1 (never under CI), first rewritten from `actual`. */
+function expectedChecks(actual: unknown): unknown {
+  if (process.env.UPDATE_EXPECTED_CHECKS === '1') {
+    if (process.env.CI) throw new Error('UPDATE_EXPECTED_CHECKS=1 under CI: refresh expected-checks.json locally and commit it');
+    fs.writeFileSync(EXPECTED_CHECKS, `${JSON.stringify(actual, null, 2)}\n`);
+  }
+  return JSON.parse(fs.readFileSync(EXPECTED_CHECKS, 'utf8'));
+}
 describe('post-deploy assertions', () => {
   let sample: SampleAssembly;
   beforeAll(() => { sample = sampleAssembly(); });
@@ -34,7 +46,7 @@ describe('post-deploy assertions', () => {
     }
     const snapshot = Object.fromEntries([...groups.values()].map((g) => [[...g.stages].sort().join(' '), g.checks]));
     expect(Object.keys(snapshot).join(' ').split(' ')).toHaveLength(sample.stages.length);
-    expect(snapshot).toMatchSnapshot();
+    expect(snapshot).toEqual(expectedChecks(snapshot));
   });
 
   test('the integ test runs the same checks as the pipeline (its committed snapshot is not stale)', () => {
