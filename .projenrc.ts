@@ -216,8 +216,8 @@ const codeLane = project.addTask('test:code', { description: 'Run the unit tests
 // No coverage in the test command: v8 coverage costs ~20% of the jest time. Two workers, not
 // jest's default (cores - 1 = one here): the other lanes end first, and from then on a single
 // worker leaves a core idle (measured on 2 cores: this lane 110 s -> 99 s). The root tests run
-// in 8 shards (test/shards), each loading aws-cdk-lib and our constructs once for its ~17 files
-// instead of once per file: 146 s -> 91 s of CPU (test/support/shards.ts).
+// in 4 shards (test/shards), each loading aws-cdk-lib and our constructs once for its ~35 files
+// instead of once per file: 146 s -> ~90 s of CPU (test/support/shards.ts).
 codeLane.exec("jest --ci --coverage=false --maxWorkers=2 --testMatch '<rootDir>/test/shards/*.shard.ts'", { receiveArgs: true });
 const appLane = project.addTask('test:app', { description: 'The app\'s tests against a real PostgreSQL (one lane of `test`)' });
 // Three workers on two cores: these tests mostly wait (role checks that time out, a service

@@ -44,6 +44,9 @@ describe('test shards', () => {
     expect(() => shardFiles(0, 8, files)).toThrow('shard 0 of 8: give a shard number from 1 to the count');
     expect(() => shardFiles(9, 8, files)).toThrow(/shard 9 of 8/);
     expect(() => shardFiles(1, 0, files)).toThrow(/shard 1 of 0/);
-    expect(shardFiles(2, 3, ['a', 'b', 'c', 'd', 'e'])).toEqual(['b', 'e']);
+    // Largest first, each to the lightest shard so far: 9 | 7 | 5 then 4 -> shard 3, 3 -> shard 2.
+    const sizes: Record<string, number> = { a: 9, b: 7, c: 5, d: 4, e: 3 };
+    const shard = (n: number) => shardFiles(n, 3, Object.keys(sizes), (f) => sizes[f]);
+    expect([shard(1), shard(2), shard(3)]).toEqual([['a'], ['b', 'e'], ['c', 'd']]);
   });
 });
