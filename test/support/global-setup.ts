@@ -3,6 +3,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { bundleCli } from './bundle-cli';
 import { REPO_ROOT } from './repo-root';
+import { recordedWeights } from './shards';
 
 /**
  * Jest globalSetup: synthesize the sample app once per run, exactly as `npx projen synth`
@@ -15,6 +16,9 @@ export default function globalSetup(): void {
   // V8's compile cache for every node process the tests start (the bundled CLIs, the app):
   // the workers inherit this environment.
   process.env.NODE_COMPILE_CACHE ??= path.join(root, '.cache', 'node-compile-cache');
+  // The times the shards deal their files by, read once so that every worker deals the same
+  // shards while a finished shard records new times (test/support/shards.ts).
+  process.env.TEST_SHARD_WEIGHTS ??= JSON.stringify(recordedWeights());
   if (process.env.SAMPLE_ASSEMBLY) return;
   const outdir = path.join(root, '.cache', 'sample-assembly');
   fs.rmSync(outdir, { recursive: true, force: true });
