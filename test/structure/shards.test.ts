@@ -1,7 +1,7 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import { REPO_ROOT } from '../support/repo-root';
-import * as os from 'os';
 import { recordedWeights, rootTestFiles, SHARD_COUNT, shardFiles } from '../support/shards';
 
 /** The shards the test command runs must hold every root test file, once (test/support/shards.ts). */
