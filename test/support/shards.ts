@@ -10,7 +10,9 @@ import { REPO_ROOT } from './repo-root';
  * (the first stage a file builds took ~0.7 s, the next ~0.1 s); a shard loads them once for its
  * files. Measured on this machine, jest alone with two workers: the same 2,055 tests took 146 s
  * of CPU (76 s wall) file by file, 104-112 s in 8 shards and 89-100 s in 4: each shard loads
- * the modules once more (~3 s of CPU), so there is one shard per jest worker. Each file still
+ * the modules once more (~3 s of CPU). Four shards for the two workers, not two: a worker that
+ * runs two shards can balance a misdealt one, and a shard's heap grows with its files (in one
+ * series of whole test commands, two shards took 78-100 s, four 79-88 s). Each file still
  * runs in a `describe` of its own (its path), so its hooks and timeouts apply to its tests
  * only; a plain `npx jest <file>` runs one file on its own, as before.
  *
