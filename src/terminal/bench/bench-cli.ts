@@ -130,7 +130,9 @@ function bench(argv: readonly string[]): number {
   process.stderr.write(`bench on ${os.cpus().length} CPU(s), ${runs} run(s) each after a warm-up, load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}\n`);
   const { measurements, notes } = synthAgainstNaive(runs);
   if (!values['synth-only']) {
-    const unit = series(runs, 'unit tests (jest)', 'npx jest --ci --coverage=false');
+    // The root tests as the test command runs them: in shards, on the cdk.out synthAgainstNaive left.
+    const unit = series(runs, 'unit tests (jest, in the test command\'s shards)',
+      'SAMPLE_ASSEMBLY=cdk.out VARIANT_ASSEMBLIES=.cache/variants npx projen test:code');
     const integ = series(runs, 'integ snapshot check', 'npx projen integ');
     // The series above warmed every cache the test command uses, so no separate warm-up.
     const testCommand = Array.from({ length: runs }, (_, i) => timed(`npx projen test (warm) #${i + 1}`, 'npx projen test').wall);
