@@ -15,14 +15,11 @@ import { DriftTarget } from '../shared/drift/drift-check';
 
 /**
  * The layout of the pipeline for the metrics. The production stages are the waves of the
- * environments marked `production` (which come last); a config without one measures its last
- * environment as production.
+ * environments marked `production` (which come last: a valid config has at least one).
  */
 export function pipelineLayoutOf(config: DeliveryConfig): PipelineLayout {
   const waves = plannedWaves(config);
-  const lastEnvironment = config.environments[config.environments.length - 1].name;
-  const anyProduction = config.environments.some((e) => e.production);
-  const prod = waves.filter((w) => (anyProduction ? w.environment.production : w.environment.name === lastEnvironment));
+  const prod = waves.filter((w) => w.environment.production);
   return {
     pipelineName: config.pipeline.name,
     prodStages: prod.map((w) => w.id),
