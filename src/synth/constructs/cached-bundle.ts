@@ -5,6 +5,7 @@ import * as path from 'path';
 // pipeline's synth step, after `npm ci`); the deployed templates never load it.
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { buildSync, BuildOptions, version as esbuildVersion } from 'esbuild';
+import { removeUntouchedFor, writeFileAtomically } from '../../shared/cache-files';
 
 /** Props of cachedBundle. */
 export interface CachedBundleProps {
@@ -69,8 +70,9 @@ export function cachedBundle(props: CachedBundleProps): string {
     // Another process built the same key first: theirs is identical.
     fs.rmSync(tmp, { recursive: true, force: true });
   }
-  writeAtomically(hintFile, JSON.stringify({ inputs } satisfies InputsHint));
-  pruneOlderBuilds(home, dir);
+  writeFileAtomically(hintFile, JSON.stringify({ inputs } satisfies InputsHint));
+  // Builds of the same bundle (and abandoned temporary directories) untouched for a day go.
+  removeUntouchedFor(home, DAY_MS, [dir, 'inputs.json']);
   return dir;
 }
 
@@ -95,24 +97,4 @@ function readHint(file: string): InputsHint | undefined {
   }
 }
 
-function writeAtomically(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  fs.writeFileSync(tmp, text);
-  fs.renameSync(tmp, file);
-}
-
 const DAY_MS = 24 * 60 * 60 * 1000;
-
-/** Builds of the same bundle (and abandoned temporary directories) untouched for a day go. */
-function pruneOlderBuilds(home: string, keep: string): void {
-  const now = Date.now();
-  for (const entry of fs.readdirSync(home)) {
-    const full = path.join(home, entry);
-    if (full === keep || entry === 'inputs.json') continue;
-    try {
-      if (now - fs.statSync(full).mtimeMs > DAY_MS) fs.rmSync(full, { recursive: true, force: true });
-    } catch {
-      // Removed by another process meanwhile.
-    }
-  }
-}

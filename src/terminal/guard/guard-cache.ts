@@ -1,8 +1,8 @@
 import { createHash } from 'crypto';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import type { PolicyViolationBeta1 } from 'aws-cdk-lib';
+import { removeUntouchedFor, writeFileAtomically } from '../../shared/cache-files';
 
 /**
  * cfn-guard's findings kept by the hash of everything that decides them, so that a run over
@@ -30,15 +30,17 @@ export interface GuardRunInputs {
 /** Bumped when what is stored, or how runGuard calls the validator, changes. */
 const FORMAT = 'guard-cache 1: CfnGuardValidator.validate violations, --output-format json --structured';
 
-const fileHashes = new Map<string, string>();
+/** sha256 of a file's content. */
+function hashOf(file: string): string {
+  return createHash('sha256').update(fs.readFileSync(file)).digest('hex');
+}
 
-/** sha256 of a file's content; a file read once per process (the 10 MB binary, the rule files). */
-function hashOfFile(file: string, remember: boolean): string {
-  const known = remember ? fileHashes.get(file) : undefined;
-  if (known) return known;
-  const digest = createHash('sha256').update(fs.readFileSync(file)).digest('hex');
-  if (remember) fileHashes.set(file, digest);
-  return digest;
+const installedHashes = new Map<string, string>();
+
+/** The same for a file of the installed validator (the 10 MB binary, the rule files): read once per process. */
+function installedHashOf(file: string): string {
+  if (!installedHashes.has(file)) installedHashes.set(file, hashOf(file));
+  return installedHashes.get(file)!;
 }
 
 function filesUnder(dir: string): string[] {
@@ -52,42 +54,39 @@ export function guardRunKey(inputs: GuardRunInputs): string {
   const hash = createHash('sha256');
   const field = (name: string, value: string) => hash.update(`${name}\0${value}\0`);
   field('format', FORMAT);
-  field('binary', hashOfFile(inputs.binary, true));
-  for (const rule of filesUnder(inputs.rulesDir)) field(`rule ${rule}`, hashOfFile(path.join(inputs.rulesDir, rule), true));
+  field('binary', installedHashOf(inputs.binary));
+  for (const rule of filesUnder(inputs.rulesDir)) field(`rule ${rule}`, installedHashOf(path.join(inputs.rulesDir, rule)));
   field('disabled', [...inputs.disabledRules].sort().join(' '));
-  for (const template of inputs.templates) field(`template ${path.resolve(template)}`, hashOfFile(template, false));
+  for (const template of inputs.templates) field(`template ${path.resolve(template)}`, hashOf(template));
   return hash.digest('hex');
 }
 
-/** How many runs came from the cache, and how many ran cfn-guard. */
-export interface GuardCacheCounts {
-  hits: number;
-  misses: number;
+/** The violations of a run, and whether they were read from the cache. */
+export interface CachedViolations {
+  readonly violations: PolicyViolationBeta1[];
+  readonly fromCache: boolean;
 }
+
+const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
 
 /**
  * The violations of a run: read from `<cacheDir>/<key>.json` when it is there, else computed
- * and stored (written beside its final name and renamed, so a concurrent reader never sees half
- * a file). Entries untouched for a week are removed.
+ * and stored (atomically: a concurrent reader never sees half a file). Entries untouched for a
+ * week are removed; a read touches its entry.
  */
-export function cachedViolations(cacheDir: string, inputs: GuardRunInputs, run: () => PolicyViolationBeta1[],
-  counts?: GuardCacheCounts): PolicyViolationBeta1[] {
+export function cachedViolations(cacheDir: string, inputs: GuardRunInputs, run: () => PolicyViolationBeta1[]): CachedViolations {
   fs.mkdirSync(cacheDir, { recursive: true });
   const file = path.join(cacheDir, `${guardRunKey(inputs)}.json`);
   const stored = readStored(file);
   if (stored) {
-    if (counts) counts.hits += 1;
     const now = new Date();
     fs.utimesSync(file, now, now);
-    return stored;
+    return { violations: stored, fromCache: true };
   }
-  if (counts) counts.misses += 1;
   const violations = run();
-  const tmp = path.join(cacheDir, `.${path.basename(file)}.${process.pid}.${os.hostname()}.tmp`);
-  fs.writeFileSync(tmp, JSON.stringify(violations));
-  fs.renameSync(tmp, file);
-  pruneOld(cacheDir);
-  return violations;
+  writeFileAtomically(file, JSON.stringify(violations));
+  removeUntouchedFor(cacheDir, WEEK_MS);
+  return { violations, fromCache: false };
 }
 
 function readStored(file: string): PolicyViolationBeta1[] | undefined {
@@ -96,19 +95,5 @@ function readStored(file: string): PolicyViolationBeta1[] | undefined {
     return Array.isArray(parsed) ? parsed : undefined;
   } catch {
     return undefined;
-  }
-}
-
-const WEEK_MS = 7 * 24 * 60 * 60 * 1000;
-
-function pruneOld(cacheDir: string): void {
-  const now = Date.now();
-  for (const entry of fs.readdirSync(cacheDir)) {
-    const full = path.join(cacheDir, entry);
-    try {
-      if (now - fs.statSync(full).mtimeMs > WEEK_MS) fs.rmSync(full, { force: true });
-    } catch {
-      // Removed by a concurrent run.
-    }
   }
 }

@@ -4,7 +4,7 @@ import * as path from 'path';
 // eslint-disable-next-line import/no-extraneous-dependencies
 import { CfnGuardValidator } from '@cdklabs/cdk-validator-cfnguard';
 import type { IPolicyValidationContextBeta1 } from 'aws-cdk-lib';
-import { cachedViolations, GuardCacheCounts } from './guard-cache';
+import { cachedViolations } from './guard-cache';
 import { GUARD_METADATA_KEY, GuardSuppressionMetadata } from '../../synth/compliance/guard-metadata';
 
 /** One guard finding on one resource of one template. */
@@ -33,8 +33,8 @@ export interface GuardResult {
   readonly failures: GuardFinding[];
   /** Suppressed findings with their reasons. */
   readonly suppressed: GuardFinding[];
-  /** With a cache directory: how many cfn-guard runs came from the cache and how many ran. */
-  readonly cache?: GuardCacheCounts;
+  /** With a cache directory: how many cfn-guard runs came from the cache (`hits`) and how many ran (`misses`). */
+  readonly cache?: { readonly hits: number; readonly misses: number };
 }
 
 /** Options of runGuard. */
@@ -146,16 +146,18 @@ export function guardRuns(templates: readonly string[], rulesDir = CONTROL_TOWER
  * findings (guard-cache.ts); the suppressions are read again either way.
  */
 export function runGuard(templates: readonly string[], baseDir: string, options: GuardOptions = {}): GuardResult {
-  const cache = options.cacheDir ? { hits: 0, misses: 0 } : undefined;
-  const violations = guardRuns(templates).flatMap((run) => {
+  const runs = guardRuns(templates).map((run) => {
     const validate = () => new CfnGuardValidator({
       maxBuffer: 256 * 1024 * 1024,
       disabledRules: run.disabledRules,
     }).validate({ templatePaths: run.templates } as IPolicyValidationContextBeta1).violations;
-    if (!options.cacheDir) return validate();
+    if (!options.cacheDir) return { violations: validate(), fromCache: false };
     const inputs = { binary: CFN_GUARD_BINARY, rulesDir: CONTROL_TOWER_RULES_DIR, disabledRules: run.disabledRules, templates: run.templates };
-    return cachedViolations(options.cacheDir, inputs, validate, cache);
+    return cachedViolations(options.cacheDir, inputs, validate);
   });
+  const violations = runs.flatMap((r) => r.violations);
+  const hits = runs.filter((r) => r.fromCache).length;
+  const cache = options.cacheDir ? { hits, misses: runs.length - hits } : undefined;
   const parsed = new Map<string, { Resources?: Record<string, { Metadata?: Record<string, unknown> }> }>();
   const templateOf = (file: string) => {
     if (!parsed.has(file)) parsed.set(file, JSON.parse(fs.readFileSync(file, 'utf8')));

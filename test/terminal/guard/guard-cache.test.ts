@@ -71,19 +71,17 @@ describe('cachedViolations', () => {
   test('runs once for the same inputs, again when a template changes, and reads back exactly what it stored', () => {
     const inputs = scratch();
     const cacheDir = path.join(inputs.dir, 'cache');
-    const counts = { hits: 0, misses: 0 };
     const run = jest.fn(() => [violation('s3_bucket_logging_enabled_check')]);
 
-    const first = cachedViolations(cacheDir, inputs, run, counts);
-    const second = cachedViolations(cacheDir, inputs, run, counts);
+    const first = cachedViolations(cacheDir, inputs, run);
+    const second = cachedViolations(cacheDir, inputs, run);
     expect(run).toHaveBeenCalledTimes(1);
-    expect(second).toEqual(first);
-    expect(counts).toEqual({ hits: 1, misses: 1 });
+    expect([first.fromCache, second.fromCache]).toEqual([false, true]);
+    expect(second.violations).toEqual(first.violations);
 
     fs.appendFileSync(inputs.templates[0], '\n');
-    cachedViolations(cacheDir, inputs, run, counts);
+    expect(cachedViolations(cacheDir, inputs, run).fromCache).toBe(false);
     expect(run).toHaveBeenCalledTimes(2);
-    expect(counts).toEqual({ hits: 1, misses: 2 });
     // No temporary files are left beside the entries.
     expect(fs.readdirSync(cacheDir).filter((f) => !/^[0-9a-f]{64}\.json$/.test(f))).toEqual([]);
   });
@@ -94,9 +92,8 @@ describe('cachedViolations', () => {
     fs.mkdirSync(cacheDir);
     fs.writeFileSync(path.join(cacheDir, `${guardRunKey(inputs)}.json`), '{"half": ');
     const run = jest.fn(() => [violation('rule_a')]);
-    expect(cachedViolations(cacheDir, inputs, run)).toEqual([violation('rule_a')]);
-    expect(run).toHaveBeenCalledTimes(1);
-    expect(cachedViolations(cacheDir, inputs, run)).toEqual([violation('rule_a')]);
+    expect(cachedViolations(cacheDir, inputs, run)).toEqual({ violations: [violation('rule_a')], fromCache: false });
+    expect(cachedViolations(cacheDir, inputs, run)).toEqual({ violations: [violation('rule_a')], fromCache: true });
     expect(run).toHaveBeenCalledTimes(1);
   });
 
