@@ -6,13 +6,18 @@ import { bundleCli } from '../support/bundle-cli';
 import { REPO_ROOT } from '../support/repo-root';
 
 /**
- * What flows from the user's environment into the pipeline, checked on a NON-sample config:
- * src/main.ts reads the config named by $DELIVERY_CONFIG and the commit in $COMMIT_ID, and the
- * pipeline's synth step must receive exactly that config path (else a user's pipeline would
- * synthesize the sample config the next time it runs), the stages must run the image of that
- * commit, and every config value must come from that file.
+ * What flows from the user's environment into the pipeline, checked on a NON-sample config in
+ * one synth of the app as the CDK CLI runs it (`cdk synth -c config=<path>`: the context, with
+ * the committed lookups, in $CDK_CONTEXT_JSON): src/main.ts reads the config named by
+ * `-c config`, which wins over $DELIVERY_CONFIG (set here to the sample config, which must lose),
+ * and the commit in $COMMIT_ID. The pipeline's synth step must receive exactly that config path
+ * (else a user's pipeline would synthesize another config the next time it runs), the stages
+ * must run the image of that commit, and every config value must come from that file.
+ * $DELIVERY_CONFIG alone is what the other synth tests use (plain-http-opt-out,
+ * missing-context, config.test's bad configs), and the choice between the two is main.ts's
+ * one `configArg` line.
  */
-describe('synth with a non-sample config via DELIVERY_CONFIG', () => {
+describe('synth with a non-sample config via -c config=<path>, over $DELIVERY_CONFIG', () => {
   const root = REPO_ROOT;
   const CONFIG = 'test/fixtures/config/delivery.custom.json';
   const COMMIT = 'f0f0f0f0c0ffee0123456789abcdef0123456789';
@@ -22,12 +27,20 @@ describe('synth with a non-sample config via DELIVERY_CONFIG', () => {
 
   beforeAll(() => {
     out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fwd-')), 'cdk.out');
+    const context = { ...JSON.parse(fs.readFileSync(path.join(root, 'cdk.context.json'), 'utf8')), config: CONFIG };
     run = spawnSync('node', [bundleCli('src/main.ts', { externalPackages: true })], {
       cwd: root,
       encoding: 'utf8',
-      env: { ...process.env, DELIVERY_CONFIG: CONFIG, COMMIT_ID: COMMIT, CDK_OUTDIR: out },
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify(context),
+        DELIVERY_CONFIG: 'config/delivery.sample.json',
+        COMMIT_ID: COMMIT,
+        CDK_OUTDIR: out,
+      },
     });
   }, 180_000);
+  afterAll(() => fs.rmSync(path.dirname(out), { recursive: true, force: true }));
 
   test('synthesizes, and prints the config warning without failing', () => {
     expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
@@ -67,27 +80,4 @@ describe('synth with a non-sample config via DELIVERY_CONFIG', () => {
     // The organisation's own tag reaches the workload.
     expect(texts.join('\n')).toMatch(/"Key": "Owner",\s*"Value": "fixture-owner"/);
   });
-});
-
-describe('synth under the CDK CLI with -c config=<path>', () => {
-  const root = REPO_ROOT;
-  const CONFIG = 'test/fixtures/config/delivery.custom.json';
-
-  test('the synth step receives the -c path, which wins over $DELIVERY_CONFIG', () => {
-    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'fwd-cli-')), 'cdk.out');
-    // What `cdk synth -c config=...` hands the app: the context (with the committed lookups).
-    const context = { ...JSON.parse(fs.readFileSync(path.join(root, 'cdk.context.json'), 'utf8')), config: CONFIG };
-    const run = spawnSync('node', [bundleCli('src/main.ts', { externalPackages: true })], {
-      cwd: root,
-      encoding: 'utf8',
-      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), DELIVERY_CONFIG: 'config/delivery.sample.json', CDK_OUTDIR: out },
-    });
-    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: expect.any(String) });
-    const template = JSON.parse(fs.readFileSync(path.join(out, 'DeliveryPipeline.template.json'), 'utf8'));
-    const project = Object.values<any>(template.Resources).find((r) => r.Type === 'AWS::CodeBuild::Project'
-      && /npx projen build/.test(r.Properties.Source.BuildSpec ?? ''));
-    expect(project.Properties.Environment.EnvironmentVariables).toEqual(expect.arrayContaining([
-      { Name: 'DELIVERY_CONFIG', Type: 'PLAINTEXT', Value: CONFIG },
-    ]));
-  }, 180_000);
 });

@@ -1,8 +1,6 @@
-import { Stack } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { assertionIdempotencyKey, readBackKeyOf } from '../../../src/synth/assertions/workload-assertions';
 import { assertionChecks } from '../../support/assertion-checks';
-import { synthPipeline } from '../../support/pipeline-fixture';
+import { sampleAssembly } from '../../support/sample-assembly';
 import { sampleConfig } from '../../support/test-app';
 
 /**
@@ -13,28 +11,35 @@ import { sampleConfig } from '../../support/test-app';
  */
 const COMMIT = '3333333333333333333333333333333333333333';
 
-/** Every stage's checks (by target, normalized), for the sample pipeline at COMMIT. */
-function checksByStage(): Map<string, Record<string, any>> {
-  const { stack } = synthPipeline(sampleConfig(), COMMIT);
-  return new Map(stack.stages.map((stage) => [stage.stageName, assertionChecks(
-    Template.fromStack(stage.node.findChild('Assertions') as Stack).toJSON(),
-    // The commit stays visible (the key must carry it); the stage name is made explicit.
-    { commit: '<no commit placeholder>', stage: '<no stage placeholder>' },
-  )]));
+/**
+ * Every stage's checks (by target, normalized), in the sample app as `npx projen synth` wrote
+ * it (synthesized once for all test files), with the commit it was synthesized for.
+ */
+function checksByStage(): { commit: string; stages: Map<string, Record<string, any>> } {
+  const sample = sampleAssembly();
+  return {
+    commit: sample.commit,
+    stages: new Map(sample.stages.map((stage) => [stage.name, assertionChecks(
+      stage.stacks.Assertions.template,
+      // The commit stays visible (the key must carry it); the stage name is made explicit.
+      { commit: '<no commit placeholder>', stage: '<no stage placeholder>' },
+    )])),
+  };
 }
 
 const targets = (checks: Record<string, any>) => Object.keys(checks).filter((t) => !/^(ECS|RDS|CloudWatch|Lambda)\./.test(t));
 
 describe('post-deploy checks of a global environment (sample prod: us-east-1 primary, us-east-2 secondary)', () => {
   let stages: Map<string, Record<string, any>>;
-  beforeAll(() => { stages = checksByStage(); }, 120_000);
+  let commit: string;
+  beforeAll(() => { ({ stages, commit } = checksByStage()); });
 
   test('the secondary writes nothing and reads back the primary\'s transaction of the same commit', () => {
     const secondary = stages.get('prod-us-east-2')!;
     const http = targets(secondary);
     expect(http.filter((t) => !t.startsWith('GET '))).toEqual([]);
     const readBack = http.filter((t) => t.includes('/transactions'));
-    expect(readBack).toEqual([expect.stringMatching(new RegExp(`^GET .*/transactions/by-idempotency-key/assert-prod-us-east-1-${COMMIT}$`))]);
+    expect(readBack).toEqual([expect.stringMatching(new RegExp(`^GET .*/transactions/by-idempotency-key/assert-prod-us-east-1-${commit}$`))]);
     expect(secondary[readBack[0]].expected).toEqual({ $ObjectLike: { status: 200, body: { amount: '12.34', currency: 'USD' } } });
     // Replication lag: the read retries like every other check.
     expect(secondary[readBack[0]].retry).toEqual({ intervalSeconds: 20, maxAttempts: 30, backoffRate: 1 });
@@ -66,7 +71,7 @@ describe('post-deploy checks of a global environment (sample prod: us-east-1 pri
     const primary = stages.get('prod-us-east-1')!;
     const [post] = targets(primary).filter((t) => t.startsWith('POST '));
     expect(post).toBe('POST https://api-us-east-1.prod.example.com/transactions');
-    expect(primary[post].request.headers['idempotency-key']).toBe(`assert-prod-us-east-1-${COMMIT}`);
+    expect(primary[post].request.headers['idempotency-key']).toBe(`assert-prod-us-east-1-${commit}`);
     expect(targets(primary).some((t) => t.includes('by-idempotency-key'))).toBe(false);
   });
 
@@ -74,7 +79,7 @@ describe('post-deploy checks of a global environment (sample prod: us-east-1 pri
     for (const name of ['test-us-east-1', 'test-us-east-2', 'dev-us-east-1']) {
       const checks = stages.get(name)!;
       const [post] = targets(checks).filter((t) => t.startsWith('POST '));
-      expect({ name, key: checks[post].request.headers['idempotency-key'] }).toEqual({ name, key: `assert-${name}-${COMMIT}` });
+      expect({ name, key: checks[post].request.headers['idempotency-key'] }).toEqual({ name, key: `assert-${name}-${commit}` });
       expect(targets(checks).some((t) => t.includes('by-idempotency-key') || t.endsWith('/health/deep'))).toBe(false);
     }
   });
