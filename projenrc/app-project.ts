@@ -1,5 +1,6 @@
 import { javascript, typescript } from 'projen';
 import { UpdateSnapshot } from 'projen/lib/javascript';
+import { useTaskPath } from './task-path';
 
 /**
  * Exact versions of the service's runtime dependencies. The image installs them (and every
@@ -163,5 +164,6 @@ export function addAppProject(parent: javascript.NodeProject): typescript.TypeSc
     steps: [{ exec: 'npx projen token', cwd: 'app', receiveArgs: true }],
   });
 
+  useTaskPath(app);
   return app;
 }
