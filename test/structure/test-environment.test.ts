@@ -1,0 +1,23 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import * as vm from 'vm';
+import { REPO_ROOT } from '../support/repo-root';
+
+/**
+ * The root tests run in test/support/plain-global-environment.ts: jest's node environment on a
+ * context whose global object is ordinary (vm.constants.DONT_CONTEXTIFY), still one per jest test file.
+ */
+describe('the root tests\' jest environment', () => {
+  test('is the plain-global environment', () => {
+    const config = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).jest;
+    expect(config.testEnvironment).toBe('<rootDir>/test/support/plain-global-environment.ts');
+  });
+
+  test('this file\'s global object is its context itself (jest\'s own environment answers false: its global is a Proxy\'s)', () => {
+    expect(vm.isContext(globalThis)).toBe(true);
+  });
+
+  test('and it is not the worker\'s own global: each jest test file (in the test command, each shard) keeps a context of its own', () => {
+    expect(vm.runInThisContext('globalThis')).not.toBe(globalThis);
+  });
+});
