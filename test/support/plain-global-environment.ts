@@ -1,4 +1,5 @@
 import { TestEnvironment } from 'jest-environment-node';
+import { NODE_MAJOR } from '../../src/shared/versions/toolchain';
 
 // The module object itself (a namespace import would be a copy): its createContext is swapped
 // while jest's environment is built.
@@ -24,6 +25,10 @@ const nodeVm: typeof import('vm') = require('vm');
  */
 export default class PlainGlobalEnvironment extends TestEnvironment {
   constructor(...args: ConstructorParameters<typeof TestEnvironment>) {
+    if (nodeVm.constants?.DONT_CONTEXTIFY === undefined) {
+      throw new Error(`test/support/plain-global-environment.ts: Node.js ${process.version} has no vm.constants.DONT_CONTEXTIFY (22.8 and later do); `
+        + `run the tests on Node.js ${NODE_MAJOR} (package.json engines)`);
+    }
     const createContext = nodeVm.createContext;
     nodeVm.createContext = (() => createContext(nodeVm.constants.DONT_CONTEXTIFY)) as typeof createContext;
     try {
