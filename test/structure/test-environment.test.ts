@@ -1,6 +1,8 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
+import { TEST_FILE_TMP_PREFIX } from '../support/plain-global-environment';
 import { REPO_ROOT } from '../support/repo-root';
 
 /**
@@ -15,6 +17,13 @@ describe('the root tests\' jest environment', () => {
 
   test('this file\'s global object is its context itself (jest\'s own environment answers false: its global is a Proxy\'s)', () => {
     expect(vm.isContext(globalThis)).toBe(true);
+  });
+
+  test('temporary files go to a directory of this file\'s own (removed at teardown), the processes it starts included', () => {
+    expect(path.basename(os.tmpdir())).toMatch(new RegExp(`^${TEST_FILE_TMP_PREFIX}`));
+    expect(path.basename(path.dirname(os.tmpdir()))).not.toMatch(new RegExp(`^${TEST_FILE_TMP_PREFIX}`));
+    expect(fs.statSync(os.tmpdir()).isDirectory()).toBe(true);
+    expect(process.env.TMPDIR).toBe(os.tmpdir());
   });
 
   test('and it is not the worker\'s own global: each jest test file (in the test command, each shard) keeps a context of its own', () => {
