@@ -110,7 +110,7 @@ const project = new awscdk.AwsCdkTypeScriptApp({
     // package-lock.json resolves one exact version, which the pipeline pins
     // (src/synth/pipeline/tool-versions.ts; CDK's own default is cdk-assets@latest).
     'cdk-assets@^4',
-    // The root tests' environment extends jest's node environment (test/support/plain-global-environment.ts).
+    // The root tests' environment extends jest's node environment (test/support/root-test-environment.ts).
     'jest-environment-node@^30',
   ],
 
@@ -123,8 +123,9 @@ const project = new awscdk.AwsCdkTypeScriptApp({
       // The sample app is synthesized once per run (or taken from $SAMPLE_ASSEMBLY), not once
       // per test file that checks it: test/support/sample-assembly.ts.
       globalSetup: '<rootDir>/test/support/global-setup.ts',
-      // jest's node environment on an ordinary global object: CDK synthesis in tests ~25% faster.
-      testEnvironment: '<rootDir>/test/support/plain-global-environment.ts',
+      // jest's node environment on an ordinary global object (CDK synthesis in tests ~25% faster),
+      // with a temporary directory per test file that is removed when the file ends.
+      testEnvironment: '<rootDir>/test/support/root-test-environment.ts',
       coverageProvider: 'v8',
     },
   },

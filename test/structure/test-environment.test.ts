@@ -2,17 +2,18 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import * as vm from 'vm';
-import { TEST_FILE_TMP_PREFIX } from '../support/plain-global-environment';
 import { REPO_ROOT } from '../support/repo-root';
+import { TEST_FILE_TMP_PREFIX } from '../support/root-test-environment';
 
 /**
- * The root tests run in test/support/plain-global-environment.ts: jest's node environment on a
- * context whose global object is ordinary (vm.constants.DONT_CONTEXTIFY), still one per jest test file.
+ * The root tests run in test/support/root-test-environment.ts: jest's node environment on a
+ * context whose global object is ordinary (vm.constants.DONT_CONTEXTIFY), still one per jest test file,
+ * with a temporary directory of that file's own.
  */
 describe('the root tests\' jest environment', () => {
-  test('is the plain-global environment', () => {
+  test('is test/support/root-test-environment.ts', () => {
     const config = JSON.parse(fs.readFileSync(path.join(REPO_ROOT, 'package.json'), 'utf8')).jest;
-    expect(config.testEnvironment).toBe('<rootDir>/test/support/plain-global-environment.ts');
+    expect(config.testEnvironment).toBe('<rootDir>/test/support/root-test-environment.ts');
   });
 
   test('this file\'s global object is its context itself (jest\'s own environment answers false: its global is a Proxy\'s)', () => {

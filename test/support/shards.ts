@@ -12,8 +12,9 @@ import { writeFileAtomically } from '../../src/shared/cache-files';
  * files. Measured on this machine, jest alone with two workers: the same 2,055 tests took 146 s
  * of CPU (76 s wall) file by file, 104-112 s in 8 shards and 89-100 s in 4: each shard loads
  * the modules once more (~3 s of CPU). Four shards for the two workers, not two: a worker that
- * runs two shards can balance a misdealt one, and a shard's heap grows with its files (in one
- * series of whole test commands, two shards took 78-100 s, four 79-88 s). Each file still
+ * runs two shards can balance a misdealt one, and a shard's heap grows with its files. Two series
+ * of whole test commands disagreed (two shards 78-100 s, four 79-88 s; later two 75-92 s, four
+ * 87-95 s, the two shards ending up to 12 s apart): docs/performance.md. Each file still
  * runs in a `describe` of its own (its path), so its hooks and timeouts apply to its tests
  * only; a plain `npx jest <file>` runs one file on its own, as before.
  *
